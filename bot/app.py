@@ -10,6 +10,7 @@ from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import basics, pulse
+from handlers import home as home_view
 from storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def build_router() -> Router:
     router = Router()
     basics.register(router)
     pulse.register(router)
+    home_view.register(router)
     return router
 
 

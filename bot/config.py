@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CULTUREBOT_SLACK_APP_TOKEN")
     )
     slack_api_url: str = "https://slack.com/api/"
+    slack_max_per_second: float = Field(10.0, gt=0)
+    slack_channel_interval: float = Field(1.0, ge=0)
+    slack_concurrency: int = Field(8, ge=1, le=100)
+    slack_timeout: float = Field(30.0, gt=0)
 
     teams_app_id: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppId", "CULTUREBOT_TEAMS_APP_ID")

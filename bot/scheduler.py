@@ -67,6 +67,7 @@ class Scheduler:
     async def deliver(self) -> None:
         for platform in self.platforms:
             try:
-                await deliver_due(self.runtime, platform)
+                concurrency = getattr(platform, "concurrency", 1)
+                await deliver_due(self.runtime, platform, concurrency=concurrency)
             except Exception:
                 log.exception("delivery through %s failed; the next round retries", platform.name)

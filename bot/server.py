@@ -15,11 +15,20 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
     """The aiohttp app with each configured platform's routes, and those platforms."""
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
+    web_app.router.add_get("/healthz", healthz)
     platforms: list[Platform] = []
+    from bot.platforms import slack
+
+    slack_bot = slack.install(runtime, router, web_app)
+    if slack_bot is not None:
+        platforms.append(slack_bot.platform)
     return web_app, platforms
 
 

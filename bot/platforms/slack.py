@@ -1,0 +1,352 @@
+"""The Slack platform: a slack-bolt AsyncApp whose listeners turn Slack traffic into Incoming.
+
+A thin adapter: verify the request, map the Slack user to a person (the router does it with
+platform "slack"), call the router, and render its neutral Response as Block Kit. Every
+listener acks first (Slack wants an answer within 3 seconds) and does the work after; Slack's
+retries carry the same event id, which the router's processed-event table drops. Works over
+HTTP (``/slack/events`` on the project's aiohttp server) and over Socket Mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat import Form, Incoming, Message, Response
+from bot.platforms import slack_blocks
+from bot.platforms.slack_delivery import SlackPlatform, make_client
+from bot.router import Router
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+# Slash commands whose first word picks a core command; anything else is routed by its name.
+SUBCOMMANDS = {"pulse": {"": "help", "help": "help", "team": "checkin", "report": "report"}}
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Origin:
+    """Where an Incoming came from in Slack, so its Response goes back to the right place."""
+
+    user_id: str
+    channel: str | None = None  # a DM or channel to post replies into
+    respond: Respond | None = None  # response_url: ephemeral replies to slash commands/actions
+    trigger_id: str | None = None  # lets a modal open
+    message_ref: str | None = None  # "channel:ts" of the message acted on
+    ephemeral: bool = False  # reply with chat.postEphemeral in ``channel``
+    home: bool = False  # acted on in the App Home tab
+
+
+def slash_incoming(command: dict[str, Any]) -> Incoming:
+    """``/pulse team`` -> checkin, ``/pulse report`` -> report, ``/story ...`` -> story, ..."""
+    name = str(command.get("command", "")).lstrip("/").lower()
+    text = str(command.get("text", "")).strip()
+    if name in SUBCOMMANDS:
+        word, _, rest = text.partition(" ")
+        target = SUBCOMMANDS[name].get(word.lower())
+        name, text = (target, rest.strip()) if target else ("help", "")
+    return Incoming(
+        platform="slack",
+        user_id=str(command.get("user_id", "")),
+        kind="command",
+        name=name,
+        text=text,
+        event_id=f"command:{command.get('trigger_id', '')}" if command.get("trigger_id") else None,
+    )
+
+
+class SlackBot:
+    """The bolt app, its listeners, and the delivery platform that shares its settings."""
+
+    def __init__(self, runtime: Runtime, router: Router) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.router = router
+        self.client: AsyncWebClient = make_client(settings)
+        self.platform = SlackPlatform(settings)
+        secret = settings.slack_signing_secret or ""
+        self.verifier = SignatureVerifier(secret) if secret else None
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=bool(secret),
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.app.command(re.compile(r".*"))(self._on_command)
+        self.app.action(re.compile(r"^cb\."))(self._on_action)
+        self.app.view(slack_blocks.FORM_CALLBACK)(self._on_submission)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self._socket: Any = None
+        self.inflight: set[asyncio.Task[Any]] = set()
+
+    def _track(self) -> None:
+        """Remember the listener's task (bolt runs each in its own), so shutdown can let the
+        work after an ack finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until every listener that has acked has also finished its work."""
+        async with asyncio.timeout(timeout):
+            while self.inflight:
+                await asyncio.gather(*list(self.inflight), return_exceptions=True)
+
+    # --- the core, once per Incoming -----------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> Response:
+        """The router runs synchronously (one DB transaction); keep it off the event loop."""
+        return await asyncio.to_thread(self.router.handle, self.runtime, incoming)
+
+    async def answer(self, incoming: Incoming, origin: Origin) -> None:
+        """Handle and render, logging (never raising) a failure: the ack has already gone."""
+        try:
+            await self.render(await self.handle(incoming), origin)
+        except Exception:
+            log.exception("slack: handling %s %s failed", incoming.kind, incoming.name)
+
+    async def render(self, response: Response, origin: Origin) -> None:
+        if response.form is not None and origin.trigger_id:
+            await self.open_form(response.form, origin)
+        if response.update is not None:
+            if origin.message_ref and not origin.home:
+                channel, _, ts = origin.message_ref.partition(":")
+                await self.client.chat_update(
+                    channel=channel,
+                    ts=ts,
+                    text=slack_blocks.fallback_text(response.update),
+                    blocks=slack_blocks.blocks(response.update),
+                )
+            else:
+                await self.reply(response.update, origin)
+        for message in response.replies:
+            await self.reply(message, origin)
+        if origin.home:
+            await self.publish_home(origin.user_id)
+
+    async def reply(self, message: Message, origin: Origin) -> None:
+        """To the person who acted only: ephemeral where Slack has it, else their DM."""
+        text, blocks = slack_blocks.fallback_text(message), slack_blocks.blocks(message)
+        if origin.respond is not None:
+            await origin.respond(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        elif origin.ephemeral and origin.channel:
+            await self.client.chat_postEphemeral(
+                channel=origin.channel, user=origin.user_id, text=text, blocks=blocks
+            )
+        else:
+            await self.client.chat_postMessage(
+                channel=origin.channel or origin.user_id, text=text, blocks=blocks
+            )
+
+    async def open_form(
+        self, form: Form, origin: Origin, *, value_field: str | None = None
+    ) -> None:
+        view = slack_blocks.modal(form, message_ref=origin.message_ref, value_field=value_field)
+        await self.client.views_open(trigger_id=origin.trigger_id, view=view)
+
+    async def publish_home(self, user_id: str) -> None:
+        incoming = Incoming(platform="slack", user_id=user_id, kind="command", name="home")
+        response = await self.handle(incoming)
+        if response.replies:
+            view = slack_blocks.home_view(response.replies[0])
+            await self.client.views_publish(user_id=user_id, view=view)
+
+    # --- listeners ------------------------------------------------------------------------
+
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Respond) -> None:
+        self._track()
+        await ack()
+        origin = Origin(
+            user_id=str(command.get("user_id", "")),
+            channel=command.get("channel_id"),
+            respond=respond if command.get("response_url") else None,
+            trigger_id=command.get("trigger_id"),
+        )
+        await self.answer(slash_incoming(command), origin)
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
+        self._track()
+        await ack()
+        user_id = str((body.get("user") or {}).get("id", ""))
+        container = body.get("container") or {}
+        home = container.get("type") == "view"
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        ts = container.get("message_ts")
+        origin = Origin(
+            user_id=user_id,
+            channel=channel,
+            respond=respond if body.get("response_url") else None,
+            trigger_id=body.get("trigger_id"),
+            message_ref=f"{channel}:{ts}" if channel and ts else None,
+            home=home,
+        )
+        for action in body.get("actions") or []:
+            try:
+                kind, data = slack_blocks.decode_action(action)
+            except (ValueError, TypeError):
+                log.warning("slack: ignoring an action culturebot did not render")
+                continue
+            if kind == "comment":
+                await self.open_form(
+                    slack_blocks.question_form(data), origin, value_field=slack_blocks.VALUE_FIELD
+                )
+            elif kind == "form":
+                await self.open_form(data, origin)
+            else:
+                incoming = Incoming(
+                    platform="slack",
+                    user_id=user_id,
+                    kind="action",
+                    name=str(data["a"]),
+                    ref=str(data.get("r", "")),
+                    value=str(data.get("v", "")),
+                    event_id=f"action:{body.get('trigger_id')}" if body.get("trigger_id") else None,
+                    message_ref=origin.message_ref,
+                )
+                await self.answer(incoming, origin)
+
+    async def _on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        self._track()
+        try:
+            metadata, fields = slack_blocks.submission(view)
+        except (ValueError, TypeError):
+            await ack()
+            return
+        await ack()
+        value = fields.pop(metadata["v"], "") if metadata.get("v") else ""
+        user_id = str((body.get("user") or {}).get("id", ""))
+        incoming = Incoming(
+            platform="slack",
+            user_id=user_id,
+            kind="action",
+            name=str(metadata["a"]),
+            ref=str(metadata.get("r") or ""),
+            value=value,
+            fields={k: v for k, v in fields.items() if v},
+            event_id=f"view:{view.get('id')}" if view.get("id") else None,
+            message_ref=metadata.get("m"),
+        )
+        origin = Origin(
+            user_id=user_id, trigger_id=body.get("trigger_id"), message_ref=metadata.get("m")
+        )
+        await self.answer(incoming, origin)
+
+    async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+        self._track()
+        await ack()
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        incoming = Incoming(
+            platform="slack",
+            user_id=str(event.get("user", "")),
+            kind="message",
+            text=str(event.get("text", "")),
+            event_id=body.get("event_id"),
+        )
+        await self.answer(incoming, Origin(user_id=incoming.user_id, channel=event.get("channel")))
+
+    async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+        self._track()
+        await ack()
+        incoming = Incoming(
+            platform="slack",
+            user_id=str(event.get("user", "")),
+            kind="message",
+            text=MENTION.sub("", str(event.get("text", ""))).strip(),
+            event_id=body.get("event_id"),
+        )
+        origin = Origin(user_id=incoming.user_id, channel=event.get("channel"), ephemeral=True)
+        await self.answer(incoming, origin)
+
+    async def _on_home_opened(self, ack: Any, event: dict[str, Any]) -> None:
+        self._track()
+        await ack()
+        if event.get("tab", "home") != "home":
+            return
+        try:
+            await self.publish_home(str(event.get("user", "")))
+        except Exception:
+            log.exception("slack: publishing the home tab failed")
+
+    # --- HTTP mode and Socket Mode ------------------------------------------------------------
+
+    async def http_endpoint(self, request: web.Request) -> web.Response:
+        """POST /slack/events: events, interactivity and slash commands, verified by signature."""
+        body = await request.text()
+        if self.verifier is None or not self.verifier.is_valid_request(body, dict(request.headers)):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body,
+                query=request.query_string,
+                headers={k.lower(): v for k, v in request.headers.items()},
+            )
+        except (ValueError, TypeError):
+            return web.json_response({"error": "malformed body"}, status=400)
+        if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+            return web.json_response({"error": "malformed body"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def add_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post(EVENTS_PATH, self.http_endpoint)
+
+    async def start_socket_mode(self, app_token: str) -> None:
+        """Connect over Socket Mode (no public URL needed); slack-bolt's handler does the rest."""
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(self.app, app_token)
+        await self._socket.connect_async()
+        log.info("slack: connected in Socket Mode")
+
+    async def close(self) -> None:
+        try:
+            await self.idle()
+        except TimeoutError:
+            log.warning("slack: stopping with %s handlers still running", len(self.inflight))
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+
+SLACK = web.AppKey("slack", SlackBot)
+
+
+def install(runtime: Runtime, router: Router, web_app: web.Application) -> SlackBot | None:
+    """Wire Slack into the web app when configured: HTTP routes with a signing secret, Socket
+    Mode (started with the app, stopped with it) with an app token. None when not configured."""
+    settings = runtime.settings
+    if not settings.slack_bot_token:
+        return None
+    bot = SlackBot(runtime, router)
+    if settings.slack_signing_secret:
+        bot.add_routes(web_app)
+    if settings.slack_app_token:
+        token = settings.slack_app_token
+
+        async def connect(_app: web.Application) -> None:
+            await bot.start_socket_mode(token)
+
+        web_app.on_startup.append(connect)
+    web_app.on_cleanup.append(lambda _app: bot.close())
+    web_app[SLACK] = bot
+    return bot

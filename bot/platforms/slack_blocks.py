@@ -1,0 +1,317 @@
+"""Neutral messages as Slack Block Kit, and Slack's interactive payloads back to neutral terms.
+
+Pure functions, no network: the Slack adapter (slack.py) calls them. Everything here is
+generic over the neutral parts, so a capability's Buttons or Form work in Slack with no change
+to the adapter. Slack's limits (3000 characters a section, 50 blocks a message, 75 a button,
+2000 a button value, 24 a modal title) are respected: long text is split or cut with a clear
+note, never rejected by Slack. All user text is escaped (&, <, >) so it is shown, not parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from typing import Any
+
+import prompts
+from bot.chat import Buttons, Choice, Form, FormField, Message, Question, Text
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+BUTTON_TEXT = 75
+VALUE_LIMIT = 2000
+TITLE_LIMIT = 24
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+OPTIONS_LIMIT = 100
+FALLBACK_LIMIT = 3000
+METADATA_LIMIT = 3000
+
+ACTION_PREFIX = "cb."
+FORM_CALLBACK = "cb.form"
+VALUE_FIELD = "score"  # the question's choice in the comment modal
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user text can never become a link or a mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": True}
+
+
+def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split at line ends where possible; every chunk fits one section."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def pack(data: str) -> str:
+    """A button value: the JSON itself, or compressed when it would not fit Slack's 2000."""
+    if len(data) <= VALUE_LIMIT:
+        return data
+    packed = "z:" + base64.b64encode(zlib.compress(data.encode(), 9)).decode()
+    if len(packed) > VALUE_LIMIT:
+        raise ValueError(f"interactive part too large for a Slack button value ({len(packed)})")
+    return packed
+
+
+def unpack(value: str) -> str:
+    if value.startswith("z:"):
+        return zlib.decompress(base64.b64decode(value[2:])).decode()
+    return value
+
+
+def _text_blocks(part: Text) -> list[Block]:
+    text = escape(part.text)
+    if part.style == "heading":
+        if len(part.text) <= 150:
+            return [{"type": "header", "text": _plain(part.text, 150)}]
+        text = f"*{text}*"
+    elif part.style == "quote":
+        text = "\n".join(f"&gt; {line}" for line in text.split("\n"))
+    if part.style == "muted":
+        return [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": chunk}]}
+            for chunk in _chunks(text)
+        ]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk or " "}}
+        for chunk in _chunks(text)
+    ]
+
+
+def choice_label(question: Question, index: int) -> str:
+    """Choices labelled at the ends: "1 · Not at all" ... "5 · Completely"."""
+    choice = question.choices[index]
+    end = question.low_label if index == 0 else ""
+    if index == len(question.choices) - 1:
+        end = question.high_label
+    return f"{choice.label} · {end}" if end else choice.label
+
+
+def _button(text: str, action_id: str, value: str, style: str = "default") -> Block:
+    button: Block = {
+        "type": "button",
+        "text": _plain(text, BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style in ("primary", "danger"):
+        button["style"] = style
+    return button
+
+
+def _question_blocks(question: Question) -> list[Block]:
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{chunk}*"}}
+        for chunk in _chunks(escape(question.prompt), SECTION_LIMIT - 2)
+    ]
+    elements = [
+        _button(
+            choice_label(question, i),
+            f"{ACTION_PREFIX}choice.{i}",
+            pack(json.dumps({"a": question.action, "r": question.ref, "v": choice.value})),
+        )
+        for i, choice in enumerate(question.choices)
+    ]
+    for start in range(0, len(elements), 25):  # an actions block holds at most 25 elements
+        blocks.append({"type": "actions", "elements": elements[start : start + 25]})
+    if question.comment_label:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    _button(
+                        prompts.text("slack.comment_button"),
+                        f"{ACTION_PREFIX}comment",
+                        pack(question.model_dump_json()),
+                    )
+                ],
+            }
+        )
+    return blocks
+
+
+def _buttons_blocks(part: Buttons) -> list[Block]:
+    elements = [
+        _button(
+            button.label,
+            f"{ACTION_PREFIX}button.{i}",
+            pack(json.dumps({"a": button.action, "v": button.value})),
+            button.style,
+        )
+        for i, button in enumerate(part.buttons)
+    ]
+    return [
+        {"type": "actions", "elements": elements[start : start + 25]}
+        for start in range(0, len(elements), 25)
+    ]
+
+
+def _form_blocks(form: Form) -> list[Block]:
+    """A form inside a message is a button that opens it as a modal."""
+    return [
+        {
+            "type": "actions",
+            "elements": [
+                _button(form.title, f"{ACTION_PREFIX}form", pack(form.model_dump_json()), "primary")
+            ],
+        }
+    ]
+
+
+def blocks(message: Message, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
+    """Block Kit for a message; past Slack's block limit the rest is replaced by a note."""
+    out: list[Block] = []
+    for part in message.parts:
+        if isinstance(part, Text):
+            out.extend(_text_blocks(part))
+        elif isinstance(part, Question):
+            out.extend(_question_blocks(part))
+        elif isinstance(part, Buttons):
+            out.extend(_buttons_blocks(part))
+        elif isinstance(part, Form):
+            out.extend(_form_blocks(part))
+    if not out:
+        out = _text_blocks(Text(text=message.summary))
+    if len(out) > limit:
+        hidden = sum(len(json.dumps(block)) for block in out[limit - 1 :])
+        note = prompts.text("slack.too_long", hidden=hidden)
+        out = [*out[: limit - 1], {"type": "context", "elements": [_plain(note, 2000)]}]
+    return out
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text Slack shows where blocks cannot be (push, screen readers)."""
+    return _cut(escape(message.summary), FALLBACK_LIMIT) or " "
+
+
+def home_view(message: Message) -> dict[str, Any]:
+    return {"type": "home", "blocks": blocks(message, limit=VIEW_BLOCKS)}
+
+
+# --- modals ------------------------------------------------------------------------------
+
+
+def question_form(question: Question) -> Form:
+    """The "add a comment" modal of a question: the choice as a select, and the comment."""
+    return Form(
+        action=question.action,
+        ref=question.ref,
+        title=prompts.text("slack.comment_title"),
+        fields=(
+            FormField(
+                name=VALUE_FIELD,
+                label=question.prompt,
+                options=tuple(
+                    Choice(label=choice_label(question, i), value=c.value)
+                    for i, c in enumerate(question.choices)
+                ),
+            ),
+            FormField(name="comment", label=question.comment_label, multiline=True, required=False),
+        ),
+        submit_label=prompts.text("slack.submit"),
+    )
+
+
+def _element(spec: FormField) -> Block:
+    if spec.options:
+        return {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [
+                {"text": _plain(o.label, OPTION_TEXT), "value": o.value[:OPTION_VALUE]}
+                for o in spec.options[:OPTIONS_LIMIT]
+            ],
+        }
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": spec.multiline,
+        "max_length": max(1, min(spec.max_length, 3000)),
+    }
+    if spec.placeholder:
+        element["placeholder"] = _plain(spec.placeholder, 150)
+    return element
+
+
+def modal(form: Form, *, message_ref: str | None = None, value_field: str | None = None) -> Block:
+    """A modal for ``form``; its private metadata says which action and ref a submission is."""
+    metadata = json.dumps({"a": form.action, "r": form.ref, "m": message_ref, "v": value_field})
+    if len(metadata) > METADATA_LIMIT:
+        raise ValueError("form action and ref are too long for a Slack modal")
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "private_metadata": metadata,
+        "title": _plain(form.title, TITLE_LIMIT),
+        "submit": _plain(form.submit_label, TITLE_LIMIT),
+        "close": _plain(prompts.text("slack.cancel"), TITLE_LIMIT),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": f"f.{spec.name}",
+                "optional": not spec.required,
+                "label": _plain(spec.label, 2000),
+                "element": _element(spec),
+            }
+            for spec in form.fields
+        ],
+    }
+
+
+def submission(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A view_submission's metadata (action, ref, message, value field) and its field values."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    if not isinstance(metadata, dict) or not metadata.get("a"):
+        raise ValueError("not a culturebot form")
+    fields: dict[str, str] = {}
+    for block_id, actions in (view.get("state", {}).get("values") or {}).items():
+        if not block_id.startswith("f.") or not isinstance(actions, dict):
+            continue
+        state = actions.get("value") or {}
+        selected = state.get("selected_option")
+        value = selected.get("value") if isinstance(selected, dict) else state.get("value")
+        fields[block_id[2:]] = str(value or "")
+    return metadata, fields
+
+
+def decode_action(action: dict[str, Any]) -> tuple[str, Any]:
+    """What a clicked element means: ("choice"|"button", {a, r?, v}) or ("comment", Question)
+    or ("form", Form)."""
+    action_id = str(action.get("action_id", ""))
+    data = unpack(str(action.get("value", "")))
+    if action_id == f"{ACTION_PREFIX}comment":
+        return "comment", Question.model_validate_json(data)
+    if action_id == f"{ACTION_PREFIX}form":
+        return "form", Form.model_validate_json(data)
+    decoded = json.loads(data)
+    if not isinstance(decoded, dict) or not decoded.get("a"):
+        raise ValueError(f"unknown culturebot action {action_id}")
+    return "click", decoded

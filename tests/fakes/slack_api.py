@@ -1,0 +1,329 @@
+"""A fake Slack Web API on 127.0.0.1 (random port), speaking Slack's documented JSON.
+
+It implements the methods culturebot calls (auth.test, chat.postMessage, chat.update,
+chat.postEphemeral, views.open, views.publish, users.list, apps.connections.open), the
+response_url webhooks, and a Socket Mode WebSocket. It records every call, keeps each DM's
+messages (so a test reads what a person would see, updates included), and can be told to
+answer 429 with Retry-After, 500, an API error, or to be slow. With ``rate_limit`` it limits
+chat.postMessage to that many calls per second (a token bucket), answering 429 beyond it.
+
+Tests wait for what they expect with ``wait_for`` (a condition notified on every call and
+bounded by a deadline), never with fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str = ""
+    retry_after: float | None = None
+    delay: float = 0.0
+    times: int = 1
+    channel: str | None = None  # only for calls to this channel (or user id)
+
+
+@dataclass
+class Posted:
+    """One message as the person sees it now (after any chat.update)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def block_text(blocks: list[dict[str, Any]]) -> str:
+    """Every piece of text in some blocks, one per line: what a person reads."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and "text" in node:
+                out.append(str(node["text"]))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(out)
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with a request: real HMAC-SHA256 over v0:timestamp:body."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class FakeSlack:
+    def __init__(self, *, rate_limit: float | None = None, page_size: int = 2) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.messages: dict[tuple[str, str], Posted] = {}
+        self.users: list[dict[str, Any]] = []
+        self.page_size = page_size
+        self.rate_limit = rate_limit
+        self.burst = 1.0 + (rate_limit or 0) / 10
+        self._tokens = self.burst
+        self._refilled = time.monotonic()
+        self.rate_limited = 0
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.api_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.url}/respond/{key}"
+
+    async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests tell it ------------------------------------------------------------
+
+    def fail(self, method: str, **failure: Any) -> None:
+        """Answer the next call(s) of ``method`` with a failure (see ``Failure``)."""
+        self.failures.setdefault(method, []).append(Failure(**failure))
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Wait until ``condition()`` is truthy (re-checked on every call); fail at the deadline."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+            except TimeoutError:
+                raise AssertionError(f"fake Slack: condition not met in {timeout}s") from None
+        return condition()
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def dm(self, user: str) -> list[Posted]:
+        """The messages in the bot's DM with ``user``, oldest first, as they read now."""
+        return [m for (channel, _), m in self.messages.items() if channel == f"D{user}"]
+
+    # --- the Web API --------------------------------------------------------------------
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        body = await request.text()
+        if body:
+            if request.content_type == "application/json":
+                params.update(json.loads(body))
+            else:
+                params.update(dict(parse_qsl(body, keep_blank_values=True)))
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures.get(method, []):
+            if failure.channel is None or failure.channel == params.get("channel"):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures[method].remove(failure)
+                return failure
+        return None
+
+    def _over_limit(self) -> float | None:
+        """Token bucket: None if a call may pass now, else seconds until it could."""
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._refilled) * self.rate_limit)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return None
+        return (1 - self._tokens) / self.rate_limit
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        try:
+            params = await self._params(request)
+        except (ValueError, TypeError):
+            return web.json_response({"ok": False, "error": "invalid_json"})
+        auth = request.headers.get("Authorization", "")
+        await self._record(Call(method, params, auth.removeprefix("Bearer ") or None))
+        failure = self._take_failure(method, params)
+        if failure is not None:
+            if failure.delay:
+                await asyncio.sleep(failure.delay)  # the fake is slow: the client's timeout decides
+            if failure.status == 429:
+                wait = failure.retry_after or 1
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
+            if failure.status >= 500:
+                return web.Response(status=failure.status, text="upstream trouble")
+            if failure.error:
+                return web.json_response({"ok": False, "error": failure.error})
+        if method == "chat.postMessage":
+            wait = self._over_limit()
+            if wait is not None:
+                self.rate_limited += 1
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                )
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(await handler(params))
+
+    async def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake Team",
+            "user": "culturebot",
+            "team_id": "T0FAKE",
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+            "is_enterprise_install": False,
+        }
+
+    def _channel(self, channel: str) -> str:
+        return f"D{channel}" if channel.startswith(("U", "W")) else channel
+
+    async def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(params.get("channel", "")))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = f"1700000000.{next(self._ts):06d}"
+        blocks = params.get("blocks") or []
+        self.messages[(channel, ts)] = Posted(channel, ts, str(params.get("text", "")), blocks)
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": params.get("text", ""), "ts": ts},
+        }
+
+    async def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (str(params.get("channel")), str(params.get("ts")))
+        posted = self.messages.get(key)
+        if posted is None:
+            return {"ok": False, "error": "message_not_found"}
+        posted.history.append({"text": posted.text, "blocks": posted.blocks})
+        posted.text, posted.blocks = str(params.get("text", "")), params.get("blocks") or []
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": posted.text}
+
+    async def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+
+    async def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = dict(params.get("view") or {})
+        view.update({"id": f"V{next(self._views):05d}", "hash": "h1", "state": {"values": {}}})
+        return {"ok": True, "view": view}
+
+    async def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = dict(params.get("view") or {})
+        view.update({"id": f"V{next(self._views):05d}", "hash": "h1"})
+        return {"ok": True, "view": view}
+
+    async def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        start = int(params.get("cursor") or 0)
+        page = self.users[start : start + self.page_size]
+        after = start + self.page_size
+        cursor = str(after) if after < len(self.users) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    async def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        params["response_url_key"] = request.match_info["key"]
+        await self._record(Call("response_url", params, None))
+        return web.Response(text="ok")
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        await self._record(Call("socket.connected", {}, None))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                ack = json.loads(msg.data)
+                self.socket_acks.append(ack)
+                await self._record(Call("socket.ack", ack, None))
+        return ws
+
+    async def push(self, envelope_type: str, payload: dict[str, Any], envelope_id: str) -> None:
+        """Send a Socket Mode envelope to the connected app."""
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": False,
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
