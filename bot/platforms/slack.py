@@ -20,6 +20,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -296,14 +297,15 @@ class SlackBot:
         if self.verifier is None or not self.verifier.is_valid_request(body, dict(request.headers)):
             return web.json_response({"error": "invalid signature"}, status=401)
         try:
+            payload = parse_body(body, request.content_type)
+            if not isinstance(payload, dict) or not payload:
+                raise ValueError("not a Slack payload")
             bolt_request = AsyncBoltRequest(
                 body=body,
                 query=request.query_string,
                 headers={k.lower(): v for k, v in request.headers.items()},
             )
-        except (ValueError, TypeError):
-            return web.json_response({"error": "malformed body"}, status=400)
-        if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+        except (ValueError, TypeError, AttributeError, KeyError):
             return web.json_response({"error": "malformed body"}, status=400)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 

@@ -107,7 +107,9 @@ class SlackPlatform:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client or make_client(settings)
-        self.pacer = Pacer(settings.slack_max_per_second, settings.slack_channel_interval)
+        self.pacer = Pacer(
+            settings.slack_max_per_second, settings.slack_channel_interval, sleep=sleep
+        )
         self.concurrency = settings.slack_concurrency
         self.tries = tries
         self.max_wait = max_wait
@@ -139,10 +141,11 @@ class SlackPlatform:
                 raise failure
             if wait > self.max_wait:
                 raise failure
-            if limited:
-                self.pacer.pause(wait)
             log.info("slack send retry %s in %.1fs: %s", attempt, wait, failure)
-            await self._sleep(wait)
+            if limited:
+                self.pacer.pause(wait)  # every sender waits; our next slot comes after it
+            else:
+                await self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -188,10 +189,20 @@ class SlackDriver:
         )
 
 
-@pytest.fixture
-async def slack_app(slack_runtime: Runtime, router: Router, fake_slack: FakeSlack):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def serve_slack(
+    runtime: Runtime, router: Router, fake: FakeSlack
+) -> AsyncIterator[SlackDriver]:
     """The project's aiohttp app (Slack routes included) on 127.0.0.1, and a driver for it."""
-    web_app, platforms = build_web_app(slack_runtime, router)
+    web_app, platforms = build_web_app(runtime, router)
     assert [p.name for p in platforms] == ["slack"]
     async with TestClient(TestServer(web_app, host="127.0.0.1", port=0)) as client:
-        yield SlackDriver(client=client, bot=web_app[SLACK], fake=fake_slack)
+        yield SlackDriver(client=client, bot=web_app[SLACK], fake=fake)
+
+
+@pytest.fixture
+async def slack_app(  # type: ignore[no-untyped-def]
+    slack_runtime: Runtime, router: Router, fake_slack: FakeSlack
+):
+    async with serve_slack(slack_runtime, router, fake_slack) as driver:
+        yield driver

@@ -1,0 +1,137 @@
+"""Delivery to Slack against the fake API: DMs with a "channel:ts" reference, Retry-After
+honoured, 5xx and timeouts retried then handed back to the outbox, dead letters after the bounded
+number of attempts, unreachable people marked. Waits go through an injected sleep, so no test
+waits for real time to pass (except the client timeout against the slow fake, 0.2 s)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.chat import text_message
+from bot.delivery import Address, DeliveryError, deliver_due
+from bot.platforms.slack_delivery import Pacer, SlackPlatform
+from bot.runtime import send_later
+from storage.models import Identity, Outbox
+from tests.support import import_org
+
+ORG = (
+    "email,name,manager_email,department,role,timezone,slack_user_id\n"
+    "boss@x.io,Boss,,Ops,leader,UTC,UBOSS\n"
+    "ann@x.io,Ann,boss@x.io,Ops,employee,UTC,UANN\n"
+)
+
+
+class Sleeps:
+    """An injected sleep that records how long it was asked to wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def platform(slack_settings, sleeps) -> SlackPlatform:  # type: ignore[no-untyped-def]
+    return SlackPlatform(slack_settings, sleep=sleeps)
+
+
+def queue_for_ann(runtime, key: str = "k1") -> None:  # type: ignore[no-untyped-def]
+    import_org(runtime, ORG)
+    with runtime.db.session() as session:
+        ann = session.exec(select(Identity).where(Identity.external_id == "UANN")).one()
+        send_later(session, runtime, ann.person_id, text_message("Hi <Ann>"), key=key, kind="t")
+
+
+def outbox_row(runtime) -> Outbox:  # type: ignore[no-untyped-def]
+    with runtime.db.session() as session:
+        return session.exec(select(Outbox)).one()
+
+
+async def test_send_is_a_dm_and_returns_channel_and_ts(platform, fake_slack) -> None:
+    ref = await platform.send(Address(person_id=1, external_id="UANN"), text_message("Hello & hi"))
+    [call] = fake_slack.called("chat.postMessage")
+    assert call.params["channel"] == "UANN" and call.token == "xoxb-test"
+    assert call.params["text"] == "Hello &amp; hi"
+    channel, ts = ref.split(":")
+    assert (channel, ts) == ("DUANN", fake_slack.dm("UANN")[0].ts)
+
+
+async def test_429_retry_after_is_honoured_then_sent(platform, fake_slack, sleeps) -> None:
+    fake_slack.fail("chat.postMessage", status=429, retry_after=7)
+    ref = await platform.send(Address(person_id=1, external_id="UANN"), text_message("hi"))
+    assert ref.startswith("DUANN:")
+    assert len(fake_slack.called("chat.postMessage")) == 2
+    assert max(sleeps.waits) == pytest.approx(7, abs=0.5)
+
+
+async def test_server_errors_retry_in_process_then_go_back_to_the_outbox_and_die_bounded(
+    slack_runtime, platform, fake_slack, clock
+) -> None:
+    queue_for_ann(slack_runtime)
+    fake_slack.fail("chat.postMessage", status=500, times=100)
+    stats = await deliver_due(slack_runtime, platform)
+    assert stats.retried == 1 and len(fake_slack.called("chat.postMessage")) == platform.tries
+    row = outbox_row(slack_runtime)
+    assert row.status == "pending" and "Slack 500" in row.last_error
+    for _ in range(slack_runtime.settings.max_delivery_attempts):
+        clock.advance(timedelta(hours=1))
+        await deliver_due(slack_runtime, platform)
+    row = outbox_row(slack_runtime)
+    assert row.status == "dead" and row.attempts == slack_runtime.settings.max_delivery_attempts
+    assert "Slack 500" in row.last_error
+
+
+async def test_slow_slack_times_out_and_is_retried_later(
+    slack_runtime, slack_settings, fake_slack, sleeps
+) -> None:
+    queue_for_ann(slack_runtime)
+    quick = slack_settings.model_copy(update={"slack_timeout": 0.2})
+    platform = SlackPlatform(quick, tries=1, sleep=sleeps)
+    fake_slack.fail("chat.postMessage", delay=3)
+    stats = await deliver_due(slack_runtime, platform)
+    assert stats.retried == 1
+    row = outbox_row(slack_runtime)
+    assert row.status == "pending" and "connection" in row.last_error
+
+
+@pytest.mark.parametrize("error", ["user_not_found", "account_inactive", "cannot_dm_bot"])
+async def test_unreachable_people_are_marked_not_retried(
+    slack_runtime, platform, fake_slack, error
+) -> None:
+    queue_for_ann(slack_runtime)
+    fake_slack.fail("chat.postMessage", error=error)
+    stats = await deliver_due(slack_runtime, platform)
+    assert stats.unreachable == 1 and len(fake_slack.called("chat.postMessage")) == 1
+    with slack_runtime.db.session() as session:
+        ann = session.exec(select(Identity).where(Identity.external_id == "UANN")).one()
+    assert ann.unreachable and error in (ann.unreachable_reason or "")
+
+
+async def test_other_api_errors_are_permanent(platform, fake_slack) -> None:
+    fake_slack.fail("chat.postMessage", error="invalid_blocks")
+    with pytest.raises(DeliveryError) as caught:
+        await platform.send(Address(person_id=1, external_id="UANN"), text_message("hi"))
+    assert caught.value.permanent and "invalid_blocks" in str(caught.value)
+    assert len(fake_slack.called("chat.postMessage")) == 1
+
+
+async def test_pacer_spaces_sends_globally_and_per_channel(sleeps) -> None:
+    now = [100.0]
+    pacer = Pacer(per_second=10, channel_interval=1.0, now=lambda: now[0], sleep=sleeps)
+    for channel in ("U1", "U2", "U3"):
+        await pacer.wait(channel)
+    assert sleeps.waits == pytest.approx([0.1, 0.2])  # one slot per 1/10 s, booked in order
+    await pacer.wait("U1")  # the same DM again: not before a second after its last message
+    assert sleeps.waits[-1] == pytest.approx(1.0)
+    pacer.pause(5)
+    await pacer.wait("U9")
+    assert sleeps.waits[-1] == pytest.approx(5.0)

@@ -1,0 +1,92 @@
+"""The App Home tab, @mentions and the slash commands the other capabilities fill in."""
+
+from __future__ import annotations
+
+from sqlmodel import func, select
+
+from storage.models import PulseAnswer
+from tests.fakes.slack_api import block_text
+from tests.slack.test_http_pulse import ORG, elements, start_checkin
+from tests.support import import_org
+
+
+async def open_home(slack, user: str) -> dict:  # type: ignore[no-untyped-def]
+    event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"}
+    assert await slack.event(event, event_id=f"EvHome{len(slack.fake.calls)}") == 200
+    return slack.fake.called("views.publish")[-1].params
+
+
+async def test_home_tab_lists_open_checkins_and_answering_there_clears_them(
+    slack_app, slack_runtime
+) -> None:
+    import_org(slack_runtime, ORG)
+    published = await open_home(slack_app, "U3")
+    assert published["user_id"] == "U3" and published["view"]["type"] == "home"
+    assert "Nothing is waiting for you" in block_text(published["view"]["blocks"])
+
+    await start_checkin(slack_app, slack_runtime)
+    published = await open_home(slack_app, "U3")
+    shown = block_text(published["view"]["blocks"])
+    assert "Open check-ins" in shown and "Open until" in shown
+    three = elements(published["view"]["blocks"])[2]
+
+    # clicking in the Home tab: container is the view, not a message
+    payload_user = {"id": "U3", "team_id": "T0FAKE"}
+    assert (
+        await slack_app.interact(
+            {
+                "type": "block_actions",
+                "user": payload_user,
+                "team": {"id": "T0FAKE"},
+                "api_app_id": "A0FAKE",
+                "container": {"type": "view", "view_id": published["view"].get("id", "V1")},
+                "view": {"id": "V1", "type": "home"},
+                "trigger_id": "trigger-home-1",
+                "actions": [
+                    {"type": "button", "action_id": three["action_id"], "value": three["value"]}
+                ],
+            }
+        )
+        == 200
+    )
+    with slack_runtime.db.session() as session:
+        assert session.exec(select(func.count()).select_from(PulseAnswer)).one() == 1
+    thanks = slack_app.fake.called("chat.postMessage")[-1].params
+    assert thanks["channel"] == "U3" and "you answered 3" in block_text(thanks["blocks"])
+    republished = slack_app.fake.called("views.publish")[-1].params
+    assert "Nothing is waiting for you" in block_text(republished["view"]["blocks"])
+
+
+async def test_mention_with_help_answers_ephemerally_in_the_channel(
+    slack_app, slack_runtime
+) -> None:
+    import_org(slack_runtime, ORG)
+    event = {
+        "type": "app_mention",
+        "user": "UBOSS",
+        "channel": "C0GENERAL",
+        "text": "<@UBOT> help",
+        "ts": "1700000005.000100",
+    }
+    assert await slack_app.event(event, event_id="EvMention") == 200
+    [reply] = slack_app.fake.called("chat.postEphemeral")
+    assert (reply.params["channel"], reply.params["user"]) == ("C0GENERAL", "UBOSS")
+    shown = block_text(reply.params["blocks"])
+    assert "checkin - start a pulse check-in" in shown  # the boss sees the manager's lines
+
+
+async def test_pulse_help_story_and_cascade_reach_the_router_by_name(
+    slack_app, slack_runtime
+) -> None:
+    import_org(slack_runtime, ORG)
+    assert await slack_app.slash("U1", "/pulse") == 200
+    assert "Here is what I can do" in slack_app.fake.called("response_url")[-1].params["text"]
+    assert await slack_app.slash("U1", "/pulse", "team") == 200
+    assert "only managers can start" in slack_app.fake.called("response_url")[-1].params["text"]
+    for command in ("/story", "/cascade"):
+        # routed to the command of that name: the capability's own answer (a reply, or a modal
+        # for /story) once it is registered, the router's polite unknown-command answer before
+        answered = len(slack_app.fake.calls)
+        assert await slack_app.slash("U1", command, "hello") == 200
+        new = [c.method for c in slack_app.fake.calls[answered:]]
+        assert set(new) & {"response_url", "views.open"}, new
