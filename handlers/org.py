@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
@@ -41,6 +41,7 @@ class OrgRow:
     timezone: str
     slack_user_id: str = ""
     teams_user_id: str = ""
+    timezone_source: str = "org"  # "default" when the file left it empty
 
 
 @dataclass
@@ -106,6 +107,7 @@ def parse(text: str, *, default_timezone: str = "UTC") -> list[OrgRow]:
                 department=cells["department"],
                 role=role,
                 timezone=timezone,
+                timezone_source="org" if cells["timezone"] else "default",
                 slack_user_id=cells.get("slack_user_id", ""),
                 teams_user_id=cells.get("teams_user_id", ""),
             )
@@ -163,6 +165,7 @@ def apply(
     changed: set[str] = set()
     for r in rows:
         person = existing.get(r.email)
+        r = _keep_synced_timezone(r, person)
         if person is None:
             person = Person(
                 email=r.email,
@@ -178,6 +181,7 @@ def apply(
                 setattr(person, f, getattr(r, f))
             person.active = True
             changed.add(r.email)
+        person.timezone_source = r.timezone_source
         session.add(person)
         if progress:
             progress(1)
@@ -206,6 +210,13 @@ def apply(
     result.updated = len(changed - created)
     result.unchanged = len(rows) - result.created - result.updated
     return result
+
+
+def _keep_synced_timezone(row: OrgRow, person: Person | None) -> OrgRow:
+    """A row without a time zone keeps the one a directory sync (Slack's tz) filled in."""
+    if row.timezone_source == "default" and person and person.timezone_source == "slack":
+        return replace(row, timezone=person.timezone, timezone_source="slack")
+    return row
 
 
 def compute_paths(everyone: Iterable[Person], rows: list[OrgRow]) -> None:

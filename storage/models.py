@@ -33,6 +33,10 @@ class Person(SQLModel, table=True):
     department: str = Field(max_length=120, index=True)
     role: str = Field(default="employee", max_length=20)
     timezone: str = Field(default="UTC", max_length=64)
+    # where the time zone came from: "org" (the org file), "default", or "slack" (directory sync)
+    timezone_source: str = Field(
+        default="org", max_length=10, sa_column_kwargs={"server_default": "org"}
+    )
     active: bool = Field(default=True, index=True)
     path: str = Field(default="/", max_length=2000, index=True)
 

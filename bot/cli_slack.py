@@ -1,0 +1,62 @@
+"""`culturebot slack ...`: directory sync and the app manifest."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+
+import typer
+from rich.console import Console
+
+import prompts
+from bot.app import build_runtime
+
+slack_app = typer.Typer(help="Slack: directory sync and the app manifest.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+class Mode(StrEnum):
+    socket = "socket"
+    http = "http"
+
+
+@slack_app.command("sync")
+def sync() -> None:
+    """Link Slack users to people by email, fill time zones the org file left empty."""
+    from bot.platforms.slack_directory import sync as run_sync
+
+    runtime = build_runtime()
+    if not runtime.settings.slack_bot_token:
+        errors.print("[red]error:[/red] SLACK_BOT_TOKEN is not set", highlight=False)
+        raise typer.Exit(code=2)
+    result = asyncio.run(run_sync(runtime))
+    console.print(
+        f"{result.slack_users} Slack users: {result.linked} linked, "
+        f"{result.timezones} time zones filled in from Slack",
+        highlight=False,
+    )
+    if result.unmatched:
+        console.print(prompts.text("slack.sync_unmatched", count=len(result.unmatched)))
+        for who in result.unmatched:
+            console.print(f"  {who}", highlight=False, markup=False)
+    if result.without_slack:
+        console.print(f"{len(result.without_slack)} people have no Slack account:")
+        for email in result.without_slack:
+            console.print(f"  {email}", highlight=False, markup=False)
+
+
+@slack_app.command("manifest")
+def manifest(
+    mode: Mode = typer.Option(Mode.socket, help="socket (no public URL) or http."),
+    url: str | None = typer.Option(None, help="HTTP mode: the bot's public https:// base URL."),
+    name: str = typer.Option("culturebot", help="The app's name in Slack."),
+) -> None:
+    """Print the Slack app manifest (YAML) to paste at api.slack.com/apps."""
+    from bot.platforms.slack_manifest import manifest_yaml
+
+    try:
+        print(manifest_yaml(mode=mode.value, url=url, name=name), end="")
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(code=2) from None
