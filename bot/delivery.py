@@ -161,8 +161,10 @@ def _record(
     now = runtime.clock.now()
     max_attempts = runtime.settings.max_delivery_attempts
     with runtime.db.session() as session:
+        ids = [row.id for row, _ref, _error in outcomes]
+        fresh = {r.id: r for r in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
         for row, ref, error in outcomes:
-            row = session.merge(row)
+            row = fresh[row.id]  # one query for the batch, not a merge (a SELECT) per row
             row.attempts += 1
             if error is None:
                 row.status, row.sent_at, row.platform_ref, row.last_error = "sent", now, ref, None

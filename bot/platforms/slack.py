@@ -328,6 +328,7 @@ class SlackBot:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        await self.platform.close()
 
 
 SLACK = web.AppKey("slack", SlackBot)

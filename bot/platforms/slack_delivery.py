@@ -73,6 +73,7 @@ class Pacer:
         self._now = now
         self._sleep = sleep
         self._next = 0.0
+        self._last = float("-inf")
         self._channels: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
@@ -87,6 +88,13 @@ class Pacer:
                     self._channels = {c: t for c, t in self._channels.items() if t > now}
         if slot > now:
             await self._sleep(slot - now)
+        # senders that woke together after the event loop stalled go out spread, not in a burst
+        async with self._lock:
+            now = self._now()
+            at = max(now, self._last + self.gap / 2)
+            self._last = at
+        if at > now:
+            await self._sleep(at - now)
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, self._now() + seconds)
@@ -114,6 +122,23 @@ class SlackPlatform:
         self.tries = tries
         self.max_wait = max_wait
         self._sleep = sleep
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _keep_alive(self) -> None:
+        """One HTTP session per event loop, so sends reuse connections to Slack instead of
+        opening (and TLS-handshaking) one per message as slack_sdk does by default."""
+        loop = asyncio.get_running_loop()
+        session = self.client.session
+        if session is None or session.closed or self._loop is not loop:
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+            )
+            self._loop = loop
+
+    async def close(self) -> None:
+        if self.client.session is not None and not self.client.session.closed:
+            await self.client.session.close()
+        self.client.session = None
 
     async def send(self, address: Address, message: Message) -> str:
         """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
@@ -122,6 +147,7 @@ class SlackPlatform:
         except ValueError as error:  # a part Slack cannot carry: retrying cannot help
             raise DeliveryError(str(error), permanent=True) from error
         text = slack_blocks.fallback_text(message)
+        self._keep_alive()
         for attempt in range(1, self.tries + 1):
             await self.pacer.wait(address.external_id)
             limited = False

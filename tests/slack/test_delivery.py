@@ -5,6 +5,7 @@ waits for real time to pass (except the client timeout against the slow fake, 0.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -40,8 +41,10 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def platform(slack_settings, sleeps) -> SlackPlatform:  # type: ignore[no-untyped-def]
-    return SlackPlatform(slack_settings, sleep=sleeps)
+async def platform(slack_settings, sleeps):  # type: ignore[no-untyped-def]
+    platform = SlackPlatform(slack_settings, sleep=sleeps)
+    yield platform
+    await platform.close()
 
 
 def queue_for_ann(runtime, key: str = "k1") -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +100,10 @@ async def test_slow_slack_times_out_and_is_retried_later(
     quick = slack_settings.model_copy(update={"slack_timeout": 0.2})
     platform = SlackPlatform(quick, tries=1, sleep=sleeps)
     fake_slack.fail("chat.postMessage", delay=3)
-    stats = await deliver_due(slack_runtime, platform)
+    try:
+        stats = await deliver_due(slack_runtime, platform)
+    finally:
+        await platform.close()
     assert stats.retried == 1
     row = outbox_row(slack_runtime)
     assert row.status == "pending" and "connection" in row.last_error
@@ -124,14 +130,28 @@ async def test_other_api_errors_are_permanent(platform, fake_slack) -> None:
     assert len(fake_slack.called("chat.postMessage")) == 1
 
 
-async def test_pacer_spaces_sends_globally_and_per_channel(sleeps) -> None:
+async def test_pacer_spaces_sends_globally_and_per_channel() -> None:
     now = [100.0]
-    pacer = Pacer(per_second=10, channel_interval=1.0, now=lambda: now[0], sleep=sleeps)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # time passes only when the pacer waits
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(per_second=10, channel_interval=1.0, now=lambda: now[0], sleep=sleep)
+    sent_at = []
     for channel in ("U1", "U2", "U3"):
         await pacer.wait(channel)
-    assert sleeps.waits == pytest.approx([0.1, 0.2])  # one slot per 1/10 s, booked in order
+        sent_at.append(now[0])
+    assert sent_at == pytest.approx([100.0, 100.1, 100.2])  # one slot per 1/10 s
     await pacer.wait("U1")  # the same DM again: not before a second after its last message
-    assert sleeps.waits[-1] == pytest.approx(1.0)
-    pacer.pause(5)
+    assert now[0] == pytest.approx(101.0)
+    pacer.pause(5)  # a Retry-After: every later slot moves back
     await pacer.wait("U9")
-    assert sleeps.waits[-1] == pytest.approx(5.0)
+    assert now[0] == pytest.approx(106.0)
+
+    # senders that wake together (the loop was busy) still leave at least half a slot apart
+    now[0] += 10
+    booked = [pacer.wait(f"W{i}") for i in range(3)]
+    await asyncio.gather(*booked)
+    assert now[0] >= 116.0 + 0.1
