@@ -63,7 +63,7 @@ def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
 
 
 def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
