@@ -1,0 +1,60 @@
+"""Wiring: the router with every capability registered, and the runtime for a database."""
+
+from __future__ import annotations
+
+import logging
+
+import prompts
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, get_settings
+from bot.router import Router
+from bot.runtime import Runtime
+from handlers import basics, pulse
+from storage.db import open_database
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    """Every capability registers its commands and actions here, in one place."""
+    router = Router()
+    basics.register(router)
+    pulse.register(router)
+    return router
+
+
+def due_jobs() -> list:  # type: ignore[type-arg]
+    """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
+    return [pulse.tick]
+
+
+def run_due(runtime: Runtime) -> dict[str, object]:
+    """One scheduler tick: everything that is due now, in order."""
+    return {job.__module__.rsplit(".", 1)[-1]: job(runtime) for job in due_jobs()}
+
+
+def channels_for(settings: Settings) -> tuple[str, ...]:
+    """The platforms configured to deliver, in preference order."""
+    enabled = []
+    if settings.slack_bot_token:
+        enabled.append("slack")
+    if settings.teams_app_id:
+        enabled.append("teams")
+    return tuple(enabled)
+
+
+def build_runtime(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    channels: tuple[str, ...] | None = None,
+) -> Runtime:
+    """Validate the prompt files, open (and upgrade) the database, and bundle what handlers need."""
+    settings = settings or get_settings()
+    prompts.validate_all()
+    db = open_database(settings.database_url)
+    return Runtime(
+        db=db,
+        clock=clock or SystemClock(),
+        settings=settings,
+        channels=channels_for(settings) if channels is None else channels,
+    )

@@ -1,0 +1,149 @@
+"""The neutral chat model: what every platform turns its traffic into, and renders back out.
+
+Handlers speak only this model. Slack renders it as Block Kit, Teams as Adaptive Cards and
+the console as numbered lines. All text here is plain text written by us or by users; each
+platform escapes it for its own markup, so user text is never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+IncomingKind = Literal["command", "action", "message"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a chat: typed a command, clicked a button, submitted a form.
+
+    A submitted form arrives as an action named by the form's ``action`` with its ``fields``;
+    a click on a question's choice arrives as the question's action with the choice's value.
+    """
+
+    platform: str
+    user_id: str
+    kind: IncomingKind
+    name: str = ""
+    text: str = ""
+    value: str = ""
+    ref: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    event_id: str | None = None
+    message_ref: str | None = None
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Text(_Part):
+    """A paragraph. ``heading`` is shown bold/large, ``quote`` set apart (e.g. a user's note)."""
+
+    type: Literal["text"] = "text"
+    text: str
+    style: Literal["plain", "heading", "quote", "muted"] = "plain"
+
+
+class Choice(_Part):
+    label: str
+    value: str
+
+
+class Question(_Part):
+    """A question answered by picking one choice, with an optional free-text comment.
+
+    Answering sends the action ``action`` with ``ref`` and the choice's value, plus the
+    field ``comment`` when ``comment_label`` is set and the person wrote one.
+    """
+
+    type: Literal["question"] = "question"
+    action: str
+    ref: str
+    prompt: str
+    choices: tuple[Choice, ...]
+    low_label: str = ""
+    high_label: str = ""
+    comment_label: str = ""
+
+
+class Button(_Part):
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+class Buttons(_Part):
+    type: Literal["buttons"] = "buttons"
+    buttons: tuple[Button, ...]
+
+
+class FormField(_Part):
+    name: str
+    label: str
+    multiline: bool = False
+    required: bool = True
+    max_length: int = 3000
+    placeholder: str = ""
+    options: tuple[Choice, ...] = ()
+
+
+class Form(_Part):
+    """A form the person fills in; submitting sends action ``action`` with ``ref`` and fields."""
+
+    type: Literal["form"] = "form"
+    action: str
+    ref: str = ""
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+
+
+Part = Annotated[Text | Question | Buttons | Form, Field(discriminator="type")]
+
+
+class Message(_Part):
+    """One outgoing message: a plain-text summary for notifications plus its parts."""
+
+    summary: str
+    parts: tuple[Part, ...] = ()
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, data: str) -> Message:
+        return _MESSAGE.validate_json(data)
+
+
+_MESSAGE = TypeAdapter(Message)
+
+
+def text_message(*paragraphs: str) -> Message:
+    """A message made of plain paragraphs, the most common reply."""
+    return Message(
+        summary=paragraphs[0] if paragraphs else "", parts=tuple(Text(text=p) for p in paragraphs)
+    )
+
+
+@dataclass
+class Response:
+    """What a handler answers to the person who acted.
+
+    ``replies`` go to that person at once (ephemeral where the platform has it), ``update``
+    replaces the message the action came from (e.g. a question becomes "Thanks, recorded"),
+    and ``form`` asks the person to fill something in (a Slack modal, a Teams card, console
+    prompts). Messages to anyone else go through the outbox, never through a Response.
+    """
+
+    replies: list[Message] = field(default_factory=list)
+    update: Message | None = None
+    form: Form | None = None
+
+
+class UserError(Exception):
+    """A polite refusal: the router rolls back the transaction and replies with the message."""

@@ -1,0 +1,287 @@
+"""The `culturebot` command line: database, org import, chat, reports, schedules, demo, run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import func
+from sqlmodel import col, select
+
+import prompts
+from bot.app import build_router, build_runtime, run_due
+from bot.config import get_settings
+from handlers import org, reports
+from handlers.pulse import AUDIENCES
+from storage import people
+from storage.db import open_database
+from storage.models import Identity, Outbox, PulseSchedule
+
+app = typer.Typer(
+    help="culturebot: a customer-centric culture, one routine at a time.", no_args_is_help=True
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+org_app = typer.Typer(help="The organisation.", no_args_is_help=True)
+pulse_app = typer.Typer(help="Pulse check-in schedules.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(pulse_app, name="pulse")
+
+console = Console()
+errors = Console(stderr=True)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending schema migration."""
+    settings = get_settings()
+    open_database(settings.database_url)
+    console.print(f"database is up to date: {settings.database_url}", highlight=False)
+
+
+@org_app.command("import")
+def org_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+) -> None:
+    """Import or update people from CSV (email,name,manager_email,department,role,timezone)."""
+    runtime = build_runtime()
+    try:
+        rows = org.parse(
+            file.read_text(encoding="utf-8"), default_timezone=runtime.settings.default_timezone
+        )
+    except UnicodeDecodeError as error:
+        raise fail(f"{file}: not UTF-8 text ({error.reason})") from None
+    except org.OrgImportError as error:
+        raise fail(f"{file}: {error}; nothing was imported") from None
+    with Progress(console=console, transient=True) as progress, runtime.db.session() as session:
+        task = progress.add_task("importing", total=len(rows))
+        result = org.apply(session, rows, lambda n: progress.advance(task, n))
+    console.print(
+        f"imported {len(rows)} people: {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.deactivated} deactivated"
+    )
+
+
+@app.command("chat")
+def chat(
+    email: str = typer.Option(..., "--as", help="The email of the person you act as."),
+) -> None:
+    """Talk to culturebot in this terminal as one person."""
+    from bot.platforms.console import ConsoleChat
+
+    runtime = build_runtime(channels=())
+    with runtime.db.session() as session:
+        person = people.by_email(session, email)
+        if person is None:
+            raise fail(f"nobody with email {email}; import the org first (culturebot org import)")
+        console.print(
+            f"You are {person.name} ({person.email}). Type help, or quit to leave.", highlight=False
+        )
+    session_ = ConsoleChat(runtime, build_router(), email, sys.stdout, input)
+    asyncio.run(session_.run())
+
+
+@app.command("report")
+def report(
+    format: Format = typer.Option(Format.table, "--format"),
+    as_: str | None = typer.Option(None, "--as", help="Scope to this manager's subtree."),
+) -> None:
+    """Participation, mean score, trend and sentiment per team and theme (small groups withheld)."""
+    runtime = build_runtime()
+    with runtime.db.session() as session:
+        scope = None
+        if as_:
+            scope = people.by_email(session, as_)
+            if scope is None:
+                raise fail(f"nobody with email {as_}")
+        result = reports.build(session, min_group_size=runtime.settings.min_group_size, scope=scope)
+    if format is Format.json:
+        print(result.to_json())
+    elif format is Format.csv:
+        print(result.to_csv(), end="")
+    else:
+        print_report(result)
+
+
+def print_report(result: reports.Report) -> None:
+    """One row per group and theme; a group withheld for every theme is one row."""
+    themes = prompts.questions().themes
+    out = console if console.is_terminal else Console(width=max(console.width, 120))
+    table = Table(title=f"Customer-focus pulse: {result.scope}")
+    for header in ("group", "theme", "answers", "participation", "mean", "trend", "sentiment"):
+        table.add_column(header, justify="left" if header in ("group", "theme") else "right")
+    withheld_everywhere = {
+        r.group for r in result.rows if all(o.withheld for o in result.rows if o.group == r.group)
+    }
+    done: set[str] = set()
+    for r in result.rows:
+        label = f"{r.group} ({r.department})" if r.kind == "team" and r.department else r.group
+        if r.group in withheld_everywhere:
+            if r.group not in done:
+                table.add_row(label, "all", "[dim]withheld[/dim]", "", "", "", "")
+                done.add(r.group)
+            continue
+        if r.withheld:
+            table.add_row(
+                label, themes.get(r.theme, r.theme), "[dim]withheld[/dim]", "", "", "", ""
+            )
+            continue
+        table.add_row(
+            label,
+            themes.get(r.theme, r.theme),
+            str(r.respondents),
+            f"{r.participation:.0%}" if r.participation is not None else "",
+            f"{r.mean:.2f}" if r.mean is not None else "",
+            f"{r.trend:+.2f}" if r.trend is not None else "",
+            f"{r.sentiment:+.2f}" if r.sentiment is not None else "",
+        )
+    out.print(table)
+    out.print(
+        f"withheld = {prompts.text('report.withheld', min=result.min_group_size)}", highlight=False
+    )
+
+
+@pulse_app.command("add")
+def pulse_add(
+    name: str = typer.Option(..., help="A name for the schedule."),
+    audience: str = typer.Option("org", help="org, department or subtree."),
+    value: str = typer.Option("", help="The department name, or the manager's email for subtree."),
+    weekday: str = typer.Option("mon", help="mon..sun"),
+    at: str = typer.Option("09:00", help="Local time in each recipient's time zone, HH:MM."),
+    every: int = typer.Option(1, min=1, max=12, help="Every N weeks."),
+    start: str | None = typer.Option(None, help="First date (YYYY-MM-DD); default today."),
+) -> None:
+    """Add a recurring check-in schedule."""
+    runtime = build_runtime()
+    if audience not in AUDIENCES:
+        raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
+    if weekday.lower()[:3] not in WEEKDAYS:
+        raise fail("--weekday must be one of mon, tue, wed, thu, fri, sat, sun")
+    hour, _, minute = at.partition(":")
+    if not (
+        hour.isdigit()
+        and minute.isdigit()
+        and int(hour) < 24
+        and int(minute) < 60
+        and len(minute) == 2
+    ):
+        raise fail(f"--at must be HH:MM, got {at!r}")
+    with runtime.db.session() as session:
+        if audience == "subtree" and people.by_email(session, value) is None:
+            raise fail(f"--value: nobody with email {value}")
+        schedule = PulseSchedule(
+            name=name,
+            audience_kind=audience,
+            audience_value=value,
+            weekday=WEEKDAYS.index(weekday.lower()[:3]),
+            local_time=f"{int(hour):02d}:{minute}",
+            every_weeks=every,
+            start_date=date.fromisoformat(start) if start else runtime.clock.now().date(),
+            answer_window_hours=runtime.settings.answer_window_hours,
+            reminder_after_hours=runtime.settings.reminder_after_hours,
+        )
+        session.add(schedule)
+    console.print(
+        f"schedule '{name}' added: {audience} {value} every {every} week(s) on {weekday} at {at} local"
+    )
+
+
+@pulse_app.command("list")
+def pulse_list() -> None:
+    """List check-in schedules."""
+    runtime = build_runtime()
+    table = Table("id", "name", "audience", "when", "active")
+    with runtime.db.session() as session:
+        for s in session.exec(select(PulseSchedule)):
+            table.add_row(
+                str(s.id),
+                s.name,
+                f"{s.audience_kind} {s.audience_value}".strip(),
+                f"every {s.every_weeks} wk, {WEEKDAYS[s.weekday]} {s.local_time}",
+                str(s.active),
+            )
+    console.print(table)
+
+
+@app.command("tick")
+def tick() -> None:
+    """Run everything that is due now once (what the scheduler does each minute)."""
+    console.print(run_due(build_runtime()))
+
+
+@app.command("status")
+def status() -> None:
+    """Delivery by platform and state, dead letters with their errors, unreachable people."""
+    runtime = build_runtime()
+    with runtime.db.session() as session:
+        counts = session.exec(
+            select(Outbox.platform, Outbox.status, func.count()).group_by(
+                col(Outbox.platform), col(Outbox.status)
+            )
+        ).all()
+        table = Table("platform", "status", "messages", title="Outbox")
+        for platform, state, count in sorted(counts):
+            table.add_row(platform, state, str(count))
+        console.print(table)
+        dead = session.exec(
+            select(Outbox).where(col(Outbox.status).in_(("dead", "unreachable"))).limit(20)
+        ).all()
+        for row in dead:
+            console.print(
+                f"{row.status}: message {row.id} ({row.kind}) to person {row.person_id} on "
+                f"{row.platform} after {row.attempts} tries: {row.last_error}",
+                highlight=False,
+            )
+        unreachable = session.exec(
+            select(Identity).where(col(Identity.unreachable).is_(True))
+        ).all()
+        for identity in unreachable:
+            console.print(
+                f"unreachable on {identity.platform}: person {identity.person_id} "
+                f"({identity.unreachable_reason})",
+                highlight=False,
+            )
+
+
+@app.command("run")
+def run() -> None:
+    """Run the bot: the scheduler, the delivery worker and every configured platform."""
+    from bot.server import serve
+
+    logging.basicConfig(level=get_settings().log_level)
+    asyncio.run(serve(build_runtime(), build_router()))
+
+
+@app.command("demo")
+def demo(
+    db: Path = typer.Option(Path("culturebot-demo.db"), help="Where to create the demo database."),
+    weeks: int = typer.Option(4, min=1, max=12),
+) -> None:
+    """Import the sample org and run simulated weeks of pulses on a fast clock, then report."""
+    from bot.demo import run_demo
+
+    run_demo(db, weeks, console)
+
+
+if __name__ == "__main__":
+    app()

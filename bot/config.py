@@ -1,0 +1,60 @@
+"""Settings from CULTUREBOT_* environment variables and an optional .env file.
+
+Slack and Teams keep their own customary names (SLACK_BOT_TOKEN, MicrosoftAppId, ...) so an
+operator can reuse the values the platforms' own docs tell them to set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting culturebot reads; README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CULTUREBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = "sqlite:///culturebot.db"
+    min_group_size: int = Field(5, ge=2)
+    default_timezone: str = "UTC"
+    answer_window_hours: int = Field(72, ge=1)
+    reminder_after_hours: int = Field(24, ge=1)
+    tick_seconds: int = Field(60, ge=1)
+    admin_contact: str = "your culturebot admin"
+    max_delivery_attempts: int = Field(6, ge=1)
+    log_level: str = "INFO"
+    http_host: str = "127.0.0.1"
+    http_port: int = 3978
+
+    slack_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CULTUREBOT_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "CULTUREBOT_SLACK_SIGNING_SECRET"),
+    )
+    slack_app_token: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CULTUREBOT_SLACK_APP_TOKEN")
+    )
+    slack_api_url: str = "https://slack.com/api/"
+
+    teams_app_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppId", "CULTUREBOT_TEAMS_APP_ID")
+    )
+    teams_app_password: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppPassword", "CULTUREBOT_TEAMS_APP_PASSWORD")
+    )
+    teams_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "CULTUREBOT_TEAMS_TENANT_ID")
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

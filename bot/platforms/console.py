@@ -1,0 +1,210 @@
+"""The console platform: culturebot in a terminal, for local use, demos and tests.
+
+It goes through exactly the same router, handlers and outbox as Slack and Teams: messages for
+the person at the keyboard are claimed from the outbox and printed; questions and buttons are
+answered by number; forms are filled in field by field; anything else typed is a command.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.chat import Buttons, Form, Incoming, Message, Question, Response, Text
+from bot.delivery import Address, deliver_due
+from bot.router import Router
+from bot.runtime import Runtime
+
+Reader = Callable[[str], str]
+
+
+def render(message: Message) -> list[str]:
+    """A message as plain lines; choices and buttons are numbered from 1."""
+    lines: list[str] = []
+    for part in message.parts:
+        if isinstance(part, Text):
+            prefix = {"heading": "## ", "quote": "  > ", "muted": "  "}.get(part.style, "")
+            lines.extend(prefix + line for line in part.text.splitlines() or [""])
+        elif isinstance(part, Question):
+            lines.append(f"  {part.prompt}")
+            labels = []
+            for i, choice in enumerate(part.choices, 1):
+                end = (
+                    part.low_label if i == 1 else part.high_label if i == len(part.choices) else ""
+                )
+                labels.append(
+                    f"{choice.label} {end}".strip()
+                    if choice.label == str(i)
+                    else f"{i}) {choice.label}"
+                )
+            lines.append("  " + " | ".join(labels))
+            lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
+        elif isinstance(part, Buttons):
+            lines.append(
+                "  " + " | ".join(f"[{i}] {b.label}" for i, b in enumerate(part.buttons, 1))
+            )
+        elif isinstance(part, Form):
+            lines.append(f"  [1] {part.title}")
+    if not lines:
+        lines.append(message.summary)
+    return lines
+
+
+def interactive_part(message: Message) -> Question | Buttons | Form | None:
+    for part in message.parts:
+        if isinstance(part, Question | Buttons | Form):
+            return part
+    return None
+
+
+@dataclass
+class Pending:
+    ref: str
+    part: Question | Buttons | Form
+
+
+class ConsolePlatform:
+    """Prints messages for one person; the rest wait in the outbox for their own session."""
+
+    name = "console"
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.inbox: list[Pending] = []
+        self._refs = itertools.count(1)
+
+    async def send(self, address: Address, message: Message) -> str:
+        ref = f"console:{next(self._refs)}"
+        self.show(message, ref=ref)
+        return ref
+
+    def show(self, message: Message, *, ref: str = "") -> None:
+        print("\n".join(render(message)), file=self.out)
+        part = interactive_part(message)
+        if part is not None:
+            self.inbox.append(Pending(ref=ref, part=part))
+
+
+class ConsoleChat:
+    """One person's terminal session: show what is waiting, read a line, act, repeat."""
+
+    def __init__(
+        self, runtime: Runtime, router: Router, email: str, out: TextIO, read: Reader
+    ) -> None:
+        self.runtime = runtime
+        self.router = router
+        self.email = email.strip().lower()
+        self.read = read
+        self.platform = ConsolePlatform(out)
+        self.out = out
+
+    def _person_id(self) -> int | None:
+        from storage.people import by_email
+
+        with self.runtime.db.session() as session:
+            person = by_email(session, self.email)
+            return person.id if person else None
+
+    async def refresh(self) -> None:
+        """Print every message waiting for this person."""
+        person_id = self._person_id()
+        if person_id is None:
+            return
+        while (await deliver_due(self.runtime, self.platform, person_id=person_id)).sent:
+            pass
+
+    async def run(self) -> None:
+        """The loop; ends at end of input or on ``quit``."""
+        await self.refresh()
+        while True:
+            try:
+                line = self.read("> ").strip()
+            except EOFError:
+                return
+            if line.lower() in ("quit", "exit"):
+                return
+            if line:
+                await self.say(line)
+            await self.refresh()
+
+    async def say(self, line: str) -> None:
+        """Act on one typed line: a number answers the oldest open question, else a command."""
+        if line.isdigit() and self.platform.inbox:
+            incoming = self._answer(self.platform.inbox[0], int(line))
+            if incoming is None:
+                print("  Please type one of the numbers shown.", file=self.out)
+                return
+            self.platform.inbox.pop(0)
+        else:
+            incoming = Incoming(platform="console", user_id=self.email, kind="message", text=line)
+        self.show_response(self.router.handle(self.runtime, incoming))
+
+    def _answer(self, pending: Pending, number: int) -> Incoming | None:
+        part = pending.part
+        base = {"platform": "console", "user_id": self.email, "message_ref": pending.ref}
+        if isinstance(part, Question):
+            if not 1 <= number <= len(part.choices):
+                return None
+            fields = {}
+            if part.comment_label:
+                comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
+                if comment:
+                    fields["comment"] = comment
+            return Incoming(
+                kind="action",
+                name=part.action,
+                ref=part.ref,
+                value=part.choices[number - 1].value,
+                fields=fields,
+                **base,
+            )
+        if isinstance(part, Buttons):
+            if not 1 <= number <= len(part.buttons):
+                return None
+            button = part.buttons[number - 1]
+            return Incoming(kind="action", name=button.action, value=button.value, **base)
+        if number != 1:
+            return None
+        return self._fill(part)
+
+    def _read_optional(self, prompt: str) -> str:
+        try:
+            return self.read(prompt).strip()
+        except EOFError:
+            return ""
+
+    def _fill(self, form: Form) -> Incoming:
+        print(f"## {form.title}", file=self.out)
+        fields: dict[str, str] = {}
+        for spec in form.fields:
+            if spec.options:
+                print(
+                    "  " + " | ".join(f"{i}) {o.label}" for i, o in enumerate(spec.options, 1)),
+                    file=self.out,
+                )
+            while True:
+                value = self._read_optional(f"{spec.label}: ")
+                if spec.options and value.isdigit() and 1 <= int(value) <= len(spec.options):
+                    value = spec.options[int(value) - 1].value
+                if value or not spec.required:
+                    break
+                print("  This field is required.", file=self.out)
+            fields[spec.name] = value
+        return Incoming(
+            platform="console",
+            user_id=self.email,
+            kind="action",
+            name=form.action,
+            ref=form.ref,
+            fields=fields,
+        )
+
+    def show_response(self, response: Response) -> None:
+        for reply in response.replies:
+            self.platform.show(reply)
+        if response.update is not None:
+            self.platform.show(response.update)
+        if response.form is not None:
+            self.show_response(self.router.handle(self.runtime, self._fill(response.form)))

@@ -1,0 +1,113 @@
+"""Routes an Incoming to the handler registered for its command or action.
+
+The router owns what every handler would otherwise repeat: find the person, drop a platform's
+retry of an event already handled, refuse oversized text, and run the handler in one
+transaction so its state change and its outbox rows commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.chat import Incoming, Response, UserError, text_message
+from bot.runtime import Context, Runtime
+from prompts import text
+from storage import people
+from storage.models import ProcessedEvent
+from storage.sql import insert_ignore
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, Incoming], Response]
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    handler: Handler
+
+
+class Router:
+    def __init__(self) -> None:
+        self._commands: dict[str, Handler] = {}
+        self._actions: dict[str, Handler] = {}
+
+    def command(self, name: str) -> Callable[[Handler], Handler]:
+        """Register a handler for a typed command (``checkin``) or slash command (``/pulse``)."""
+
+        def register(handler: Handler) -> Handler:
+            self._commands[name.lower()] = handler
+            return handler
+
+        return register
+
+    def action(self, name: str) -> Callable[[Handler], Handler]:
+        """Register a handler for a button, a question's answer or a form submission."""
+
+        def register(handler: Handler) -> Handler:
+            self._actions[name] = handler
+            return handler
+
+        return register
+
+    @property
+    def commands(self) -> list[str]:
+        return sorted(self._commands)
+
+    def _find(self, incoming: Incoming) -> tuple[Handler | None, Incoming]:
+        if incoming.kind == "action":
+            return self._actions.get(incoming.name), incoming
+        if incoming.kind == "command":
+            return self._commands.get(incoming.name.lower().lstrip("/")), incoming
+        word, _, rest = incoming.text.strip().partition(" ")
+        as_command = Incoming(
+            platform=incoming.platform,
+            user_id=incoming.user_id,
+            kind="command",
+            name=word.lower().lstrip("/"),
+            text=rest.strip(),
+            event_id=incoming.event_id,
+        )
+        return self._commands.get(as_command.name), as_command
+
+    def handle(self, runtime: Runtime, incoming: Incoming) -> Response:
+        """Handle one incoming in its own transaction; never raises for a user's mistake."""
+        longest = max([len(incoming.text), *(len(v) for v in incoming.fields.values())])
+        if longest > MAX_TEXT:
+            return Response(
+                replies=[text_message(text("common.text_too_long", length=longest, limit=MAX_TEXT))]
+            )
+        try:
+            with runtime.db.session() as session:
+                person = people.by_identity(session, incoming.platform, incoming.user_id)
+                if person is None:
+                    return _reply(text("common.unknown_user", admin=runtime.settings.admin_contact))
+                if not person.active:
+                    return _reply(
+                        text("common.inactive_user", admin=runtime.settings.admin_contact)
+                    )
+                if incoming.event_id and not insert_ignore(
+                    session,
+                    ProcessedEvent,
+                    {
+                        "platform": incoming.platform,
+                        "event_id": incoming.event_id,
+                        "created_at": runtime.clock.now(),
+                    },
+                ):
+                    log.info("dropping retry of %s event %s", incoming.platform, incoming.event_id)
+                    return Response()
+                handler, routed = self._find(incoming)
+                if handler is None:
+                    shown = routed.name or incoming.text.strip()
+                    return _reply(text("common.unknown_command", command=shown[:40]))
+                return handler(Context(session=session, runtime=runtime, person=person), routed)
+        except UserError as refusal:
+            return _reply(str(refusal))
+
+
+def _reply(message: str) -> Response:
+    return Response(replies=[text_message(message)])

@@ -1,0 +1,45 @@
+"""`culturebot run`: the scheduler, the delivery worker and the configured platforms together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.delivery import Platform
+from bot.router import Router
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
+    """The aiohttp app with each configured platform's routes, and those platforms."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
+    platforms: list[Platform] = []
+    return web_app, platforms
+
+
+async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None = None) -> None:
+    web_app, platforms = build_web_app(runtime, router)
+    if not platforms:
+        log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
+    scheduler = Scheduler(runtime, platforms)
+    scheduler.start()
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
+    await site.start()
+    log.info(
+        "culturebot listening on http://%s:%s",
+        runtime.settings.http_host,
+        runtime.settings.http_port,
+    )
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        scheduler.shutdown()
+        await runner.cleanup()

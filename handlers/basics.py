@@ -1,0 +1,45 @@
+"""What everyone can ask: help (by role) and the report for their scope."""
+
+from __future__ import annotations
+
+import prompts
+from bot.chat import Incoming, Response, text_message
+from bot.router import Router
+from bot.runtime import Context
+from handlers import reports
+from storage import people
+
+
+def roles_of(ctx: Context) -> list[str]:
+    """The roles a person acts in: a manager is anyone with reports, whatever the org file says."""
+    roles = ["employee"]
+    if people.has_reports(ctx.session, ctx.person):
+        roles.append("manager")
+    if ctx.person.role == "leader":
+        roles.append("leader")
+    if ctx.person.role == "admin":
+        roles.append("admin")
+    return roles
+
+
+def show_help(ctx: Context, incoming: Incoming) -> Response:
+    lines = [prompts.text("help.intro", name=ctx.person.name)]
+    lines.extend(prompts.text(f"help.{role}") for role in roles_of(ctx))
+    return Response(replies=[text_message("\n".join(lines))])
+
+
+def show_report(ctx: Context, incoming: Incoming) -> Response:
+    """Managers and leaders see their subtree by team; everyone else the organisation-wide view."""
+    is_manager = "manager" in roles_of(ctx)
+    report = reports.build(
+        ctx.session,
+        min_group_size=ctx.settings.min_group_size,
+        scope=ctx.person if is_manager else None,
+        teams=is_manager,
+    )
+    return Response(replies=[text_message(reports.as_text(report))])
+
+
+def register(router: Router) -> None:
+    router.command("help")(show_help)
+    router.command("report")(show_report)

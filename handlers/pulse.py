@@ -1,0 +1,350 @@
+"""Pulse check-ins: open rounds on schedule in each person's own time zone, remind once,
+close, record anonymous answers, and let managers start an ad-hoc check-in for their team.
+
+Everything is asked of the database at the moment it is due (``tick``), so a restart loses
+nothing: rounds are unique per schedule and local date, prompts per round and person, and
+every message has an idempotency key in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+import prompts
+from bot.chat import Choice, Incoming, Message, Question, Response, Text, UserError, text_message
+from bot.router import Router
+from bot.runtime import Context, Runtime, send_later
+from handlers.sentiment import score as sentiment_of
+from storage import people
+from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
+
+MAX_COMMENT = 2000
+AUDIENCES = ("org", "department", "subtree")
+
+
+# --- when things happen ------------------------------------------------------------------
+
+
+def local_instant(day: date, at: str, tz: str) -> datetime:
+    """``at`` o'clock on ``day`` in time zone ``tz``, as an aware datetime.
+
+    zoneinfo resolves the wall time with the zone's offset on that day, so 09:00 stays 09:00
+    local on both sides of a DST change.
+    """
+    hour, minute = (int(part) for part in at.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
+
+
+def occurs_on(schedule: PulseSchedule, day: date) -> bool:
+    if day < schedule.start_date or day.weekday() != schedule.weekday:
+        return False
+    return ((day - schedule.start_date).days // 7) % schedule.every_weeks == 0
+
+
+def audience(session: Session, schedule: PulseSchedule) -> list[Person]:
+    query = select(Person).where(col(Person.active).is_(True))
+    if schedule.audience_kind == "department":
+        query = query.where(Person.department == schedule.audience_value)
+    elif schedule.audience_kind == "subtree":
+        root = people.by_email(session, schedule.audience_value)
+        if root is None:
+            return []
+        query = query.where(col(Person.path).startswith(root.path))
+    return list(session.exec(query.order_by(col(Person.id))))
+
+
+def next_question(session: Session, **where: object) -> str:
+    """Rotate through the bank, theme by theme, so nobody gets the same question each week."""
+    count = session.exec(
+        select(func.count())
+        .select_from(PulseRound)
+        .where(*(getattr(PulseRound, key) == value for key, value in where.items()))
+    ).one()
+    rotation = prompts.questions().rotation()
+    return rotation[count % len(rotation)].id
+
+
+# --- the scheduled side ------------------------------------------------------------------
+
+
+def open_due_rounds(session: Session, now: datetime) -> int:
+    """Create the rounds (and their prompts) whose first recipient's local time has come."""
+    opened = 0
+    schedules = session.exec(select(PulseSchedule).where(col(PulseSchedule.active).is_(True)))
+    for schedule in schedules:
+        today = now.date()
+        for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
+            if not occurs_on(schedule, day):
+                continue
+            exists = session.exec(
+                select(PulseRound.id).where(
+                    PulseRound.schedule_id == schedule.id, PulseRound.local_date == day
+                )
+            ).first()
+            if exists is not None:
+                continue
+            members = audience(session, schedule)
+            if not members:
+                continue
+            window = timedelta(hours=schedule.answer_window_hours)
+            send_times = {
+                p.id: local_instant(day, schedule.local_time, p.timezone) for p in members
+            }
+            first, last = min(send_times.values()), max(send_times.values())
+            if now < first or now >= last + window:
+                continue
+            round_ = PulseRound(
+                schedule_id=schedule.id,
+                local_date=day,
+                question_id=next_question(session, schedule_id=schedule.id),
+                created_at=now,
+                closes_at=last + window,
+            )
+            session.add(round_)
+            session.flush()
+            for person in members:
+                send_at = send_times[person.id]
+                session.add(
+                    PulsePrompt(
+                        round_id=round_.id,
+                        person_id=person.id,
+                        send_at=send_at,
+                        remind_at=send_at + timedelta(hours=schedule.reminder_after_hours),
+                        closes_at=send_at + window,
+                    )
+                )
+            opened += 1
+    session.flush()
+    return opened
+
+
+def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
+    bank = prompts.questions()
+    question = bank.by_id(question_id)
+    intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
+    return Message(
+        summary=question.text,
+        parts=(
+            Text(text=intro, style="muted"),
+            Question(
+                action="pulse.answer",
+                ref=str(prompt.id),
+                prompt=question.text,
+                choices=tuple(Choice(label=str(n), value=str(n)) for n in range(1, 6)),
+                low_label=bank.scale["low"],
+                high_label=bank.scale["high"],
+                comment_label=prompts.text("pulse.comment_label"),
+            ),
+        ),
+    )
+
+
+def _format_local(when: datetime, tz: str) -> str:
+    return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
+
+
+def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
+    """Queue every prompt whose local send time has come; expire those that never could be."""
+    due = session.exec(
+        select(PulsePrompt, PulseRound, Person)
+        .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
+        .join(Person, col(Person.id) == col(PulsePrompt.person_id))
+        .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
+    ).all()
+    sent = 0
+    for prompt, round_, person in due:
+        if now >= prompt.closes_at or not person.active:
+            prompt.status = "expired"
+        else:
+            send_later(
+                session,
+                runtime,
+                person.id,  # type: ignore[arg-type]
+                question_message(prompt, round_.question_id, person.timezone),
+                key=f"pulse:prompt:{prompt.id}",
+                kind="pulse.prompt",
+            )
+            prompt.status = "sent"
+            sent += 1
+        session.add(prompt)
+    return sent
+
+
+def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
+    """One reminder, only to those who have not answered, while the round is still open."""
+    due = session.exec(
+        select(PulsePrompt, PulseRound, Person)
+        .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
+        .join(Person, col(Person.id) == col(PulsePrompt.person_id))
+        .where(
+            PulsePrompt.status == "sent",
+            col(PulsePrompt.reminded).is_(False),
+            col(PulsePrompt.remind_at) <= now,
+            col(PulsePrompt.closes_at) > now,
+        )
+    ).all()
+    for prompt, round_, person in due:
+        reminder = prompts.text(
+            "pulse.reminder", closes=_format_local(prompt.closes_at, person.timezone)
+        )
+        question = question_message(prompt, round_.question_id, person.timezone)
+        send_later(
+            session,
+            runtime,
+            person.id,  # type: ignore[arg-type]
+            Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
+            key=f"pulse:reminder:{prompt.id}",
+            kind="pulse.reminder",
+        )
+        prompt.reminded = True
+        session.add(prompt)
+    return len(due)
+
+
+def expire_prompts(session: Session, now: datetime) -> int:
+    result = session.exec(  # type: ignore[call-overload]
+        update(PulsePrompt)
+        .where(
+            col(PulsePrompt.status).in_(("sent", "scheduled")), col(PulsePrompt.closes_at) <= now
+        )
+        .values(status="expired")
+    )
+    return result.rowcount
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Everything pulse-related that is due now; called by the scheduler each minute."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        opened = open_due_rounds(session, now)
+        sent = send_due_prompts(session, runtime, now)
+        reminded = send_reminders(session, runtime, now)
+        expired = expire_prompts(session, now)
+    return {"opened": opened, "sent": sent, "reminded": reminded, "expired": expired}
+
+
+# --- what people do ----------------------------------------------------------------------
+
+
+def answer(ctx: Context, incoming: Incoming) -> Response:
+    """Record an answer once, without the person; turn the question into "Thanks, recorded"."""
+    prompt = session_prompt(ctx.session, incoming.ref)
+    if prompt is None or prompt.person_id != ctx.person.id:
+        raise UserError(prompts.text("pulse.not_yours"))
+    if incoming.value not in {"1", "2", "3", "4", "5"}:
+        raise UserError(prompts.text("pulse.bad_score"))
+    value = int(incoming.value)
+    comment = (incoming.fields.get("comment") or "").strip() or None
+    if comment and len(comment) > MAX_COMMENT:
+        raise UserError(
+            prompts.text("common.text_too_long", length=len(comment), limit=MAX_COMMENT)
+        )
+    if prompt.status == "answered":
+        return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
+    if prompt.status == "expired" or ctx.now >= prompt.closes_at:
+        closed = prompts.text(
+            "pulse.closed", closes=_format_local(prompt.closes_at, ctx.person.timezone)
+        )
+        return Response(update=text_message(closed))
+    claimed = ctx.session.exec(  # type: ignore[call-overload]
+        update(PulsePrompt)
+        .where(col(PulsePrompt.id) == prompt.id, PulsePrompt.status == "sent")
+        .values(status="answered")
+    ).rowcount
+    if claimed != 1:
+        return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
+    round_ = ctx.session.get(PulseRound, prompt.round_id)
+    assert round_ is not None
+    question = prompts.questions().by_id(round_.question_id)
+    mood = sentiment_of(comment) if comment else None
+    ctx.session.add(
+        PulseAnswer(
+            round_id=round_.id,  # type: ignore[arg-type]
+            question_id=question.id,
+            theme=question.theme,
+            team_path=people.team_path(ctx.session, ctx.person),
+            department=ctx.person.department,
+            score=value,
+            comment=comment,
+            polarity=mood.polarity if mood else None,
+            subjectivity=mood.subjectivity if mood else None,
+            answered_on=ctx.now.date(),
+        )
+    )
+    thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks", score=value)
+    return Response(update=text_message(thanks))
+
+
+def session_prompt(session: Session, ref: str) -> PulsePrompt | None:
+    return session.get(PulsePrompt, int(ref)) if ref.isdigit() else None
+
+
+def start_checkin(ctx: Context, incoming: Incoming) -> Response:
+    """A manager asks their own subtree now (or a sub-team, by naming its manager's email)."""
+    me = ctx.person
+    if not people.has_reports(ctx.session, me):
+        key = "pulse.no_reports" if me.role in ("manager", "leader") else "pulse.only_managers"
+        raise UserError(prompts.text(key))
+    target = incoming.text.strip().lower()
+    root: Person | None = me
+    if target and target != me.email:
+        root = people.by_email(ctx.session, target)
+        if root is None or not people.in_subtree(root, me):
+            raise UserError(prompts.text("pulse.outside_subtree"))
+    running = ctx.session.exec(
+        select(PulseRound).where(
+            PulseRound.started_by_id == me.id, col(PulseRound.closes_at) > ctx.now
+        )
+    ).first()
+    if running is not None:
+        asked, answered = _progress(ctx.session, running.id)  # type: ignore[arg-type]
+        raise UserError(
+            prompts.text(
+                "pulse.adhoc_running",
+                closes=_format_local(running.closes_at, me.timezone),
+                answered=answered,
+                asked=asked,
+            )
+        )
+    members = people.subtree(ctx.session, root)
+    if not members:
+        raise UserError(prompts.text("pulse.no_reports"))
+    window = timedelta(hours=ctx.settings.answer_window_hours)
+    round_ = PulseRound(
+        started_by_id=me.id,
+        question_id=next_question(ctx.session, started_by_id=me.id),
+        created_at=ctx.now,
+        closes_at=ctx.now + window,
+    )
+    ctx.session.add(round_)
+    ctx.session.flush()
+    for person in members:
+        ctx.session.add(
+            PulsePrompt(
+                round_id=round_.id,
+                person_id=person.id,
+                send_at=ctx.now,
+                remind_at=ctx.now + timedelta(hours=ctx.settings.reminder_after_hours),
+                closes_at=ctx.now + window,
+            )
+        )
+    ctx.session.flush()
+    send_due_prompts(ctx.session, ctx.runtime, ctx.now)
+    started = prompts.text(
+        "pulse.adhoc_started", asked=len(members), min=ctx.settings.min_group_size
+    )
+    return Response(replies=[text_message(started)])
+
+
+def _progress(session: Session, round_id: int) -> tuple[int, int]:
+    rows = session.exec(select(PulsePrompt.status).where(PulsePrompt.round_id == round_id)).all()
+    return len(rows), sum(1 for status in rows if status == "answered")
+
+
+def register(router: Router) -> None:
+    router.action("pulse.answer")(answer)
+    router.command("checkin")(start_checkin)

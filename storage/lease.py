@@ -1,0 +1,28 @@
+"""A lease row so exactly one instance runs the scheduler when several share PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col
+
+from storage.models import SchedulerLease
+from storage.sql import insert_ignore
+
+
+def try_acquire(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take or renew the lease; True while ``holder`` holds it."""
+    if insert_ignore(
+        session, SchedulerLease, {"name": name, "holder": holder, "expires_at": now + ttl}
+    ):
+        return True
+    taken = session.exec(  # type: ignore[call-overload]
+        update(SchedulerLease)
+        .where(
+            col(SchedulerLease.name) == name,
+            or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) <= now),
+        )
+        .values(holder=holder, expires_at=now + ttl)
+    )
+    return taken.rowcount == 1

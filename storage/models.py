@@ -1,0 +1,166 @@
+"""The core tables: the organisation, pulse check-ins, the outbox and processed events.
+
+Capabilities that come later (cascades, stories) add their own modules of tables; every
+table module is imported by ``storage.tables`` so Alembic and the tests see all of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+ROLES = ("employee", "manager", "leader", "admin")
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Person(SQLModel, table=True):
+    """Someone in the organisation. ``path`` is the chain of ids from the top, e.g. "/1/4/9/",
+    so a subtree is one prefix query."""
+
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=320)
+    name: str = Field(max_length=200)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    department: str = Field(max_length=120, index=True)
+    role: str = Field(default="employee", max_length=20)
+    timezone: str = Field(default="UTC", max_length=64)
+    active: bool = Field(default=True, index=True)
+    path: str = Field(default="/", max_length=2000, index=True)
+
+
+class Identity(SQLModel, table=True):
+    """A person's id on one chat platform, with what that platform needs to reach them."""
+
+    __tablename__ = "identity"
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=200)
+    conversation_ref: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    unreachable: bool = False
+    unreachable_reason: str | None = Field(default=None, max_length=500)
+
+
+class PulseSchedule(SQLModel, table=True):
+    """A recurring check-in: who is asked, on which weekday and local time, how often."""
+
+    __tablename__ = "pulse_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    audience_kind: str = Field(max_length=20)  # org | department | subtree
+    audience_value: str = Field(default="", max_length=320)
+    weekday: int  # Monday == 0
+    local_time: str = Field(max_length=5)  # "09:00"
+    every_weeks: int = 1
+    start_date: date
+    answer_window_hours: int = 72
+    reminder_after_hours: int = 24
+    active: bool = True
+
+
+class PulseRound(SQLModel, table=True):
+    """One occurrence of a schedule (per local date) or one ad-hoc check-in by a manager."""
+
+    __tablename__ = "pulse_round"
+
+    __table_args__ = (UniqueConstraint("schedule_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int | None = Field(default=None, foreign_key="pulse_schedule.id")
+    local_date: date | None = None
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
+    question_id: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=utc_column())
+    closes_at: datetime = Field(sa_column=utc_column())
+
+
+class PulsePrompt(SQLModel, table=True):
+    """One person's invitation to answer one round. Tracks sending and reminding, never the
+    answer itself (answers are stored without the person)."""
+
+    __tablename__ = "pulse_prompt"
+
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    status: str = Field(default="scheduled", max_length=12, index=True)
+    send_at: datetime = Field(sa_column=utc_column(index=True))
+    remind_at: datetime = Field(sa_column=utc_column())
+    closes_at: datetime = Field(sa_column=utc_column())
+    reminded: bool = False
+
+
+class PulseAnswer(SQLModel, table=True):
+    """An anonymous answer: the round, the question, the team it came from, never the person."""
+
+    __tablename__ = "pulse_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True)
+    question_id: str = Field(max_length=40)
+    theme: str = Field(max_length=40, index=True)
+    team_path: str = Field(max_length=2000, index=True)
+    department: str = Field(max_length=120)
+    score: int
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    polarity: float | None = None
+    subjectivity: float | None = None
+    answered_on: date
+
+
+class Outbox(SQLModel, table=True):
+    """A message that must be sent, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20, index=True)
+    kind: str = Field(max_length=40)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=utc_column(index=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    platform_ref: str | None = Field(default=None, max_length=500)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform event ids already handled, so a platform's retry is handled once."""
+
+    __tablename__ = "processed_event"
+
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    event_id: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=utc_column(index=True))
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the scheduler when several instances share one PostgreSQL database."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Field(sa_column=utc_column())

@@ -1,0 +1,97 @@
+"""Queries about the organisation: who someone is, who reports to whom, who is in a subtree."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Identity, Person
+
+
+def by_email(session: Session, email: str) -> Person | None:
+    return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+
+
+def by_identity(session: Session, platform: str, external_id: str) -> Person | None:
+    """The person behind a platform user id; the console platform's ids are emails."""
+    if platform == "console":
+        return by_email(session, external_id)
+    return session.exec(
+        select(Person)
+        .join(Identity, col(Identity.person_id) == col(Person.id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    ).first()
+
+
+def link_identity(
+    session: Session,
+    person: Person,
+    platform: str,
+    external_id: str,
+    conversation_ref: str | None = None,
+) -> Identity:
+    """Create or refresh a person's identity on a platform (a newer reference wins)."""
+    identity = session.exec(
+        select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
+    ).first()
+    if identity is None:
+        identity = session.exec(
+            select(Identity).where(Identity.platform == platform, Identity.person_id == person.id)
+        ).first()
+    if identity is None:
+        identity = Identity(person_id=person.id, platform=platform, external_id=external_id)
+    identity.person_id = person.id  # type: ignore[assignment]
+    identity.external_id = external_id
+    if conversation_ref is not None:
+        identity.conversation_ref = conversation_ref
+        identity.unreachable = False
+        identity.unreachable_reason = None
+    session.add(identity)
+    return identity
+
+
+def direct_reports(session: Session, person: Person) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person).where(Person.manager_id == person.id, col(Person.active).is_(True))
+        )
+    )
+
+
+def has_reports(session: Session, person: Person) -> bool:
+    count = session.exec(
+        select(func.count())
+        .select_from(Person)
+        .where(Person.manager_id == person.id, col(Person.active).is_(True))
+    ).one()
+    return count > 0
+
+
+def subtree(session: Session, person: Person, *, include_self: bool = False) -> list[Person]:
+    """Everyone active below ``person`` in the management chain."""
+    query = select(Person).where(
+        col(Person.path).startswith(person.path), col(Person.active).is_(True)
+    )
+    if not include_self:
+        query = query.where(Person.id != person.id)
+    return list(session.exec(query.order_by(col(Person.id))))
+
+
+def in_subtree(person: Person, root: Person) -> bool:
+    return person.path.startswith(root.path) and person.id != root.id
+
+
+def team_path(session: Session, person: Person) -> str:
+    """The path of the team a person belongs to: their manager's path ("/" at the top)."""
+    if person.manager_id is None:
+        return "/"
+    manager = session.get(Person, person.manager_id)
+    return manager.path if manager else "/"
+
+
+def top_leaders(session: Session) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person).where(col(Person.manager_id).is_(None), col(Person.active).is_(True))
+        )
+    )

@@ -1,0 +1,19 @@
+"""Small SQL helpers that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row is new.
+
+    The unique constraint decides, so two processes racing on the same key cannot both win.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]

@@ -1,0 +1,7 @@
+"""Imports every table module so SQLModel.metadata is complete (Alembic, tests, create_all)."""
+
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401
+
+metadata = SQLModel.metadata

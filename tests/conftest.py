@@ -1,0 +1,166 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), a fake
+clock, the real router, a console chat driver, and a guard that keeps tests on this machine.
+
+PostgreSQL runs when CULTUREBOT_TEST_POSTGRES_URL is set (CI sets it). Each test session uses
+a schema of its own, so parallel runs against one server never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import build_router
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.router import Router
+from bot.runtime import Runtime
+from storage.db import Database, normalise_url
+from storage.tables import metadata
+from tests.support import Chat
+
+POSTGRES_URL = os.environ.get("CULTUREBOT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+
+# --- never leave the machine -------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock: socket.socket, address: object) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
+        return
+    host = str(address[0])
+    try:
+        ok = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConnectionRefusedError(f"test tried to reach {host}: tests stay on loopback")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _stay_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+# --- databases ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A private schema on the test server, migrated once, dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip("CULTUREBOT_TEST_POSTGRES_URL is not set")
+    schema = f"cb_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _with_schema(POSTGRES_URL, schema)
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _with_schema(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{normalise_url(url)}{separator}options=-csearch_path%3D{schema}"
+
+
+def _truncate_all(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated, empty database: SQLite always, PostgreSQL when configured."""
+    if request.param == "sqlite":
+        path = tmp_path / "culturebot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = Database(f"sqlite:///{path}")
+    else:
+        db = Database(request.getfixturevalue("postgres_schema"))
+        _truncate_all(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """SQLite only, for tests of behaviour that does not depend on the backend."""
+    path = tmp_path / "culturebot.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+# --- the application ---------------------------------------------------------------------
+
+START = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def runtime(database: Database, clock: FakeClock, settings: Settings) -> Runtime:
+    return Runtime(db=database, clock=clock, settings=settings)
+
+
+@pytest.fixture(scope="session")
+def router() -> Router:
+    return build_router()
+
+
+@pytest.fixture
+def chat(runtime: Runtime, router: Router):  # type: ignore[no-untyped-def]
+    """``chat(email)`` opens a console session for that person."""
+    return lambda email: Chat(runtime, router, email)

@@ -1,0 +1,35 @@
+"""The console platform end to end: a manager starts a check-in, people answer, report counts it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.app import run_due
+from handlers import reports
+from tests.support import import_org, org_csv
+
+TEAM = org_csv(
+    "boss@x.io,Boss,,Ops,leader,Europe/Berlin",
+    *(f"p{i}@x.io,P{i},boss@x.io,Ops,employee,Europe/Berlin" for i in range(1, 7)),
+)
+
+
+def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> None:
+    import_org(runtime, TEAM)
+    started = chat("boss@x.io").say("checkin")
+    assert "6 people in your team were asked" in started
+
+    for i in range(1, 7):
+        person = chat(f"p{i}@x.io")
+        shown = person.inbox()
+        assert "Your answer is anonymous" in shown
+        assert "type a number 1-5" in shown
+        assert "Thanks, recorded: you answered 4" in person.say("4", "Customers liked it")
+
+    with runtime.db.session() as session:
+        report = reports.build(session, min_group_size=5)
+    total = next(r for r in report.rows if r.kind == "scope")
+    assert (total.respondents, total.mean, total.participation) == (6, 4.0, 1.0)
+    assert json.loads(report.to_json())["rows"][0]["respondents"] == 6
+    run_due(runtime)  # nothing more is due: nobody is asked twice
+    assert "type a number" not in chat("p1@x.io").inbox()
