@@ -354,7 +354,11 @@ def merge_json(pulse_json: str, section: StoriesReport) -> str:
 def print_section(section: StoriesReport, console: Console) -> None:
     """The section as rich tables, after the pulse table of ``culturebot report``."""
     t = prompts.text
-    out = console if console.is_terminal else Console(width=max(console.width, 120))
+    out = (
+        console
+        if console.is_terminal
+        else Console(file=console.file, width=max(console.width, 120))
+    )
     out.print(f"\n[bold]{t('stories_report.heading')}[/bold]")
     for line in connectedness_lines(section.connectedness):
         out.print(line, highlight=False)
