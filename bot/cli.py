@@ -19,10 +19,10 @@ from sqlmodel import col, select
 import prompts
 from bot.app import build_router, build_runtime, run_due
 from bot.config import get_settings
+from bot.runtime import Runtime
 from handlers import org, reports, story_reports
 from handlers.pulse import AUDIENCES
 from storage import people
-from storage.db import open_database
 from storage.models import Identity, Outbox, PulseSchedule
 
 app = typer.Typer(
@@ -46,6 +46,22 @@ class Format(StrEnum):
     csv = "csv"
 
 
+_opened: list[Runtime] = []
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    """Close every database the command opened when it ends."""
+    ctx.call_on_close(lambda: [runtime.db.dispose() for runtime in _opened])
+
+
+def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
+    """The runtime for one command, from the environment as it is now."""
+    runtime = build_runtime(channels=channels)
+    _opened.append(runtime)
+    return runtime
+
+
 def fail(message: str) -> typer.Exit:
     errors.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code=2)
@@ -54,9 +70,8 @@ def fail(message: str) -> typer.Exit:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending schema migration."""
-    settings = get_settings()
-    open_database(settings.database_url)
-    console.print(f"database is up to date: {settings.database_url}", highlight=False)
+    runtime = cli_runtime()
+    console.print(f"database is up to date: {runtime.db.engine.url!r}", highlight=False)
 
 
 @org_app.command("import")
@@ -64,7 +79,7 @@ def org_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
 ) -> None:
     """Import or update people from CSV (email,name,manager_email,department,role,timezone)."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     try:
         rows = org.parse(
             file.read_text(encoding="utf-8"), default_timezone=runtime.settings.default_timezone
@@ -89,7 +104,7 @@ def chat(
     """Talk to culturebot in this terminal as one person."""
     from bot.platforms.console import ConsoleChat
 
-    runtime = build_runtime(channels=())
+    runtime = cli_runtime(channels=())
     with runtime.db.session() as session:
         person = people.by_email(session, email)
         if person is None:
@@ -107,7 +122,7 @@ def report(
     as_: str | None = typer.Option(None, "--as", help="Scope to this manager's subtree."),
 ) -> None:
     """Participation, mean score, trend and sentiment per team and theme (small groups withheld)."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     with runtime.db.session() as session:
         scope = None
         if as_:
@@ -179,7 +194,7 @@ def pulse_add(
     start: str | None = typer.Option(None, help="First date (YYYY-MM-DD); default today."),
 ) -> None:
     """Add a recurring check-in schedule."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     if audience not in AUDIENCES:
         raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
     if weekday.lower()[:3] not in WEEKDAYS:
@@ -216,7 +231,7 @@ def pulse_add(
 @pulse_app.command("list")
 def pulse_list() -> None:
     """List check-in schedules."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     table = Table("id", "name", "audience", "when", "active")
     with runtime.db.session() as session:
         for s in session.exec(select(PulseSchedule)):
@@ -233,13 +248,13 @@ def pulse_list() -> None:
 @app.command("tick")
 def tick() -> None:
     """Run everything that is due now once (what the scheduler does each minute)."""
-    console.print(run_due(build_runtime()))
+    console.print(run_due(cli_runtime()))
 
 
 @app.command("status")
 def status() -> None:
     """Delivery by platform and state, dead letters with their errors, unreachable people."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     with runtime.db.session() as session:
         counts = session.exec(
             select(Outbox.platform, Outbox.status, func.count()).group_by(
@@ -276,7 +291,7 @@ def run() -> None:
     from bot.server import serve
 
     logging.basicConfig(level=get_settings().log_level)
-    asyncio.run(serve(build_runtime(), build_router()))
+    asyncio.run(serve(cli_runtime(), build_router()))
 
 
 @app.command("demo")

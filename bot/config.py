@@ -6,8 +6,6 @@ operator can reuse the values the platforms' own docs tell them to set.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,7 +52,6 @@ class Settings(BaseSettings):
     )
 
 
-@lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
+    """The settings as the environment says now (each CLI command reads them afresh)."""
     return Settings()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.chat import Message
 from bot.runtime import Runtime
@@ -190,7 +190,7 @@ def _record(
             session.add(row)
 
 
-def _mark_unreachable(session, row: Outbox, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _mark_unreachable(session: Session, row: Outbox, reason: str) -> None:
     identity = session.exec(
         select(Identity).where(
             Identity.person_id == row.person_id, Identity.platform == row.platform

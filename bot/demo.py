@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from rich.console import Console
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
+from bot.chat import Question
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.platforms.console import ConsoleChat
@@ -56,10 +58,11 @@ class Persona:
         )
         self.rng = rng
 
-    def lines(self) -> list[str]:
+    def lines(self) -> tuple[str, str]:
+        """What this person types: a score, then a comment (empty to skip it)."""
         score = min(5, max(1, round(self.rng.gauss(self.mood, 0.9))))
         comment = self.rng.choice(COMMENTS[score]) if self.rng.random() < 0.5 else ""
-        return [str(score), comment]
+        return str(score), comment
 
 
 def run_demo(path: Path, weeks: int, console: Console) -> None:
@@ -109,7 +112,7 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
             if persona.silent or now - waiting[email] < timedelta(hours=persona.delay_hours):
                 continue
             out = io.StringIO()
-            chat = ConsoleChat(runtime, router, email, out, _script(persona.lines()))
+            chat = ConsoleChat(runtime, router, email, out, _script([]))
             asyncio.run(_answer_all(chat, persona))
             del waiting[email]
             if not transcript_shown:
@@ -130,7 +133,8 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
     )
 
 
-def _script(lines: list[str]):  # type: ignore[no-untyped-def]
+def _script(lines: list[str]) -> Callable[[str], str]:
+    """A reader that types ``lines`` and then reaches the end of input."""
     queue = list(lines)
 
     def read(_prompt: str) -> str:
@@ -145,9 +149,12 @@ async def _answer_all(chat: ConsoleChat, persona: Persona) -> None:
     """Show what is waiting, then answer each open question with this persona's lines."""
     await chat.refresh()
     while chat.platform.inbox:
-        line = chat.read("> ") if chat.read else ""
-        await chat.say(line)
-        chat.read = _script(persona.lines())
+        if not isinstance(chat.platform.inbox[0].part, Question):
+            chat.platform.inbox.pop(0)  # e.g. a story invitation or digest: not answered here
+            continue
+        score, comment = persona.lines()
+        chat.read = _script([comment])
+        await chat.say(score)
 
 
 def _with_messages(runtime: Runtime) -> list[str]:

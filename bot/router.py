@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bot.chat import Incoming, Response, UserError, text_message
 from bot.runtime import Context, Runtime
@@ -22,12 +21,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, Incoming], Response]
 MAX_TEXT = 5000
-
-
-@dataclass(frozen=True)
-class CommandInfo:
-    name: str
-    handler: Handler
 
 
 class Router:

@@ -14,11 +14,16 @@ import socket
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import delete
+from sqlmodel import col
 
 from bot.app import run_due
 from bot.delivery import Platform, deliver_due
 from bot.runtime import Runtime
 from storage.lease import try_acquire
+from storage.models import ProcessedEvent
+
+EVENT_MEMORY = timedelta(days=7)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,9 @@ class Scheduler:
         self._scheduler.add_job(
             self.deliver, "interval", seconds=self._deliver_every, max_instances=1, coalesce=True
         )
+        self._scheduler.add_job(
+            self.housekeeping, "interval", hours=1, max_instances=1, coalesce=True
+        )
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -64,9 +72,28 @@ class Scheduler:
         except Exception:
             log.exception("scheduler tick failed; the next tick retries")
 
+    async def housekeeping(self) -> None:
+        """Forget platform event ids old enough that no platform retries them any more."""
+        try:
+            await asyncio.to_thread(forget_processed_events, self.runtime)
+        except Exception:
+            log.exception("housekeeping failed; it runs again in an hour")
+
     async def deliver(self) -> None:
         for platform in self.platforms:
             try:
                 await deliver_due(self.runtime, platform)
             except Exception:
                 log.exception("delivery through %s failed; the next round retries", platform.name)
+
+
+def forget_processed_events(runtime: Runtime) -> int:
+    """Delete processed-event ids older than EVENT_MEMORY (Slack retries within minutes)."""
+    cutoff = runtime.clock.now() - EVENT_MEMORY
+    with runtime.db.session() as session:
+        gone = session.connection().execute(
+            delete(ProcessedEvent)
+            .where(col(ProcessedEvent.created_at) < cutoff)
+            .returning(col(ProcessedEvent.id))
+        )
+        return len(gone.all())

@@ -23,8 +23,11 @@ def roles_of(ctx: Context) -> list[str]:
 
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:
+    roles = roles_of(ctx)
     lines = [prompts.text("help.intro", name=ctx.person.name)]
-    lines.extend(prompts.text(f"help.{role}") for role in roles_of(ctx))
+    lines.extend(prompts.text(f"help.{role}") for role in roles)
+    if "manager" not in roles:
+        lines.insert(2, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])
 
 

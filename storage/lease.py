@@ -17,12 +17,13 @@ def try_acquire(session: Session, name: str, holder: str, now: datetime, ttl: ti
         session, SchedulerLease, {"name": name, "holder": holder, "expires_at": now + ttl}
     ):
         return True
-    taken = session.exec(  # type: ignore[call-overload]
+    taken = session.connection().execute(
         update(SchedulerLease)
         .where(
             col(SchedulerLease.name) == name,
             or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) <= now),
         )
         .values(holder=holder, expires_at=now + ttl)
+        .returning(col(SchedulerLease.name))
     )
-    return taken.rowcount == 1
+    return taken.first() is not None

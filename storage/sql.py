@@ -15,5 +15,8 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+    table = model.__table__  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    # RETURNING rather than rowcount: psycopg reports -1 for INSERT ... ON CONFLICT here
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.connection().execute(stmt).first() is not None

@@ -29,6 +29,7 @@ from storage.tables import metadata
 from tests.support import Chat
 
 POSTGRES_URL = os.environ.get("CULTUREBOT_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("CULTUREBOT_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
 
 
@@ -66,6 +67,19 @@ def _stay_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads a developer's .env or tokens, or writes a database into the checkout."""
+    for name in list(os.environ):
+        if (
+            name.startswith(("CULTUREBOT_", "SLACK_", "Microsoft"))
+            and name != "CULTUREBOT_TEST_POSTGRES_URL"
+        ):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
+
+
 # --- databases ---------------------------------------------------------------------------
 
 
@@ -85,6 +99,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_schema() -> Iterator[str]:
     """A private schema on the test server, migrated once, dropped at the end."""
     if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("CULTUREBOT_REQUIRE_POSTGRES=1 but CULTUREBOT_TEST_POSTGRES_URL is empty")
         pytest.skip("CULTUREBOT_TEST_POSTGRES_URL is not set")
     schema = f"cb_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(normalise_url(POSTGRES_URL))

@@ -594,24 +594,22 @@ def test_report_section_counts_withholds_and_prints(org, chat, clock) -> None:  
     assert "Ideas by department and status" in printed
 
 
-def test_culturebot_report_has_the_stories_section(org, chat, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_culturebot_report_has_the_stories_section(org, chat, clock) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from bot import cli
-    from bot.config import get_settings
 
     clock.set(datetime.now(UTC))  # the CLI reads the system clock
     share(chat("sal@x.io"), "Great call with ACME", "They were delighted")
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", org.db.url)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli.app, ["report", "--format", "json"])
-    finally:
-        get_settings.cache_clear()
+    env = {"CULTUREBOT_DATABASE_URL": org.db.url}
+    result = CliRunner().invoke(cli.app, ["report", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["stories"]["shared"][0]["department"] == "Sales"
     assert "share" in data["stories"]["connectedness"]
+    table = CliRunner().invoke(cli.app, ["report"], env=env)
+    assert table.exit_code == 0, table.output
+    assert "Connectedness, last 4 weeks: 0 of 3 department pairs connected" in table.output
 
 
 # --- storage -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.chat import Buttons, Form, Incoming, Message, Question, Response, Text
 from bot.delivery import Address, deliver_due
 from bot.router import Router
 from bot.runtime import Runtime
+from storage.people import by_email
 
 Reader = Callable[[str], str]
 
@@ -101,8 +102,6 @@ class ConsoleChat:
         self.out = out
 
     def _person_id(self) -> int | None:
-        from storage.people import by_email
-
         with self.runtime.db.session() as session:
             person = by_email(session, self.email)
             return person.id if person else None

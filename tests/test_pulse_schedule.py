@@ -1,0 +1,137 @@
+"""Scheduled check-ins arrive at the local time in each recipient's own zone, exactly once,
+across DST changes; one reminder goes only to those who have not answered; a restart mid-round
+sends nothing twice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.app import run_due
+from bot.runtime import Runtime
+from storage.db import Database
+from storage.models import Outbox, Person, PulseSchedule
+from tests.support import import_org, org_csv
+
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata"]
+ORG = org_csv(
+    "lead@x.io,Lead,,Ops,leader,UTC",
+    *(f"{z.split('/')[1].lower()}@x.io,{z},lead@x.io,Ops,employee,{z}" for z in ZONES),
+)
+
+
+def add_schedule(runtime: Runtime, *, weekday: int, start: date, at: str = "09:00") -> None:
+    with runtime.db.session() as session:
+        session.add(
+            PulseSchedule(
+                name="weekly",
+                audience_kind="org",
+                weekday=weekday,
+                local_time=at,
+                start_date=start,
+                answer_window_hours=72,
+                reminder_after_hours=24,
+            )
+        )
+
+
+def run_until(runtime: Runtime, end: datetime, step: timedelta = timedelta(minutes=30)) -> None:
+    while runtime.clock.now() < end:
+        runtime.clock.advance(step)  # type: ignore[attr-defined]
+        run_due(runtime)
+
+
+def prompts_by_person(runtime: Runtime, kind: str = "pulse.prompt") -> dict[str, list[datetime]]:
+    """When each person's prompts were queued, in that person's local time."""
+    seen: dict[str, list[datetime]] = defaultdict(list)
+    with runtime.db.session() as session:
+        rows = session.exec(
+            select(Outbox, Person).join(Person).where(Outbox.kind == kind).order_by(Outbox.id)
+        ).all()
+        for row, person in rows:
+            seen[person.email].append(row.created_at.astimezone(ZoneInfo(person.timezone)))
+    return seen
+
+
+def test_sunday_pulse_arrives_at_nine_local_across_spring_changes(runtime) -> None:
+    """US clocks change on 14 March 2027, Europe's on 28 March; India has no DST."""
+    import_org(runtime, ORG)
+    runtime.clock.set(datetime(2027, 3, 6, 0, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    add_schedule(runtime, weekday=6, start=date(2027, 3, 7))
+    run_until(runtime, datetime(2027, 4, 5, tzinfo=UTC))
+    sent = prompts_by_person(runtime)
+    sundays = [
+        date(2027, 3, 7),
+        date(2027, 3, 14),
+        date(2027, 3, 21),
+        date(2027, 3, 28),
+        date(2027, 4, 4),
+    ]
+    for email in ("new_york@x.io", "berlin@x.io", "kolkata@x.io"):
+        assert [t.date() for t in sent[email]] == sundays, email
+        assert {(t.hour, t.minute) for t in sent[email]} == {(9, 0)}, email
+
+
+def test_pulse_arrives_at_nine_local_across_autumn_changes(runtime) -> None:
+    """Europe changes back on 31 October 2027, the US on 7 November."""
+    import_org(runtime, ORG)
+    runtime.clock.set(datetime(2027, 10, 29, 0, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    add_schedule(runtime, weekday=0, start=date(2027, 10, 25))
+    run_until(runtime, datetime(2027, 11, 16, tzinfo=UTC))
+    sent = prompts_by_person(runtime)
+    mondays = [date(2027, 11, 1), date(2027, 11, 8), date(2027, 11, 15)]
+    for email in ("new_york@x.io", "berlin@x.io", "kolkata@x.io"):
+        assert [t.date() for t in sent[email]] == mondays, email
+        assert {(t.hour, t.minute) for t in sent[email]} == {(9, 0)}, email
+
+
+def test_every_other_week_skips_the_weeks_between(runtime) -> None:
+    import_org(runtime, ORG)
+    with runtime.db.session() as session:
+        session.add(
+            PulseSchedule(
+                name="fortnightly",
+                audience_kind="department",
+                audience_value="Ops",
+                weekday=0,
+                local_time="10:30",
+                every_weeks=2,
+                start_date=date(2027, 3, 1),
+            )
+        )
+    run_until(runtime, datetime(2027, 3, 30, tzinfo=UTC))
+    dates = sorted({t.date() for t in prompts_by_person(runtime)["berlin@x.io"]})
+    assert dates == [date(2027, 3, 1), date(2027, 3, 15), date(2027, 3, 29)]
+
+
+def test_one_reminder_only_to_those_who_have_not_answered(runtime, chat) -> None:
+    import_org(runtime, ORG)
+    add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="09:00")
+    run_until(runtime, datetime(2027, 3, 1, 12, 0, tzinfo=UTC))  # Berlin and Kolkata asked
+    answered = chat("berlin@x.io")
+    assert "type a number" in answered.inbox()
+    answered.say("5")
+    run_until(runtime, datetime(2027, 3, 3, 12, 0, tzinfo=UTC))
+    reminded = prompts_by_person(runtime, "pulse.reminder")
+    assert set(reminded) == {"kolkata@x.io", "new_york@x.io", "lead@x.io"}
+    assert all(len(times) == 1 for times in reminded.values())
+    assert "gentle reminder" in chat("kolkata@x.io").inbox()
+
+
+def test_restart_mid_round_sends_nothing_twice(runtime, chat) -> None:
+    import_org(runtime, ORG)
+    add_schedule(runtime, weekday=0, start=date(2027, 3, 1))
+    run_until(runtime, datetime(2027, 3, 1, 9, 0, tzinfo=UTC))  # Kolkata and Berlin asked
+    assert "type a number" in chat("berlin@x.io").inbox()
+
+    restarted = Runtime(db=Database(runtime.db.url), clock=runtime.clock, settings=runtime.settings)
+    run_due(restarted)
+    run_until(restarted, datetime(2027, 3, 2, 0, 0, tzinfo=UTC))
+    sent = prompts_by_person(restarted)
+    assert all(len(times) == 1 for times in sent.values()), sent
+    assert len(sent) == 4
+    assert "type a number" not in chat("berlin@x.io").inbox()
+    restarted.db.dispose()

@@ -1,0 +1,87 @@
+"""The scheduler wiring: APScheduler runs the tick, delivery and housekeeping; only the lease
+holder ticks; old processed-event ids are forgotten."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlmodel import func, select
+
+from bot.chat import Incoming
+from bot.platforms.console import ConsolePlatform
+from bot.scheduler import Scheduler, forget_processed_events
+from storage.models import ProcessedEvent, PulsePrompt, PulseSchedule
+from tests.support import import_org, org_csv
+
+ORG = org_csv("a@x.io,Ann,,Ops,leader,UTC", "b@x.io,Ben,a@x.io,Ops,employee,UTC")
+
+
+async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
+    import_org(runtime, ORG)
+    with runtime.db.session() as session:
+        session.add(
+            PulseSchedule(
+                name="w",
+                audience_kind="org",
+                weekday=0,
+                local_time="00:00",
+                start_date=date(2027, 3, 1),
+            )
+        )
+    screen = io.StringIO()
+    scheduler = Scheduler(runtime, [ConsolePlatform(screen)])
+    scheduler.start()
+    try:
+        jobs = {job.func.__name__ for job in scheduler._scheduler.get_jobs()}
+        assert jobs == {"tick", "deliver", "housekeeping"}
+        await scheduler.tick()
+        await scheduler.deliver()
+    finally:
+        scheduler.shutdown()
+    assert screen.getvalue().count("type a number 1-5") == 2
+    with runtime.db.session() as session:
+        assert (
+            session.exec(
+                select(func.count()).select_from(PulsePrompt).where(PulsePrompt.status == "sent")
+            ).one()
+            == 2
+        )
+
+
+async def test_a_second_instance_does_not_tick_while_the_first_holds_the_lease(runtime) -> None:
+    import_org(runtime, ORG)
+    with runtime.db.session() as session:
+        session.add(
+            PulseSchedule(
+                name="w",
+                audience_kind="org",
+                weekday=0,
+                local_time="00:00",
+                start_date=date(2027, 3, 1),
+            )
+        )
+    first, second = Scheduler(runtime, []), Scheduler(runtime, [])
+    second.holder = "other-host:1"
+    assert first._holds_lease()
+    await second.tick()
+    with runtime.db.session() as session:
+        assert session.exec(select(func.count()).select_from(PulsePrompt)).one() == 0
+    await first.tick()
+    with runtime.db.session() as session:
+        assert session.exec(select(func.count()).select_from(PulsePrompt)).one() == 2
+
+
+def test_old_event_ids_are_forgotten_recent_ones_kept(runtime, router) -> None:
+    import_org(runtime, ORG)
+    retry = Incoming(
+        platform="console", user_id="b@x.io", kind="message", text="help", event_id="E1"
+    )
+    assert router.handle(runtime, retry).replies
+    runtime.clock.advance(timedelta(days=1))
+    assert forget_processed_events(runtime) == 0
+    assert router.handle(runtime, retry).replies == []
+    runtime.clock.advance(timedelta(days=7))
+    assert forget_processed_events(runtime) == 1
+    with runtime.db.session() as session:
+        assert session.exec(select(func.count()).select_from(ProcessedEvent)).one() == 0
