@@ -639,24 +639,23 @@ def send_due_digests(
     sent = 0
     digests = session.exec(select(StoryDigest).where(col(StoryDigest.closes_at) > now)).all()
     for digest in digests:
-        message = digest_message(session, digest)
-        if message is None:
-            continue
-        received = set(
-            session.exec(
-                select(StoryDigestReceipt.person_id).where(
-                    StoryDigestReceipt.digest_id == digest.id
-                )
-            ).all()
+        received = (
+            select(StoryDigestReceipt.id)
+            .where(
+                StoryDigestReceipt.digest_id == digest.id,
+                col(StoryDigestReceipt.person_id) == col(Person.id),
+            )
+            .exists()
         )
-        members = session.exec(
+        waiting = session.exec(
             select(Person).where(
-                Person.department == digest.department, col(Person.active).is_(True)
+                Person.department == digest.department, col(Person.active).is_(True), ~received
             )
         ).all()
-        for person in members:
-            if person.id in received:
-                continue
+        message = digest_message(session, digest) if waiting else None
+        if message is None:
+            continue
+        for person in waiting:
             at = local_instant(digest.local_date, config.digest_at, person.timezone)
             if not at <= now < at + window:
                 continue

@@ -93,7 +93,7 @@ def test_capture_an_idea_with_the_idea_command(org, chat) -> None:  # type: igno
         "idea", "Call every new customer after week one", "", "Fewer surprises", ANONYMOUS
     )
     assert "Share an idea" in shown
-    assert "Story or idea" not in shown  # the kind is not asked again
+    assert "Is it a story or an idea?" not in shown  # the kind is not asked again
     assert "Sam Sales will see it" in shown
     [idea] = stories(org)
     assert (idea.kind, idea.consent, idea.status, idea.customer) == (
