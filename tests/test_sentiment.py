@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textblob import TextBlob
 
 from handlers.sentiment import NEUTRAL, Sentiment, score
@@ -161,3 +163,11 @@ def test_load_rated_rejects_a_bad_line(tmp_path: Path) -> None:
     data.write_text("1\tnot-a-number\ttext\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.txt:1"):
         load_rated(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_scores_within_range(text: str) -> None:
+    result = score(text)
+    assert -1.0 <= result.polarity <= 1.0
+    assert 0.0 <= result.subjectivity <= 1.0

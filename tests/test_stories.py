@@ -9,6 +9,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -626,3 +628,13 @@ def test_migrations_match_the_story_tables(database) -> None:  # type: ignore[no
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     story_diff = [d for d in diff if "story" in repr(d)]
     assert story_diff == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_clean_keeps_plain_text_only_and_is_stable(raw: str) -> None:
+    cleaned = clean(raw)
+    assert "\r" not in cleaned and "\x00" not in cleaned
+    assert all(ch in "\n\t" or ord(ch) >= 32 and not 0x7F <= ord(ch) <= 0x9F for ch in cleaned)
+    assert clean(cleaned) == cleaned
+    assert cleaned == cleaned.strip()
