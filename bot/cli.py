@@ -20,7 +20,7 @@ import prompts
 from bot.app import build_router, build_runtime, run_due
 from bot.config import get_settings
 from bot.runtime import Runtime
-from handlers import org, reports
+from handlers import org, reports, story_reports
 from handlers.pulse import AUDIENCES
 from storage import people
 from storage.models import Identity, Outbox, PulseSchedule
@@ -130,12 +130,19 @@ def report(
             if scope is None:
                 raise fail(f"nobody with email {as_}")
         result = reports.build(session, min_group_size=runtime.settings.min_group_size, scope=scope)
+        stories_section = story_reports.build(
+            session,
+            runtime.clock.now(),
+            min_group_size=runtime.settings.min_group_size,
+            scope=scope,
+        )
     if format is Format.json:
-        print(result.to_json())
+        print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
         print(result.to_csv(), end="")
     else:
         print_report(result)
+        story_reports.print_section(stories_section, console)
 
 
 def print_report(result: reports.Report) -> None:
