@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import basics, pulse
+from handlers import basics, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -21,13 +21,14 @@ def build_router() -> Router:
     router = Router()
     basics.register(router)
     pulse.register(router)
+    stories.register(router)
     home_view.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    return [pulse.tick]
+    return [pulse.tick, stories.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

@@ -21,7 +21,7 @@ from bot.app import build_router, build_runtime, run_due
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from bot.runtime import Runtime
-from handlers import org, reports
+from handlers import org, reports, story_reports
 from handlers.pulse import AUDIENCES
 from storage import people
 from storage.models import Identity, Outbox, PulseSchedule
@@ -65,7 +65,7 @@ def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
 
 
 def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -132,12 +132,19 @@ def report(
             if scope is None:
                 raise fail(f"nobody with email {as_}")
         result = reports.build(session, min_group_size=runtime.settings.min_group_size, scope=scope)
+        stories_section = story_reports.build(
+            session,
+            runtime.clock.now(),
+            min_group_size=runtime.settings.min_group_size,
+            scope=scope,
+        )
     if format is Format.json:
-        print(result.to_json())
+        print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
         print(result.to_csv(), end="")
     else:
         print_report(result)
+        story_reports.print_section(stories_section, console)
 
 
 def print_report(result: reports.Report) -> None:

@@ -18,6 +18,7 @@ from rich.console import Console
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
+from bot.chat import Question
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.platforms.console import ConsoleChat
@@ -148,6 +149,9 @@ async def _answer_all(chat: ConsoleChat, persona: Persona) -> None:
     """Show what is waiting, then answer each open question with this persona's lines."""
     await chat.refresh()
     while chat.platform.inbox:
+        if not isinstance(chat.platform.inbox[0].part, Question):
+            chat.platform.inbox.pop(0)  # e.g. a story invitation or digest: not answered here
+            continue
         score, comment = persona.lines()
         chat.read = _script([comment])
         await chat.say(score)

@@ -3,5 +3,6 @@
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
+import storage.stories  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -33,3 +33,19 @@ def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> N
     assert json.loads(report.to_json())["rows"][0]["respondents"] == 6
     run_due(runtime)  # nothing more is due: nobody is asked twice
     assert "type a number" not in chat("p1@x.io").inbox()
+
+
+def test_console_numbers_and_forms_are_forgiving(runtime, chat, router) -> None:
+    """A number out of range is explained; end of input in a form sends nothing."""
+    from bot.chat import Form, FormField, Response
+
+    import_org(runtime, TEAM)
+    chat("boss@x.io").say("checkin")
+    person = chat("p1@x.io")
+    person.inbox()
+    assert "Please type one of the numbers shown" in person.say("9")
+    assert "Thanks, recorded" in person.say("3", "")
+
+    form = Form(action="nowhere", title="Tell us", fields=(FormField(name="what", label="What"),))
+    person.console.show_response(Response(form=form))  # the person presses Ctrl-D at the prompt
+    assert "Cancelled: nothing was sent." in person.take()

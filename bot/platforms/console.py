@@ -131,9 +131,12 @@ class ConsoleChat:
     async def say(self, line: str) -> None:
         """Act on one typed line: a number answers the oldest open question, else a command."""
         if line.isdigit() and self.platform.inbox:
-            incoming = self._answer(self.platform.inbox[0], int(line))
-            if incoming is None:
+            pending = self.platform.inbox[0]
+            if not 1 <= int(line) <= _options(pending.part):
                 print("  Please type one of the numbers shown.", file=self.out)
+                return
+            incoming = self._answer(pending, int(line))
+            if incoming is None:
                 return
             self.platform.inbox.pop(0)
         else:
@@ -141,11 +144,10 @@ class ConsoleChat:
         self.show_response(self.router.handle(self.runtime, incoming))
 
     def _answer(self, pending: Pending, number: int) -> Incoming | None:
+        """The incoming for option ``number`` of a message; None if a form was abandoned."""
         part = pending.part
         base = {"platform": "console", "user_id": self.email, "message_ref": pending.ref}
         if isinstance(part, Question):
-            if not 1 <= number <= len(part.choices):
-                return None
             fields = {}
             if part.comment_label:
                 comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
@@ -160,12 +162,8 @@ class ConsoleChat:
                 **base,
             )
         if isinstance(part, Buttons):
-            if not 1 <= number <= len(part.buttons):
-                return None
             button = part.buttons[number - 1]
             return Incoming(kind="action", name=button.action, value=button.value, **base)
-        if number != 1:
-            return None
         return self._fill(part)
 
     def _read_optional(self, prompt: str) -> str:
@@ -174,7 +172,8 @@ class ConsoleChat:
         except EOFError:
             return ""
 
-    def _fill(self, form: Form) -> Incoming:
+    def _fill(self, form: Form) -> Incoming | None:
+        """Ask for each field in turn; end of input abandons the form and sends nothing."""
         print(f"## {form.title}", file=self.out)
         fields: dict[str, str] = {}
         for spec in form.fields:
@@ -184,7 +183,11 @@ class ConsoleChat:
                     file=self.out,
                 )
             while True:
-                value = self._read_optional(f"{spec.label}: ")
+                try:
+                    value = self.read(f"{spec.label}: ").strip()
+                except EOFError:
+                    print("  Cancelled: nothing was sent.", file=self.out)
+                    return None
                 if spec.options and value.isdigit() and 1 <= int(value) <= len(spec.options):
                     value = spec.options[int(value) - 1].value
                 if value or not spec.required:
@@ -206,4 +209,15 @@ class ConsoleChat:
         if response.update is not None:
             self.platform.show(response.update)
         if response.form is not None:
-            self.show_response(self.router.handle(self.runtime, self._fill(response.form)))
+            filled = self._fill(response.form)
+            if filled is not None:
+                self.show_response(self.router.handle(self.runtime, filled))
+
+
+def _options(part: Question | Buttons | Form) -> int:
+    """How many numbered options a part offers (a form is one: "fill it in")."""
+    if isinstance(part, Question):
+        return len(part.choices)
+    if isinstance(part, Buttons):
+        return len(part.buttons)
+    return 1

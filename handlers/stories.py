@@ -1,0 +1,784 @@
+"""Customer stories and ideas: capture, sentiment, the weekly cross-department digest with its
+"this helps my team" button, ideas to the author's manager with their status reported back,
+and the weekly "share a customer moment" invitation.
+
+Platform-neutral: a ``story`` (or ``idea``) command answers with a ``Form`` (a Slack modal, a
+Teams card, prompts field by field on the console); its submission arrives as the action
+``stories.submit``. Everything a person wrote is kept and sent as plain text; platforms escape
+it, so markup in a story is shown, never interpreted.
+
+Bad input: empty fields, fields over 3,000 characters, and fields with only emoji, symbols or
+whitespace are refused with a sentence naming the field. A double submit is kept once: each
+form carries a one-time token (``ref``) that is unique per author in storage, and an identical
+story from the same author within ten minutes is treated as the same submission too.
+
+Scheduled work (``tick``): the invitation goes out with the pulse (to whoever was sent a pulse
+prompt this week), at most once per person and ISO week (``CULTUREBOT_STORIES_INVITE_EVERY_WEEKS``
+sets how often; 0 turns it off). The digest is fixed per department on the digest weekday
+when its first member's local time comes, and delivered to each member at their local time.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+import prompts
+from bot.chat import (
+    Button,
+    Buttons,
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    Text,
+    UserError,
+    text_message,
+)
+from bot.router import Router
+from bot.runtime import Context, Runtime, send_later
+from handlers.pulse import local_instant
+from handlers.sentiment import score as sentiment_of
+from storage import people
+from storage.models import Person, PulsePrompt
+from storage.sql import insert_ignore
+from storage.stories import (
+    CONSENTS,
+    IDEA_STATUSES,
+    KINDS,
+    Story,
+    StoryDigest,
+    StoryDigestItem,
+    StoryDigestReceipt,
+    StoryInvite,
+    StoryReaction,
+)
+
+MAX_STORY = 3000
+MAX_CUSTOMER = 200
+DUPLICATE_WINDOW = timedelta(minutes=10)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SHARED = ("named", "anonymous")  # consents that may appear in a digest
+
+
+class StoriesSettings(BaseSettings):
+    """``CULTUREBOT_STORIES_*`` settings (environment or ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CULTUREBOT_STORIES_", env_file=".env", extra="ignore"
+    )
+
+    digest_weekday: str = "thu"
+    digest_at: str = "10:00"
+    digest_size: int = Field(3, ge=1, le=10)
+    digest_window_weeks: int = Field(4, ge=1, le=26)
+    digest_open_hours: int = Field(48, ge=1)
+    invite_every_weeks: int = Field(1, ge=0, le=12)
+
+    @field_validator("digest_weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        short = value.strip().lower()[:3]
+        if short not in WEEKDAYS:
+            raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
+        return short
+
+    @field_validator("digest_at")
+    @classmethod
+    def _at(cls, value: str) -> str:
+        hour, _, minute = value.strip().partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError("must be HH:MM")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+
+@lru_cache
+def get_stories_settings() -> StoriesSettings:
+    return StoriesSettings()
+
+
+# --- input ---------------------------------------------------------------------------------
+
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:", re.IGNORECASE)  # Slack/Teams emoji like :tada:
+
+
+def clean(raw: str | None) -> str:
+    """User text as we keep it: line ends normalised, control characters dropped (PostgreSQL
+    refuses NUL), surrounding whitespace trimmed. Markup is kept as typed (plain text)."""
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return text.strip()
+
+
+def has_words(text: str) -> bool:
+    """False for text made only of emoji, emoji shortcodes, symbols, punctuation and spaces."""
+    return any(ch.isalnum() for ch in _SHORTCODE.sub(" ", text))
+
+
+def _field(
+    fields: dict[str, str], name: str, label: str, *, required: bool, limit: int
+) -> str | None:
+    value = clean(fields.get(name))
+    if not value:
+        if required:
+            raise UserError(prompts.text("stories.missing", field=label))
+        return None
+    if len(value) > limit:
+        raise UserError(
+            prompts.text("stories.too_long", field=label, length=len(value), limit=limit)
+        )
+    if not has_words(value):
+        raise UserError(prompts.text("stories.only_symbols", field=label))
+    return value
+
+
+def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...], label: str) -> str:
+    value = clean(fields.get(name)).lower()
+    if value not in allowed:
+        raise UserError(prompts.text("stories.bad_choice", field=label))
+    return value
+
+
+# --- capture -------------------------------------------------------------------------------
+
+
+def story_form(kind: str | None = None) -> Form:
+    """The capture form; ``kind`` ("story" or "idea") leaves out the kind question."""
+    t = prompts.text
+    idea = kind == "idea"
+    fields: list[FormField] = [
+        FormField(
+            name="what_happened",
+            label=t("stories.field_what_happened_idea" if idea else "stories.field_what_happened"),
+            multiline=True,
+            max_length=MAX_STORY,
+            placeholder="" if idea else t("stories.placeholder_what_happened"),
+        ),
+        FormField(
+            name="customer",
+            label=t("stories.field_customer"),
+            required=False,
+            max_length=MAX_CUSTOMER,
+        ),
+        FormField(
+            name="what_changed",
+            label=t("stories.field_what_changed_idea" if idea else "stories.field_what_changed"),
+            multiline=True,
+            max_length=MAX_STORY,
+        ),
+    ]
+    if kind is None:
+        fields.append(
+            FormField(
+                name="kind",
+                label=t("stories.field_kind"),
+                options=tuple(Choice(label=t(f"stories.kind_{k}"), value=k) for k in KINDS),
+            )
+        )
+    fields.append(
+        FormField(
+            name="consent",
+            label=t("stories.field_consent"),
+            options=tuple(Choice(label=t(f"stories.consent_{c}"), value=c) for c in CONSENTS),
+        )
+    )
+    return Form(
+        action="stories.submit",
+        ref=f"{kind or 'any'}.{secrets.token_hex(8)}",
+        title=t("stories.idea_form_title" if idea else "stories.form_title"),
+        fields=tuple(fields),
+        submit_label=t("stories.submit"),
+    )
+
+
+def open_form(ctx: Context, incoming: Incoming) -> Response:
+    """``story`` / ``/story`` (optionally ``story idea``), ``idea``, or the invitation's button."""
+    word = (incoming.value or incoming.text or "").strip().lower()
+    kind = "idea" if incoming.name == "idea" or word == "idea" else None
+    if word == "story":
+        kind = None
+    return Response(form=story_form(kind))
+
+
+def submit(ctx: Context, incoming: Incoming) -> Response:
+    """Validate, score and keep a story or idea once; ideas (and private stories) go to the
+    author's manager through the outbox."""
+    t = prompts.text
+    fields = dict(incoming.fields)
+    hinted, _, _ = incoming.ref.partition(".")
+    kind = hinted if hinted in KINDS else _choice(fields, "kind", KINDS, t("stories.field_kind"))
+    idea = kind == "idea"
+    what_happened = _field(
+        fields,
+        "what_happened",
+        t("stories.field_what_happened_idea" if idea else "stories.field_what_happened"),
+        required=True,
+        limit=MAX_STORY,
+    )
+    customer = _field(
+        fields, "customer", t("stories.field_customer"), required=False, limit=MAX_CUSTOMER
+    )
+    what_changed = _field(
+        fields,
+        "what_changed",
+        t("stories.field_what_changed_idea" if idea else "stories.field_what_changed"),
+        required=True,
+        limit=MAX_STORY,
+    )
+    consent = _choice(fields, "consent", CONSENTS, t("stories.field_consent"))
+    assert what_happened is not None and what_changed is not None
+    me = ctx.person
+    key = incoming.ref or incoming.event_id or f"at.{ctx.now.isoformat()}"
+    recent = ctx.session.exec(
+        select(Story.id).where(
+            Story.author_id == me.id,
+            Story.kind == kind,
+            Story.what_happened == what_happened,
+            Story.what_changed == what_changed,
+            col(Story.created_at) > ctx.now - DUPLICATE_WINDOW,
+        )
+    ).first()
+    if recent is not None:
+        return Response(replies=[text_message(t("stories.duplicate"))])
+    mood = sentiment_of(f"{what_happened}\n{what_changed}")
+    manager = ctx.session.get(Person, me.manager_id) if me.manager_id else None
+    if manager is not None and not manager.active:
+        manager = None
+    inserted = insert_ignore(
+        ctx.session,
+        Story,
+        {
+            "author_id": me.id,
+            "manager_id": manager.id if manager else None,
+            "department": me.department,
+            "team_path": people.team_path(ctx.session, me),
+            "kind": kind,
+            "consent": consent,
+            "what_happened": what_happened,
+            "customer": customer,
+            "what_changed": what_changed,
+            "polarity": mood.polarity,
+            "subjectivity": mood.subjectivity,
+            "created_at": ctx.now,
+            "submission_key": key[:200],
+            "status": "new" if idea else None,
+            "status_version": 0,
+        },
+    )
+    if not inserted:
+        return Response(replies=[text_message(t("stories.duplicate"))])
+    story = ctx.session.exec(
+        select(Story).where(Story.author_id == me.id, Story.submission_key == key[:200])
+    ).one()
+    if manager is not None and (idea or consent == "manager"):
+        ctx.enqueue(
+            manager.id,  # type: ignore[arg-type]
+            manager_message(story, me),
+            key=f"stories:{kind}:{story.id}:manager",
+            kind=f"stories.{kind}",
+        )
+    if idea:
+        said = (
+            t("stories.saved_idea", manager=manager.name)
+            if manager
+            else t("stories.saved_idea_no_manager")
+        )
+    elif consent == "manager":
+        said = (
+            t("stories.saved_manager", manager=manager.name)
+            if manager
+            else t("stories.saved_private_no_manager")
+        )
+    else:
+        said = t(f"stories.saved_{consent}")
+    return Response(replies=[text_message(said)])
+
+
+def _author_label(story: Story, author: Person) -> str:
+    return prompts.text("stories.someone_in_team") if story.consent == "anonymous" else author.name
+
+
+def _details(story: Story) -> list[Text]:
+    t = prompts.text
+    idea = story.kind == "idea"
+    parts = [Text(text=story.what_happened, style="quote")]
+    if story.customer:
+        parts.append(Text(text=t("stories.customer_line", customer=story.customer), style="muted"))
+    changed_key = "stories.changed_line_idea" if idea else "stories.changed_line"
+    parts.append(Text(text=t(changed_key, changed=story.what_changed), style="muted"))
+    return parts
+
+
+def status_label(status: str | None) -> str:
+    return prompts.text(f"stories.status_{status or 'new'}")
+
+
+def manager_message(story: Story, author: Person) -> Message:
+    """An idea (with status buttons) or a manager-only story, for the author's manager."""
+    t = prompts.text
+    heading_key = (
+        "stories.idea_for_manager" if story.kind == "idea" else "stories.story_for_manager"
+    )
+    heading = t(heading_key, author=_author_label(story, author), department=story.department)
+    parts: list[Text | Buttons] = [Text(text=heading, style="heading"), *_details(story)]
+    if story.kind == "idea":
+        parts.append(Text(text=t("stories.status_line", status=status_label(story.status))))
+        parts.append(
+            Buttons(
+                buttons=tuple(
+                    Button(
+                        label=t(f"stories.status_button_{status}"),
+                        action="stories.idea_status",
+                        value=f"{story.id}:{status}",
+                        style="primary" if status == "trying" else "default",
+                    )
+                    for status in IDEA_STATUSES
+                    if status != "new"
+                )
+            )
+        )
+    return Message(summary=heading, parts=tuple(parts))
+
+
+# --- ideas: status set by the manager, reported back to the author ---------------------------
+
+
+def may_set_status(manager: Person, story: Story, author: Person) -> bool:
+    """The manager the idea went to, the author's current manager, or a leader above them."""
+    if manager.id == author.id:
+        return False
+    return manager.id in (story.manager_id, author.manager_id) or people.in_subtree(author, manager)
+
+
+def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
+    t = prompts.text
+    raw_id, _, status = incoming.value.partition(":")
+    story = ctx.session.get(Story, int(raw_id)) if raw_id.isdigit() else None
+    if story is None or story.kind != "idea":
+        raise UserError(t("stories.not_found"))
+    if status not in IDEA_STATUSES:
+        raise UserError(t("stories.not_found"))
+    author = ctx.session.get(Person, story.author_id)
+    assert author is not None
+    if not may_set_status(ctx.person, story, author):
+        raise UserError(t("stories.status_not_allowed"))
+    if story.status == status:
+        return Response(
+            replies=[
+                text_message(
+                    t("stories.status_unchanged", id=story.id, status=status_label(status))
+                )
+            ]
+        )
+    version = story.status_version + 1
+    changed = ctx.session.exec(  # type: ignore[call-overload]
+        update(Story)
+        .where(col(Story.id) == story.id, col(Story.status_version) == story.status_version)
+        .values(
+            status=status, status_by_id=ctx.person.id, status_at=ctx.now, status_version=version
+        )
+    ).rowcount
+    if changed != 1:  # someone else set it in the meantime: show what it is now
+        ctx.session.refresh(story)
+        return Response(update=manager_message(story, author))
+    ctx.session.refresh(story)
+    ctx.enqueue(
+        author.id,  # type: ignore[arg-type]
+        text_message(
+            t(
+                "stories.status_to_author",
+                idea=_excerpt(story.what_happened),
+                status=status_label(status),
+                manager=ctx.person.name,
+            )
+        ),
+        key=f"stories:idea:{story.id}:status:{version}",
+        kind="stories.idea_status",
+    )
+    return Response(
+        replies=[text_message(t("stories.status_set", id=story.id, status=status_label(status)))],
+        update=manager_message(story, author),
+    )
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def list_ideas(ctx: Context, incoming: Incoming) -> Response:
+    """The leader's (and manager's) view: ideas in their subtree, grouped by department."""
+    from handlers.story_reports import ideas_by_department
+
+    t = prompts.text
+    if not people.has_reports(ctx.session, ctx.person):
+        raise UserError(t("stories.ideas_only_managers"))
+    grouped = ideas_by_department(ctx.session, ctx.person)
+    scope = ctx.person.name
+    if not grouped:
+        return Response(replies=[text_message(t("stories.ideas_none", scope=scope))])
+    parts: list[Text] = [Text(text=t("stories.ideas_heading", scope=scope), style="heading")]
+    for department, ideas in grouped.items():
+        parts.append(Text(text=department, style="heading"))
+        lines = [
+            t(
+                "stories.ideas_line",
+                id=idea.id,
+                status=status_label(idea.status),
+                text=_excerpt(idea.text),
+                author=idea.author or t("stories.someone_in_team"),
+                date=idea.created_on.isoformat(),
+            )
+            for idea in ideas
+        ]
+        parts.append(Text(text="\n".join(lines)))
+    return Response(replies=[Message(summary=parts[0].text, parts=tuple(parts))])
+
+
+# --- reactions -----------------------------------------------------------------------------
+
+
+def helps_my_team(ctx: Context, incoming: Incoming) -> Response:
+    """A "this helps my team" click: one per person and story, only across departments."""
+    t = prompts.text
+    story = ctx.session.get(Story, int(incoming.value)) if incoming.value.isdigit() else None
+    if story is None or story.kind != "story" or story.consent not in SHARED:
+        raise UserError(t("stories.not_found"))
+    if story.department == ctx.person.department or story.author_id == ctx.person.id:
+        raise UserError(t("stories.helps_own"))
+    added = insert_ignore(
+        ctx.session,
+        StoryReaction,
+        {
+            "story_id": story.id,
+            "person_id": ctx.person.id,
+            "department": ctx.person.department,
+            "created_at": ctx.now,
+        },
+    )
+    if not added:
+        return Response(replies=[text_message(t("stories.helps_already"))])
+    return Response(replies=[text_message(t("stories.helps_thanks", department=story.department))])
+
+
+# --- the weekly digest ---------------------------------------------------------------------
+
+
+def _reaction_counts(session: Session, story_ids: list[int]) -> dict[int, int]:
+    if not story_ids:
+        return {}
+    rows = session.exec(
+        select(StoryReaction.story_id, func.count())
+        .where(col(StoryReaction.story_id).in_(story_ids))
+        .group_by(col(StoryReaction.story_id))
+    ).all()
+    return {story_id: count for story_id, count in rows}
+
+
+def best_stories(
+    session: Session, department: str, now: datetime, *, size: int, window_weeks: int
+) -> list[Story]:
+    """The digest's choice for ``department``: shared stories of *other* departments from the
+    last ``window_weeks``, not shown to this department before, most "helps my team"
+    reactions first, then the most recent. Private stories never qualify."""
+    shown = select(StoryDigestItem.story_id).join(
+        StoryDigest, col(StoryDigest.id) == col(StoryDigestItem.digest_id)
+    )
+    shown = shown.where(StoryDigest.department == department)
+    reactions = (
+        select(StoryReaction.story_id, func.count().label("n"))
+        .group_by(col(StoryReaction.story_id))
+        .subquery()
+    )
+    query = (
+        select(Story)
+        .outerjoin(reactions, reactions.c.story_id == col(Story.id))
+        .where(
+            Story.kind == "story",
+            col(Story.consent).in_(SHARED),
+            Story.department != department,
+            col(Story.created_at) > now - timedelta(weeks=window_weeks),
+            col(Story.created_at) <= now,
+            col(Story.id).not_in(shown),
+        )
+        .order_by(
+            func.coalesce(reactions.c.n, 0).desc(),
+            col(Story.created_at).desc(),
+            col(Story.id).desc(),
+        )
+        .limit(size)
+    )
+    return list(session.exec(query))
+
+
+def digest_message(session: Session, digest: StoryDigest) -> Message | None:
+    """The digest as it stands now (reaction counts are current), or None when empty."""
+    t = prompts.text
+    rows = session.exec(
+        select(Story, Person)
+        .join(StoryDigestItem, col(StoryDigestItem.story_id) == col(Story.id))
+        .join(Person, col(Person.id) == col(Story.author_id))
+        .where(StoryDigestItem.digest_id == digest.id)
+        .order_by(col(StoryDigestItem.position))
+    ).all()
+    if not rows:
+        return None
+    counts = _reaction_counts(session, [story.id for story, _ in rows])  # type: ignore[misc]
+    heading = t("stories.digest_heading")
+    parts: list[Text | Buttons] = [
+        Text(text=heading, style="heading"),
+        Text(text=t("stories.digest_intro"), style="muted"),
+    ]
+    buttons: list[Button] = []
+    for number, (story, author) in enumerate(rows, 1):
+        if story.consent == "named":
+            byline = t(
+                "stories.digest_byline_named",
+                number=number,
+                department=story.department,
+                author=author.name,
+            )
+        else:
+            byline = t(
+                "stories.digest_byline_anonymous", number=number, department=story.department
+            )
+        parts.append(Text(text=byline, style="heading"))
+        parts.extend(_details(story))
+        helpful = counts.get(story.id, 0)  # type: ignore[arg-type]
+        if helpful:
+            parts.append(Text(text=t("stories.digest_helpful", count=helpful), style="muted"))
+        buttons.append(
+            Button(
+                label=t("stories.helps_button", number=number),
+                action="stories.helps",
+                value=str(story.id),
+            )
+        )
+    parts.append(Buttons(buttons=tuple(buttons)))
+    return Message(summary=heading, parts=tuple(parts))
+
+
+def _departments(session: Session) -> dict[str, list[Person]]:
+    members: dict[str, list[Person]] = {}
+    for person in session.exec(
+        select(Person).where(col(Person.active).is_(True)).order_by(col(Person.id))
+    ):
+        members.setdefault(person.department, []).append(person)
+    return members
+
+
+def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -> int:
+    """Fix each department's digest for the week when its first member's local time comes."""
+    weekday = WEEKDAYS.index(config.digest_weekday)
+    window = timedelta(hours=config.digest_open_hours)
+    opened = 0
+    for department, members in _departments(session).items():
+        for day in (now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1)):
+            if day.weekday() != weekday:
+                continue
+            times = [local_instant(day, config.digest_at, p.timezone) for p in members]
+            if now < min(times) or now >= max(times) + window:
+                continue
+            exists = session.exec(
+                select(StoryDigest.id).where(
+                    StoryDigest.department == department, StoryDigest.local_date == day
+                )
+            ).first()
+            if exists is not None:
+                continue
+            chosen = best_stories(
+                session,
+                department,
+                now,
+                size=config.digest_size,
+                window_weeks=config.digest_window_weeks,
+            )
+            if not insert_ignore(
+                session,
+                StoryDigest,
+                {
+                    "department": department,
+                    "local_date": day,
+                    "created_at": now,
+                    "closes_at": max(times) + window,
+                },
+            ):
+                continue
+            digest = session.exec(
+                select(StoryDigest).where(
+                    StoryDigest.department == department, StoryDigest.local_date == day
+                )
+            ).one()
+            for position, story in enumerate(chosen, 1):
+                session.add(
+                    StoryDigestItem(digest_id=digest.id, story_id=story.id, position=position)  # type: ignore[arg-type]
+                )
+            opened += 1
+    session.flush()
+    return opened
+
+
+def send_due_digests(
+    session: Session, runtime: Runtime, now: datetime, config: StoriesSettings
+) -> int:
+    """Queue each open digest for every member of its department whose local time has come."""
+    window = timedelta(hours=config.digest_open_hours)
+    sent = 0
+    digests = session.exec(select(StoryDigest).where(col(StoryDigest.closes_at) > now)).all()
+    for digest in digests:
+        received = (
+            select(StoryDigestReceipt.id)
+            .where(
+                StoryDigestReceipt.digest_id == digest.id,
+                col(StoryDigestReceipt.person_id) == col(Person.id),
+            )
+            .exists()
+        )
+        waiting = session.exec(
+            select(Person).where(
+                Person.department == digest.department, col(Person.active).is_(True), ~received
+            )
+        ).all()
+        message = digest_message(session, digest) if waiting else None
+        if message is None:
+            continue
+        for person in waiting:
+            at = local_instant(digest.local_date, config.digest_at, person.timezone)
+            if not at <= now < at + window:
+                continue
+            if insert_ignore(
+                session,
+                StoryDigestReceipt,
+                {"digest_id": digest.id, "person_id": person.id, "created_at": now},
+            ):
+                send_later(
+                    session,
+                    runtime,
+                    person.id,  # type: ignore[arg-type]
+                    message,
+                    key=f"stories:digest:{digest.id}:{person.id}",
+                    kind="stories.digest",
+                )
+                sent += 1
+    return sent
+
+
+# --- the weekly invitation -----------------------------------------------------------------
+
+
+def local_week(when: datetime, tz: str) -> tuple[str, date]:
+    """The ISO week ("2027-W09") and its Monday, in time zone ``tz``."""
+    day = when.astimezone(ZoneInfo(tz)).date()
+    year, week, weekday = day.isocalendar()
+    return f"{year}-W{week:02d}", day - timedelta(days=weekday - 1)
+
+
+def invitation_message() -> Message:
+    t = prompts.text
+    return Message(
+        summary=t("stories.invite"),
+        parts=(
+            Text(text=t("stories.invite")),
+            Buttons(
+                buttons=(
+                    Button(
+                        label=t("stories.invite_button"),
+                        action="stories.start",
+                        value="story",
+                        style="primary",
+                    ),
+                )
+            ),
+        ),
+    )
+
+
+def send_invitations(
+    session: Session, runtime: Runtime, now: datetime, config: StoriesSettings
+) -> int:
+    """Invite whoever was sent a pulse prompt in the last week and not invited since."""
+    if config.invite_every_weeks == 0:
+        return 0
+    since = now - timedelta(days=7)
+    invited_since = (
+        select(StoryInvite.id)
+        .where(
+            col(StoryInvite.person_id) == col(PulsePrompt.person_id),
+            col(StoryInvite.created_at) >= col(PulsePrompt.send_at),
+        )
+        .exists()
+    )
+    rows = session.exec(
+        select(PulsePrompt.person_id, func.max(PulsePrompt.send_at))
+        .join(Person, col(Person.id) == col(PulsePrompt.person_id))
+        .where(
+            col(PulsePrompt.status).in_(("sent", "answered")),
+            col(PulsePrompt.send_at) > since,
+            col(PulsePrompt.send_at) <= now,
+            col(Person.active).is_(True),
+            ~invited_since,
+        )
+        .group_by(col(PulsePrompt.person_id))
+    ).all()
+    sent = 0
+    for person_id, _last_prompt in rows:
+        person = session.get(Person, person_id)
+        assert person is not None
+        week, monday = local_week(now, person.timezone)
+        earliest = monday - timedelta(weeks=config.invite_every_weeks - 1)
+        recent = session.exec(
+            select(StoryInvite.id).where(
+                StoryInvite.person_id == person_id, col(StoryInvite.week_start) >= earliest
+            )
+        ).first()
+        if recent is not None:
+            continue
+        if insert_ignore(
+            session,
+            StoryInvite,
+            {"person_id": person_id, "week": week, "week_start": monday, "created_at": now},
+        ):
+            send_later(
+                session,
+                runtime,
+                person_id,
+                invitation_message(),
+                key=f"stories:invite:{person_id}:{week}",
+                kind="stories.invite",
+            )
+            sent += 1
+    return sent
+
+
+def tick(runtime: Runtime, config: StoriesSettings | None = None) -> dict[str, int]:
+    """Everything stories-related that is due now; the scheduler tick calls it after pulses."""
+    config = config or get_stories_settings()
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        invited = send_invitations(session, runtime, now, config)
+        opened = open_due_digests(session, now, config)
+        delivered = send_due_digests(session, runtime, now, config)
+    return {"invited": invited, "digests_opened": opened, "digests_sent": delivered}
+
+
+def register(router: Router) -> None:
+    router.command("story")(open_form)
+    router.command("idea")(open_form)
+    router.command("ideas")(list_ideas)
+    router.action("stories.start")(open_form)
+    router.action("stories.submit")(submit)
+    router.action("stories.helps")(helps_my_team)
+    router.action("stories.idea_status")(set_idea_status)

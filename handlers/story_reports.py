@@ -1,0 +1,398 @@
+"""Figures about stories and ideas, for ``culturebot report``, chat and (later) the dashboard.
+
+- **Connectedness** over the last ``weeks`` (default 4): a "this helps my team" click by someone
+  in department A on a story from department B connects A to B. Per department: how many
+  *other* departments' stories its people found helpful (``reacted_to``), how many other
+  departments found its stories helpful (``reacted_by``), and how many other departments it is
+  connected to either way (``connected``). Org-wide: the share of unordered department pairs
+  {A, B} with a connection in either direction. Departments are those of active people.
+- **Stories and ideas per department per week** (ISO weeks of the sharing date).
+- **Sentiment trend per team**: the mean polarity of the stories and ideas a team (a manager's
+  direct reports) shared each week, withheld for a week with fewer distinct authors than the
+  minimum reporting size; the trend is the change between the two latest weeks shown.
+- **Ideas by department** for a manager's or leader's view, with their status; an idea shared
+  "only with my manager" is listed to that manager only, and anonymous ideas carry no name.
+
+Everything here is a plain function of a session and a time, with dataclass results, so the
+dashboard can call the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import combinations
+from statistics import fmean
+
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+import prompts
+from storage import people
+from storage.models import Person
+from storage.stories import IDEA_STATUSES, Story, StoryReaction
+
+CONNECTEDNESS_WEEKS = 4
+REPORT_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class DepartmentConnections:
+    department: str
+    reacted_to: int
+    reacted_by: int
+    connected: int
+
+
+@dataclass(frozen=True)
+class Connectedness:
+    weeks: int
+    since: datetime
+    until: datetime
+    departments: list[DepartmentConnections]
+    pairs_connected: int
+    pairs_possible: int
+    share: float | None  # None with fewer than two departments
+    most_connected: list[str]
+    least_connected: list[str]
+
+
+def connection_edges(session: Session, since: datetime, until: datetime) -> set[tuple[str, str]]:
+    """Directed (reader's department, story's department) pairs with a reaction in the window."""
+    rows = session.exec(
+        select(StoryReaction.department, Story.department)
+        .join(Story, col(Story.id) == col(StoryReaction.story_id))
+        .where(col(StoryReaction.created_at) > since, col(StoryReaction.created_at) <= until)
+        .distinct()
+    ).all()
+    return {(reader, author) for reader, author in rows if reader != author}
+
+
+def connectedness_from(
+    departments: set[str], edges: set[tuple[str, str]]
+) -> tuple[list[DepartmentConnections], int, int]:
+    """The figures from a set of departments and directed edges (pure, for tests and reuse)."""
+    names = sorted(departments | {d for edge in edges for d in edge})
+    reacted_to: dict[str, set[str]] = defaultdict(set)
+    reacted_by: dict[str, set[str]] = defaultdict(set)
+    for reader, author in edges:
+        reacted_to[reader].add(author)
+        reacted_by[author].add(reader)
+    rows = [
+        DepartmentConnections(
+            department=name,
+            reacted_to=len(reacted_to[name]),
+            reacted_by=len(reacted_by[name]),
+            connected=len(reacted_to[name] | reacted_by[name]),
+        )
+        for name in names
+    ]
+    pairs = {frozenset(edge) for edge in edges}
+    possible = len(list(combinations(names, 2)))
+    return rows, len(pairs), possible
+
+
+def connectedness(
+    session: Session, now: datetime, *, weeks: int = CONNECTEDNESS_WEEKS
+) -> Connectedness:
+    """Cross-department connectedness over the ``weeks`` up to ``now``."""
+    since = now - timedelta(weeks=weeks)
+    departments = set(
+        session.exec(select(Person.department).where(col(Person.active).is_(True))).all()
+    )
+    rows, connected, possible = connectedness_from(
+        departments, connection_edges(session, since, now)
+    )
+    most: list[str] = []
+    least: list[str] = []
+    if rows:
+        top = max(r.connected for r in rows)
+        bottom = min(r.connected for r in rows)
+        most = [r.department for r in rows if r.connected == top] if top > 0 else []
+        least = (
+            [r.department for r in rows if r.connected == bottom]
+            if top > bottom or top == 0
+            else []
+        )
+    return Connectedness(
+        weeks=weeks,
+        since=since,
+        until=now,
+        departments=rows,
+        pairs_connected=connected,
+        pairs_possible=possible,
+        share=round(connected / possible, 3) if possible else None,
+        most_connected=most,
+        least_connected=least,
+    )
+
+
+# --- counts and sentiment ------------------------------------------------------------------
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class DepartmentWeek:
+    department: str
+    week: str
+    stories: int
+    ideas: int
+
+
+def shared_per_department_week(
+    session: Session, now: datetime, *, weeks: int = REPORT_WEEKS
+) -> list[DepartmentWeek]:
+    """How many stories and ideas each department shared in each of the last ``weeks``."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    rows = session.exec(
+        select(Story.department, Story.kind, Story.created_at).where(
+            col(Story.created_at) > now - timedelta(weeks=weeks), col(Story.created_at) <= now
+        )
+    ).all()
+    for department, kind, created_at in rows:
+        counts[(department, iso_week(created_at.date()))][0 if kind == "story" else 1] += 1
+    return [
+        DepartmentWeek(department=d, week=w, stories=s, ideas=i)
+        for (d, w), (s, i) in sorted(counts.items())
+    ]
+
+
+@dataclass(frozen=True)
+class TeamSentiment:
+    team: str
+    department: str
+    week: str
+    authors: int | None  # None when withheld
+    polarity: float | None
+    withheld: bool
+
+
+@dataclass(frozen=True)
+class TeamTrend:
+    team: str
+    department: str
+    weeks: list[TeamSentiment]
+    trend: float | None
+
+
+def sentiment_per_team(
+    session: Session,
+    now: datetime,
+    *,
+    min_group_size: int,
+    scope: Person | None = None,
+    weeks: int = REPORT_WEEKS,
+) -> list[TeamTrend]:
+    """Mean story polarity per team and week; weeks with too few authors are withheld."""
+    prefix = scope.path if scope else "/"
+    by_path = {p.path: p for p in session.exec(select(Person))}
+    buckets: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    rows = session.exec(
+        select(Story.team_path, Story.author_id, Story.polarity, Story.created_at).where(
+            col(Story.created_at) > now - timedelta(weeks=weeks),
+            col(Story.created_at) <= now,
+            col(Story.team_path).startswith(prefix),
+        )
+    ).all()
+    for team_path, author_id, polarity, created_at in rows:
+        buckets[(team_path, iso_week(created_at.date()))].append((author_id, polarity))
+    teams: dict[str, list[TeamSentiment]] = defaultdict(list)
+    for (team_path, week), entries in sorted(buckets.items()):
+        manager = by_path.get(team_path)
+        name = f"Team of {manager.name}" if manager else "Top"
+        authors = len({a for a, _ in entries})
+        shown = authors >= min_group_size
+        teams[team_path].append(
+            TeamSentiment(
+                team=name,
+                department=manager.department if manager else "",
+                week=week,
+                authors=authors if shown else None,
+                polarity=round(fmean(p for _, p in entries), 3) if shown else None,
+                withheld=not shown,
+            )
+        )
+    result = []
+    for team_weeks in teams.values():
+        shown = [w for w in team_weeks if not w.withheld]
+        trend = (
+            round(shown[-1].polarity - shown[-2].polarity, 3)  # type: ignore[operator]
+            if len(shown) >= 2
+            else None
+        )
+        first = team_weeks[0]
+        result.append(
+            TeamTrend(team=first.team, department=first.department, weeks=team_weeks, trend=trend)
+        )
+    result.sort(key=lambda t: (t.department, t.team))
+    return result
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdeaView:
+    id: int
+    department: str
+    text: str
+    author: str | None  # None: shared anonymously
+    status: str
+    created_on: date
+
+
+def ideas_by_department(session: Session, viewer: Person) -> dict[str, list[IdeaView]]:
+    """Ideas from the viewer's subtree, grouped by department, newest first."""
+    rows = session.exec(
+        select(Story, Person)
+        .join(Person, col(Person.id) == col(Story.author_id))
+        .where(
+            Story.kind == "idea",
+            col(Person.path).startswith(viewer.path),
+            Story.author_id != viewer.id,
+        )
+        .order_by(col(Story.department), col(Story.created_at).desc(), col(Story.id).desc())
+    ).all()
+    grouped: dict[str, list[IdeaView]] = {}
+    for story, author in rows:
+        if story.consent == "manager" and viewer.id != story.manager_id:
+            continue
+        if not people.in_subtree(author, viewer):
+            continue
+        grouped.setdefault(story.department, []).append(
+            IdeaView(
+                id=story.id,  # type: ignore[arg-type]
+                department=story.department,
+                text=story.what_happened,
+                author=None if story.consent == "anonymous" else author.name,
+                status=story.status or "new",
+                created_on=story.created_at.date(),
+            )
+        )
+    return grouped
+
+
+# --- the report section --------------------------------------------------------------------
+
+
+@dataclass
+class StoriesReport:
+    min_group_size: int
+    connectedness: Connectedness
+    shared: list[DepartmentWeek]
+    sentiment: list[TeamTrend]
+    ideas: dict[str, dict[str, int]] = field(default_factory=dict)  # department -> status -> n
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["connectedness"]["since"] = self.connectedness.since.isoformat()
+        data["connectedness"]["until"] = self.connectedness.until.isoformat()
+        return data
+
+
+def idea_status_counts(session: Session, scope: Person | None = None) -> dict[str, dict[str, int]]:
+    prefix = scope.path if scope else "/"
+    counts: dict[str, dict[str, int]] = {}
+    rows = session.exec(
+        select(Story.department, Story.status).where(
+            Story.kind == "idea", col(Story.team_path).startswith(prefix)
+        )
+    ).all()
+    for department, status in rows:
+        per = counts.setdefault(department, {})
+        per[status or "new"] = per.get(status or "new", 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def build(
+    session: Session, now: datetime, *, min_group_size: int, scope: Person | None = None
+) -> StoriesReport:
+    return StoriesReport(
+        min_group_size=min_group_size,
+        connectedness=connectedness(session, now),
+        shared=shared_per_department_week(session, now),
+        sentiment=sentiment_per_team(session, now, min_group_size=min_group_size, scope=scope),
+        ideas=idea_status_counts(session, scope),
+    )
+
+
+def connectedness_lines(figure: Connectedness) -> list[str]:
+    t = prompts.text
+    if figure.share is None:
+        return [t("stories_report.connectedness_none", weeks=figure.weeks)]
+    nobody = t("stories_report.nobody")
+    return [
+        t(
+            "stories_report.connectedness",
+            weeks=figure.weeks,
+            connected=figure.pairs_connected,
+            possible=figure.pairs_possible,
+            share=f"{figure.share:.0%}",
+        ),
+        t("stories_report.most_connected", departments=", ".join(figure.most_connected) or nobody),
+        t(
+            "stories_report.least_connected",
+            departments=", ".join(figure.least_connected) or nobody,
+        ),
+    ]
+
+
+def merge_json(pulse_json: str, section: StoriesReport) -> str:
+    """The pulse report's JSON with this section under the key ``stories``."""
+    data = json.loads(pulse_json)
+    data["stories"] = section.to_dict()
+    return json.dumps(data, indent=2)
+
+
+def print_section(section: StoriesReport, console: Console) -> None:
+    """The section as rich tables, after the pulse table of ``culturebot report``."""
+    t = prompts.text
+    out = (
+        console
+        if console.is_terminal
+        else Console(file=console.file, width=max(console.width, 120))
+    )
+    out.print(f"\n[bold]{t('stories_report.heading')}[/bold]")
+    for line in connectedness_lines(section.connectedness):
+        out.print(line, highlight=False)
+    table = Table(title=f"Connectedness by department, last {section.connectedness.weeks} weeks")
+    for header in ("department", "found others helpful", "found helpful by", "connected to"):
+        table.add_column(header, justify="left" if header == "department" else "right")
+    for row in section.connectedness.departments:
+        table.add_row(row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected))
+    out.print(table)
+    shared = Table(title="Stories and ideas shared per department and week")
+    for header in ("department", "week", "stories", "ideas"):
+        shared.add_column(header, justify="left" if header in ("department", "week") else "right")
+    for item in section.shared:
+        shared.add_row(item.department, item.week, str(item.stories), str(item.ideas))
+    out.print(shared)
+    withheld = t("stories_report.withheld", min=section.min_group_size)
+    mood = Table(title="Story sentiment per team and week")
+    for header in ("team", "week", "authors", "mean polarity", "trend"):
+        mood.add_column(header, justify="left" if header in ("team", "week") else "right")
+    for team in section.sentiment:
+        label = f"{team.team} ({team.department})" if team.department else team.team
+        for i, week in enumerate(team.weeks):
+            last = i == len(team.weeks) - 1
+            trend = f"{team.trend:+.2f}" if last and team.trend is not None else ""
+            if week.withheld:
+                mood.add_row(label, week.week, f"[dim]{withheld}[/dim]", "", trend)
+            else:
+                mood.add_row(label, week.week, str(week.authors), f"{week.polarity:+.2f}", trend)
+    out.print(mood)
+    if section.ideas:
+        ideas = Table(title="Ideas by department and status")
+        ideas.add_column("department")
+        for status in IDEA_STATUSES:
+            ideas.add_column(t(f"stories.status_{status}"), justify="right")
+        for department, counts in section.ideas.items():
+            ideas.add_row(department, *(str(counts.get(s, 0)) for s in IDEA_STATUSES))
+        out.print(ideas)
