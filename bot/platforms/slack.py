@@ -341,6 +341,11 @@ def install(runtime: Runtime, router: Router, web_app: web.Application) -> Slack
     if not settings.slack_bot_token:
         return None
     bot = SlackBot(runtime, router)
+    if not (settings.slack_signing_secret or settings.slack_app_token):
+        log.warning(
+            "slack: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+            "SLACK_SIGNING_SECRET (HTTP): culturebot can send to Slack but not hear from it"
+        )
     if settings.slack_signing_secret:
         bot.add_routes(web_app)
     if settings.slack_app_token:

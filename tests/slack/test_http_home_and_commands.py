@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from storage.models import PulseAnswer
+from storage.stories import Story
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_pulse import ORG, elements, start_checkin
 from tests.support import import_org
@@ -75,18 +76,38 @@ async def test_mention_with_help_answers_ephemerally_in_the_channel(
     assert "checkin - start a pulse check-in" in shown  # the boss sees the manager's lines
 
 
-async def test_pulse_help_story_and_cascade_reach_the_router_by_name(
-    slack_app, slack_runtime
-) -> None:
+async def test_pulse_help_and_cascade_reach_the_router_by_name(slack_app, slack_runtime) -> None:
     import_org(slack_runtime, ORG)
     assert await slack_app.slash("U1", "/pulse") == 200
     assert "Here is what I can do" in slack_app.fake.called("response_url")[-1].params["text"]
     assert await slack_app.slash("U1", "/pulse", "team") == 200
     assert "only managers can start" in slack_app.fake.called("response_url")[-1].params["text"]
-    for command in ("/story", "/cascade"):
-        # routed to the command of that name: the capability's own answer (a reply, or a modal
-        # for /story) once it is registered, the router's polite unknown-command answer before
-        answered = len(slack_app.fake.calls)
-        assert await slack_app.slash("U1", command, "hello") == 200
-        new = [c.method for c in slack_app.fake.calls[answered:]]
-        assert set(new) & {"response_url", "views.open"}, new
+    # /cascade is routed to the command of that name: the cascade capability's answer once it
+    # is registered, the router's polite unknown-command answer before
+    answered = len(slack_app.fake.calls)
+    assert await slack_app.slash("UBOSS", "/cascade", "hello") == 200
+    assert [c.method for c in slack_app.fake.calls[answered:]] == ["response_url"]
+
+
+async def test_story_command_opens_the_stories_modal_and_submission_keeps_the_story(
+    slack_app, slack_runtime
+) -> None:
+    import_org(slack_runtime, ORG)
+    assert await slack_app.slash("U1", "/story") == 200
+    [opened] = slack_app.fake.called("views.open")
+    view = opened.params["view"]
+    names = [b["block_id"] for b in view["blocks"]]
+    assert "f.what_happened" in names and "f.consent" in names
+    consent = next(b for b in view["blocks"] if b["block_id"] == "f.consent")
+    values = {
+        "f.what_happened": "A customer <VIP> called about invoices",
+        "f.what_changed": "We fixed the invoice layout",
+        "f.kind": "story",
+        "f.consent": consent["element"]["options"][0]["value"],
+    }
+    assert await slack_app.submit("U1", view, values) == 200
+    with slack_runtime.db.session() as session:
+        [story] = session.exec(select(Story)).all()
+    assert "invoices" in story.what_happened
+    [reply] = slack_app.fake.called("chat.postMessage")
+    assert reply.params["channel"] == "U1"
