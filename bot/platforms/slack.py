@@ -51,6 +51,7 @@ class Origin:
     message_ref: str | None = None  # "channel:ts" of the message acted on
     ephemeral: bool = False  # reply with chat.postEphemeral in ``channel``
     home: bool = False  # acted on in the App Home tab
+    ephemeral_message: bool = False  # acted on in an ephemeral message (only its owner sees it)
 
 
 def slash_incoming(command: dict[str, Any]) -> Incoming:
@@ -128,7 +129,15 @@ class SlackBot:
         if response.form is not None and origin.trigger_id:
             await self.open_form(response.form, origin)
         if response.update is not None:
-            if origin.message_ref and not origin.home:
+            if origin.ephemeral_message and origin.respond is not None:
+                # an ephemeral message has no ts chat.update could use: replace it in place
+                await origin.respond(
+                    text=slack_blocks.fallback_text(response.update),
+                    blocks=slack_blocks.blocks(response.update),
+                    response_type="ephemeral",
+                    replace_original=True,
+                )
+            elif origin.message_ref and not origin.home:
                 channel, _, ts = origin.message_ref.partition(":")
                 await self.client.chat_update(
                     channel=channel,
@@ -200,6 +209,7 @@ class SlackBot:
             trigger_id=body.get("trigger_id"),
             message_ref=f"{channel}:{ts}" if channel and ts else None,
             home=home,
+            ephemeral_message=bool(container.get("is_ephemeral")),
         )
         for action in body.get("actions") or []:
             try:

@@ -113,3 +113,38 @@ async def test_buttons_come_back_as_their_action_and_update_the_message(
             "f.mood",
             "f.note",
         ]
+
+
+async def test_buttons_in_an_ephemeral_reply_are_replaced_through_the_response_url(
+    slack_runtime, fake_slack
+) -> None:
+    import_org(slack_runtime, ORG)
+    router, _seen = parts_router()
+    async with serve_slack(slack_runtime, router, fake_slack) as slack:
+        assert await slack.slash("U1", "/menu") == 200
+        [menu] = fake_slack.called("response_url")
+        assert menu.params["response_type"] == "ephemeral"
+        relay = elements(menu.params["blocks"])[0]
+        payload_click = {
+            "type": "block_actions",
+            "user": {"id": "U1", "team_id": "T0FAKE"},
+            "team": {"id": "T0FAKE"},
+            "api_app_id": "A0FAKE",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000009.000100",
+                "channel_id": "C0GENERAL",
+                "is_ephemeral": True,
+            },
+            "channel": {"id": "C0GENERAL"},
+            "trigger_id": "trigger-eph",
+            "response_url": fake_slack.response_url("eph"),
+            "actions": [
+                {"type": "button", "action_id": relay["action_id"], "value": relay["value"]}
+            ],
+        }
+        assert await slack.interact(payload_click) == 200
+        replaced = fake_slack.called("response_url")[-1].params
+        assert replaced["replace_original"] is True
+        assert block_text(replaced["blocks"]) == "You picked relay."
+        assert fake_slack.called("chat.update") == []
