@@ -1,9 +1,9 @@
 """The personal home view: what is waiting for this person (Slack's App Home tab, `home` in chat).
 
 The view is a list of sections, each a function of the handler context returning neutral parts.
-The core contributes the open check-ins; later capabilities add theirs (recent stories, the
-latest leadership messages) with ``section(fn)`` in their ``register``, and every platform
-shows the result without change.
+Here: the open check-ins and the person's own recent stories (with a button to share one);
+the cascade capability adds the latest leadership messages with ``section(fn)`` in its
+``register``, and every platform shows the result without change.
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from collections.abc import Callable
 from sqlmodel import col, select
 
 import prompts
-from bot.chat import Incoming, Message, Part, Response, Text
+from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
 from bot.router import Router
 from bot.runtime import Context
 from handlers.pulse import _format_local, question_message
 from storage.models import PulsePrompt, PulseRound
+from storage.stories import Story
 
 Section = Callable[[Context], list[Part]]
 SECTIONS: list[Section] = []
+RECENT_STORIES = 3
 
 
 def section(fn: Section) -> Section:
@@ -54,12 +56,54 @@ def open_checkins(ctx: Context) -> list[Part]:
     return parts
 
 
+@section
+def recent_stories(ctx: Context) -> list[Part]:
+    """The person's own last few stories and ideas, and a button to share another."""
+    mine = ctx.session.exec(
+        select(Story)
+        .where(Story.author_id == ctx.person.id)
+        .order_by(col(Story.created_at).desc())
+        .limit(RECENT_STORIES)
+    ).all()
+    share = Buttons(
+        buttons=(
+            Button(
+                label=prompts.text("home.share_story"),
+                action="stories.start",
+                value="story",
+                style="primary",
+            ),
+        )
+    )
+    if not mine:
+        return [share]
+    lines = [
+        prompts.text(
+            "home.story_line",
+            when=_format_local(story.created_at, ctx.person.timezone),
+            kind=story.kind,
+            text=_short(story.what_happened),
+        )
+        for story in mine
+    ]
+    return [
+        Text(text=prompts.text("home.recent_stories"), style="heading"),
+        Text(text="\n".join(lines)),
+        share,
+    ]
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def show_home(ctx: Context, incoming: Incoming) -> Response:
     parts: list[Part] = [Text(text=prompts.text("home.title"), style="heading")]
     for build in SECTIONS:
         parts.extend(build(ctx))
-    if len(parts) == 1:
-        parts.append(Text(text=prompts.text("home.nothing_open")))
+    if not any(isinstance(p, Question) for p in parts):
+        parts.insert(1, Text(text=prompts.text("home.nothing_open")))
     return Response(replies=[Message(summary=prompts.text("home.title"), parts=tuple(parts))])
 
 

@@ -111,3 +111,22 @@ async def test_story_command_opens_the_stories_modal_and_submission_keeps_the_st
     assert "invoices" in story.what_happened
     [reply] = slack_app.fake.called("chat.postMessage")
     assert reply.params["channel"] == "U1"
+
+    # the Home tab shows it, with a button that opens the form again
+    published = await open_home(slack_app, "U1")
+    shown = block_text(published["view"]["blocks"])
+    assert "Your recent stories and ideas" in shown and "A customer &lt;VIP&gt; called" in shown
+    share = elements(published["view"]["blocks"])[-1]
+    assert share["text"]["text"] == "Share a customer story"
+    home_click = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": "T0FAKE"},
+        "team": {"id": "T0FAKE"},
+        "api_app_id": "A0FAKE",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home"},
+        "trigger_id": "trigger-home-share",
+        "actions": [{"type": "button", "action_id": share["action_id"], "value": share["value"]}],
+    }
+    assert await slack_app.interact(home_click) == 200
+    assert len(slack_app.fake.called("views.open")) == 2
