@@ -86,7 +86,8 @@ async def test_pulse_help_and_cascade_reach_the_router_by_name(slack_app, slack_
     # is registered, the router's polite unknown-command answer before
     answered = len(slack_app.fake.calls)
     assert await slack_app.slash("UBOSS", "/cascade", "hello") == 200
-    assert [c.method for c in slack_app.fake.calls[answered:]] == ["response_url"]
+    new = {c.method for c in slack_app.fake.calls[answered:]}
+    assert new and new <= {"response_url", "views.open"}, new  # a reply or a form, to the caller
 
 
 async def test_story_command_opens_the_stories_modal_and_submission_keeps_the_story(
