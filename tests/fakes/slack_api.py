@@ -110,6 +110,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -300,6 +301,12 @@ class FakeSlack:
         await self._record(Call("response_url", params, None))
         return web.Response(text="ok")
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        """For a fake in another process (the benchmark): what was posted, how often limited."""
+        return web.json_response(
+            {"messages": [list(key) for key in self.messages], "rate_limited": self.rate_limited}
+        )
+
     # --- Socket Mode ------------------------------------------------------------------------
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -327,3 +334,21 @@ class FakeSlack:
                 "retry_reason": "",
             }
         )
+
+
+async def _serve_until_stdin_closes(rate_limit: float | None) -> None:
+    import sys
+
+    fake = FakeSlack(rate_limit=rate_limit)
+    await fake.start()
+    print(fake.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await fake.stop()
+
+
+if __name__ == "__main__":
+    # `python -m tests.fakes.slack_api [RATE]`: serve in a process of its own (prints the URL,
+    # stops when stdin closes), so a benchmark's pauses cannot bunch the fake's arrivals.
+    import sys
+
+    asyncio.run(_serve_until_stdin_closes(float(sys.argv[1]) if len(sys.argv) > 1 else None))
