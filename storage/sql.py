@@ -15,5 +15,8 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+    table = model.__table__  # type: ignore[attr-defined]
+    # RETURNING the key, not rowcount: PostgreSQL adds RETURNING itself for a serial key,
+    # consumes the row and reports rowcount -1, so rowcount said "not new" for new rows.
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
