@@ -199,7 +199,16 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
 def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkRow]]:
     """Broken links (escalated, or passed on by a leaver) and links still waiting to relay."""
     rows = session.exec(
-        select(CascadeLink, Person.name, Person.email)
+        select(
+            Person.name,
+            Person.email,
+            CascadeLink.level,
+            CascadeLink.status,
+            CascadeLink.since,
+            CascadeLink.due_at,
+            CascadeLink.acted_at,
+            CascadeLink.nudged,
+        )
         .join(Person, col(Person.id) == col(CascadeLink.manager_id))
         .where(
             CascadeLink.cascade_id == cascade_id,
@@ -209,18 +218,9 @@ def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkR
     ).all()
     broken: list[LinkRow] = []
     waiting: list[LinkRow] = []
-    for link, name, email in rows:
-        row = LinkRow(
-            manager=name,
-            email=email,
-            level=link.level,
-            status=link.status,
-            since=link.since,
-            due_at=link.due_at,
-            acted_at=link.acted_at,
-            nudged=link.nudged,
-        )
-        (waiting if link.status == "pending" else broken).append(row)
+    for values in rows:
+        row = LinkRow(*values)
+        (waiting if row.status == "pending" else broken).append(row)
     return broken, waiting
 
 
@@ -361,22 +361,30 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
     nodes: dict[int, dict[str, Any]] = {sender.id: root}  # type: ignore[dict-item]
     parents: dict[int, int] = {}
     reached = session.exec(
-        select(CascadeReceipt, Person.name)
+        select(
+            CascadeReceipt.person_id,
+            Person.name,
+            CascadeReceipt.via_id,
+            CascadeReceipt.how,
+            CascadeReceipt.level,
+            CascadeReceipt.reached_at,
+            CascadeReceipt.acknowledged_at,
+        )
         .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
         .where(CascadeReceipt.cascade_id == cascade_id)
         .order_by(col(CascadeReceipt.level), col(CascadeReceipt.id))
     ).all()
-    for receipt, name in reached:
-        nodes[receipt.person_id] = node(
-            receipt.person_id,
+    for person_id, name, via_id, how, level, reached_at, acknowledged_at in reached:
+        nodes[person_id] = node(
+            person_id,
             name,
             state="reached",
-            how=receipt.how,
-            level=receipt.level,
-            reached_at=receipt.reached_at.isoformat(),
-            acknowledged=receipt.acknowledged_at is not None,
+            how=how,
+            level=level,
+            reached_at=reached_at.isoformat(),
+            acknowledged=acknowledged_at is not None,
         )
-        parents[receipt.person_id] = receipt.via_id
+        parents[person_id] = via_id
     missing = session.exec(
         select(Person.id, Person.name, Person.manager_id)
         .outerjoin(

@@ -135,6 +135,12 @@ def test_stalled_manager_is_nudged_then_escalated_and_the_chain_continues(runtim
         report = cascade_report.build(session, reached["t1"].cascade_id)
     assert (report.reached, report.via_relay, report.via_escalation) == (8, 6, 2)
     assert [(b.manager, b.status) for b in report.broken_links] == [("Max Two", "escalated")]
+    by_level = {
+        s.level: (s.reached, s.via_escalation, s.median_hours, s.p90_hours) for s in report.levels
+    }
+    assert by_level == {1: (2, 0, 0.0, 0.0), 2: (4, 2, 0.0, 48.0), 3: (2, 0, 48.0, 48.0)}
+    # a1, a2 and c2 have not opened their console yet: their copies wait in the outbox
+    assert report.delivery == {"console": {"sent": 5, "failed": 0, "unreachable": 0, "pending": 3}}
     assert "- Max Two: escalated since Mon 01 Mar 09:00" in people("vp").say("cascade report")
 
 
