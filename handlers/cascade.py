@@ -246,7 +246,8 @@ def acknowledge(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[notice("ack_again", title=cascade.title)])
     receipt.acknowledged_at = ctx.now
     ctx.session.add(receipt)
-    return Response(update=notice("ack_thanks", title=cascade.title))
+    # a reply, not an update: the leader's message stays readable where it was
+    return Response(replies=[notice("ack_thanks", title=cascade.title)])
 
 
 def _manager_of(ctx: Context, receipt: CascadeReceipt, cascade: Cascade) -> Person:

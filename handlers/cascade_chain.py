@@ -208,6 +208,8 @@ class Chain:
             via=manager,
             via_link=link,
         )
+        if count == 0:  # nobody was waiting below them (their team moved or left)
+            return 0
         boss = self.session.get(Person, manager.manager_id) if manager.manager_id else None
         if boss is None or not boss.active:
             boss = self.sender
