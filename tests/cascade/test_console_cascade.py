@@ -307,3 +307,27 @@ def test_acting_on_a_cascade_you_are_not_on_is_refused(runtime, people, router) 
     assert "Only the leader who sent" in people("other").say(f"cascade report {cascade_id}")
     assert "There is no cascade 99" in people("vp").say("cascade report 99")
     assert links(runtime)["m1"].status == "pending"
+
+
+def test_joiner_under_an_escalated_manager_and_a_leaf_who_gains_a_team(runtime, people) -> None:
+    broadcast(people("vp"))
+    relay(people("m1"))
+    assert "Acknowledge" in people("a1").inbox()
+    assert "Thanks for acknowledging" in people("a1").say("1")
+    runtime.clock.advance(timedelta(days=2))  # Wednesday 09:00: m2 is escalated
+    run_due(runtime)
+    changed = org(
+        j1="j1@x.io,Jo J1,m2@x.io,Sales,employee,UTC",  # joins the stalled manager's team
+        j2="j2@x.io,Jay J2,a1@x.io,Sales,employee,UTC",  # a1 had no team when reached
+    )
+    import_org(runtime, changed)
+    runtime.clock.advance(timedelta(hours=1))
+    run_due(runtime)
+
+    assert "your manager has not relayed it yet" in people("j1").inbox()
+    gained = people("a1").inbox()
+    assert 'You now lead a team, and "Customers first" from Vera Vp has not reached them' in gained
+    assert people("j2").inbox() == ""
+    assert "Relayed to your 1 direct reports" in people("a1").say("1", NOTE)
+    assert "Ann A1 relayed this to you with a personal note:" in people("j2").inbox()
+    assert set(cascade_messages_per_person(runtime).values()) == {1}
