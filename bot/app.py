@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import basics, pulse, stories
+from handlers import basics, cascade, pulse, stories
 from storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -21,12 +21,13 @@ def build_router() -> Router:
     basics.register(router)
     pulse.register(router)
     stories.register(router)
+    cascade.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    return [pulse.tick, stories.tick]
+    return [pulse.tick, stories.tick, cascade.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

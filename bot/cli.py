@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 import prompts
 from bot.app import build_router, build_runtime, run_due
+from bot.cli_cascade import cascade_app
 from bot.config import get_settings
 from bot.runtime import Runtime
 from handlers import org, reports, story_reports
@@ -34,6 +35,7 @@ pulse_app = typer.Typer(help="Pulse check-in schedules.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(pulse_app, name="pulse")
+app.add_typer(cascade_app, name="cascade")
 
 console = Console()
 errors = Console(stderr=True)

@@ -16,7 +16,7 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    key = next(iter(table.primary_key.columns))
-    # RETURNING rather than rowcount: psycopg reports -1 for INSERT ... ON CONFLICT here
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return session.connection().execute(stmt).first() is not None
+    # RETURNING the key, not rowcount: PostgreSQL adds RETURNING itself for a serial key,
+    # consumes the row and reports rowcount -1, so rowcount said "not new" for new rows.
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
