@@ -12,8 +12,15 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     """INSERT ... ON CONFLICT DO NOTHING; True when the row is new.
 
     The unique constraint decides, so two processes racing on the same key cannot both win.
+    RETURNING tells whether a row was written: psycopg 3 reports rowcount -1 for this statement.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
