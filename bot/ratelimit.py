@@ -1,8 +1,11 @@
-"""An asyncio sliding-window rate limiter, for platforms that publish per-second limits.
+"""An asyncio rate limiter for platforms that publish per-second limits.
 
-A platform counts requests per rolling window, so a token bucket that lets a burst through at
-a window's edge can still draw 429s; a log of the last ``rate`` start times cannot. Time and
-sleeping are injected so tests move a fake clock instead of waiting.
+A platform counts the requests that *arrive* in any rolling window; we only know when ours
+start and finish, and the time in between (threads, network, a busy loop) varies. So a request
+holds its slot from its start until one window after it *finished*: its arrival lies in
+between, and the next request to reuse the slot starts (so arrives) more than a window later.
+Burst-friendly token buckets, or counting start times only, draw 429s from that jitter.
+Time and sleeping are injected so tests move a fake clock instead of waiting.
 """
 
 from __future__ import annotations
@@ -10,30 +13,34 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 Sleep = Callable[[float], Awaitable[None]]
+POLL = 0.005  # how often to look again while every slot is held by a request in flight
 
 
 class RateLimiter:
-    """At most ``rate`` acquisitions in any window of ``per`` seconds (plus a pause on demand)."""
+    """At most ``rate`` requests per second in any rolling window, as the platform sees them.
+
+    A rate below one becomes one per 1/rate seconds; a fractional rate above one rounds down.
+    """
 
     def __init__(
         self,
         rate: float,
-        per: float = 1.0,
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if rate <= 0 or per <= 0:
-            raise ValueError("rate and per must be positive")
-        # A fractional rate (0.5/s) becomes one per 2 s.
-        self.capacity = max(1, int(rate * per)) if rate * per >= 1 else 1
-        self.per = per if rate * per >= 1 else 1 / rate
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.capacity = int(rate) if rate >= 1 else 1
+        self.per = 1.0 if rate >= 1 else 1 / rate
         self._monotonic = monotonic
         self._sleep = sleep
-        self._starts: deque[float] = deque()
+        self._finished: deque[float] = deque()
+        self._in_flight = 0
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
@@ -41,26 +48,28 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     def wait_time(self) -> float:
-        """Seconds until the next acquisition would be allowed (0: now)."""
+        """Seconds until a slot may be free (0: one is free now)."""
         now = self._monotonic()
-        while self._starts and self._starts[0] <= now - self.per:
-            self._starts.popleft()
+        while self._finished and self._finished[0] <= now - self.per:
+            self._finished.popleft()
         waits = [self._paused_until - now]
-        if len(self._starts) >= self.capacity:
-            waits.append(self._starts[0] + self.per - now)
+        if self._in_flight + len(self._finished) >= self.capacity:
+            waits.append(self._finished[0] + self.per - now if self._finished else POLL)
         return max(0.0, *waits)
 
     @property
     def idle(self) -> bool:
-        """True when nothing was let through within the last window (safe to forget)."""
-        return self.wait_time() == 0 and not self._starts
+        """True when no request holds a slot (safe to forget this limiter)."""
+        return self.wait_time() == 0 and not self._finished and not self._in_flight
 
-    async def acquire(self) -> None:
-        """Wait for a free slot, then take it. Fair enough for one asyncio loop: the check
-        and the take happen with no await in between."""
-        while True:
-            wait = self.wait_time()
-            if wait <= 0:
-                self._starts.append(self._monotonic())
-                return
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for a free slot and hold it for the request made inside the block."""
+        while (wait := self.wait_time()) > 0:
             await self._sleep(wait)
+        self._in_flight += 1  # no await between the check and the take: one loop, no race
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._finished.append(self._monotonic())

@@ -108,19 +108,29 @@ def test_submissions_that_are_not_ours_are_refused() -> None:
         assert parse_submission(value) is None
 
 
-async def test_the_rate_limiter_keeps_any_window_under_the_limit() -> None:
+async def test_the_rate_limiter_holds_a_slot_until_a_window_after_the_request_ends() -> None:
     now = [0.0]
     starts: list[float] = []
 
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    limiter = RateLimiter(50, 1.0, monotonic=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(50, monotonic=lambda: now[0], sleep=sleep)
     for _ in range(175):
-        await limiter.acquire()
-        starts.append(now[0])
+        async with limiter.slot():
+            starts.append(now[0])
+            now[0] += 0.01  # each request is 10 ms in transit
+    # in any window of one second, at most 50 requests were on the way
     assert max(sum(1 for t in starts if s <= t < s + 1.0) for s in starts) == 50
-    assert now[0] == 3.0  # 175 at 50 per second: the 151st waits until t=3
+    assert starts[50] >= starts[0] + 0.01 + 1.0
     limiter.pause(10)
-    await limiter.acquire()
-    assert now[0] == 13.0
+    before = now[0]
+    async with limiter.slot():
+        assert now[0] >= before + 10
+
+
+async def test_a_slot_held_by_a_request_in_flight_is_not_given_away() -> None:
+    limiter = RateLimiter(1)
+    async with limiter.slot():
+        assert limiter.wait_time() > 0
+    assert 0 < limiter.wait_time() <= 1.0
