@@ -120,6 +120,7 @@ async def one_round(
             if not stats.sent and not stats.retried:
                 await asyncio.sleep(0.05)  # rows waiting for their retry time
         seconds = time.monotonic() - began
+        await platform.close()
         with db.session() as session:
             states = dict(
                 session.exec(

@@ -116,6 +116,15 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
         result.connector_factory = self.create_connector_factory(result.claims_identity)
         return result
 
+    async def close(self) -> None:
+        """Close the reused clients' HTTP sessions (at shutdown)."""
+        clients, self._connectors = list(self._connectors.values()), {}
+        for client in clients:
+            try:
+                await client.__aexit__(None, None, None)
+            except Exception as error:  # closing is best effort
+                log.debug("closing a Teams connector client: %s", error)
+
     async def create_user_token_client(self, claims_identity: ClaimsIdentity):  # type: ignore[no-untyped-def]
         app_id = self._app_id(claims_identity)
         if app_id not in self._token_clients:
@@ -393,7 +402,13 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
         return await messages(adapter, bot, request)
 
     web_app.router.add_post("/api/messages", endpoint)
-    return TeamsPlatform(adapter, settings)
+    platform = TeamsPlatform(adapter, settings)
+
+    async def close(_app: web.Application) -> None:
+        await platform.close()
+
+    web_app.on_cleanup.append(close)
+    return platform
 
 
 # --- proactive delivery --------------------------------------------------------------------
@@ -440,6 +455,12 @@ class TeamsPlatform:
         # The SDK sends with `requests` on the loop's default executor (a handful of threads);
         # more requests in flight than that would queue there and arrive in bursts.
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+    async def close(self) -> None:
+        """Release the HTTP connections kept open to Teams."""
+        authentication = self.adapter.bot_framework_authentication
+        if isinstance(authentication, _Authentication):
+            await authentication.close()
 
     def _conversation_limiter(self, conversation_id: str) -> RateLimiter:
         limiter = self._conversations.get(conversation_id)

@@ -3,6 +3,7 @@ replies, proactive sends and card updates received by a fake Bot Connector on 12
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from datetime import timedelta
@@ -11,7 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlmodel import func, select
+from typer.testing import CliRunner
 
+from bot import app as bot_app
+from bot import cli as bot_cli
+from bot.config import get_settings
 from bot.runtime import Runtime
 from storage.models import Identity, Outbox, ProcessedEvent, PulseAnswer
 from tests.fakes.bot_connector import FakeBotConnector, Received
@@ -204,7 +209,7 @@ async def test_a_403_marks_the_person_unreachable(world: TeamsWorld) -> None:
 
 
 async def test_someone_who_never_installed_the_app_is_unreachable_not_retried(
-    world: TeamsWorld,
+    world: TeamsWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_org(world.runtime, org_with_teams_ids("late@x.io"))
     for person in (BOSS, *STAFF):
@@ -217,6 +222,25 @@ async def test_someone_who_never_installed_the_app_is_unreachable_not_retried(
     assert late.unreachable and "never installed" in (late.unreachable_reason or "")
     world.runtime.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
     assert (await world.deliver()).unreachable == 0  # not tried again
+
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", world.runtime.db.url)
+    opened: list[Runtime] = []
+
+    def build_runtime(*args: Any, **kwargs: Any) -> Runtime:
+        opened.append(bot_app.build_runtime(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(bot_cli, "build_runtime", build_runtime)
+    get_settings.cache_clear()
+    try:
+        status = await asyncio.to_thread(CliRunner().invoke, bot_cli.app, ["status"])
+    finally:
+        get_settings.cache_clear()
+        for runtime in opened:
+            runtime.db.dispose()  # the CLI leaves its engine to the process's exit
+    assert status.exit_code == 0, status.output
+    assert "unreachable on teams" in status.output
+    assert "never installed the culturebot Teams app" in status.output
 
 
 async def test_people_are_matched_by_email_from_the_roster(world: TeamsWorld) -> None:
