@@ -64,11 +64,6 @@ IN_FLIGHT = 4  # HTTP requests to Teams at once (see TeamsPlatform)
 # --- configuration -------------------------------------------------------------------------
 
 
-def configured(settings: Settings) -> bool:
-    """Teams runs with an app id (authenticated) or in the explicit local-emulator mode."""
-    return bool(settings.teams_app_id) or settings.teams_emulator
-
-
 def bot_app_id(settings: Settings) -> str:
     return "" if settings.teams_emulator else settings.teams_app_id
 
@@ -85,8 +80,9 @@ class _ReusedConnectors(ConnectorFactory):
         key = (self._app_id, service_url, audience)
         client = self._cache.get(key)
         if client is None:
-            if len(self._cache) >= 64:
-                self._cache.pop(next(iter(self._cache)))
+            if len(self._cache) >= 64:  # a handful of regional serviceUrls in practice
+                evicted = self._cache.pop(next(iter(self._cache)))
+                await evicted.__aexit__(None, None, None)
             client = self._cache[key] = await self._inner.create(service_url, audience)
         return client
 
@@ -384,8 +380,8 @@ async def messages(
         return web.json_response({"error": "unauthorized"}, status=401)
     try:
         invoke = await adapter.process_activity(auth, activity, bot.on_turn)
-    except ErrorResponseException as error:
-        log.warning("Teams refused our reply: %s", error)
+    except (ErrorResponseException, ClientRequestError, OSError) as error:
+        log.warning("could not answer a Teams activity: %s", error)
         return web.json_response({"error": "reply failed"}, status=502)
     if invoke is not None:
         return web.json_response(invoke.body, status=invoke.status)

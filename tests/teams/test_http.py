@@ -354,3 +354,15 @@ async def test_without_a_valid_token_an_activity_is_refused_and_changes_nothing(
 def count_in(runtime: Runtime, model: Any) -> int:
     with runtime.db.session() as session:
         return session.exec(select(func.count()).select_from(model)).one()
+
+
+async def test_a_reply_teams_refuses_is_a_502_and_a_retry_is_not_handled_twice(
+    world: TeamsWorld,
+) -> None:
+    await installed_team(world)
+    world.connector.fail(BOSS.conversation, 500)
+    body = activity(BOSS, world.connector.url, text="checkin")
+    assert await world.post(body) == 502
+    assert await world.post(body) == 200  # Teams retries the same activity: handled once
+    with world.runtime.db.session() as session:
+        assert session.exec(select(func.count()).select_from(Outbox)).one() == 6
