@@ -40,7 +40,7 @@ def channels_for(settings: Settings) -> tuple[str, ...]:
     enabled = []
     if settings.slack_bot_token:
         enabled.append("slack")
-    if settings.teams_app_id:
+    if settings.teams_app_id or settings.teams_emulator:
         enabled.append("teams")
     return tuple(enabled)
 

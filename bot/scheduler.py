@@ -82,7 +82,9 @@ class Scheduler:
     async def deliver(self) -> None:
         for platform in self.platforms:
             try:
-                await deliver_due(self.runtime, platform)
+                await deliver_due(
+                    self.runtime, platform, concurrency=getattr(platform, "concurrency", 1)
+                )
             except Exception:
                 log.exception("delivery through %s failed; the next round retries", platform.name)
 

@@ -15,11 +15,19 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
     """The aiohttp app with each configured platform's routes, and those platforms."""
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
+    web_app.router.add_get("/healthz", healthz)
     platforms: list[Platform] = []
+    if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
+        from bot.platforms import teams
+
+        platforms.append(teams.mount(web_app, runtime, router))
     return web_app, platforms
 
 
