@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import basics, pulse, stories
+from handlers import basics, cascade, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -22,13 +22,14 @@ def build_router() -> Router:
     basics.register(router)
     pulse.register(router)
     stories.register(router)
+    cascade.register(router)
     home_view.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    return [pulse.tick, stories.tick]
+    return [pulse.tick, stories.tick, cascade.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:
@@ -41,7 +42,7 @@ def channels_for(settings: Settings) -> tuple[str, ...]:
     enabled = []
     if settings.slack_bot_token:
         enabled.append("slack")
-    if settings.teams_app_id:
+    if settings.teams_app_id or settings.teams_emulator:
         enabled.append("teams")
     return tuple(enabled)
 

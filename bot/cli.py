@@ -17,7 +17,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import prompts
+from bot import cli_teams
 from bot.app import build_router, build_runtime, run_due
+from bot.cli_cascade import cascade_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from bot.runtime import Runtime
@@ -36,6 +38,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
+app.add_typer(cascade_app, name="cascade")
+app.add_typer(cli_teams.app, name="teams")
 
 console = Console()
 errors = Console(stderr=True)

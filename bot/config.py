@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     teams_tenant_id: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppTenantId", "CULTUREBOT_TEAMS_TENANT_ID")
     )
+    # Local Bot Framework Emulator only: accept activities without a token (never production).
+    teams_emulator: bool = False
+    teams_rate_per_second: float = Field(50.0, gt=0)  # per app per tenant (Teams' limit)
+    teams_conversation_rate_per_second: float = Field(7.0, gt=0)  # per conversation
+    teams_send_attempts: int = Field(4, ge=1, le=10)  # tries within one delivery
+    teams_concurrency: int = Field(32, ge=1, le=256)  # sends in flight per process
 
 
 def get_settings() -> Settings:

@@ -82,8 +82,9 @@ class Scheduler:
     async def deliver(self) -> None:
         for platform in self.platforms:
             try:
-                concurrency = getattr(platform, "concurrency", 1)
-                await deliver_due(self.runtime, platform, concurrency=concurrency)
+                await deliver_due(
+                    self.runtime, platform, concurrency=getattr(platform, "concurrency", 1)
+                )
             except Exception:
                 log.exception("delivery through %s failed; the next round retries", platform.name)
 

@@ -29,6 +29,10 @@ def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, li
     slack_bot = slack.install(runtime, router, web_app)
     if slack_bot is not None:
         platforms.append(slack_bot.platform)
+    if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
+        from bot.platforms import teams
+
+        platforms.append(teams.mount(web_app, runtime, router))
     return web_app, platforms
 
 

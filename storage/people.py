@@ -95,3 +95,16 @@ def top_leaders(session: Session) -> list[Person]:
             select(Person).where(col(Person.manager_id).is_(None), col(Person.active).is_(True))
         )
     )
+
+
+def mark_unreachable(session: Session, platform: str, external_id: str, reason: str) -> bool:
+    """Record that a platform identity cannot be reached (e.g. the app was uninstalled)."""
+    identity = session.exec(
+        select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
+    ).first()
+    if identity is None:
+        return False
+    identity.unreachable = True
+    identity.unreachable_reason = reason[:500]
+    session.add(identity)
+    return True

@@ -12,11 +12,10 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     """INSERT ... ON CONFLICT DO NOTHING; True when the row is new.
 
     The unique constraint decides, so two processes racing on the same key cannot both win.
+    RETURNING tells whether a row was written: psycopg 3 reports rowcount -1 for this statement.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    key = next(iter(table.primary_key.columns))
-    # RETURNING rather than rowcount: psycopg reports -1 for INSERT ... ON CONFLICT here
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return session.connection().execute(stmt).first() is not None
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]

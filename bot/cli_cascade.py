@@ -1,0 +1,141 @@
+"""`culturebot cascade ...`: send a leadership message from a file, read a chain report."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import build_runtime
+from bot.chat import UserError
+from handlers import cascade, cascade_report
+from handlers.cascade_messages import local
+from storage import people
+
+cascade_app = typer.Typer(
+    help="Leadership messages down the management chain.", no_args_is_help=True
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A Markdown file's first line is its title when it is a heading ("# Title")."""
+    first, _, rest = text.strip().partition("\n")
+    if first.startswith("#"):
+        return first.lstrip("#").strip(), rest.strip()
+    return "", text.strip()
+
+
+@cascade_app.command("send")
+def send(
+    sender: str = typer.Option(..., "--from", help="The leader's email."),
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, readable=True),
+    title: str | None = typer.Option(None, help="Default: the file's first '# heading'."),
+    customers: str | None = typer.Option(None, help="What this means for our customers."),
+    window_days: int = typer.Option(cascade.WINDOW_DEFAULT, "--window-days", help="Working days."),
+) -> None:
+    """Send the message in FILE from a leader down their subtree."""
+    try:
+        content = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise fail(f"{file}: not UTF-8 text ({error.reason})") from None
+    heading, body = split_title(content)
+    runtime = build_runtime()
+    try:
+        with runtime.db.session() as session:
+            person = people.by_email(session, sender)
+            if person is None or not person.active:
+                raise fail(f"nobody active with email {sender}")
+            sent = cascade.send(
+                session,
+                runtime,
+                person,
+                title=title or heading,
+                body=body,
+                customer_line=customers,
+                window=window_days,
+            )
+    except UserError as refusal:
+        raise fail(f"{refusal} Nothing was sent.") from None
+    finally:
+        runtime.db.dispose()
+    console.print(sent, highlight=False)
+
+
+@cascade_app.command("report")
+def report(
+    cascade_id: int = typer.Argument(..., help="The cascade's number."),
+    format: Format = typer.Option(Format.table, "--format"),
+    tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
+) -> None:
+    """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
+    runtime = build_runtime()
+    try:
+        with runtime.db.session() as session:
+            result = cascade_report.build(session, cascade_id)
+            chain = cascade_report.chain_tree(session, cascade_id) if tree else None
+    except KeyError:
+        raise fail(f"there is no cascade {cascade_id}") from None
+    finally:
+        runtime.db.dispose()
+    if format is Format.json:
+        print(json.dumps(chain, indent=2) if chain is not None else result.to_json())
+        return
+    print_report(result)
+
+
+def print_report(result: cascade_report.CascadeReport) -> None:
+    tz = "UTC"
+    console.print(
+        f'Cascade {result.id} "{result.title}" from {result.sender}, sent '
+        f"{local(result.created_at, tz)} UTC ({result.status})",
+        highlight=False,
+    )
+    console.print(
+        f"reached {result.reached} of {result.audience} ({result.reached_share:.0%}); "
+        f"{result.via_relay} by personal relay, {result.via_escalation} by escalation; "
+        f"{result.acknowledged} acknowledged; depth {result.depth}",
+        highlight=False,
+    )
+    levels = Table("level", "reached", "relay", "escalation", "acknowledged", "median h", "p90 h")
+    for s in result.levels:
+        levels.add_row(
+            str(s.level),
+            str(s.reached),
+            str(s.via_relay),
+            str(s.via_escalation),
+            str(s.acknowledged),
+            f"{s.median_hours:.1f}" if s.median_hours is not None else "",
+            f"{s.p90_hours:.1f}" if s.p90_hours is not None else "",
+        )
+    console.print(levels)
+    links = Table("manager", "level", "state", "since (UTC)", title="Broken and waiting links")
+    for link in [*result.broken_links, *result.waiting]:
+        links.add_row(link.manager, str(link.level), link.status, local(link.since, tz))
+    console.print(links)
+    questions = Table("to", "asked (UTC)", "answered", "question", title="Questions")
+    for q in result.questions:
+        questions.add_row(q.manager, local(q.asked_at, tz), "yes" if q.answered else "no", q.text)
+    console.print(questions)
+    delivery = Table("platform", "sent", "failed", "unreachable", "waiting", title="Delivery")
+    for platform, counts in sorted(result.delivery.items()):
+        delivery.add_row(
+            platform,
+            *(str(counts[k]) for k in ("sent", "failed", "unreachable", "pending")),
+        )
+    console.print(delivery)

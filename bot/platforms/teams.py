@@ -1,0 +1,523 @@
+"""Microsoft Teams through the Bot Framework SDK (CloudAdapter): a thin adapter.
+
+Every botbuilder import lives here (and the card rendering in ``teams_cards``), so the SDK can
+be swapped for its successor (the Microsoft 365 Agents SDK) without touching the rest.
+
+In: ``POST /api/messages`` authenticates each activity with the SDK (JWT), remembers the
+sender's ConversationReference on their identity, turns the activity into an ``Incoming`` and
+renders the router's ``Response`` as Adaptive Cards (an answered card is replaced in place).
+Out: ``TeamsPlatform`` sends outbox rows with ``continue_conversation`` at Teams' documented
+rate limits, retrying 429/412/502/504 with backoff before handing a failure to the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ConversationReference,
+    ErrorResponseException,
+)
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ConnectorFactory,
+)
+from msrest.exceptions import ClientRequestError
+
+import prompts
+from bot.chat import Incoming, Message, Response, text_message
+from bot.config import Settings
+from bot.delivery import Address, DeliveryError, backoff
+from bot.platforms.teams_cards import CARD_CONTENT_TYPE, form_message, parse_submission, render
+from bot.ratelimit import RateLimiter, Sleep
+from bot.router import Router
+from bot.runtime import Runtime
+from storage import people
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+RETRYABLE = frozenset({412, 429, 502, 504})  # what Teams documents as "retry with backoff"
+GONE = frozenset({403, 404})  # blocked, uninstalled, or the conversation no longer exists
+MAX_INLINE_WAIT = 30.0  # longer waits go back to the outbox instead of holding a batch
+IN_FLIGHT = 4  # HTTP requests to Teams at once (see TeamsPlatform)
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def bot_app_id(settings: Settings) -> str:
+    return "" if settings.teams_emulator else settings.teams_app_id
+
+
+class _ReusedConnectors(ConnectorFactory):
+    """Hands out one ConnectorClient per (app, serviceUrl, audience) instead of a new one per
+    turn: building one costs the SDK milliseconds of CPU (msrest rebuilds its retry table)
+    and a fresh HTTP session. Tokens stay fresh: the credentials sign every request."""
+
+    def __init__(self, inner: ConnectorFactory, cache: dict, app_id: str) -> None:
+        self._inner, self._cache, self._app_id = inner, cache, app_id
+
+    async def create(self, service_url: str, audience: str = None):  # type: ignore[no-untyped-def, assignment]
+        key = (self._app_id, service_url, audience)
+        client = self._cache.get(key)
+        if client is None:
+            if len(self._cache) >= 64:  # a handful of regional serviceUrls in practice
+                evicted = self._cache.pop(next(iter(self._cache)))
+                await evicted.__aexit__(None, None, None)
+            client = self._cache[key] = await self._inner.create(service_url, audience)
+        return client
+
+
+class _Authentication(ConfigurationBotFrameworkAuthentication):
+    """The SDK's configuration-based authentication, reusing connector and token clients."""
+
+    def __init__(self, configuration: object) -> None:
+        super().__init__(configuration)
+        self._connectors: dict = {}
+        self._token_clients: dict = {}
+
+    @staticmethod
+    def _app_id(claims: ClaimsIdentity) -> str:
+        return (
+            claims.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+            or claims.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+            or ""
+        )
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        inner = super().create_connector_factory(claims_identity)
+        return _ReusedConnectors(inner, self._connectors, self._app_id(claims_identity))
+
+    async def authenticate_request(self, activity: Activity, auth_header: str):  # type: ignore[no-untyped-def]
+        result = await super().authenticate_request(activity, auth_header)
+        result.connector_factory = self.create_connector_factory(result.claims_identity)
+        return result
+
+    async def close(self) -> None:
+        """Close the reused clients' HTTP sessions (at shutdown)."""
+        clients, self._connectors = list(self._connectors.values()), {}
+        for client in clients:
+            try:
+                await client.__aexit__(None, None, None)
+            except Exception as error:  # closing is best effort
+                log.debug("closing a Teams connector client: %s", error)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity):  # type: ignore[no-untyped-def]
+        app_id = self._app_id(claims_identity)
+        if app_id not in self._token_clients:
+            self._token_clients[app_id] = await super().create_user_token_client(claims_identity)
+        return self._token_clients[app_id]
+
+
+def build_adapter(settings: Settings) -> CloudAdapter:
+    """The SDK adapter; authentication is off only in the explicit emulator mode."""
+    if settings.teams_emulator:
+        banner = "!" * 78
+        log.warning(
+            "\n%s\n TEAMS EMULATOR MODE: /api/messages accepts activities WITHOUT authentication"
+            "\n and replies to any serviceUrl a caller names. For a local Bot Framework Emulator"
+            "\n only; never set CULTUREBOT_TEAMS_EMULATOR in production.\n%s",
+            banner,
+            banner,
+        )
+        config = SimpleNamespace(APP_ID="", APP_PASSWORD="")
+    elif settings.teams_app_id:
+        config = SimpleNamespace(
+            APP_ID=settings.teams_app_id,
+            APP_PASSWORD=settings.teams_app_password,
+            APP_TENANTID=settings.teams_tenant_id or None,
+            APP_TYPE="SingleTenant" if settings.teams_tenant_id else "MultiTenant",
+        )
+    else:
+        raise ValueError("Teams needs MicrosoftAppId (or CULTUREBOT_TEAMS_EMULATOR=true locally)")
+    return CloudAdapter(_Authentication(config))
+
+
+# --- who is talking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A Teams user as an activity names them: AAD object id, Teams user id, maybe an email."""
+
+    user_id: str
+    aad_id: str = ""
+    email: str = ""
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """The id culturebot files the identity under: the AAD object id when there is one."""
+        return self.aad_id or self.user_id
+
+
+def sender_of(activity: Activity) -> Sender | None:
+    who = activity.from_property
+    if who is None or not who.id:
+        return None
+    return Sender(user_id=who.id, aad_id=who.aad_object_id or "", name=who.name or "")
+
+
+def reference_json(activity: Activity) -> str:
+    """The ConversationReference to reach this person later, without the message id."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    return json.dumps(reference.serialize(), sort_keys=True)
+
+
+def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | None:
+    """Store or refresh the person's reference; the identity key, or None for a stranger.
+
+    Matched by an identity already filed under the AAD object id or Teams user id (the org
+    import may have put either in ``teams_user_id``), else by email.
+    """
+    with runtime.db.session() as session:
+        person = None
+        for key in dict.fromkeys(k for k in (sender.aad_id, sender.user_id) if k):
+            person = people.by_identity(session, PLATFORM, key)
+            if person is not None:
+                break
+        if person is None and sender.email:
+            person = people.by_email(session, sender.email)
+        if person is None:
+            return None
+        people.link_identity(session, person, PLATFORM, sender.key, reference)
+        return sender.key
+
+
+def forget(runtime: Runtime, sender: Sender, reason: str) -> None:
+    with runtime.db.session() as session:
+        for key in {sender.key, sender.user_id}:
+            people.mark_unreachable(session, PLATFORM, key, reason)
+
+
+async def with_email(turn_context: TurnContext, sender: Sender) -> Sender:
+    """Ask Teams for the sender's email (the roster call); unchanged if Teams cannot say."""
+    try:
+        member = await TeamsInfo.get_member(turn_context, sender.user_id)
+    except Exception as error:  # the emulator and tests without a roster have none
+        log.debug("no roster entry for %s: %s", sender.user_id, error)
+        return sender
+    email = (member.email or member.user_principal_name or "").strip().lower()
+    return Sender(
+        user_id=sender.user_id,
+        aad_id=sender.aad_id or member.aad_object_id or "",
+        email=email if "@" in email else "",
+        name=sender.name or member.name or "",
+    )
+
+
+# --- cards as activities ------------------------------------------------------------------
+
+
+def card_activity(message: Message) -> Activity:
+    """A message as one Adaptive Card; ``summary`` is what notifications show."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=message.summary[:200],
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=render(message))],
+    )
+
+
+def event_id(activity: Activity) -> str | None:
+    """Teams message ids are unique per conversation only, so the key names both."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    return "teams:" + hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:40]
+
+
+def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:
+    """The neutral input for a message activity, or a message to answer it with at once."""
+    base = {"platform": PLATFORM, "user_id": user_id, "event_id": event_id(activity)}
+    if activity.value is not None:
+        submission = parse_submission(activity.value)
+        if submission is None:
+            return text_message(prompts.text("teams.unknown_card"))
+        if submission.missing:
+            return text_message(
+                prompts.text("teams.missing_fields", fields=", ".join(submission.missing))
+            )
+        return Incoming(
+            kind="action",
+            name=submission.action,
+            ref=submission.ref,
+            value=submission.value,
+            fields=dict(submission.fields),
+            message_ref=activity.reply_to_id,
+            **base,
+        )
+    text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+    if not text:
+        return text_message(prompts.text("teams.empty"))
+    return Incoming(kind="message", text=text, **base)
+
+
+# --- the turn ------------------------------------------------------------------------------
+
+
+class TeamsBot:
+    """What happens on each inbound activity; the router and handlers do the rest."""
+
+    def __init__(self, runtime: Runtime, router: Router) -> None:
+        self.runtime = runtime
+        self.router = router
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        sender = sender_of(activity)
+        if sender is None or activity.conversation is None:
+            return
+        if activity.type == ActivityTypes.message:
+            await self._on_message(turn_context, sender)
+        elif activity.type == ActivityTypes.conversation_update:
+            await self._on_conversation_update(turn_context, sender)
+        elif activity.type == ActivityTypes.installation_update:
+            if (activity.action or "").startswith("remove"):
+                await asyncio.to_thread(forget, self.runtime, sender, "uninstalled the Teams app")
+            else:
+                await self._identify(turn_context, sender)
+        else:
+            log.debug("ignoring a Teams %s activity", activity.type)
+
+    async def _identify(self, turn_context: TurnContext, sender: Sender) -> str | None:
+        reference = reference_json(turn_context.activity)
+        key = await asyncio.to_thread(remember, self.runtime, sender, reference)
+        if key is None:
+            sender = await with_email(turn_context, sender)
+            key = await asyncio.to_thread(remember, self.runtime, sender, reference)
+        return key
+
+    async def _on_conversation_update(self, turn_context: TurnContext, sender: Sender) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot_id for m in activity.members_removed or []):
+            await asyncio.to_thread(forget, self.runtime, sender, "removed the bot")
+            return
+        if not any(m.id == bot_id for m in activity.members_added or []):
+            return
+        key = await self._identify(turn_context, sender)
+        if key is None:
+            hello = prompts.text("common.unknown_user", admin=self.runtime.settings.admin_contact)
+        else:
+            hello = prompts.text("teams.welcome")
+        await turn_context.send_activity(card_activity(text_message(hello)))
+
+    async def _on_message(self, turn_context: TurnContext, sender: Sender) -> None:
+        key = await self._identify(turn_context, sender)
+        incoming = to_incoming(turn_context.activity, key or sender.key)
+        if isinstance(incoming, Message):
+            response = Response(replies=[incoming])
+        else:
+            response = await asyncio.to_thread(self.router.handle, self.runtime, incoming)
+        await self._respond(turn_context, response)
+
+    async def _respond(self, turn_context: TurnContext, response: Response) -> None:
+        if response.update is not None:
+            await self._update(turn_context, response.update)
+        for reply in response.replies:
+            await turn_context.send_activity(card_activity(reply))
+        if response.form is not None:
+            await turn_context.send_activity(card_activity(form_message(response.form)))
+
+    async def _update(self, turn_context: TurnContext, message: Message) -> None:
+        """Replace the card acted on; send a new message if Teams will not let us."""
+        acted_on = turn_context.activity.reply_to_id
+        if acted_on:
+            replacement = card_activity(message)
+            replacement.id = acted_on
+            try:
+                await turn_context.update_activity(replacement)
+                return
+            except ErrorResponseException as error:
+                log.info("could not update card %s (%s); replying instead", acted_on, error)
+        await turn_context.send_activity(card_activity(message))
+
+
+async def messages(
+    adapter: CloudAdapter, bot: TeamsBot, request: web.Request
+) -> web.StreamResponse:
+    """``POST /api/messages``: 4xx for what is not a well-formed, authenticated activity."""
+    if request.content_type != "application/json":
+        return web.json_response({"error": "expected application/json"}, status=415)
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return web.json_response({"error": "malformed JSON"}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return web.json_response({"error": "not an activity"}, status=400)
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:
+        return web.json_response({"error": "not an activity"}, status=400)
+    if not activity.service_url or activity.conversation is None:
+        return web.json_response({"error": "activity lacks serviceUrl or conversation"}, status=400)
+    try:
+        auth = await adapter.bot_framework_authentication.authenticate_request(
+            activity, request.headers.get("Authorization", "")
+        )
+    except Exception as error:  # missing, forged, expired or unverifiable token
+        log.warning("refused a Teams activity: %s", error)
+        return web.json_response({"error": "unauthorized"}, status=401)
+    try:
+        invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+    except (ErrorResponseException, ClientRequestError, OSError) as error:
+        log.warning("could not answer a Teams activity: %s", error)
+        return web.json_response({"error": "reply failed"}, status=502)
+    if invoke is not None:
+        return web.json_response(invoke.body, status=invoke.status)
+    return web.Response(status=200)
+
+
+def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPlatform:
+    """Add ``POST /api/messages`` to the app; return the platform that delivers for Teams."""
+    settings = runtime.settings
+    adapter = build_adapter(settings)
+    bot = TeamsBot(runtime, router)
+
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        return await messages(adapter, bot, request)
+
+    web_app.router.add_post("/api/messages", endpoint)
+    platform = TeamsPlatform(adapter, settings)
+
+    async def close(_app: web.Application) -> None:
+        await platform.close()
+
+    web_app.on_cleanup.append(close)
+    return platform
+
+
+# --- proactive delivery --------------------------------------------------------------------
+
+
+def _status(error: ErrorResponseException) -> tuple[int, float | None]:
+    response = getattr(error, "response", None)
+    status = int(getattr(response, "status_code", 0) or 0)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return status, max(0.0, float(headers.get("Retry-After", "")))
+    except ValueError:  # absent, or an HTTP date (Teams sends seconds)
+        return status, None
+
+
+class TeamsPlatform:
+    """Sends outbox rows to people's 1:1 chats with the bot (``continue_conversation``).
+
+    Throttled to Teams' documented limits (per conversation and per app); retryable answers
+    are retried here with exponential backoff and jitter, honouring Retry-After, a bounded
+    number of times; then the worker reschedules or dead-letters the row. 403/404 mean the
+    person blocked or removed the app: the worker marks them unreachable.
+    """
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        settings: Settings,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.adapter = adapter
+        self.app_id = bot_app_id(settings)
+        self.attempts = settings.teams_send_attempts
+        self.concurrency = settings.teams_concurrency
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._conversation_rate = settings.teams_conversation_rate_per_second
+        self.limiter = RateLimiter(settings.teams_rate_per_second, monotonic=monotonic, sleep=sleep)
+        self._conversations: dict[str, RateLimiter] = {}
+        # The SDK sends with `requests` on the loop's default executor (a handful of threads);
+        # more requests in flight than that would queue there and arrive in bursts.
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+    async def close(self) -> None:
+        """Release the HTTP connections kept open to Teams."""
+        authentication = self.adapter.bot_framework_authentication
+        if isinstance(authentication, _Authentication):
+            await authentication.close()
+
+    def _conversation_limiter(self, conversation_id: str) -> RateLimiter:
+        limiter = self._conversations.get(conversation_id)
+        if limiter is None:
+            if len(self._conversations) > 10_000:
+                self._conversations = {k: v for k, v in self._conversations.items() if not v.idle}
+            limiter = RateLimiter(
+                self._conversation_rate, monotonic=self._monotonic, sleep=self._sleep
+            )
+            self._conversations[conversation_id] = limiter
+        return limiter
+
+    async def send(self, address: Address, message: Message) -> str:
+        if not address.conversation_ref:
+            raise DeliveryError("never installed the culturebot Teams app", unreachable=True)
+        try:
+            reference = ConversationReference().deserialize(json.loads(address.conversation_ref))
+        except ValueError as error:
+            raise DeliveryError(
+                f"unreadable conversation reference: {error}", unreachable=True
+            ) from None
+        if reference.conversation is None or not reference.service_url:
+            raise DeliveryError("incomplete conversation reference", unreachable=True)
+        limiter = self._conversation_limiter(reference.conversation.id)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                # The global slot is taken only when a request can start at once (see
+                # IN_FLIGHT), so slots are held for the request's real time in transit.
+                async with limiter.slot(), self._in_flight, self.limiter.slot():
+                    return await self._send_once(reference, message)
+            except ErrorResponseException as error:
+                status, retry_after = _status(error)
+                if status in GONE:
+                    raise DeliveryError(f"Teams answered {status}", unreachable=True) from None
+                if status not in RETRYABLE:
+                    raise DeliveryError(
+                        f"Teams answered {status}: {error}", permanent=status == 400
+                    ) from None
+                if status == 429 and retry_after:
+                    self.limiter.pause(retry_after)
+                delay = (
+                    retry_after
+                    if retry_after is not None
+                    else backoff(attempt, cap=MAX_INLINE_WAIT)
+                )
+                if attempt == self.attempts or delay > MAX_INLINE_WAIT:
+                    raise DeliveryError(
+                        f"Teams answered {status} {attempt} time(s)", retry_after=delay
+                    ) from None
+                log.info("Teams answered %s; retrying in %.1f s", status, delay)
+                await self._sleep(delay)
+            except (ClientRequestError, OSError) as error:
+                raise DeliveryError(f"could not reach Teams: {error}") from None
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _send_once(self, reference: ConversationReference, message: Message) -> str:
+        sent: list[str] = []
+
+        async def deliver(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(card_activity(message))
+            sent.append(response.id if response and response.id else "")
+
+        await self.adapter.continue_conversation(reference, deliver, self.app_id)
+        return sent[0] if sent else ""

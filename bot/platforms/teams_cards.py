@@ -1,0 +1,218 @@
+"""Neutral messages as Adaptive Cards, and card submissions back into neutral input.
+
+Pure functions over plain dicts (no SDK import), so the rendering survives a change of SDK.
+User text is never interpreted as markup: it goes into ``TextRun`` elements of a
+``RichTextBlock``, which Adaptive Cards show verbatim (``TextBlock`` would apply markdown).
+Every submit button carries its meaning in ``data["culturebot"]``; the inputs' values arrive
+next to it, keyed by input id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.chat import Buttons, Form, Message, Question, Text
+
+CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+META = "culturebot"  # the key of our own data in a submission; never an input id
+CHOICE = "choice"
+COMMENT = "comment"
+
+Card = dict[str, Any]
+
+
+def _runs(text: str, style: str) -> list[Card]:
+    """One RichTextBlock per line: TextRun text is shown as is, never as markdown."""
+    run: Card = {"type": "TextRun", "text": ""}
+    if style == "heading":
+        run.update(weight="Bolder", size="Medium")
+    elif style == "muted":
+        run.update(isSubtle=True)
+    elif style == "quote":
+        run.update(italic=True)
+    blocks = []
+    for i, line in enumerate(text.splitlines() or [""]):
+        block: Card = {
+            "type": "RichTextBlock",
+            "inlines": [{**run, "text": line or " "}],
+        }
+        if i:
+            block["spacing"] = "None"
+        blocks.append(block)
+    return blocks
+
+
+def _text(part: Text) -> list[Card]:
+    blocks = _runs(part.text, part.style)
+    if part.style == "quote":
+        return [{"type": "Container", "style": "emphasis", "items": blocks}]
+    return blocks
+
+
+def _submit(title: str, data: Mapping[str, Any], style: str = "default") -> Card:
+    action: Card = {"type": "Action.Submit", "title": title, "data": {META: dict(data)}}
+    if style == "primary":
+        action["style"] = "positive"
+    elif style == "danger":
+        action["style"] = "destructive"
+    return action
+
+
+def _question(part: Question) -> tuple[list[Card], list[Card]]:
+    choices = []
+    last = len(part.choices)
+    for i, choice in enumerate(part.choices, 1):
+        end = part.low_label if i == 1 else part.high_label if i == last else ""
+        title = f"{choice.label} ({end})" if end else choice.label
+        choices.append({"title": title, "value": choice.value})
+    body: list[Card] = [
+        *_runs(part.prompt, "plain"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": CHOICE,
+            "style": "expanded",
+            "isRequired": True,
+            "errorMessage": part.prompt[:200],
+            "choices": choices,
+        },
+    ]
+    if part.comment_label:
+        body.append(
+            {
+                "type": "Input.Text",
+                "id": COMMENT,
+                "label": part.comment_label,
+                "isMultiline": True,
+                "maxLength": 2000,
+            }
+        )
+    submit = _submit(
+        "Submit",
+        {"kind": "question", "action": part.action, "ref": part.ref},
+        "primary",
+    )
+    return body, [submit]
+
+
+def _form(part: Form) -> tuple[list[Card], list[Card]]:
+    body: list[Card] = _runs(part.title, "heading")
+    for spec in part.fields:
+        if spec.options:
+            element: Card = {
+                "type": "Input.ChoiceSet",
+                "id": spec.name,
+                "style": "compact",
+                "choices": [{"title": o.label, "value": o.value} for o in spec.options],
+            }
+        else:
+            element = {
+                "type": "Input.Text",
+                "id": spec.name,
+                "isMultiline": spec.multiline,
+                "maxLength": spec.max_length,
+            }
+            if spec.placeholder:
+                element["placeholder"] = spec.placeholder
+        element.update(label=spec.label, isRequired=spec.required)
+        if spec.required:
+            element["errorMessage"] = spec.label[:200]
+        body.append(element)
+    submit = _submit(
+        part.submit_label,
+        {
+            "kind": "form",
+            "action": part.action,
+            "ref": part.ref,
+            "required": {f.name: f.label for f in part.fields if f.required},
+        },
+        "primary",
+    )
+    return body, [submit]
+
+
+def render(message: Message) -> Card:
+    """One Adaptive Card for a message; parts in order, their buttons at the bottom."""
+    body: list[Card] = []
+    actions: list[Card] = []
+    for part in message.parts:
+        if isinstance(part, Text):
+            body.extend(_text(part))
+        elif isinstance(part, Question):
+            more, submit = _question(part)
+            body.extend(more)
+            actions.extend(submit)
+        elif isinstance(part, Buttons):
+            actions.extend(
+                _submit(b.label, {"kind": "button", "action": b.action, "value": b.value}, b.style)
+                for b in part.buttons
+            )
+        elif isinstance(part, Form):
+            more, submit = _form(part)
+            body.extend(more)
+            actions.extend(submit)
+    if not body:
+        body = _runs(message.summary, "plain")
+    card: Card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def form_message(form: Form) -> Message:
+    """A form to fill in, as a message of its own (Teams has no modal for bots)."""
+    return Message(summary=form.title, parts=(form,))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a card's submit button sent, decoded; ``missing`` holds the labels of empty
+    required fields (Teams checks them on the client too, but a submission may be forged)."""
+
+    action: str
+    ref: str = ""
+    value: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_submission(value: object) -> Submission | None:
+    """Decode an Action.Submit payload; None when it is not one of our cards' submissions."""
+    if not isinstance(value, Mapping):
+        return None
+    meta = value.get(META)
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("action"), str):
+        return None
+    action, ref, kind = meta["action"], _as_text(meta.get("ref")), meta.get("kind")
+    if not action:
+        return None
+    if kind == "button":
+        return Submission(action=action, value=_as_text(meta.get("value")))
+    inputs = {str(k): _as_text(v) for k, v in value.items() if k != META}
+    if kind == "question":
+        comment = inputs.get(COMMENT, "")
+        return Submission(
+            action=action,
+            ref=ref,
+            value=inputs.get(CHOICE, ""),
+            fields={COMMENT: comment} if comment else {},
+        )
+    required = meta.get("required")
+    labels = required if isinstance(required, Mapping) else {}
+    missing = tuple(str(label) for name, label in labels.items() if not inputs.get(str(name)))
+    return Submission(action=action, ref=ref, fields=inputs, missing=missing)

@@ -1,0 +1,406 @@
+"""Cascading leadership messages: what people do in chat.
+
+A leader broadcasts (``cascade`` opens a form); each manager on the chain relays with a
+personal note (there is no "relay as is"), everyone can acknowledge or ask their own manager
+a question, and ``cascade report [ID]`` shows the sender how far it reached. The chain engine
+(handlers.cascade_chain) does the reaching; the scheduler tick (``tick``) nudges, escalates
+and keeps up with joiners and leavers.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot.chat import (
+    Button,
+    Buttons,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    Text,
+    UserError,
+    text_message,
+)
+from bot.router import Router
+from bot.runtime import Context, Runtime
+from handlers import cascade_chain, cascade_report
+from handlers.cascade_messages import local, notice
+from prompts import text
+from storage import people
+from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
+from storage.models import Person
+
+TITLE_MAX = 150
+BODY_MAX = 4000
+CUSTOMER_MAX = 500
+NOTE_MIN = 20
+NOTE_MAX = 1000
+QUESTION_MAX = 1000
+WINDOW_DEFAULT = 2
+WINDOW_MAX = 10
+
+
+# --- checks shared by chat and CLI ---------------------------------------------------------
+
+
+def clean(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
+    """Trimmed text within ``limit``; a clear UserError when empty (if required) or too long."""
+    value = (value or "").strip()
+    if required and not value:
+        raise UserError(text("cascade.empty", what=text(f"cascade.what_{what}")))
+    if len(value) > limit:
+        raise UserError(
+            text(
+                "cascade.too_long",
+                what=text(f"cascade.what_{what}"),
+                length=len(value),
+                limit=limit,
+            )
+        )
+    return value
+
+
+def window_days(value: str | int | None) -> int:
+    raw = str(value).strip() if value is not None else ""
+    if not raw:
+        return WINDOW_DEFAULT
+    if not raw.isdigit() or not 1 <= int(raw) <= WINDOW_MAX:
+        raise UserError(text("cascade.bad_window", max=WINDOW_MAX, value=raw[:20]))
+    return int(raw)
+
+
+def may_broadcast(session: Session, person: Person) -> None:
+    """Leaders (and the top leader, whatever their role says) with an active team."""
+    if person.role != "leader" and person.manager_id is not None:
+        raise UserError(text("cascade.only_leaders"))
+    if not people.has_reports(session, person):
+        raise UserError(text("cascade.no_audience"))
+
+
+def send(
+    session: Session,
+    runtime: Runtime,
+    sender: Person,
+    *,
+    title: str | None,
+    body: str | None,
+    customer_line: str | None = None,
+    window: str | int | None = None,
+) -> str:
+    """Check everything, start the cascade, and return the confirmation for the sender."""
+    may_broadcast(session, sender)
+    title = clean(title, "title", TITLE_MAX)
+    body = clean(body, "message", BODY_MAX)
+    customer = clean(customer_line, "customer", CUSTOMER_MAX, required=False) or None
+    days = window_days(window)
+    cascade, direct = cascade_chain.start(
+        session, runtime, sender, title=title, body=body, customer_line=customer, window_days=days
+    )
+    return text(
+        "cascade.sent",
+        title=title,
+        direct=direct,
+        audience=len(people.subtree(session, sender)),
+        days=days,
+        id=cascade.id,
+    )
+
+
+# --- chat handlers -------------------------------------------------------------------------
+
+
+def command(ctx: Context, incoming: Incoming) -> Response:
+    """``cascade`` opens the broadcast form; ``cascade report [ID]`` shows a chain report."""
+    word, _, rest = incoming.text.strip().partition(" ")
+    if word.lower() == "report":
+        return Response(replies=[report_for(ctx, rest.strip())])
+    if word:
+        return Response(replies=[text_message(text("cascade.usage"))])
+    may_broadcast(ctx.session, ctx.person)
+    return Response(
+        form=Form(
+            action="cascade.send",
+            title=text("cascade.form_title"),
+            fields=(
+                FormField(name="title", label=text("cascade.field_title"), max_length=TITLE_MAX),
+                FormField(
+                    name="message",
+                    label=text("cascade.field_message"),
+                    multiline=True,
+                    max_length=BODY_MAX,
+                ),
+                FormField(
+                    name="customer",
+                    label=text("cascade.field_customer"),
+                    required=False,
+                    max_length=CUSTOMER_MAX,
+                ),
+                FormField(
+                    name="window_days",
+                    label=text("cascade.field_window", max=WINDOW_MAX, default=WINDOW_DEFAULT),
+                    required=False,
+                    max_length=2,
+                    placeholder=str(WINDOW_DEFAULT),
+                ),
+            ),
+            submit_label=text("cascade.send_label"),
+        )
+    )
+
+
+def submit(ctx: Context, incoming: Incoming) -> Response:
+    fields = incoming.fields
+    sent = send(
+        ctx.session,
+        ctx.runtime,
+        ctx.person,
+        title=fields.get("title"),
+        body=fields.get("message"),
+        customer_line=fields.get("customer"),
+        window=fields.get("window_days"),
+    )
+    return Response(replies=[text_message(sent)])
+
+
+def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:
+    link = ctx.session.get(CascadeLink, int(ref)) if ref.isdigit() else None
+    if link is None or link.manager_id != ctx.person.id or link.level == 0:
+        raise UserError(text("cascade.not_yours"))
+    cascade = ctx.session.get(Cascade, link.cascade_id)
+    assert cascade is not None
+    return link, cascade
+
+
+def _not_pending(ctx: Context, link: CascadeLink, cascade: Cascade) -> Response | None:
+    """The clear no-op answer for a link that was already relayed, escalated or passed."""
+    if link.status == "pending":
+        return None
+    when = local(link.acted_at or ctx.now, ctx.person.timezone)
+    key = {"relayed": "already_relayed", "escalated": "already_escalated"}.get(
+        link.status, "passed"
+    )
+    return Response(replies=[notice(key, title=cascade.title, when=when)])
+
+
+def relay(ctx: Context, incoming: Incoming) -> Response:
+    """ "Relay to my team": ask for the personal note."""
+    link, cascade = _my_link(ctx, incoming.value or incoming.ref)
+    done = _not_pending(ctx, link, cascade)
+    if done is not None:
+        return done
+    return Response(
+        form=Form(
+            action="cascade.relay_note",
+            ref=str(link.id),
+            title=text("cascade.relay_form", title=cascade.title),
+            fields=(
+                FormField(
+                    name="note",
+                    label=text("cascade.note_label", minimum=NOTE_MIN),
+                    multiline=True,
+                    max_length=NOTE_MAX,
+                ),
+            ),
+            submit_label=text("cascade.relay_label"),
+        )
+    )
+
+
+def relay_note(ctx: Context, incoming: Incoming) -> Response:
+    link, cascade = _my_link(ctx, incoming.ref)
+    done = _not_pending(ctx, link, cascade)
+    if done is not None:
+        return done
+    note = clean(incoming.fields.get("note"), "note", NOTE_MAX)
+    if len(note) < NOTE_MIN:
+        raise UserError(text("cascade.too_short", length=len(note), minimum=NOTE_MIN))
+    chain = cascade_chain.Chain.of(ctx.session, ctx.runtime, cascade)
+    count = chain.relay(link, ctx.person, note)
+    if count is None:  # someone (a tick) moved the link on between our read and our write
+        ctx.session.refresh(link)
+        return _not_pending(ctx, link, cascade) or Response()
+    key = "relayed" if count else "relayed_none"
+    return Response(replies=[notice(key, count=count)])
+
+
+def _my_receipt(ctx: Context, value: str) -> tuple[CascadeReceipt, Cascade]:
+    receipt = None
+    if value.isdigit():
+        receipt = ctx.session.exec(
+            select(CascadeReceipt).where(
+                CascadeReceipt.cascade_id == int(value), CascadeReceipt.person_id == ctx.person.id
+            )
+        ).first()
+    if receipt is None:
+        raise UserError(text("cascade.not_yours"))
+    cascade = ctx.session.get(Cascade, receipt.cascade_id)
+    assert cascade is not None
+    return receipt, cascade
+
+
+def acknowledge(ctx: Context, incoming: Incoming) -> Response:
+    receipt, cascade = _my_receipt(ctx, incoming.value or incoming.ref)
+    if receipt.acknowledged_at is not None:
+        return Response(replies=[notice("ack_again", title=cascade.title)])
+    receipt.acknowledged_at = ctx.now
+    ctx.session.add(receipt)
+    # a reply, not an update: the leader's message stays readable where it was
+    return Response(replies=[notice("ack_thanks", title=cascade.title)])
+
+
+def _manager_of(ctx: Context, receipt: CascadeReceipt, cascade: Cascade) -> Person:
+    """Who answers a question: the asker's own manager, else who reached them, else the leader."""
+    for candidate in (ctx.person.manager_id, receipt.via_id, cascade.sender_id):
+        person = ctx.session.get(Person, candidate) if candidate else None
+        if person is not None and person.active and person.id != ctx.person.id:
+            return person
+    raise UserError(text("cascade.not_yours"))
+
+
+def ask(ctx: Context, incoming: Incoming) -> Response:
+    receipt, cascade = _my_receipt(ctx, incoming.value or incoming.ref)
+    manager = _manager_of(ctx, receipt, cascade)
+    return Response(
+        form=Form(
+            action="cascade.question",
+            ref=str(cascade.id),
+            title=text("cascade.ask_form", title=cascade.title),
+            fields=(
+                FormField(
+                    name="question",
+                    label=text("cascade.question_label", manager=manager.name),
+                    multiline=True,
+                    max_length=QUESTION_MAX,
+                ),
+            ),
+            submit_label=text("cascade.ask_label"),
+        )
+    )
+
+
+def question(ctx: Context, incoming: Incoming) -> Response:
+    receipt, cascade = _my_receipt(ctx, incoming.ref)
+    asked = clean(incoming.fields.get("question"), "question", QUESTION_MAX)
+    manager = _manager_of(ctx, receipt, cascade)
+    row = CascadeQuestion(
+        cascade_id=cascade.id,  # type: ignore[arg-type]
+        asker_id=ctx.person.id,  # type: ignore[arg-type]
+        manager_id=manager.id,  # type: ignore[arg-type]
+        text=asked,
+        asked_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    intro = text("cascade.question_for_you", asker=ctx.person.name, title=cascade.title)
+    ctx.enqueue(
+        manager.id,  # type: ignore[arg-type]
+        Message(
+            summary=intro,
+            parts=(
+                Text(text=intro),
+                Text(text=asked, style="quote"),
+                Buttons(
+                    buttons=(
+                        Button(
+                            label=text("cascade.answer_button"),
+                            action="cascade.answer",
+                            value=str(row.id),
+                            style="primary",
+                        ),
+                    )
+                ),
+            ),
+        ),
+        key=f"cascade:{cascade.id}:question:{row.id}",
+        kind="cascade.question",
+    )
+    return Response(replies=[notice("asked", manager=manager.name)])
+
+
+def _my_question(ctx: Context, ref: str) -> tuple[CascadeQuestion, Cascade, Person]:
+    row = ctx.session.get(CascadeQuestion, int(ref)) if ref.isdigit() else None
+    if row is None or row.manager_id != ctx.person.id:
+        raise UserError(text("cascade.not_yours"))
+    cascade = ctx.session.get(Cascade, row.cascade_id)
+    asker = ctx.session.get(Person, row.asker_id)
+    assert cascade is not None and asker is not None
+    return row, cascade, asker
+
+
+def answer(ctx: Context, incoming: Incoming) -> Response:
+    row, cascade, asker = _my_question(ctx, incoming.value or incoming.ref)
+    if row.answered_at is not None:
+        when = local(row.answered_at, ctx.person.timezone)
+        return Response(replies=[notice("already_answered", when=when)])
+    return Response(
+        form=Form(
+            action="cascade.answer_send",
+            ref=str(row.id),
+            title=text("cascade.answer_form", asker=asker.name),
+            fields=(
+                FormField(
+                    name="answer",
+                    label=text("cascade.answer_label"),
+                    multiline=True,
+                    max_length=QUESTION_MAX,
+                ),
+            ),
+        )
+    )
+
+
+def answer_send(ctx: Context, incoming: Incoming) -> Response:
+    row, cascade, asker = _my_question(ctx, incoming.ref)
+    if row.answered_at is not None:
+        when = local(row.answered_at, ctx.person.timezone)
+        return Response(replies=[notice("already_answered", when=when)])
+    reply = clean(incoming.fields.get("answer"), "answer", QUESTION_MAX)
+    row.answer, row.answered_at = reply, ctx.now
+    ctx.session.add(row)
+    intro = text("cascade.answer_for_you", manager=ctx.person.name, title=cascade.title)
+    ctx.enqueue(
+        asker.id,  # type: ignore[arg-type]
+        Message(summary=intro, parts=(Text(text=intro), Text(text=reply, style="quote"))),
+        key=f"cascade:{cascade.id}:answer:{row.id}",
+        kind="cascade.answer",
+    )
+    return Response(replies=[notice("answer_sent", asker=asker.name)])
+
+
+def report_for(ctx: Context, ref: str) -> Message:
+    """The chain report, for the leader who sent the cascade (their latest without an ID)."""
+    if ref:
+        cascade = ctx.session.get(Cascade, int(ref)) if ref.isdigit() else None
+        if cascade is None:
+            raise UserError(text("cascade.unknown_cascade", id=ref[:20]))
+    else:
+        cascade = ctx.session.exec(
+            select(Cascade)
+            .where(Cascade.sender_id == ctx.person.id)
+            .order_by(col(Cascade.id).desc())
+        ).first()
+        if cascade is None:
+            raise UserError(text("cascade.no_cascades"))
+    if cascade.sender_id != ctx.person.id:
+        raise UserError(text("cascade.report_not_yours"))
+    report = cascade_report.build(ctx.session, cascade.id)  # type: ignore[arg-type]
+    return text_message(cascade_report.as_text(report, ctx.person.timezone))
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Nudges, escalations, joiners and leavers for every running cascade (scheduler tick)."""
+    return cascade_chain.tick(runtime)
+
+
+def register(router: Router) -> None:
+    router.command("cascade")(command)
+    router.action("cascade.send")(submit)
+    router.action("cascade.relay")(relay)
+    router.action("cascade.relay_note")(relay_note)
+    router.action("cascade.ack")(acknowledge)
+    router.action("cascade.ask")(ask)
+    router.action("cascade.question")(question)
+    router.action("cascade.answer")(answer)
+    router.action("cascade.answer_send")(answer_send)

@@ -1,0 +1,439 @@
+"""The chain engine: reach people, open links for managers, relay, nudge, escalate, and keep
+up with joiners and leavers while a cascade runs.
+
+Two rules keep the chain honest whatever people or the org file do:
+- nobody twice: a receipt is unique per (cascade, person) and inserted with ON CONFLICT DO
+  NOTHING, and the message's outbox key ``cascade:{id}:to:{person}`` is unique too;
+- nobody outside: every target is checked against the sender's subtree (path prefix) at the
+  moment it is reached, so a manager moved elsewhere mid-cascade cannot carry it outside.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.runtime import Runtime, send_later
+from handlers.cascade_messages import cascade_message, notice, relay_request
+from handlers.cascade_time import relay_deadlines
+from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
+from storage.models import Person
+from storage.sql import insert_ignore
+
+WATCH = timedelta(days=30)  # joiners still receive a cascade this long after it was sent
+CHUNK = 500
+
+
+def message_key(cascade_id: int, person_id: int) -> str:
+    """The outbox key of the cascade message to one person (also kept on the receipt)."""
+    return f"cascade:{cascade_id}:to:{person_id}"
+
+
+def active_reports(session: Session, manager_id: int) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.manager_id == manager_id, col(Person.active).is_(True))
+            .order_by(col(Person.id))
+        )
+    )
+
+
+def managers_among(session: Session, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` have at least one active direct report (one query per chunk)."""
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found.update(
+            session.exec(
+                select(Person.manager_id)
+                .distinct()
+                .where(col(Person.manager_id).in_(chunk), col(Person.active).is_(True))
+            ).all()  # type: ignore[arg-type]
+        )
+    return found
+
+
+@dataclass
+class Chain:
+    """One cascade being carried, inside one transaction."""
+
+    session: Session
+    runtime: Runtime
+    cascade: Cascade
+    sender: Person
+    now: datetime
+
+    @classmethod
+    def of(cls, session: Session, runtime: Runtime, cascade: Cascade) -> Chain:
+        sender = session.get(Person, cascade.sender_id)
+        assert sender is not None
+        return cls(session, runtime, cascade, sender, runtime.clock.now())
+
+    @property
+    def id(self) -> int:
+        assert self.cascade.id is not None
+        return self.cascade.id
+
+    def in_audience(self, person: Person) -> bool:
+        return (
+            person.active
+            and person.id != self.sender.id
+            and person.path.startswith(self.sender.path)
+        )
+
+    def _send(self, person: Person, message_key_: str, message, kind: str) -> None:  # type: ignore[no-untyped-def]
+        send_later(
+            self.session,
+            self.runtime,
+            person.id,  # type: ignore[arg-type]
+            message,
+            key=message_key_,
+            kind=kind,
+        )
+
+    # --- reaching people --------------------------------------------------------------
+
+    def open_link(self, manager: Person, level: int) -> CascadeLink:
+        """The manager's link, created pending (their relay window starts now) if new."""
+        nudge_at, due_at = relay_deadlines(self.now, self.cascade.window_days, manager.timezone)
+        insert_ignore(
+            self.session,
+            CascadeLink,
+            {
+                "cascade_id": self.id,
+                "manager_id": manager.id,
+                "level": level,
+                "status": "pending",
+                "since": self.now,
+                "nudge_at": nudge_at,
+                "due_at": due_at,
+                "nudged": False,
+            },
+        )
+        return self.link_of(manager.id)  # type: ignore[arg-type, return-value]
+
+    def link_of(self, manager_id: int) -> CascadeLink | None:
+        return self.session.exec(
+            select(CascadeLink).where(
+                CascadeLink.cascade_id == self.id, CascadeLink.manager_id == manager_id
+            )
+        ).first()
+
+    def reach(
+        self, targets: Sequence[Person], *, how: str, via: Person, via_link: CascadeLink
+    ) -> int:
+        """Give the cascade to each target not reached before; returns how many were new."""
+        targets = [p for p in targets if self.in_audience(p)]
+        if not targets:
+            return 0
+        managers = managers_among(self.session, [p.id for p in targets])  # type: ignore[misc]
+        level = via_link.level + 1
+        note = via_link.note if how == "relay" else None
+        reached = 0
+        for person in targets:
+            key = message_key(self.id, person.id)  # type: ignore[arg-type]
+            new = insert_ignore(
+                self.session,
+                CascadeReceipt,
+                {
+                    "cascade_id": self.id,
+                    "person_id": person.id,
+                    "how": how,
+                    "via_id": via.id,
+                    "level": level,
+                    "reached_at": self.now,
+                    "outbox_key": key,
+                },
+            )
+            if not new:
+                continue
+            link = self.open_link(person, level) if person.id in managers else None
+            message = cascade_message(
+                self.cascade, self.sender, person, how=how, via=via, note=note, link=link
+            )
+            self._send(person, key, message, "cascade.message")
+            reached += 1
+        return reached
+
+    # --- what managers do, and what happens when they don't ----------------------------
+
+    def _close_link(self, link: CascadeLink, status: str, **values: object) -> bool:
+        """Move a pending link on, once: a conditional UPDATE, so racing clicks/ticks lose."""
+        done = self.session.exec(  # type: ignore[call-overload]
+            update(CascadeLink)
+            .where(col(CascadeLink.id) == link.id, CascadeLink.status == "pending")
+            .values(status=status, acted_at=self.now, **values)
+        ).rowcount
+        if done:
+            self.session.refresh(link)
+        return bool(done)
+
+    def relay(self, link: CascadeLink, manager: Person, note: str) -> int | None:
+        """The manager's personal relay; None when the link was no longer pending."""
+        if not self._close_link(link, "relayed", note=note):
+            return None
+        self.session.exec(  # type: ignore[call-overload]
+            update(CascadeReceipt)
+            .where(
+                col(CascadeReceipt.cascade_id) == self.id,
+                col(CascadeReceipt.person_id) == manager.id,
+                col(CascadeReceipt.acknowledged_at).is_(None),
+            )
+            .values(acknowledged_at=self.now)  # relaying it is the strongest acknowledgement
+        )
+        return self.reach(
+            active_reports(self.session, manager.id),  # type: ignore[arg-type]
+            how="relay",
+            via=manager,
+            via_link=link,
+        )
+
+    def escalate(self, link: CascadeLink) -> int:
+        """The window ended: the stalled manager's reports get it directly; both the manager
+        and the manager's own manager are told. Links below start their windows now."""
+        if not self._close_link(link, "escalated"):
+            return 0
+        manager = self.session.get(Person, link.manager_id)
+        assert manager is not None
+        count = self.reach(
+            active_reports(self.session, manager.id),  # type: ignore[arg-type]
+            how="escalation",
+            via=manager,
+            via_link=link,
+        )
+        if count == 0:  # nobody was waiting below them (their team moved or left)
+            return 0
+        boss = self.session.get(Person, manager.manager_id) if manager.manager_id else None
+        if boss is None or not boss.active:
+            boss = self.sender
+        values = {
+            "manager": manager.name,
+            "title": self.cascade.title,
+            "days": self.cascade.window_days,
+            "count": count,
+        }
+        self._send(
+            boss,
+            f"cascade:{self.id}:escalated:{link.id}",
+            notice("escalated_to_boss", **values),
+            "cascade.escalation",
+        )
+        self._send(
+            manager,
+            f"cascade:{self.id}:escalated-you:{link.id}",
+            notice("escalated_to_you", **values),
+            "cascade.escalation",
+        )
+        return count
+
+    def pass_on(self, link: CascadeLink, leaver: Person) -> None:
+        """A pending manager left: their link passes to whoever reached them (their manager
+        then), who is told; their former team is reached through its new manager's link."""
+        receipt = self.session.exec(
+            select(CascadeReceipt).where(
+                CascadeReceipt.cascade_id == self.id, CascadeReceipt.person_id == leaver.id
+            )
+        ).first()
+        heir = self.session.get(Person, receipt.via_id) if receipt else None
+        if heir is None or not heir.active:
+            heir = self.sender
+        if self._close_link(link, "passed", passed_to_id=heir.id):
+            self._send(
+                heir,
+                f"cascade:{self.id}:passed:{link.id}",
+                notice("link_passed", manager=leaver.name, title=self.cascade.title),
+                "cascade.passed",
+            )
+
+    # --- the watch, run on each scheduler tick -------------------------------------------
+
+    def watch(self) -> dict[str, int]:
+        """Everything due for this cascade now, in an order where each step sees the last."""
+        counts = {
+            "passed": self._pass_leavers(),
+            "joined": self._reach_joiners(),
+            "new_links": self._open_new_links(),
+            "nudged": self._nudge(),
+            "escalated": self._escalate_due(),
+        }
+        pending = self.session.exec(
+            select(CascadeLink.id).where(
+                CascadeLink.cascade_id == self.id, CascadeLink.status == "pending"
+            )
+        ).first()
+        if pending is None and self.now >= self.cascade.created_at + WATCH:
+            self.cascade.status = "closed"
+            self.session.add(self.cascade)
+        return counts
+
+    def _pending_links(self, *where) -> list[tuple[CascadeLink, Person]]:  # type: ignore[no-untyped-def]
+        return list(
+            self.session.exec(
+                select(CascadeLink, Person)
+                .join(Person, col(Person.id) == col(CascadeLink.manager_id))
+                .where(CascadeLink.cascade_id == self.id, CascadeLink.status == "pending", *where)
+                .order_by(col(CascadeLink.id))
+            ).all()
+        )
+
+    def _pass_leavers(self) -> int:
+        leavers = self._pending_links(col(Person.active).is_(False))
+        for link, leaver in leavers:
+            self.pass_on(link, leaver)
+        return len(leavers)
+
+    def _reach_joiners(self) -> int:
+        """Active people in the subtree, not reached, whose manager has already relayed (or
+        was escalated): a new joiner, or someone moved under that manager."""
+        rows = self.session.exec(
+            select(Person, CascadeLink)
+            .join(
+                CascadeLink,
+                and_(
+                    col(CascadeLink.manager_id) == col(Person.manager_id),
+                    col(CascadeLink.cascade_id) == self.id,
+                    col(CascadeLink.status).in_(("relayed", "escalated")),
+                ),
+            )
+            .outerjoin(
+                CascadeReceipt,
+                and_(
+                    col(CascadeReceipt.cascade_id) == self.id,
+                    col(CascadeReceipt.person_id) == col(Person.id),
+                ),
+            )
+            .where(
+                col(CascadeReceipt.id).is_(None),
+                col(Person.active).is_(True),
+                col(Person.path).startswith(self.sender.path),
+                Person.id != self.sender.id,
+            )
+            .order_by(col(Person.id))
+        ).all()
+        by_link: dict[int, list[Person]] = defaultdict(list)
+        links: dict[int, CascadeLink] = {}
+        for person, link in rows:
+            by_link[link.id].append(person)  # type: ignore[index]
+            links[link.id] = link  # type: ignore[index]
+        reached = 0
+        for link_id, joiners in by_link.items():
+            link = links[link_id]
+            manager = self.session.get(Person, link.manager_id)
+            how = "relay" if link.status == "relayed" else "escalation"
+            reached += self.reach(joiners, how=how, via=manager, via_link=link)  # type: ignore[arg-type]
+        return reached
+
+    def _open_new_links(self) -> int:
+        """Someone reached without a team who now has one: they become a link, asked to relay."""
+        child = aliased(Person)
+        rows = self.session.exec(
+            select(Person, CascadeReceipt)
+            .join(CascadeReceipt, col(CascadeReceipt.person_id) == col(Person.id))
+            .where(
+                CascadeReceipt.cascade_id == self.id,
+                col(Person.active).is_(True),
+                exists().where(child.manager_id == Person.id, child.active.is_(True)),  # type: ignore[attr-defined]
+                ~exists().where(
+                    col(CascadeLink.cascade_id) == self.id,
+                    col(CascadeLink.manager_id) == col(Person.id),
+                ),
+            )
+        ).all()
+        for person, receipt in rows:
+            link = self.open_link(person, receipt.level)
+            self._send(
+                person,
+                f"cascade:{self.id}:new-team:{person.id}",
+                relay_request(self.cascade, self.sender, person, link, "new_team"),
+                "cascade.relay_request",
+            )
+        return len(rows)
+
+    def _nudge(self) -> int:
+        due = self._pending_links(
+            col(CascadeLink.nudged).is_(False),
+            col(CascadeLink.nudge_at) <= self.now,
+            col(CascadeLink.due_at) > self.now,
+        )
+        for link, manager in due:
+            self._send(
+                manager,
+                f"cascade:{self.id}:nudge:{manager.id}",
+                relay_request(self.cascade, self.sender, manager, link, "nudge"),
+                "cascade.nudge",
+            )
+            link.nudged = True
+            self.session.add(link)
+        return len(due)
+
+    def _escalate_due(self) -> int:
+        due = self._pending_links(col(Person.active).is_(True), col(CascadeLink.due_at) <= self.now)
+        for link, _manager in due:
+            self.escalate(link)
+        return len(due)
+
+
+def start(
+    session: Session,
+    runtime: Runtime,
+    sender: Person,
+    *,
+    title: str,
+    body: str,
+    customer_line: str | None,
+    window_days: int,
+) -> tuple[Cascade, int]:
+    """Create the cascade and reach the sender's direct reports (inputs already checked)."""
+    now = runtime.clock.now()
+    cascade = Cascade(
+        sender_id=sender.id,  # type: ignore[arg-type]
+        title=title,
+        body=body,
+        customer_line=customer_line,
+        window_days=window_days,
+        created_at=now,
+    )
+    session.add(cascade)
+    session.flush()
+    root = CascadeLink(
+        cascade_id=cascade.id,  # type: ignore[arg-type]
+        manager_id=sender.id,  # type: ignore[arg-type]
+        level=0,
+        status="relayed",
+        since=now,
+        nudge_at=now,
+        due_at=now,
+        acted_at=now,
+    )
+    session.add(root)
+    session.flush()
+    chain = Chain(session, runtime, cascade, sender, now)
+    reached = chain.reach(
+        active_reports(session, sender.id),  # type: ignore[arg-type]
+        how="relay",
+        via=sender,
+        via_link=root,
+    )
+    return cascade, reached
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Watch every running cascade, each in its own transaction."""
+    with runtime.db.session() as session:
+        ids = list(session.exec(select(Cascade.id).where(Cascade.status == "running")).all())
+    totals: dict[str, int] = defaultdict(int)
+    for cascade_id in ids:
+        with runtime.db.session() as session:
+            cascade = session.get(Cascade, cascade_id)
+            if cascade is None or cascade.status != "running":
+                continue
+            for name, count in Chain.of(session, runtime, cascade).watch().items():
+                totals[name] += count
+    return dict(totals)

@@ -1,0 +1,405 @@
+"""The chain report: how far a cascade reached, how (personal relay or escalation), how fast
+per level, which links broke, what people asked, and how delivery went on each platform.
+
+Set-based on purpose: a handful of grouped queries whatever the size of the organisation
+(receipts are grouped by level and reach time, which take few distinct values because people
+are reached in batches), so the report stays fast for tens of thousands of people.
+
+Delivery tracking joins each receipt to the outbox row that carried it through the receipt's
+``outbox_key`` (the row's unique idempotency key), so it counts exactly the cascade message
+itself, one per person, without adding a column to the shared outbox table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from handlers.cascade_messages import local
+from prompts import text
+from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
+from storage.models import Outbox, Person
+
+DELIVERY_STATES = {"sent": "sent", "dead": "failed", "unreachable": "unreachable"}
+
+
+@dataclass
+class LevelStats:
+    level: int
+    reached: int
+    via_relay: int
+    via_escalation: int
+    acknowledged: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+@dataclass
+class LinkRow:
+    manager: str
+    email: str
+    level: int
+    status: str
+    since: datetime
+    due_at: datetime
+    acted_at: datetime | None
+    nudged: bool
+
+
+@dataclass
+class QuestionRow:
+    manager: str
+    asked_at: datetime
+    answered: bool
+    text: str
+
+
+@dataclass
+class CascadeReport:
+    id: int
+    title: str
+    sender: str
+    sender_email: str
+    created_at: datetime
+    status: str
+    window_days: int
+    audience: int
+    reached: int
+    via_relay: int
+    via_escalation: int
+    acknowledged: int
+    depth: int
+    levels: list[LevelStats] = field(default_factory=list)
+    broken_links: list[LinkRow] = field(default_factory=list)
+    waiting: list[LinkRow] = field(default_factory=list)
+    questions: list[QuestionRow] = field(default_factory=list)
+    delivery: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def reached_share(self) -> float:
+        return self.reached / self.audience if self.audience else 0.0
+
+    @property
+    def via_relay_share(self) -> float:
+        return self.via_relay / self.reached if self.reached else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reached_share"] = round(self.reached_share, 4)
+        data["via_relay_share"] = round(self.via_relay_share, 4)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=_iso)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _nearest_rank(weighted: list[tuple[float, int]], q: float) -> float | None:
+    """The q-quantile (nearest rank) of values given with their counts, sorted by value."""
+    total = sum(n for _, n in weighted)
+    if not total:
+        return None
+    rank, seen = max(1, math.ceil(q * total)), 0
+    for value, n in weighted:
+        seen += n
+        if seen >= rank:
+            return round(value, 2)
+    return round(weighted[-1][0], 2)
+
+
+def _in_audience(sender: Person) -> list[Any]:
+    return [
+        col(Person.active).is_(True),
+        col(Person.path).startswith(sender.path),
+        Person.id != sender.id,
+    ]
+
+
+def build(session: Session, cascade_id: int) -> CascadeReport:
+    """The report for one cascade (the caller checks who may see it)."""
+    cascade = session.get(Cascade, cascade_id)
+    if cascade is None:
+        raise KeyError(cascade_id)
+    sender = session.get(Person, cascade.sender_id)
+    assert sender is not None
+    audience = session.exec(
+        select(func.count()).select_from(Person).where(*_in_audience(sender))
+    ).one()
+    groups = session.exec(
+        select(
+            CascadeReceipt.level,
+            CascadeReceipt.reached_at,
+            CascadeReceipt.how,
+            func.count(),
+            func.count(col(CascadeReceipt.acknowledged_at)),
+        )
+        .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
+        .where(CascadeReceipt.cascade_id == cascade_id, *_in_audience(sender))
+        .group_by(
+            col(CascadeReceipt.level), col(CascadeReceipt.reached_at), col(CascadeReceipt.how)
+        )
+    ).all()
+    per_level: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for level, reached_at, how, count, acked in groups:
+        hours = (reached_at - cascade.created_at).total_seconds() / 3600
+        per_level[level].append((hours, count))
+        totals[level][how] += count
+        totals[level]["acknowledged"] += acked
+    levels = []
+    for level in sorted(per_level):
+        times = sorted(per_level[level])
+        t = totals[level]
+        levels.append(
+            LevelStats(
+                level=level,
+                reached=t["relay"] + t["escalation"],
+                via_relay=t["relay"],
+                via_escalation=t["escalation"],
+                acknowledged=t["acknowledged"],
+                median_hours=_nearest_rank(times, 0.5),
+                p90_hours=_nearest_rank(times, 0.9),
+            )
+        )
+    broken, waiting = _links(session, cascade_id)
+    return CascadeReport(
+        id=cascade_id,
+        title=cascade.title,
+        sender=sender.name,
+        sender_email=sender.email,
+        created_at=cascade.created_at,
+        status=cascade.status,
+        window_days=cascade.window_days,
+        audience=audience,
+        reached=sum(s.reached for s in levels),
+        via_relay=sum(s.via_relay for s in levels),
+        via_escalation=sum(s.via_escalation for s in levels),
+        acknowledged=sum(s.acknowledged for s in levels),
+        depth=max((s.level for s in levels), default=0),
+        levels=levels,
+        broken_links=broken,
+        waiting=waiting,
+        questions=_questions(session, cascade_id),
+        delivery=_delivery(session, cascade_id),
+    )
+
+
+def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkRow]]:
+    """Broken links (escalated, or passed on by a leaver) and links still waiting to relay."""
+    rows = session.exec(
+        select(
+            Person.name,
+            Person.email,
+            CascadeLink.level,
+            CascadeLink.status,
+            CascadeLink.since,
+            CascadeLink.due_at,
+            CascadeLink.acted_at,
+            CascadeLink.nudged,
+        )
+        .join(Person, col(Person.id) == col(CascadeLink.manager_id))
+        .where(
+            CascadeLink.cascade_id == cascade_id,
+            col(CascadeLink.status).in_(("pending", "escalated", "passed")),
+        )
+        .order_by(col(CascadeLink.level), col(CascadeLink.since), col(Person.name))
+    ).all()
+    broken: list[LinkRow] = []
+    waiting: list[LinkRow] = []
+    for values in rows:
+        row = LinkRow(*values)
+        (waiting if row.status == "pending" else broken).append(row)
+    return broken, waiting
+
+
+def _questions(session: Session, cascade_id: int) -> list[QuestionRow]:
+    """What people asked, addressed to whom, answered or not; the asker is not named here
+    (their own manager knows them), so asking up the chain stays safe."""
+    rows = session.exec(
+        select(CascadeQuestion, Person.name)
+        .join(Person, col(Person.id) == col(CascadeQuestion.manager_id))
+        .where(CascadeQuestion.cascade_id == cascade_id)
+        .order_by(col(CascadeQuestion.asked_at), col(CascadeQuestion.id))
+    ).all()
+    return [
+        QuestionRow(
+            manager=name, asked_at=q.asked_at, answered=q.answered_at is not None, text=q.text
+        )
+        for q, name in rows
+    ]
+
+
+def _delivery(session: Session, cascade_id: int) -> dict[str, dict[str, int]]:
+    rows = session.exec(
+        select(Outbox.platform, Outbox.status, func.count())
+        .select_from(CascadeReceipt)
+        .join(Outbox, col(Outbox.idempotency_key) == col(CascadeReceipt.outbox_key))
+        .where(CascadeReceipt.cascade_id == cascade_id)
+        .group_by(col(Outbox.platform), col(Outbox.status))
+    ).all()
+    delivery: dict[str, dict[str, int]] = {}
+    for platform, status, count in rows:
+        counts = delivery.setdefault(
+            platform, {"sent": 0, "failed": 0, "unreachable": 0, "pending": 0}
+        )
+        counts[DELIVERY_STATES.get(status, "pending")] += count
+    return delivery
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
+
+
+def as_text(report: CascadeReport, tz: str) -> str:
+    """The report as chat lines, times on the reader's clock."""
+    lines = [
+        text(
+            "cascade.report_title",
+            id=report.id,
+            title=report.title,
+            leader=report.sender,
+            when=local(report.created_at, tz),
+        ),
+        text(
+            "cascade.report_reach",
+            reached=report.reached,
+            audience=report.audience,
+            share=f"{report.reached_share:.0%}",
+            relay=report.via_relay,
+            escalation=report.via_escalation,
+            acknowledged=report.acknowledged,
+        ),
+    ]
+    for s in report.levels:
+        lines.append(
+            text(
+                "cascade.report_level",
+                level=s.level,
+                reached=s.reached,
+                median=_hours(s.median_hours),
+                p90=_hours(s.p90_hours),
+            )
+        )
+    lines.append(text("cascade.report_broken", count=len(report.broken_links)))
+    for link in report.broken_links:
+        lines.append(
+            text(
+                "cascade.report_broken_line",
+                manager=link.manager,
+                status=link.status,
+                since=local(link.since, tz),
+            )
+        )
+    if report.waiting:
+        lines.append(text("cascade.report_waiting", count=len(report.waiting)))
+        for link in report.waiting:
+            lines.append(
+                text(
+                    "cascade.report_waiting_line", manager=link.manager, due=local(link.due_at, tz)
+                )
+            )
+    unanswered = sum(not q.answered for q in report.questions)
+    lines.append(
+        text("cascade.report_questions", count=len(report.questions), unanswered=unanswered)
+    )
+    for q in report.questions:
+        state = "" if q.answered else text("cascade.report_unanswered")
+        lines.append(
+            text("cascade.report_question_line", manager=q.manager, state=state, text=q.text)
+        )
+    for platform, counts in sorted(report.delivery.items()):
+        lines.append(text("cascade.report_delivery", platform=platform, **counts))
+    return "\n".join(lines)
+
+
+def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
+    """The chain as nested dicts for the dashboard: the sender at the root, each person under
+    whoever reached them (or, not reached yet, under their manager), with how and when."""
+    cascade = session.get(Cascade, cascade_id)
+    if cascade is None:
+        raise KeyError(cascade_id)
+    sender = session.get(Person, cascade.sender_id)
+    assert sender is not None
+    links = {
+        link.manager_id: link
+        for link in session.exec(select(CascadeLink).where(CascadeLink.cascade_id == cascade_id))
+    }
+
+    def node(person_id: int, name: str, **extra: Any) -> dict[str, Any]:
+        link = links.get(person_id)
+        return {
+            "person_id": person_id,
+            "name": name,
+            **extra,
+            "link": None
+            if link is None
+            else {
+                "status": link.status,
+                "since": link.since.isoformat(),
+                "due_at": link.due_at.isoformat(),
+                "nudged": link.nudged,
+                "acted_at": link.acted_at.isoformat() if link.acted_at else None,
+            },
+            "children": [],
+        }
+
+    root = node(sender.id, sender.name, state="sender")  # type: ignore[arg-type]
+    nodes: dict[int, dict[str, Any]] = {sender.id: root}  # type: ignore[dict-item]
+    parents: dict[int, int] = {}
+    reached = session.exec(
+        select(
+            CascadeReceipt.person_id,
+            Person.name,
+            CascadeReceipt.via_id,
+            CascadeReceipt.how,
+            CascadeReceipt.level,
+            CascadeReceipt.reached_at,
+            CascadeReceipt.acknowledged_at,
+        )
+        .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
+        .where(CascadeReceipt.cascade_id == cascade_id)
+        .order_by(col(CascadeReceipt.level), col(CascadeReceipt.id))
+    ).all()
+    for person_id, name, via_id, how, level, reached_at, acknowledged_at in reached:
+        nodes[person_id] = node(
+            person_id,
+            name,
+            state="reached",
+            how=how,
+            level=level,
+            reached_at=reached_at.isoformat(),
+            acknowledged=acknowledged_at is not None,
+        )
+        parents[person_id] = via_id
+    missing = session.exec(
+        select(Person.id, Person.name, Person.manager_id)
+        .outerjoin(
+            CascadeReceipt,
+            and_(
+                col(CascadeReceipt.cascade_id) == cascade_id,
+                col(CascadeReceipt.person_id) == col(Person.id),
+            ),
+        )
+        .where(col(CascadeReceipt.id).is_(None), *_in_audience(sender))
+        .order_by(col(Person.id))
+    ).all()
+    for person_id, name, manager_id in missing:
+        nodes[person_id] = node(person_id, name, state="waiting")  # type: ignore[arg-type]
+        parents[person_id] = manager_id  # type: ignore[assignment]
+    for person_id, parent_id in parents.items():
+        nodes.get(parent_id, root)["children"].append(nodes[person_id])
+    return root

@@ -1,0 +1,166 @@
+"""A fake Bot Connector service: what Teams' serviceUrl answers, on 127.0.0.1.
+
+It receives the bot's replies, proactive sends and card updates as the Bot Connector REST API
+(v3) documents them, records them, answers the roster call, and can be told to answer a
+status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Received:
+    method: str  # POST (send or reply) or PUT (update)
+    conversation_id: str
+    activity_id: str | None  # the activity replied to or updated
+    body: dict[str, Any]
+    status: int
+    at: float = 0.0
+    id: str = ""  # the id the fake gave the activity (sends) or kept (updates)
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        attachments = self.body.get("attachments") or []
+        return attachments[0]["content"] if attachments else None
+
+    @property
+    def card_text(self) -> str:
+        """Every TextRun's text in the card, one line each (what a person reads)."""
+        lines: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "TextRun":
+                    lines.append(node.get("text", ""))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.card)
+        return "\n".join(lines)
+
+
+@dataclass
+class Failure:
+    status: int
+    times: int
+    retry_after: float | None = None
+
+
+@dataclass
+class FakeBotConnector:
+    """Start with ``await connector.start()``; ``url`` is the serviceUrl to put in activities."""
+
+    max_requests: int = 10_000
+    limit_per_second: int | None = None
+    roster: dict[str, dict[str, Any]] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._failures: dict[str, list[Failure]] = {}
+        self._arrivals: deque[float] = deque()
+        self._runner: web.AppRunner | None = None
+        self.requests = 0
+        self.rate_limited = 0
+
+    def fail(
+        self, conversation_id: str, status: int, *, times: int = 1, retry_after: float | None = None
+    ) -> None:
+        """Answer ``status`` to the next ``times`` sends/updates in that conversation."""
+        self._failures.setdefault(conversation_id, []).append(Failure(status, times, retry_after))
+
+    def delivered(self, method: str | None = None) -> list[Received]:
+        """What was accepted (2xx), optionally only sends (POST) or updates (PUT)."""
+        return [
+            r for r in self.received if r.status < 300 and (method is None or r.method == method)
+        ]
+
+    async def start(self) -> FakeBotConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
+        app.router.add_post(
+            "/v3/conversations/{conversation}/activities/{activity}", self._activity
+        )
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _count(self) -> web.Response | None:
+        self.requests += 1
+        if self.requests > self.max_requests:
+            return web.json_response({"error": {"code": "TooMany"}}, status=503)
+        return None
+
+    def _over_limit(self, now: float) -> bool:
+        if self.limit_per_second is None:
+            return False
+        while self._arrivals and self._arrivals[0] <= now - 1.0:
+            self._arrivals.popleft()
+        if len(self._arrivals) >= self.limit_per_second:
+            return True
+        self._arrivals.append(now)
+        return False
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        refused = self._count()
+        if refused is not None:
+            return refused
+        now = time.monotonic()
+        conversation = request.match_info["conversation"]
+        activity_id = request.match_info.get("activity")
+        body = await request.json()
+        status, headers = 200, {}
+        queue = self._failures.get(conversation)
+        if self._over_limit(now):
+            status, headers = 429, {"Retry-After": "1"}
+            self.rate_limited += 1
+        elif queue:
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.pop(0)
+            status = failure.status
+            if failure.retry_after is not None:
+                headers["Retry-After"] = f"{failure.retry_after:g}"
+        new_id = activity_id if request.method == "PUT" else f"act-{next(self._ids)}"
+        self.received.append(
+            Received(request.method, conversation, activity_id, body, status, at=now, id=new_id)
+        )
+        if status >= 300:
+            return web.json_response(
+                {"error": {"code": "Failed", "message": f"fake {status}"}},
+                status=status,
+                headers=headers,
+            )
+        return web.json_response({"id": new_id})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        refused = self._count()
+        if refused is not None:
+            return refused
+        member = self.roster.get(request.match_info["member"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
+        return web.json_response(member)

@@ -1,0 +1,1 @@
+"""Microsoft Teams: the adapter with TestAdapter, and end to end over HTTP."""
