@@ -1,9 +1,9 @@
 """The personal home view: what is waiting for this person (Slack's App Home tab, `home` in chat).
 
 The view is a list of sections, each a function of the handler context returning neutral parts.
-Here: the open check-ins and the person's own recent stories (with a button to share one);
-the cascade capability adds the latest leadership messages with ``section(fn)`` in its
-``register``, and every platform shows the result without change.
+Here: the open check-ins, the person's own recent stories (with a button to share one) and
+the latest leadership messages that reached them, acknowledged or not. A capability adds a
+section with ``section(fn)``; every platform shows the result without change.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Respons
 from bot.router import Router
 from bot.runtime import Context
 from handlers.pulse import _format_local, question_message
+from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story
 
 Section = Callable[[Context], list[Part]]
 SECTIONS: list[Section] = []
 RECENT_STORIES = 3
+RECENT_CASCADES = 3
 
 
 def section(fn: Section) -> Section:
@@ -90,6 +92,35 @@ def recent_stories(ctx: Context) -> list[Part]:
         Text(text=prompts.text("home.recent_stories"), style="heading"),
         Text(text="\n".join(lines)),
         share,
+    ]
+
+
+@section
+def leadership_messages(ctx: Context) -> list[Part]:
+    """The last few cascades that reached this person, and whether they acknowledged them."""
+    rows = ctx.session.exec(
+        select(CascadeReceipt, Cascade)
+        .join(Cascade, col(Cascade.id) == col(CascadeReceipt.cascade_id))
+        .where(CascadeReceipt.person_id == ctx.person.id)
+        .order_by(col(CascadeReceipt.reached_at).desc())
+        .limit(RECENT_CASCADES)
+    ).all()
+    if not rows:
+        return []
+    lines = [
+        prompts.text(
+            "home.leadership_line",
+            when=_format_local(receipt.reached_at, ctx.person.timezone),
+            title=_short(cascade.title),
+            state=prompts.text(
+                "home.acknowledged" if receipt.acknowledged_at else "home.not_acknowledged"
+            ),
+        )
+        for receipt, cascade in rows
+    ]
+    return [
+        Text(text=prompts.text("home.leadership"), style="heading"),
+        Text(text="\n".join(lines)),
     ]
 
 
