@@ -52,3 +52,13 @@ def test_every_template_placeholder_is_documented_by_use() -> None:
         for key, template in entries.items():
             names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
             prompts.text(f"{section}.{key}", **dict.fromkeys(names, "x"))
+
+
+def test_migrations_have_a_single_head() -> None:
+    """Parallel branches each add a revision; main merges them so `alembic` sees one head."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config(None)).get_heads()  # type: ignore[arg-type]
+    assert len(heads) == 1, f"merge these migration heads: {heads}"
