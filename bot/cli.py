@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from handlers import org, reports, story_reports
 from handlers.pulse import AUDIENCES
 from storage import people
-from storage.models import Identity, Outbox, PulseSchedule
+from storage.models import Identity, Outbox, Person, PulseSchedule
 
 app = typer.Typer(
     help="culturebot: a customer-centric culture, one routine at a time.", no_args_is_help=True
@@ -259,7 +259,7 @@ def tick() -> None:
 
 @app.command("status")
 def status() -> None:
-    """Delivery by platform and state, dead letters with their errors, unreachable people."""
+    """Delivery by platform and state, dead letters with their errors, people not reached."""
     runtime = cli_runtime()
     with runtime.db.session() as session:
         counts = session.exec(
@@ -272,23 +272,45 @@ def status() -> None:
             table.add_row(platform, state, str(count))
         console.print(table)
         dead = session.exec(
-            select(Outbox).where(col(Outbox.status).in_(("dead", "unreachable"))).limit(20)
+            select(Outbox, Person.email)
+            .join(Person, col(Person.id) == col(Outbox.person_id))
+            .where(col(Outbox.status).in_(("dead", "unreachable")))
+            .order_by(col(Outbox.id).desc())
+            .limit(20)
         ).all()
-        for row in dead:
+        for row, email in dead:
             console.print(
-                f"{row.status}: message {row.id} ({row.kind}) to person {row.person_id} on "
+                f"{row.status}: message {row.id} ({row.kind}) to {email} on "
                 f"{row.platform} after {row.attempts} tries: {row.last_error}",
                 highlight=False,
             )
         unreachable = session.exec(
-            select(Identity).where(col(Identity.unreachable).is_(True))
+            select(Identity, Person.email)
+            .join(Person, col(Person.id) == col(Identity.person_id))
+            .where(col(Identity.unreachable).is_(True))
         ).all()
-        for identity in unreachable:
+        for identity, email in unreachable:
             console.print(
-                f"unreachable on {identity.platform}: person {identity.person_id} "
-                f"({identity.unreachable_reason})",
+                f"unreachable on {identity.platform}: {email} ({identity.unreachable_reason})",
                 highlight=False,
             )
+        if runtime.channels:
+            unlinked = session.exec(
+                select(Person.email)
+                .distinct()
+                .join(Outbox, col(Outbox.person_id) == col(Person.id))
+                .where(Outbox.platform == "console", Outbox.status == "pending")
+                .order_by(col(Person.email))
+            ).all()
+            if unlinked:
+                console.print(
+                    f"not linked to {' or '.join(runtime.channels)}, so their messages wait "
+                    f"for `culturebot chat` ({len(unlinked)}): {', '.join(unlinked[:10])}"
+                    f"{', ...' if len(unlinked) > 10 else ''}. Link them with the org file's "
+                    "platform ids, `culturebot slack sync`, or by installing the Teams app.",
+                    highlight=False,
+                    soft_wrap=True,
+                )
 
 
 @app.command("run")

@@ -111,3 +111,21 @@ def test_people_without_a_platform_identity_wait_for_the_console(runtime) -> Non
         send_later(session, runtime, person.id, text_message("hi"), key="k", kind="test")
     [row] = rows(runtime)
     assert row.platform == "console"
+
+
+def test_status_names_people_no_platform_can_reach(runtime, monkeypatch) -> None:
+    """With Slack configured, someone with no Slack id is not silently left to the console."""
+    import_org(runtime, ORG)
+    runtime.channels = ("slack",)
+    queue(runtime, "b@x.io", "hello", "k1")  # Ben is linked to Slack
+    with runtime.db.session() as session:
+        ann = by_email(session, "a@x.io")
+        send_later(session, runtime, ann.id, text_message("hi"), key="k2", kind="test")
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "not linked to slack, so their messages wait for `culturebot chat` (1): a@x.io" in (
+        result.output
+    )
+    assert "b@x.io" not in result.output.split("not linked")[1]
