@@ -138,12 +138,25 @@ class Response:
     replaces the message the action came from (e.g. a question becomes "Thanks, recorded"),
     and ``form`` asks the person to fill something in (a Slack modal, a Teams card, console
     prompts). Messages to anyone else go through the outbox, never through a Response.
+    ``refused`` marks the reply as a refusal (nothing changed), so a platform can show it on
+    the form still open (a Slack modal keeps the typed text); ``refused_field`` names the form
+    field it is about, when there is one.
     """
 
     replies: list[Message] = field(default_factory=list)
     update: Message | None = None
     form: Form | None = None
+    refused: bool = False
+    refused_field: str | None = None
 
 
 class UserError(Exception):
-    """A polite refusal: the router rolls back the transaction and replies with the message."""
+    """A polite refusal: the router rolls back the transaction and replies with the message.
+
+    ``field`` names the form field at fault (e.g. "note"), so a form can show the message
+    under it; leave it out when the refusal is not about one field.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

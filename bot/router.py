@@ -70,8 +70,12 @@ class Router:
         """Handle one incoming in its own transaction; never raises for a user's mistake."""
         longest = max([len(incoming.text), *(len(v) for v in incoming.fields.values())])
         if longest > MAX_TEXT:
+            too_long = [name for name, v in incoming.fields.items() if len(v) == longest]
+            message = text("common.text_too_long", length=longest, limit=MAX_TEXT)
             return Response(
-                replies=[text_message(text("common.text_too_long", length=longest, limit=MAX_TEXT))]
+                replies=[text_message(message)],
+                refused=True,
+                refused_field=too_long[0] if too_long else None,
             )
         try:
             with runtime.db.session() as session:
@@ -99,7 +103,9 @@ class Router:
                     return _reply(text("common.unknown_command", command=shown[:40]))
                 return handler(Context(session=session, runtime=runtime, person=person), routed)
         except UserError as refusal:
-            return _reply(str(refusal))
+            return Response(
+                replies=[text_message(str(refusal))], refused=True, refused_field=refusal.field
+            )
 
 
 def _reply(message: str) -> Response:

@@ -46,10 +46,11 @@ WINDOW_MAX = 10
 
 
 def clean(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
-    """Trimmed text within ``limit``; a clear UserError when empty (if required) or too long."""
+    """Trimmed text within ``limit``; a clear UserError when empty (if required) or too long.
+    ``what`` is also the name of the form field the text comes from."""
     value = (value or "").strip()
     if required and not value:
-        raise UserError(text("cascade.empty", what=text(f"cascade.what_{what}")))
+        raise UserError(text("cascade.empty", what=text(f"cascade.what_{what}")), field=what)
     if len(value) > limit:
         raise UserError(
             text(
@@ -57,7 +58,8 @@ def clean(value: str | None, what: str, limit: int, *, required: bool = True) ->
                 what=text(f"cascade.what_{what}"),
                 length=len(value),
                 limit=limit,
-            )
+            ),
+            field=what,
         )
     return value
 
@@ -67,7 +69,9 @@ def window_days(value: str | int | None) -> int:
     if not raw:
         return WINDOW_DEFAULT
     if not raw.isdigit() or not 1 <= int(raw) <= WINDOW_MAX:
-        raise UserError(text("cascade.bad_window", max=WINDOW_MAX, value=raw[:20]))
+        raise UserError(
+            text("cascade.bad_window", max=WINDOW_MAX, value=raw[:20]), field="window_days"
+        )
     return int(raw)
 
 
@@ -215,7 +219,7 @@ def relay_note(ctx: Context, incoming: Incoming) -> Response:
         return done
     note = clean(incoming.fields.get("note"), "note", NOTE_MAX)
     if len(note) < NOTE_MIN:
-        raise UserError(text("cascade.too_short", length=len(note), minimum=NOTE_MIN))
+        raise UserError(text("cascade.too_short", length=len(note), minimum=NOTE_MIN), field="note")
     chain = cascade_chain.Chain.of(ctx.session, ctx.runtime, cascade)
     count = chain.relay(link, ctx.person, note)
     if count is None:  # someone (a tick) moved the link on between our read and our write

@@ -241,7 +241,8 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     comment = (incoming.fields.get("comment") or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise UserError(
-            prompts.text("common.text_too_long", length=len(comment), limit=MAX_COMMENT)
+            prompts.text("common.text_too_long", length=len(comment), limit=MAX_COMMENT),
+            field="comment",
         )
     if prompt.status == "answered":
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])

@@ -134,21 +134,22 @@ def _field(
     value = clean(fields.get(name))
     if not value:
         if required:
-            raise UserError(prompts.text("stories.missing", field=label))
+            raise UserError(prompts.text("stories.missing", field=label), field=name)
         return None
     if len(value) > limit:
         raise UserError(
-            prompts.text("stories.too_long", field=label, length=len(value), limit=limit)
+            prompts.text("stories.too_long", field=label, length=len(value), limit=limit),
+            field=name,
         )
     if not has_words(value):
-        raise UserError(prompts.text("stories.only_symbols", field=label))
+        raise UserError(prompts.text("stories.only_symbols", field=label), field=name)
     return value
 
 
 def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...], label: str) -> str:
     value = clean(fields.get(name)).lower()
     if value not in allowed:
-        raise UserError(prompts.text("stories.bad_choice", field=label))
+        raise UserError(prompts.text("stories.bad_choice", field=label), field=name)
     return value
 
 

@@ -3,7 +3,9 @@
 A thin adapter: verify the request, map the Slack user to a person (the router does it with
 platform "slack"), call the router, and render its neutral Response as Block Kit. Every
 listener acks first (Slack wants an answer within 3 seconds) and does the work after; Slack's
-retries carry the same event id, which the router's processed-event table drops. Works over
+retries carry the same event id, which the router's processed-event table drops. A modal
+submission is the exception: its handler runs (bounded) before the ack, so a refusal can keep
+the modal open with the person's text and the message under the field. Works over
 HTTP (``/slack/events`` on the project's aiohttp server) and over Socket Mode.
 """
 
@@ -38,6 +40,9 @@ MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 SUBCOMMANDS = {"pulse": {"": "help", "help": "help", "team": "checkin", "report": "report"}}
 
 Respond = Callable[..., Awaitable[Any]]
+# How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
+# (bolt gives up at 3 too), and the handler is one local transaction, usually milliseconds.
+SUBMISSION_BUDGET = 2.0
 
 
 @dataclass
@@ -96,6 +101,7 @@ class SlackBot:
         self.app.event("app_mention")(self._on_mention)
         self.app.event("app_home_opened")(self._on_home_opened)
         self._socket: Any = None
+        self.submission_budget = SUBMISSION_BUDGET
         self.inflight: set[asyncio.Task[Any]] = set()
 
     def _track(self) -> None:
@@ -118,10 +124,14 @@ class SlackBot:
         """The router runs synchronously (one DB transaction); keep it off the event loop."""
         return await asyncio.to_thread(self.router.handle, self.runtime, incoming)
 
-    async def answer(self, incoming: Incoming, origin: Origin) -> None:
-        """Handle and render, logging (never raising) a failure: the ack has already gone."""
+    async def answer(
+        self, incoming: Incoming, origin: Origin, work: Awaitable[Response] | None = None
+    ) -> None:
+        """Handle (or finish the handling already under way in ``work``) and render, logging
+        (never raising) a failure: the ack has already gone."""
         try:
-            await self.render(await self.handle(incoming), origin)
+            response = await (work if work is not None else self.handle(incoming))
+            await self.render(response, origin)
         except Exception:
             log.exception("slack: handling %s %s failed", incoming.kind, incoming.name)
 
@@ -243,7 +253,6 @@ class SlackBot:
         except (ValueError, TypeError):
             await ack()
             return
-        await ack()
         value = fields.pop(metadata["v"], "") if metadata.get("v") else ""
         user_id = str((body.get("user") or {}).get("id", ""))
         incoming = Incoming(
@@ -260,7 +269,24 @@ class SlackBot:
         origin = Origin(
             user_id=user_id, trigger_id=body.get("trigger_id"), message_ref=metadata.get("m")
         )
-        await self.answer(incoming, origin)
+        # Handle before acking: a refusal answers with response_action "errors", which keeps the
+        # modal open with the text as typed and shows the message under the field; anything
+        # else acks (closing the modal) and is rendered as usual. Past the budget we cannot
+        # wait longer: ack (the modal closes) and, once the handler is done, answer as every
+        # other listener does, so a refusal then arrives as a DM and the typed text is lost.
+        work = asyncio.ensure_future(self.handle(incoming))
+        done, _ = await asyncio.wait({work}, timeout=self.submission_budget)
+        if not done:
+            log.warning(
+                "slack: a form took over %ss; answering after the ack", self.submission_budget
+            )
+        elif work.exception() is None and (
+            errors := slack_blocks.refusal_errors(view, work.result())
+        ):
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        await self.answer(incoming, origin, work)
 
     async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         self._track()

@@ -15,7 +15,7 @@ import zlib
 from typing import Any
 
 import prompts
-from bot.chat import Buttons, Choice, Form, FormField, Message, Question, Text
+from bot.chat import Buttons, Choice, Form, FormField, Message, Question, Response, Text
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
@@ -28,6 +28,7 @@ OPTION_VALUE = 150
 OPTIONS_LIMIT = 100
 FALLBACK_LIMIT = 3000
 METADATA_LIMIT = 3000
+ERROR_LIMIT = 2000  # a message under a modal input: kept short, as a label is
 
 ACTION_PREFIX = "cb."
 FORM_CALLBACK = "cb.form"
@@ -300,6 +301,24 @@ def submission(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         value = selected.get("value") if isinstance(selected, dict) else state.get("value")
         fields[block_id[2:]] = str(value or "")
     return metadata, fields
+
+
+def refusal_errors(view: dict[str, Any], response: Response) -> dict[str, str]:
+    """The ``errors`` answering a view_submission that was refused: the refusal under the input
+    it names, or under the first input when it names none (or one this modal does not have).
+    Empty when the response is not a refusal, or the view has no input to show it under."""
+    if not response.refused or not response.replies:
+        return {}
+    inputs = [
+        str(block.get("block_id"))
+        for block in view.get("blocks") or []
+        if isinstance(block, dict) and block.get("type") == "input"
+    ]
+    if not inputs:
+        return {}
+    named = f"f.{response.refused_field}" if response.refused_field else None
+    block_id = named if named in inputs else inputs[0]
+    return {block_id: _cut(response.replies[0].summary, ERROR_LIMIT)}
 
 
 def decode_action(action: dict[str, Any]) -> tuple[str, Any]:

@@ -125,10 +125,14 @@ class SlackDriver:
         return status
 
     async def interact(self, payload: dict[str, Any]) -> int:
+        return (await self.interact_answer(payload))[0]
+
+    async def interact_answer(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """An interactive payload, and the app's HTTP answer (status, body) to Slack."""
         body = urlencode({"payload": json.dumps(payload)})
-        status, _ = await self.post(body, content_type="application/x-www-form-urlencoded")
+        answer = await self.post(body, content_type="application/x-www-form-urlencoded")
         await self.bot.idle()
-        return status
+        return answer
 
     async def click(self, user: str, message_channel: str, ts: str, element: dict[str, Any]) -> int:
         """A block_actions payload for clicking ``element`` in the message at channel/ts."""
@@ -162,31 +166,46 @@ class SlackDriver:
 
     async def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> int:
         """A view_submission of ``view`` (as views.open received it) with these field values."""
-        state: dict[str, Any] = {}
-        for block in view["blocks"]:
-            name = block["block_id"]
-            if name not in values:
-                continue
-            if block["element"]["type"] == "static_select":
-                state[name] = {
-                    "value": {"type": "static_select", "selected_option": {"value": values[name]}}
-                }
-            else:
-                state[name] = {"value": {"type": "plain_text_input", "value": values[name]}}
-        return await self.interact(
-            {
-                "type": "view_submission",
-                "user": {"id": user, "team_id": "T0FAKE"},
-                "team": {"id": "T0FAKE"},
-                "api_app_id": "A0FAKE",
-                "trigger_id": f"trigger-{uuid.uuid4().hex}",
-                "view": {
-                    **view,
-                    "id": f"V{uuid.uuid4().hex[:8]}",
-                    "state": {"values": state},
-                },
+        return (await self.interact_answer(submission(user, view, values)))[0]
+
+    async def submit_answer(
+        self, user: str, view: dict[str, Any], values: dict[str, Any], view_id: str | None = None
+    ) -> dict[str, Any]:
+        """Submit, and return what the app acked to Slack: {} closes the modal; a
+        ``response_action`` of "errors" keeps it open with messages under the fields."""
+        status, body = await self.interact_answer(submission(user, view, values, view_id))
+        assert status == 200, body
+        return json.loads(body) if body else {}
+
+
+def submission(
+    user: str, view: dict[str, Any], values: dict[str, Any], view_id: str | None = None
+) -> dict[str, Any]:
+    """A view_submission payload for ``view`` (as views.open received it) with these values
+    (by block id); ``view_id`` repeats the id of an earlier submission of the same modal."""
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        name = block["block_id"]
+        if name not in values:
+            continue
+        if block["element"]["type"] == "static_select":
+            state[name] = {
+                "value": {"type": "static_select", "selected_option": {"value": values[name]}}
             }
-        )
+        else:
+            state[name] = {"value": {"type": "plain_text_input", "value": values[name]}}
+    return {
+        "type": "view_submission",
+        "user": {"id": user, "team_id": "T0FAKE"},
+        "team": {"id": "T0FAKE"},
+        "api_app_id": "A0FAKE",
+        "trigger_id": f"trigger-{uuid.uuid4().hex}",
+        "view": {
+            **view,
+            "id": view_id or f"V{uuid.uuid4().hex[:8]}",
+            "state": {"values": state},
+        },
+    }
 
 
 @asynccontextmanager

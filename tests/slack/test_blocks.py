@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.chat import Choice, Message, Question, Text
+from bot.chat import Choice, Form, FormField, Message, Question, Response, Text, text_message
 from bot.platforms import slack_blocks
 
 
@@ -53,3 +53,19 @@ def test_large_forms_are_packed_into_the_button_value_and_come_back_whole() -> N
     assert len(button["value"]) <= 2000
     kind, decoded = slack_blocks.decode_action(button)
     assert kind == "form" and decoded == form
+
+
+def test_a_refusal_goes_under_its_field_else_under_the_first_input() -> None:
+    form = Form(
+        action="a",
+        title="t",
+        fields=(FormField(name="title", label="Title"), FormField(name="note", label="Note")),
+    )
+    view = slack_blocks.modal(form)
+    said = [text_message("Too short.")]
+    on_note = Response(replies=said, refused=True, refused_field="note")
+    assert slack_blocks.refusal_errors(view, on_note) == {"f.note": "Too short."}
+    for field in (None, "not_in_this_form"):
+        unnamed = Response(replies=said, refused=True, refused_field=field)
+        assert slack_blocks.refusal_errors(view, unnamed) == {"f.title": "Too short."}
+    assert slack_blocks.refusal_errors(view, Response(replies=said)) == {}  # not a refusal
