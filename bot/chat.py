@@ -138,11 +138,14 @@ class Response:
     replaces the message the action came from (e.g. a question becomes "Thanks, recorded"),
     and ``form`` asks the person to fill something in (a Slack modal, a Teams card, console
     prompts). Messages to anyone else go through the outbox, never through a Response.
+    ``refused`` marks the router's polite refusals, so a platform can leave a form card open
+    for the person to correct instead of closing it as done.
     """
 
     replies: list[Message] = field(default_factory=list)
     update: Message | None = None
     form: Form | None = None
+    refused: bool = False
 
 
 class UserError(Exception):

@@ -71,7 +71,10 @@ class Router:
         longest = max([len(incoming.text), *(len(v) for v in incoming.fields.values())])
         if longest > MAX_TEXT:
             return Response(
-                replies=[text_message(text("common.text_too_long", length=longest, limit=MAX_TEXT))]
+                replies=[
+                    text_message(text("common.text_too_long", length=longest, limit=MAX_TEXT))
+                ],
+                refused=True,
             )
         try:
             with runtime.db.session() as session:
@@ -103,4 +106,4 @@ class Router:
 
 
 def _reply(message: str) -> Response:
-    return Response(replies=[text_message(message)])
+    return Response(replies=[text_message(message)], refused=True)
