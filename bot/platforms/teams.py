@@ -245,11 +245,20 @@ def card_activity(message: Message) -> Activity:
 
 
 def event_id(activity: Activity) -> str | None:
-    """Teams message ids are unique per conversation only, so the key names both."""
-    if not activity.id:
+    """Teams message ids are unique per conversation only, so the key names both.
+
+    A form card's submission is keyed by the card instead of the activity: a form is sent
+    once however often it is clicked before the card closes (a double click is two
+    activities). A refused submission is not recorded (the router rolls it back), so the
+    person can correct the form and send it again.
+    """
+    key = activity.id
+    if activity.reply_to_id and is_form_submission(activity.value):
+        key = f"form:{activity.reply_to_id}"
+    if not key:
         return None
     conversation = activity.conversation.id if activity.conversation else ""
-    return "teams:" + hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:40]
+    return "teams:" + hashlib.sha256(f"{conversation}\n{key}".encode()).hexdigest()[:40]
 
 
 def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:

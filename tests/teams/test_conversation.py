@@ -239,7 +239,8 @@ async def test_an_accepted_form_card_is_closed_and_a_refused_one_stays_open(
 ) -> None:
     """A form inside a delivered message: the select's value arrives as a field; a refusal
     leaves the card as it was (to correct), an acceptance replaces it with the first reply so
-    it cannot be sent twice, and further replies follow as messages."""
+    it cannot be sent twice, further replies follow as messages, and a click that raced the
+    update is dropped."""
     router, seen = survey_router()
     p1 = Person(runtime, router, "p1")
     card = render(SURVEY)
@@ -259,6 +260,9 @@ async def test_an_accepted_form_card_is_closed_and_a_refused_one_stays_open(
     assert closed.id == "survey-card" and card_text(closed) == "Thanks, shared."
     assert "actions" not in closed.attachments[0].content
     assert seen == [{"ref": "survey-7", "idea": "We called", "mood": "good"}]
+    # a second click that reached the bot before the card closed: the form counts once
+    assert await p1.submit({**data, "idea": "We called", "mood": "good"}, "survey-card") == ""
+    assert len(seen) == 1 and len(p1.adapter.updated_activities) == 1
 
 
 async def test_a_button_click_does_not_replace_its_card(
