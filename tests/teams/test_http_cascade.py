@@ -1,15 +1,19 @@
 """A leadership message in Teams, end to end over real HTTP: ``cascade`` answers with the
 cascade capability's form as a card, the message reaches the leader's reports as proactive
 cards with buttons, a manager relays it with a note, a leaf acknowledges and asks their
-manager a question, and the leader reads the chain report. Nothing cascade-specific lives in
-the adapter: this is its generic Form and Buttons rendering at work."""
+manager a question that the manager answers, and the leader reads the chain report; a
+stalled manager is nudged and their team reached by escalation. Nothing cascade-specific
+lives in the adapter: this is its generic Form and Buttons rendering at work."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import select
 
+from bot.app import run_due
 from storage.cascade_models import Cascade, CascadeQuestion, CascadeReceipt
 from tests.cascade.helpers import NOTE, org
 from tests.fakes.bot_connector import Received
@@ -148,7 +152,16 @@ async def test_cascade_from_card_to_relay_question_and_report(world: TeamsWorld)
     question = last_card(world, p["m1"])
     assert 'Ann A1 asks about "Customers first"' in question.card_text
     assert asked in question.card_text
-    assert action_data(question, "cascade.answer")["culturebot"]["value"].isdigit()
+    (answer_form,) = await click(world, p["m1"], question, "cascade.answer")
+    assert answer_form == "Answer Ann A1"
+    reply = "Yes, legacy customers first: they churn most."
+    (answered,) = await click(
+        world, p["m1"], last_card(world, p["m1"]), "cascade.answer_send", answer=reply
+    )
+    assert answered == "Your answer went to Ann A1."
+    assert (await world.deliver()).sent == 1
+    told = last_card(world, p["a1"]).card_text
+    assert 'Mia One answered your question about "Customers first":' in told and reply in told
 
     with world.runtime.db.session() as session:
         assert len(session.exec(select(Cascade)).all()) == 1
@@ -156,12 +169,37 @@ async def test_cascade_from_card_to_relay_question_and_report(world: TeamsWorld)
         (stored,) = session.exec(select(CascadeQuestion)).all()
     assert len(receipts) == 4  # m1, m2, a1, a2: nobody twice, nobody outside
     assert sum(r.acknowledged_at is not None for r in receipts) == 2  # m1 by relaying, a1
-    assert stored.text == asked
+    assert stored.text == asked and stored.answer == reply
 
     (report,) = await world.say(p["vp"], "cascade report")
     assert 'Cascade 1 "Customers first" from Vera Vp' in report
     assert "Reached 4 of 8 (50%): 4 by personal relay, 0 by escalation" in report
-    assert "Questions: 1 (1 unanswered)" in report
+    assert "Questions: 1 (0 unanswered)" in report
     assert "Delivery on teams: 4 sent, 0 failed, 0 unreachable" in report
     (refused,) = await world.say(p["m1"], "cascade report 1")
     assert "Only the leader who sent a cascade can see its chain report." in refused
+
+
+async def test_a_stalled_manager_is_nudged_then_escalated_in_teams(world: TeamsWorld) -> None:
+    p = await installed_org(world)
+    await world.say(p["vp"], "cascade")
+    fields = {"title": "Customers first", "message": "Call one customer this week."}
+    await click(world, p["vp"], last_card(world, p["vp"]), "cascade.send", **fields)
+    await world.deliver()
+
+    world.runtime.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    await asyncio.to_thread(run_due, world.runtime)
+    assert (await world.deliver()).sent == 2  # m1 and m2 nudged, each once
+    nudge = last_card(world, p["m2"])
+    assert nudge.card_text.startswith('A reminder: your team is still waiting for "Customers')
+    assert [a["title"] for a in nudge.card["actions"]] == ["Relay to my team"]  # type: ignore[index]
+
+    world.runtime.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    await asyncio.to_thread(run_due, world.runtime)
+    await world.deliver()
+    for name in ("t1", "b1", "a1"):
+        (message,) = cards_to(world, p[name])
+        assert "via culturebot: your manager has not relayed it yet" in message.card_text
+    assert "Relay to my team" in str(last_card(world, p["t1"]).card)
+    (late,) = await click(world, p["m2"], nudge, "cascade.relay")  # after the window
+    assert "culturebot already sent it to your team directly" in late

@@ -122,3 +122,29 @@ async def test_weekly_digest_card_and_its_helps_button_count_once(world: TeamsWo
     with world.runtime.db.session() as session:
         reactions = session.exec(select(func.count()).select_from(StoryReaction)).one()
     assert reactions == 1
+
+
+async def test_an_idea_reaches_the_manager_whose_status_click_updates_the_card(
+    world: TeamsWorld,
+) -> None:
+    await installed(world)
+    await world.say(SAL, "idea")
+    form = last_card(world, SAL)
+    assert "kind" not in inputs(form)  # the idea form does not ask story or idea
+    idea = {k: v for k, v in STORY.items() if k != "kind"}
+    (saved,) = await click(world, SAL, form, "stories.submit", **idea)
+    assert saved.startswith("Thanks for the idea! Sam Sales will see it")
+    assert (await world.deliver()).sent == 1
+
+    (for_sam,) = cards_to(world, SAM)
+    assert "Sal Seller (Sales) has an idea" in for_sam.card_text
+    assert "Status: new" in for_sam.card_text
+    titles = [a["title"] for a in for_sam.card["actions"]]  # type: ignore[index]
+    assert titles == ["Trying it", "Done", "Not now"]
+    in_place, marked = await click(world, SAM, for_sam, "stories.idea_status")
+    assert marked == 'You marked idea #1 as "trying it"; its author is told in chat.'
+    (update,) = replaced(world, for_sam)  # the button's card shows the new status in place
+    assert update.card_text == in_place and "Status: trying it" in in_place
+    assert (await world.deliver()).sent == 1
+    told = last_card(world, SAL).card_text
+    assert told.startswith("Your idea") and 'is now marked "trying it" by Sam Sales' in told
