@@ -138,9 +138,9 @@ class Response:
     replaces the message the action came from (e.g. a question becomes "Thanks, recorded"),
     and ``form`` asks the person to fill something in (a Slack modal, a Teams card, console
     prompts). Messages to anyone else go through the outbox, never through a Response.
-    ``refused`` marks the reply as a refusal (nothing changed), so a platform can show it on
-    the form still open (a Slack modal keeps the typed text); ``refused_field`` names the form
-    field it is about, when there is one.
+    ``refused`` marks the reply as a refusal (nothing changed), so a platform can keep the form
+    open for the person to correct (a Slack modal keeps the typed text and shows the message
+    under the field; a Teams card stays open); ``refused_field`` names that field, if any.
     """
 
     replies: list[Message] = field(default_factory=list)

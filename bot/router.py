@@ -109,4 +109,4 @@ class Router:
 
 
 def _reply(message: str) -> Response:
-    return Response(replies=[text_message(message)])
+    return Response(replies=[text_message(message)], refused=True)

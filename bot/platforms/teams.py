@@ -46,7 +46,13 @@ import prompts
 from bot.chat import Incoming, Message, Response, text_message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
-from bot.platforms.teams_cards import CARD_CONTENT_TYPE, form_message, parse_submission, render
+from bot.platforms.teams_cards import (
+    CARD_CONTENT_TYPE,
+    form_message,
+    is_form_submission,
+    parse_submission,
+    render,
+)
 from bot.ratelimit import RateLimiter, Sleep
 from bot.router import Router
 from bot.runtime import Runtime
@@ -239,11 +245,20 @@ def card_activity(message: Message) -> Activity:
 
 
 def event_id(activity: Activity) -> str | None:
-    """Teams message ids are unique per conversation only, so the key names both."""
-    if not activity.id:
+    """Teams message ids are unique per conversation only, so the key names both.
+
+    A form card's submission is keyed by the card instead of the activity: a form is sent
+    once however often it is clicked before the card closes (a double click is two
+    activities). A refused submission is not recorded (the router rolls it back), so the
+    person can correct the form and send it again.
+    """
+    key = activity.id
+    if activity.reply_to_id and is_form_submission(activity.value):
+        key = f"form:{activity.reply_to_id}"
+    if not key:
         return None
     conversation = activity.conversation.id if activity.conversation else ""
-    return "teams:" + hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:40]
+    return "teams:" + hashlib.sha256(f"{conversation}\n{key}".encode()).hexdigest()[:40]
 
 
 def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:
@@ -326,15 +341,23 @@ class TeamsBot:
         key = await self._identify(turn_context, sender)
         incoming = to_incoming(turn_context.activity, key or sender.key)
         if isinstance(incoming, Message):
-            response = Response(replies=[incoming])
+            response = Response(replies=[incoming], refused=True)
         else:
             response = await asyncio.to_thread(self.router.handle, self.runtime, incoming)
-        await self._respond(turn_context, response)
+        await self._respond(turn_context, response, is_form_submission(turn_context.activity.value))
 
-    async def _respond(self, turn_context: TurnContext, response: Response) -> None:
+    async def _respond(
+        self, turn_context: TurnContext, response: Response, form_submitted: bool = False
+    ) -> None:
+        """Send the response. A form card that was submitted and accepted is closed: its
+        first reply replaces it, so the form cannot be sent a second time (Slack closes its
+        modal the same way). A refused form stays open for the person to correct."""
+        replies = list(response.replies)
         if response.update is not None:
             await self._update(turn_context, response.update)
-        for reply in response.replies:
+        elif form_submitted and replies and not response.refused:
+            await self._update(turn_context, replies.pop(0))
+        for reply in replies:
             await turn_context.send_activity(card_activity(reply))
         if response.form is not None:
             await turn_context.send_activity(card_activity(form_message(response.form)))

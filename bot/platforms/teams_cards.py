@@ -183,6 +183,12 @@ class Submission:
     missing: tuple[str, ...] = ()
 
 
+def is_form_submission(value: object) -> bool:
+    """True for the submit button of a Form card (not a question's or a plain button's)."""
+    meta = value.get(META) if isinstance(value, Mapping) else None
+    return isinstance(meta, Mapping) and meta.get("kind") == "form"
+
+
 def _as_text(value: object) -> str:
     if value is None:
         return ""

@@ -11,7 +11,19 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlmodel import func, select
 
-from bot.chat import Message
+from bot.app import build_router
+from bot.chat import (
+    Button,
+    Buttons,
+    Choice,
+    Form,
+    FormField,
+    Message,
+    Response,
+    Text,
+    UserError,
+    text_message,
+)
 from bot.platforms.teams import TeamsBot
 from bot.platforms.teams_cards import render
 from bot.router import Router
@@ -181,3 +193,104 @@ async def test_a_card_that_is_not_ours_or_lacks_required_fields_is_explained(
     assert "can't read that card" in await team["p1"].submit({"foo": "bar"})
     form = {"culturebot": {"kind": "form", "action": "x.y", "required": {"title": "Title"}}}
     assert "Please fill in: Title." in await team["p1"].submit({**form, "title": "  "})
+
+
+def survey_router() -> tuple[Router, list[dict[str, str]]]:
+    """The real router plus a small form capability: a form, accepted or refused."""
+    router = build_router()
+    seen: list[dict[str, str]] = []
+
+    @router.action("survey.done")
+    def done(ctx, incoming):  # type: ignore[no-untyped-def]
+        if incoming.fields.get("idea") == "no":
+            raise UserError("Please say a little more.")
+        seen.append({"ref": incoming.ref, **incoming.fields})
+        return Response(replies=[text_message("Thanks, shared."), text_message("One more thing.")])
+
+    return router, seen
+
+
+SURVEY = Message(
+    summary="A survey",
+    parts=(
+        Text(text="Your leader asks:"),
+        Form(
+            action="survey.done",
+            ref="survey-7",
+            title="Tell us about a customer story",
+            fields=(
+                FormField(name="idea", label="What happened?", multiline=True),
+                FormField(
+                    name="mood",
+                    label="How did it go?",
+                    options=(
+                        Choice(label="Well", value="good"),
+                        Choice(label="Badly", value="bad"),
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+async def test_an_accepted_form_card_is_closed_and_a_refused_one_stays_open(
+    runtime: Runtime, team: dict[str, Person]
+) -> None:
+    """A form inside a delivered message: the select's value arrives as a field; a refusal
+    leaves the card as it was (to correct), an acceptance replaces it with the first reply so
+    it cannot be sent twice, further replies follow as messages, and a click that raced the
+    update is dropped."""
+    router, seen = survey_router()
+    p1 = Person(runtime, router, "p1")
+    card = render(SURVEY)
+    (choices,) = [e for e in card["body"] if e["type"] == "Input.ChoiceSet"]
+    assert [c["value"] for c in choices["choices"]] == ["good", "bad"]
+    data = dict(card["actions"][0]["data"])
+
+    assert await p1.submit({**data, "idea": "no", "mood": "bad"}, card_id="survey-card") == (
+        "Please say a little more."
+    )
+    assert p1.adapter.updated_activities == [] and seen == []
+
+    assert await p1.submit({**data, "idea": "We called", "mood": "good"}, "survey-card") == (
+        "One more thing."
+    )
+    (closed,) = p1.adapter.updated_activities
+    assert closed.id == "survey-card" and card_text(closed) == "Thanks, shared."
+    assert "actions" not in closed.attachments[0].content
+    assert seen == [{"ref": "survey-7", "idea": "We called", "mood": "good"}]
+    # a second click that reached the bot before the card closed: the form counts once
+    assert await p1.submit({**data, "idea": "We called", "mood": "good"}, "survey-card") == ""
+    assert len(seen) == 1 and len(p1.adapter.updated_activities) == 1
+
+
+async def test_a_button_click_does_not_replace_its_card(
+    runtime: Runtime, team: dict[str, Person]
+) -> None:
+    """Buttons carry their value; a card of buttons (a digest, a leadership message) stays
+    as it is after a click unless the handler asks for an update."""
+    router = build_router()
+    clicked: list[str] = []
+
+    @router.action("menu.pick")
+    def pick(ctx, incoming):  # type: ignore[no-untyped-def]
+        clicked.append(incoming.value)
+        return Response(replies=[text_message(f"You picked {incoming.value}.")])
+
+    p1 = Person(runtime, router, "p1")
+    menu = Message(
+        summary="Menu",
+        parts=(
+            Buttons(
+                buttons=(
+                    Button(label="Relay", action="menu.pick", value="relay"),
+                    Button(label="Ask", action="menu.pick", value="ask"),
+                )
+            ),
+        ),
+    )
+    actions = render(menu)["actions"]
+    assert await p1.submit(actions[1]["data"], card_id="menu-card") == "You picked ask."
+    assert await p1.submit(actions[0]["data"], card_id="menu-card") == "You picked relay."
+    assert clicked == ["ask", "relay"] and p1.adapter.updated_activities == []
