@@ -39,11 +39,6 @@ SAMPLE_ORG = Path(__file__).resolve().parents[1] / "examples" / "people.csv"
 START = datetime(2027, 3, 7, 12, 0, tzinfo=UTC)  # a Sunday; the US changes to DST a week later
 ADHOC_AT = datetime(2027, 3, 16, 13, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
-CONSENT_WORDS = {
-    "named": "with their name",
-    "anonymous": "anonymously",
-    "manager": "for their manager only",
-}
 
 
 def run_demo(path: Path, weeks: int, console: Console) -> None:
@@ -161,14 +156,21 @@ class Demo:
     # --- scenes -----------------------------------------------------------------------------
 
     def share(self, moment: Moment) -> None:
-        """A scripted person shares a story or an idea through the console form."""
+        """A scripted person shares a story or an idea through the console form. Told as the
+        product would: an author is named only when they shared with their name."""
         person = self.by_email[moment.email]
         self.type_as(moment.email, *moment.typed())
+        who = f"{person.name} ({person.department})"
         if moment.kind == "idea":
-            self.tell(f"{person.name} ({person.department}) shares an idea with their manager")
+            self.tell(f"{who} shares an idea; it goes to their manager")
+        elif moment.consent == "named":
+            self.tell(f"{who} shares a customer story with their name")
+        elif moment.consent == "anonymous":
+            self.tell(f"Someone in {person.department} shares a customer story anonymously")
         else:
-            consent = CONSENT_WORDS[moment.consent]
-            self.tell(f"{person.name} ({person.department}) shares a customer story {consent}")
+            self.tell(
+                f"Someone in {person.department} shares a customer story with their manager only"
+            )
 
     def send_cascade(self) -> None:
         """The top leader sends a leadership message down the chain with the cascade form."""

@@ -250,7 +250,8 @@ class Persona:
             return Reply(
                 ["2", QUESTION],
                 "asked",
-                f"{self.person.name} asks their manager a question about it",
+                # unnamed, as in the chain report: asking up the chain stays safe
+                f"Someone in {self.person.department} asks their manager a question about it",
             )
         return Reply(["1"], "ack") if self.rng.random() < 0.6 else None
 
