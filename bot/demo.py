@@ -51,8 +51,9 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
         db=open_database(settings.database_url), clock=FakeClock(START), settings=settings
     )
     demo = Demo(runtime, build_router(), console, _import_sample_org(runtime))
-    demo.play(weeks)
-    demo.print_reports(weeks)
+    with demo.runner:
+        demo.play(weeks)
+        demo.print_reports(weeks)
     console.print(
         f"\nThe demo database is {path}\nLook around as anyone in the sample org, e.g.:\n"
         f"  CULTUREBOT_DATABASE_URL=sqlite:///{path} culturebot chat --as {demo.adhoc_by.email}",
@@ -97,6 +98,9 @@ class Demo:
         self.counts: Counter[str] = Counter()  # this week's events, for its summary line
         self.transcript_shown = False
         self.cascade_sent = False
+        # one event loop for every console session: asyncio.run per session starts a new
+        # loop and thread pool each time (about 2 s of the demo's 14)
+        self.runner = asyncio.Runner()
         console.print(
             f"Imported the sample organisation: {len(everyone)} people in "
             f"{len({p.department for p in everyone})} departments.",
@@ -146,7 +150,7 @@ class Demo:
         """Type ``line`` (and ``answers`` to the prompts it brings) as ``email``; what they saw."""
         out = io.StringIO()
         chat = ConsoleChat(self.runtime, self.router, email, out, _script(list(answers)))
-        asyncio.run(chat.say(line))
+        self.runner.run(chat.say(line))
         return out.getvalue().rstrip()
 
     def _show(self, console_output: str) -> None:
@@ -235,7 +239,7 @@ class Demo:
             del self.waiting[email]
             out = io.StringIO()
             chat = ConsoleChat(self.runtime, self.router, email, out, _script([]))
-            did = asyncio.run(_work_through(chat, persona))
+            did = self.runner.run(_work_through(chat, persona))
             self.counts.update(reply.did for reply in did)
             for reply in did:
                 if reply.news:
@@ -277,7 +281,8 @@ class Demo:
         with self.runtime.db.session() as session:
             pulse = reports.build(session, min_group_size=settings.min_group_size)
             stories = story_reports.build(session, self.now, min_group_size=settings.min_group_size)
-        self.console.print(f"Simulated {weeks} weeks ({weeks * 7 * 24} hourly ticks).")
+        plural = "s" if weeks != 1 else ""
+        self.console.print(f"Simulated {weeks} week{plural} ({weeks * 7 * 24} hourly ticks).")
         print_report(pulse)
         story_reports.print_section(stories, self.console)
         if self.cascade_sent:
