@@ -1,8 +1,12 @@
 """`culturebot demo`: the sample org through four simulated weeks on a fast clock.
 
-Everything goes through the real path: the scheduler's tick opens rounds in each person's
-local time, the outbox delivers to the console platform, and scripted people answer by typing
-numbers into a console session, exactly as a person would.
+Everything goes through the real path: the scheduler's tick opens pulse rounds in each
+person's local time, fixes the weekly story digests and watches the cascade; the outbox
+delivers to the console platform; and scripted people (bot.demo_cast) answer by typing into a
+console session, exactly as a person would: pulse scores, customer stories through the
+``story`` form, "this helps my team" clicks, a leadership message through the ``cascade``
+form, personal relays, acknowledgements and a question. A few lines tell what happened; the
+reports at the end are the ones ``culturebot report`` and ``cascade report`` show.
 """
 
 from __future__ import annotations
@@ -10,71 +14,59 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
-from bot.chat import Question
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.demo_cast import LEADERSHIP, MOMENTS, Moment, Persona, Reply
 from bot.platforms.console import ConsoleChat
+from bot.router import Router
 from bot.runtime import Runtime
-from handlers import org, reports
+from handlers import org, reports, story_reports
+from storage.cascade_models import CascadeLink
 from storage.db import open_database
 from storage.models import Outbox, Person, PulseSchedule
 
 SAMPLE_ORG = Path(__file__).resolve().parents[1] / "examples" / "people.csv"
 START = datetime(2027, 3, 7, 12, 0, tzinfo=UTC)  # a Sunday; the US changes to DST a week later
-COMMENTS = {
-    5: [
-        "Customers loved the new onboarding call, great teamwork!",
-        "Support helped us close a tricky case fast.",
-    ],
-    4: ["Good week, we heard a lot from customers.", "Helpful data from Sales this week."],
-    3: ["Hard to tell what the leadership message means for us.", "Okay week, nothing special."],
-    2: [
-        "Not happy with the release, customers complained.",
-        "Hand-offs with other teams were slow.",
-    ],
-    1: [
-        "Nobody told us why customers are leaving. Frustrating.",
-        "Terrible week for our customers.",
-    ],
-}
-
-
-class Persona:
-    """How one simulated person answers: some never do, some wait for the reminder."""
-
-    def __init__(self, rng: random.Random, department: str) -> None:
-        self.silent = rng.random() < 0.15
-        self.delay_hours = rng.choice([0, 1, 3, 8, 30])
-        self.mood = {"Support": 4.2, "Sales": 3.6, "Engineering": 3.3, "Product": 3.8}.get(
-            department, 3.5
-        )
-        self.rng = rng
-
-    def lines(self) -> tuple[str, str]:
-        """What this person types: a score, then a comment (empty to skip it)."""
-        score = min(5, max(1, round(self.rng.gauss(self.mood, 0.9))))
-        comment = self.rng.choice(COMMENTS[score]) if self.rng.random() < 0.5 else ""
-        return str(score), comment
+ADHOC_AT = datetime(2027, 3, 16, 13, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
 
 
 def run_demo(path: Path, weeks: int, console: Console) -> None:
+    """Create a fresh demo database, play ``weeks`` weeks of the sample org, print reports."""
     path = path.resolve()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     settings = Settings(database_url=f"sqlite:///{path}")
-    clock = FakeClock(START)
-    runtime = Runtime(db=open_database(settings.database_url), clock=clock, settings=settings)
-    router = build_router()
+    runtime = Runtime(
+        db=open_database(settings.database_url), clock=FakeClock(START), settings=settings
+    )
+    demo = Demo(runtime, build_router(), console, _import_sample_org(runtime))
+    with demo.runner:
+        demo.play(weeks)
+        demo.print_reports(weeks)
+    console.print(
+        f"\nThe demo database is {path}\nLook around as anyone in the sample org, e.g.:\n"
+        f"  CULTUREBOT_DATABASE_URL=sqlite:///{path} culturebot chat --as {demo.adhoc_by.email}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    runtime.db.dispose()
+
+
+def _import_sample_org(runtime: Runtime) -> list[Person]:
+    """The sample org plus a weekly pulse for everyone, Mondays 09:00 local."""
     with runtime.db.session() as session:
-        result = org.import_text(session, SAMPLE_ORG.read_text(encoding="utf-8"))
+        org.import_text(session, SAMPLE_ORG.read_text(encoding="utf-8"))
         session.add(
             PulseSchedule(
                 name="Weekly customer pulse",
@@ -86,51 +78,217 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
                 reminder_after_hours=24,
             )
         )
-        everyone = list(session.exec(select(Person).order_by(col(Person.id))))
-    console.print(
-        f"Imported the sample organisation: {result.created} people in "
-        f"{len({p.department for p in everyone})} departments."
-    )
-    rng = random.Random(42)
-    personas = {p.email: Persona(rng, p.department) for p in everyone}
-    adhoc_by = next(p for p in everyone if p.department == "Engineering" and p.role != "employee")
-    waiting: dict[str, datetime] = {}
-    transcript_shown = False
-    hours = weeks * 7 * 24
-    for hour in range(hours):
-        now = clock.advance(timedelta(hours=1))
-        run_due(runtime)
-        if hour == 24 * 9:
-            console.print(f"\n{adhoc_by.name} (manager, Engineering) starts an ad-hoc check-in:")
-            out = io.StringIO()
-            chat = ConsoleChat(runtime, router, adhoc_by.email, out, _script([]))
-            asyncio.run(chat.say("checkin"))
-            console.print(out.getvalue().rstrip(), highlight=False, markup=False)
-        for email in _with_messages(runtime):
-            persona = personas[email]
-            waiting.setdefault(email, now)
-            if persona.silent or now - waiting[email] < timedelta(hours=persona.delay_hours):
-                continue
-            out = io.StringIO()
-            chat = ConsoleChat(runtime, router, email, out, _script([]))
-            asyncio.run(_answer_all(chat, persona))
-            del waiting[email]
-            if not transcript_shown:
-                console.print(f"\nWhat {email} saw and typed in the console:")
-                console.print(out.getvalue().rstrip(), highlight=False, markup=False)
-                transcript_shown = True
-    with runtime.db.session() as session:
-        report = reports.build(session, min_group_size=settings.min_group_size)
-    from bot.cli import print_report
+        return list(session.exec(select(Person).order_by(col(Person.id))))
 
-    console.print(f"\nSimulated {weeks} weeks ({hours} hourly ticks).")
-    print_report(report)
-    console.print(
-        f"\nThe demo database is {path}\nLook around as anyone in the sample org, e.g.:\n"
-        f"  CULTUREBOT_DATABASE_URL=sqlite:///{path} culturebot chat --as {adhoc_by.email}",
-        highlight=False,
-        soft_wrap=True,
-    )
+
+class Demo:
+    """The simulation's state: the clock, who acts when, and what to tell about each week."""
+
+    def __init__(
+        self, runtime: Runtime, router: Router, console: Console, everyone: list[Person]
+    ) -> None:
+        self.runtime, self.router, self.console = runtime, router, console
+        self.by_email = {p.email: p for p in everyone}
+        rng = random.Random(42)
+        self.personas = {p.email: Persona(rng, p) for p in everyone}
+        self.adhoc_by = next(
+            p for p in everyone if p.department == "Engineering" and p.role != "employee"
+        )
+        self.waiting: dict[str, datetime] = {}  # when each person's unread messages began
+        self.counts: Counter[str] = Counter()  # this week's events, for its summary line
+        self.transcript_shown = False
+        self.cascade_sent = False
+        # one event loop for every console session: asyncio.run per session starts a new
+        # loop and thread pool each time (about 2 s of the demo's 14)
+        self.runner = asyncio.Runner()
+        console.print(
+            f"Imported the sample organisation: {len(everyone)} people in "
+            f"{len({p.department for p in everyone})} departments.",
+            highlight=False,
+        )
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def tell(self, what: str) -> None:
+        """One line of the story, dated in the simulated weeks."""
+        week = (self.now - START) // WEEK + 1
+        self.console.print(
+            f"Week {week}, {self.now:%a %d %b}: {what}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+    def play(self, weeks: int) -> None:
+        """Hourly ticks: the scheduler's jobs, the scripted scenes, then everyone's inbox."""
+        scenes = self.scenes()
+        clock = self.runtime.clock
+        assert isinstance(clock, FakeClock)
+        for hour in range(weeks * 7 * 24):
+            clock.advance(timedelta(hours=1))
+            self.after_tick(run_due(self.runtime))
+            for scene in scenes.get(self.now, []):
+                scene()
+            self.read_inboxes()
+            if (hour + 1) % (7 * 24) == 0:
+                self.summarise_week((hour + 1) // (7 * 24))
+
+    def scenes(self) -> dict[datetime, list[Callable[[], None]]]:
+        """What scripted people start on their own, by the hour it happens."""
+        plan: list[tuple[datetime, Callable[[], None]]] = [
+            (m.at, partial(self.share, m)) for m in MOMENTS
+        ]
+        plan += [(LEADERSHIP.at, self.send_cascade), (ADHOC_AT, self.adhoc_checkin)]
+        by_time: dict[datetime, list[Callable[[], None]]] = {}
+        for at, scene in plan:
+            by_time.setdefault(at, []).append(scene)
+        return by_time
+
+    def type_as(self, email: str, line: str, *answers: str) -> str:
+        """Type ``line`` (and ``answers`` to the prompts it brings) as ``email``; what they saw."""
+        out = io.StringIO()
+        chat = ConsoleChat(self.runtime, self.router, email, out, _script(list(answers)))
+        self.runner.run(chat.say(line))
+        return out.getvalue().rstrip()
+
+    def _show(self, console_output: str) -> None:
+        """What a person saw in their console, as they saw it (no markup, no re-wrapping)."""
+        self.console.print(console_output, highlight=False, markup=False, soft_wrap=True)
+
+    # --- scenes -----------------------------------------------------------------------------
+
+    def share(self, moment: Moment) -> None:
+        """A scripted person shares a story or an idea through the console form. Told as the
+        product would: an author is named only when they shared with their name."""
+        person = self.by_email[moment.email]
+        self.type_as(moment.email, *moment.typed())
+        who = f"{person.name} ({person.department})"
+        if moment.kind == "idea":
+            self.tell(f"{who} shares an idea; it goes to their manager")
+        elif moment.consent == "named":
+            self.tell(f"{who} shares a customer story with their name")
+        elif moment.consent == "anonymous":
+            self.tell(f"Someone in {person.department} shares a customer story anonymously")
+        else:
+            self.tell(
+                f"Someone in {person.department} shares a customer story with their manager only"
+            )
+
+    def send_cascade(self) -> None:
+        """The top leader sends a leadership message down the chain with the cascade form."""
+        leader = self.by_email[LEADERSHIP.email]
+        self.type_as(leader.email, *LEADERSHIP.typed())
+        self.cascade_sent = True
+        self.tell(
+            f'{leader.name} sends the leadership message "{LEADERSHIP.title}" to the '
+            f"department heads, to relay with a personal note within "
+            f"{LEADERSHIP.window_days} working days"
+        )
+
+    def adhoc_checkin(self) -> None:
+        """A manager starts a check-in for their team; shown as they saw it."""
+        person = self.adhoc_by
+        self.tell(f"{person.name} (manager, {person.department}) starts an ad-hoc check-in:")
+        self._show(self.type_as(person.email, "checkin"))
+
+    # --- what the bot did on its own ----------------------------------------------------------
+
+    def after_tick(self, done: dict[str, object]) -> None:
+        """Count digests sent; tell about nudges and escalations as they happen."""
+        stories = done.get("stories")
+        if isinstance(stories, dict):
+            self.counts["digest"] += stories.get("digests_sent", 0)
+        chain = done.get("cascade")
+        if not isinstance(chain, dict):
+            return
+        if chain.get("nudged"):
+            names = self._link_managers(
+                col(CascadeLink.nudged).is_(True),
+                col(CascadeLink.nudge_at) > self.now - timedelta(hours=1),
+            )
+            self.tell(f"culturebot nudges {names}: the relay window is half over")
+        if chain.get("escalated"):
+            names = self._link_managers(
+                CascadeLink.status == "escalated", CascadeLink.acted_at == self.now
+            )
+            self.tell(
+                f"{names} did not relay in time: culturebot escalates, sending the message to "
+                f"their team directly and telling their manager"
+            )
+
+    def _link_managers(self, *where: object) -> str:
+        with self.runtime.db.session() as session:
+            names = session.exec(
+                select(Person.name)
+                .join(CascadeLink, col(CascadeLink.manager_id) == col(Person.id))
+                .where(col(CascadeLink.level) > 0, *where)  # type: ignore[arg-type]
+            ).all()
+        return ", ".join(names)
+
+    # --- scripted people reading their messages -----------------------------------------------
+
+    def read_inboxes(self) -> None:
+        """Everyone with unread messages reads them once their persona's delay has passed."""
+        for email in _with_messages(self.runtime):
+            persona = self.personas[email]
+            self.waiting.setdefault(email, self.now)
+            if self.now - self.waiting[email] < timedelta(hours=persona.delay_hours):
+                continue
+            del self.waiting[email]
+            out = io.StringIO()
+            chat = ConsoleChat(self.runtime, self.router, email, out, _script([]))
+            did = self.runner.run(_work_through(chat, persona))
+            self.counts.update(reply.did for reply in did)
+            for reply in did:
+                if reply.news:
+                    self.tell(reply.news)
+            if not self.transcript_shown and any(reply.did == "pulse" for reply in did):
+                self._show_transcript(email, out.getvalue())
+
+    def _show_transcript(self, email: str, seen: str) -> None:
+        """The first pulse answered, in full: what a person sees and types in the console."""
+        self.console.print(f"\nWhat {email} saw and typed in the console:")
+        self._show(seen.rstrip())
+        self.console.print()
+        self.transcript_shown = True
+
+    def summarise_week(self, week: int) -> None:
+        """One line per week with what many people did, instead of a line per message."""
+        c = self.counts
+        said = [
+            f"{c['pulse']} pulse answers" if c["pulse"] else "",
+            f"story digests reached {c['digest']} people" if c["digest"] else "",
+            f'{c["helps"]} clicked "this helps my team"' if c["helps"] else "",
+            f"{c['relay']} managers relayed the leadership message" if c["relay"] else "",
+            f"{c['ack']} people acknowledged it" if c["ack"] else "",
+        ]
+        self.console.print(
+            f"Week {week} in short: {'; '.join(s for s in said if s) or 'quiet'}.\n",
+            highlight=False,
+            soft_wrap=True,
+        )
+        self.counts.clear()
+
+    # --- the end --------------------------------------------------------------------------------
+
+    def print_reports(self, weeks: int) -> None:
+        """The pulse report, its stories section, and the leader's chain report."""
+        from bot.cli import print_report
+
+        settings = self.runtime.settings
+        with self.runtime.db.session() as session:
+            pulse = reports.build(session, min_group_size=settings.min_group_size)
+            stories = story_reports.build(session, self.now, min_group_size=settings.min_group_size)
+        plural = "s" if weeks != 1 else ""
+        self.console.print(f"Simulated {weeks} week{plural} ({weeks * 7 * 24} hourly ticks).")
+        print_report(pulse)
+        story_reports.print_section(stories, self.console)
+        if self.cascade_sent:
+            leader = self.by_email[LEADERSHIP.email]
+            self.console.print(f'\n{leader.name} types "cascade report":')
+            self._show(self.type_as(leader.email, "cascade report"))
 
 
 def _script(lines: list[str]) -> Callable[[str], str]:
@@ -145,16 +303,23 @@ def _script(lines: list[str]) -> Callable[[str], str]:
     return read
 
 
-async def _answer_all(chat: ConsoleChat, persona: Persona) -> None:
-    """Show what is waiting, then answer each open question with this persona's lines."""
+async def _work_through(chat: ConsoleChat, persona: Persona) -> list[Reply]:
+    """Show what is waiting, then answer each message as the persona would; what they did."""
     await chat.refresh()
-    while chat.platform.inbox:
-        if not isinstance(chat.platform.inbox[0].part, Question):
-            chat.platform.inbox.pop(0)  # e.g. a story invitation or digest: not answered here
+    did: list[Reply] = []
+    inbox = chat.platform.inbox
+    while inbox:
+        pending = inbox[0]
+        reply = persona.reply_to(pending.part)
+        if reply is None:
+            inbox.pop(0)  # read, not answered (e.g. a story invitation)
             continue
-        score, comment = persona.lines()
-        chat.read = _script([comment])
-        await chat.say(score)
+        chat.read = _script(reply.typed[1:])
+        await chat.say(reply.typed[0])
+        if inbox and inbox[0] is pending:  # the form was abandoned: never loop on it
+            inbox.pop(0)
+        did.append(reply)
+    return did
 
 
 def _with_messages(runtime: Runtime) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,15 +15,39 @@ from bot.cli import app
 from storage.lease import try_acquire
 
 
-def test_demo_runs_four_weeks_and_prints_a_report_with_withheld_groups(tmp_path: Path) -> None:
+def test_demo_shows_pulses_stories_and_a_cascade_in_four_weeks(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = CliRunner().invoke(app, ["demo", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "Imported the sample organisation: 60 people in 6 departments" in result.output
-    assert "Customer-focus pulse: Whole organisation" in result.output
-    assert "withheld" in result.output
-    assert "starts an ad-hoc check-in" in result.output
-    assert str(db) in result.output and "culturebot chat --as" in result.output
+    out = result.output
+    assert "Imported the sample organisation: 60 people in 6 departments" in out
+    assert "saw and typed in the console" in out and "Thanks, recorded" in out
+    assert "Customer-focus pulse: Whole organisation" in out
+    assert "withheld" in out
+    assert "starts an ad-hoc check-in" in out
+    assert str(db) in out and "culturebot chat --as" in out
+
+    # stories: shared in several departments, one anonymously, one for a manager only;
+    # digest readers connected departments, which the stories section of the report shows
+    assert "shares a customer story anonymously" in out
+    assert "shares a customer story with their manager only" in out
+    assert "Carl Okafor" not in out  # the anonymous author is never named
+    assert 'clicked "this helps my team"' in out
+    figure = re.search(r"(\d+) of (\d+) department pairs connected \((\d+)%\)", out)
+    assert figure, out
+    connected, possible, share = map(int, figure.groups())
+    assert 0 < connected <= possible == 15 and share > 0
+    assert "Connectedness by department" in out
+
+    # the cascade: sent in week 2, relayed, one head never relays, so culturebot escalates
+    assert "Week 2, Mon 15 Mar: Ava Adams sends the leadership message" in out
+    assert "culturebot nudges" in out and "culturebot escalates" in out
+    reach = re.search(r"Reached (\d+) of (\d+) \((\d+)%\)", out)
+    assert reach and reach[1] == reach[2] == "59" and reach[3] == "100", out
+    broken = re.search(r"Broken links: (\d+)", out)
+    assert broken and int(broken[1]) >= 1
+    assert re.search(r"- [A-Z][a-z]+ [A-Z][a-z]+: escalated since", out)
+    assert "Questions: 1 (0 unanswered)" in out
 
     env = {"CULTUREBOT_DATABASE_URL": f"sqlite:///{db}"}
     as_json = CliRunner().invoke(app, ["report", "--format", "json"], env=env)
