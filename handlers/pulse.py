@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -45,16 +45,33 @@ def occurs_on(schedule: PulseSchedule, day: date) -> bool:
     return ((day - schedule.start_date).days // 7) % schedule.every_weeks == 0
 
 
-def audience(session: Session, schedule: PulseSchedule) -> list[Person]:
-    query = select(Person).where(col(Person.active).is_(True))
+def _audience_filter(session: Session, schedule: PulseSchedule) -> list[ColumnElement[bool]] | None:
+    """The WHERE clauses for a schedule's audience; None when its root person is gone."""
+    where: list[ColumnElement[bool]] = [col(Person.active).is_(True)]
     if schedule.audience_kind == "department":
-        query = query.where(Person.department == schedule.audience_value)
+        where.append(col(Person.department) == schedule.audience_value)
     elif schedule.audience_kind == "subtree":
         root = people.by_email(session, schedule.audience_value)
         if root is None:
-            return []
-        query = query.where(col(Person.path).startswith(root.path))
-    return list(session.exec(query.order_by(col(Person.id))))
+            return None
+        where.append(col(Person.path).startswith(root.path))
+    return where
+
+
+def audience(session: Session, schedule: PulseSchedule) -> list[Person]:
+    where = _audience_filter(session, schedule)
+    if where is None:
+        return []
+    return list(session.exec(select(Person).where(*where).order_by(col(Person.id))))
+
+
+def audience_zones(session: Session, schedule: PulseSchedule) -> list[str]:
+    """The time zones the audience lives in: enough to tell whether a round is due, without
+    loading everyone on every tick."""
+    where = _audience_filter(session, schedule)
+    if where is None:
+        return []
+    return list(session.exec(select(Person.timezone).distinct().where(*where)))
 
 
 def next_question(session: Session, **where: object) -> str:
@@ -87,16 +104,15 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             ).first()
             if exists is not None:
                 continue
-            members = audience(session, schedule)
-            if not members:
+            zones = audience_zones(session, schedule)
+            if not zones:
                 continue
             window = timedelta(hours=schedule.answer_window_hours)
-            send_times = {
-                p.id: local_instant(day, schedule.local_time, p.timezone) for p in members
-            }
-            first, last = min(send_times.values()), max(send_times.values())
+            zone_times = {tz: local_instant(day, schedule.local_time, tz) for tz in zones}
+            first, last = min(zone_times.values()), max(zone_times.values())
             if now < first or now >= last + window:
                 continue
+            members = audience(session, schedule)
             round_ = PulseRound(
                 schedule_id=schedule.id,
                 local_date=day,
@@ -107,7 +123,9 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             session.add(round_)
             session.flush()
             for person in members:
-                send_at = send_times[person.id]
+                send_at = zone_times.get(person.timezone) or local_instant(
+                    day, schedule.local_time, person.timezone
+                )
                 session.add(
                     PulsePrompt(
                         round_id=round_.id,

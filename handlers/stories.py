@@ -572,13 +572,14 @@ def digest_message(session: Session, digest: StoryDigest) -> Message | None:
     return Message(summary=heading, parts=tuple(parts))
 
 
-def _departments(session: Session) -> dict[str, list[Person]]:
-    members: dict[str, list[Person]] = {}
-    for person in session.exec(
-        select(Person).where(col(Person.active).is_(True)).order_by(col(Person.id))
+def _department_zones(session: Session) -> dict[str, set[str]]:
+    """Each department's time zones: what decides when its digest is due (one small query)."""
+    zones: dict[str, set[str]] = {}
+    for department, timezone in session.exec(
+        select(Person.department, Person.timezone).distinct().where(col(Person.active).is_(True))
     ):
-        members.setdefault(person.department, []).append(person)
-    return members
+        zones.setdefault(department, set()).add(timezone)
+    return zones
 
 
 def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -> int:
@@ -586,11 +587,13 @@ def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -
     weekday = WEEKDAYS.index(config.digest_weekday)
     window = timedelta(hours=config.digest_open_hours)
     opened = 0
-    for department, members in _departments(session).items():
-        for day in (now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1)):
-            if day.weekday() != weekday:
-                continue
-            times = [local_instant(day, config.digest_at, p.timezone) for p in members]
+    around = (now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1))
+    days = [day for day in around if day.weekday() == weekday]
+    if not days:
+        return 0
+    for department, zones in _department_zones(session).items():
+        for day in days:
+            times = [local_instant(day, config.digest_at, tz) for tz in zones]
             if now < min(times) or now >= max(times) + window:
                 continue
             exists = session.exec(
@@ -639,7 +642,16 @@ def send_due_digests(
     window = timedelta(hours=config.digest_open_hours)
     sent = 0
     digests = session.exec(select(StoryDigest).where(col(StoryDigest.closes_at) > now)).all()
+    zones = _department_zones(session) if digests else {}
     for digest in digests:
+        due = [
+            tz
+            for tz in zones.get(digest.department, ())
+            if (at := local_instant(digest.local_date, config.digest_at, tz)) <= now < at + window
+        ]
+        message = digest_message(session, digest) if due else None
+        if message is None:
+            continue
         received = (
             select(StoryDigestReceipt.id)
             .where(
@@ -650,16 +662,13 @@ def send_due_digests(
         )
         waiting = session.exec(
             select(Person).where(
-                Person.department == digest.department, col(Person.active).is_(True), ~received
+                Person.department == digest.department,
+                col(Person.active).is_(True),
+                col(Person.timezone).in_(due),
+                ~received,
             )
         ).all()
-        message = digest_message(session, digest) if waiting else None
-        if message is None:
-            continue
         for person in waiting:
-            at = local_instant(digest.local_date, config.digest_at, person.timezone)
-            if not at <= now < at + window:
-                continue
             if insert_ignore(
                 session,
                 StoryDigestReceipt,
