@@ -73,9 +73,10 @@ class DeliveryStats:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
-    """Exponential backoff with full jitter (attempt 1 -> up to 2 s, 2 -> 4 s, ...)."""
-    return random.uniform(0.5, 1.0) * min(cap, base**attempt)
+def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
+    """Exponential backoff with jitter: up to ``first`` seconds after attempt 1, doubling
+    each time up to ``cap``; the jitter (50-100%) keeps retries from moving in step."""
+    return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
 def _claim(

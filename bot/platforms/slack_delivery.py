@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 
@@ -22,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import Message
 from bot.config import Settings
-from bot.delivery import Address, DeliveryError
+from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
 
 log = logging.getLogger(__name__)
@@ -160,7 +159,8 @@ class SlackPlatform:
                 limited, failure = classify(error, attempt)
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
                 failure = DeliveryError(
-                    f"connection: {type(error).__name__}", retry_after=retry_delay(attempt)
+                    f"connection: {type(error).__name__}",
+                    retry_after=backoff(attempt, first=0.5, cap=30.0),
                 )
             wait = failure.retry_after or 0.0
             if failure.unreachable or failure.permanent or attempt == self.tries:
@@ -173,11 +173,6 @@ class SlackPlatform:
             else:
                 await self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def retry_delay(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
-    """Exponential backoff with jitter for in-process retries."""
-    return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
 def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:
@@ -195,7 +190,7 @@ def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:
         return True, DeliveryError(f"429 rate limited by Slack ({code})", retry_after=wait)
     if status >= 500 or code in RETRYABLE:
         return False, DeliveryError(
-            f"Slack {status} {code}".strip(), retry_after=retry_delay(attempt)
+            f"Slack {status} {code}".strip(), retry_after=backoff(attempt, first=0.5, cap=30.0)
         )
     if code in UNREACHABLE:
         return False, DeliveryError(f"Slack: {code}", unreachable=True)
