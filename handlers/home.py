@@ -16,7 +16,7 @@ import prompts
 from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
 from bot.router import Router
 from bot.runtime import Context
-from handlers.pulse import _format_local, question_message
+from handlers.pulse import format_local, question_message
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story
@@ -52,7 +52,7 @@ def open_checkins(ctx: Context) -> list[Part]:
     parts: list[Part] = [Text(text=prompts.text("home.open_checkins"), style="heading")]
     for prompt, round_ in rows:
         question = question_message(prompt, round_.question_id, ctx.person.timezone)
-        closes = _format_local(prompt.closes_at, ctx.person.timezone)
+        closes = format_local(prompt.closes_at, ctx.person.timezone)
         parts.extend(question.parts)
         parts.append(Text(text=prompts.text("home.closes", closes=closes), style="muted"))
     return parts
@@ -82,7 +82,7 @@ def recent_stories(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.story_line",
-            when=_format_local(story.created_at, ctx.person.timezone),
+            when=format_local(story.created_at, ctx.person.timezone),
             kind=story.kind,
             text=_short(story.what_happened),
         )
@@ -110,7 +110,7 @@ def leadership_messages(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.leadership_line",
-            when=_format_local(receipt.reached_at, ctx.person.timezone),
+            when=format_local(receipt.reached_at, ctx.person.timezone),
             title=_short(cascade.title),
             state=prompts.text(
                 "home.acknowledged" if receipt.acknowledged_at else "home.not_acknowledged"

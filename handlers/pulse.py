@@ -161,7 +161,7 @@ def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
     )
 
 
-def _format_local(when: datetime, tz: str) -> str:
+def format_local(when: datetime, tz: str) -> str:
     return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
 
 
@@ -207,7 +207,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
     ).all()
     for prompt, round_, person in due:
         reminder = prompts.text(
-            "pulse.reminder", closes=_format_local(prompt.closes_at, person.timezone)
+            "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
         question = question_message(prompt, round_.question_id, person.timezone)
         send_later(
@@ -266,7 +266,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     if prompt.status == "expired" or ctx.now >= prompt.closes_at:
         closed = prompts.text(
-            "pulse.closed", closes=_format_local(prompt.closes_at, ctx.person.timezone)
+            "pulse.closed", closes=format_local(prompt.closes_at, ctx.person.timezone)
         )
         return Response(update=text_message(closed))
     claimed = ctx.session.exec(  # type: ignore[call-overload]
@@ -324,7 +324,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(
             prompts.text(
                 "pulse.adhoc_running",
-                closes=_format_local(running.closes_at, me.timezone),
+                closes=format_local(running.closes_at, me.timezone),
                 answered=answered,
                 asked=asked,
             )
