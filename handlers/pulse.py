@@ -162,6 +162,7 @@ def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
 
 
 def format_local(when: datetime, tz: str) -> str:
+    """A time as the person reads it: in their own zone, weekday first."""
     return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
 
 
