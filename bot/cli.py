@@ -18,11 +18,11 @@ from sqlmodel import col, select
 
 import prompts
 from bot import cli_teams
-from bot.app import build_router, build_runtime, run_due
+from bot.app import build_router, run_due
 from bot.cli_cascade import cascade_app
+from bot.cli_common import cli_runtime, close_all, console, fail
 from bot.cli_slack import slack_app
 from bot.config import get_settings
-from bot.runtime import Runtime
 from handlers import org, reports, story_reports
 from handlers.pulse import AUDIENCES
 from storage import people
@@ -41,8 +41,6 @@ app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 
-console = Console()
-errors = Console(stderr=True)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -52,25 +50,10 @@ class Format(StrEnum):
     csv = "csv"
 
 
-_opened: list[Runtime] = []
-
-
 @app.callback()
 def _main(ctx: typer.Context) -> None:
     """Close every database the command opened when it ends."""
-    ctx.call_on_close(lambda: [runtime.db.dispose() for runtime in _opened])
-
-
-def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
-    """The runtime for one command, from the environment as it is now."""
-    runtime = build_runtime(channels=channels)
-    _opened.append(runtime)
-    return runtime
-
-
-def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+    ctx.call_on_close(close_all)
 
 
 @db_app.command("upgrade")

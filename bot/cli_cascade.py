@@ -7,11 +7,10 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from bot.app import build_runtime
 from bot.chat import UserError
+from bot.cli_common import cli_runtime, console, fail
 from handlers import cascade, cascade_report
 from handlers.cascade_messages import local
 from storage import people
@@ -19,18 +18,11 @@ from storage import people
 cascade_app = typer.Typer(
     help="Leadership messages down the management chain.", no_args_is_help=True
 )
-console = Console()
-errors = Console(stderr=True)
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
-
-
-def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def split_title(text: str) -> tuple[str, str]:
@@ -55,7 +47,7 @@ def send(
     except UnicodeDecodeError as error:
         raise fail(f"{file}: not UTF-8 text ({error.reason})") from None
     heading, body = split_title(content)
-    runtime = build_runtime()
+    runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
             person = people.by_email(session, sender)
@@ -72,8 +64,6 @@ def send(
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
-    finally:
-        runtime.db.dispose()
     console.print(sent, highlight=False)
 
 
@@ -84,15 +74,13 @@ def report(
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
 ) -> None:
     """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
-    runtime = build_runtime()
+    runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
             result = cascade_report.build(session, cascade_id)
             chain = cascade_report.chain_tree(session, cascade_id) if tree else None
     except KeyError:
         raise fail(f"there is no cascade {cascade_id}") from None
-    finally:
-        runtime.db.dispose()
     if format is Format.json:
         print(json.dumps(chain, indent=2) if chain is not None else result.to_json())
         return

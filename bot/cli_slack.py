@@ -6,14 +6,11 @@ import asyncio
 from enum import StrEnum
 
 import typer
-from rich.console import Console
 
 import prompts
-from bot.app import build_runtime
+from bot.cli_common import cli_runtime, console, fail
 
 slack_app = typer.Typer(help="Slack: directory sync and the app manifest.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
 
 
 class Mode(StrEnum):
@@ -26,10 +23,9 @@ def sync() -> None:
     """Link Slack users to people by email, fill time zones the org file left empty."""
     from bot.platforms.slack_directory import sync as run_sync
 
-    runtime = build_runtime()
+    runtime = cli_runtime()
     if not runtime.settings.slack_bot_token:
-        errors.print("[red]error:[/red] SLACK_BOT_TOKEN is not set", highlight=False)
-        raise typer.Exit(code=2)
+        raise fail("SLACK_BOT_TOKEN is not set")
     result = asyncio.run(run_sync(runtime))
     console.print(
         f"{result.slack_users} Slack users: {result.linked} linked, "
@@ -58,5 +54,4 @@ def manifest(
     try:
         print(manifest_yaml(mode=mode.value, url=url, name=name), end="")
     except ValueError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(code=2) from None
+        raise fail(str(error)) from None

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from bot import teams_package
+from bot.cli_common import console, fail
 from bot.config import get_settings
 
 app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
 PLACEHOLDER = "https://www.example.com/culturebot"
 
 
@@ -28,8 +26,7 @@ def package(
     """Write the Teams app package (manifest + icons) to upload in Teams or its admin center."""
     bot_id = get_settings().teams_app_id
     if not bot_id:
-        errors.print("[red]error:[/red] set MicrosoftAppId (the Azure bot's app id) first")
-        raise typer.Exit(code=2)
+        raise fail("set MicrosoftAppId (the Azure bot's app id) first")
     try:
         data = teams_package.manifest(
             bot_id=bot_id,
@@ -40,8 +37,7 @@ def package(
             terms_url=terms_url,
         )
     except ValueError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(code=2) from None
+        raise fail(str(error)) from None
     out.write_bytes(teams_package.package(data))
     console.print(f"wrote {out} (manifest {teams_package.MANIFEST_VERSION}, bot {bot_id})")
     if PLACEHOLDER in (website_url, privacy_url, terms_url):
