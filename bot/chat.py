@@ -7,6 +7,7 @@ platform escapes it for its own markup, so user text is never interpreted as mar
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
@@ -121,6 +122,17 @@ class Message(_Part):
 
 
 _MESSAGE = TypeAdapter(Message)
+
+
+def plain_text(raw: str | None) -> str:
+    """User text as we keep it: line ends normalised, control characters dropped (PostgreSQL
+    refuses NUL, and none of them means anything in a chat), surrounding whitespace trimmed.
+    Markup is kept as typed: it is plain text, and each platform escapes it when showing it."""
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return text.strip()
 
 
 def text_message(*paragraphs: str) -> Message:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.chat import Incoming, Response, UserError, text_message
+from bot.chat import Incoming, Response, UserError, plain_text, text_message
 from bot.runtime import Context, Runtime
 from prompts import text
 from storage import people
@@ -68,6 +69,11 @@ class Router:
 
     def handle(self, runtime: Runtime, incoming: Incoming) -> Response:
         """Handle one incoming in its own transaction; never raises for a user's mistake."""
+        incoming = replace(
+            incoming,
+            text=plain_text(incoming.text),
+            fields={name: plain_text(value) for name, value in incoming.fields.items()},
+        )
         longest = max([len(incoming.text), *(len(v) for v in incoming.fields.values())])
         if longest > MAX_TEXT:
             too_long = [name for name, v in incoming.fields.items() if len(v) == longest]

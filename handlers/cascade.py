@@ -21,6 +21,7 @@ from bot.chat import (
     Response,
     Text,
     UserError,
+    plain_text,
     text_message,
 )
 from bot.router import Router
@@ -46,9 +47,9 @@ WINDOW_MAX = 10
 
 
 def clean(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
-    """Trimmed text within ``limit``; a clear UserError when empty (if required) or too long.
-    ``what`` is also the name of the form field the text comes from."""
-    value = (value or "").strip()
+    """Plain text (see bot.chat.plain_text) within ``limit``; a clear UserError when empty (if
+    required) or too long. ``what`` is also the name of the form field the text comes from."""
+    value = plain_text(value)
     if required and not value:
         raise UserError(text("cascade.empty", what=text(f"cascade.what_{what}")), field=what)
     if len(value) > limit:

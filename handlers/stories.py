@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -46,6 +45,7 @@ from bot.chat import (
     UserError,
     text_message,
 )
+from bot.chat import plain_text as clean
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from handlers.pulse import local_instant
@@ -111,16 +111,6 @@ def get_stories_settings() -> StoriesSettings:
 # --- input ---------------------------------------------------------------------------------
 
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:", re.IGNORECASE)  # Slack/Teams emoji like :tada:
-
-
-def clean(raw: str | None) -> str:
-    """User text as we keep it: line ends normalised, control characters dropped (PostgreSQL
-    refuses NUL), surrounding whitespace trimmed. Markup is kept as typed (plain text)."""
-    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
-    return text.strip()
 
 
 def has_words(text: str) -> bool:

@@ -179,3 +179,12 @@ def test_help_depends_on_the_role(chat, runtime) -> None:
     import_org(runtime, ORG)
     assert "checkin" not in chat("s1@x.io").say("help")
     assert "checkin - start a pulse check-in" in chat("m1@x.io").say("help")
+
+
+def test_a_comment_with_control_characters_is_kept_as_plain_text(runtime, chat) -> None:
+    import_org(runtime, ORG)
+    chat("m1@x.io").say("checkin")
+    s1 = chat("s1@x.io")
+    s1.inbox()
+    assert "with a comment" in s1.say("4", "Great\x00 call\r\nwith the customer\x1b")
+    assert [a.comment for a in answers(runtime)] == ["Great call\nwith the customer"]

@@ -68,3 +68,21 @@ def test_bad_input_is_refused_with_a_clear_message(cli, tmp_path) -> None:
 
     missing = cli("cascade", "report", "99")
     assert missing.exit_code == 2 and "there is no cascade 99" in missing.output
+
+
+def test_a_file_with_control_characters_is_sent_as_plain_text(cli, tmp_path, runtime) -> None:
+    """The CLI does not pass through the router: the cascade's own checks clean the text."""
+    from sqlmodel import select
+
+    from storage.cascade_models import Cascade
+
+    message = tmp_path / "msg.md"
+    message.write_bytes(b"# Customers\x00 first\r\n\r\nWe call every customer\x07 who churned.\r\n")
+    sent = cli("cascade", "send", "--from", "vp@x.io", "--file", str(message))
+    assert sent.exit_code == 0, sent.output
+    with runtime.db.session() as session:
+        cascade = session.exec(select(Cascade)).one()
+    assert (cascade.title, cascade.body) == (
+        "Customers first",
+        "We call every customer who churned.",
+    )

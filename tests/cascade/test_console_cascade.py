@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.app import run_due
 from bot.chat import Incoming
 from handlers import cascade_report
+from storage.cascade_models import Cascade
 from tests.cascade.helpers import (
     AUDIENCE,
     NOTE,
@@ -331,3 +333,14 @@ def test_joiner_under_an_escalated_manager_and_a_leaf_who_gains_a_team(runtime, 
     assert "Relayed to your 1 direct reports" in people("a1").say("1", NOTE)
     assert "Ann A1 relayed this to you with a personal note:" in people("j2").inbox()
     assert set(cascade_messages_per_person(runtime).values()) == {1}
+
+
+def test_control_characters_are_dropped_not_refused_by_the_database(runtime, people) -> None:
+    """PostgreSQL refuses NUL in text; a stray one pasted into a message must not break a send."""
+    sent = people("vp").say(
+        "cascade", "Customers\x00 first", "We call\r\nevery customer\x07.", "", ""
+    )
+    assert 'Sent "Customers first"' in sent
+    with runtime.db.session() as session:
+        cascade = session.exec(select(Cascade)).one()
+    assert (cascade.title, cascade.body) == ("Customers first", "We call\nevery customer.")
