@@ -11,8 +11,8 @@ from rich.table import Table
 
 from bot.chat import UserError
 from bot.cli_common import cli_runtime, console, fail
+from bot.clock import format_local
 from handlers import cascade, cascade_report
-from handlers.cascade_messages import local
 from storage import people
 
 cascade_app = typer.Typer(
@@ -91,7 +91,7 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     tz = "UTC"
     console.print(
         f'Cascade {result.id} "{result.title}" from {result.sender}, sent '
-        f"{local(result.created_at, tz)} UTC ({result.status})",
+        f"{format_local(result.created_at, tz)} UTC ({result.status})",
         highlight=False,
     )
     console.print(
@@ -114,11 +114,13 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     console.print(levels)
     links = Table("manager", "level", "state", "since (UTC)", title="Broken and waiting links")
     for link in [*result.broken_links, *result.waiting]:
-        links.add_row(link.manager, str(link.level), link.status, local(link.since, tz))
+        links.add_row(link.manager, str(link.level), link.status, format_local(link.since, tz))
     console.print(links)
     questions = Table("to", "asked (UTC)", "answered", "question", title="Questions")
     for q in result.questions:
-        questions.add_row(q.manager, local(q.asked_at, tz), "yes" if q.answered else "no", q.text)
+        questions.add_row(
+            q.manager, format_local(q.asked_at, tz), "yes" if q.answered else "no", q.text
+        )
     console.print(questions)
     delivery = Table("platform", "sent", "failed", "unreachable", "waiting", title="Delivery")
     for platform, counts in sorted(result.delivery.items()):

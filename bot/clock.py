@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -36,6 +37,16 @@ class FakeClock:
         self._now = when.astimezone(UTC)
 
 
-def as_utc(value: datetime) -> datetime:
-    """Treat a naive datetime (as SQLite returns them) as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def local_instant(day: date, at: str, tz: str) -> datetime:
+    """``at`` o'clock on ``day`` in time zone ``tz``, as an aware datetime.
+
+    zoneinfo resolves the wall time with the zone's offset on that day, so 09:00 stays 09:00
+    local on both sides of a DST change.
+    """
+    hour, minute = (int(part) for part in at.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
+
+
+def format_local(when: datetime, tz: str) -> str:
+    """A time as the person reads it: in their own zone, weekday first."""
+    return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")

@@ -24,10 +24,11 @@ from bot.chat import (
     plain_text,
     text_message,
 )
+from bot.clock import format_local
 from bot.router import Router
 from bot.runtime import Context, Runtime
 from handlers import cascade_chain, cascade_report
-from handlers.cascade_messages import local, notice
+from handlers.cascade_messages import notice
 from prompts import text
 from storage import people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
@@ -182,7 +183,7 @@ def _not_pending(ctx: Context, link: CascadeLink, cascade: Cascade) -> Response 
     """The clear no-op answer for a link that was already relayed, escalated or passed."""
     if link.status == "pending":
         return None
-    when = local(link.acted_at or ctx.now, ctx.person.timezone)
+    when = format_local(link.acted_at or ctx.now, ctx.person.timezone)
     key = {"relayed": "already_relayed", "escalated": "already_escalated"}.get(
         link.status, "passed"
     )
@@ -337,7 +338,7 @@ def _my_question(ctx: Context, ref: str) -> tuple[CascadeQuestion, Cascade, Pers
 def answer(ctx: Context, incoming: Incoming) -> Response:
     row, cascade, asker = _my_question(ctx, incoming.value or incoming.ref)
     if row.answered_at is not None:
-        when = local(row.answered_at, ctx.person.timezone)
+        when = format_local(row.answered_at, ctx.person.timezone)
         return Response(replies=[notice("already_answered", when=when)])
     return Response(
         form=Form(
@@ -359,7 +360,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
 def answer_send(ctx: Context, incoming: Incoming) -> Response:
     row, cascade, asker = _my_question(ctx, incoming.ref)
     if row.answered_at is not None:
-        when = local(row.answered_at, ctx.person.timezone)
+        when = format_local(row.answered_at, ctx.person.timezone)
         return Response(replies=[notice("already_answered", when=when)])
     reply = clean(incoming.fields.get("answer"), "answer", QUESTION_MAX)
     row.answer, row.answered_at = reply, ctx.now

@@ -3,18 +3,11 @@ notices and questions. Every platform renders these parts (buttons, forms) its o
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot.chat import Button, Buttons, Message, Text, text_message
+from bot.clock import format_local
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person
-
-
-def local(when: datetime, tz: str) -> str:
-    """A time as the reader sees it on their own clock."""
-    return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
 
 
 def relay_button(link: CascadeLink) -> Button:
@@ -62,7 +55,7 @@ def cascade_message(
     if link is not None:
         parts.append(
             Text(
-                text=text("cascade.relay_hint", due=local(link.due_at, reader.timezone)),
+                text=text("cascade.relay_hint", due=format_local(link.due_at, reader.timezone)),
                 style="muted",
             )
         )
@@ -78,7 +71,7 @@ def relay_request(
         f"cascade.{key}",
         title=cascade.title,
         leader=sender.name,
-        due=local(link.due_at, reader.timezone),
+        due=format_local(link.due_at, reader.timezone),
     )
     return Message(summary=words, parts=(Text(text=words), Buttons(buttons=(relay_button(link),))))
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from handlers.cascade_messages import local
+from bot.clock import format_local
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Outbox, Person
@@ -272,7 +272,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
             id=report.id,
             title=report.title,
             leader=report.sender,
-            when=local(report.created_at, tz),
+            when=format_local(report.created_at, tz),
         ),
         text(
             "cascade.report_reach",
@@ -301,7 +301,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
                 "cascade.report_broken_line",
                 manager=link.manager,
                 status=link.status,
-                since=local(link.since, tz),
+                since=format_local(link.since, tz),
             )
         )
     if report.waiting:
@@ -309,7 +309,9 @@ def as_text(report: CascadeReport, tz: str) -> str:
         for link in report.waiting:
             lines.append(
                 text(
-                    "cascade.report_waiting_line", manager=link.manager, due=local(link.due_at, tz)
+                    "cascade.report_waiting_line",
+                    manager=link.manager,
+                    due=format_local(link.due_at, tz),
                 )
             )
     unanswered = sum(not q.answered for q in report.questions)

@@ -14,9 +14,10 @@ from sqlmodel import col, select
 
 import prompts
 from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
+from bot.clock import format_local
 from bot.router import Router
 from bot.runtime import Context
-from handlers.pulse import format_local, question_message
+from handlers.pulse import question_message
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story

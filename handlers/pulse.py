@@ -8,14 +8,14 @@ every message has an idempotency key in the outbox.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 import prompts
 from bot.chat import Choice, Incoming, Message, Question, Response, Text, UserError, text_message
+from bot.clock import format_local, local_instant
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from handlers.sentiment import score as sentiment_of
@@ -27,16 +27,6 @@ AUDIENCES = ("org", "department", "subtree")
 
 
 # --- when things happen ------------------------------------------------------------------
-
-
-def local_instant(day: date, at: str, tz: str) -> datetime:
-    """``at`` o'clock on ``day`` in time zone ``tz``, as an aware datetime.
-
-    zoneinfo resolves the wall time with the zone's offset on that day, so 09:00 stays 09:00
-    local on both sides of a DST change.
-    """
-    hour, minute = (int(part) for part in at.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
 
 
 def occurs_on(schedule: PulseSchedule, day: date) -> bool:
@@ -159,11 +149,6 @@ def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
             ),
         ),
     )
-
-
-def format_local(when: datetime, tz: str) -> str:
-    """A time as the person reads it: in their own zone, weekday first."""
-    return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
 
 
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:

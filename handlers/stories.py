@@ -46,9 +46,9 @@ from bot.chat import (
     text_message,
 )
 from bot.chat import plain_text as clean
+from bot.clock import local_instant
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
-from handlers.pulse import local_instant
 from handlers.sentiment import score as sentiment_of
 from storage import people
 from storage.models import Person, PulsePrompt
