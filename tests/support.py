@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import date
 
 from bot.platforms.console import ConsoleChat
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import org
+from storage.models import PulseSchedule
 
 
 def import_org(runtime: Runtime, csv_text: str) -> org.ImportResult:
@@ -50,3 +52,19 @@ class Chat:
         self.out.seek(0)
         self.out.truncate()
         return shown
+
+
+def add_schedule(runtime: Runtime, *, weekday: int, start: date, at: str = "09:00") -> None:
+    """An org-wide weekly pulse: 72 h to answer, a reminder after 24 h."""
+    with runtime.db.session() as session:
+        session.add(
+            PulseSchedule(
+                name="weekly",
+                audience_kind="org",
+                weekday=weekday,
+                local_time=at,
+                start_date=start,
+                answer_window_hours=72,
+                reminder_after_hours=24,
+            )
+        )

@@ -14,28 +14,13 @@ from bot.app import run_due
 from bot.runtime import Runtime
 from storage.db import Database
 from storage.models import Outbox, Person, PulseSchedule
-from tests.support import import_org, org_csv
+from tests.support import add_schedule, import_org, org_csv
 
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata"]
 ORG = org_csv(
     "lead@x.io,Lead,,Ops,leader,UTC",
     *(f"{z.split('/')[1].lower()}@x.io,{z},lead@x.io,Ops,employee,{z}" for z in ZONES),
 )
-
-
-def add_schedule(runtime: Runtime, *, weekday: int, start: date, at: str = "09:00") -> None:
-    with runtime.db.session() as session:
-        session.add(
-            PulseSchedule(
-                name="weekly",
-                audience_kind="org",
-                weekday=weekday,
-                local_time=at,
-                start_date=start,
-                answer_window_hours=72,
-                reminder_after_hours=24,
-            )
-        )
 
 
 def run_until(runtime: Runtime, end: datetime, step: timedelta = timedelta(minutes=30)) -> None:

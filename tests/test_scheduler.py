@@ -11,24 +11,15 @@ from sqlmodel import func, select
 from bot.chat import Incoming
 from bot.platforms.console import ConsolePlatform
 from bot.scheduler import Scheduler, forget_processed_events
-from storage.models import ProcessedEvent, PulsePrompt, PulseSchedule
-from tests.support import import_org, org_csv
+from storage.models import ProcessedEvent, PulsePrompt
+from tests.support import add_schedule, import_org, org_csv
 
 ORG = org_csv("a@x.io,Ann,,Ops,leader,UTC", "b@x.io,Ben,a@x.io,Ops,employee,UTC")
 
 
 async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
     import_org(runtime, ORG)
-    with runtime.db.session() as session:
-        session.add(
-            PulseSchedule(
-                name="w",
-                audience_kind="org",
-                weekday=0,
-                local_time="00:00",
-                start_date=date(2027, 3, 1),
-            )
-        )
+    add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
     screen = io.StringIO()
     scheduler = Scheduler(runtime, [ConsolePlatform(screen)])
     scheduler.start()
@@ -51,16 +42,7 @@ async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
 
 async def test_a_second_instance_does_not_tick_while_the_first_holds_the_lease(runtime) -> None:
     import_org(runtime, ORG)
-    with runtime.db.session() as session:
-        session.add(
-            PulseSchedule(
-                name="w",
-                audience_kind="org",
-                weekday=0,
-                local_time="00:00",
-                start_date=date(2027, 3, 1),
-            )
-        )
+    add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
     first, second = Scheduler(runtime, []), Scheduler(runtime, [])
     second.holder = "other-host:1"
     assert first._holds_lease()
