@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import prompts
-from bot import cli_teams
+from bot import cli_dashboard, cli_teams
 from bot.app import build_router, run_due
 from bot.cli_cascade import cascade_app
 from bot.cli_common import cli_runtime, close_all, console, fail
@@ -40,6 +40,7 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(cli_dashboard.app, name="dashboard")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 import storage.cascade_models  # noqa: F401
+import storage.dashboard  # noqa: F401
 import storage.models  # noqa: F401
 import storage.stories  # noqa: F401
 
