@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -219,7 +220,7 @@ def _count(conn: Connection, table: Table) -> int:
 def _hash(*terms: Any, modulo: int) -> Any:
     """A reproducible pseudo-random number in [0, modulo) from integer columns."""
     primes = (7919, 104729, 1299709, 15485863)
-    total = sum(term * prime for term, prime in zip(terms, primes, strict=False))
+    total = sum(cast(term, BigInteger) * prime for term, prime in zip(terms, primes, strict=False))
     return total % modulo
 
 
