@@ -21,6 +21,7 @@ from bot import cli_teams
 from bot.app import build_router, run_due
 from bot.cli_cascade import cascade_app
 from bot.cli_common import cli_runtime, close_all, console, fail
+from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from handlers import org, reports, story_reports
@@ -40,6 +41,7 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(assess_app, name="assess")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
