@@ -1,7 +1,7 @@
 """roadmap: assessment (+invite, answer, comment), objective, objective_action
 
-Revision ID: 0004_roadmap
-Revises: 0003_merge
+Revision ID: 0006_roadmap
+Revises: 0005_merge_audit_country
 Create Date: 2026-11-25 13:42:15.257601
 """
 
