@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0004_roadmap"
-down_revision: str | Sequence[str] | None = "0003_merge"
+revision: str = "0006_roadmap"
+down_revision: str | Sequence[str] | None = "0005_merge_audit_country"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
