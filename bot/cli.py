@@ -19,8 +19,10 @@ from sqlmodel import col, select
 import prompts
 from bot import cli_dashboard, cli_teams
 from bot.app import build_router, run_due
+from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import cli_runtime, close_all, console, fail
+from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from handlers import org, reports, story_reports
@@ -41,6 +43,8 @@ app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 app.add_typer(cli_dashboard.app, name="dashboard")
+app.add_typer(assess_app, name="assess")
+app.add_typer(audit_app, name="audit")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -1,7 +1,7 @@
 """dashboard: dashboard_secret, dashboard_token_use, dashboard_session
 
-Revision ID: 0004_dashboard
-Revises: 0003_merge
+Revision ID: 0007_dashboard
+Revises: 0006_roadmap
 Create Date: 2026-11-25 13:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0004_dashboard"
-down_revision: str | Sequence[str] | None = "0003_merge"
+revision: str = "0007_dashboard"
+down_revision: str | Sequence[str] | None = "0006_roadmap"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
