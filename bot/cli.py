@@ -20,6 +20,7 @@ from sqlmodel import col, select
 import prompts
 from bot import cli_teams
 from bot.app import build_router, run_due
+from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
     calendar_date,
@@ -31,6 +32,7 @@ from bot.cli_common import (
     time_of_day,
     whole_number,
 )
+from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from handlers import org, reports, story_reports
@@ -50,6 +52,8 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(assess_app, name="assess")
+app.add_typer(audit_app, name="audit")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
