@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import Form, Incoming, Message, Response
+from bot.delivery import shared_reserve
 from bot.platforms import slack_blocks
 from bot.platforms.slack_delivery import SlackPlatform, make_client
 from bot.router import Router
@@ -85,7 +86,7 @@ class SlackBot:
         self.runtime = runtime
         self.router = router
         self.client: AsyncWebClient = make_client(settings)
-        self.platform = SlackPlatform(settings)
+        self.platform = SlackPlatform(settings, shared=shared_reserve(runtime))
         secret = settings.slack_signing_secret or ""
         self.verifier = SignatureVerifier(secret) if secret else None
         self.app = AsyncApp(
