@@ -6,7 +6,7 @@ operator can reuse the values the platforms' own docs tell them to set.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # share the send ceilings through the database with every instance on it: "auto" (on for
     # PostgreSQL), "on" or "off"
     shared_limits: str = Field("auto", pattern="^(auto|on|off)$")
+    # Working days for relay windows and check-ins (public holidays come from each person's
+    # country/subdivision): day names or ranges, e.g. "mon,tue,wed,thu,fri" or "sun-thu".
+    work_week: str = "mon,tue,wed,thu,fri"
+    # Comments and story texts older than this many months are deleted each night (0: never).
+    retention_months: int = Field(0, ge=0, le=1200)
 
     slack_bot_token: str | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CULTUREBOT_SLACK_BOT_TOKEN")
@@ -78,6 +83,14 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where people's browsers reach this server (links in chat start with it)."""
         return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @field_validator("work_week")
+    @classmethod
+    def _valid_work_week(cls, value: str) -> str:
+        from handlers.workdays import parse_work_week
+
+        parse_work_week(value)
+        return value
 
 
 def get_settings() -> Settings:

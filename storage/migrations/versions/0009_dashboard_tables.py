@@ -1,7 +1,7 @@
 """dashboard: dashboard_secret, dashboard_token_use, dashboard_session
 
-Revision ID: 0008_dashboard
-Revises: 0007_merge_delivery
+Revision ID: 0009_dashboard
+Revises: 0008_merge_pause
 Create Date: 2026-11-25 13:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0008_dashboard"
-down_revision: str | Sequence[str] | None = "0007_merge_delivery"
+revision: str = "0009_dashboard"
+down_revision: str | Sequence[str] | None = "0008_merge_pause"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
