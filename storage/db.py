@@ -77,6 +77,9 @@ class Database:
         """Apply every migration not yet applied (all branches: capabilities add their own)."""
         if not self.is_current():
             command.upgrade(alembic_config(self.engine), "heads")
+            # a migration may change connection settings (SQLite's foreign_keys pragma while a
+            # table is rebuilt): start from fresh connections, each set up as make_engine says
+            self.engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()
