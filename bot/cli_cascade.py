@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from bot.chat import UserError
 from bot.cli_common import cli_runtime, console, fail
-from bot.clock import format_local
-from handlers import cascade, cascade_report
-from storage import people
+
+if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
+    from handlers import cascade_report
 
 cascade_app = typer.Typer(
     help="Leadership messages down the management chain.", no_args_is_help=True
@@ -39,9 +38,15 @@ def send(
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, readable=True),
     title: str | None = typer.Option(None, help="Default: the file's first '# heading'."),
     customers: str | None = typer.Option(None, help="What this means for our customers."),
-    window_days: int = typer.Option(cascade.WINDOW_DEFAULT, "--window-days", help="Working days."),
+    window_days: int | None = typer.Option(
+        None, "--window-days", help="Working days each manager has to relay (default 2)."
+    ),
 ) -> None:
     """Send the message in FILE from a leader down their subtree."""
+    from bot.chat import UserError
+    from handlers import cascade
+    from storage import people
+
     try:
         content = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -60,7 +65,7 @@ def send(
                 title=title or heading,
                 body=body,
                 customer_line=customers,
-                window=window_days,
+                window=cascade.WINDOW_DEFAULT if window_days is None else window_days,
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
@@ -74,6 +79,8 @@ def report(
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
 ) -> None:
     """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
+    from handlers import cascade_report
+
     runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
@@ -88,6 +95,10 @@ def report(
 
 
 def print_report(result: cascade_report.CascadeReport) -> None:
+    from rich.table import Table
+
+    from bot.clock import format_local
+
     tz = "UTC"
     console.print(
         f'Cascade {result.id} "{result.title}" from {result.sender}, sent '

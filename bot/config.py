@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     admin_contact: str = "your culturebot admin"
     max_delivery_attempts: int = Field(6, ge=1)
     log_level: str = "INFO"
+    # auto: JSON lines when stdout is not a terminal (systemd, containers), text on a terminal
+    log_format: str = Field("auto", pattern="^(auto|text|json)$")
+    # SQLite: how long a command waits for another process's write lock before giving up
+    db_busy_timeout: float = Field(30.0, ge=0)
+    # /readyz fails when the oldest due message has waited longer than this (0: never)
+    ready_max_due_age_seconds: float = Field(900.0, ge=0)
+    # inbound events acked but not yet handled, per process; past it the work is shed (logged)
+    inbound_queue_limit: int = Field(1000, ge=1)
+    inbound_workers: int = Field(16, ge=1, le=256)  # handlers running at once after the ack
     http_host: str = "127.0.0.1"
     http_port: int = 3978
 
