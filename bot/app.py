@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     # imported here, not at the top: commands that need no handler start faster without them
-    from handlers import basics, cascade, pulse, stories
+    from handlers import assessment, basics, cascade, pulse, stories
     from handlers import home as home_view
 
     router = Router()
@@ -26,14 +26,15 @@ def build_router() -> Router:
     stories.register(router)
     cascade.register(router)
     home_view.register(router)
+    assessment.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    from handlers import cascade, pulse, stories
+    from handlers import assessment, cascade, pulse, stories
 
-    return [pulse.tick, stories.tick, cascade.tick]
+    return [pulse.tick, stories.tick, cascade.tick, assessment.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot import cli_teams
+from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import CulturebotGroup, cli_runtime, close_all, console, fail
+from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(assess_app, name="assess")
+app.add_typer(audit_app, name="audit")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -19,7 +20,7 @@ from storage.models import ROLES, Person
 from storage.people import link_identity
 
 REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
-OPTIONAL = ("slack_user_id", "teams_user_id")
+OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision")
 
 
 class OrgImportError(Exception):
@@ -41,6 +42,8 @@ class OrgRow:
     timezone: str
     slack_user_id: str = ""
     teams_user_id: str = ""
+    country: str | None = None  # ISO 3166-1 alpha-2, upper case ("DE")
+    subdivision: str | None = None  # the `holidays` package's code ("BY"), upper case
     timezone_source: str = "org"  # "default" when the file left it empty
 
 
@@ -63,6 +66,7 @@ def _valid_timezone(name: str) -> bool:
 
 
 _ZONES = available_timezones()
+_SUBDIVISION = re.compile(r"[A-Z0-9][A-Z0-9-]{0,9}")
 
 
 def parse(text: str, *, default_timezone: str = "UTC") -> list[OrgRow]:
@@ -98,6 +102,22 @@ def parse(text: str, *, default_timezone: str = "UTC") -> list[OrgRow]:
             raise OrgImportError(
                 number, "timezone", f"unknown IANA time zone '{timezone}' (e.g. Europe/Berlin)"
             )
+        country = cells.get("country", "").upper()
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise OrgImportError(
+                number,
+                "country",
+                f"'{cells['country']}' is not a two-letter country code (e.g. DE)",
+            )
+        subdivision = cells.get("subdivision", "").upper()
+        if subdivision and not country:
+            raise OrgImportError(number, "subdivision", "a subdivision needs a country")
+        if subdivision and not _SUBDIVISION.fullmatch(subdivision):
+            raise OrgImportError(
+                number,
+                "subdivision",
+                f"'{cells['subdivision']}' is not a subdivision code (e.g. BY for Bavaria)",
+            )
         rows.append(
             OrgRow(
                 row=number,
@@ -110,6 +130,8 @@ def parse(text: str, *, default_timezone: str = "UTC") -> list[OrgRow]:
                 timezone_source="org" if cells["timezone"] else "default",
                 slack_user_id=cells.get("slack_user_id", ""),
                 teams_user_id=cells.get("teams_user_id", ""),
+                country=country or None,
+                subdivision=subdivision or None,
             )
         )
     _check_chain(rows)
@@ -160,7 +182,7 @@ def apply(
     """Upsert ``rows`` (already checked by ``parse``) in the caller's transaction."""
     result = ImportResult()
     existing = {p.email: p for p in session.exec(select(Person))}
-    fields = ("name", "department", "role", "timezone")
+    fields = ("name", "department", "role", "timezone", "country", "subdivision")
     created: set[str] = set()
     changed: set[str] = set()
     for r in rows:
@@ -173,6 +195,8 @@ def apply(
                 department=r.department,
                 role=r.role,
                 timezone=r.timezone,
+                country=r.country,
+                subdivision=r.subdivision,
             )
             existing[r.email] = person
             created.add(r.email)

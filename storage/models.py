@@ -37,6 +37,10 @@ class Person(SQLModel, table=True):
     timezone_source: str = Field(
         default="org", max_length=10, sa_column_kwargs={"server_default": "org"}
     )
+    # where the person works, for public holidays: ISO 3166-1 alpha-2 ("DE") and optionally
+    # the subdivision code the `holidays` package uses ("BY"); both from the org file
+    country: str | None = Field(default=None, max_length=2)
+    subdivision: str | None = Field(default=None, max_length=10)
     active: bool = Field(default=True, index=True)
     path: str = Field(default="/", max_length=2000, index=True)
 

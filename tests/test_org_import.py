@@ -139,3 +139,42 @@ def test_deactivated_people_are_not_in_subtrees(runtime) -> None:
     with runtime.db.session() as session:
         active = session.exec(select(Person.email).where(col(Person.active).is_(True))).all()
     assert sorted(active) == ["ceo@x.io", "vp@x.io"]
+
+
+def test_country_and_subdivision_are_optional_columns(runtime) -> None:
+    text = (
+        "email,name,manager_email,department,role,timezone,country,subdivision\n"
+        "ceo@x.io,Cea,,Exec,leader,Europe/Berlin,de,by\n"
+        "vp@x.io,Vic,ceo@x.io,Sales,manager,America/New_York,US,\n"
+        "rep@x.io,Rae,vp@x.io,Sales,employee,Asia/Kolkata,,\n"
+    )
+    import_org(runtime, text)
+    everyone = people_in(runtime)
+    assert (everyone["ceo@x.io"].country, everyone["ceo@x.io"].subdivision) == ("DE", "BY")
+    assert (everyone["vp@x.io"].country, everyone["vp@x.io"].subdivision) == ("US", None)
+    assert (everyone["rep@x.io"].country, everyone["rep@x.io"].subdivision) == (None, None)
+    moved = text.replace("America/New_York,US,", "America/New_York,CA,ON")
+    assert import_org(runtime, moved).updated == 1
+    assert people_in(runtime)["vp@x.io"].subdivision == "ON"
+
+
+@pytest.mark.parametrize(
+    ("country", "subdivision", "column", "words"),
+    [
+        ("Germany", "", "country", "two-letter country code"),
+        ("D1", "", "country", "two-letter country code"),
+        ("", "BY", "subdivision", "needs a country"),
+        ("DE", "Bay ern", "subdivision", "not a subdivision code"),
+    ],
+)
+def test_bad_country_or_subdivision_is_refused(
+    runtime, country, subdivision, column, words
+) -> None:
+    text = (
+        "email,name,manager_email,department,role,timezone,country,subdivision\n"
+        f"ceo@x.io,Cea,,Exec,leader,UTC,{country},{subdivision}\n"
+    )
+    with pytest.raises(org.OrgImportError) as refused:
+        import_org(runtime, text)
+    assert (refused.value.row, refused.value.column) == (2, column)
+    assert words in str(refused.value)

@@ -182,14 +182,17 @@ class ConsoleChat:
                     "  " + " | ".join(f"{i}) {o.label}" for i, o in enumerate(spec.options, 1)),
                     file=self.out,
                 )
+            kept = [o.label for o in spec.options if o.value == spec.initial] or [spec.initial]
+            hint = f" [{kept[0]}; Enter keeps it]" if spec.initial else ""
             while True:
                 try:
-                    value = self.read(f"{spec.label}: ").strip()
+                    value = self.read(f"{spec.label}{hint}: ").strip()
                 except EOFError:
                     print("  Cancelled: nothing was sent.", file=self.out)
                     return None
                 if spec.options and value.isdigit() and 1 <= int(value) <= len(spec.options):
                     value = spec.options[int(value) - 1].value
+                value = value or spec.initial
                 if value or not spec.required:
                     break
                 print("  This field is required.", file=self.out)
