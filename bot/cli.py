@@ -6,6 +6,7 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,17 @@ import typer
 from bot import cli_teams
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
-from bot.cli_common import CulturebotGroup, cli_runtime, close_all, console, fail
+from bot.cli_common import (
+    CulturebotGroup,
+    calendar_date,
+    cli_runtime,
+    close_all,
+    console,
+    fail,
+    print_table,
+    time_of_day,
+    whole_number,
+)
 from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 
@@ -48,8 +59,21 @@ class Format(StrEnum):
     csv = "csv"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"culturebot {version('culturebot')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(ctx: typer.Context) -> None:
+def _main(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_show_version, help="Print the version."
+    ),
+) -> None:
     """Close every database the command opened when it ends."""
     ctx.call_on_close(close_all)
 
@@ -180,6 +204,9 @@ def print_report(result: reports.Report) -> None:
             f"{r.trend:+.2f}" if r.trend is not None else "",
             f"{r.sentiment:+.2f}" if r.sentiment is not None else "",
         )
+    if not result.rows:
+        print_table(table, out)
+        return
     out.print(table)
     out.print(
         f"withheld = {prompts.text('report.withheld', min=result.min_group_size)}", highlight=False
@@ -192,13 +219,15 @@ def pulse_add(
     audience: str = typer.Option("org", help="org, department or subtree."),
     value: str = typer.Option("", help="The department name, or the manager's email for subtree."),
     weekday: str = typer.Option("mon", help="mon..sun"),
-    at: str = typer.Option("09:00", help="Local time in each recipient's time zone, HH:MM."),
-    every: int = typer.Option(1, min=1, max=12, help="Every N weeks."),
-    start: str | None = typer.Option(None, help="First date (YYYY-MM-DD); default today."),
+    at: str = typer.Option(
+        "09:00", help="Local time in each recipient's time zone, HH:MM.", parser=time_of_day
+    ),
+    every: int = typer.Option(1, help="Every N weeks (1-12).", parser=whole_number(1, 12)),
+    start: date | None = typer.Option(
+        None, help="First date (YYYY-MM-DD); default today.", parser=calendar_date
+    ),
 ) -> None:
     """Add a recurring check-in schedule."""
-    from datetime import date
-
     from handlers.pulse import AUDIENCES
     from storage import people
     from storage.models import PulseSchedule
@@ -208,15 +237,6 @@ def pulse_add(
         raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
     if weekday.lower()[:3] not in WEEKDAYS:
         raise fail("--weekday must be one of mon, tue, wed, thu, fri, sat, sun")
-    hour, _, minute = at.partition(":")
-    if not (
-        hour.isdigit()
-        and minute.isdigit()
-        and int(hour) < 24
-        and int(minute) < 60
-        and len(minute) == 2
-    ):
-        raise fail(f"--at must be HH:MM, got {at!r}")
     with runtime.db.session() as session:
         if audience == "subtree" and people.by_email(session, value) is None:
             raise fail(f"--value: nobody with email {value}")
@@ -225,9 +245,9 @@ def pulse_add(
             audience_kind=audience,
             audience_value=value,
             weekday=WEEKDAYS.index(weekday.lower()[:3]),
-            local_time=f"{int(hour):02d}:{minute}",
+            local_time=at,
             every_weeks=every,
-            start_date=date.fromisoformat(start) if start else runtime.clock.now().date(),
+            start_date=start or runtime.clock.now().date(),
             answer_window_hours=runtime.settings.answer_window_hours,
             reminder_after_hours=runtime.settings.reminder_after_hours,
         )
@@ -246,7 +266,7 @@ def pulse_list() -> None:
     from storage.models import PulseSchedule
 
     runtime = cli_runtime()
-    table = Table("id", "name", "audience", "when", "active")
+    table = Table("id", "name", "audience", "when", "active", title="Pulse schedules")
     with runtime.db.session() as session:
         for s in session.exec(select(PulseSchedule)):
             table.add_row(
@@ -256,15 +276,17 @@ def pulse_list() -> None:
                 f"every {s.every_weeks} wk, {WEEKDAYS[s.weekday]} {s.local_time}",
                 str(s.active),
             )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("tick")
 def tick() -> None:
     """Run everything that is due now once (what the scheduler does each minute)."""
+    import json
+
     from bot.app import run_due
 
-    console.print(run_due(cli_runtime()))
+    print(json.dumps(run_due(cli_runtime()), default=str, sort_keys=True))
 
 
 class StatusFormat(StrEnum):
@@ -294,7 +316,7 @@ def print_status(result: dict, channels: tuple[str, ...]) -> None:  # type: igno
     table = Table("platform", "status", "messages", title="Outbox")
     for row in result["outbox"]["by_state"]:
         table.add_row(row["platform"], row["state"], str(row["messages"]))
-    console.print(table)
+    print_table(table)
     outbox = result["outbox"]
     if outbox["due"]:
         console.print(

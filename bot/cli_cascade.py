@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
+from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
     from handlers import cascade_report
@@ -38,8 +39,11 @@ def send(
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, readable=True),
     title: str | None = typer.Option(None, help="Default: the file's first '# heading'."),
     customers: str | None = typer.Option(None, help="What this means for our customers."),
-    window_days: int | None = typer.Option(
-        None, "--window-days", help="Working days each manager has to relay (default 2)."
+    window_days: int = typer.Option(
+        WINDOW_DEFAULT,
+        "--window-days",
+        help="Working days.",
+        parser=whole_number(1, WINDOW_MAX),
     ),
 ) -> None:
     """Send the message in FILE from a leader down their subtree."""
@@ -65,7 +69,7 @@ def send(
                 title=title or heading,
                 body=body,
                 customer_line=customers,
-                window=cascade.WINDOW_DEFAULT if window_days is None else window_days,
+                window=window_days,
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
@@ -74,7 +78,7 @@ def send(
 
 @cascade_app.command("report")
 def report(
-    cascade_id: int = typer.Argument(..., help="The cascade's number."),
+    cascade_id: int = typer.Argument(..., help="The cascade's number.", parser=row_id),
     format: Format = typer.Option(Format.table, "--format"),
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
 ) -> None:

@@ -7,13 +7,19 @@ ends any command with one ``error:`` line and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from bot.parsing import ID_MAX, parse_date, parse_int, parse_time
+
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from bot.runtime import Runtime
 
 console = Console()
@@ -67,3 +73,54 @@ def _database_url() -> str | None:
         return make_url(get_settings().database_url).render_as_string(hide_password=True)
     except Exception:  # a bad URL or setting: say the error without the place
         return None
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 20 else text[:20] + "...")
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """A typer ``parser=`` for a number in ``low..high`` (ASCII digits only)."""
+
+    def parse(value: str) -> int:
+        number = parse_int(value, low, high)
+        if number is None:
+            raise typer.BadParameter(
+                f"expected a whole number from {low} to {high}, got {_shown(value)}"
+            )
+        return number
+
+    return parse
+
+
+def row_id(value: str) -> int:
+    """A typer ``parser=`` for the number of a row (a cascade, a schedule)."""
+    return whole_number(1, ID_MAX)(value)
+
+
+def calendar_date(value: str) -> date:
+    """A typer ``parser=`` for YYYY-MM-DD that must exist."""
+    if isinstance(value, date):
+        return value
+    day = parse_date(value)
+    if day is None:
+        raise typer.BadParameter(f"expected a real date as YYYY-MM-DD, got {_shown(value)}")
+    return day
+
+
+def time_of_day(value: str) -> str:
+    """A typer ``parser=`` for HH:MM (00:00 to 23:59); returns "HH:MM"."""
+    at = parse_time(value)
+    if at is None:
+        raise typer.BadParameter(
+            f"expected a time of day as HH:MM (00:00 to 23:59), got {_shown(value)}"
+        )
+    return at
+
+
+def print_table(table: Table, out: Console | None = None) -> None:
+    """A table, or its title and "nothing yet" when it has no rows."""
+    from bot.empty import print_table as show
+
+    show(table, out or console)

@@ -13,6 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# Working days a manager has to relay a cascade (here, not in handlers.cascade, so the CLI's
+# --help can show them without importing the handlers).
+WINDOW_DEFAULT = 2
+WINDOW_MAX = 10
+
 SATURDAY = 5
 
 
