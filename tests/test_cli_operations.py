@@ -33,7 +33,7 @@ HEAVY = {
 }
 
 # plain constants the CLI's --help shows
-LIGHT = {"handlers", "handlers.cascade_time"}
+LIGHT = {"handlers", "handlers.cascade_time", "handlers.workdays"}
 
 
 def imported_by(args: list[str], database_url: str) -> set[str]:
