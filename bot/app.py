@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     # imported here, not at the top: commands that need no handler start faster without them
-    from handlers import assessment, basics, cascade, leave, pulse, stories
+    from handlers import assessment, basics, cascade, dashboard, leave, pulse, stories
     from handlers import home as home_view
 
     router = Router()
@@ -27,6 +27,7 @@ def build_router() -> Router:
     cascade.register(router)
     leave.register(router)
     home_view.register(router)
+    dashboard.register(router)
     assessment.register(router)
     return router
 

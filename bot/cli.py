@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot import cli_teams
+from bot import cli_dashboard, cli_teams
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
@@ -47,6 +47,7 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
 

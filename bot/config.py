@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     inbound_workers: int = Field(16, ge=1, le=256)  # handlers running at once after the ack
     http_host: str = "127.0.0.1"
     http_port: int = 3978
+    # The dashboard: the base of its links (e.g. https://bot.example.com; default the local
+    # server), and the key that signs them (default: generated once, kept in the database).
+    public_url: str = ""
+    dashboard_secret: str | None = None
+    dashboard_link_minutes: int = Field(15, ge=1, le=60)
+    dashboard_session_hours: int = Field(8, ge=1, le=24)
     # delivery (README: Operations)
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
@@ -81,6 +87,11 @@ class Settings(BaseSettings):
     teams_conversation_rate_per_second: float = Field(7.0, gt=0)  # per conversation
     teams_send_attempts: int = Field(4, ge=1, le=10)  # tries within one delivery
     teams_concurrency: int = Field(32, ge=1, le=256)  # sends in flight per process
+
+    @property
+    def base_url(self) -> str:
+        """Where people's browsers reach this server (links in chat start with it)."""
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @field_validator("work_week")
     @classmethod
