@@ -25,6 +25,9 @@ def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, li
     """The aiohttp app with each configured platform's routes, and those platforms."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_get("/healthz", healthz)
+    from bot.dashboard import web as dashboard
+
+    dashboard.mount(web_app, runtime)
     platforms: list[Platform] = []
     from bot.platforms import slack
 

@@ -38,7 +38,15 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 # Slash commands whose first word picks a core command; anything else is routed by its name.
-SUBCOMMANDS = {"pulse": {"": "help", "help": "help", "team": "checkin", "report": "report"}}
+SUBCOMMANDS = {
+    "pulse": {
+        "": "help",
+        "help": "help",
+        "team": "checkin",
+        "report": "report",
+        "dashboard": "dashboard",
+    }
+}
 
 Respond = Callable[..., Awaitable[Any]]
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
