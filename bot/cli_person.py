@@ -72,4 +72,5 @@ def retention_now() -> None:
         f"{done.pulse_comments} pulse comments, {done.stories} story texts, "
         f"{done.assessment_comments} assessment comments deleted",
         highlight=False,
+        soft_wrap=True,
     )
