@@ -31,7 +31,7 @@ from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 
 if TYPE_CHECKING:
-    from handlers import reports
+    from handlers import org, reports
 
 app = typer.Typer(
     cls=CulturebotGroup,
@@ -89,11 +89,26 @@ def db_upgrade() -> None:
 @org_app.command("import")
 def org_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Show who would be added, changed, moved, deactivated; write nothing.",
+    ),
+    allow_deactivate: bool = typer.Option(
+        False,
+        "--allow-deactivate",
+        help="Deactivate more than CULTUREBOT_MAX_DEACTIVATE_SHARE of the active people.",
+    ),
 ) -> None:
-    """Import or update people from CSV (email,name,manager_email,department,role,timezone)."""
+    """Import or update people from CSV (email,name,manager_email,department,role,timezone).
+
+    The delimiter may be a comma, a semicolon or a tab. People missing from the file are
+    deactivated; a file that would deactivate many of them is refused unless
+    --allow-deactivate is given."""
     from rich.progress import Progress
 
     from handlers import org
+    from storage import audit
 
     runtime = cli_runtime()
     try:
@@ -101,16 +116,66 @@ def org_import(
             file.read_text(encoding="utf-8"), default_timezone=runtime.settings.default_timezone
         )
     except UnicodeDecodeError as error:
-        raise fail(f"{file}: not UTF-8 text ({error.reason})") from None
+        raise fail(f"{file}: not UTF-8 text ({error.reason}); nothing was imported") from None
     except org.OrgImportError as error:
-        raise fail(f"{file}: {error}; nothing was imported") from None
+        count = len(error.problems) + error.more
+        raise fail(
+            f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was imported\n"
+            + error.describe()
+        ) from None
+    with runtime.db.session() as session:
+        planned = org.plan(session, rows)
+    if dry_run:
+        print_plan(planned)
+        console.print("dry run: nothing was written", highlight=False)
+        return
+    try:
+        org.guard_deactivation(
+            planned, runtime.settings.max_deactivate_share, allow=allow_deactivate
+        )
+    except org.DeactivationRefused as refused:
+        raise fail(f"{file}: {refused}; nothing was imported") from None
     with Progress(console=console, transient=True) as progress, runtime.db.session() as session:
         task = progress.add_task("importing", total=len(rows))
         result = org.apply(session, rows, lambda n: progress.advance(task, n))
+        audit.record(
+            session,
+            "org.import",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            target=file.name,
+            details={
+                "rows": len(rows),
+                "created": result.created,
+                "updated": result.updated,
+                "deactivated": result.deactivated,
+                "reactivated": len(planned.reactivated),
+                "moved": len(planned.moved),
+                "allow_deactivate": allow_deactivate,
+            },
+        )
     console.print(
-        f"imported {len(rows)} people: {result.created} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.deactivated} deactivated"
+        f"imported {len(rows)} people: {result.created} new, {result.updated} updated "
+        f"({len(planned.moved)} moved, {len(planned.reactivated)} reactivated), "
+        f"{result.unchanged} unchanged, {result.deactivated} deactivated",
+        highlight=False,
+        soft_wrap=True,
     )
+
+
+def print_plan(planned: org.ImportPlan) -> None:
+    """Who an import would add, change, move, deactivate and reactivate, one per line."""
+    for title, people_ in planned.sections():
+        console.print(f"{title} ({len(people_)}):", highlight=False)
+        for line in people_:
+            console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"unchanged: {planned.unchanged}", highlight=False)
+    if planned.deactivated:
+        console.print(
+            f"{len(planned.deactivated)} of {planned.active_before} active people "
+            f"({planned.deactivated_share:.0%}) would be deactivated",
+            highlight=False,
+        )
 
 
 @app.command("chat")

@@ -28,8 +28,11 @@ _opened: list[Runtime] = []
 
 
 def fail(message: str) -> typer.Exit:
-    """Print ``message`` as an error (never wrapped mid-phrase); raise the result to exit 2."""
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` as an error (never wrapped mid-phrase, never read as markup: it may
+    quote a user's text); raise the result to exit 2."""
+    from rich.markup import escape
+
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///culturebot.db"
     min_group_size: int = Field(5, ge=2)
     default_timezone: str = "UTC"
+    # `org import` refuses a file that would deactivate more than this share of the active
+    # people, unless --allow-deactivate is given
+    max_deactivate_share: float = Field(0.10, ge=0, le=1)
     answer_window_hours: int = Field(72, ge=1)
     reminder_after_hours: int = Field(24, ge=1)
     tick_seconds: int = Field(60, ge=1)
