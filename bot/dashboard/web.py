@@ -332,10 +332,11 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 
 def standalone_app(runtime: Runtime) -> web.Application:
-    """The dashboard alone (``culturebot dashboard``), with the health check."""
-    from bot.server import healthz
+    """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
+    from bot.health import Health
+    from bot.health import install as install_health
 
     app = web.Application(client_max_size=64 * 1024)
-    app.router.add_get("/healthz", healthz)
+    install_health(app, Health(runtime))
     mount(app, runtime)
     return app
