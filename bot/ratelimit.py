@@ -96,7 +96,8 @@ class RateLimiter:
         # busy loop) does not slow the stream; never more than half a gap is made up, so a
         # stall is not followed by a burst
         now = self._monotonic()
-        self._next_start = max(now - self.gap / 2, self._next_start) + self.gap
+        due = self._next_start if now - self._next_start <= self.gap / 2 else now
+        self._next_start = due + self.gap
         try:
             yield
         finally:
