@@ -29,7 +29,7 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 # Loggers whose per-run INFO lines are demoted to DEBUG.
-CHATTY = ("apscheduler.executors", "apscheduler.scheduler")
+CHATTY = "apscheduler."
 _CHATTY_MESSAGES = ("Running job", "executed successfully", "Added job", "Scheduler started")
 
 
@@ -49,11 +49,34 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _stamp_records() -> None:
+    """Every record made in this process carries ``request_id`` from the moment it is made
+    (so every handler sees it, including ones added by tests or by an embedding program)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "stamps_request_id", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        record.request_id = request_id.get()
+        return record
+
+    factory.stamps_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_stamp_records()
+
+
 class DemoteChatter(logging.Filter):
     """APScheduler's per-run INFO lines become DEBUG (and vanish unless DEBUG is on)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO and any(m in str(record.msg) for m in _CHATTY_MESSAGES):
+        if (
+            record.levelno == logging.INFO
+            and record.name.startswith(CHATTY)
+            and any(m in str(record.msg) for m in _CHATTY_MESSAGES)
+        ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         return True
@@ -86,19 +109,12 @@ def setup_logging(settings: Settings, stream: object = None) -> logging.Handler:
     handler = logging.StreamHandler(stream if stream is not None else sys.stdout)  # type: ignore[arg-type]
     handler.setFormatter(make_formatter(wants_json(settings.log_format, handler.stream)))
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(DemoteChatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    install_filters()
-    return handler
-
-
-def install_filters() -> None:
-    """The filters every setup needs (tests call this without replacing their handlers)."""
-    for name in CHATTY:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, DemoteChatter) for f in logger.filters):
-            logger.addFilter(DemoteChatter())
+    # one access line per request is the request-id middleware's DEBUG line, not aiohttp's INFO
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    return handler

@@ -12,6 +12,7 @@ or any text.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ from prometheus_client import (
 )
 
 if TYPE_CHECKING:
+    from bot.chat import Incoming, Response
+    from bot.router import Router
     from bot.runtime import Runtime
 
 __all__ = ["CONTENT_TYPE_LATEST", "REGISTRY", "render"]
@@ -138,3 +141,15 @@ def refresh_from_database(runtime: Runtime, now: datetime | None = None) -> None
 def render(registry: CollectorRegistry = REGISTRY) -> bytes:
     """The text exposition format (what ``GET /metrics`` answers)."""
     return generate_latest(registry)
+
+
+def timed_handle(router: Router, runtime: Runtime, incoming: Incoming) -> Response:
+    """``router.handle`` with its duration in ``culturebot_handler_seconds`` (platforms call
+    this in a thread, as they would the router)."""
+    started = time.perf_counter()
+    try:
+        return router.handle(runtime, incoming)
+    finally:
+        HANDLER_SECONDS.labels(platform=incoming.platform, kind=incoming.kind).observe(
+            time.perf_counter() - started
+        )
