@@ -27,6 +27,7 @@ from bot.cli_common import (
     time_of_day,
     whole_number,
 )
+from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
 from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
@@ -52,6 +53,7 @@ app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
+app.add_typer(outbox_app, name="outbox")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
