@@ -22,7 +22,7 @@ from bot.app import build_router, run_due
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import cli_runtime, close_all, console, fail
-from bot.cli_roadmap import assess_app
+from bot.cli_roadmap import assess_app, objective_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from handlers import org, reports, story_reports
@@ -43,6 +43,7 @@ app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 app.add_typer(assess_app, name="assess")
+app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
