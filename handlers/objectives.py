@@ -35,6 +35,7 @@ from sqlmodel import Session, col, or_, select
 
 import prompts
 from bot.chat import Incoming, Response, UserError, text_message
+from bot.parsing import parse_date
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from storage import people
@@ -119,10 +120,7 @@ def _score(value: str | float, key: str) -> float:
 
 
 def _due(value: str | date, today: date) -> date:
-    try:
-        due = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
-    except ValueError:
-        due = None
+    due = value if isinstance(value, date) else parse_date(value)
     if due is None or due <= today:
         raise UserError(prompts.text("objective.bad_due", today=today, value=value), field="due")
     return due
