@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import assessment, basics, cascade, objectives, pulse, stories
+from handlers import assessment, baseline, basics, cascade, objectives, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -26,6 +26,7 @@ def build_router() -> Router:
     home_view.register(router)
     assessment.register(router)
     objectives.register(router)
+    baseline.register(router)
     return router
 
 
