@@ -60,6 +60,38 @@ def assess_status(
     console.print(words, highlight=False)
 
 
+@assess_app.command("baseline")
+def assess_baseline(
+    as_: str | None = typer.Option(None, "--as", help="What this person sees; default all."),
+    assessment_id: int | None = typer.Option(None, "--assessment", help="Default: the latest."),
+    format: str = typer.Option("table", "--format", help="table, json or csv"),
+) -> None:
+    """Baseline and progress per group and dimension: mean, spread, participation, the change
+    since the scope's first assessment, and the pulse of the last 4 weeks (small groups
+    withheld, saying why)."""
+    from handlers import baseline
+    from storage import people
+
+    if format not in ("table", "json", "csv"):
+        raise fail("--format: one of table, json, csv")
+    runtime = cli_runtime()
+    with runtime.db.session() as session:
+        viewer = None
+        if as_:
+            viewer = people.by_email(session, as_)
+            if viewer is None:
+                raise fail(f"--as: nobody with email {as_}")
+        result = baseline.view(
+            session, viewer, runtime.clock.now(), runtime.settings, assessment_id=assessment_id
+        )
+    if format == "json":
+        print(result.to_json() if result else "null")
+    elif format == "csv":
+        print(result.to_csv() if result else "", end="")
+    else:
+        console.print(baseline.as_text(result, limit=10_000), highlight=False, soft_wrap=True)
+
+
 objective_app = typer.Typer(help="Objectives and the roadmap.", no_args_is_help=True)
 
 
