@@ -92,6 +92,30 @@ def assess_baseline(
         console.print(baseline.as_text(result, limit=10_000), highlight=False, soft_wrap=True)
 
 
+@assess_app.command("comments")
+def assess_comments(
+    as_: str | None = typer.Option(None, "--as", help="What this person sees; default all."),
+    format: str = typer.Option("csv", "--format", help="csv or json"),
+) -> None:
+    """The assessment comments the gate lets this viewer read (groups of at least the comment
+    minimum), without names, dates or sub-groups; spreadsheet formulas neutralised in CSV."""
+    from handlers import baseline
+    from storage import people
+
+    if format not in ("json", "csv"):
+        raise fail("--format: one of csv, json")
+    runtime = cli_runtime()
+    with runtime.db.session() as session:
+        viewer = people.by_email(session, as_) if as_ else None
+        if as_ and viewer is None:
+            raise fail(f"--as: nobody with email {as_}")
+        groups = baseline.comment_groups(session, viewer)
+    print(
+        baseline.comments_json(groups) if format == "json" else baseline.comments_csv(groups),
+        end="",
+    )
+
+
 objective_app = typer.Typer(help="Objectives and the roadmap.", no_args_is_help=True)
 
 

@@ -379,6 +379,66 @@ def current_figure(
     return best
 
 
+@dataclass(frozen=True)
+class CommentGroup:
+    assessment_id: int
+    dimension: str
+    dimension_name: str
+    group: str
+    comments: list[str]
+
+
+def comment_groups(
+    session: Session, viewer: Person | None, *, roles: list[str] | None = None
+) -> list[CommentGroup]:
+    """The comments of every published assessment cell whose comments the gate shows (at
+    least ``min_comment_group_size`` commenters, after suppression), per cell, in an order
+    that says nothing about who wrote them or when."""
+    import hashlib
+
+    bank = prompts.assessment()
+    found = []
+    seen: set[tuple[int, str, frozenset[int]]] = set()
+    for cell in disclosure.visible_cells(session, viewer, kind="assessment", roles=roles):
+        if not cell.shown or not cell.comments_shown:
+            continue
+        assessment_id = int(cell.period.split(":", 1)[1])
+        query = select(AssessmentComment.id, AssessmentComment.comment).where(
+            AssessmentComment.assessment_id == assessment_id,
+            AssessmentComment.dimension == cell.measure,
+        )
+        if cell.kind == "department":
+            query = query.where(AssessmentComment.department == cell.key)
+        elif cell.kind == "team":
+            query = query.where(AssessmentComment.team_path == cell.key)
+        elif cell.kind == "subtree":
+            query = query.where(col(AssessmentComment.team_path).startswith(cell.key))
+        rows = session.exec(query).all()
+        same = (assessment_id, cell.measure, frozenset(i for i, _ in rows))
+        if not rows or same in seen:  # identical groups (e.g. a team that is a department)
+            continue
+        seen.add(same)
+        texts = sorted((t for _, t in rows), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+        if texts:
+            name = bank.name(cell.measure) if cell.measure in bank.dimensions else cell.measure
+            found.append(CommentGroup(assessment_id, cell.measure, name, cell.label, texts))
+    return found
+
+
+def comments_csv(groups: list[CommentGroup]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["assessment", "dimension", "group", "comment"])
+    for g in groups:
+        for text in g.comments:
+            writer.writerow(safe_row([g.assessment_id, g.dimension_name, g.group, text]))
+    return buffer.getvalue()
+
+
+def comments_json(groups: list[CommentGroup]) -> str:
+    return json.dumps([asdict(g) for g in groups], indent=2)
+
+
 # --- words -------------------------------------------------------------------------------
 
 

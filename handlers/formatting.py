@@ -35,5 +35,5 @@ def sparkline(values: Sequence[float | None], low: float = 1.0, high: float = 5.
             out.append(GAP)
             continue
         position = (min(max(value, low), high) - low) / span
-        out.append(BARS[min(int(position * len(BARS)), len(BARS) - 1)])
+        out.append(BARS[round(position * (len(BARS) - 1))])
     return "".join(out)
