@@ -339,7 +339,9 @@ def _recent(
             key = (mapping[c.measure], c.kind, c.key)
             # one theme per dimension today; with several, keep every shown cell's weight
             found[key].setdefault(c.period, c)
-    return {key: [by_week.get(w) for w in weeks] for key, by_week in found.items()}
+    # a week without a cell for the group (its theme was not asked that week) is left out;
+    # a withheld week stays in, drawn as a gap
+    return {key: [by_week[w] for w in weeks if w in by_week] for key, by_week in found.items()}
 
 
 def current_figure(
@@ -369,13 +371,12 @@ def current_figure(
         weeks = sorted({c.period for c in weekly})[-RECENT_WEEKS:]
         picked = [c for c in weekly if c.period in weeks and c.group == weekly[0].group]
         combined = disclosure.combine(picked)
-        if combined.mean is not None and weeks:
-            _, ends = disclosure.week_bounds(weeks[-1])
+        used = sorted({c.period for c in picked if c.shown})
+        if combined.mean is not None and used:
+            _, ends = disclosure.week_bounds(used[-1])
             if latest_end is None or ends > latest_end:
-                best = (
-                    combined.mean,
-                    prompts.text("baseline.source_pulse", first=weeks[0], last=weeks[-1]),
-                )
+                span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
+                best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
     return best
 
 

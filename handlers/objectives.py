@@ -426,7 +426,11 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        now = prompts.text("objective.now_unknown") if v.current is None else f"{v.current:.1f}"
+        now = (
+            prompts.text("objective.now_unknown")
+            if v.current is None
+            else f"{v.current:.1f} ({v.current_source})"
+        )
         lines.append(
             prompts.text(
                 "objective.line",
