@@ -65,6 +65,7 @@ def assess_baseline(
     as_: str | None = typer.Option(None, "--as", help="What this person sees; default all."),
     assessment_id: int | None = typer.Option(None, "--assessment", help="Default: the latest."),
     format: str = typer.Option("table", "--format", help="table, json or csv"),
+    full: bool = typer.Option(False, "--full", help="Every group, not only the summary."),
 ) -> None:
     """Baseline and progress per group and dimension: mean, spread, participation, the change
     since the scope's first assessment, and the pulse of the last 4 weeks (small groups
@@ -82,7 +83,12 @@ def assess_baseline(
             if viewer is None:
                 raise fail(f"--as: nobody with email {as_}")
         result = baseline.view(
-            session, viewer, runtime.clock.now(), runtime.settings, assessment_id=assessment_id
+            session,
+            viewer,
+            runtime.clock.now(),
+            runtime.settings,
+            assessment_id=assessment_id,
+            full=full,
         )
     if format == "json":
         print(result.to_json() if result else "null")

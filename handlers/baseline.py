@@ -254,9 +254,14 @@ def view(
     *,
     assessment_id: int | None = None,
     roles: list[str] | None = None,
+    full: bool = False,
 ) -> BaselineView | None:
     """The latest (or the given) assessment the viewer may see, against the scope's first,
-    with the pulse's last weeks; None when there is none yet."""
+    with the pulse's last weeks; None when there is none yet.
+
+    By default the summary groups (as the pulse report: the organisation, departments, the
+    viewer's own team and subtree and those one level below); ``full`` lists every group the
+    viewer may see (the dashboard, exports)."""
     assessments = published_assessments(session, viewer)
     if assessment_id is not None:
         assessments = [a for a in assessments if a.id == assessment_id] and assessments
@@ -265,14 +270,23 @@ def view(
     current = next((a for a in assessments if a.id == assessment_id), assessments[-1])
     first = next(a for a in assessments if a.scope_id == current.scope_id)
     scope = session.get(Person, current.scope_id)
-    cells = disclosure.visible_cells(session, viewer, kind="assessment", roles=roles)
+    groups = None
+    if not full:
+        from handlers.reports import summary_groups
+
+        groups = summary_groups(session, viewer, disclosure.visible_scope(session, viewer, roles))
+    cells = disclosure.visible_cells(session, viewer, kind="assessment", roles=roles, groups=groups)
+    if groups is not None:
+        cells += disclosure.visible_cells(
+            session, viewer, kind="assessment", roles=roles, kinds=("department",)
+        )
     now_cells = [c for c in cells if c.period == period_of(current.id)]  # type: ignore[arg-type]
     base = {
         (c.measure, c.kind, c.key): c
         for c in cells
         if c.period == period_of(first.id) and c.shown  # type: ignore[arg-type]
     }
-    recent = _recent(session, viewer, now, roles)
+    recent = _recent(session, viewer, now, roles, groups)
     bank = prompts.assessment()
     figures = []
     for c in now_cells:
@@ -321,7 +335,11 @@ def view(
 
 
 def _recent(
-    session: Session, viewer: Person | None, now: datetime, roles: list[str] | None = None
+    session: Session,
+    viewer: Person | None,
+    now: datetime,
+    roles: list[str] | None = None,
+    groups: list[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str, str], list[Cell | None]]:
     """Per (dimension, group): the pulse cells of the last RECENT_WEEKS published weeks of
     the themes mapped to that dimension (None where a week has no cell for the group)."""
@@ -330,8 +348,24 @@ def _recent(
         return {}
     since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
     cells = disclosure.visible_cells(
-        session, viewer, kind="pulse", since=since, measures=list(mapping), roles=roles
+        session,
+        viewer,
+        kind="pulse",
+        since=since,
+        measures=list(mapping),
+        roles=roles,
+        groups=groups,
     )
+    if groups is not None:
+        cells += disclosure.visible_cells(
+            session,
+            viewer,
+            kind="pulse",
+            since=since,
+            measures=list(mapping),
+            roles=roles,
+            kinds=("department",),
+        )
     weeks = sorted({c.period for c in cells})[-RECENT_WEEKS:]
     found: dict[tuple[str, str, str], dict[str, Cell]] = defaultdict(dict)
     for c in cells:

@@ -40,7 +40,7 @@ def _run(runtime, chat, clock, support=SUPPORT, engineering=ENGINEERING, eng_sco
 def _view(runtime, email: str | None):
     with runtime.db.session() as session:
         viewer = people.by_email(session, email) if email else None
-        return baseline.view(session, viewer, runtime.clock.now(), runtime.settings)
+        return baseline.view(session, viewer, runtime.clock.now(), runtime.settings, full=True)
 
 
 def _figure(view, group: str, dimension: str = "leadership"):
