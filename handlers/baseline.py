@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 from storage.disclosure_models import DisclosurePeriod
 
 import prompts
@@ -230,20 +230,18 @@ def published_assessments(session: Session, viewer: Person | None) -> list[Asses
         .where(Assessment.status == "closed")
         .order_by(col(Assessment.closes_at), col(Assessment.id))
     )
+    if viewer is not None:
+        ancestors = [int(i) for i in viewer.path.strip("/").split("/") if i]
+        query = query.where(
+            or_(col(Assessment.scope_id).in_(ancestors), col(Person.path).startswith(viewer.path))
+        )
     rows = session.exec(query).all()
     published = set(
         session.exec(
             select(DisclosurePeriod.period).where(DisclosurePeriod.kind == "assessment")
         ).all()
     )
-    found = [a for a in rows if period_of(a.id) in published]  # type: ignore[arg-type]
-    if viewer is None:
-        return found
-    ancestors = {int(i) for i in viewer.path.strip("/").split("/") if i}
-    below = {
-        p.id for p in session.exec(select(Person).where(col(Person.path).startswith(viewer.path)))
-    }
-    return [a for a in found if a.scope_id in ancestors or a.scope_id in below]
+    return [a for a in rows if period_of(a.id) in published]  # type: ignore[arg-type]
 
 
 def view(
