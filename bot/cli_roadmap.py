@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
 
 
 def _named(refusal: Exception) -> str:
@@ -21,7 +21,9 @@ assess_app = typer.Typer(help="The baseline assessment.", no_args_is_help=True)
 @assess_app.command("launch")
 def assess_launch(
     by: str = typer.Option(..., "--by", help="The leader's email: everyone below them is asked."),
-    window_days: int = typer.Option(14, "--window-days", help="Days to answer (1-60)."),
+    window_days: int = typer.Option(
+        14, "--window-days", help="Days to answer (1-60).", parser=whole_number(1, 60)
+    ),
 ) -> None:
     """Launch the assessment for everyone below a leader."""
     from bot.chat import UserError
@@ -63,7 +65,9 @@ def assess_status(
 @assess_app.command("baseline")
 def assess_baseline(
     as_: str | None = typer.Option(None, "--as", help="What this person sees; default all."),
-    assessment_id: int | None = typer.Option(None, "--assessment", help="Default: the latest."),
+    assessment_id: int | None = typer.Option(
+        None, "--assessment", help="Default: the latest.", parser=row_id
+    ),
     format: str = typer.Option("table", "--format", help="table, json or csv"),
     full: bool = typer.Option(False, "--full", help="Every group, not only the summary."),
 ) -> None:
@@ -203,7 +207,7 @@ def objective_list(
 
 @objective_app.command("update")
 def objective_update(
-    objective_id: int = typer.Argument(..., help="The objective's number."),
+    objective_id: int = typer.Argument(..., help="The objective's number.", parser=row_id),
     by: str = typer.Option(..., "--by"),
     title: str | None = typer.Option(None, "--title"),
     target: str | None = typer.Option(None, "--target"),
@@ -218,12 +222,15 @@ def objective_update(
     from bot.chat import UserError
     from handlers import objectives
 
+    from bot.parsing import parse_id
+
     statuses: dict[int, str] = {}
     for spec in action_status:
         number, _, status = spec.partition("=")
-        if not number.strip().isdigit():
-            raise fail(f"--action-status: write ACTION_ID=STATUS, not {spec!r}")
-        statuses[int(number)] = status.strip().lower()
+        action_id = parse_id(number)
+        if action_id is None:
+            raise fail(f"--action-status: write ACTION_ID=STATUS, not {spec[:40]!r}")
+        statuses[action_id] = status.strip().lower()
     runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
@@ -248,7 +255,7 @@ def objective_update(
 
 @objective_app.command("close")
 def objective_close(
-    objective_id: int = typer.Argument(..., help="The objective's number."),
+    objective_id: int = typer.Argument(..., help="The objective's number.", parser=row_id),
     by: str = typer.Option(..., "--by"),
     dropped: bool = typer.Option(False, "--dropped", help="Closed without being reached."),
 ) -> None:

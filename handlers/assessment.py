@@ -293,8 +293,8 @@ def status_text(session: Session, person: Person, now: datetime) -> str:
 
 
 def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
-    number = parse_id(ref)
-    invite = ctx.session.get(AssessmentInvite, number) if number is not None else None
+    invite_id = parse_id(ref)
+    invite = ctx.session.get(AssessmentInvite, invite_id) if invite_id else None
     if invite is None or invite.person_id != ctx.person.id:
         raise UserError(prompts.text("assess.not_yours"))
     assessment = ctx.session.get(Assessment, invite.assessment_id)
@@ -393,12 +393,11 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     ``assess status``."""
     word, _, rest = incoming.text.strip().lower().partition(" ")
     if word == "launch":
-        typed = rest.strip() or str(WINDOW_DEFAULT)
-        days = parse_int(typed, 1, WINDOW_MAX)
-        if days is None:
-            shown = typed if len(typed) <= 12 else typed[:12] + "…"
-            raise UserError(prompts.text("assess.bad_window", days=shown), field="window-days")
-        launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=days)
+        days = rest.strip() or str(WINDOW_DEFAULT)
+        window = parse_int(days, 1, WINDOW_MAX)
+        if window is None:
+            raise UserError(prompts.text("assess.bad_window", days=days[:20]), field="window-days")
+        launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=window)
         words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
         return Response(replies=[text_message(words)])
     if word == "status":

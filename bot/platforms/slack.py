@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -28,12 +28,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+import prompts
 from bot import metrics
 from bot.afterack import AfterAck
 from bot.chat import Form, Incoming, Message, Response
-from bot.delivery import shared_reserve
+from bot.delivery import DeliveryError, shared_reserve
 from bot.platforms import slack_blocks
-from bot.platforms.slack_delivery import SlackPlatform, make_client
+from bot.platforms.slack_delivery import SlackPlatform, WebhookFailed, make_client
 from bot.router import Router
 from bot.runtime import Runtime
 
@@ -56,6 +57,11 @@ Respond = Callable[..., Awaitable[Any]]
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
 # (bolt gives up at 3 too), and the handler is one local transaction, usually milliseconds.
 SUBMISSION_BUDGET = 2.0
+# Replies go through the delivery limiter and retries, within Slack's limits: a trigger_id
+# opens a modal only within 3 s of the click; a response_url works for 30 minutes, and we
+# stop retrying a reply a minute after the interaction.
+TRIGGER_SECONDS = 2.8
+REPLY_SECONDS = 60.0
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Origin:
     ephemeral: bool = False  # reply with chat.postEphemeral in ``channel``
     home: bool = False  # acted on in the App Home tab
     ephemeral_message: bool = False  # acted on in an ephemeral message (only its owner sees it)
+    received: float = field(default_factory=time.monotonic)  # deadlines count from here
 
 
 def slash_incoming(command: dict[str, Any]) -> Incoming:
@@ -145,7 +152,17 @@ class SlackBot:
             session=self.open_session(),
             timeout=int(self.runtime.settings.slack_timeout),
         )
-        return webhook.send
+
+        async def send(**kwargs: Any) -> Any:
+            answer = await webhook.send(**kwargs)
+            if answer.status_code >= 300:
+                headers = answer.headers or {}
+                raise WebhookFailed(
+                    answer.status_code, headers.get("Retry-After") or headers.get("retry-after")
+                )
+            return answer
+
+        return send
 
     def later(self, work: Awaitable[Any], what: str) -> None:
         """Queue the work after an ack (shed, with a warning, when the queue is full)."""
@@ -193,24 +210,29 @@ class SlackBot:
         if response.form is not None and origin.trigger_id:
             await self.open_form(response.form, origin)
         if response.update is not None:
+            update = response.update
+            text, blocks = slack_blocks.fallback_text(update), slack_blocks.blocks(update)
             if origin.ephemeral_message and origin.respond is not None:
                 # an ephemeral message has no ts chat.update could use: replace it in place
-                await origin.respond(
-                    text=slack_blocks.fallback_text(response.update),
-                    blocks=slack_blocks.blocks(response.update),
-                    response_type="ephemeral",
-                    replace_original=True,
+                respond = origin.respond
+                await self.send_reply(
+                    "response_url",
+                    lambda: respond(
+                        text=text, blocks=blocks, response_type="ephemeral", replace_original=True
+                    ),
+                    origin,
                 )
             elif origin.message_ref and not origin.home:
                 channel, _, ts = origin.message_ref.partition(":")
-                await self.client.chat_update(
-                    channel=channel,
-                    ts=ts,
-                    text=slack_blocks.fallback_text(response.update),
-                    blocks=slack_blocks.blocks(response.update),
+                await self.send_reply(
+                    "chat.update",
+                    lambda: self.client.chat_update(
+                        channel=channel, ts=ts, text=text, blocks=blocks
+                    ),
+                    origin,
                 )
             else:
-                await self.reply(response.update, origin)
+                await self.reply(update, origin)
         for message in response.replies:
             await self.reply(message, origin)
         if origin.home:
@@ -220,30 +242,92 @@ class SlackBot:
         """To the person who acted only: ephemeral where Slack has it, else their DM."""
         text, blocks = slack_blocks.fallback_text(message), slack_blocks.blocks(message)
         if origin.respond is not None:
-            await origin.respond(
-                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            respond = origin.respond
+            await self.send_reply(
+                "response_url",
+                lambda: respond(
+                    text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+                ),
+                origin,
             )
         elif origin.ephemeral and origin.channel:
-            await self.client.chat_postEphemeral(
-                channel=origin.channel, user=origin.user_id, text=text, blocks=blocks
+            channel = origin.channel
+            await self.send_reply(
+                "chat.postEphemeral",
+                lambda: self.client.chat_postEphemeral(
+                    channel=channel, user=origin.user_id, text=text, blocks=blocks
+                ),
+                origin,
             )
         else:
-            await self.client.chat_postMessage(
-                channel=origin.channel or origin.user_id, text=text, blocks=blocks
+            await self.send_reply(
+                "chat.postMessage",
+                lambda: self.client.chat_postMessage(
+                    channel=origin.channel or origin.user_id, text=text, blocks=blocks
+                ),
+                origin,
+                channel=origin.user_id,
+                apologise=False,  # the DM itself failed: a second DM would fail the same way
             )
+
+    async def send_reply(
+        self,
+        what: str,
+        request: Callable[[], Awaitable[Any]],
+        origin: Origin,
+        *,
+        within: float = REPLY_SECONDS,
+        channel: str | None = None,
+        apologise: bool = True,
+        sorry: str = "slack.reply_failed",
+    ) -> bool:
+        """Make one reply through the delivery limiter and its retries, within ``within``
+        seconds of the interaction (Slack's limit for trigger_id and response_url). One that
+        finally fails is logged with its reason and, where the person can still be reached,
+        replaced by a short DM. True when the reply went."""
+        try:
+            await self.platform.call(request, channel=channel, deadline=origin.received + within)
+        except DeliveryError as error:
+            metrics.REPLIES.labels(platform="slack", outcome="failed").inc()
+            log.warning("slack: %s to %s failed: %s", what, origin.user_id, error)
+            if apologise and origin.user_id:
+                late = Origin(user_id=origin.user_id)
+                words = prompts.text(sorry)
+                await self.send_reply(
+                    "chat.postMessage (instead)",
+                    lambda: self.client.chat_postMessage(channel=origin.user_id, text=words),
+                    late,
+                    channel=origin.user_id,
+                    apologise=False,
+                )
+            return False
+        metrics.REPLIES.labels(platform="slack", outcome="sent").inc()
+        return True
 
     async def open_form(
         self, form: Form, origin: Origin, *, value_field: str | None = None
     ) -> None:
         view = slack_blocks.modal(form, message_ref=origin.message_ref, value_field=value_field)
-        await self.client.views_open(trigger_id=origin.trigger_id, view=view)
+        trigger_id = origin.trigger_id
+        await self.send_reply(
+            "views.open",
+            lambda: self.client.views_open(trigger_id=trigger_id, view=view),
+            origin,
+            within=TRIGGER_SECONDS,
+            sorry="slack.form_late",
+        )
 
     async def publish_home(self, user_id: str) -> None:
         incoming = Incoming(platform="slack", user_id=user_id, kind="command", name="home")
         response = await self.handle(incoming)
         if response.replies:
             view = slack_blocks.home_view(response.replies[0])
-            await self.client.views_publish(user_id=user_id, view=view)
+            await self.send_reply(
+                "views.publish",
+                lambda: self.client.views_publish(user_id=user_id, view=view),
+                Origin(user_id=user_id),
+                apologise=False,
+            )
 
     # --- listeners ------------------------------------------------------------------------
 
