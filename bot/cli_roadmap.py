@@ -220,9 +220,8 @@ def objective_update(
 ) -> None:
     """Change an objective's target, due date, owner or title, add actions, move actions on."""
     from bot.chat import UserError
-    from handlers import objectives
-
     from bot.parsing import parse_id
+    from handlers import objectives
 
     statuses: dict[int, str] = {}
     for spec in action_status:
