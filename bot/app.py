@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import basics, cascade, pulse, stories
+from handlers import basics, cascade, disclosure, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -29,7 +29,7 @@ def build_router() -> Router:
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    return [pulse.tick, stories.tick, cascade.tick]
+    return [pulse.tick, stories.tick, cascade.tick, disclosure.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

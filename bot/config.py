@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///culturebot.db"
     min_group_size: int = Field(5, ge=2)
+    min_comment_group_size: int = Field(10, ge=2)
     default_timezone: str = "UTC"
     answer_window_hours: int = Field(72, ge=1)
     reminder_after_hours: int = Field(24, ge=1)

@@ -32,15 +32,15 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
 
 
 def show_report(ctx: Context, incoming: Incoming) -> Response:
-    """Managers and leaders see their subtree by team; everyone else the organisation-wide view."""
-    is_manager = "manager" in roles_of(ctx)
+    """A short summary of what this person may see: the organisation, departments and their
+    own team; managers and leaders also their subtree and the groups one level below."""
     report = reports.build(
         ctx.session,
         min_group_size=ctx.settings.min_group_size,
-        scope=ctx.person if is_manager else None,
-        teams=is_manager,
+        viewer=ctx.person,
+        roles=roles_of(ctx),
     )
-    return Response(replies=[text_message(reports.as_text(report))])
+    return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
 
 
 def register(router: Router) -> None:
