@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import basics, cascade, disclosure, pulse, stories
+from handlers import assessment, basics, cascade, disclosure, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -24,12 +24,13 @@ def build_router() -> Router:
     stories.register(router)
     cascade.register(router)
     home_view.register(router)
+    assessment.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    return [pulse.tick, stories.tick, cascade.tick, disclosure.tick]
+    return [pulse.tick, stories.tick, cascade.tick, assessment.tick, disclosure.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

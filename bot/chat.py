@@ -84,6 +84,10 @@ class Buttons(_Part):
 
 
 class FormField(_Part):
+    """One field of a form. With ``options`` the person picks one: a drop-down, or radio
+    buttons (all options in view) when ``radio``. ``initial`` is the value already given
+    (e.g. a partial answer being finished), shown pre-filled."""
+
     name: str
     label: str
     multiline: bool = False
@@ -91,6 +95,8 @@ class FormField(_Part):
     max_length: int = 3000
     placeholder: str = ""
     options: tuple[Choice, ...] = ()
+    radio: bool = False
+    initial: str = ""
 
 
 class Form(_Part):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from datetime import date, datetime
@@ -21,7 +22,17 @@ from bot import cli_teams
 from bot.app import build_router, run_due
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
-from bot.cli_common import cli_runtime, close_all, console, fail
+from bot.cli_common import (
+    calendar_date,
+    cli_runtime,
+    close_all,
+    console,
+    fail,
+    print_table,
+    time_of_day,
+    whole_number,
+)
+from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 from bot.config import get_settings
 from handlers import org, reports
@@ -41,6 +52,7 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,8 +64,21 @@ class Format(StrEnum):
     csv = "csv"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"culturebot {version('culturebot')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(ctx: typer.Context) -> None:
+def _main(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_show_version, help="Print the version."
+    ),
+) -> None:
     """Close every database the command opened when it ends."""
     ctx.call_on_close(close_all)
 
@@ -188,6 +213,9 @@ def print_report(result: reports.Report) -> None:
             f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
             f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
         )
+    if not result.rows:
+        print_table(table, out)
+        return
     out.print(table)
     out.print(
         f"withheld = {prompts.text('disclosure.small', min=result.min_group_size)}, or it would "
@@ -202,9 +230,13 @@ def pulse_add(
     audience: str = typer.Option("org", help="org, department or subtree."),
     value: str = typer.Option("", help="The department name, or the manager's email for subtree."),
     weekday: str = typer.Option("mon", help="mon..sun"),
-    at: str = typer.Option("09:00", help="Local time in each recipient's time zone, HH:MM."),
-    every: int = typer.Option(1, min=1, max=12, help="Every N weeks."),
-    start: str | None = typer.Option(None, help="First date (YYYY-MM-DD); default today."),
+    at: str = typer.Option(
+        "09:00", help="Local time in each recipient's time zone, HH:MM.", parser=time_of_day
+    ),
+    every: int = typer.Option(1, help="Every N weeks (1-12).", parser=whole_number(1, 12)),
+    start: date | None = typer.Option(
+        None, help="First date (YYYY-MM-DD); default today.", parser=calendar_date
+    ),
 ) -> None:
     """Add a recurring check-in schedule."""
     runtime = cli_runtime()
@@ -212,15 +244,6 @@ def pulse_add(
         raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
     if weekday.lower()[:3] not in WEEKDAYS:
         raise fail("--weekday must be one of mon, tue, wed, thu, fri, sat, sun")
-    hour, _, minute = at.partition(":")
-    if not (
-        hour.isdigit()
-        and minute.isdigit()
-        and int(hour) < 24
-        and int(minute) < 60
-        and len(minute) == 2
-    ):
-        raise fail(f"--at must be HH:MM, got {at!r}")
     with runtime.db.session() as session:
         if audience == "subtree" and people.by_email(session, value) is None:
             raise fail(f"--value: nobody with email {value}")
@@ -229,9 +252,9 @@ def pulse_add(
             audience_kind=audience,
             audience_value=value,
             weekday=WEEKDAYS.index(weekday.lower()[:3]),
-            local_time=f"{int(hour):02d}:{minute}",
+            local_time=at,
             every_weeks=every,
-            start_date=date.fromisoformat(start) if start else runtime.clock.now().date(),
+            start_date=start or runtime.clock.now().date(),
             answer_window_hours=runtime.settings.answer_window_hours,
             reminder_after_hours=runtime.settings.reminder_after_hours,
         )
@@ -245,7 +268,7 @@ def pulse_add(
 def pulse_list() -> None:
     """List check-in schedules."""
     runtime = cli_runtime()
-    table = Table("id", "name", "audience", "when", "active")
+    table = Table("id", "name", "audience", "when", "active", title="Pulse schedules")
     with runtime.db.session() as session:
         for s in session.exec(select(PulseSchedule)):
             table.add_row(
@@ -255,13 +278,13 @@ def pulse_list() -> None:
                 f"every {s.every_weeks} wk, {WEEKDAYS[s.weekday]} {s.local_time}",
                 str(s.active),
             )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("tick")
 def tick() -> None:
     """Run everything that is due now once (what the scheduler does each minute)."""
-    console.print(run_due(cli_runtime()))
+    print(json.dumps(run_due(cli_runtime()), default=str, sort_keys=True))
 
 
 @app.command("status")
@@ -277,7 +300,7 @@ def status() -> None:
         table = Table("platform", "status", "messages", title="Outbox")
         for platform, state, count in sorted(counts):
             table.add_row(platform, state, str(count))
-        console.print(table)
+        print_table(table)
         dead = session.exec(
             select(Outbox, Person.email)
             .join(Person, col(Person.id) == col(Outbox.person_id))

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from bot.chat import UserError
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
 from bot.clock import format_local
 from handlers import cascade, cascade_report
 from storage import people
@@ -39,7 +39,12 @@ def send(
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, readable=True),
     title: str | None = typer.Option(None, help="Default: the file's first '# heading'."),
     customers: str | None = typer.Option(None, help="What this means for our customers."),
-    window_days: int = typer.Option(cascade.WINDOW_DEFAULT, "--window-days", help="Working days."),
+    window_days: int = typer.Option(
+        cascade.WINDOW_DEFAULT,
+        "--window-days",
+        help="Working days.",
+        parser=whole_number(1, cascade.WINDOW_MAX),
+    ),
 ) -> None:
     """Send the message in FILE from a leader down their subtree."""
     try:
@@ -69,7 +74,7 @@ def send(
 
 @cascade_app.command("report")
 def report(
-    cascade_id: int = typer.Argument(..., help="The cascade's number."),
+    cascade_id: int = typer.Argument(..., help="The cascade's number.", parser=row_id),
     format: Format = typer.Option(Format.table, "--format"),
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
 ) -> None:

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
     http_port: int = 3978
+    # delivery (README: Operations)
+    shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
+    outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
+    rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit
+    # share the send ceilings through the database with every instance on it: "auto" (on for
+    # PostgreSQL), "on" or "off"
+    shared_limits: str = Field("auto", pattern="^(auto|on|off)$")
 
     slack_bot_token: str | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CULTUREBOT_SLACK_BOT_TOKEN")

@@ -25,6 +25,7 @@ from bot.chat import (
     text_message,
 )
 from bot.clock import format_local
+from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime
 from handlers import cascade_chain, cascade_report
@@ -70,11 +71,12 @@ def window_days(value: str | int | None) -> int:
     raw = str(value).strip() if value is not None else ""
     if not raw:
         return WINDOW_DEFAULT
-    if not raw.isdigit() or not 1 <= int(raw) <= WINDOW_MAX:
+    days = parse_int(raw, 1, WINDOW_MAX)
+    if days is None:
         raise UserError(
             text("cascade.bad_window", max=WINDOW_MAX, value=raw[:20]), field="window_days"
         )
-    return int(raw)
+    return days
 
 
 def may_broadcast(session: Session, person: Person) -> None:
@@ -171,7 +173,8 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:
-    link = ctx.session.get(CascadeLink, int(ref)) if ref.isdigit() else None
+    link_id = parse_id(ref)
+    link = ctx.session.get(CascadeLink, link_id) if link_id else None
     if link is None or link.manager_id != ctx.person.id or link.level == 0:
         raise UserError(text("cascade.not_yours"))
     cascade = ctx.session.get(Cascade, link.cascade_id)
@@ -233,10 +236,11 @@ def relay_note(ctx: Context, incoming: Incoming) -> Response:
 
 def _my_receipt(ctx: Context, value: str) -> tuple[CascadeReceipt, Cascade]:
     receipt = None
-    if value.isdigit():
+    cascade_id = parse_id(value)
+    if cascade_id:
         receipt = ctx.session.exec(
             select(CascadeReceipt).where(
-                CascadeReceipt.cascade_id == int(value), CascadeReceipt.person_id == ctx.person.id
+                CascadeReceipt.cascade_id == cascade_id, CascadeReceipt.person_id == ctx.person.id
             )
         ).first()
     if receipt is None:
@@ -326,7 +330,8 @@ def question(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _my_question(ctx: Context, ref: str) -> tuple[CascadeQuestion, Cascade, Person]:
-    row = ctx.session.get(CascadeQuestion, int(ref)) if ref.isdigit() else None
+    question_id = parse_id(ref)
+    row = ctx.session.get(CascadeQuestion, question_id) if question_id else None
     if row is None or row.manager_id != ctx.person.id:
         raise UserError(text("cascade.not_yours"))
     cascade = ctx.session.get(Cascade, row.cascade_id)
@@ -378,7 +383,8 @@ def answer_send(ctx: Context, incoming: Incoming) -> Response:
 def report_for(ctx: Context, ref: str) -> Message:
     """The chain report, for the leader who sent the cascade (their latest without an ID)."""
     if ref:
-        cascade = ctx.session.get(Cascade, int(ref)) if ref.isdigit() else None
+        cascade_id = parse_id(ref)
+        cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
         if cascade is None:
             raise UserError(text("cascade.unknown_cascade", id=ref[:20]))
     else:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.chat import Choice, Incoming, Message, Question, Response, Text, UserError, text_message
 from bot.clock import format_local, local_instant
+from bot.parsing import parse_id
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from handlers import disclosure
@@ -312,7 +313,8 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
 
 
 def session_prompt(session: Session, ref: str) -> PulsePrompt | None:
-    return session.get(PulsePrompt, int(ref)) if ref.isdigit() else None
+    prompt_id = parse_id(ref)
+    return session.get(PulsePrompt, prompt_id) if prompt_id else None
 
 
 def start_checkin(ctx: Context, incoming: Incoming) -> Response:

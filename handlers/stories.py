@@ -47,6 +47,7 @@ from bot.chat import (
 )
 from bot.chat import plain_text as clean
 from bot.clock import local_instant
+from bot.parsing import parse_id, parse_time
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from handlers.sentiment import score as sentiment_of
@@ -97,10 +98,10 @@ class StoriesSettings(BaseSettings):
     @field_validator("digest_at")
     @classmethod
     def _at(cls, value: str) -> str:
-        hour, _, minute = value.strip().partition(":")
-        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        at = parse_time(value)
+        if at is None:
             raise ValueError("must be HH:MM")
-        return f"{int(hour):02d}:{int(minute):02d}"
+        return at
 
 
 @lru_cache
@@ -357,7 +358,8 @@ def may_set_status(manager: Person, story: Story, author: Person) -> bool:
 def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     t = prompts.text
     raw_id, _, status = incoming.value.partition(":")
-    story = ctx.session.get(Story, int(raw_id)) if raw_id.isdigit() else None
+    story_id = parse_id(raw_id)
+    story = ctx.session.get(Story, story_id) if story_id else None
     if story is None or story.kind != "idea":
         raise UserError(t("stories.not_found"))
     if status not in IDEA_STATUSES:
@@ -445,7 +447,8 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
 def helps_my_team(ctx: Context, incoming: Incoming) -> Response:
     """A "this helps my team" click: one per person and story, only across departments."""
     t = prompts.text
-    story = ctx.session.get(Story, int(incoming.value)) if incoming.value.isdigit() else None
+    story_id = parse_id(incoming.value)
+    story = ctx.session.get(Story, story_id) if story_id else None
     if story is None or story.kind != "story" or story.consent not in SHARED:
         raise UserError(t("stories.not_found"))
     if story.department == ctx.person.department or story.author_id == ctx.person.id:

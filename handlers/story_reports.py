@@ -31,6 +31,7 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.empty import print_table
 from storage import people
 from storage.models import Person
 from storage.stories import IDEA_STATUSES, Story, StoryReaction
@@ -367,13 +368,13 @@ def print_section(section: StoriesReport, console: Console) -> None:
         table.add_column(header, justify="left" if header == "department" else "right")
     for row in section.connectedness.departments:
         table.add_row(row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected))
-    out.print(table)
+    print_table(table, out)
     shared = Table(title="Stories and ideas shared per department and week")
     for header in ("department", "week", "stories", "ideas"):
         shared.add_column(header, justify="left" if header in ("department", "week") else "right")
     for item in section.shared:
         shared.add_row(item.department, item.week, str(item.stories), str(item.ideas))
-    out.print(shared)
+    print_table(shared, out)
     withheld = t("stories_report.withheld", min=section.min_group_size)
     mood = Table(title="Story sentiment per team and week")
     for header in ("team", "week", "authors", "mean polarity", "trend"):
@@ -387,7 +388,7 @@ def print_section(section: StoriesReport, console: Console) -> None:
                 mood.add_row(label, week.week, f"[dim]{withheld}[/dim]", "", trend)
             else:
                 mood.add_row(label, week.week, str(week.authors), f"{week.polarity:+.2f}", trend)
-    out.print(mood)
+    print_table(mood, out)
     if section.ideas:
         ideas = Table(title="Ideas by department and status")
         ideas.add_column("department")

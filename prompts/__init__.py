@@ -27,6 +27,8 @@ class QuestionBank(BaseModel):
     scale: dict[str, str]
     themes: dict[str, str]
     questions: list[Question]
+    # theme -> the assessment dimension it shows against (prompts/assessment.yaml)
+    dimensions: dict[str, str] = {}
 
     @field_validator("scale")
     @classmethod
@@ -43,6 +45,9 @@ class QuestionBank(BaseModel):
         unknown = {q.theme for q in self.questions} - set(self.themes)
         if unknown:
             raise ValueError(f"questions use unknown themes: {sorted(unknown)}")
+        unmapped = set(self.dimensions) - set(self.themes)
+        if unmapped:
+            raise ValueError(f"dimensions map unknown themes: {sorted(unmapped)}")
         return self
 
     def by_id(self, question_id: str) -> Question:
@@ -60,6 +65,60 @@ class QuestionBank(BaseModel):
         return order
 
 
+class Dimension(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    about: str
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    dimension: str
+    text: str
+
+
+class AssessmentBank(BaseModel):
+    """The baseline assessment: statements in dimensions, each dimension with 2+ statements."""
+
+    scale: dict[str, str]
+    dimensions: dict[str, Dimension]
+    statements: list[Statement]
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_has_ends(cls, value: dict[str, str]) -> dict[str, str]:
+        if set(value) != {"low", "high"}:
+            raise ValueError("scale needs exactly 'low' and 'high' labels")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AssessmentBank:
+        ids = [s.id for s in self.statements]
+        if len(ids) != len(set(ids)):
+            raise ValueError("statement ids must be unique")
+        if set(ids) & set(self.dimensions):
+            raise ValueError("statement ids and dimension ids must differ")
+        unknown = {s.dimension for s in self.statements} - set(self.dimensions)
+        if unknown:
+            raise ValueError(f"statements use unknown dimensions: {sorted(unknown)}")
+        for dimension in self.dimensions:
+            if sum(s.dimension == dimension for s in self.statements) < 2:
+                raise ValueError(f"dimension {dimension} needs at least two statements")
+        if not 10 <= len(self.statements) <= 25:
+            raise ValueError("the assessment should take about 5 minutes: 10 to 25 statements")
+        return self
+
+    def of(self, dimension: str) -> list[Statement]:
+        return [s for s in self.statements if s.dimension == dimension]
+
+    def name(self, dimension: str) -> str:
+        return self.dimensions[dimension].name
+
+
+BANKS = ("questions.yaml", "assessment.yaml")  # not word files
+
+
 def _load_yaml(name: str) -> Any:
     with (HERE / name).open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -71,15 +130,20 @@ def questions() -> QuestionBank:
 
 
 @cache
+def assessment() -> AssessmentBank:
+    return AssessmentBank.model_validate(_load_yaml("assessment.yaml"))
+
+
+@cache
 def _messages() -> dict[str, dict[str, str]]:
-    """Every word file (all YAML here but the question bank), merged by section.
+    """Every word file (all YAML here but the two banks), merged by section.
 
     Each capability keeps its words in a file of its own (messages.yaml for the core,
     e.g. cascade.yaml for cascades); two files may not define the same section.
     """
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(HERE.glob("*.yaml")):
-        if path.name == "questions.yaml":
+        if path.name in BANKS:
             continue
         data = _load_yaml(path.name)
         if not isinstance(data, dict) or not all(
@@ -102,5 +166,9 @@ def text(key: str, **values: object) -> str:
 
 def validate_all() -> None:
     """Load every prompt file, raising on the first problem; run at start-up."""
-    questions()
+    bank = questions()
+    dimensions = assessment().dimensions
+    wrong = set(bank.dimensions.values()) - set(dimensions)
+    if wrong:
+        raise ValueError(f"questions.yaml maps themes to unknown dimensions: {sorted(wrong)}")
     _messages()

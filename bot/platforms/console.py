@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.chat import Buttons, Form, Incoming, Message, Question, Response, Text
 from bot.delivery import Address, deliver_due
+from bot.parsing import looks_numeric, parse_int
 from bot.router import Router
 from bot.runtime import Runtime
 from storage.people import by_email
@@ -130,12 +131,13 @@ class ConsoleChat:
 
     async def say(self, line: str) -> None:
         """Act on one typed line: a number answers the oldest open question, else a command."""
-        if line.isdigit() and self.platform.inbox:
+        if looks_numeric(line) and self.platform.inbox:
             pending = self.platform.inbox[0]
-            if not 1 <= int(line) <= _options(pending.part):
+            number = parse_int(line, 1, _options(pending.part))
+            if number is None:
                 print("  Please type one of the numbers shown.", file=self.out)
                 return
-            incoming = self._answer(pending, int(line))
+            incoming = self._answer(pending, number)
             if incoming is None:
                 return
             self.platform.inbox.pop(0)
@@ -182,14 +184,18 @@ class ConsoleChat:
                     "  " + " | ".join(f"{i}) {o.label}" for i, o in enumerate(spec.options, 1)),
                     file=self.out,
                 )
+            kept = [o.label for o in spec.options if o.value == spec.initial] or [spec.initial]
+            hint = f" [{kept[0]}; Enter keeps it]" if spec.initial else ""
             while True:
                 try:
-                    value = self.read(f"{spec.label}: ").strip()
+                    value = self.read(f"{spec.label}{hint}: ").strip()
                 except EOFError:
                     print("  Cancelled: nothing was sent.", file=self.out)
                     return None
-                if spec.options and value.isdigit() and 1 <= int(value) <= len(spec.options):
-                    value = spec.options[int(value) - 1].value
+                picked = parse_int(value, 1, len(spec.options)) if spec.options else None
+                if picked is not None:
+                    value = spec.options[picked - 1].value
+                value = value or spec.initial
                 if value or not spec.required:
                     break
                 print("  This field is required.", file=self.out)

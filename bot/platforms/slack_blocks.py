@@ -26,6 +26,7 @@ TITLE_LIMIT = 24
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 OPTIONS_LIMIT = 100
+RADIO_LIMIT = 10  # radio buttons hold at most 10 options
 FALLBACK_LIMIT = 3000
 METADATA_LIMIT = 3000
 ERROR_LIMIT = 2000  # a message under a modal input: kept short, as a label is
@@ -243,14 +244,20 @@ def question_form(question: Question) -> Form:
 
 def _element(spec: FormField) -> Block:
     if spec.options:
-        return {
-            "type": "static_select",
+        radio = spec.radio and len(spec.options) <= RADIO_LIMIT
+        options = [
+            {"text": _plain(o.label, OPTION_TEXT), "value": o.value[:OPTION_VALUE]}
+            for o in spec.options[:OPTIONS_LIMIT]
+        ]
+        select: Block = {
+            "type": "radio_buttons" if radio else "static_select",
             "action_id": "value",
-            "options": [
-                {"text": _plain(o.label, OPTION_TEXT), "value": o.value[:OPTION_VALUE]}
-                for o in spec.options[:OPTIONS_LIMIT]
-            ],
+            "options": options,
         }
+        initial = [o for o in options if o["value"] == spec.initial]
+        if spec.initial and initial:
+            select["initial_option"] = initial[0]
+        return select
     element: Block = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -259,6 +266,8 @@ def _element(spec: FormField) -> Block:
     }
     if spec.placeholder:
         element["placeholder"] = _plain(spec.placeholder, 150)
+    if spec.initial:
+        element["initial_value"] = spec.initial[: element["max_length"]]
     return element
 
 

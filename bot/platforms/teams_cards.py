@@ -104,7 +104,7 @@ def _form(part: Form) -> tuple[list[Card], list[Card]]:
             element: Card = {
                 "type": "Input.ChoiceSet",
                 "id": spec.name,
-                "style": "compact",
+                "style": "expanded" if spec.radio else "compact",
                 "choices": [{"title": o.label, "value": o.value} for o in spec.options],
             }
         else:
@@ -117,6 +117,8 @@ def _form(part: Form) -> tuple[list[Card], list[Card]]:
             if spec.placeholder:
                 element["placeholder"] = spec.placeholder
         element.update(label=spec.label, isRequired=spec.required)
+        if spec.initial:
+            element["value"] = spec.initial
         if spec.required:
             element["errorMessage"] = spec.label[:200]
         body.append(element)

@@ -1,0 +1,17 @@
+"""Printing a rich table that may be empty: an empty table shows its title and "nothing yet"
+instead of a frame with headers and no rows."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+NOTHING_YET = "nothing yet"
+
+
+def print_table(table: Table, out: Console) -> None:
+    """``table``, or "<title>: nothing yet" when it has no rows."""
+    if table.row_count:
+        out.print(table)
+    else:
+        out.print(f"{table.title or 'this list'}: {NOTHING_YET}", highlight=False)

@@ -1,0 +1,547 @@
+"""The baseline assessment: a leader launches it for their subtree, people answer it in chat.
+
+About 15 statements in five dimensions (``prompts/assessment.yaml``), 1-5 agreement, an
+optional comment per dimension, about 5 minutes. One form: a Slack modal with radio buttons
+per statement, one Teams Adaptive Card, the console statement by statement.
+
+- **Partial answers** are kept: a submission with statements left open is saved as a draft
+  (on the person's invite) and the form comes back pre-filled when they open it again, until
+  the window closes. Only a finished assessment counts.
+- **One submission per person**: the invite's status moves to ``submitted`` with one guarded
+  UPDATE, so a double submit (a double click, a platform retry) is kept once.
+- **One reminder**, at the middle of the window, to those who have not finished.
+- **Closing** (the scheduler tick, once the window has closed): every finished draft is moved
+  into ``assessment_answer``/``assessment_comment`` in one transaction, in shuffled order,
+  without the person; every draft is erased. See ``storage.roadmap``.
+
+Bad input is refused with the field named and nothing written: a launch by a non-leader or
+for someone outside the launcher's subtree, a window outside 1-60 days, a score outside 1-5.
+Answering a closed assessment gets a polite message.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+import prompts
+from bot.chat import (
+    Button,
+    Buttons,
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    Text,
+    UserError,
+    text_message,
+)
+from bot.clock import format_local
+from bot.router import Router
+from bot.runtime import Context, Runtime, send_later
+from handlers.sentiment import score as sentiment_of
+from storage import people
+from storage.models import Person
+from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
+
+WINDOW_DEFAULT = 14
+WINDOW_MAX = 60
+MAX_COMMENT = 2000
+SCORES = ("1", "2", "3", "4", "5")
+COMMENT_PREFIX = "comment_"
+UNFINISHED = ("sent", "partial")
+
+
+# --- the words of the form ---------------------------------------------------------------
+
+
+def _choices() -> tuple[Choice, ...]:
+    scale = prompts.assessment().scale
+    labels = {"1": f"1 {scale['low']}", "5": f"5 {scale['high']}"}
+    return tuple(Choice(label=labels.get(v, v), value=v) for v in SCORES)
+
+
+def answer_form(invite: AssessmentInvite) -> Form:
+    """Every statement, dimension by dimension, each followed by its optional comment; the
+    draft's answers pre-filled, so a partial answer is finished where it was left."""
+    bank = prompts.assessment()
+    draft = _draft(invite)
+    choices = _choices()
+    fields: list[FormField] = []
+    for dimension, about in bank.dimensions.items():
+        for statement in bank.of(dimension):
+            fields.append(
+                FormField(
+                    name=statement.id,
+                    label=statement.text,
+                    options=choices,
+                    radio=True,
+                    required=False,
+                    initial=draft.get(statement.id, ""),
+                )
+            )
+        fields.append(
+            FormField(
+                name=COMMENT_PREFIX + dimension,
+                label=prompts.text("assess.dimension_comment", dimension=about.name),
+                multiline=True,
+                required=False,
+                max_length=MAX_COMMENT,
+                initial=draft.get(COMMENT_PREFIX + dimension, ""),
+            )
+        )
+    return Form(
+        action="assess.submit",
+        ref=str(invite.id),
+        title=prompts.text("assess.form_title"),
+        fields=tuple(fields),
+        submit_label=prompts.text("assess.form_submit"),
+    )
+
+
+def invitation(
+    assessment: Assessment, invite: AssessmentInvite, leader: str, tz: str, min_size: int
+) -> Message:
+    words = prompts.text(
+        "assess.invite",
+        leader=leader,
+        count=len(prompts.assessment().statements),
+        min=min_size,
+        closes=format_local(assessment.closes_at, tz),
+    )
+    return Message(
+        summary=words,
+        parts=(
+            Text(text=words),
+            Buttons(
+                buttons=(
+                    Button(
+                        label=prompts.text("assess.answer_button"),
+                        action="assess.open",
+                        value=str(invite.id),
+                        style="primary",
+                    ),
+                )
+            ),
+        ),
+    )
+
+
+def _draft(invite: AssessmentInvite) -> dict[str, str]:
+    if not invite.draft:
+        return {}
+    data = json.loads(invite.draft)
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def answered_count(draft: dict[str, str]) -> int:
+    ids = {s.id for s in prompts.assessment().statements}
+    return sum(1 for key, value in draft.items() if key in ids and value in SCORES)
+
+
+# --- launching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Launched:
+    assessment_id: int
+    asked: int
+    closes_at: datetime
+    remind_at: datetime
+
+
+def launch(
+    session: Session,
+    runtime: Runtime,
+    leader: Person,
+    *,
+    window_days: int = WINDOW_DEFAULT,
+    scope: Person | None = None,
+) -> Launched:
+    """Launch the assessment for everyone below ``scope`` (default: the leader themself)."""
+    now = runtime.clock.now()
+    if leader.role != "leader":
+        raise UserError(prompts.text("assess.only_leaders"), field="by")
+    root = scope or leader
+    if root.id != leader.id and not people.in_subtree(root, leader):
+        raise UserError(prompts.text("assess.outside_subtree", email=root.email), field="by")
+    if not 1 <= window_days <= WINDOW_MAX:
+        raise UserError(prompts.text("assess.bad_window", days=window_days), field="window-days")
+    running = session.exec(
+        select(Assessment).where(Assessment.scope_id == root.id, Assessment.status == "open")
+    ).first()
+    if running is not None:
+        asked, finished, _ = progress(session, running, root)
+        raise UserError(
+            prompts.text(
+                "assess.already_running",
+                closes=format_local(running.closes_at, leader.timezone),
+                answered=finished,
+                asked=asked,
+            )
+        )
+    members = people.subtree(session, root)
+    if not members:
+        raise UserError(prompts.text("assess.no_reports"))
+    window = timedelta(days=window_days)
+    assessment = Assessment(
+        scope_id=root.id,  # type: ignore[arg-type]
+        launched_by_id=leader.id,  # type: ignore[arg-type]
+        created_at=now,
+        remind_at=now + window / 2,
+        closes_at=now + window,
+    )
+    session.add(assessment)
+    session.flush()
+    invites = [
+        AssessmentInvite(assessment_id=assessment.id, person_id=p.id)  # type: ignore[arg-type]
+        for p in members
+    ]
+    session.add_all(invites)
+    session.flush()
+    for person, invite in zip(members, invites, strict=True):
+        send_later(
+            session,
+            runtime,
+            person.id,  # type: ignore[arg-type]
+            invitation(
+                assessment, invite, root.name, person.timezone, runtime.settings.min_group_size
+            ),
+            key=f"assess:invite:{invite.id}",
+            kind="assess.invite",
+        )
+    return Launched(assessment.id, len(members), assessment.closes_at, assessment.remind_at)  # type: ignore[arg-type]
+
+
+def launched_text(session: Session, launched: Launched, leader: Person, min_size: int) -> str:
+    root = session.get(Assessment, launched.assessment_id)
+    scope = session.get(Person, root.scope_id) if root else None
+    return prompts.text(
+        "assess.launched",
+        id=launched.assessment_id,
+        asked=launched.asked,
+        leader=scope.name if scope else leader.name,
+        closes=format_local(launched.closes_at, leader.timezone),
+        remind=format_local(launched.remind_at, leader.timezone),
+        min=min_size,
+    )
+
+
+# --- progress ----------------------------------------------------------------------------
+
+
+def progress(session: Session, assessment: Assessment, root: Person) -> tuple[int, int, int]:
+    """(asked, finished, started but not finished) among the invites below ``root``."""
+    rows = session.exec(
+        select(AssessmentInvite.status, func.count())
+        .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
+        .where(
+            AssessmentInvite.assessment_id == assessment.id,
+            col(Person.path).startswith(root.path),
+            Person.id != root.id,
+        )
+        .group_by(col(AssessmentInvite.status))
+    ).all()
+    counts = dict(rows)
+    asked = sum(counts.values())
+    return asked, counts.get("submitted", 0), counts.get("partial", 0)
+
+
+def covering(session: Session, person: Person) -> Assessment | None:
+    """The latest assessment whose scope holds ``person`` (or is theirs)."""
+    ancestors = [int(i) for i in person.path.strip("/").split("/") if i]
+    return session.exec(
+        select(Assessment)
+        .where(col(Assessment.scope_id).in_(ancestors))
+        .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
+    ).first()
+
+
+def status_text(session: Session, person: Person, now: datetime) -> str:
+    if not people.has_reports(session, person):
+        return prompts.text("assess.status_only_managers")
+    assessment = covering(session, person)
+    if assessment is None:
+        return prompts.text("assess.status_none")
+    leader = session.get(Person, assessment.scope_id)
+    asked, finished, partial = progress(session, assessment, person)
+    share = f"{finished / asked:.0%}" if asked else "0%"
+    values = {
+        "id": assessment.id,
+        "leader": leader.name if leader else "?",
+        "closes": format_local(assessment.closes_at, person.timezone),
+        "finished": finished,
+        "asked": asked,
+        "partial": partial,
+        "share": share,
+    }
+    if assessment.status == "open" and now < assessment.closes_at:
+        return prompts.text("assess.status_line", **values)
+    return prompts.text("assess.status_closed", **values)
+
+
+# --- answering ---------------------------------------------------------------------------
+
+
+def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
+    invite = ctx.session.get(AssessmentInvite, int(ref)) if ref.isdigit() else None
+    if invite is None or invite.person_id != ctx.person.id:
+        raise UserError(prompts.text("assess.not_yours"))
+    assessment = ctx.session.get(Assessment, invite.assessment_id)
+    assert assessment is not None
+    return invite, assessment
+
+
+def _closed(assessment: Assessment, ctx: Context) -> Response | None:
+    if assessment.status == "open" and ctx.now < assessment.closes_at:
+        return None
+    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    return Response(replies=[text_message(prompts.text("assess.closed", closes=closes))])
+
+
+def open_form(ctx: Context, incoming: Incoming) -> Response:
+    """The "Answer the assessment" button: the form, pre-filled with any partial answer."""
+    invite, assessment = _own_invite(ctx, incoming.value or incoming.ref)
+    closed = _closed(assessment, ctx)
+    if closed is not None:
+        return closed
+    if invite.status == "submitted":
+        return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
+    return Response(form=answer_form(invite))
+
+
+def submit(ctx: Context, incoming: Incoming) -> Response:
+    """Save the answers: finished ones are submitted (once), partial ones kept as a draft."""
+    invite, assessment = _own_invite(ctx, incoming.ref)
+    closed = _closed(assessment, ctx)
+    if closed is not None:
+        return closed
+    if invite.status == "submitted":
+        return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
+    bank = prompts.assessment()
+    draft = _draft(invite)
+    for statement in bank.statements:
+        value = (incoming.fields.get(statement.id) or "").strip()
+        if not value:
+            continue
+        if value not in SCORES:
+            raise UserError(
+                prompts.text("assess.bad_score", statement=statement.text), field=statement.id
+            )
+        draft[statement.id] = value
+    for dimension in bank.dimensions:
+        name = COMMENT_PREFIX + dimension
+        comment = (incoming.fields.get(name) or "").strip()
+        if len(comment) > MAX_COMMENT:
+            raise UserError(
+                prompts.text("common.text_too_long", length=len(comment), limit=MAX_COMMENT),
+                field=name,
+            )
+        if comment:
+            draft[name] = comment
+    answered = answered_count(draft)
+    total = len(bank.statements)
+    finished = answered == total
+    claimed = ctx.session.exec(  # type: ignore[call-overload]
+        update(AssessmentInvite)
+        .where(
+            col(AssessmentInvite.id) == invite.id,
+            col(AssessmentInvite.status).in_(UNFINISHED),
+        )
+        .values(
+            status="submitted" if finished else "partial",
+            draft=json.dumps(draft),
+            team_path=people.team_path(ctx.session, ctx.person) if finished else None,
+            department=ctx.person.department if finished else None,
+        )
+    ).rowcount
+    if claimed != 1:
+        return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
+    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    if finished:
+        words = prompts.text("assess.thanks", closes=closes)
+    else:
+        words = prompts.text("assess.saved_partial", answered=answered, total=total, closes=closes)
+    return Response(replies=[text_message(words)])
+
+
+def open_invite(session: Session, person: Person, now: datetime) -> AssessmentInvite | None:
+    return session.exec(
+        select(AssessmentInvite)
+        .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
+        .where(
+            AssessmentInvite.person_id == person.id,
+            Assessment.status == "open",
+            col(Assessment.closes_at) > now,
+        )
+        .order_by(col(Assessment.closes_at))
+    ).first()
+
+
+def command(ctx: Context, incoming: Incoming) -> Response:
+    """``assess``: a menu (answer / launch / progress); ``assess launch [days]``,
+    ``assess status``."""
+    word, _, rest = incoming.text.strip().lower().partition(" ")
+    if word == "launch":
+        days = rest.strip() or str(WINDOW_DEFAULT)
+        if not days.isdigit():
+            raise UserError(prompts.text("assess.bad_window", days=days), field="window-days")
+        launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=int(days))
+        words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
+        return Response(replies=[text_message(words)])
+    if word == "status":
+        return Response(replies=[text_message(status_text(ctx.session, ctx.person, ctx.now))])
+    if word:
+        raise UserError(prompts.text("assess.unknown_sub"))
+    buttons: list[Button] = []
+    invite = open_invite(ctx.session, ctx.person, ctx.now)
+    if invite is not None and invite.status != "submitted":
+        buttons.append(
+            Button(
+                label=prompts.text("assess.answer_button"),
+                action="assess.open",
+                value=str(invite.id),
+                style="primary",
+            )
+        )
+    if ctx.person.role == "leader":
+        buttons.append(Button(label=prompts.text("assess.menu_launch"), action="assess.launch"))
+    if people.has_reports(ctx.session, ctx.person):
+        buttons.append(Button(label=prompts.text("assess.menu_status"), action="assess.status"))
+    if not buttons:
+        return Response(replies=[text_message(prompts.text("assess.nothing_open"))])
+    intro = prompts.text("assess.menu_intro")
+    return Response(
+        replies=[Message(summary=intro, parts=(Text(text=intro), Buttons(buttons=tuple(buttons))))]
+    )
+
+
+def launch_button(ctx: Context, incoming: Incoming) -> Response:
+    launched = launch(ctx.session, ctx.runtime, ctx.person)
+    words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
+    return Response(replies=[text_message(words)])
+
+
+def status_button(ctx: Context, incoming: Incoming) -> Response:
+    return Response(replies=[text_message(status_text(ctx.session, ctx.person, ctx.now))])
+
+
+# --- the scheduled side ------------------------------------------------------------------
+
+
+def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
+    """One reminder per person who has not finished, once the middle of the window is past."""
+    due = session.exec(
+        select(AssessmentInvite, Assessment, Person)
+        .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
+        .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
+        .where(
+            Assessment.status == "open",
+            col(Assessment.remind_at) <= now,
+            col(Assessment.closes_at) > now,
+            col(AssessmentInvite.status).in_(UNFINISHED),
+            col(AssessmentInvite.reminded).is_(False),
+            col(Person.active).is_(True),
+        )
+    ).all()
+    total = len(prompts.assessment().statements)
+    for invite, assessment, person in due:
+        words = prompts.text(
+            "assess.reminder",
+            closes=format_local(assessment.closes_at, person.timezone),
+            answered=answered_count(_draft(invite)),
+            total=total,
+        )
+        leader = session.get(Person, assessment.scope_id)
+        button = invitation(assessment, invite, leader.name if leader else "", person.timezone, 0)
+        send_later(
+            session,
+            runtime,
+            person.id,  # type: ignore[arg-type]
+            Message(summary=words, parts=(Text(text=words), *button.parts[1:])),
+            key=f"assess:reminder:{invite.id}",
+            kind="assess.reminder",
+        )
+        invite.reminded = True
+        session.add(invite)
+    return len(due)
+
+
+def close_due(session: Session, now: datetime, *, rng: random.Random | None = None) -> int:
+    """Close every assessment whose window has closed: move finished answers out of the
+    invites, shuffled and without the person, and erase every draft, in this transaction."""
+    due = session.exec(
+        select(Assessment).where(Assessment.status == "open", col(Assessment.closes_at) <= now)
+    ).all()
+    shuffle = (rng or random.SystemRandom()).shuffle
+    for assessment in due:
+        invites = session.exec(
+            select(AssessmentInvite).where(AssessmentInvite.assessment_id == assessment.id)
+        ).all()
+        dimension_of = {s.id: s.dimension for s in prompts.assessment().statements}
+        answers: list[dict[str, object]] = []
+        comments: list[dict[str, object]] = []
+        for invite in invites:
+            if invite.status == "submitted":
+                atom = {
+                    "assessment_id": assessment.id,
+                    "team_path": invite.team_path or "/",
+                    "department": invite.department or "",
+                }
+                for key, value in _draft(invite).items():
+                    if key in dimension_of and value in SCORES:
+                        answers.append(
+                            {
+                                **atom,
+                                "dimension": dimension_of[key],
+                                "statement_id": key,
+                                "score": int(value),
+                            }
+                        )
+                    elif key.startswith(COMMENT_PREFIX) and value:
+                        comments.append(
+                            {
+                                **atom,
+                                "dimension": key[len(COMMENT_PREFIX) :],
+                                "comment": value,
+                                "polarity": sentiment_of(value).polarity,
+                            }
+                        )
+            else:
+                invite.status = "expired"
+            invite.draft = None
+            session.add(invite)
+        session.flush()
+        # inserted in shuffled order, so ids carry no answering order
+        for table, rows in ((AssessmentAnswer, answers), (AssessmentComment, comments)):
+            shuffle(rows)
+            if rows:
+                session.execute(insert(table), rows)
+        assessment.status = "closed"
+        session.add(assessment)
+    session.flush()
+    return len(due)
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Reminders and closing; called by the scheduler each minute."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        reminded = send_reminders(session, runtime, now)
+        closed = close_due(session, now)
+    return {"reminded": reminded, "closed": closed}
+
+
+def register(router: Router) -> None:
+    router.command("assess")(command)
+    router.action("assess.open")(open_form)
+    router.action("assess.submit")(submit)
+    router.action("assess.launch")(launch_button)
+    router.action("assess.status")(status_button)

@@ -1,0 +1,120 @@
+"""Every number a person types goes through one parser: ASCII digits in range, everything
+else ("²", a 5,000-digit run, "٣") refused politely, on the console and in the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.chat import UserError
+from bot.cli import app
+from bot.parsing import ID_MAX, parse_date, parse_id, parse_int, parse_time
+from handlers import cascade
+from tests.support import import_org, org_csv
+
+LONG = "9" * 5000
+TEAM = org_csv(
+    "boss@x.io,Boss,,Ops,leader,Europe/Berlin",
+    *(f"p{i}@x.io,P{i},boss@x.io,Ops,employee,Europe/Berlin" for i in range(1, 7)),
+)
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", LONG, "-1", "1.0", "", " ", "1e3", "0x10", "+3", "³3"])
+def test_parse_int_refuses_what_is_not_ascii_digits_in_range(raw: str) -> None:
+    assert parse_int(raw, 1, 10) is None
+
+
+def test_parse_int_accepts_ascii_digits_in_range() -> None:
+    assert parse_int(" 7 ", 1, 10) == 7
+    assert parse_int("007", 1, 10) == 7
+    assert parse_int("11", 1, 10) is None
+    assert parse_int("0", 1, 10) is None
+    assert parse_id(str(ID_MAX)) == ID_MAX and parse_id(str(ID_MAX + 1)) is None
+    assert parse_id("99999999999999999999") is None
+
+
+def test_times_and_dates_must_exist() -> None:
+    assert parse_time("9:05") == "09:05" and parse_time("23:59") == "23:59"
+    for bad in ("24:00", "12:60", "12:5", "²:00", "12:00:00", LONG):
+        assert parse_time(bad) is None
+    assert parse_date("2024-02-29") == date(2024, 2, 29)
+    for bad in ("2024-02-30", "2023-02-29", "2024-13-01", "24-02-01", "2024-2-1", "²024-01-01"):
+        assert parse_date(bad) is None
+
+
+@pytest.mark.parametrize("raw", ["²", LONG, "٣"])
+def test_console_answer_with_a_strange_number_is_explained(runtime, chat, raw: str) -> None:
+    import_org(runtime, TEAM)
+    chat("boss@x.io").say("checkin")
+    person = chat("p1@x.io")
+    person.inbox()
+    assert "Please type one of the numbers shown" in person.say(raw)
+    assert "Thanks, recorded" in person.say("3", "")
+
+
+@pytest.mark.parametrize("raw", ["²", LONG])
+def test_console_cascade_form_refuses_a_strange_window(runtime, chat, raw: str) -> None:
+    import_org(runtime, TEAM)
+    boss = chat("boss@x.io")
+    shown = boss.say("cascade", "Customers first", "Call one customer this week.", "", raw)
+    assert "from 1 to" in shown
+    assert "Traceback" not in shown
+
+
+@pytest.mark.parametrize("raw", ["²", LONG, "0", "11"])
+def test_cascade_window_refuses_with_the_range(raw: str) -> None:
+    with pytest.raises(UserError) as refused:
+        cascade.window_days(raw)
+    assert f"from 1 to {cascade.WINDOW_MAX}" in str(refused.value)
+    assert LONG not in str(refused.value)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return CliRunner()
+
+
+@pytest.mark.parametrize("raw", ["99999999999999999999", "²", LONG])
+def test_cli_cascade_report_refuses_a_number_it_cannot_hold(cli: CliRunner, raw: str) -> None:
+    result = cli.invoke(app, ["cascade", "report", raw])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "expected a whole number from 1 to" in result.output
+    assert LONG not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--start", "2024-02-30", "expected a real date as YYYY-MM-DD"),
+        ("--at", "25:00", "expected a time of day as HH:MM"),
+        ("--at", "²:00", "expected a time of day as HH:MM"),
+        ("--every", LONG, "expected a whole number from 1 to 12"),
+        ("--every", "²", "expected a whole number from 1 to 12"),
+    ],
+)
+def test_cli_pulse_add_refuses_bad_dates_times_and_numbers(
+    cli: CliRunner, option: str, value: str, words: str
+) -> None:
+    result = cli.invoke(app, ["pulse", "add", "--name", "weekly", option, value])
+    assert result.exit_code == 2, result.output
+    assert words in " ".join(result.output.split())
+
+
+def test_version_tick_json_and_empty_tables(cli: CliRunner) -> None:
+    import json
+
+    version = cli.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("culturebot ")
+    tick = cli.invoke(app, ["tick"])
+    assert tick.exit_code == 0, tick.output
+    assert json.loads(tick.output)["pulse"]["opened"] == 0
+    assert "Pulse schedules: nothing yet" in cli.invoke(app, ["pulse", "list"]).output
+    assert "Outbox: nothing yet" in cli.invoke(app, ["status"]).output
+    report = cli.invoke(app, ["report"]).output
+    assert "nothing yet" in report and "┏" not in report
