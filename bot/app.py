@@ -16,6 +16,20 @@ from storage.db import open_database
 log = logging.getLogger(__name__)
 
 
+# Client libraries that log whole request and response bodies at DEBUG (a DM's text, a
+# person's channel): never below INFO, whatever CULTUREBOT_LOG_LEVEL says.
+CLAMPED_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "aiohttp")
+
+
+def setup_logging(level: str) -> None:
+    """Configure logging at ``level``, keeping the platform clients at INFO or quieter."""
+    logging.basicConfig(level=level)
+    floor = max(logging.getLevelNamesMapping().get(level.upper(), logging.INFO), logging.INFO)
+    for name in CLAMPED_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.level, floor))
+
+
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     router = Router()

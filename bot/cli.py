@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from datetime import date, datetime
 from enum import StrEnum
@@ -177,6 +176,32 @@ def report(
         story_reports.print_section(stories_section, console)
 
 
+@app.command("comments")
+def comments(
+    as_: str = typer.Option(..., "--as", help="Show the comments this person may read."),
+    since: datetime | None = typer.Option(None, "--since", formats=["%Y-%m-%d"]),
+) -> None:
+    """Pulse comments of the published weeks, for groups where enough people commented."""
+    from handlers import disclosure
+    from handlers.basics import comments_text
+
+    runtime = cli_runtime()
+    with runtime.db.session() as session:
+        disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
+    with runtime.db.session() as session:
+        viewer = people.by_email(session, as_)
+        if viewer is None:
+            raise fail(f"nobody with email {as_}")
+        groups = disclosure.comments(session, viewer, since=since.date() if since else None)
+        size = runtime.settings.min_comment_group_size
+        console.print(
+            comments_text(groups, min_size=size, email=as_, limit=1 << 30),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def print_report(result: reports.Report) -> None:
     """One row per group and theme; a group withheld for every theme is one row."""
     themes = prompts.questions().themes
@@ -346,9 +371,10 @@ def status() -> None:
 @app.command("run")
 def run() -> None:
     """Run the bot: the scheduler, the delivery worker and every configured platform."""
+    from bot.app import setup_logging
     from bot.server import serve
 
-    logging.basicConfig(level=get_settings().log_level)
+    setup_logging(get_settings().log_level)
     asyncio.run(serve(cli_runtime(), build_router()))
 
 

@@ -756,12 +756,20 @@ def _cell(row: DisclosureCell) -> Cell:
 
 
 def comments(
-    session: Session, viewer: Person | None, *, since: date | None = None
+    session: Session,
+    viewer: Person | None,
+    *,
+    since: date | None = None,
+    roles: Iterable[str] | None = None,
 ) -> list[CommentGroup]:
-    """The comments of every published comment cell this viewer may see, per cell, in an
-    order that says nothing about who wrote them or when."""
+    """The comments of every published comment cell this viewer may see, per cell (newest
+    week first), in an order that says nothing about who wrote them or when."""
     groups = []
-    for cell in visible_cells(session, viewer, since=since):
+    by_period: dict[str, list[Cell]] = defaultdict(list)
+    for cell in visible_cells(session, viewer, since=since, roles=roles):
+        by_period[cell.period].append(cell)  # oldest period first, broadest group first
+    listed: set[tuple[str, str, frozenset[str]]] = set()
+    for cell in (c for period in reversed(by_period) for c in by_period[period]):
         if not cell.shown or not cell.comments_shown:
             continue
         query = select(PulseAnswer.comment).where(
@@ -777,7 +785,9 @@ def comments(
             query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
         texts = [t for t in session.exec(query) if t]
         texts.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
-        if texts:
+        same = (cell.period, cell.measure, frozenset(texts))
+        if texts and same not in listed:  # a group identical to one listed is one group
+            listed.add(same)
             groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
     return groups
 
