@@ -12,21 +12,15 @@ from storage import people
 
 
 def roles_of(ctx: Context) -> list[str]:
-    """The roles a person acts in: a manager is anyone with reports, whatever the org file says."""
-    roles = ["employee"]
-    if people.has_reports(ctx.session, ctx.person):
-        roles.append("manager")
-    if ctx.person.role == "leader":
-        roles.append("leader")
-    if ctx.person.role == "admin":
-        roles.append("admin")
-    return roles
+    """The roles a person acts in (see storage.people.roles)."""
+    return people.roles(ctx.session, ctx.person)
 
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:
     roles = roles_of(ctx)
     lines = [prompts.text("help.intro", name=ctx.person.name)]
     lines.extend(prompts.text(f"help.{role}") for role in roles)
+    lines.append(prompts.text("leave.help"))
     if "manager" not in roles:
         lines.insert(2, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])

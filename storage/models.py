@@ -43,6 +43,9 @@ class Person(SQLModel, table=True):
     subdivision: str | None = Field(default=None, max_length=10)
     active: bool = Field(default=True, index=True)
     path: str = Field(default="/", max_length=2000, index=True)
+    # on leave up to and including this local date ("pause until ..." in chat): no check-ins,
+    # and their relay windows wait (handlers.workdays)
+    paused_until: date | None = None
 
 
 class Identity(SQLModel, table=True):
