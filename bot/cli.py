@@ -6,7 +6,7 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
