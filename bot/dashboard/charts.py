@@ -92,7 +92,6 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
             fig = _heat(Figure(figsize=(8, height)), chart)
         else:
             fig = _tree(chart)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return _inline(buffer.getvalue(), title)
@@ -172,6 +171,13 @@ def _bar(fig: Any, chart: BarChart) -> Any:
             offset = (i - (n - 1) / 2) * width
             ax.bar([p + offset for p in x], values, width, label=series.label, edgecolor="white")
     _x_ticks(ax, chart.categories)
+    if len(x) < 4:  # a bar or two should not fill the whole width
+        pad = (4 - len(x)) / 2
+        ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
+    if "(count)" in chart.y_title:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(chart.x_title)
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
@@ -193,6 +199,7 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
         (float(np.nanmin(data)), float(np.nanmax(data))) if masked.count() else (0.0, 1.0)
     )
     image = ax.imshow(masked, cmap="cividis", vmin=low, vmax=high or 1.0, aspect="auto")
+    cmap_colour = image.cmap(0.6)
     withheld = False
     for r, row in enumerate(chart.notes):
         for c, note in enumerate(row):
@@ -231,18 +238,27 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(chart.scale_title)
+    handles = [Patch(facecolor=cmap_colour, label=f"colour: {chart.scale_title}")]
     if withheld:
-        ax.legend(
-            handles=[
-                Patch(facecolor=WITHHELD_COLOUR, hatch="//", edgecolor="#888888", label="withheld")
-            ],
-            loc="upper left",
-            bbox_to_anchor=(0, -0.25),
-            frameon=False,
-            fontsize=9,
-            title="Legend",
-            title_fontsize=9,
+        handles.append(
+            Patch(facecolor=WITHHELD_COLOUR, hatch="//", edgecolor="#888888", label="withheld")
         )
+    if any(
+        v is None and not n
+        for vs, ns in zip(chart.values, chart.notes, strict=True)
+        for v, n in zip(vs, ns, strict=True)
+    ):
+        handles.append(Patch(facecolor="white", edgecolor="#888888", label="blank: no figure"))
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0, -0.35 if len(chart.columns) > 3 else -0.2),
+        frameon=False,
+        fontsize=9,
+        title="Legend",
+        title_fontsize=9,
+        ncols=len(handles),
+    )
     return fig
 
 
@@ -299,7 +315,9 @@ def _tree(chart: TreeChart) -> Any:
             ax.text(x + 0.08, y, f"{node.label}{extra}", va="center", fontsize=8)
     ax.set_xlim(-0.2, depth + 1.2)
     ax.set_ylim(rows - 0.5, -0.5)
-    ax.set_xticks(range(int(depth) + 1), [f"level {i}" for i in range(int(depth) + 1)])
+    ax.set_xticks(
+        range(int(depth) + 1), [f"level {i + chart.first_level}" for i in range(int(depth) + 1)]
+    )
     ax.set_yticks([])
     ax.set_xlabel("level below the sender")
     ax.spines["left"].set_visible(False)

@@ -151,10 +151,16 @@ def _table(section: Section, sid: str) -> str:
         "<tr>" + "".join(_cell(v, i) for i, v in enumerate(row)) + "</tr>"
         for row in section.table.rows
     )
+    caption = (
+        f"{text('dashboard.chart_table')}: {section.title}"
+        if section.chart is not None
+        else section.title
+    )
+    wide = ' class="wide"' if len(section.table.columns) > 4 else ""
     return (
         f'<div class="table-wrap" role="region" aria-labelledby="{sid}-cap" tabindex="0">'
-        f'<table><caption id="{sid}-cap">{escape(text("dashboard.chart_table"))}: '
-        f"{escape(section.title)}</caption><thead><tr>{head}</tr></thead>"
+        f'<table{wide}><caption id="{sid}-cap">{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 

@@ -41,7 +41,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Chromium send Origin: null
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
@@ -155,10 +155,11 @@ def _token_refusal(request: web.Request, status: str) -> web.Response:
 
 
 def _same_origin(request: web.Request) -> bool:
-    """A POST must come from a page of this server (Origin, else Referer... we send none)."""
+    """A POST must come from a page of this server: browsers send Origin with every POST
+    (a client without it, e.g. curl, still needs the token or the CSRF value)."""
     origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        return origin is None
+    if origin is None:
+        return True
     allowed = {f"{request.scheme}://{request.host}", _runtime(request).settings.base_url}
     return origin.rstrip("/") in allowed
 
@@ -331,10 +332,11 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 
 def standalone_app(runtime: Runtime) -> web.Application:
-    """The dashboard alone (``culturebot dashboard``), with the health check."""
-    from bot.server import healthz
+    """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
+    from bot.health import Health
+    from bot.health import install as install_health
 
     app = web.Application(client_max_size=64 * 1024)
-    app.router.add_get("/healthz", healthz)
+    install_health(app, Health(runtime))
     mount(app, runtime)
     return app

@@ -71,6 +71,7 @@ class TreeNode:
 class TreeChart:
     root: TreeNode
     title: str
+    first_level: int = 0  # the root's level below the sender (a manager's part starts lower)
     kind: str = "tree"
 
 

@@ -265,7 +265,11 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
             f"{waiting} not reached yet.",
             note="Each manager is coloured and shaped by what they did with the message; a "
             "solid line means reached by a personal relay, a dashed line by escalation.",
-            chart=TreeChart(root=_tree_node(root), title=cascade.title) if links else None,
+            chart=TreeChart(
+                root=_tree_node(root), title=cascade.title, first_level=root.get("level", 0)
+            )
+            if links
+            else None,
             table=Table(
                 (
                     "manager",

@@ -92,7 +92,7 @@ async def test_security_headers_on_every_dashboard_response(client, seeded) -> N
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp, path
         assert "script-src" not in csp and "unsafe-eval" not in csp
         assert page.headers["X-Frame-Options"] == "DENY"
-        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert page.headers["Referrer-Policy"] == "same-origin"
         assert page.headers["Cache-Control"] == "no-store"
     body = await (await client.get("/dashboard/stories")).text()
     assert "<script" not in body.lower()
