@@ -24,6 +24,7 @@ from bot import metrics
 from bot.app import run_due
 from bot.delivery import DeliveryWorker, Platform, deliver_due, prune_sent
 from bot.runtime import Runtime
+from handlers import retention
 from storage.lease import give_up, try_acquire
 from storage.models import ProcessedEvent
 
@@ -127,12 +128,18 @@ class Scheduler:
             log.exception("housekeeping failed; it runs again in an hour")
 
     async def nightly(self) -> None:
-        """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS."""
+        """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS; delete comments and
+        story texts older than CULTUREBOT_RETENTION_MONTHS."""
         try:
             pruned = await asyncio.to_thread(prune_sent, self.runtime)
             log.info("outbox: pruned %s sent message(s)", pruned)
         except Exception:
             log.exception("pruning the outbox failed; it runs again tomorrow")
+        try:
+            purged = await asyncio.to_thread(retention.nightly, self.runtime)
+            log.info("retention: %s", purged.as_dict())
+        except Exception:
+            log.exception("the retention purge failed; it runs again tomorrow")
 
     async def deliver(self) -> None:
         """Send everything due now once, platform by platform (tests; ``run`` uses workers)."""

@@ -94,7 +94,14 @@ import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
-from storage.models import Person, PulseAnswer, PulseAnswerPending, PulsePrompt, PulseRound
+from storage.models import (
+    Person,
+    PulseAnswer,
+    PulseAnswerPending,
+    PulsePrompt,
+    PulseRound,
+    PulseSchedule,
+)
 
 KINDS = ("org", "department", "subtree", "team")
 BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))
@@ -236,11 +243,20 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
 
 def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
     """The figures of a closed pulse week per (theme, team path, department)."""
+    from handlers.pulse import schedule_bank
+
     bank = prompts.questions()
+    own_banks = {
+        s.id: schedule_bank(s)
+        for s in session.exec(
+            select(PulseSchedule).where(col(PulseSchedule.question_bank).is_not(None))
+        )
+    }
     atoms: dict[AtomKey, Atom] = defaultdict(Atom)
     # people: each counted once per theme, in the atom of their (first) answered prompt
     asked = session.exec(
         select(
+            PulseRound.schedule_id,
             PulseRound.question_id,
             PulsePrompt.person_id,
             PulsePrompt.status,
@@ -251,8 +267,8 @@ def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
         .where(PulseRound.period == period, col(PulsePrompt.status) != "scheduled")
     ).all()
     placed: dict[tuple[str, int], tuple[AtomKey, bool]] = {}
-    for question_id, person_id, status, team_path, department in asked:
-        theme = bank.by_id(question_id).theme
+    for schedule_id, question_id, person_id, status, team_path, department in asked:
+        theme = own_banks.get(schedule_id, bank).by_id(question_id).theme
         key = (theme, team_path or "/", department or "")
         answered = status == "answered"
         seen = placed.get((theme, person_id))

@@ -90,6 +90,9 @@ class Database:
             from alembic import command
 
             command.upgrade(alembic_config(self.engine), "heads")
+            # a migration may change connection settings (SQLite's foreign_keys pragma while a
+            # table is rebuilt): start from fresh connections, each set up as make_engine says
+            self.engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()

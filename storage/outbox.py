@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bot.chat import Message
@@ -22,6 +25,29 @@ def choose_platform(session: Session, person_id: int, channels: tuple[str, ...])
     return "console"
 
 
+_listeners: list[Callable[[], None]] = []
+
+
+def on_enqueued(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` (from the committing thread) after every commit that queued messages,
+    so a delivery worker in this process sends them at once instead of at its next poll.
+    Returns the function that unsubscribes."""
+    _listeners.append(callback)
+    return lambda: _listeners.remove(callback) if callback in _listeners else None
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    if session.info.pop("outbox_enqueued", False):
+        for callback in list(_listeners):
+            callback()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop("outbox_enqueued", None)
+
+
 def enqueue(
     session: Session,
     *,
@@ -33,6 +59,7 @@ def enqueue(
     channels: tuple[str, ...],
 ) -> bool:
     """Queue ``message`` for ``person_id`` once per ``key``; False if that key was queued before."""
+    session.info["outbox_enqueued"] = True
     return insert_ignore(
         session,
         Outbox,
