@@ -9,7 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import assessment, basics, cascade, pulse, stories
+from handlers import assessment, basics, cascade, leave, pulse, stories
 from handlers import home as home_view
 from storage.db import open_database
 
@@ -23,6 +23,7 @@ def build_router() -> Router:
     pulse.register(router)
     stories.register(router)
     cascade.register(router)
+    leave.register(router)
     home_view.register(router)
     assessment.register(router)
     return router

@@ -21,12 +21,36 @@ class Mode(StrEnum):
 @slack_app.command("sync")
 def sync() -> None:
     """Link Slack users to people by email, fill time zones the org file left empty."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
     from bot.platforms.slack_directory import sync as run_sync
 
     runtime = cli_runtime()
     if not runtime.settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set")
-    result = asyncio.run(run_sync(runtime))
+    if console.is_terminal:
+        columns = (SpinnerColumn(), TextColumn("{task.description}: {task.completed} users"))
+        with Progress(*columns, console=console, transient=True) as progress:
+            reading = progress.add_task("reading Slack's user list", total=None)
+            linking = progress.add_task("linking by email", total=None, visible=False)
+
+            def fetched(count: int) -> None:
+                progress.advance(reading, count)
+
+            def applied(count: int) -> None:
+                progress.update(linking, visible=True)
+                progress.advance(linking, count)
+
+            result = asyncio.run(run_sync(runtime, fetched=fetched, applied=applied))
+    else:  # a log or a pipe: a line per page read, one when linking is done
+        read = [0]
+
+        def fetched(count: int) -> None:
+            read[0] += count
+            console.print(f"reading Slack's user list: {read[0]} users", highlight=False)
+
+        result = asyncio.run(run_sync(runtime, fetched=fetched))
+        console.print(f"linking by email: {read[0]} users", highlight=False)
     console.print(
         f"{result.slack_users} Slack users: {result.linked} linked, "
         f"{result.timezones} time zones filled in from Slack",

@@ -6,7 +6,7 @@ operator can reuse the values the platforms' own docs tell them to set.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
     http_port: int = 3978
+    # delivery (README: Operations)
+    shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
+    outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
+    rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit
+    # share the send ceilings through the database with every instance on it: "auto" (on for
+    # PostgreSQL), "on" or "off"
+    shared_limits: str = Field("auto", pattern="^(auto|on|off)$")
+    # Working days for relay windows and check-ins (public holidays come from each person's
+    # country/subdivision): day names or ranges, e.g. "mon,tue,wed,thu,fri" or "sun-thu".
+    work_week: str = "mon,tue,wed,thu,fri"
+    # Comments and story texts older than this many months are deleted each night (0: never).
+    retention_months: int = Field(0, ge=0, le=1200)
 
     slack_bot_token: str | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CULTUREBOT_SLACK_BOT_TOKEN")
@@ -60,6 +72,14 @@ class Settings(BaseSettings):
     teams_conversation_rate_per_second: float = Field(7.0, gt=0)  # per conversation
     teams_send_attempts: int = Field(4, ge=1, le=10)  # tries within one delivery
     teams_concurrency: int = Field(32, ge=1, le=256)  # sends in flight per process
+
+    @field_validator("work_week")
+    @classmethod
+    def _valid_work_week(cls, value: str) -> str:
+        from handlers.workdays import parse_work_week
+
+        parse_work_week(value)
+        return value
 
 
 def get_settings() -> Settings:

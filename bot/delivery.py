@@ -1,8 +1,17 @@
-"""The delivery worker: claim due outbox rows, send them through a platform, record the result.
+"""The delivery worker: claim due outbox rows, send them through a platform, record each outcome.
 
-Rows are claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-workers share the load), sent outside any transaction, and their outcomes written back in one
-more. A row whose claim lease runs out (a crashed worker) is claimed again.
+Rows are claimed in short transactions (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+workers share the load) for ``CLAIM_SECONDS``, a claim its worker renews every
+``RENEW_SECONDS`` while the send is in flight; so a dead worker's rows are taken over within
+``CLAIM_SECONDS`` (plus one poll). Each outcome is written as soon as the platform answers,
+by a recorder that retries while the database is briefly away. A "sending" row whose claim ran
+out is *in doubt* (its worker may have sent it): the next worker tells the platform
+(``Address.in_doubt``), and Slack looks for the row's key in the DM before sending again.
+
+``DeliveryWorker`` runs continuously inside ``culturebot run``: it claims as soon as a send
+slot is free and rows are due (woken at once by the tick that queued them), and stops
+gracefully: sends in flight finish within the shutdown time, every claim is released.
+``deliver_due`` is one pass of the same claim, send and record, for tests and the console.
 """
 
 from __future__ import annotations
@@ -10,29 +19,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import or_
+from sqlalchemy import delete, not_, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col, select
 
 from bot.chat import Message
+from bot.ratelimit import Reserve
 from bot.runtime import Runtime
+from storage import rate_budget
 from storage.models import Identity, Outbox
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=5)
+CLAIM_SECONDS = 30.0  # a claim not renewed for this long is taken over by another worker
+RENEW_SECONDS = 10.0  # how often a worker renews the claims of its sends in flight
+DUE = ("pending", "sending")
+DB_DOWN = (OperationalError, DBAPIError)
 
 
 @dataclass(frozen=True)
 class Address:
-    """Where a person is on one platform."""
+    """Where a person is on one platform, and which outbox row the message is: ``key`` is its
+    idempotency key; ``in_doubt`` says a worker died between sending it and recording the
+    outcome, so a platform that can look (Slack) checks whether it went before sending."""
 
     person_id: int
     external_id: str
     conversation_ref: str | None = None
+    key: str = ""
+    in_doubt: bool = False
 
 
 class DeliveryError(Exception):
@@ -72,6 +94,13 @@ class DeliveryStats:
     unreachable: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: DeliveryStats) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.dead += other.dead
+        self.unreachable += other.unreachable
+        self.errors.extend(other.errors)
+
 
 def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     """Exponential backoff with jitter: up to ``first`` seconds after attempt 1, doubling
@@ -79,20 +108,53 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
-def _claim(
-    runtime: Runtime, platform: str, now: datetime, limit: int, person_id: int | None
-) -> list[tuple[Outbox, Identity | None]]:
+def shared_reserve(runtime: Runtime) -> Reserve | None:
+    """How a platform reserves send times on the ceiling every instance on this database
+    shares (bot.ratelimit.SharedBudget); None when limits are per process
+    (CULTUREBOT_SHARED_LIMITS: "auto" shares on PostgreSQL, where several instances can run)."""
+    mode = runtime.settings.shared_limits
+    if mode == "off" or (mode == "auto" and not runtime.db.url.startswith("postgresql")):
+        return None
+
+    async def reserve(name: str, count: int, gap: float, now: float, pause: float) -> float:
+        return await asyncio.to_thread(
+            rate_budget.reserve, runtime.db, name, count, gap, now, pause
+        )
+
+    return reserve
+
+
+def new_worker_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Claimed:
+    row: Outbox
+    identity: Identity | None
+    in_doubt: bool
+
+
+def claim(
+    runtime: Runtime,
+    platform: str,
+    worker: str,
+    limit: int,
+    person_id: int | None = None,
+    claim_seconds: float = CLAIM_SECONDS,
+) -> list[Claimed]:
+    """Claim up to ``limit`` due rows for ``worker``. Reads only the partial index of rows
+    still to send (``ix_outbox_due``), oldest due first."""
+    now = runtime.clock.now()
     with runtime.db.session() as session:
         query = (
             select(Outbox)
             .where(
-                Outbox.platform == platform,
-                or_(
-                    (col(Outbox.status) == "pending") & (col(Outbox.next_attempt_at) <= now),
-                    (col(Outbox.status) == "sending") & (col(Outbox.next_attempt_at) <= now),
-                ),
+                col(Outbox.platform) == platform,
+                col(Outbox.status).in_(DUE),
+                col(Outbox.next_attempt_at) <= now,
             )
-            .order_by(col(Outbox.id))
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -110,63 +172,68 @@ def _claim(
                 )
             )
         }
+        claimed = []
         for row in rows:
+            claimed.append(Claimed(row, identities.get(row.person_id), row.status == "sending"))
             row.status = "sending"
-            row.next_attempt_at = now + CLAIM_LEASE
+            row.claimed_by = worker
+            row.next_attempt_at = now + timedelta(seconds=claim_seconds)
             session.add(row)
-        return [(row, identities.get(row.person_id)) for row in rows]
+        return claimed
 
 
-async def deliver_due(
-    runtime: Runtime,
-    platform: Platform,
-    *,
-    limit: int = 200,
-    person_id: int | None = None,
-    concurrency: int = 1,
-) -> DeliveryStats:
-    """Send what is due on ``platform`` (optionally only one person's); one batch per call."""
-    now = runtime.clock.now()
-    claimed = await asyncio.to_thread(_claim, runtime, platform.name, now, limit, person_id)
-    stats = DeliveryStats()
-    if not claimed:
-        return stats
-    gate = asyncio.Semaphore(concurrency)
-
-    async def attempt(
-        row: Outbox, identity: Identity | None
-    ) -> tuple[Outbox, str | None, Exception | None]:
-        if platform.name != "console" and (identity is None or identity.unreachable):
-            return row, None, DeliveryError("no reachable identity", unreachable=True)
-        address = Address(
-            person_id=row.person_id,
-            external_id=identity.external_id if identity else "",
-            conversation_ref=identity.conversation_ref if identity else None,
+def renew(runtime: Runtime, worker: str, claim_seconds: float = CLAIM_SECONDS) -> int:
+    """Extend every claim ``worker`` holds; the number of rows renewed."""
+    until = runtime.clock.now() + timedelta(seconds=claim_seconds)
+    with runtime.db.session() as session:
+        done = session.connection().execute(
+            update(Outbox)
+            .where(col(Outbox.status) == "sending", col(Outbox.claimed_by) == worker)
+            .values(next_attempt_at=until)
         )
-        async with gate:
-            try:
-                return row, await platform.send(address, Message.from_json(row.payload)), None
-            except Exception as error:  # recorded on the row, never lost
-                return row, None, error
-
-    outcomes = await asyncio.gather(*(attempt(row, identity) for row, identity in claimed))
-    await asyncio.to_thread(_record, runtime, outcomes, stats)
-    return stats
+        return int(done.rowcount or 0)
 
 
-def _record(
-    runtime: Runtime,
-    outcomes: list[tuple[Outbox, str | None, Exception | None]],
-    stats: DeliveryStats,
-) -> None:
+def release(runtime: Runtime, worker: str, ids: list[int], *, in_doubt: bool) -> int:
+    """Give rows ``worker`` claimed back at once: not started (``in_doubt`` False) they are
+    plain pending again; cut off mid-send they stay "sending", to be checked before resending."""
+    if not ids:
+        return 0
+    with runtime.db.session() as session:
+        done = session.connection().execute(
+            update(Outbox)
+            .where(
+                col(Outbox.id).in_(ids),
+                col(Outbox.status) == "sending",
+                col(Outbox.claimed_by) == worker,
+            )
+            .values(
+                status="sending" if in_doubt else "pending",
+                claimed_by=None,
+                next_attempt_at=runtime.clock.now(),
+            )
+        )
+        return int(done.rowcount or 0)
+
+
+Outcome = tuple[int, str | None, Exception | None]
+
+
+def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliveryStats:
+    """Write outcomes of ``worker``'s sends in one transaction. A row another worker took over
+    meanwhile (our claim ran out) is left to it."""
+    stats = DeliveryStats()
     now = runtime.clock.now()
     max_attempts = runtime.settings.max_delivery_attempts
     with runtime.db.session() as session:
-        ids = [row.id for row, _ref, _error in outcomes]
+        ids = [row_id for row_id, _ref, _error in outcomes]
         fresh = {r.id: r for r in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
-        for row, ref, error in outcomes:
-            row = fresh[row.id]  # one query for the batch, not a merge (a SELECT) per row
+        for row_id, ref, error in outcomes:
+            row = fresh.get(row_id)
+            if row is None or row.status != "sending" or row.claimed_by != worker:
+                continue
             row.attempts += 1
+            row.claimed_by = None
             if error is None:
                 row.status, row.sent_at, row.platform_ref, row.last_error = "sent", now, ref, None
                 stats.sent += 1
@@ -191,6 +258,309 @@ def _record(
                 row.next_attempt_at = now + timedelta(seconds=delay)
                 stats.retried += 1
             session.add(row)
+    return stats
+
+
+class Recorder:
+    """Writes outcomes as they come, a few per transaction, and keeps them (retrying with
+    backoff) while the database is away; ``blocked`` while some are waiting for it."""
+
+    def __init__(self, runtime: Runtime, worker: str) -> None:
+        self.runtime = runtime
+        self.worker = worker
+        self.stats = DeliveryStats()
+        self._queue: list[Outcome] = []
+        self._more = asyncio.Event()
+        self._empty = asyncio.Event()
+        self._empty.set()
+        self.failing = False
+
+    def put(self, outcome: Outcome) -> None:
+        self._queue.append(outcome)
+        self._empty.clear()
+        self._more.set()
+
+    @property
+    def blocked(self) -> bool:
+        return self.failing and bool(self._queue)
+
+    async def drained(self) -> None:
+        await self._empty.wait()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            await self._more.wait()
+            self._more.clear()
+            while self._queue:
+                batch = list(self._queue)
+                try:
+                    stats = await asyncio.to_thread(record, self.runtime, self.worker, batch)
+                except DB_DOWN as error:
+                    failures += 1
+                    if not self.failing:
+                        log.warning(
+                            "delivery: cannot record %s outcome(s), database unreachable (%s); "
+                            "retrying",
+                            len(batch),
+                            type(error).__name__,
+                        )
+                    self.failing = True
+                    await asyncio.sleep(min(5.0, 0.25 * 2 ** min(failures, 5)))
+                    continue
+                if self.failing:
+                    log.warning("delivery: database back; outcomes recorded")
+                self.failing, failures = False, 0
+                del self._queue[: len(batch)]
+                self.stats.add(stats)
+            self._empty.set()
+
+
+def _address(item: Claimed) -> Address:
+    identity, row = item.identity, item.row
+    return Address(
+        person_id=row.person_id,
+        external_id=identity.external_id if identity else "",
+        conversation_ref=identity.conversation_ref if identity else None,
+        key=row.idempotency_key,
+        in_doubt=item.in_doubt,
+    )
+
+
+async def _send(platform: Platform, item: Claimed) -> Outcome:
+    row, identity = item.row, item.identity
+    assert row.id is not None
+    if platform.name != "console" and (identity is None or identity.unreachable):
+        return row.id, None, DeliveryError("no reachable identity", unreachable=True)
+    try:
+        return row.id, await platform.send(_address(item), Message.from_json(row.payload)), None
+    except Exception as error:  # recorded on the row, never lost
+        return row.id, None, error
+
+
+async def deliver_due(
+    runtime: Runtime,
+    platform: Platform,
+    *,
+    limit: int = 200,
+    person_id: int | None = None,
+    concurrency: int = 1,
+) -> DeliveryStats:
+    """Send what is due on ``platform`` (optionally only one person's): one claim of up to
+    ``limit`` rows, each outcome recorded as soon as it is known."""
+    worker = new_worker_id()
+    claimed = await asyncio.to_thread(claim, runtime, platform.name, worker, limit, person_id)
+    if not claimed:
+        return DeliveryStats()
+    recorder = Recorder(runtime, worker)
+    writing = asyncio.create_task(recorder.run())
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: Claimed) -> None:
+        async with gate:
+            recorder.put(await _send(platform, item))
+
+    try:
+        await asyncio.gather(*(one(item) for item in claimed))
+        await recorder.drained()
+    finally:
+        writing.cancel()
+    return recorder.stats
+
+
+class DeliveryWorker:
+    """Delivers one platform's rows continuously until ``stop``.
+
+    At most ``concurrency`` rows are claimed at a time, so claims are short and a crash leaves
+    few rows in doubt; a claim is made as soon as slots are free and rows are due, woken by
+    ``wake`` (the tick queued something) or else every ``poll`` seconds.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        platform: Platform,
+        *,
+        concurrency: int | None = None,
+        poll: float = 0.25,
+        claim_seconds: float = CLAIM_SECONDS,
+        renew_seconds: float = RENEW_SECONDS,
+        on_outcome: Callable[[str, Outcome], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.platform = platform
+        self.concurrency = concurrency or int(getattr(platform, "concurrency", 1))
+        self.poll = poll
+        self.claim_seconds = claim_seconds
+        self.renew_seconds = renew_seconds
+        self.worker = new_worker_id()
+        self.recorder = Recorder(runtime, self.worker)
+        self.on_outcome = on_outcome
+        self._wake = asyncio.Event()
+        self._freed = asyncio.Event()
+        self._stopping = False
+        self._sending: dict[asyncio.Task[None], int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._main: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Rows may be due now: claim without waiting for the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self.recorder.run()),
+            asyncio.create_task(self._renew_loop()),
+        ]
+        self._main = asyncio.create_task(self._run())
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_seconds)
+            if not self._sending:
+                continue
+            try:
+                await asyncio.to_thread(renew, self.runtime, self.worker, self.claim_seconds)
+            except DB_DOWN:
+                log.warning("delivery: could not renew claims, database unreachable")
+
+    async def _run(self) -> None:
+        failures = 0
+        batch = max(1, self.concurrency // 4)
+        while not self._stopping:
+            free = self.concurrency - len(self._sending)
+            if free < batch and self._sending or self.recorder.blocked:
+                self._freed.clear()
+                await _wait_any(self._freed, self._wake, timeout=self.poll)
+                continue
+            self._wake.clear()
+            try:
+                claimed = await asyncio.to_thread(
+                    claim,
+                    self.runtime,
+                    self.platform.name,
+                    self.worker,
+                    free,
+                    None,
+                    self.claim_seconds,
+                )
+                failures = 0
+            except DB_DOWN as error:
+                failures += 1
+                if failures == 1:
+                    log.warning(
+                        "delivery through %s: database unreachable (%s); retrying",
+                        self.platform.name,
+                        type(error).__name__,
+                    )
+                await asyncio.sleep(min(5.0, 0.25 * 2 ** min(failures, 5)))
+                continue
+            except Exception:
+                log.exception("delivery through %s: claim failed", self.platform.name)
+                await asyncio.sleep(self.poll)
+                continue
+            if self._stopping:  # stop came while claiming: give the rows straight back
+                ids = [item.row.id for item in claimed if item.row.id is not None]
+                await asyncio.to_thread(release, self.runtime, self.worker, ids, in_doubt=False)
+                break
+            for item in claimed:
+                assert item.row.id is not None
+                task = asyncio.create_task(self._deliver(item))
+                self._sending[task] = item.row.id
+            if not claimed:
+                await _wait_any(self._wake, timeout=self.poll)
+
+    async def _deliver(self, item: Claimed) -> None:
+        try:
+            outcome = await _send(self.platform, item)
+            self.recorder.put(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(self.platform.name, outcome)
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                self._sending.pop(task, None)  # type: ignore[arg-type]
+            self._freed.set()
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming; let sends in flight finish within ``grace`` seconds; write their
+        outcomes; give back every claim still held (a send cut off stays in doubt)."""
+        self._stopping = True
+        self._wake.set()
+        self._freed.set()
+        deadline = time.monotonic() + grace
+        if self._main is not None:
+            await asyncio.wait({self._main}, timeout=max(0.0, deadline - time.monotonic()))
+        pending = set(self._sending)
+        if pending:
+            await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+        cut = [row_id for task, row_id in self._sending.items() if not task.done()]
+        for task in list(self._sending):
+            task.cancel()
+        try:
+            async with asyncio.timeout(max(1.0, deadline - time.monotonic())):
+                await self.recorder.drained()
+        except TimeoutError:
+            log.warning("delivery: stopping with outcomes not written; those rows stay in doubt")
+        for task in self._tasks:
+            task.cancel()
+        if self._main is not None:
+            self._main.cancel()
+        try:
+            released = await asyncio.to_thread(
+                release, self.runtime, self.worker, cut, in_doubt=True
+            )
+            released += await asyncio.to_thread(_release_all, self.runtime, self.worker)
+            if released:
+                log.info("delivery through %s: released %s claim(s)", self.platform.name, released)
+        except DB_DOWN:
+            log.warning(
+                "delivery: could not release claims (database unreachable); they "
+                "expire within %.0f s",
+                self.claim_seconds,
+            )
+
+
+def _release_all(runtime: Runtime, worker: str) -> int:
+    """Whatever ``worker`` still holds (a send that never started): pending again."""
+    with runtime.db.session() as session:
+        done = session.connection().execute(
+            update(Outbox)
+            .where(col(Outbox.status) == "sending", col(Outbox.claimed_by) == worker)
+            .values(status="pending", claimed_by=None, next_attempt_at=runtime.clock.now())
+        )
+        return int(done.rowcount or 0)
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def prune_sent(runtime: Runtime, *, chunk: int = 5000) -> int:
+    """Delete sent rows older than ``outbox_keep_days`` (cascade messages are kept: cascade
+    reports count them). In chunks, so no transaction holds the table for long."""
+    cutoff = runtime.clock.now() - timedelta(days=runtime.settings.outbox_keep_days)
+    total = 0
+    while True:
+        with runtime.db.session() as session:
+            ids = session.exec(
+                select(Outbox.id)
+                .where(
+                    col(Outbox.status) == "sent",
+                    col(Outbox.sent_at) < cutoff,
+                    not_(col(Outbox.kind).startswith("cascade")),
+                )
+                .limit(chunk)
+            ).all()
+            if not ids:
+                return total
+            session.connection().execute(delete(Outbox).where(col(Outbox.id).in_(ids)))
+            total += len(ids)
 
 
 def _mark_unreachable(session: Session, row: Outbox, reason: str) -> None:

@@ -1,11 +1,19 @@
-"""An asyncio rate limiter for platforms that publish per-second limits.
+"""The one rate limiter: Slack and Teams sends, the bot's own replies, and the ceiling that
+several instances on one database share.
 
 A platform counts the requests that *arrive* in any rolling window; we only know when ours
 start and finish, and the time in between (threads, network, a busy loop) varies. So a request
 holds its slot from its start until one window after it *finished*: its arrival lies in
 between, and the next request to reuse the slot starts (so arrives) more than a window later.
-Burst-friendly token buckets, or counting start times only, draw 429s from that jitter.
-Time and sleeping are injected so tests move a fake clock instead of waiting.
+Requests also start at least ``1/rate`` apart, so a platform that counts with a token bucket
+and a small burst (Slack) sees an even stream, never a burst. Burst-friendly token buckets, or
+counting start times only, draw 429s from that jitter. Callers pass a rate already under the
+platform's limit (``headroom``): it is our limiter, not the platform, that paces us.
+
+``SharedBudget`` adds the ceiling several instances share: each instance reserves short runs of
+send times from one database row (``storage.rate_budget``), so the sum of all instances' sends
+never passes the ceiling, however many there are. Time and sleeping are injected so tests move
+a fake clock instead of waiting.
 """
 
 from __future__ import annotations
@@ -15,13 +23,28 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 Sleep = Callable[[float], Awaitable[None]]
 POLL = 0.005  # how often to look again while every slot is held by a request in flight
 
 
+def under(rate: float, headroom: float) -> float:
+    """The rate we pace at to stay under a platform limit of ``rate``."""
+    return rate * headroom
+
+
+class Limiter(Protocol):
+    """What a sender needs of a limiter."""
+
+    def slot(self) -> AsyncIterator[None]: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
 class RateLimiter:
-    """At most ``rate`` requests per second in any rolling window, as the platform sees them.
+    """At most ``rate`` requests per second in any rolling window, as the platform sees them,
+    and (``spacing``) starts at least 1/rate apart.
 
     A rate below one becomes one per 1/rate seconds; a fractional rate above one rounds down.
     """
@@ -30,18 +53,22 @@ class RateLimiter:
         self,
         rate: float,
         *,
+        spacing: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        self.rate = rate
         self.capacity = int(rate) if rate >= 1 else 1
         self.per = 1.0 if rate >= 1 else 1 / rate
+        self.gap = 1.0 / rate if spacing else 0.0
         self._monotonic = monotonic
         self._sleep = sleep
         self._finished: deque[float] = deque()
         self._in_flight = 0
         self._paused_until = 0.0
+        self._next_start = 0.0
 
     def pause(self, seconds: float) -> None:
         """Let nobody through for ``seconds`` (e.g. the platform said Retry-After)."""
@@ -52,7 +79,7 @@ class RateLimiter:
         now = self._monotonic()
         while self._finished and self._finished[0] <= now - self.per:
             self._finished.popleft()
-        waits = [self._paused_until - now]
+        waits = [self._paused_until - now, self._next_start - now]
         if self._in_flight + len(self._finished) >= self.capacity:
             waits.append(self._finished[0] + self.per - now if self._finished else POLL)
         return max(0.0, *waits)
@@ -68,8 +95,99 @@ class RateLimiter:
         while (wait := self.wait_time()) > 0:
             await self._sleep(wait)
         self._in_flight += 1  # no await between the check and the take: one loop, no race
+        self._next_start = self._monotonic() + self.gap
         try:
             yield
         finally:
             self._in_flight -= 1
             self._finished.append(self._monotonic())
+
+
+# reserve(name, count, gap, now, pause) -> the first reserved send time (epoch seconds)
+Reserve = Callable[[str, int, float, float, float], Awaitable[float]]
+
+
+class SharedBudget:
+    """A ceiling shared by every instance that reserves from the same ``name``.
+
+    Send times are handed out ``1/rate`` apart on one timeline kept in the database: an
+    instance reserves a short run of them (about ``ahead`` seconds' worth) in one statement,
+    then starts one request at each. A time it missed by more than a gap is dropped, never
+    used late, so instances never bunch up. A pause (Retry-After) moves the shared timeline for
+    everyone. Requests also take a slot of a local ``RateLimiter`` at the same rate, so the
+    platform's rolling window holds within this instance too.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        rate: float,
+        reserve: Reserve,
+        *,
+        ahead: float = 0.2,
+        wall: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.name = name
+        self.gap = 1.0 / rate
+        self.batch = max(1, round(rate * ahead))
+        self._reserve = reserve
+        self._wall = wall
+        self._sleep = sleep
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._pause = 0.0
+        self.local = RateLimiter(rate, spacing=False, sleep=sleep)  # the timeline spaces
+
+    def pause(self, seconds: float) -> None:
+        self._pause = max(self._pause, seconds)
+        self.local.pause(seconds)
+        self._times.clear()
+
+    async def _next_time(self) -> float:
+        async with self._lock:
+            now = self._wall()
+            while self._times and self._times[0] < now - self.gap:
+                self._times.popleft()  # missed: never used late
+            if not self._times:
+                pause, self._pause = self._pause, 0.0
+                start = await self._reserve(self.name, self.batch, self.gap, now, pause)
+                self._times.extend(start + i * self.gap for i in range(self.batch))
+            return self._times.popleft()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        while True:
+            at = await self._next_time()
+            wait = at - self._wall()
+            if wait > 0:
+                await self._sleep(wait)
+            if self._wall() < at + self.gap:
+                break  # on time (a stalled loop drops the time and reserves another)
+        async with self.local.slot():
+            yield
+
+
+class PerKey:
+    """One ``RateLimiter`` per key (a Slack channel, a Teams conversation), idle ones forgotten."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.rate = rate
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def __call__(self, key: str) -> RateLimiter:
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            if len(self._limiters) > 10_000:
+                self._limiters = {k: v for k, v in self._limiters.items() if not v.idle}
+            limiter = RateLimiter(self.rate, monotonic=self._monotonic, sleep=self._sleep)
+            self._limiters[key] = limiter
+        return limiter

@@ -1,8 +1,11 @@
-"""APScheduler runs a small tick and the delivery loop; the database says what is due.
+"""APScheduler runs a small tick and housekeeping; delivery workers run beside it.
 
 There is no job per person: the tick asks the handlers what is due now, so a restart loses
 nothing and there is nothing to re-sync. With several instances on one PostgreSQL database,
-only the holder of the scheduler lease ticks; every instance delivers.
+only the holder of the scheduler lease ticks; every instance delivers. The lease is short
+(``LEASE``) and renewed every ``LEASE_RENEW`` seconds by a job of its own, so a holder that dies
+is replaced within a minute; a clean stop gives it up at once. Each platform has a
+``DeliveryWorker`` that sends continuously; the tick wakes them as soon as it queued something.
 """
 
 from __future__ import annotations
@@ -18,25 +21,29 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from bot.app import run_due
-from bot.delivery import Platform, deliver_due
+from bot.delivery import DeliveryWorker, Platform, deliver_due, prune_sent
 from bot.runtime import Runtime
-from storage.lease import try_acquire
+from storage.lease import give_up, try_acquire
 from storage.models import ProcessedEvent
 
 EVENT_MEMORY = timedelta(days=7)
+LEASE = timedelta(seconds=30)  # a holder that stops renewing loses the lease after this
+LEASE_RENEW = 10.0  # seconds between renewals (and between takeover attempts by the others)
 
 log = logging.getLogger(__name__)
 
 
 class Scheduler:
     def __init__(
-        self, runtime: Runtime, platforms: list[Platform], *, deliver_every: float = 1.0
+        self, runtime: Runtime, platforms: list[Platform], *, deliver: bool = True
     ) -> None:
         self.runtime = runtime
         self.platforms = platforms
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._deliver_every = deliver_every
+        self.workers: list[DeliveryWorker] = []
+        self._deliver = deliver
+        self.holds_lease = False
 
     def start(self) -> None:
         tick = self.runtime.settings.tick_seconds
@@ -49,26 +56,61 @@ class Scheduler:
             next_run_time=self.runtime.clock.now(),
         )
         self._scheduler.add_job(
-            self.deliver, "interval", seconds=self._deliver_every, max_instances=1, coalesce=True
+            self.renew_lease, "interval", seconds=LEASE_RENEW, max_instances=1, coalesce=True
         )
         self._scheduler.add_job(
             self.housekeeping, "interval", hours=1, max_instances=1, coalesce=True
         )
+        self._scheduler.add_job(self.nightly, "cron", hour=3, max_instances=1, coalesce=True)
+        if self._deliver:
+            self.workers = [DeliveryWorker(self.runtime, platform) for platform in self.platforms]
+            for worker in self.workers:
+                worker.start()
         self._scheduler.start()
 
     def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=False)
+        """Stop ticking (no new work); the workers stop with ``stop``."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def stop(self, grace: float) -> None:
+        """Stop ticking, let the workers finish their sends within ``grace`` seconds and give
+        back their claims, and give up the lease so another instance ticks at once."""
+        self.shutdown()
+        await asyncio.gather(*(worker.stop(grace) for worker in self.workers))
+        if self.holds_lease:
+            try:
+                await asyncio.to_thread(self._give_up_lease)
+            except Exception:
+                log.warning("could not give up the scheduler lease; it expires on its own")
 
     def _holds_lease(self) -> bool:
-        ttl = timedelta(seconds=self.runtime.settings.tick_seconds * 3)
         with self.runtime.db.session() as session:
-            return try_acquire(session, "scheduler", self.holder, self.runtime.clock.now(), ttl)
+            self.holds_lease = try_acquire(
+                session, "scheduler", self.holder, self.runtime.clock.now(), LEASE
+            )
+        return self.holds_lease
+
+    def _give_up_lease(self) -> None:
+        with self.runtime.db.session() as session:
+            give_up(session, "scheduler", self.holder)
+        self.holds_lease = False
+
+    async def renew_lease(self) -> None:
+        try:
+            held = self.holds_lease
+            if await asyncio.to_thread(self._holds_lease) and not held:
+                log.info("scheduler lease taken by %s", self.holder)
+        except Exception:
+            log.warning("could not renew the scheduler lease; retrying in %.0f s", LEASE_RENEW)
 
     async def tick(self) -> None:
         try:
             if await asyncio.to_thread(self._holds_lease):
                 done = await asyncio.to_thread(run_due, self.runtime)
                 log.debug("tick: %s", done)
+                for worker in self.workers:
+                    worker.wake()
         except Exception:
             log.exception("scheduler tick failed; the next tick retries")
 
@@ -79,12 +121,24 @@ class Scheduler:
         except Exception:
             log.exception("housekeeping failed; it runs again in an hour")
 
+    async def nightly(self) -> None:
+        """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS."""
+        try:
+            pruned = await asyncio.to_thread(prune_sent, self.runtime)
+            log.info("outbox: pruned %s sent message(s)", pruned)
+        except Exception:
+            log.exception("pruning the outbox failed; it runs again tomorrow")
+
     async def deliver(self) -> None:
+        """Send everything due now once, platform by platform (tests; ``run`` uses workers)."""
         for platform in self.platforms:
             try:
-                await deliver_due(
-                    self.runtime, platform, concurrency=getattr(platform, "concurrency", 1)
-                )
+                while (
+                    await deliver_due(
+                        self.runtime, platform, concurrency=getattr(platform, "concurrency", 1)
+                    )
+                ).sent:
+                    pass
             except Exception:
                 log.exception("delivery through %s failed; the next round retries", platform.name)
 

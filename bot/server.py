@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import time
 
 from aiohttp import web
 
@@ -36,13 +38,35 @@ def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, li
     return web_app, platforms
 
 
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM (systemd, Docker, Kubernetes) and SIGINT (Ctrl-C) set ``stop``: a graceful stop."""
+    loop = asyncio.get_running_loop()
+
+    def handle(name: str) -> None:
+        if stop.is_set():
+            log.warning("%s again: already stopping", name)
+            return
+        log.info("%s: stopping gracefully", name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, handle, sig.name)
+
+
 async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (by SIGTERM or SIGINT when none is given), then stop
+    gracefully: no new ticks or claims, sends in flight finish within
+    CULTUREBOT_SHUTDOWN_SECONDS, every claim and the scheduler lease are given back, the
+    platforms close (Socket Mode disconnects) and the HTTP server shuts."""
+    if stop is None:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
     web_app, platforms = build_web_app(runtime, router)
     if not platforms:
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)
     scheduler.start()
-    runner = web.AppRunner(web_app)
+    runner = web.AppRunner(web_app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
     await site.start()
@@ -52,7 +76,10 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         runtime.settings.http_port,
     )
     try:
-        await (stop or asyncio.Event()).wait()
+        await stop.wait()
     finally:
-        scheduler.shutdown()
-        await runner.cleanup()
+        grace = runtime.settings.shutdown_seconds
+        started = time.monotonic()
+        await scheduler.stop(grace)
+        await runner.cleanup()  # stops HTTP, closes the platforms (Socket Mode disconnects)
+        log.info("culturebot stopped in %.1f s", time.monotonic() - started)

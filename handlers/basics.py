@@ -26,6 +26,7 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
     roles = roles_of(ctx)
     lines = [prompts.text("help.intro", name=ctx.person.name)]
     lines.extend(prompts.text(f"help.{role}") for role in roles)
+    lines.append(prompts.text("leave.help"))
     if "manager" not in roles:
         lines.insert(2, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.runtime import Runtime, send_later
 from handlers.cascade_messages import cascade_message, notice, relay_request
 from handlers.cascade_time import relay_deadlines
+from handlers.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.sql import insert_ignore
@@ -102,7 +103,8 @@ class Chain:
 
     def open_link(self, manager: Person, level: int) -> CascadeLink:
         """The manager's link, created pending (their relay window starts now) if new."""
-        nudge_at, due_at = relay_deadlines(self.now, self.cascade.window_days, manager.timezone)
+        calendar = calendar_for(manager, self.runtime.settings.work_week)
+        nudge_at, due_at = relay_deadlines(self.now, self.cascade.window_days, calendar)
         insert_ignore(
             self.session,
             CascadeLink,

@@ -1,38 +1,27 @@
-"""Relay windows counted in working days, in the manager's own time zone.
+"""Relay windows counted in working days, on the manager's own calendar.
 
 A manager in Sydney who receives a cascade on Friday afternoon should not be escalated over
-their weekend, so time only runs Monday to Friday *local*: Saturday and Sunday in the
-manager's time zone are skipped (public holidays are not known to culturebot and count as
-working days). A working day is 24 hours of weekday wall-clock time, so a 2-day window that
-starts Friday 16:00 ends Tuesday 16:00 local; a window started on a weekend starts counting
-on Monday 00:00. Wall-clock arithmetic in the zone keeps 16:00 at 16:00 across DST changes.
+their weekend, so time only runs on the manager's working days *local*: days outside the work
+week (``CULTUREBOT_WORK_WEEK``), their public holidays and their leave are skipped (see
+handlers.workdays). A working day is 24 hours of wall-clock time, so a 2-day window that starts
+Friday 16:00 ends Tuesday 16:00 local; a window started on a non-working day starts counting at
+the next working day's 00:00. Wall-clock arithmetic in the zone keeps 16:00 at 16:00 across DST
+changes.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-SATURDAY = 5
-
-
-def add_working_time(start: datetime, span: timedelta, tz: str) -> datetime:
-    """``start`` plus ``span`` of weekday time in zone ``tz`` (weekends skipped), in UTC."""
-    zone = ZoneInfo(tz)
-    local = start.astimezone(zone).replace(tzinfo=None)  # wall clock
-    remaining = span
-    while True:
-        if local.weekday() >= SATURDAY:
-            local = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), time.min)
-            continue
-        midnight = datetime.combine(local.date() + timedelta(days=1), time.min)
-        if remaining <= midnight - local:
-            return (local + remaining).replace(tzinfo=zone).astimezone(UTC)
-        remaining -= midnight - local
-        local = midnight
+from handlers.workdays import Calendar
 
 
-def relay_deadlines(start: datetime, window_days: int, tz: str) -> tuple[datetime, datetime]:
-    """(when to nudge, when to escalate): halfway through the window, and its end."""
+def relay_deadlines(
+    start: datetime, window_days: int, calendar: Calendar | str
+) -> tuple[datetime, datetime]:
+    """(when to nudge, when to escalate): halfway through the window, and its end.
+    ``calendar`` may be a bare time zone name: Monday to Friday there, no holidays."""
+    if isinstance(calendar, str):
+        calendar = Calendar(tz=calendar)
     window = timedelta(days=window_days)
-    return add_working_time(start, window / 2, tz), add_working_time(start, window, tz)
+    return calendar.add_working_time(start, window / 2), calendar.add_working_time(start, window)

@@ -19,6 +19,7 @@ from bot.clock import format_local, local_instant
 from bot.parsing import parse_id
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
+from handlers import workdays
 from handlers.sentiment import score as sentiment_of
 from storage import people
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
@@ -164,6 +165,8 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
             prompt.status = "expired"
+        elif workdays.hold_prompt(prompt, round_, person, runtime.settings.work_week):
+            session.add(round_)  # on leave (skipped) or moved to their next working day
         else:
             send_later(
                 session,
@@ -192,7 +195,11 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
             col(PulsePrompt.closes_at) > now,
         )
     ).all()
+    reminded = 0
     for prompt, round_, person in due:
+        if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
+            session.add(prompt)  # moved to their next working day, or dropped
+            continue
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
@@ -207,7 +214,8 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
         prompt.reminded = True
         session.add(prompt)
-    return len(due)
+        reminded += 1
+    return reminded
 
 
 def expire_prompts(session: Session, now: datetime) -> int:

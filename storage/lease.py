@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col
@@ -27,3 +27,12 @@ def try_acquire(session: Session, name: str, holder: str, now: datetime, ttl: ti
         .returning(col(SchedulerLease.name))
     )
     return taken.first() is not None
+
+
+def give_up(session: Session, name: str, holder: str) -> None:
+    """Let the lease go at once (a clean stop), if ``holder`` holds it."""
+    session.connection().execute(
+        update(SchedulerLease)
+        .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
+        .values(expires_at=datetime(1970, 1, 1, tzinfo=UTC))
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -43,6 +43,9 @@ class Person(SQLModel, table=True):
     subdivision: str | None = Field(default=None, max_length=10)
     active: bool = Field(default=True, index=True)
     path: str = Field(default="/", max_length=2000, index=True)
+    # on leave up to and including this local date ("pause until ..." in chat): no check-ins,
+    # and their relay windows wait (handlers.workdays)
+    paused_until: date | None = None
 
 
 class Identity(SQLModel, table=True):
@@ -132,23 +135,39 @@ class PulseAnswer(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """A message that must be sent, written in the same transaction as its cause."""
+    """A message that must be sent, written in the same transaction as its cause.
+
+    ``status`` "sending" means a worker (``claimed_by``) holds the row until
+    ``next_attempt_at``, renewing the claim while its send is in flight; a "sending" row whose
+    claim ran out is in doubt (its worker died mid-send) and is checked before it goes again.
+    Claims read only the partial index ``ix_outbox_due`` (rows still to send), so sent history
+    costs nothing."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "platform",
+            "next_attempt_at",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=200)
     person_id: int = Field(foreign_key="person.id", index=True)
-    platform: str = Field(max_length=20, index=True)
+    platform: str = Field(max_length=20)
     kind: str = Field(max_length=40)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_column=utc_column(index=True))
+    next_attempt_at: datetime = Field(sa_column=utc_column())
     created_at: datetime = Field(sa_column=utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     platform_ref: str | None = Field(default=None, max_length=500)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -172,3 +191,13 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=120)
     expires_at: datetime = Field(sa_column=utc_column())
+
+
+class RateBudget(SQLModel, table=True):
+    """A send ceiling shared by every instance on one database: ``next_at`` (epoch seconds) is
+    the first moment not yet reserved by anyone (see bot.ratelimit.SharedBudget)."""
+
+    __tablename__ = "rate_budget"
+
+    name: str = Field(primary_key=True, max_length=120)
+    next_at: float = 0.0

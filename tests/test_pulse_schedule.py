@@ -42,7 +42,9 @@ def prompts_by_person(runtime: Runtime, kind: str = "pulse.prompt") -> dict[str,
 
 
 def test_sunday_pulse_arrives_at_nine_local_across_spring_changes(runtime) -> None:
-    """US clocks change on 14 March 2027, Europe's on 28 March; India has no DST."""
+    """US clocks change on 14 March 2027, Europe's on 28 March; India has no DST. (Sunday is a
+    working day here: on a Monday-to-Friday week the check-in would move to Monday.)"""
+    runtime.settings.work_week = "mon-sun"
     import_org(runtime, ORG)
     runtime.clock.set(datetime(2027, 3, 6, 0, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     add_schedule(runtime, weekday=6, start=date(2027, 3, 7))

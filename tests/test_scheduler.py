@@ -3,6 +3,7 @@ holder ticks; old processed-event ids are forgotten."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ ORG = org_csv("a@x.io,Ann,,Ops,leader,UTC", "b@x.io,Ben,a@x.io,Ops,employee,UTC"
 
 
 async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
+    """The tick opens the round and wakes the delivery worker, which sends at once."""
     import_org(runtime, ORG)
     add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
     screen = io.StringIO()
@@ -25,11 +27,13 @@ async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
     scheduler.start()
     try:
         jobs = {job.func.__name__ for job in scheduler._scheduler.get_jobs()}
-        assert jobs == {"tick", "deliver", "housekeeping"}
+        assert jobs == {"tick", "renew_lease", "housekeeping", "nightly"}
         await scheduler.tick()
-        await scheduler.deliver()
+        async with asyncio.timeout(30):  # a bounded wait for the worker, not for time to pass
+            while screen.getvalue().count("type a number 1-5") < 2:
+                await asyncio.sleep(0.01)
     finally:
-        scheduler.shutdown()
+        await scheduler.stop(5)
     assert screen.getvalue().count("type a number 1-5") == 2
     with runtime.db.session() as session:
         assert (

@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import Form, Incoming, Message, Response
+from bot.delivery import shared_reserve
 from bot.platforms import slack_blocks
 from bot.platforms.slack_delivery import SlackPlatform, make_client
 from bot.router import Router
@@ -85,7 +86,7 @@ class SlackBot:
         self.runtime = runtime
         self.router = router
         self.client: AsyncWebClient = make_client(settings)
-        self.platform = SlackPlatform(settings)
+        self.platform = SlackPlatform(settings, shared=shared_reserve(runtime))
         secret = settings.slack_signing_secret or ""
         self.verifier = SignatureVerifier(secret) if secret else None
         self.app = AsyncApp(
@@ -100,6 +101,8 @@ class SlackBot:
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("team_join")(self._on_directory_change)
+        self.app.event("user_change")(self._on_directory_change)
         self._socket: Any = None
         self.submission_budget = SUBMISSION_BUDGET
         self.inflight: set[asyncio.Task[Any]] = set()
@@ -324,6 +327,28 @@ class SlackBot:
             await self.publish_home(str(event.get("user", "")))
         except Exception:
             log.exception("slack: publishing the home tab failed")
+
+    async def _on_directory_change(self, ack: Any, event: dict[str, Any]) -> None:
+        """A new or changed Slack user: link them by email now (no sync needed); a deleted
+        one becomes unreachable."""
+        from bot.platforms.slack_directory import apply_member
+
+        self._track()
+        await ack()
+        member = event.get("user")
+        if not isinstance(member, dict):
+            return
+
+        def write() -> str:
+            with self.runtime.db.session() as session:
+                return apply_member(session, member).outcome
+
+        try:
+            outcome = await asyncio.to_thread(write)
+        except Exception:
+            log.exception("slack: linking a %s user failed", event.get("type"))
+            return
+        log.info("slack: %s %s: %s", event.get("type"), member.get("id"), outcome)
 
     # --- HTTP mode and Socket Mode ------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Sending culturebot's queued messages to Slack: paced, retried, and classified on failure.
 
 The delivery worker (bot/delivery.py) calls ``SlackPlatform.send`` for each outbox row. We pace
-sends ourselves (about one message a second per channel, and a configurable global ceiling)
-rather than discovering Slack's limits through 429s; a 429 that still comes pauses every sender
-for its Retry-After. 5xx and connection errors are retried here a few times with backoff and
+sends ourselves (about one message a second per channel, and a configurable global ceiling kept
+under by ``CULTUREBOT_RATE_HEADROOM``) through the one limiter of bot/ratelimit.py rather than
+discovering Slack's limits through 429s; a 429 that still comes pauses every sender for its
+Retry-After. 5xx and connection errors are retried here a few times with backoff and
 jitter; after that the row goes back to the outbox with a retry time, and the outbox
 dead-letters it after its bounded number of attempts.
 """
@@ -14,6 +15,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
+from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -23,8 +26,10 @@ from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, under
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Errors meaning "this person cannot be reached on Slack", not "try again later".
 UNREACHABLE = frozenset(
@@ -52,55 +57,18 @@ def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     )
 
 
-class Pacer:
-    """Hands out send slots: one per ``per_second`` globally, one per ``interval`` per channel.
-
-    Slots are booked in order under a lock, so N sends at rate R take N/R seconds, evenly
-    spaced, instead of bursting into 429s. ``pause`` pushes every later slot back (Retry-After).
-    """
-
-    def __init__(
-        self,
-        per_second: float,
-        channel_interval: float = 1.0,
-        *,
-        now: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.gap = 1.0 / per_second
-        self.channel_interval = channel_interval
-        self._now = now
-        self._sleep = sleep
-        self._next = 0.0
-        self._last = float("-inf")
-        self._channels: dict[str, float] = {}
-        self._lock = asyncio.Lock()
-
-    async def wait(self, channel: str) -> None:
-        async with self._lock:
-            now = self._now()
-            slot = max(now, self._next, self._channels.get(channel, 0.0))
-            self._next = slot + self.gap
-            if self.channel_interval:
-                self._channels[channel] = slot + self.channel_interval
-                if len(self._channels) > 10_000:  # forget channels whose slot has passed
-                    self._channels = {c: t for c, t in self._channels.items() if t > now}
-        if slot > now:
-            await self._sleep(slot - now)
-        # senders that woke together after the event loop stalled go out spread, not in a burst
-        async with self._lock:
-            now = self._now()
-            at = max(now, self._last + self.gap / 2)
-            self._last = at
-        if at > now:
-            await self._sleep(at - now)
-
-    def pause(self, seconds: float) -> None:
-        self._next = max(self._next, self._now() + seconds)
+METADATA_TYPE = "culturebot_outbox"  # message metadata: the outbox key rides on every DM
+HISTORY_RATE = 50 / 60  # conversations.open/history are Tier 3: about 50 a minute
 
 
 class SlackPlatform:
-    """The delivery side of Slack: a message to a person is a DM (chat.postMessage to the user)."""
+    """The delivery side of Slack: a message to a person is a DM (chat.postMessage to the user).
+
+    Every call, queued DMs and the bot's own replies alike, goes through ``call``: one global
+    limiter (shared by every instance when ``shared`` is given), one per channel, and the same
+    retry and backoff. Each DM carries its outbox key in message metadata, so a row left in
+    doubt by a crash is looked for in the DM's history before it is sent again.
+    """
 
     name = "slack"
 
@@ -112,11 +80,20 @@ class SlackPlatform:
         tries: int = 3,
         max_wait: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        shared: Reserve | None = None,
     ) -> None:
         self.client = client or make_client(settings)
-        self.pacer = Pacer(
-            settings.slack_max_per_second, settings.slack_channel_interval, sleep=sleep
+        rate = under(settings.slack_max_per_second, settings.rate_headroom)
+        self.limiter: Limiter = (
+            SharedBudget("slack:workspace", rate, shared, sleep=sleep)
+            if shared is not None
+            else RateLimiter(rate, monotonic=monotonic, sleep=sleep)
         )
+        interval = settings.slack_channel_interval
+        self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
+        self.history = RateLimiter(HISTORY_RATE, monotonic=monotonic, sleep=sleep)
+        self._monotonic = monotonic
         self.concurrency = settings.slack_concurrency
         self.tries = tries
         self.max_wait = max_wait
@@ -139,22 +116,30 @@ class SlackPlatform:
             await self.client.session.close()
         self.client.session = None
 
-    async def send(self, address: Address, message: Message) -> str:
-        """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
-        try:
-            blocks = slack_blocks.blocks(message)
-        except ValueError as error:  # a part Slack cannot carry: retrying cannot help
-            raise DeliveryError(str(error), permanent=True) from error
-        text = slack_blocks.fallback_text(message)
+    async def call(
+        self,
+        request: Callable[[], Awaitable[T]],
+        *,
+        channel: str | None = None,
+        deadline: float | None = None,
+        limiter: Limiter | None = None,
+    ) -> T:
+        """Make one Slack request paced and retried: 429s pause every sender for Retry-After,
+        5xx and connection errors back off with jitter, up to ``tries`` attempts and never past
+        ``deadline`` (on the platform's monotonic clock). Raises DeliveryError with the reason when it gives up."""
         self._keep_alive()
         for attempt in range(1, self.tries + 1):
-            await self.pacer.wait(address.external_id)
+            if deadline is not None and self._monotonic() >= deadline:
+                raise DeliveryError("too late for Slack's time limit", permanent=True)
             limited = False
             try:
-                response = await self.client.chat_postMessage(
-                    channel=address.external_id, text=text, blocks=blocks
+                per_channel = (
+                    self.channels(channel).slot()
+                    if channel is not None and self.channels is not None
+                    else nullcontext()
                 )
-                return f"{response['channel']}:{response['ts']}"
+                async with per_channel, (limiter or self.limiter).slot():
+                    return await request()
             except SlackApiError as error:
                 limited, failure = classify(error, attempt)
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
@@ -163,16 +148,65 @@ class SlackPlatform:
                     retry_after=backoff(attempt, first=0.5, cap=30.0),
                 )
             wait = failure.retry_after or 0.0
+            if limited:
+                (limiter or self.limiter).pause(wait)  # every sender waits, not only this one
             if failure.unreachable or failure.permanent or attempt == self.tries:
                 raise failure
-            if wait > self.max_wait:
+            if wait > self.max_wait or (
+                deadline is not None and self._monotonic() + wait >= deadline
+            ):
                 raise failure
-            log.info("slack send retry %s in %.1fs: %s", attempt, wait, failure)
-            if limited:
-                self.pacer.pause(wait)  # every sender waits; our next slot comes after it
-            else:
+            log.info("slack retry %s in %.1fs: %s", attempt, wait, failure)
+            if not limited:
                 await self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(self, address: Address, message: Message) -> str:
+        """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
+        try:
+            blocks = slack_blocks.blocks(message)
+        except ValueError as error:  # a part Slack cannot carry: retrying cannot help
+            raise DeliveryError(str(error), permanent=True) from error
+        if address.in_doubt and address.key:
+            found = await self.find_sent(address.external_id, address.key)
+            if found is not None:
+                log.info("slack: outbox key already in the DM; not sent again")
+                return found
+        text = slack_blocks.fallback_text(message)
+        metadata = (
+            {"event_type": METADATA_TYPE, "event_payload": {"key": address.key}}
+            if address.key
+            else None
+        )
+        response = await self.call(
+            lambda: self.client.chat_postMessage(
+                channel=address.external_id, text=text, blocks=blocks, metadata=metadata
+            ),
+            channel=address.external_id,
+        )
+        return f"{response['channel']}:{response['ts']}"
+
+    async def find_sent(self, user_id: str, key: str) -> str | None:
+        """The "channel:ts" of the DM to ``user_id`` that carries outbox ``key``, if one was
+        posted (a send whose answer a crash lost); None when the recent history has none."""
+        opened = await self.call(
+            lambda: self.client.conversations_open(users=user_id), limiter=self.history
+        )
+        channel = str(opened["channel"]["id"])
+        history = await self.call(
+            lambda: self.client.conversations_history(
+                channel=channel, limit=100, include_all_metadata=True
+            ),
+            limiter=self.history,
+        )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_TYPE
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return f"{channel}:{message['ts']}"
+        return None
 
 
 def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:

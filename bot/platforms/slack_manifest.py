@@ -2,10 +2,16 @@
 
 A workspace admin pastes it at api.slack.com/apps ("Create New App" -> "From a manifest").
 Socket Mode needs no public URL; HTTP mode points everything at ``/slack/events``.
+
+Field names and limits follow Slack's app manifest reference
+(https://docs.slack.dev/reference/app-manifest): a slash command's endpoint is ``url``, while
+``event_subscriptions`` and ``interactivity`` call theirs ``request_url``; the app's name is 1
+to 35 characters, the bot user's display name at most 80 of ``a-z 0-9 - _ .``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -27,7 +33,35 @@ SCOPES = [
     "im:history",
     "app_mentions:read",
 ]
-EVENTS = ["app_home_opened", "app_mention", "message.im"]
+# team_join and user_change link new and changed people by email at once (users:read and
+# users:read.email cover them)
+EVENTS = ["app_home_opened", "app_mention", "message.im", "team_join", "user_change"]
+NAME_MAX = 35
+DISPLAY_NAME_MAX = 80
+_NOT_ALLOWED = re.compile(r"[^a-z0-9._-]+")
+
+
+def display_name(name: str) -> str:
+    """The bot user's display name for an app called ``name``: lower case, a run of anything
+    Slack does not allow becomes one "-" ("Culture Bot" -> "culture-bot")."""
+    shown = _NOT_ALLOWED.sub("-", name.strip().lower()).strip("-")
+    return shown[:DISPLAY_NAME_MAX].rstrip("-")
+
+
+def check_name(name: str) -> str:
+    """The app's name, stripped, or ValueError with Slack's rule."""
+    name = name.strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        raise ValueError(
+            f"the app name must be 1 to {NAME_MAX} characters (Slack's limit); "
+            f"{name[:40]!r} has {len(name)}"
+        )
+    if not display_name(name):
+        raise ValueError(
+            "the app name must contain a letter or digit: the bot user's display name is made "
+            "from it, and Slack allows only a-z, 0-9, '-', '_' and '.' there"
+        )
+    return name
 
 
 def manifest(*, mode: str = "socket", url: str | None = None, name: str = "culturebot") -> dict:  # type: ignore[type-arg]
@@ -36,10 +70,11 @@ def manifest(*, mode: str = "socket", url: str | None = None, name: str = "cultu
         raise ValueError("mode is socket or http")
     if mode == "http" and not (url and url.startswith("https://")):
         raise ValueError("HTTP mode needs the bot's public https:// base URL")
+    name = check_name(name)
     endpoint = f"{url.rstrip('/')}{EVENTS_PATH}" if mode == "http" and url else None
 
-    def with_url(entry: dict[str, Any]) -> dict[str, Any]:
-        return {**entry, "request_url": endpoint} if endpoint else entry
+    def with_url(entry: dict[str, Any], key: str = "request_url") -> dict[str, Any]:
+        return {**entry, key: endpoint} if endpoint else entry
 
     return {
         "display_information": {
@@ -53,7 +88,7 @@ def manifest(*, mode: str = "socket", url: str | None = None, name: str = "cultu
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": False,
             },
-            "bot_user": {"display_name": name, "always_online": True},
+            "bot_user": {"display_name": display_name(name), "always_online": True},
             "slash_commands": [
                 with_url(
                     {
@@ -61,7 +96,8 @@ def manifest(*, mode: str = "socket", url: str | None = None, name: str = "cultu
                         "description": description,
                         "usage_hint": hint,
                         "should_escape": False,
-                    }
+                    },
+                    key="url",
                 )
                 for command, (description, hint) in COMMANDS.items()
             ],

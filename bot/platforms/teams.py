@@ -45,7 +45,7 @@ from msrest.exceptions import ClientRequestError
 import prompts
 from bot.chat import Incoming, Message, Response, text_message
 from bot.config import Settings
-from bot.delivery import Address, DeliveryError, backoff
+from bot.delivery import Address, DeliveryError, backoff, shared_reserve
 from bot.platforms.teams_cards import (
     CARD_CONTENT_TYPE,
     form_message,
@@ -53,7 +53,7 @@ from bot.platforms.teams_cards import (
     parse_submission,
     render,
 )
-from bot.ratelimit import RateLimiter, Sleep
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Sleep, under
 from bot.router import Router
 from bot.runtime import Runtime
 from storage import people
@@ -421,7 +421,7 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
         return await messages(adapter, bot, request)
 
     web_app.router.add_post("/api/messages", endpoint)
-    platform = TeamsPlatform(adapter, settings)
+    platform = TeamsPlatform(adapter, settings, shared=shared_reserve(runtime))
 
     async def close(_app: web.Application) -> None:
         await platform.close()
@@ -461,6 +461,7 @@ class TeamsPlatform:
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        shared: Reserve | None = None,
     ) -> None:
         self.adapter = adapter
         self.app_id = bot_app_id(settings)
@@ -468,9 +469,18 @@ class TeamsPlatform:
         self.concurrency = settings.teams_concurrency
         self._sleep = sleep
         self._monotonic = monotonic
-        self._conversation_rate = settings.teams_conversation_rate_per_second
-        self.limiter = RateLimiter(settings.teams_rate_per_second, monotonic=monotonic, sleep=sleep)
-        self._conversations: dict[str, RateLimiter] = {}
+        headroom = settings.rate_headroom
+        rate = under(settings.teams_rate_per_second, headroom)
+        self.limiter: Limiter = (
+            SharedBudget("teams:app", rate, shared, sleep=sleep)
+            if shared is not None
+            else RateLimiter(rate, monotonic=monotonic, sleep=sleep)
+        )
+        self._conversation_limiter = PerKey(
+            under(settings.teams_conversation_rate_per_second, headroom),
+            monotonic=monotonic,
+            sleep=sleep,
+        )
         # The SDK sends with `requests` on the loop's default executor (a handful of threads);
         # more requests in flight than that would queue there and arrive in bursts.
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
@@ -480,17 +490,6 @@ class TeamsPlatform:
         authentication = self.adapter.bot_framework_authentication
         if isinstance(authentication, _Authentication):
             await authentication.close()
-
-    def _conversation_limiter(self, conversation_id: str) -> RateLimiter:
-        limiter = self._conversations.get(conversation_id)
-        if limiter is None:
-            if len(self._conversations) > 10_000:
-                self._conversations = {k: v for k, v in self._conversations.items() if not v.idle}
-            limiter = RateLimiter(
-                self._conversation_rate, monotonic=self._monotonic, sleep=self._sleep
-            )
-            self._conversations[conversation_id] = limiter
-        return limiter
 
     async def send(self, address: Address, message: Message) -> str:
         if not address.conversation_ref:

@@ -1,7 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 (random port), speaking Slack's documented JSON.
 
-It implements the methods culturebot calls (auth.test, chat.postMessage, chat.update,
-chat.postEphemeral, views.open, views.publish, users.list, apps.connections.open), the
+It implements the methods culturebot calls (auth.test, chat.postMessage with message metadata,
+chat.update, chat.postEphemeral, conversations.open, conversations.history, views.open,
+views.publish, users.list, apps.connections.open), the
 response_url webhooks, and a Socket Mode WebSocket. It records every call, keeps each DM's
 messages (so a test reads what a person would see, updates included), and can be told to
 answer 429 with Retry-After, 500, an API error, or to be slow. With ``rate_limit`` it limits
@@ -54,6 +55,8 @@ class Posted:
     text: str
     blocks: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    at: float = 0.0  # time.time() when it arrived
 
 
 def block_text(blocks: list[dict[str, Any]]) -> str:
@@ -253,7 +256,12 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         ts = f"1700000000.{next(self._ts):06d}"
         blocks = params.get("blocks") or []
-        self.messages[(channel, ts)] = Posted(channel, ts, str(params.get("text", "")), blocks)
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        self.messages[(channel, ts)] = Posted(
+            channel, ts, str(params.get("text", "")), blocks, metadata=metadata, at=time.time()
+        )
         return {
             "ok": True,
             "channel": channel,
@@ -269,6 +277,30 @@ class FakeSlack:
         posted.history.append({"text": posted.text, "blocks": posted.blocks})
         posted.text, posted.blocks = str(params.get("text", "")), params.get("blocks") or []
         return {"ok": True, "channel": key[0], "ts": key[1], "text": posted.text}
+
+    async def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = str(params.get("users", ""))
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": self._channel(users)}}
+
+    async def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first; metadata only with include_all_metadata, as Slack does."""
+        channel = str(params.get("channel", ""))
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        posted = sorted(
+            (m for (c, _), m in self.messages.items() if c == channel),
+            key=lambda m: m.ts,
+            reverse=True,
+        )[:limit]
+        messages = []
+        for m in posted:
+            message: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text}
+            if with_metadata and m.metadata:
+                message["metadata"] = m.metadata
+            messages.append(message)
+        return {"ok": True, "messages": messages, "has_more": False}
 
     async def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
@@ -304,7 +336,11 @@ class FakeSlack:
     async def _stats(self, request: web.Request) -> web.Response:
         """For a fake in another process (the benchmark): what was posted, how often limited."""
         return web.json_response(
-            {"messages": [list(key) for key in self.messages], "rate_limited": self.rate_limited}
+            {
+                "messages": [list(key) for key in self.messages],
+                "posted_at": [m.at for m in self.messages.values()],
+                "rate_limited": self.rate_limited,
+            }
         )
 
     # --- Socket Mode ------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from bot.chat import text_message
 from bot.delivery import Address, DeliveryError, deliver_due
-from bot.platforms.slack_delivery import Pacer, SlackPlatform
+from bot.platforms.slack_delivery import METADATA_TYPE, SlackPlatform
+from bot.ratelimit import PerKey, RateLimiter
 from bot.runtime import send_later
 from storage.models import Identity, Outbox
 from tests.support import import_org
@@ -26,13 +27,20 @@ ORG = (
 
 
 class Sleeps:
-    """An injected sleep that records how long it was asked to wait and returns at once."""
+    """An injected sleep that records how long it was asked to wait and moves a fake monotonic
+    clock (``now``) by as much, returning at once."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
+        self.clock = 1000.0
+
+    def now(self) -> float:
+        return self.clock
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.clock += seconds
+        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -42,7 +50,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 async def platform(slack_settings, sleeps):  # type: ignore[no-untyped-def]
-    platform = SlackPlatform(slack_settings, sleep=sleeps)
+    platform = SlackPlatform(slack_settings, sleep=sleeps, monotonic=sleeps.now)
     yield platform
     await platform.close()
 
@@ -98,7 +106,7 @@ async def test_slow_slack_times_out_and_is_retried_later(
 ) -> None:
     queue_for_ann(slack_runtime)
     quick = slack_settings.model_copy(update={"slack_timeout": 0.2})
-    platform = SlackPlatform(quick, tries=1, sleep=sleeps)
+    platform = SlackPlatform(quick, tries=1, sleep=sleeps, monotonic=sleeps.now)
     fake_slack.fail("chat.postMessage", delay=3)
     try:
         stats = await deliver_due(slack_runtime, platform)
@@ -130,28 +138,71 @@ async def test_other_api_errors_are_permanent(platform, fake_slack) -> None:
     assert len(fake_slack.called("chat.postMessage")) == 1
 
 
-async def test_pacer_spaces_sends_globally_and_per_channel() -> None:
+async def test_the_limiter_spaces_sends_globally_and_per_channel() -> None:
     now = [100.0]
-    waits: list[float] = []
 
-    async def sleep(seconds: float) -> None:  # time passes only when the pacer waits
-        waits.append(seconds)
+    async def sleep(seconds: float) -> None:  # time passes only when the limiter waits
         now[0] += seconds
 
-    pacer = Pacer(per_second=10, channel_interval=1.0, now=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(10, monotonic=lambda: now[0], sleep=sleep)
+    channels = PerKey(1.0, monotonic=lambda: now[0], sleep=sleep)
     sent_at = []
+
+    async def send(channel: str) -> None:
+        async with channels(channel).slot(), limiter.slot():
+            sent_at.append(now[0])
+
     for channel in ("U1", "U2", "U3"):
-        await pacer.wait(channel)
-        sent_at.append(now[0])
-    assert sent_at == pytest.approx([100.0, 100.1, 100.2])  # one slot per 1/10 s
-    await pacer.wait("U1")  # the same DM again: not before a second after its last message
+        await send(channel)
+    assert sent_at == pytest.approx([100.0, 100.1, 100.2])  # one start per 1/10 s
+    await send("U1")  # the same DM again: not before a second after its last message
     assert now[0] == pytest.approx(101.0)
-    pacer.pause(5)  # a Retry-After: every later slot moves back
-    await pacer.wait("U9")
+    limiter.pause(5)  # a Retry-After: nobody goes before it is over
+    await send("U9")
     assert now[0] == pytest.approx(106.0)
 
-    # senders that wake together (the loop was busy) still leave at least half a slot apart
-    now[0] += 10
-    booked = [pacer.wait(f"W{i}") for i in range(3)]
-    await asyncio.gather(*booked)
-    assert now[0] >= 116.0 + 0.1
+
+async def test_every_dm_carries_its_outbox_key_in_metadata(slack_runtime, platform, fake_slack):
+    queue_for_ann(slack_runtime, key="pulse:1:2")
+    assert (await deliver_due(slack_runtime, platform)).sent == 1
+    [posted] = fake_slack.dm("UANN")
+    assert posted.metadata == {"event_type": METADATA_TYPE, "event_payload": {"key": "pulse:1:2"}}
+
+
+async def test_a_row_in_doubt_is_looked_for_in_the_dm_before_it_is_sent_again(
+    slack_runtime, platform, fake_slack
+) -> None:
+    """A worker that died after Slack took the message but before recording it: the next
+    worker finds the key in the DM's history and records the message as sent, once."""
+    from bot.delivery import claim
+
+    queue_for_ann(slack_runtime, key="k-doubt")
+    queue_for_ann_second = "k-never-sent"
+    with slack_runtime.db.session() as session:
+        ann = session.exec(select(Identity).where(Identity.external_id == "UANN")).one()
+        send_later(
+            session,
+            slack_runtime,
+            ann.person_id,
+            text_message("second"),
+            key=queue_for_ann_second,
+            kind="t",
+        )
+    # the dead worker: claimed both, posted the first one, recorded nothing
+    [first, second] = claim(slack_runtime, "slack", "dead-worker", 10, claim_seconds=30)
+    await platform.send(Address(person_id=1, external_id="UANN", key="k-doubt"), text_message("x"))
+    assert len(fake_slack.dm("UANN")) == 1
+    stats = await deliver_due(slack_runtime, platform)
+    assert stats.sent == 0  # the claims have not run out yet
+    from bot.clock import FakeClock
+
+    assert isinstance(slack_runtime.clock, FakeClock)
+    slack_runtime.clock.advance(timedelta(seconds=31))
+    stats = await deliver_due(slack_runtime, platform)
+    assert stats.sent == 2
+    assert len(fake_slack.dm("UANN")) == 2  # the first found in history, the second sent
+    assert len(fake_slack.called("conversations.history")) == 2
+    with slack_runtime.db.session() as session:
+        rows = {r.idempotency_key: r for r in session.exec(select(Outbox))}
+    assert rows["k-doubt"].platform_ref == f"DUANN:{fake_slack.dm('UANN')[0].ts}"
+    assert {r.status for r in rows.values()} == {"sent"}
