@@ -98,6 +98,9 @@ def in_process(url: str, end: datetime, args: argparse.Namespace) -> dict[str, A
     from bot.runtime import Runtime
     from storage.models import Outbox, Person, PulsePrompt, PulseSchedule
 
+    import prompts
+
+    prompts.validate_all()  # as `culturebot run` does at start-up
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     clock = FakeClock(end + timedelta(minutes=1))
     runtime = Runtime(db=open_database(url), clock=clock, settings=settings, channels=("slack",))
