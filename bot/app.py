@@ -9,8 +9,6 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import assessment, basics, cascade, leave, pulse, stories
-from handlers import home as home_view
 from storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -18,6 +16,10 @@ log = logging.getLogger(__name__)
 
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
+    # imported here, not at the top: commands that need no handler start faster without them
+    from handlers import assessment, basics, cascade, dashboard, leave, pulse, stories
+    from handlers import home as home_view
+
     router = Router()
     basics.register(router)
     pulse.register(router)
@@ -25,12 +27,15 @@ def build_router() -> Router:
     cascade.register(router)
     leave.register(router)
     home_view.register(router)
+    dashboard.register(router)
     assessment.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
+    from handlers import assessment, cascade, pulse, stories
+
     return [pulse.tick, stories.tick, cascade.tick, assessment.tick]
 
 
@@ -57,7 +62,7 @@ def build_runtime(
     """Validate the prompt files, open (and upgrade) the database, and bundle what handlers need."""
     settings = settings or get_settings()
     prompts.validate_all()
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, busy_timeout=settings.db_busy_timeout)
     return Runtime(
         db=db,
         clock=clock or SystemClock(),

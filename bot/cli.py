@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
+# Start-up time matters (`--help`, `status` and `tick` answer in well under half a second):
+# this module and the sub-command modules import only typer and rich at the top; handlers,
+# storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
-from sqlalchemy import func
-from sqlmodel import col, select
 
-import prompts
-from bot import cli_teams
-from bot.app import build_router, run_due
+from bot import cli_dashboard, cli_teams
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
+    CulturebotGroup,
     calendar_date,
     cli_runtime,
     close_all,
@@ -32,16 +27,17 @@ from bot.cli_common import (
     time_of_day,
     whole_number,
 )
+from bot.cli_person import person_app
 from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
-from bot.config import get_settings
-from handlers import org, reports, story_reports
-from handlers.pulse import AUDIENCES
-from storage import people
-from storage.models import Identity, Outbox, Person, PulseSchedule
+
+if TYPE_CHECKING:
+    from handlers import org, reports
 
 app = typer.Typer(
-    help="culturebot: a customer-centric culture, one routine at a time.", no_args_is_help=True
+    cls=CulturebotGroup,
+    help="culturebot: a customer-centric culture, one routine at a time.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 org_app = typer.Typer(help="The organisation.", no_args_is_help=True)
@@ -52,8 +48,10 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(slack_app, name="slack")
 app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
+app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
+app.add_typer(person_app, name="person")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -93,24 +91,93 @@ def db_upgrade() -> None:
 @org_app.command("import")
 def org_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Show who would be added, changed, moved, deactivated; write nothing.",
+    ),
+    allow_deactivate: bool = typer.Option(
+        False,
+        "--allow-deactivate",
+        help="Deactivate more than CULTUREBOT_MAX_DEACTIVATE_SHARE of the active people.",
+    ),
 ) -> None:
-    """Import or update people from CSV (email,name,manager_email,department,role,timezone)."""
+    """Import or update people from CSV (email,name,manager_email,department,role,timezone).
+
+    The delimiter may be a comma, a semicolon or a tab. People missing from the file are
+    deactivated; a file that would deactivate many of them is refused unless
+    --allow-deactivate is given."""
+    from rich.progress import Progress
+
+    from handlers import org
+    from storage import audit
+
     runtime = cli_runtime()
     try:
         rows = org.parse(
             file.read_text(encoding="utf-8"), default_timezone=runtime.settings.default_timezone
         )
     except UnicodeDecodeError as error:
-        raise fail(f"{file}: not UTF-8 text ({error.reason})") from None
+        raise fail(f"{file}: not UTF-8 text ({error.reason}); nothing was imported") from None
     except org.OrgImportError as error:
-        raise fail(f"{file}: {error}; nothing was imported") from None
+        count = len(error.problems) + error.more
+        raise fail(
+            f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was imported\n"
+            + error.describe()
+        ) from None
+    with runtime.db.session() as session:
+        planned = org.plan(session, rows)
+    if dry_run:
+        print_plan(planned)
+        console.print("dry run: nothing was written", highlight=False)
+        return
+    try:
+        org.guard_deactivation(
+            planned, runtime.settings.max_deactivate_share, allow=allow_deactivate
+        )
+    except org.DeactivationRefused as refused:
+        raise fail(f"{file}: {refused}; nothing was imported") from None
     with Progress(console=console, transient=True) as progress, runtime.db.session() as session:
         task = progress.add_task("importing", total=len(rows))
         result = org.apply(session, rows, lambda n: progress.advance(task, n))
+        audit.record(
+            session,
+            "org.import",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            target=file.name,
+            details={
+                "rows": len(rows),
+                "created": result.created,
+                "updated": result.updated,
+                "deactivated": result.deactivated,
+                "reactivated": len(planned.reactivated),
+                "moved": len(planned.moved),
+                "allow_deactivate": allow_deactivate,
+            },
+        )
     console.print(
-        f"imported {len(rows)} people: {result.created} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.deactivated} deactivated"
+        f"imported {len(rows)} people: {result.created} new, {result.updated} updated "
+        f"({len(planned.moved)} moved, {len(planned.reactivated)} reactivated), "
+        f"{result.unchanged} unchanged, {result.deactivated} deactivated",
+        highlight=False,
+        soft_wrap=True,
     )
+
+
+def print_plan(planned: org.ImportPlan) -> None:
+    """Who an import would add, change, move, deactivate and reactivate, one per line."""
+    for title, people_ in planned.sections():
+        console.print(f"{title} ({len(people_)}):", highlight=False)
+        for line in people_:
+            console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"unchanged: {planned.unchanged}", highlight=False)
+    if planned.deactivated:
+        console.print(
+            f"{len(planned.deactivated)} of {planned.active_before} active people "
+            f"({planned.deactivated_share:.0%}) would be deactivated",
+            highlight=False,
+        )
 
 
 @app.command("chat")
@@ -118,7 +185,11 @@ def chat(
     email: str = typer.Option(..., "--as", help="The email of the person you act as."),
 ) -> None:
     """Talk to culturebot in this terminal as one person."""
+    import asyncio
+
+    from bot.app import build_router
     from bot.platforms.console import ConsoleChat
+    from storage import people
 
     runtime = cli_runtime(channels=())
     with runtime.db.session() as session:
@@ -138,6 +209,9 @@ def report(
     as_: str | None = typer.Option(None, "--as", help="Scope to this manager's subtree."),
 ) -> None:
     """Participation, mean score, trend and sentiment per team and theme (small groups withheld)."""
+    from handlers import reports, story_reports
+    from storage import people
+
     runtime = cli_runtime()
     with runtime.db.session() as session:
         scope = None
@@ -163,6 +237,11 @@ def report(
 
 def print_report(result: reports.Report) -> None:
     """One row per group and theme; a group withheld for every theme is one row."""
+    from rich.console import Console
+    from rich.table import Table
+
+    import prompts
+
     themes = prompts.questions().themes
     out = console if console.is_terminal else Console(width=max(console.width, 120))
     table = Table(title=f"Customer-focus pulse: {result.scope}")
@@ -217,6 +296,10 @@ def pulse_add(
     ),
 ) -> None:
     """Add a recurring check-in schedule."""
+    from handlers.pulse import AUDIENCES
+    from storage import people
+    from storage.models import PulseSchedule
+
     runtime = cli_runtime()
     if audience not in AUDIENCES:
         raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
@@ -245,6 +328,11 @@ def pulse_add(
 @pulse_app.command("list")
 def pulse_list() -> None:
     """List check-in schedules."""
+    from rich.table import Table
+    from sqlmodel import select
+
+    from storage.models import PulseSchedule
+
     runtime = cli_runtime()
     table = Table("id", "name", "audience", "when", "active", title="Pulse schedules")
     with runtime.db.session() as session:
@@ -262,71 +350,87 @@ def pulse_list() -> None:
 @app.command("tick")
 def tick() -> None:
     """Run everything that is due now once (what the scheduler does each minute)."""
+    import json
+
+    from bot.app import run_due
+
     print(json.dumps(run_due(cli_runtime()), default=str, sort_keys=True))
 
 
+class StatusFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 @app.command("status")
-def status() -> None:
-    """Delivery by platform and state, dead letters with their errors, people not reached."""
+def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) -> None:
+    """Delivery by platform and state, dead letters with their errors, people not reached,
+    the scheduler lease."""
+    from bot.status import status_report
+
     runtime = cli_runtime()
-    with runtime.db.session() as session:
-        counts = session.exec(
-            select(Outbox.platform, Outbox.status, func.count()).group_by(
-                col(Outbox.platform), col(Outbox.status)
-            )
-        ).all()
-        table = Table("platform", "status", "messages", title="Outbox")
-        for platform, state, count in sorted(counts):
-            table.add_row(platform, state, str(count))
-        print_table(table)
-        dead = session.exec(
-            select(Outbox, Person.email)
-            .join(Person, col(Person.id) == col(Outbox.person_id))
-            .where(col(Outbox.status).in_(("dead", "unreachable")))
-            .order_by(col(Outbox.id).desc())
-            .limit(20)
-        ).all()
-        for row, email in dead:
-            console.print(
-                f"{row.status}: message {row.id} ({row.kind}) to {email} on "
-                f"{row.platform} after {row.attempts} tries: {row.last_error}",
-                highlight=False,
-            )
-        unreachable = session.exec(
-            select(Identity, Person.email)
-            .join(Person, col(Person.id) == col(Identity.person_id))
-            .where(col(Identity.unreachable).is_(True))
-        ).all()
-        for identity, email in unreachable:
-            console.print(
-                f"unreachable on {identity.platform}: {email} ({identity.unreachable_reason})",
-                highlight=False,
-            )
-        if runtime.channels:
-            unlinked = session.exec(
-                select(Person.email)
-                .distinct()
-                .join(Outbox, col(Outbox.person_id) == col(Person.id))
-                .where(Outbox.platform == "console", Outbox.status == "pending")
-                .order_by(col(Person.email))
-            ).all()
-            if unlinked:
-                console.print(
-                    f"not linked to {' or '.join(runtime.channels)}, so their messages wait "
-                    f"for `culturebot chat` ({len(unlinked)}): {', '.join(unlinked[:10])}"
-                    f"{', ...' if len(unlinked) > 10 else ''}. Link them with the org file's "
-                    "platform ids, `culturebot slack sync`, or by installing the Teams app.",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+    result = status_report(runtime)
+    if format is StatusFormat.json:
+        import json
+
+        print(json.dumps(result, indent=2, default=str))
+        return
+    print_status(result, runtime.channels)
+
+
+def print_status(result: dict, channels: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    table = Table("platform", "status", "messages", title="Outbox")
+    for row in result["outbox"]["by_state"]:
+        table.add_row(row["platform"], row["state"], str(row["messages"]))
+    print_table(table)
+    outbox = result["outbox"]
+    if outbox["due"]:
+        console.print(
+            f"due now: {outbox['due']}, the oldest waiting {outbox['oldest_due_age_seconds']:.0f} s",
+            highlight=False,
+        )
+    lease = result["scheduler"]
+    console.print(
+        f"scheduler lease: {lease['holder']} until {lease['expires_at']}"
+        if lease["live"]
+        else "scheduler lease: nobody holds it (no `culturebot run` is ticking)",
+        highlight=False,
+    )
+    for row in result["dead_letters"]:
+        console.print(
+            f"{row['status']}: message {row['id']} ({row['kind']}) to {row['email']} on "
+            f"{row['platform']} after {row['attempts']} tries: {row['last_error']}",
+            highlight=False,
+        )
+    for row in result["unreachable"]:
+        console.print(
+            f"unreachable on {row['platform']}: {row['email']} ({row['reason']})", highlight=False
+        )
+    unlinked = result["unlinked"]
+    if channels and unlinked:
+        console.print(
+            f"not linked to {' or '.join(channels)}, so their messages wait "
+            f"for `culturebot chat` ({len(unlinked)}): {', '.join(unlinked[:10])}"
+            f"{', ...' if len(unlinked) > 10 else ''}. Link them with the org file's "
+            "platform ids, `culturebot slack sync`, or by installing the Teams app.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("run")
 def run() -> None:
     """Run the bot: the scheduler, the delivery worker and every configured platform."""
+    import asyncio
+
+    from bot.app import build_router
+    from bot.config import get_settings
+    from bot.logs import setup_logging
     from bot.server import serve
 
-    logging.basicConfig(level=get_settings().log_level)
+    setup_logging(get_settings())
     asyncio.run(serve(cli_runtime(), build_router()))
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from bot.chat import UserError
 from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
-from bot.clock import format_local
-from handlers import cascade, cascade_report
-from storage import people
+from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
+
+if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
+    from handlers import cascade_report
 
 cascade_app = typer.Typer(
     help="Leadership messages down the management chain.", no_args_is_help=True
@@ -40,13 +40,17 @@ def send(
     title: str | None = typer.Option(None, help="Default: the file's first '# heading'."),
     customers: str | None = typer.Option(None, help="What this means for our customers."),
     window_days: int = typer.Option(
-        cascade.WINDOW_DEFAULT,
+        WINDOW_DEFAULT,
         "--window-days",
         help="Working days.",
-        parser=whole_number(1, cascade.WINDOW_MAX),
+        parser=whole_number(1, WINDOW_MAX),
     ),
 ) -> None:
     """Send the message in FILE from a leader down their subtree."""
+    from bot.chat import UserError
+    from handlers import cascade
+    from storage import people
+
     try:
         content = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -79,6 +83,8 @@ def report(
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
 ) -> None:
     """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
+    from handlers import cascade_report
+
     runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
@@ -93,6 +99,10 @@ def report(
 
 
 def print_report(result: cascade_report.CascadeReport) -> None:
+    from rich.table import Table
+
+    from bot.clock import format_local
+
     tz = "UTC"
     console.print(
         f'Cascade {result.id} "{result.title}" from {result.sender}, sent '

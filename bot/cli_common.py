@@ -1,17 +1,26 @@
-"""What every `culturebot` command shares: its consoles, its error exit, its runtime."""
+"""What every `culturebot` command shares: its consoles, its error exit, its runtime.
+
+Kept light (typer and rich only at the top): every command imports this module, and
+`culturebot --help` must start fast. A database that is locked, unreachable, read-only or full
+ends any command with one ``error:`` line and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from typer.core import TyperGroup
 
-from bot.app import build_runtime
 from bot.parsing import ID_MAX, parse_date, parse_int, parse_time
-from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.runtime import Runtime
 
 console = Console()
 errors = Console(stderr=True)
@@ -19,13 +28,18 @@ _opened: list[Runtime] = []
 
 
 def fail(message: str) -> typer.Exit:
-    """Print ``message`` as an error (never wrapped mid-phrase); raise the result to exit 2."""
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` as an error (never wrapped mid-phrase, never read as markup: it may
+    quote a user's text); raise the result to exit 2."""
+    from rich.markup import escape
+
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
 def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
     """The runtime for one command, from the environment as it is now; closed by close_all."""
+    from bot.app import build_runtime
+
     runtime = build_runtime(channels=channels)
     _opened.append(runtime)
     return runtime
@@ -35,6 +49,33 @@ def close_all() -> None:
     """Close the databases the command opened (the root command calls it when it ends)."""
     while _opened:
         _opened.pop().db.dispose()
+
+
+class CulturebotGroup(TyperGroup):
+    """The root command: turns a database failure in any sub-command into one error line."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            from storage.errors import describe
+
+            message = describe(error, _database_url())
+            if message is None:
+                raise
+            raise fail(message) from None
+
+
+def _database_url() -> str | None:
+    """The configured database, password hidden, for error lines."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        from bot.config import get_settings
+
+        return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # a bad URL or setting: say the error without the place
+        return None
 
 
 def _shown(value: object) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 
 import typer
 
-import prompts
 from bot.cli_common import cli_runtime, console, fail
 
 slack_app = typer.Typer(help="Slack: directory sync and the app manifest.", no_args_is_help=True)
@@ -21,8 +19,11 @@ class Mode(StrEnum):
 @slack_app.command("sync")
 def sync() -> None:
     """Link Slack users to people by email, fill time zones the org file left empty."""
+    import asyncio
+
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
+    import prompts
     from bot.platforms.slack_directory import sync as run_sync
 
     runtime = cli_runtime()

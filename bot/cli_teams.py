@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bot import teams_package
 from bot.cli_common import console, fail
-from bot.config import get_settings
 
 app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 PLACEHOLDER = "https://www.example.com/culturebot"
@@ -24,6 +22,9 @@ def package(
     terms_url: str = typer.Option(PLACEHOLDER, help="https:// terms of use."),
 ) -> None:
     """Write the Teams app package (manifest + icons) to upload in Teams or its admin center."""
+    from bot import teams_package
+    from bot.config import get_settings
+
     bot_id = get_settings().teams_app_id
     if not bot_id:
         raise fail("set MicrosoftAppId (the Azure bot's app id) first")

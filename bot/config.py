@@ -20,14 +20,32 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///culturebot.db"
     min_group_size: int = Field(5, ge=2)
     default_timezone: str = "UTC"
+    # `org import` refuses a file that would deactivate more than this share of the active
+    # people, unless --allow-deactivate is given
+    max_deactivate_share: float = Field(0.10, ge=0, le=1)
     answer_window_hours: int = Field(72, ge=1)
     reminder_after_hours: int = Field(24, ge=1)
     tick_seconds: int = Field(60, ge=1)
     admin_contact: str = "your culturebot admin"
     max_delivery_attempts: int = Field(6, ge=1)
     log_level: str = "INFO"
+    # auto: JSON lines when stdout is not a terminal (systemd, containers), text on a terminal
+    log_format: str = Field("auto", pattern="^(auto|text|json)$")
+    # SQLite: how long a command waits for another process's write lock before giving up
+    db_busy_timeout: float = Field(30.0, ge=0)
+    # /readyz fails when the oldest due message has waited longer than this (0: never)
+    ready_max_due_age_seconds: float = Field(900.0, ge=0)
+    # inbound events acked but not yet handled, per process; past it the work is shed (logged)
+    inbound_queue_limit: int = Field(1000, ge=1)
+    inbound_workers: int = Field(16, ge=1, le=256)  # handlers running at once after the ack
     http_host: str = "127.0.0.1"
     http_port: int = 3978
+    # The dashboard: the base of its links (e.g. https://bot.example.com; default the local
+    # server), and the key that signs them (default: generated once, kept in the database).
+    public_url: str = ""
+    dashboard_secret: str | None = None
+    dashboard_link_minutes: int = Field(15, ge=1, le=60)
+    dashboard_session_hours: int = Field(8, ge=1, le=24)
     # delivery (README: Operations)
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
@@ -72,6 +90,11 @@ class Settings(BaseSettings):
     teams_conversation_rate_per_second: float = Field(7.0, gt=0)  # per conversation
     teams_send_attempts: int = Field(4, ge=1, le=10)  # tries within one delivery
     teams_concurrency: int = Field(32, ge=1, le=256)  # sends in flight per process
+
+    @property
+    def base_url(self) -> str:
+        """Where people's browsers reach this server (links in chat start with it)."""
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @field_validator("work_week")
     @classmethod

@@ -20,9 +20,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 from sqlmodel import col
 
+from bot import metrics
 from bot.app import run_due
 from bot.delivery import DeliveryWorker, Platform, deliver_due, prune_sent
 from bot.runtime import Runtime
+from handlers import retention
 from storage.lease import give_up, try_acquire
 from storage.models import ProcessedEvent
 
@@ -89,12 +91,14 @@ class Scheduler:
             self.holds_lease = try_acquire(
                 session, "scheduler", self.holder, self.runtime.clock.now(), LEASE
             )
+        metrics.LEASE_HELD.labels(holder=self.holder).set(int(self.holds_lease))
         return self.holds_lease
 
     def _give_up_lease(self) -> None:
         with self.runtime.db.session() as session:
             give_up(session, "scheduler", self.holder)
         self.holds_lease = False
+        metrics.LEASE_HELD.labels(holder=self.holder).set(0)
 
     async def renew_lease(self) -> None:
         try:
@@ -107,11 +111,13 @@ class Scheduler:
     async def tick(self) -> None:
         try:
             if await asyncio.to_thread(self._holds_lease):
-                done = await asyncio.to_thread(run_due, self.runtime)
+                with metrics.TICK_SECONDS.time():
+                    done = await asyncio.to_thread(run_due, self.runtime)
                 log.debug("tick: %s", done)
                 for worker in self.workers:
                     worker.wake()
         except Exception:
+            metrics.TICK_FAILURES.inc()
             log.exception("scheduler tick failed; the next tick retries")
 
     async def housekeeping(self) -> None:
@@ -122,12 +128,18 @@ class Scheduler:
             log.exception("housekeeping failed; it runs again in an hour")
 
     async def nightly(self) -> None:
-        """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS."""
+        """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS; delete comments and
+        story texts older than CULTUREBOT_RETENTION_MONTHS."""
         try:
             pruned = await asyncio.to_thread(prune_sent, self.runtime)
             log.info("outbox: pruned %s sent message(s)", pruned)
         except Exception:
             log.exception("pruning the outbox failed; it runs again tomorrow")
+        try:
+            purged = await asyncio.to_thread(retention.nightly, self.runtime)
+            log.info("retention: %s", purged.as_dict())
+        except Exception:
+            log.exception("the retention purge failed; it runs again tomorrow")
 
     async def deliver(self) -> None:
         """Send everything due now once, platform by platform (tests; ``run`` uses workers)."""

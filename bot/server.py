@@ -10,6 +10,8 @@ import time
 from aiohttp import web
 
 from bot.delivery import Platform
+from bot.health import HEALTH, Health
+from bot.health import install as install_health
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
@@ -17,24 +19,26 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
-
-
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
     """The aiohttp app with each configured platform's routes, and those platforms."""
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_get("/healthz", healthz)
+    health = Health(runtime)
+    install_health(web_app, health)  # /healthz, /readyz, /metrics and request ids
+    from bot.dashboard import web as dashboard
+
+    dashboard.mount(web_app, runtime)
     platforms: list[Platform] = []
     from bot.platforms import slack
 
     slack_bot = slack.install(runtime, router, web_app)
     if slack_bot is not None:
         platforms.append(slack_bot.platform)
+        health.platforms["slack"] = slack_bot.connected
     if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
         from bot.platforms import teams
 
         platforms.append(teams.mount(web_app, runtime, router))
+        health.platforms["teams"] = lambda: True  # answers over HTTP: up when the server is
     return web_app, platforms
 
 
@@ -65,6 +69,7 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
     if not platforms:
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)
+    web_app[HEALTH].holder = lambda: scheduler.holder
     scheduler.start()
     runner = web.AppRunner(web_app, handle_signals=False)
     await runner.setup()

@@ -21,7 +21,7 @@ import prompts
 MANIFEST_VERSION = "1.19"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 ACCENT = (0x1F, 0x6F, 0xEB)
-COMMANDS = ("help", "checkin", "report", "story", "cascade")
+COMMANDS = ("help", "checkin", "report", "story", "cascade", "dashboard")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 Pixel = tuple[int, int, int, int]

@@ -11,15 +11,8 @@ from storage import people
 
 
 def roles_of(ctx: Context) -> list[str]:
-    """The roles a person acts in: a manager is anyone with reports, whatever the org file says."""
-    roles = ["employee"]
-    if people.has_reports(ctx.session, ctx.person):
-        roles.append("manager")
-    if ctx.person.role == "leader":
-        roles.append("leader")
-    if ctx.person.role == "admin":
-        roles.append("admin")
-    return roles
+    """The roles a person acts in (see storage.people.roles)."""
+    return people.roles(ctx.session, ctx.person)
 
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:

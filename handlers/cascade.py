@@ -30,6 +30,7 @@ from bot.router import Router
 from bot.runtime import Context, Runtime
 from handlers import cascade_chain, cascade_report
 from handlers.cascade_messages import notice
+from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 from prompts import text
 from storage import people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
@@ -41,8 +42,6 @@ CUSTOMER_MAX = 500
 NOTE_MIN = 20
 NOTE_MAX = 1000
 QUESTION_MAX = 1000
-WINDOW_DEFAULT = 2
-WINDOW_MAX = 10
 
 
 # --- checks shared by chat and CLI ---------------------------------------------------------

@@ -15,6 +15,11 @@ from datetime import datetime, timedelta
 
 from handlers.workdays import Calendar
 
+# Working days a manager has to relay a cascade (here, not in handlers.cascade, so the CLI's
+# --help can show them without importing the handlers).
+WINDOW_DEFAULT = 2
+WINDOW_MAX = 10
+
 
 def relay_deadlines(
     start: datetime, window_days: int, calendar: Calendar | str

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
@@ -23,12 +24,59 @@ REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
 OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision")
 
 
+MAX_ERRORS = 50  # a bad file lists this many problems, then how many more there are
+MAX_DEPTH = 100  # levels from the top leader down; deeper is a mistake (and overflows paths)
+# the longest value a free-form column may hold (the person and identity tables' limits);
+# role, timezone, country and subdivision are checked against what they may be instead
+MAX_LENGTH = {
+    "email": 320,
+    "name": 200,
+    "manager_email": 320,
+    "department": 120,
+    "slack_user_id": 200,
+    "teams_user_id": 200,
+}
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one cell of the file; ``row`` counts the header as row 1."""
+
+    row: int
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.problem}"
+
+
 class OrgImportError(Exception):
-    """A problem with one cell of the file; ``row`` counts the header as row 1."""
+    """A refused file: every problem found (up to MAX_ERRORS), the first one also as
+    ``row``/``column``/``problem``."""
 
     def __init__(self, row: int, column: str, problem: str) -> None:
-        super().__init__(f"row {row}, column {column}: {problem}")
+        self.problems = [Problem(row, column, problem)]
+        self.more = 0
+        super().__init__(str(self.problems[0]))
         self.row, self.column, self.problem = row, column, problem
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> OrgImportError:
+        first = problems[0]
+        error = cls(first.row, first.column, first.problem)
+        error.problems = problems[:MAX_ERRORS]
+        error.more = len(problems) - len(error.problems)
+        error.args = (error.describe(),)
+        return error
+
+    def describe(self) -> str:
+        """One problem per line (the first MAX_ERRORS), then how many more there are."""
+        lines = [str(p) for p in self.problems]
+        if self.more:
+            lines.append(f"... and {self.more} more problems")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -69,111 +117,305 @@ _ZONES = available_timezones()
 _SUBDIVISION = re.compile(r"[A-Z0-9][A-Z0-9-]{0,9}")
 
 
+def delimiter_of(text: str) -> str:
+    """The delimiter the header line uses: ",", ";" or a tab (whichever it has most of)."""
+    header = text.lstrip("\ufeff").partition("\n")[0]
+    return max(_DELIMITERS, key=header.count)
+
+
 def parse(text: str, *, default_timezone: str = "UTC") -> list[OrgRow]:
-    """Read and check every row; raise OrgImportError on the first problem."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    for column in REQUIRED:
-        if column not in header:
-            raise OrgImportError(1, column, "this column is missing from the header")
-    rows: list[OrgRow] = []
-    first_seen: dict[str, int] = {}
-    for number, raw in enumerate(reader, start=2):
-        cells = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        email = cells["email"].lower()
-        if not email or "@" not in email:
-            raise OrgImportError(number, "email", f"'{cells['email']}' is not an email address")
-        if email in first_seen:
-            raise OrgImportError(
-                number, "email", f"duplicate email {email} (first on row {first_seen[email]})"
-            )
-        first_seen[email] = number
-        if not cells["name"]:
-            raise OrgImportError(number, "name", "a name is required")
-        if not cells["department"]:
-            raise OrgImportError(number, "department", "a department is required")
-        role = cells["role"].lower() or "employee"
-        if role not in ROLES:
-            raise OrgImportError(
-                number, "role", f"unknown role '{cells['role']}' (use one of: {', '.join(ROLES)})"
-            )
-        timezone = cells["timezone"] or default_timezone
-        if not _valid_timezone(timezone):
-            raise OrgImportError(
-                number, "timezone", f"unknown IANA time zone '{timezone}' (e.g. Europe/Berlin)"
-            )
-        country = cells.get("country", "").upper()
-        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
-            raise OrgImportError(
-                number,
-                "country",
-                f"'{cells['country']}' is not a two-letter country code (e.g. DE)",
-            )
-        subdivision = cells.get("subdivision", "").upper()
-        if subdivision and not country:
-            raise OrgImportError(number, "subdivision", "a subdivision needs a country")
-        if subdivision and not _SUBDIVISION.fullmatch(subdivision):
-            raise OrgImportError(
-                number,
-                "subdivision",
-                f"'{cells['subdivision']}' is not a subdivision code (e.g. BY for Bavaria)",
-            )
-        rows.append(
-            OrgRow(
-                row=number,
-                email=email,
-                name=cells["name"],
-                manager_email=cells["manager_email"].lower(),
-                department=cells["department"],
-                role=role,
-                timezone=timezone,
-                timezone_source="org" if cells["timezone"] else "default",
-                slack_user_id=cells.get("slack_user_id", ""),
-                teams_user_id=cells.get("teams_user_id", ""),
-                country=country or None,
-                subdivision=subdivision or None,
-            )
-        )
-    _check_chain(rows)
+    """Read and check every row; raise OrgImportError listing every problem found."""
+    text = text.lstrip("\ufeff")
+    problems: list[Problem] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # long cells are measured, not crashed on
+    try:
+        rows = _read(text, default_timezone, problems)
+    finally:
+        csv.field_size_limit(limit)
+    if not problems:
+        _check_chain(rows, problems)
+    if problems:
+        raise OrgImportError.of(problems)
     return rows
 
 
-def _check_chain(rows: list[OrgRow]) -> None:
+def _read(text: str, default_timezone: str, problems: list[Problem]) -> list[OrgRow]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        problems.append(Problem(1, "(header)", f"not a CSV header line ({error})"))
+        return []
+    missing = [c for c in REQUIRED if c not in header]
+    for column in missing:
+        problems.append(Problem(1, column, "this column is missing from the header"))
+    if missing:
+        return []
+    rows: list[OrgRow] = []
+    first_seen: dict[tuple[str, str], int] = {}
+    while True:
+        try:
+            values = next(reader, None)
+        except csv.Error as error:
+            problems.append(Problem(reader.line_num, "(whole row)", f"not CSV ({error})"))
+            break
+        if values is None:
+            break
+        number = reader.line_num
+        if not any(v.strip() for v in values):
+            continue  # a blank line
+        cells = {column: value.strip() for column, value in zip(header, values, strict=False)}
+        before = len(problems)
+
+        def bad(column: str, problem: str, number: int = number) -> None:
+            problems.append(Problem(number, column, problem))
+
+        if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+            bad("(whole row)", f"{len(values)} cells but the header names {len(header)}")
+        for column, most in MAX_LENGTH.items():
+            if len(cells.get(column, "")) > most:
+                bad(column, f"{len(cells[column]):,} characters; the most is {most}")
+        for column in ("role", "timezone", "country", "subdivision"):
+            if len(cells.get(column, "")) > 200:  # not worth quoting back
+                bad(column, f"{len(cells[column]):,} characters is not a {column}")
+        for column, value in cells.items():
+            control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+            if control is not None:
+                bad(column, f"holds a control character (U+{ord(control):04X})")
+        if len(problems) > before:
+            continue  # the cells are not worth reading further
+        row = _row(number, cells, default_timezone, bad)
+        for column in ("email", "slack_user_id", "teams_user_id"):
+            value = getattr(row, column).lower() if row else cells.get(column, "").lower()
+            if not value:
+                continue
+            if (column, value) in first_seen:
+                what = "email" if column == "email" else column
+                bad(column, f"duplicate {what} {value} (first on row {first_seen[column, value]})")
+            else:
+                first_seen[column, value] = number
+        if row is not None and len(problems) == before:
+            rows.append(row)
+    if not rows and not problems:
+        problems.append(Problem(2, "email", "the file has a header but nobody in it"))
+    return rows
+
+
+def _row(
+    number: int, cells: dict[str, str], default_timezone: str, bad: Callable[[str, str], None]
+) -> OrgRow | None:
+    """One row's person, or None after reporting through ``bad`` what is wrong with it."""
+    problems = 0
+
+    def refuse(column: str, problem: str) -> None:
+        nonlocal problems
+        problems += 1
+        bad(column, problem)
+
+    email = cells["email"].lower()
+    if not _EMAIL.fullmatch(email):
+        refuse("email", f"'{cells['email']}' is not an email address")
+    manager_email = cells["manager_email"].lower()
+    if manager_email and not _EMAIL.fullmatch(manager_email):
+        refuse("manager_email", f"'{cells['manager_email']}' is not an email address")
+    if not cells["name"]:
+        refuse("name", "a name is required")
+    if not cells["department"]:
+        refuse("department", "a department is required")
+    role = cells["role"].lower() or "employee"
+    if role not in ROLES:
+        refuse("role", f"unknown role '{cells['role']}' (use one of: {', '.join(ROLES)})")
+    timezone = cells["timezone"] or default_timezone
+    if not _valid_timezone(timezone):
+        refuse("timezone", f"unknown IANA time zone '{timezone}' (e.g. Europe/Berlin)")
+    country = cells.get("country", "").upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        refuse("country", f"'{cells['country']}' is not a two-letter country code (e.g. DE)")
+    subdivision = cells.get("subdivision", "").upper()
+    if subdivision and not country:
+        refuse("subdivision", "a subdivision needs a country")
+    elif subdivision and not _SUBDIVISION.fullmatch(subdivision):
+        refuse(
+            "subdivision",
+            f"'{cells['subdivision']}' is not a subdivision code (e.g. BY for Bavaria)",
+        )
+    for column in ("slack_user_id", "teams_user_id"):
+        if any(c.isspace() for c in cells.get(column, "")):
+            refuse(column, f"'{cells[column]}' is not a {column.replace('_', ' ')} (no spaces)")
+    if problems:
+        return None
+    return OrgRow(
+        row=number,
+        email=email,
+        name=cells["name"],
+        manager_email=manager_email,
+        department=cells["department"],
+        role=role,
+        timezone=timezone,
+        timezone_source="org" if cells["timezone"] else "default",
+        slack_user_id=cells.get("slack_user_id", ""),
+        teams_user_id=cells.get("teams_user_id", ""),
+        country=country or None,
+        subdivision=subdivision or None,
+    )
+
+
+def _check_chain(rows: list[OrgRow], problems: list[Problem]) -> None:
+    """One top leader, every manager in the file, no cycle, at most MAX_DEPTH levels.
+    Iterative, so a chain of any length listed in any order is checked without recursion."""
     by_email = {r.email: r for r in rows}
-    tops = []
+    tops = [r for r in rows if not r.manager_email]
     for r in rows:
-        if not r.manager_email:
-            tops.append(r)
-        elif r.manager_email not in by_email:
-            raise OrgImportError(
-                r.row, "manager_email", f"unknown manager {r.manager_email} (not in this file)"
-            )
-        elif r.manager_email == r.email:
-            raise OrgImportError(r.row, "manager_email", "a person cannot be their own manager")
-    if len(tops) > 1:
-        raise OrgImportError(
-            tops[1].row,
-            "manager_email",
-            f"a second top leader ({tops[1].email}) besides {tops[0].email} (row {tops[0].row}); "
-            "give one of them a manager",
-        )
-    if rows and not tops:
-        raise OrgImportError(
-            rows[0].row, "manager_email", "nobody is at the top: the manager chain is a cycle"
-        )
-    reaches_top: set[str] = {t.email for t in tops}
-    for r in rows:
-        seen: list[str] = []
-        current = r.email
-        while current not in reaches_top:
-            if current in seen:
-                cycle = " -> ".join([*seen[seen.index(current) :], current])
-                raise OrgImportError(
-                    by_email[current].row, "manager_email", f"the manager chain is a cycle: {cycle}"
+        if r.manager_email == r.email:
+            problems.append(Problem(r.row, "manager_email", "a person cannot be their own manager"))
+        elif r.manager_email and r.manager_email not in by_email:
+            problems.append(
+                Problem(
+                    r.row, "manager_email", f"unknown manager {r.manager_email} (not in this file)"
                 )
-            seen.append(current)
+            )
+    for extra in tops[1:]:
+        problems.append(
+            Problem(
+                extra.row,
+                "manager_email",
+                f"a second top leader ({extra.email}) besides {tops[0].email} "
+                f"(row {tops[0].row}); give one of them a manager",
+            )
+        )
+    if problems:
+        return
+    if not tops:
+        problems.append(
+            Problem(
+                rows[0].row, "manager_email", "nobody is at the top: the manager chain is a cycle"
+            )
+        )
+    depth: dict[str, int] = {t.email: 1 for t in tops}
+    in_cycle: set[str] = set()
+    too_deep = False
+    for r in rows:
+        walk: list[str] = []
+        on_walk: set[str] = set()
+        current = r.email
+        while current not in depth and current not in in_cycle:
+            if current in on_walk:
+                cycle = walk[walk.index(current) :]
+                in_cycle.update(cycle)
+                problems.append(
+                    Problem(
+                        by_email[current].row,
+                        "manager_email",
+                        f"the manager chain is a cycle: {' -> '.join([*cycle[:10], current])}"
+                        + (f" (and {len(cycle) - 10} more)" if len(cycle) > 10 else ""),
+                    )
+                )
+                break
+            walk.append(current)
+            on_walk.add(current)
             current = by_email[current].manager_email
-        reaches_top.update(seen)
+        if current in in_cycle:
+            in_cycle.update(walk)
+            continue
+        level = depth[current]
+        for email in reversed(walk):
+            level += 1
+            depth[email] = level
+        if not too_deep and depth[r.email] > MAX_DEPTH:
+            too_deep = True
+            problems.append(
+                Problem(
+                    r.row,
+                    "manager_email",
+                    f"{r.email} is {depth[r.email]} levels below the top leader; "
+                    f"culturebot supports at most {MAX_DEPTH}",
+                )
+            )
+
+
+@dataclass
+class ImportPlan:
+    """What importing the rows would do, person by person (``org import --dry-run``)."""
+
+    added: list[str] = field(default_factory=list)  # "email (name)"
+    changed: list[str] = field(default_factory=list)  # "email: department Sales -> Ops"
+    moved: list[str] = field(default_factory=list)  # "email: manager a@x -> b@x"
+    deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    active_before: int = 0
+
+    @property
+    def deactivated_share(self) -> float:
+        return len(self.deactivated) / self.active_before if self.active_before else 0.0
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        return [
+            ("added", self.added),
+            ("changed", self.changed),
+            ("moved", self.moved),
+            ("deactivated", self.deactivated),
+            ("reactivated", self.reactivated),
+        ]
+
+
+class DeactivationRefused(Exception):
+    """The file would deactivate more of the active people than the configured share."""
+
+    def __init__(self, plan: ImportPlan, max_share: float) -> None:
+        super().__init__(
+            f"this file would deactivate {len(plan.deactivated)} of the {plan.active_before} "
+            f"active people ({plan.deactivated_share:.0%}), more than "
+            f"CULTUREBOT_MAX_DEACTIVATE_SHARE ({max_share:.0%}) allows. Check the file (is "
+            "it the whole organisation?), look with --dry-run, or, if it is right, run again "
+            "with --allow-deactivate"
+        )
+        self.plan = plan
+
+
+_COMPARED = ("name", "department", "role", "timezone", "country", "subdivision")
+
+
+def plan(session: Session, rows: list[OrgRow]) -> ImportPlan:
+    """What ``apply`` would do with ``rows`` (already checked by ``parse``); writes nothing."""
+    result = ImportPlan()
+    existing = {p.email: p for p in session.exec(select(Person))}
+    email_of = {p.id: p.email for p in existing.values()}
+    result.active_before = sum(p.active for p in existing.values())
+    for r in rows:
+        person = existing.get(r.email)
+        if person is None:
+            result.added.append(f"{r.email} ({r.name})")
+            continue
+        r = _keep_synced_timezone(r, person)
+        differs = [
+            f"{f} {getattr(person, f) or '-'} -> {getattr(r, f) or '-'}"
+            for f in _COMPARED
+            if getattr(person, f) != getattr(r, f)
+        ]
+        old_manager = email_of.get(person.manager_id, "") if person.manager_id else ""
+        if not person.active:
+            result.reactivated.append(f"{r.email} ({r.name})")
+        if differs:
+            result.changed.append(f"{r.email}: {'; '.join(differs)}")
+        if person.active and old_manager != r.manager_email:
+            result.moved.append(
+                f"{r.email}: manager {old_manager or '(none)'} -> {r.manager_email or '(none)'}"
+            )
+        if person.active and not differs and old_manager == r.manager_email:
+            result.unchanged += 1
+    in_file = {r.email for r in rows}
+    result.deactivated = sorted(
+        f"{p.email} ({p.name})" for p in existing.values() if p.active and p.email not in in_file
+    )
+    return result
+
+
+def guard_deactivation(plan: ImportPlan, max_share: float, *, allow: bool) -> None:
+    """Refuse a file that would deactivate more than ``max_share`` of the active people."""
+    if not allow and plan.deactivated_share > max_share:
+        raise DeactivationRefused(plan, max_share)
 
 
 def apply(
@@ -248,16 +490,16 @@ def compute_paths(everyone: Iterable[Person], rows: list[OrgRow]) -> None:
     by_email = {p.email: p for p in everyone}
     row_of = {r.email: r for r in rows}
     done: dict[str, str] = {}
-
-    def path_of(email: str) -> str:
-        if email not in done:
-            manager = row_of[email].manager_email
-            prefix = path_of(manager) if manager else "/"
-            done[email] = f"{prefix}{by_email[email].id}/"
-        return done[email]
-
-    for r in rows:
-        by_email[r.email].path = path_of(r.email)
+    for r in rows:  # iterative: rows may list a chain bottom-up
+        walk: list[str] = []
+        current = r.email
+        while current and current not in done:
+            walk.append(current)
+            current = row_of[current].manager_email
+        prefix = done[current] if current else "/"
+        for email in reversed(walk):
+            prefix = done[email] = f"{prefix}{by_email[email].id}/"
+        by_email[r.email].path = done[r.email]
     for email, person in by_email.items():
         if email not in row_of:
             person.path = f"/x{person.id}/"

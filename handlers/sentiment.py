@@ -55,12 +55,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textblob._text import EMOTICONS as _PATTERN_EMOTICONS
-from textblob._text import Sentiment as _PatternSentiment
-from textblob.en import sentiment as _pattern
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+if TYPE_CHECKING:  # imported on first use: TextBlob pulls in nltk (a quarter second)
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +71,28 @@ class Sentiment:
 
 NEUTRAL = Sentiment(polarity=0.0, subjectivity=0.0)
 
+
 # One pass over lower-cased text: pattern's emoticons (":)", "<3", ...) as whole tokens,
 # "isn't" -> "is", "n't" (so pattern sees the negation), words with inner ' or -, and "!"
 # (pattern boosts the previous word on it). Everything else is dropped, as pattern ignores it.
-_EMOTICONS = sorted(
-    {e.lower() for faces in _PATTERN_EMOTICONS.values() for e in faces}, key=len, reverse=True
-)
-_TOKEN = re.compile(
-    "|".join(re.escape(e) + r"(?=\s|$)" for e in _EMOTICONS)
-    + r"|\w+(?=n't\b)|n't\b|\w+(?:[-']\w+)*|!"
-)
+@cache
+def _token() -> re.Pattern[str]:
+    from textblob._text import EMOTICONS
+
+    emoticons = sorted(
+        {e.lower() for faces in EMOTICONS.values() for e in faces}, key=len, reverse=True
+    )
+    return re.compile(
+        "|".join(re.escape(e) + r"(?=\s|$)" for e in emoticons)
+        + r"|\w+(?=n't\b)|n't\b|\w+(?:[-']\w+)*|!"
+    )
 
 
 @cache
 def _vader() -> SentimentIntensityAnalyzer:
     """The one shared VADER analyzer (loading its lexicons takes tens of milliseconds)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
@@ -109,6 +114,8 @@ class _PatternLexicon(dict[str, Any]):
 @cache
 def _pattern_lexicon() -> _PatternLexicon:
     """The one shared copy of pattern's lexicon (loaded on first use)."""
+    from textblob.en import sentiment as _pattern
+
     if "good" not in _pattern:  # a lookup makes the lazy dict load its XML file
         raise RuntimeError("TextBlob's pattern sentiment lexicon did not load")
     lexicon = _PatternLexicon(dict.items(_pattern))
@@ -121,8 +128,10 @@ def _pattern_lexicon() -> _PatternLexicon:
 
 def _subjectivity(text: str) -> float:
     """TextBlob's subjectivity by its own rules, with a cheap tokenizer."""
-    assessed: list[Any] = _PatternSentiment.assessments(
-        _pattern_lexicon(), ((word, None) for word in _TOKEN.findall(text.lower())), True
+    from textblob._text import Sentiment as PatternSentiment
+
+    assessed: list[Any] = PatternSentiment.assessments(
+        _pattern_lexicon(), ((word, None) for word in _token().findall(text.lower())), True
     )
     return sum(a[2] for a in assessed) / len(assessed) if assessed else 0.0
 

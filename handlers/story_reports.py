@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import combinations
@@ -28,6 +29,7 @@ from statistics import fmean
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import prompts
@@ -61,15 +63,23 @@ class Connectedness:
     least_connected: list[str]
 
 
-def connection_edges(session: Session, since: datetime, until: datetime) -> set[tuple[str, str]]:
-    """Directed (reader's department, story's department) pairs with a reaction in the window."""
+def connection_counts(
+    session: Session, since: datetime, until: datetime
+) -> dict[tuple[str, str], int]:
+    """ "This helps my team" clicks in the window per directed (reader's department, story's
+    department) pair of different departments."""
     rows = session.exec(
-        select(StoryReaction.department, Story.department)
+        select(StoryReaction.department, Story.department, func.count())
         .join(Story, col(Story.id) == col(StoryReaction.story_id))
         .where(col(StoryReaction.created_at) > since, col(StoryReaction.created_at) <= until)
-        .distinct()
+        .group_by(col(StoryReaction.department), col(Story.department))
     ).all()
-    return {(reader, author) for reader, author in rows if reader != author}
+    return {(reader, author): n for reader, author, n in rows if reader != author}
+
+
+def connection_edges(session: Session, since: datetime, until: datetime) -> set[tuple[str, str]]:
+    """Directed (reader's department, story's department) pairs with a reaction in the window."""
+    return set(connection_counts(session, since, until))
 
 
 def connectedness_from(
@@ -148,16 +158,23 @@ class DepartmentWeek:
 
 
 def shared_per_department_week(
-    session: Session, now: datetime, *, weeks: int = REPORT_WEEKS
+    session: Session,
+    now: datetime,
+    *,
+    weeks: int = REPORT_WEEKS,
+    team: Callable[[str], bool] | None = None,
 ) -> list[DepartmentWeek]:
-    """How many stories and ideas each department shared in each of the last ``weeks``."""
+    """How many stories and ideas each department shared in each of the last ``weeks``
+    (only those shared from teams for which ``team(team_path)`` holds, when given)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     rows = session.exec(
-        select(Story.department, Story.kind, Story.created_at).where(
+        select(Story.department, Story.kind, Story.created_at, Story.team_path).where(
             col(Story.created_at) > now - timedelta(weeks=weeks), col(Story.created_at) <= now
         )
     ).all()
-    for department, kind, created_at in rows:
+    for department, kind, created_at, team_path in rows:
+        if team is not None and not team(team_path):
+            continue
         counts[(department, iso_week(created_at.date()))][0 if kind == "story" else 1] += 1
     return [
         DepartmentWeek(department=d, week=w, stories=s, ideas=i)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,10 +27,14 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
+    """SQLite runs in WAL mode (readers never wait for the writer) and waits up to
+    ``busy_timeout`` seconds for another process's write lock before saying it is locked."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -43,6 +49,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -52,9 +60,9 @@ def alembic_config(engine: Engine) -> Config:
 class Database:
     """One database: hands out sessions and keeps its schema at the newest migration."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, busy_timeout=busy_timeout)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -68,22 +76,53 @@ class Database:
                 raise
 
     def is_current(self) -> bool:
-        heads = set(ScriptDirectory.from_config(alembic_config(self.engine)).get_heads())
+        """True when the database is at every head this code ships (read with plain SQL, so a
+        command on an up-to-date database never imports Alembic)."""
         with self.engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
-        return current == heads
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        return current == script_heads()
 
     def upgrade(self) -> None:
         """Apply every migration not yet applied (all branches: capabilities add their own)."""
         if not self.is_current():
+            from alembic import command
+
             command.upgrade(alembic_config(self.engine), "heads")
+            # a migration may change connection settings (SQLite's foreign_keys pragma while a
+            # table is rebuilt): start from fresh connections, each set up as make_engine says
+            self.engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
+@cache
+def script_heads() -> frozenset[str]:
+    """The newest migrations shipped with this code: revisions no other revision builds on.
+
+    Read from the revision files' ``revision``/``down_revision`` assignments without importing
+    them or Alembic (a test checks the answer against Alembic's own ``get_heads``)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target = (
+                node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+            )
+            if not isinstance(target, ast.Name) or getattr(node, "value", None) is None:
+                continue
+            if target.id == "revision":
+                revisions.add(ast.literal_eval(node.value))  # type: ignore[arg-type]
+            elif target.id == "down_revision":
+                down = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                parents.update([down] if isinstance(down, str) else down or ())
+    return frozenset(revisions - parents)
+
+
+def open_database(url: str, *, busy_timeout: float = 30.0) -> Database:
     """The database at ``url``, upgraded so every command can rely on the newest schema."""
-    db = Database(url)
+    db = Database(url, busy_timeout=busy_timeout)
     db.upgrade()
     return db

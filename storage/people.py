@@ -67,6 +67,16 @@ def has_reports(session: Session, person: Person) -> bool:
     return count > 0
 
 
+def roles(session: Session, person: Person) -> list[str]:
+    """The roles a person acts in: a manager is anyone with reports, whatever the org file says."""
+    found = ["employee"]
+    if has_reports(session, person):
+        found.append("manager")
+    if person.role in ("leader", "admin"):
+        found.append(person.role)
+    return found
+
+
 def subtree(session: Session, person: Person, *, include_self: bool = False) -> list[Person]:
     """Everyone active below ``person`` in the management chain."""
     query = select(Person).where(*subtree_filter(person, include_self=include_self))

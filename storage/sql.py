@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 
@@ -15,6 +14,8 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     The unique constraint decides, so two processes racing on the same key cannot both win.
     RETURNING tells whether a row was written: psycopg 3 reports rowcount -1 for this statement.
     """
+    from sqlalchemy.dialects import postgresql, sqlite  # here: CLI start-up needs neither
+
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]

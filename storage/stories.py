@@ -29,7 +29,8 @@ class Story(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    author_id: int = Field(foreign_key="person.id", index=True)
+    # None only for an anonymous story whose author was erased (handlers.erase)
+    author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     department: str = Field(max_length=120, index=True)
     team_path: str = Field(max_length=2000, index=True)

@@ -14,18 +14,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import metrics
+from bot.afterack import AfterAck
 from bot.chat import Form, Incoming, Message, Response
 from bot.delivery import shared_reserve
 from bot.platforms import slack_blocks
@@ -38,7 +42,15 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 # Slash commands whose first word picks a core command; anything else is routed by its name.
-SUBCOMMANDS = {"pulse": {"": "help", "help": "help", "team": "checkin", "report": "report"}}
+SUBCOMMANDS = {
+    "pulse": {
+        "": "help",
+        "help": "help",
+        "team": "checkin",
+        "report": "report",
+        "dashboard": "dashboard",
+    }
+}
 
 Respond = Callable[..., Awaitable[Any]]
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
@@ -89,10 +101,12 @@ class SlackBot:
         self.platform = SlackPlatform(settings, shared=shared_reserve(runtime))
         secret = settings.slack_signing_secret or ""
         self.verifier = SignatureVerifier(secret) if secret else None
+        # http_endpoint verifies the signature (once); Socket Mode needs none: bolt's own
+        # check would verify every request a second time
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
-            request_verification_enabled=bool(secret),
+            request_verification_enabled=False,
             logger=logging.getLogger("slack_bolt"),
         )
         self.app.command(re.compile(r".*"))(self._on_command)
@@ -106,6 +120,42 @@ class SlackBot:
         self._socket: Any = None
         self.submission_budget = SUBMISSION_BUDGET
         self.inflight: set[asyncio.Task[Any]] = set()
+        # the work after each ack: bounded, so a burst can never make the acks wait
+        self.after_ack = AfterAck(
+            "slack", limit=settings.inbound_queue_limit, workers=settings.inbound_workers
+        )
+        # one kept-alive HTTP session for every reply (Web API and response_url)
+        self.session: aiohttp.ClientSession | None = None
+
+    def open_session(self) -> aiohttp.ClientSession:
+        """The shared HTTP session (created on first use, inside the running loop)."""
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+            )
+            self.client.session = self.session
+        return self.session
+
+    def responder(self, response_url: str | None) -> Respond | None:
+        """Replies through a slash command's or action's response_url, on the shared session."""
+        if not response_url:
+            return None
+        webhook = AsyncWebhookClient(
+            response_url,
+            session=self.open_session(),
+            timeout=int(self.runtime.settings.slack_timeout),
+        )
+        return webhook.send
+
+    def later(self, work: Awaitable[Any], what: str) -> None:
+        """Queue the work after an ack (shed, with a warning, when the queue is full)."""
+        self.after_ack.submit(work, what)  # type: ignore[arg-type]
+
+    async def connected(self) -> bool:
+        """For /readyz: Socket Mode has a live connection; HTTP mode is up with the server."""
+        if not self.runtime.settings.slack_app_token:
+            return True
+        return self._socket is not None and bool(await self._socket.client.is_connected())
 
     def _track(self) -> None:
         """Remember the listener's task (bolt runs each in its own), so shutdown can let the
@@ -118,14 +168,15 @@ class SlackBot:
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait (bounded) until every listener that has acked has also finished its work."""
         async with asyncio.timeout(timeout):
-            while self.inflight:
+            while self.inflight or self.after_ack.depth:
                 await asyncio.gather(*list(self.inflight), return_exceptions=True)
+                await self.after_ack.idle()
 
     # --- the core, once per Incoming -----------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> Response:
         """The router runs synchronously (one DB transaction); keep it off the event loop."""
-        return await asyncio.to_thread(self.router.handle, self.runtime, incoming)
+        return await asyncio.to_thread(metrics.timed_handle, self.router, self.runtime, incoming)
 
     async def answer(
         self, incoming: Incoming, origin: Origin, work: Awaitable[Response] | None = None
@@ -196,20 +247,23 @@ class SlackBot:
 
     # --- listeners ------------------------------------------------------------------------
 
-    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Respond) -> None:
+    async def _on_command(self, ack: Any, command: dict[str, Any]) -> None:
         self._track()
         await ack()
         origin = Origin(
             user_id=str(command.get("user_id", "")),
             channel=command.get("channel_id"),
-            respond=respond if command.get("response_url") else None,
+            respond=self.responder(command.get("response_url")),
             trigger_id=command.get("trigger_id"),
         )
-        await self.answer(slash_incoming(command), origin)
+        self.later(self.answer(slash_incoming(command), origin), "command")
 
-    async def _on_action(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
+    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
         self._track()
         await ack()
+        self.later(self._act(body), "action")
+
+    async def _act(self, body: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id", ""))
         container = body.get("container") or {}
         home = container.get("type") == "view"
@@ -218,7 +272,7 @@ class SlackBot:
         origin = Origin(
             user_id=user_id,
             channel=channel,
-            respond=respond if body.get("response_url") else None,
+            respond=self.responder(body.get("response_url")),
             trigger_id=body.get("trigger_id"),
             message_ref=f"{channel}:{ts}" if channel and ts else None,
             home=home,
@@ -289,7 +343,7 @@ class SlackBot:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await self.answer(incoming, origin, work)
+        self.later(self.answer(incoming, origin, work), "form")
 
     async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         self._track()
@@ -303,7 +357,8 @@ class SlackBot:
             text=str(event.get("text", "")),
             event_id=body.get("event_id"),
         )
-        await self.answer(incoming, Origin(user_id=incoming.user_id, channel=event.get("channel")))
+        origin = Origin(user_id=incoming.user_id, channel=event.get("channel"))
+        self.later(self.answer(incoming, origin), "message")
 
     async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         self._track()
@@ -316,28 +371,33 @@ class SlackBot:
             event_id=body.get("event_id"),
         )
         origin = Origin(user_id=incoming.user_id, channel=event.get("channel"), ephemeral=True)
-        await self.answer(incoming, origin)
+        self.later(self.answer(incoming, origin), "mention")
 
     async def _on_home_opened(self, ack: Any, event: dict[str, Any]) -> None:
         self._track()
         await ack()
         if event.get("tab", "home") != "home":
             return
+        self.later(self._home(str(event.get("user", ""))), "home")
+
+    async def _home(self, user_id: str) -> None:
         try:
-            await self.publish_home(str(event.get("user", "")))
+            await self.publish_home(user_id)
         except Exception:
             log.exception("slack: publishing the home tab failed")
 
     async def _on_directory_change(self, ack: Any, event: dict[str, Any]) -> None:
         """A new or changed Slack user: link them by email now (no sync needed); a deleted
         one becomes unreachable."""
-        from bot.platforms.slack_directory import apply_member
-
         self._track()
         await ack()
         member = event.get("user")
         if not isinstance(member, dict):
             return
+        self.later(self._directory_change(event, member), "directory change")
+
+    async def _directory_change(self, event: dict[str, Any], member: dict[str, Any]) -> None:
+        from bot.platforms.slack_directory import apply_member
 
         def write() -> str:
             with self.runtime.db.session() as session:
@@ -353,22 +413,39 @@ class SlackBot:
     # --- HTTP mode and Socket Mode ------------------------------------------------------------
 
     async def http_endpoint(self, request: web.Request) -> web.Response:
-        """POST /slack/events: events, interactivity and slash commands, verified by signature."""
+        """POST /slack/events: events, interactivity and slash commands, verified by signature.
+
+        The signature is checked once, here (bolt's own check is off), and the body parsed
+        once, by AsyncBoltRequest. The listeners ack and queue their work (``later``), so the
+        answer leaves as soon as bolt has routed the request."""
+        started = time.perf_counter()
         body = await request.text()
-        if self.verifier is None or not self.verifier.is_valid_request(body, dict(request.headers)):
+        headers = request.headers
+        if not self.signed(body, headers):
             return web.json_response({"error": "invalid signature"}, status=401)
         try:
-            payload = parse_body(body, request.content_type)
-            if not isinstance(payload, dict) or not payload:
-                raise ValueError("not a Slack payload")
             bolt_request = AsyncBoltRequest(
                 body=body,
                 query=request.query_string,
-                headers={k.lower(): v for k, v in request.headers.items()},
+                headers={k.lower(): v for k, v in headers.items()},
             )
+            if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+                raise ValueError("not a Slack payload")
         except (ValueError, TypeError, AttributeError, KeyError):
             return web.json_response({"error": "malformed body"}, status=400)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        metrics.ACK_SECONDS.labels(platform="slack").observe(time.perf_counter() - started)
+        return response
+
+    def signed(self, body: str, headers: Any) -> bool:
+        if self.verifier is None:
+            return False
+        try:
+            return self.verifier.is_valid(
+                body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")
+            )
+        except ValueError:  # a timestamp that is not a number
+            return False
 
     def add_routes(self, web_app: web.Application) -> None:
         web_app.router.add_post(EVENTS_PATH, self.http_endpoint)
@@ -377,6 +454,7 @@ class SlackBot:
         """Connect over Socket Mode (no public URL needed); slack-bolt's handler does the rest."""
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
+        self.open_session()
         self._socket = AsyncSocketModeHandler(self.app, app_token)
         await self._socket.connect_async()
         log.info("slack: connected in Socket Mode")
@@ -390,6 +468,8 @@ class SlackBot:
             await self._socket.close_async()
             self._socket = None
         await self.platform.close()
+        if self.session is not None:
+            await self.session.close()
 
 
 SLACK = web.AppKey("slack", SlackBot)
@@ -416,6 +496,11 @@ def install(runtime: Runtime, router: Router, web_app: web.Application) -> Slack
             await bot.start_socket_mode(token)
 
         web_app.on_startup.append(connect)
+
+    async def start_session(_app: web.Application) -> None:
+        bot.open_session()
+
+    web_app.on_startup.append(start_session)
     web_app.on_cleanup.append(lambda _app: bot.close())
     web_app[SLACK] = bot
     return bot

@@ -43,6 +43,7 @@ from botframework.connector.auth import (
 from msrest.exceptions import ClientRequestError
 
 import prompts
+from bot import metrics
 from bot.chat import Incoming, Message, Response, text_message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff, shared_reserve
@@ -343,7 +344,9 @@ class TeamsBot:
         if isinstance(incoming, Message):
             response = Response(replies=[incoming], refused=True)
         else:
-            response = await asyncio.to_thread(self.router.handle, self.runtime, incoming)
+            response = await asyncio.to_thread(
+                metrics.timed_handle, self.router, self.runtime, incoming
+            )
         await self._respond(turn_context, response, is_form_submission(turn_context.activity.value))
 
     async def _respond(

@@ -84,7 +84,7 @@ def test_package_holds_a_valid_manifest_and_both_icons(configured: None, tmp_pat
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID and bot["scopes"] == ["personal"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["help", "checkin", "report", "story", "cascade"]
+    assert titles == ["help", "checkin", "report", "story", "cascade", "dashboard"]
 
     assert color[:2] == (192, 192)
     assert outline[:2] == (32, 32)

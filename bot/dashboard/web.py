@@ -1,0 +1,342 @@
+"""The dashboard's routes on culturebot's aiohttp server (``culturebot run`` mounts them;
+``culturebot dashboard`` serves them alone).
+
+- ``GET /dashboard/login?token=...``: a page with one button; ``POST /dashboard/login`` uses
+  the token once and sets the session cookie (HttpOnly, SameSite=Lax, Secure behind https).
+- ``GET /dashboard[/VIEW]``: a view as a page; ``/dashboard/VIEW.json`` the same as JSON;
+  ``/dashboard/export/VIEW.json`` and ``/dashboard/export/VIEW/SECTION.csv`` as downloads.
+  ``?scope=`` names a part of the organisation (see ``handlers.dashboard.scope``).
+- ``POST /dashboard/logout``: the only state change besides signing in; it needs the
+  session's CSRF token, and every POST must come from this origin.
+Every response under /dashboard carries a Content-Security-Policy without any script, and
+may not be framed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.dashboard import pages
+from bot.runtime import Runtime
+from handlers.dashboard import access, pulse, views
+from handlers.dashboard.model import View, to_csv
+from handlers.dashboard.scope import NotAllowed, Viewer, choices, resolve
+from prompts import text
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Chromium send Origin: null
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+SCOPED = ("overview", "groups", "stories")
+VIEW_NAMES = ("overview", "groups", "stories", "cascades", "delivery")
+RUNTIME = web.AppKey("dashboard_runtime", Runtime)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/dashboard"):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        response = error
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/dashboard/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+def mount(web_app: web.Application, runtime: Runtime) -> None:
+    """Add the dashboard's routes and its headers middleware to ``web_app``."""
+    web_app[RUNTIME] = runtime
+    web_app.middlewares.append(security_headers)
+    add = web_app.router
+    add.add_get("/dashboard/static/dashboard.css", stylesheet)
+    add.add_get("/dashboard/login", login_page)
+    add.add_post("/dashboard/login", login)
+    add.add_post("/dashboard/logout", logout)
+    add.add_get("/dashboard", page)
+    add.add_get("/dashboard/", page)
+    add.add_get(r"/dashboard/export/{view:[a-z]+}.json", export_json)
+    add.add_get(r"/dashboard/export/{view:[a-z]+}/{section:[a-z_]+}.csv", export_csv)
+    add.add_get(r"/dashboard/{view:[a-z]+}.json", view_json)
+    add.add_get(r"/dashboard/{view:[a-z]+}", page)
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def _refusal(key: str, status: int, **values: Any) -> web.Response:
+    return _html(
+        pages.message_page(
+            text(f"dashboard.{key}_title"),
+            text(f"dashboard.{key}_text", **values),
+            back=key in ("not_allowed", "not_found", "csrf"),
+        ),
+        status,
+    )
+
+
+async def stylesheet(_request: web.Request) -> web.StreamResponse:
+    response = web.FileResponse(STATIC / "dashboard.css")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _runtime(request: web.Request) -> Runtime:
+    return request.app[RUNTIME]
+
+
+def _now(request: web.Request) -> datetime:
+    return _runtime(request).clock.now()
+
+
+async def _db(request: web.Request, work: Callable[..., Any]) -> Any:
+    """Run ``work(session)`` in one transaction, off the event loop."""
+    runtime = _runtime(request)
+
+    def run() -> Any:
+        with runtime.db.session() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+# --- signing in and out ----------------------------------------------------------------------
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    token = request.query.get("token", "")
+    runtime = _runtime(request)
+
+    def check(session: Any) -> tuple[access.TokenCheck, str]:
+        found = access.check_token(session, runtime.settings, token, _now(request))
+        person = session.get(Person, found.person_id) if found.status == "ok" else None
+        return found, person.name if person else ""
+
+    found, name = await _db(request, check)
+    if found.status != "ok":
+        return _token_refusal(request, found.status)
+    assert found.expires_at is not None
+    return _html(pages.open_page(token, name, found.expires_at.strftime("%Y-%m-%d %H:%M")))
+
+
+def _token_refusal(request: web.Request, status: str) -> web.Response:
+    settings = _runtime(request).settings
+    if status == "expired":
+        return _refusal("expired", 410, minutes=settings.dashboard_link_minutes)
+    if status == "used":
+        return _refusal("used", 410, admin=settings.admin_contact)
+    return _refusal("forged", 400)
+
+
+def _same_origin(request: web.Request) -> bool:
+    """A POST must come from a page of this server: browsers send Origin with every POST
+    (a client without it, e.g. curl, still needs the token or the CSRF value)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = {f"{request.scheme}://{request.host}", _runtime(request).settings.base_url}
+    return origin.rstrip("/") in allowed
+
+
+def _secure(request: web.Request) -> bool:
+    settings = _runtime(request).settings
+    return (
+        request.secure
+        or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        or settings.public_url.startswith("https://")
+    )
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        return _refusal("csrf", 403)
+    form = await request.post()
+    token = str(form.get("token", ""))
+    runtime = _runtime(request)
+    result = await _db(
+        request, lambda session: access.redeem(session, runtime.settings, token, _now(request))
+    )
+    if isinstance(result, access.TokenCheck):
+        return _token_refusal(request, result.status)
+    log.info("dashboard: person %s signed in", result.person_id)
+    response = web.HTTPSeeOther("/dashboard")
+    response.set_cookie(
+        access.COOKIE,
+        result.cookie,
+        max_age=runtime.settings.dashboard_session_hours * 3600,
+        path="/dashboard",
+        httponly=True,
+        samesite="Lax",
+        secure=_secure(request),
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    cookie = request.cookies.get(access.COOKIE)
+    form = await request.post()
+    now = _now(request)
+
+    def end(session: Any) -> bool:
+        row = access.session_of(session, cookie, now)
+        if row is None or not access.csrf_ok(row, str(form.get("csrf", ""))):
+            return False
+        access.sign_out(session, cookie)
+        return True
+
+    if not _same_origin(request) or not await _db(request, end):
+        return _refusal("csrf", 403)
+    response = _refusal("goodbye", 200)
+    response.del_cookie(access.COOKIE, path="/dashboard")
+    return response
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def build_view(
+    session: Any, viewer: Viewer, name: str, query: dict[str, str], now: datetime, settings: Any
+) -> View:
+    """The view ``name`` for ``viewer``, from the query string; raises NotAllowed or KeyError."""
+    if name in SCOPED:
+        scope = resolve(session, viewer, query.get("scope"))
+        if name == "stories":
+            return views.stories(session, viewer, scope, now)
+        if name == "groups":
+            return pulse.groups(session, viewer, scope, settings)
+        return pulse.overview(session, viewer, scope, settings)
+    if name == "cascades":
+        raw = query.get("cascade", "")
+        if raw and not raw.isdigit():
+            raise NotAllowed(raw)
+        return views.cascades(session, viewer, int(raw) if raw else None)
+    if name == "delivery":
+        return views.delivery(session, viewer, now)
+    raise KeyError(name)
+
+
+async def _load(
+    request: web.Request, name: str
+) -> tuple[View, Viewer, str, list[Any]] | web.Response:
+    """The signed-in viewer's view, or the page that says why not."""
+    if name not in VIEW_NAMES:
+        return _refusal("not_found", 404)
+    runtime = _runtime(request)
+    cookie = request.cookies.get(access.COOKIE)
+    now = _now(request)
+    query = dict(request.query)
+
+    def work(session: Any) -> Any:
+        row = access.session_of(session, cookie, now)
+        if row is None:
+            return None
+        person = session.get(Person, row.person_id)
+        viewer = Viewer.of(session, person)
+        view = build_view(session, viewer, name, query, now, runtime.settings)
+        scopes = choices(session, viewer) if name in SCOPED else []
+        return view, viewer, row.csrf, scopes
+
+    try:
+        loaded = await _db(request, work)
+    except NotAllowed as refused:
+        log.info("dashboard: refused %s (%s)", request.path, refused)
+        return _refusal("not_allowed", 403)
+    if loaded is None:
+        return _refusal("signed_out", 401, hours=runtime.settings.dashboard_session_hours)
+    return loaded  # type: ignore[no-any-return]
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    name = request.match_info.get("view", "overview")
+    loaded = await _load(request, name)
+    if isinstance(loaded, web.Response):
+        return loaded
+    view, viewer, csrf, scopes = loaded
+
+    def draw() -> dict[str, str]:
+        from bot.dashboard import charts
+
+        return {
+            s.id: charts.svg(s.chart, title=s.title) for s in view.sections if s.chart is not None
+        }
+
+    drawn = await asyncio.to_thread(draw)
+    query = {k: v for k, v in request.query.items() if k in ("scope", "cascade")}
+    return _html(
+        pages.view_page(
+            view,
+            viewer,
+            csrf=csrf,
+            charts=drawn,
+            scopes=scopes,
+            path=request.path,
+            query=query,
+        )
+    )
+
+
+async def view_json(request: web.Request) -> web.StreamResponse:
+    loaded = await _load(request, request.match_info["view"])
+    if isinstance(loaded, web.Response):
+        return loaded
+    return web.Response(text=loaded[0].to_json(), content_type="application/json")
+
+
+async def export_json(request: web.Request) -> web.StreamResponse:
+    response = await view_json(request)
+    if response.status == 200:
+        name = request.match_info["view"]
+        response.headers["Content-Disposition"] = f'attachment; filename="culturebot-{name}.json"'
+    return response
+
+
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["view"]
+    loaded = await _load(request, name)
+    if isinstance(loaded, web.Response):
+        return loaded
+    try:
+        section = loaded[0].section(request.match_info["section"])
+    except KeyError:
+        return _refusal("not_found", 404)
+    response = web.Response(text=to_csv(section.table), content_type="text/csv", charset="utf-8")
+    filename = f"culturebot-{name}-{section.id}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def standalone_app(runtime: Runtime) -> web.Application:
+    """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
+    from bot.health import Health
+    from bot.health import install as install_health
+
+    app = web.Application(client_max_size=64 * 1024)
+    install_health(app, Health(runtime))
+    mount(app, runtime)
+    return app

@@ -1,0 +1,120 @@
+"""Logging for `culturebot run`: timestamps and levels, JSON lines for machines, request ids.
+
+- ``CULTUREBOT_LOG_FORMAT``: ``json`` (one JSON object a line, python-json-logger), ``text``, or
+  ``auto`` (the default: JSON when stdout is not a terminal, as under systemd or in a container).
+- Each inbound HTTP request gets a request id (the caller's ``X-Request-Id`` when it sends a
+  sane one, else a new one); every line logged while handling it, including the work after the
+  ack, carries it as ``request_id``. The response echoes it in ``X-Request-Id``.
+- APScheduler's "Running job ..." / "... executed successfully" lines, one pair per job run
+  (two a second), are logged at DEBUG instead of INFO.
+- No message text, score or comment is logged at INFO or above (a test enforces it): log
+  what happened and to which kind of thing, never what a person wrote.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+REQUEST_ID_HEADER = "X-Request-Id"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+# Loggers whose per-run INFO lines are demoted to DEBUG.
+CHATTY = "apscheduler."
+_CHATTY_MESSAGES = ("Running job", "executed successfully", "Added job", "Scheduler started")
+
+
+def new_request_id(given: str | None = None) -> str:
+    """The caller's id when it is short and plain (it reaches log lines), else a fresh one."""
+    if given and _SANE_ID.match(given):
+        return given
+    return uuid.uuid4().hex[:16]
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the request id of the task or thread that logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
+        return True
+
+
+def _stamp_records() -> None:
+    """Every record made in this process carries ``request_id`` from the moment it is made
+    (so every handler sees it, including ones added by tests or by an embedding program)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "stamps_request_id", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        record.request_id = request_id.get()
+        return record
+
+    factory.stamps_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_stamp_records()
+
+
+class DemoteChatter(logging.Filter):
+    """APScheduler's per-run INFO lines become DEBUG (and vanish unless DEBUG is on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno == logging.INFO
+            and record.name.startswith(CHATTY)
+            and any(m in str(record.msg) for m in _CHATTY_MESSAGES)
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+def wants_json(log_format: str, stream: object = None) -> bool:
+    if log_format == "json":
+        return True
+    if log_format == "text":
+        return False
+    stream = stream if stream is not None else sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty and isatty())
+
+
+def make_formatter(as_json: bool) -> logging.Formatter:
+    if as_json:
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(
+            JSON_FIELDS,
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+        )
+    return logging.Formatter(TEXT_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S%z")
+
+
+def setup_logging(settings: Settings, stream: object = None) -> logging.Handler:
+    """Configure the root logger for a long-running process; returns the handler installed."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)  # type: ignore[arg-type]
+    handler.setFormatter(make_formatter(wants_json(settings.log_format, handler.stream)))
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(DemoteChatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    # one access line per request is the request-id middleware's DEBUG line, not aiohttp's INFO
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    return handler

@@ -1,0 +1,193 @@
+"""Passwordless access to the dashboard: a personal sign-in link from chat, then a session.
+
+- ``dashboard`` in chat answers the asker alone with a link carrying a **signed token**
+  (HMAC-SHA256 over the person's id, a random nonce and the expiry): valid
+  ``dashboard_link_minutes`` (15), usable once. Opening the link shows a button; only the
+  button's POST uses the token, so a chat app's link preview (which fetches links) cannot
+  use it up.
+- Using it writes the nonce to ``dashboard_token_use`` (its primary key refuses a second use,
+  even when two requests race) and opens a **session**: a random cookie whose SHA-256 is kept
+  with the person, an expiry (``dashboard_session_hours``, 8) and a CSRF token that every
+  state-changing form must send back.
+- The key comes from ``CULTUREBOT_DASHBOARD_SECRET`` or is generated once and kept in the
+  database, so every instance signs and checks with the same key and restarts keep links valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlmodel import Session, col, delete, select
+
+from bot.config import Settings
+from storage.dashboard import DashboardSecret, DashboardSession, DashboardTokenUse
+from storage.models import Person
+from storage.sql import insert_ignore
+
+SECRET_NAME = "signing-key"
+COOKIE = "culturebot_dashboard"
+LOGIN_PATH = "/dashboard/login"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def signing_key(session: Session, settings: Settings, now: datetime) -> bytes:
+    """The configured secret, else the one kept in the database (created by the first caller)."""
+    if settings.dashboard_secret:
+        return settings.dashboard_secret.encode("utf-8")
+    row = session.get(DashboardSecret, SECRET_NAME)
+    if row is None:
+        insert_ignore(
+            session,
+            DashboardSecret,
+            {"name": SECRET_NAME, "value": secrets.token_urlsafe(48), "created_at": now},
+        )
+        row = session.get(DashboardSecret, SECRET_NAME)
+    assert row is not None
+    return row.value.encode("utf-8")
+
+
+def _sign(key: bytes, payload: str) -> str:
+    return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
+
+
+def issue_token(session: Session, settings: Settings, person: Person, now: datetime) -> str:
+    """A fresh single-use token for ``person``, valid ``dashboard_link_minutes``."""
+    expires = int((now + timedelta(minutes=settings.dashboard_link_minutes)).timestamp())
+    payload = _b64(f"1:{person.id}:{secrets.token_urlsafe(18)}:{expires}".encode("ascii"))
+    return f"{payload}.{_sign(signing_key(session, settings, now), payload)}"
+
+
+def sign_in_link(session: Session, settings: Settings, person: Person, now: datetime) -> str:
+    return f"{settings.base_url}{LOGIN_PATH}?{urlencode({'token': issue_token(session, settings, person, now)})}"
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """``status``: ok | forged | expired | used. ``person_id`` only when the signature held."""
+
+    status: str
+    person_id: int | None = None
+    nonce: str = ""
+    expires_at: datetime | None = None
+
+
+def check_token(session: Session, settings: Settings, token: str, now: datetime) -> TokenCheck:
+    """Whether ``token`` may sign someone in now (without using it up)."""
+    payload, _, signature = (token or "").strip().partition(".")
+    key = signing_key(session, settings, now)
+    if not payload or not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
+        return TokenCheck("forged")
+    try:
+        version, person_id, nonce, expires = _unb64(payload).decode("ascii").split(":")
+        expires_at = datetime.fromtimestamp(int(expires), UTC)
+        if version != "1":
+            raise ValueError(version)
+    except (ValueError, UnicodeDecodeError):
+        return TokenCheck("forged")
+    check = TokenCheck("ok", int(person_id), nonce, expires_at)
+    if now >= expires_at:
+        return TokenCheck("expired", check.person_id, nonce, expires_at)
+    if session.get(DashboardTokenUse, nonce) is not None:
+        return TokenCheck("used", check.person_id, nonce, expires_at)
+    person = session.get(Person, check.person_id)
+    if person is None or not person.active:
+        return TokenCheck("forged")
+    return check
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    cookie: str
+    csrf: str
+    expires_at: datetime
+    person_id: int
+
+
+def redeem(
+    session: Session, settings: Settings, token: str, now: datetime
+) -> TokenCheck | SignedIn:
+    """Use ``token`` once: a new session, or the check that refused it."""
+    check = check_token(session, settings, token, now)
+    if check.status != "ok":
+        return check
+    assert check.person_id is not None and check.expires_at is not None
+    if not insert_ignore(
+        session,
+        DashboardTokenUse,
+        {
+            "nonce": check.nonce,
+            "person_id": check.person_id,
+            "used_at": now,
+            "expires_at": check.expires_at,
+        },
+    ):
+        return TokenCheck("used", check.person_id, check.nonce, check.expires_at)
+    cookie = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=settings.dashboard_session_hours)
+    csrf = secrets.token_urlsafe(24)
+    session.add(
+        DashboardSession(
+            id=_digest(cookie),
+            person_id=check.person_id,
+            csrf=csrf,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    _forget_expired(session, now)
+    return SignedIn(cookie=cookie, csrf=csrf, expires_at=expires_at, person_id=check.person_id)
+
+
+def _digest(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode("utf-8")).hexdigest()
+
+
+def session_of(session: Session, cookie: str | None, now: datetime) -> DashboardSession | None:
+    """The live session behind a cookie, or None (unknown, expired, or the person left)."""
+    if not cookie:
+        return None
+    row = session.get(DashboardSession, _digest(cookie))
+    if row is None or row.expires_at <= now:
+        return None
+    person = session.get(Person, row.person_id)
+    if person is None or not person.active:
+        return None
+    return row
+
+
+def csrf_ok(row: DashboardSession, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(row.csrf.encode(), (sent or "").encode())
+
+
+def sign_out(session: Session, cookie: str | None) -> None:
+    if cookie:
+        session.exec(delete(DashboardSession).where(col(DashboardSession.id) == _digest(cookie)))  # type: ignore[call-overload]
+
+
+def _forget_expired(session: Session, now: datetime) -> None:
+    """Drop sessions and used-link records that can no longer matter."""
+    session.exec(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))  # type: ignore[call-overload]
+    session.exec(delete(DashboardTokenUse).where(col(DashboardTokenUse.expires_at) <= now))  # type: ignore[call-overload]
+
+
+def live_sessions(session: Session, person_id: int, now: datetime) -> int:
+    return len(
+        session.exec(
+            select(DashboardSession.id).where(
+                DashboardSession.person_id == person_id, col(DashboardSession.expires_at) > now
+            )
+        ).all()
+    )

@@ -1,0 +1,150 @@
+"""Who sees which part of the organisation on the dashboard.
+
+- an employee: the whole organisation and their own team (their manager's direct reports);
+- a manager or leader: also their subtree, and every subtree and team inside it;
+- an admin: everything.
+
+A scope is named in URLs by a key: ``org``, ``team-<manager id>`` or ``subtree-<manager id>``.
+Editing a URL to a key outside the viewer's scopes is refused (``NotAllowed``), never
+silently narrowed, so the page says why there is nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from storage import people
+from storage.models import Person
+
+
+class NotAllowed(Exception):
+    """The viewer asked for something outside what they may see."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    person: Person
+    roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, session: Session, person: Person) -> Viewer:
+        return cls(person=person, roles=tuple(people.roles(session, person)))
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_manager(self) -> bool:
+        return "manager" in self.roles or "leader" in self.roles
+
+    @property
+    def role(self) -> str:
+        """The widest role, as the page names it."""
+        for role in ("admin", "leader", "manager"):
+            if role in self.roles:
+                return role
+        return "employee"
+
+
+@dataclass(frozen=True)
+class Scope:
+    key: str
+    kind: str  # org | team | subtree
+    label: str
+    manager: Person | None = None
+
+    def holds_team(self, team_path: str) -> bool:
+        """Whether a team (by its manager's path, as stored with answers and stories) is in it."""
+        if self.manager is None:
+            return True
+        if self.kind == "team":
+            return team_path == self.manager.path
+        return team_path.startswith(self.manager.path)
+
+    @property
+    def cell(self) -> tuple[str, str]:
+        """The disclosure gate's (kind, key) of this scope's cell."""
+        if self.manager is None:
+            return ("org", "")
+        return (self.kind, self.manager.path)
+
+
+ORG = Scope(key="org", kind="org", label="Whole organisation")
+
+
+def _team(manager: Person) -> Scope:
+    return Scope(f"team-{manager.id}", "team", f"Team of {manager.name}", manager)
+
+
+def _subtree(manager: Person) -> Scope:
+    return Scope(f"subtree-{manager.id}", "subtree", f"Everyone below {manager.name}", manager)
+
+
+def resolve(session: Session, viewer: Viewer, key: str | None) -> Scope:
+    """The scope named by ``key`` (default: the viewer's own widest), if the viewer may see it."""
+    if not key:
+        return default_scope(session, viewer)
+    if key == "org":
+        return ORG
+    kind, _, raw_id = key.partition("-")
+    if kind not in ("team", "subtree") or not raw_id.isdigit():
+        raise NotAllowed(key)
+    manager = session.get(Person, int(raw_id))
+    if manager is None or not may_see(viewer, kind, manager):
+        raise NotAllowed(key)
+    return _team(manager) if kind == "team" else _subtree(manager)
+
+
+def may_see(viewer: Viewer, kind: str, manager: Person) -> bool:
+    if viewer.is_admin:
+        return True
+    me = viewer.person
+    if kind == "team" and manager.id == me.manager_id:
+        return True
+    return viewer.is_manager and manager.path.startswith(me.path)
+
+
+def default_scope(session: Session, viewer: Viewer) -> Scope:
+    """A manager starts on their subtree; everyone else on the whole organisation."""
+    if viewer.is_manager and not viewer.is_admin and viewer.person.manager_id is not None:
+        return _subtree(viewer.person)
+    return ORG
+
+
+def choices(session: Session, viewer: Viewer) -> list[Scope]:
+    """Every scope the viewer may pick, widest first (for the page's scope picker)."""
+    found = [ORG]
+    me = viewer.person
+    if viewer.is_admin:
+        managers = _managers(session, "/")
+    elif viewer.is_manager:
+        managers = _managers(session, me.path)
+    else:
+        managers = []
+    if me.manager_id is not None and not viewer.is_admin:
+        own = session.get(Person, me.manager_id)
+        if own is not None and own not in managers:
+            found.append(_team(own))
+    for manager in managers:
+        found.append(_subtree(manager))
+        found.append(_team(manager))
+    return found
+
+
+def _managers(session: Session, prefix: str) -> list[Person]:
+    """Active people with at least one active report, in the subtree ``prefix`` (path order)."""
+    has_reports = select(Person.manager_id).where(col(Person.active).is_(True))
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                col(Person.path).startswith(prefix),
+                col(Person.id).in_(has_reports),
+                col(Person.active).is_(True),
+            )
+            .order_by(col(Person.path))
+        )
+    )

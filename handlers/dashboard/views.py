@@ -1,0 +1,490 @@
+"""The dashboard's views that are not about pulse answers: stories and ideas, cascades,
+delivery health. (The pulse views, which read only the disclosure gate, are in ``pulse``.)
+
+Each function takes a session, the viewer, the scope they picked and the time, and returns a
+``View``; none of them formats HTML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from handlers import cascade_report, story_reports
+from handlers.dashboard.model import (
+    BarChart,
+    HeatMap,
+    Section,
+    Series,
+    Table,
+    TreeChart,
+    TreeNode,
+    View,
+)
+from handlers.dashboard.scope import ORG, NotAllowed, Scope, Viewer
+from storage.cascade_models import Cascade, CascadeLink
+from storage.models import Identity, Outbox, Person
+from storage.stories import Story
+
+LATEST_STORIES = 12
+TREE_LABELS = 60  # managers named on the cascade tree; a bigger chain is drawn unlabelled
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+def stories(session: Session, viewer: Viewer, scope: Scope, now: datetime) -> View:
+    view = View("stories", "Stories and ideas", scope.key, scope.label)
+    shared = story_reports.shared_per_department_week(
+        session, now, team=None if scope is ORG else scope.holds_team
+    )
+    weeks = sorted({row.week for row in shared})
+    departments = sorted({row.department for row in shared})
+    totals = {(r.department, r.week): r.stories + r.ideas for r in shared}
+    view.sections.append(
+        Section(
+            id="shared",
+            title="Stories and ideas shared per department and week",
+            summary=f"{sum(totals.values())} stories and ideas shared in {len(weeks)} weeks "
+            f"by {len(departments)} departments.",
+            chart=BarChart(
+                categories=tuple(weeks),
+                series=tuple(
+                    Series(d, tuple(float(totals.get((d, w), 0)) for w in weeks))
+                    for d in departments
+                ),
+                x_title="ISO week",
+                y_title="stories and ideas shared (count)",
+                stacked=True,
+            )
+            if shared
+            else None,
+            table=Table(
+                ("department", "week", "stories", "ideas"),
+                ("Department", "Week", "Stories", "Ideas"),
+                tuple((r.department, r.week, r.stories, r.ideas) for r in shared),
+            ),
+        )
+    )
+    view.sections.append(_connectedness(session, now))
+    view.sections.append(_latest_stories(session, viewer, scope))
+    return view
+
+
+def _connectedness(session: Session, now: datetime) -> Section:
+    """The department x department matrix of "this helps my team" clicks (whole org)."""
+    weeks = story_reports.CONNECTEDNESS_WEEKS
+    counts = story_reports.connection_counts(session, now - timedelta(weeks=weeks), now)
+    departments = sorted(
+        set(session.exec(select(Person.department).where(col(Person.active).is_(True))).all())
+        | {d for pair in counts for d in pair}
+    )
+    values = tuple(
+        tuple(
+            None if reader == author else float(counts.get((reader, author), 0))
+            for author in departments
+        )
+        for reader in departments
+    )
+    notes = tuple(
+        tuple("" if v is None else str(int(v)) for v in row) for row in values
+    )  # the diagonal stays empty: a department's own stories do not count
+    figure = story_reports.connectedness(session, now, weeks=weeks)
+    share = "" if figure.share is None else f" {figure.share:.0%} of department pairs connected."
+    return Section(
+        id="connectedness",
+        title=f"Which departments found whose stories helpful (last {weeks} weeks)",
+        summary=f"{sum(counts.values())} helpful clicks across departments.{share}",
+        note="Rows: the department that clicked \u201cthis helps my team\u201d; columns: the "
+        "department whose story it was. The whole organisation, for every viewer.",
+        chart=HeatMap(
+            rows=tuple(departments),
+            columns=tuple(departments),
+            values=values,
+            notes=notes,
+            x_title="story from department",
+            y_title="found helpful by department",
+            scale_title="helpful clicks (count)",
+        )
+        if len(departments) > 1
+        else None,
+        table=Table(
+            ("reader_department", "story_department", "clicks"),
+            ("Found helpful by", "Story from", "Clicks"),
+            tuple(
+                (reader, author, int(counts.get((reader, author), 0)))
+                for reader in departments
+                for author in departments
+                if reader != author
+            ),
+        ),
+    )
+
+
+def _latest_stories(session: Session, viewer: Viewer, scope: Scope) -> Section:
+    """Stories the viewer may read: shared ones (named or anonymous) in the scope, and those
+    shared "only with my manager" when the viewer is that manager. Anonymous: no name."""
+    me = viewer.person
+    rows = session.exec(
+        select(Story, Person.name)
+        .join(Person, col(Person.id) == col(Story.author_id))
+        .where(
+            Story.kind == "story",
+            or_(
+                col(Story.consent).in_(("named", "anonymous")),
+                (col(Story.consent) == "manager") & (col(Story.manager_id) == me.id),
+            ),
+        )
+        .order_by(col(Story.created_at).desc(), col(Story.id).desc())
+        .limit(LATEST_STORIES * 20)
+    ).all()
+    shown: list[tuple[Any, ...]] = []
+    for story, name in rows:
+        if not scope.holds_team(story.team_path):
+            continue
+        shown.append(
+            (
+                story.created_at.date().isoformat(),
+                story.department,
+                name if story.consent == "named" else None,
+                story.customer,
+                story.what_happened,
+                story.what_changed,
+                "only you (their manager)" if story.consent == "manager" else "everyone",
+            )
+        )
+        if len(shown) == LATEST_STORIES:
+            break
+    return Section(
+        id="latest",
+        title="Latest customer stories you may read",
+        table=Table(
+            (
+                "shared_on",
+                "department",
+                "author",
+                "customer",
+                "what_happened",
+                "what_changed",
+                "shared_with",
+            ),
+            (
+                "Shared on",
+                "Department",
+                "By",
+                "Customer",
+                "What happened",
+                "What it changed",
+                "Shared with",
+            ),
+            tuple(shown),
+        ),
+        note="Anonymous stories carry no name.",
+    )
+
+
+# --- cascades --------------------------------------------------------------------------------
+
+
+def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
+    """Admins: all; others: the ones they sent and the ones they carried as a manager."""
+    query = select(Cascade).order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc())
+    if not viewer.is_admin:
+        carried = select(CascadeLink.cascade_id).where(CascadeLink.manager_id == viewer.person.id)
+        query = query.where(
+            or_(Cascade.sender_id == viewer.person.id, col(Cascade.id).in_(carried))
+        )
+    return list(session.exec(query.limit(50)))
+
+
+def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
+    """One cascade's chain as the viewer may see it: the whole chain for its sender and for
+    admins, a manager's own part of it (from them down) for anyone who carried it."""
+    mine = visible_cascades(session, viewer)
+    view = View("cascades", "Leadership messages", "org", "")
+    view.extra["cascades"] = [
+        {"id": c.id, "title": c.title, "sent": c.created_at.isoformat()} for c in mine
+    ]
+    if cascade_id is None:
+        if not mine:
+            view.scope_label = "no leadership message you sent or carried yet"
+            return view
+        cascade = mine[0]
+    else:
+        cascade = next((c for c in mine if c.id == cascade_id), None)
+        if cascade is None:
+            raise NotAllowed(f"cascade {cascade_id}")
+    assert cascade.id is not None
+    tree = cascade_report.chain_tree(session, cascade.id)
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    root = tree if whole else _find(tree, viewer.person.id)
+    if root is None:
+        raise NotAllowed(f"cascade {cascade.id}")
+    view.scope = f"cascade-{cascade.id}"
+    view.scope_label = f"\u201c{cascade.title}\u201d" + (
+        "" if whole else f", from {root['name']} down"
+    )
+    view.extra["cascade"] = {"id": cascade.id, "title": cascade.title, "whole_chain": whole}
+    nodes = list(_walk(root))
+    reached = [n for n in nodes if n.get("state") == "reached"]
+    links = [n for n in nodes if n.get("link")]
+    by_level: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for n in reached:
+        by_level[n["level"]].append(n)
+    levels = sorted(by_level)
+    rows = []
+    for level in levels:
+        members = by_level[level]
+        hours = sorted(
+            (datetime.fromisoformat(n["reached_at"]) - cascade.created_at).total_seconds() / 3600
+            for n in members
+        )
+        weighted = [(h, 1) for h in hours]
+        rows.append(
+            (
+                level,
+                len(members),
+                sum(n["how"] == "relay" for n in members),
+                sum(n["how"] == "escalation" for n in members),
+                sum(bool(n["acknowledged"]) for n in members),
+                cascade_report._nearest_rank(weighted, 0.5),
+                cascade_report._nearest_rank(weighted, 0.9),
+            )
+        )
+    waiting = sum(n.get("state") == "waiting" for n in nodes)
+    level_names = tuple(f"level {lv}" for lv in levels)
+    view.sections.append(
+        Section(
+            id="tree",
+            title="The chain",
+            summary=f"{len(links)} managers on the chain; {len(reached)} people reached, "
+            f"{waiting} not reached yet.",
+            note="Each manager is coloured and shaped by what they did with the message; a "
+            "solid line means reached by a personal relay, a dashed line by escalation.",
+            chart=TreeChart(
+                root=_tree_node(root), title=cascade.title, first_level=root.get("level", 0)
+            )
+            if links
+            else None,
+            table=Table(
+                (
+                    "manager",
+                    "level",
+                    "state",
+                    "reached_how",
+                    "since",
+                    "due_at",
+                    "acted_at",
+                    "nudged",
+                ),
+                ("Manager", "Level", "State", "Reached by", "Since", "Due", "Acted", "Nudged"),
+                tuple(
+                    (
+                        n["name"],
+                        n.get("level", 0),
+                        n["link"]["status"],
+                        n.get("how", "sender"),
+                        n["link"]["since"],
+                        n["link"]["due_at"],
+                        n["link"]["acted_at"],
+                        n["link"]["nudged"],
+                    )
+                    for n in links
+                ),
+            ),
+        )
+    )
+    view.sections.append(
+        Section(
+            id="reach",
+            title="Reach per level",
+            summary=f"{len(reached)} people reached over {len(levels)} levels.",
+            chart=BarChart(
+                categories=level_names,
+                series=(
+                    Series("personal relay", tuple(float(r[2]) for r in rows)),
+                    Series("escalation", tuple(float(r[3]) for r in rows)),
+                ),
+                x_title="level below the sender",
+                y_title="people reached (count)",
+                stacked=True,
+            )
+            if rows
+            else None,
+            table=Table(
+                (
+                    "level",
+                    "reached",
+                    "via_relay",
+                    "via_escalation",
+                    "acknowledged",
+                    "median_hours",
+                    "p90_hours",
+                ),
+                (
+                    "Level",
+                    "Reached",
+                    "By relay",
+                    "By escalation",
+                    "Acknowledged",
+                    "Median hours",
+                    "90th percentile hours",
+                ),
+                tuple(rows),
+            ),
+        )
+    )
+    view.sections.append(
+        Section(
+            id="time",
+            title="Time to reach per level",
+            summary="Hours from sending until people were reached, per level.",
+            chart=BarChart(
+                categories=level_names,
+                series=(
+                    Series("median", tuple(r[5] for r in rows)),
+                    Series("90th percentile", tuple(r[6] for r in rows)),
+                ),
+                x_title="level below the sender",
+                y_title="hours after sending",
+            )
+            if rows
+            else None,
+            table=Table(
+                ("level", "median_hours", "p90_hours"),
+                ("Level", "Median hours", "90th percentile hours"),
+                tuple((r[0], r[5], r[6]) for r in rows),
+            ),
+        )
+    )
+    return view
+
+
+def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:
+    if node["person_id"] == person_id:
+        return node
+    for child in node["children"]:
+        found = _find(child, person_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _walk(node: dict[str, Any]):  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current["children"]))
+
+
+def _tree_node(node: dict[str, Any]) -> TreeNode:
+    """Managers (people with a link) as nodes; everyone else counted on their parent."""
+    children = tuple(_tree_node(c) for c in node["children"] if c.get("link") or c["children"])
+    people = sum(1 for c in node["children"] if not (c.get("link") or c["children"]))
+    link = node.get("link")
+    state = "sender" if node.get("state") == "sender" else (link["status"] if link else "none")
+    how = "" if node.get("state") == "sender" else node.get("how", "waiting")
+    return TreeNode(label=node["name"], state=state, how=how, people=people, children=children)
+
+
+# --- delivery health (admins) ----------------------------------------------------------------
+
+
+def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
+    """Outbox backlog per platform and state, dead letters, unreachable people (admins only)."""
+    if not viewer.is_admin:
+        raise NotAllowed("delivery")
+    view = View("delivery", "Delivery health", "org", "Whole organisation")
+    counts = session.exec(
+        select(Outbox.platform, Outbox.status, func.count()).group_by(
+            col(Outbox.platform), col(Outbox.status)
+        )
+    ).all()
+    platforms = sorted({p for p, _, _ in counts})
+    states = ("pending", "sent", "dead", "unreachable")
+    by = {(p, s): n for p, s, n in counts}
+    overdue = dict(
+        session.exec(
+            select(Outbox.platform, func.count())
+            .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+            .group_by(col(Outbox.platform))
+        ).all()
+    )
+    view.sections.append(
+        Section(
+            id="outbox",
+            title="Messages per platform and state",
+            summary=", ".join(f"{p}: {by.get((p, 'pending'), 0)} pending" for p in platforms)
+            or "The outbox is empty.",
+            chart=BarChart(
+                categories=tuple(platforms),
+                series=tuple(
+                    Series(s, tuple(float(by.get((p, s), 0)) for p in platforms)) for s in states
+                ),
+                x_title="platform",
+                y_title="messages (count)",
+                stacked=True,
+            )
+            if platforms
+            else None,
+            table=Table(
+                ("platform", *states, "due_now"),
+                ("Platform", "Pending", "Sent", "Dead letters", "Unreachable", "Due now (backlog)"),
+                tuple(
+                    (p, *(by.get((p, s), 0) for s in states), overdue.get(p, 0)) for p in platforms
+                ),
+            ),
+        )
+    )
+    dead = session.exec(
+        select(Outbox, Person.email)
+        .join(Person, col(Person.id) == col(Outbox.person_id))
+        .where(col(Outbox.status).in_(("dead", "unreachable")))
+        .order_by(col(Outbox.id).desc())
+        .limit(20)
+    ).all()
+    view.sections.append(
+        Section(
+            id="dead",
+            title="Latest dead letters",
+            table=Table(
+                ("id", "status", "kind", "platform", "to", "attempts", "error"),
+                ("Message", "State", "Kind", "Platform", "To", "Tries", "Last error"),
+                tuple(
+                    (
+                        row.id,
+                        row.status,
+                        row.kind,
+                        row.platform,
+                        email,
+                        row.attempts,
+                        row.last_error,
+                    )
+                    for row, email in dead
+                ),
+            ),
+        )
+    )
+    unreachable = session.exec(
+        select(Identity.platform, Person.email, Identity.unreachable_reason)
+        .join(Person, col(Person.id) == col(Identity.person_id))
+        .where(col(Identity.unreachable).is_(True))
+        .order_by(col(Identity.platform), col(Person.email))
+    ).all()
+    view.sections.append(
+        Section(
+            id="unreachable",
+            title="People not reachable, per platform",
+            table=Table(
+                ("platform", "email", "reason"),
+                ("Platform", "Person", "Why"),
+                tuple(tuple(r) for r in unreachable),
+            ),
+        )
+    )
+    return view

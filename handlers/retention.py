@@ -1,0 +1,105 @@
+"""The retention period: comments and story texts older than ``CULTUREBOT_RETENTION_MONTHS``
+are deleted each night (the scheduler's nightly job, or ``culturebot person retention``).
+
+What is deleted is the *words*: a pulse answer keeps its score and sentiment, a story or idea
+keeps its kind, team, date, sentiment and reactions (so trends and counts stay), but its texts
+are replaced by a short notice; assessment comments, which are nothing but text, go whole.
+``0`` months (the default) keeps everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlmodel import Session, col
+
+import prompts
+from storage.models import PulseAnswer
+from storage.stories import Story
+from storage.tables import metadata
+
+
+def months_before(now: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the month's last day when
+    that day does not exist: 31 March minus one month is 28/29 February)."""
+    year, month = divmod(now.year * 12 + (now.month - 1) - months, 12)
+    month += 1
+    day = now.day
+    while True:
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1
+
+
+@dataclass
+class Purged:
+    pulse_comments: int = 0
+    stories: int = 0
+    assessment_comments: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def purge(session: Session, now: datetime, months: int) -> Purged:
+    """Delete the comments and story texts older than ``months`` (none when 0)."""
+    out = Purged()
+    if months <= 0:
+        return out
+    cutoff = months_before(now, months)
+    cutoff_day: date = cutoff.date()
+    out.pulse_comments = (
+        session.exec(  # type: ignore[call-overload]
+            update(PulseAnswer)
+            .where(col(PulseAnswer.answered_on) < cutoff_day, col(PulseAnswer.comment).is_not(None))
+            .values(comment=None)
+        ).rowcount
+        or 0
+    )
+    removed = prompts.text("retention.removed", months=months)
+    out.stories = (
+        session.exec(  # type: ignore[call-overload]
+            update(Story)
+            .where(
+                col(Story.created_at) < cutoff,
+                or_(
+                    col(Story.what_happened) != removed,
+                    col(Story.what_changed) != removed,
+                    col(Story.customer).is_not(None),
+                ),
+            )
+            .values(what_happened=removed, what_changed=removed, customer=None)
+        ).rowcount
+        or 0
+    )
+    comments = metadata.tables.get("assessment_comment")
+    assessments = metadata.tables.get("assessment")
+    if comments is not None and assessments is not None:
+        old = select(assessments.c.id).where(assessments.c.closes_at < cutoff)
+        out.assessment_comments = (
+            session.execute(delete(comments).where(comments.c.assessment_id.in_(old))).rowcount or 0
+        )
+    return out
+
+
+def nightly(runtime) -> Purged:  # type: ignore[no-untyped-def]
+    """The nightly job: purge with the configured period, and record it in the audit log."""
+    from storage import audit
+
+    now = runtime.clock.now()
+    months = runtime.settings.retention_months
+    with runtime.db.session() as session:
+        done = purge(session, now, months)
+        if any(done.as_dict().values()):
+            audit.record(
+                session,
+                "retention.purge",
+                actor="scheduler",
+                at=now,
+                target=f"older than {months} months",
+                details=done.as_dict(),
+            )
+    return done

@@ -1,0 +1,140 @@
+"""Signing in from chat: a personal link, used once, within 15 minutes; sessions; headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import unquote
+
+from handlers.dashboard import access
+from tests.dashboard.conftest import link_for, said, sign_in
+
+
+def token_of(link: str) -> str:
+    return unquote(link.split("token=", 1)[1])
+
+
+async def test_chat_link_opens_a_button_then_a_session_once(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    shown = said(seeded, "m1", "dashboard")
+    assert "only you can see it" in shown and "within 15 minutes" in shown
+    link = link_for(seeded, "m1")
+    opened = await client.get(link)
+    body = await opened.text()
+    assert opened.status == 200
+    assert "Open my dashboard" in body and "Mia One" in body
+    # the GET (what a chat app's link preview does) did not use the link up
+    again = await client.get(link)
+    assert again.status == 200
+
+    done = await client.post(
+        "/dashboard/login", data={"token": token_of(link)}, allow_redirects=False
+    )
+    assert done.status == 303 and done.headers["Location"] == "/dashboard"
+    cookie = done.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/dashboard" in cookie
+    assert "Max-Age=28800" in cookie and "Secure" not in cookie  # plain http on loopback
+    page = await client.get("/dashboard/stories")
+    assert page.status == 200 and "Signed in as Mia One (manager)" in await page.text()
+
+    reused = await client.post(
+        "/dashboard/login", data={"token": token_of(link)}, allow_redirects=False
+    )
+    assert reused.status == 410
+    text = await reused.text()
+    assert "already used" in text and "Set-Cookie" not in reused.headers
+    assert (await client.get(link)).status == 410
+
+
+async def test_expired_link_is_refused(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    link = link_for(seeded, "m1")
+    seeded.clock.advance(timedelta(minutes=15))
+    page = await client.get(link)
+    assert page.status == 410 and "has expired" in await page.text()
+    used = await client.post("/dashboard/login", data={"token": token_of(link)})
+    assert used.status == 410
+    assert (await client.get("/dashboard/stories")).status == 401
+
+
+async def test_forged_links_are_refused(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    token = token_of(link_for(seeded, "a1"))
+    payload, signature = token.split(".")
+    # the payload re-written to name someone else, the signature kept
+    other = access._b64(access._unb64(payload).replace(b":", b"9:", 1))
+    wrong_key = f"{payload}.{access._sign(b'not the key', payload)}"
+    for forged in (f"{other}.{signature}", wrong_key, "garbage", "", f"{payload}."):
+        page = await client.get("/dashboard/login", params={"token": forged})
+        assert page.status == 400, forged
+        assert "not valid" in await page.text()
+        used = await client.post("/dashboard/login", data={"token": forged})
+        assert used.status == 400
+    assert (await client.get("/dashboard/stories")).status == 401
+
+
+async def test_not_signed_in_gets_a_clear_page_and_no_data(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/dashboard", "/dashboard/stories.json", "/dashboard/export/stories/latest.csv"):
+        page = await client.get(path)
+        assert page.status == 401
+        text = await page.text()
+        assert "type dashboard in chat" in text.lower() and "Acme" not in text
+
+
+async def test_security_headers_on_every_dashboard_response(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(client, seeded, "m1")
+    for path in (
+        "/dashboard",
+        "/dashboard/stories",
+        "/dashboard/stories.json",
+        "/dashboard/login?token=x",
+        "/dashboard/nothing",
+        "/dashboard/delivery",
+    ):
+        page = await client.get(path)
+        csp = page.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "script-src" not in csp and "unsafe-eval" not in csp
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Referrer-Policy"] == "same-origin"
+        assert page.headers["Cache-Control"] == "no-store"
+    body = await (await client.get("/dashboard/stories")).text()
+    assert "<script" not in body.lower()
+
+
+async def test_sign_out_needs_the_csrf_token(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(client, seeded, "m1")
+    refused = await client.post("/dashboard/logout", data={"csrf": "guess"})
+    assert refused.status == 403
+    cross_site = await client.post(
+        "/dashboard/logout", data={"csrf": "x"}, headers={"Origin": "https://evil.example"}
+    )
+    assert cross_site.status == 403
+    assert (await client.get("/dashboard/stories")).status == 200
+    page = await (await client.get("/dashboard/stories")).text()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    done = await client.post("/dashboard/logout", data={"csrf": csrf})
+    assert done.status == 200 and "signed out" in (await done.text()).lower()
+    assert (await client.get("/dashboard/stories")).status == 401
+
+
+async def test_cookie_is_secure_behind_https(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    link = link_for(seeded, "a1")
+    done = await client.post(
+        "/dashboard/login",
+        data={"token": token_of(link)},
+        headers={"X-Forwarded-Proto": "https"},
+        allow_redirects=False,
+    )
+    assert "Secure" in done.headers["Set-Cookie"]
+
+
+def test_link_uses_the_public_url_and_the_secret_is_kept(seeded) -> None:  # type: ignore[no-untyped-def]
+    seeded.settings.public_url = "https://bot.example.com/"
+    assert link_for(seeded, "a1").startswith("/dashboard/login?token=")
+    assert "https://bot.example.com/dashboard/login?token=" in said(seeded, "a1", "dashboard")
+    with seeded.db.session() as session:
+        first = access.signing_key(session, seeded.settings, seeded.clock.now())
+    with seeded.db.session() as session:
+        assert access.signing_key(session, seeded.settings, seeded.clock.now()) == first
+    seeded.settings.dashboard_secret = "from-the-environment"
+    with seeded.db.session() as session:
+        assert access.signing_key(session, seeded.settings, seeded.clock.now()) == (
+            b"from-the-environment"
+        )

@@ -1,0 +1,165 @@
+"""What an operator meets at the command line: fast start-up (only what a command uses is
+imported), `status --format json`, and one clear error line for a database in a bad state."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from storage.db import MIGRATIONS, open_database, script_heads
+from storage.errors import FULL, LOCKED, READ_ONLY, UNREACHABLE, describe
+
+HEAVY = {
+    "alembic",
+    "aiohttp",
+    "apscheduler",
+    "botbuilder",
+    "handlers",
+    "mako",
+    "nltk",
+    "prometheus_client",
+    "psycopg",
+    "slack_bolt",
+    "slack_sdk",
+    "textblob",
+    "vaderSentiment",
+}
+
+# plain constants the CLI's --help shows
+LIGHT = {"handlers", "handlers.cascade_time", "handlers.workdays"}
+
+
+def imported_by(args: list[str], database_url: str) -> set[str]:
+    """Top-level packages a fresh interpreter imported to run `culturebot ARGS`."""
+    code = (
+        "import sys\n"
+        "from bot.cli import app\n"
+        "try:\n"
+        f"    app({args!r})\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    env = {"CULTUREBOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = set(done.stderr.split("\n")[-2].split()) - LIGHT
+    return {name.split(".")[0] for name in modules}
+
+
+def test_help_status_and_tick_import_only_what_they_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'start.db'}"
+    open_database(url).dispose()  # created and migrated: the commands below only check it
+    assert not imported_by(["--help"], url) & (HEAVY | {"sqlalchemy", "sqlmodel", "pydantic"})
+    assert not imported_by(["status"], url) & HEAVY
+    tick = imported_by(["tick"], url) & HEAVY
+    assert tick <= {"handlers"}, tick  # no platform, no sentiment library, no Alembic
+
+
+def test_schema_heads_read_without_alembic_match_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert script_heads() == set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from bot.chat import text_message
+    from bot.runtime import send_later
+    from storage.lease import try_acquire
+    from storage.models import Person
+
+    with runtime.db.session() as session:
+        person = Person(email="a@x.io", name="A", department="Ops", path="/")
+        session.add(person)
+        session.flush()
+        send_later(session, runtime, person.id, text_message("hi"), key="k1", kind="test")
+        try_acquire(session, "scheduler", "host:1", runtime.clock.now(), timedelta(minutes=3))
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    result = CliRunner().invoke(app, ["status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["outbox"]["by_state"] == [
+        {"platform": "console", "state": "pending", "messages": 1}
+    ]
+    assert data["outbox"]["dead"] == 0  # (due counts use the real clock: the test's is fake)
+    assert data["scheduler"]["holder"] == "host:1"
+    assert "hi" not in result.output  # counts and states, never a message's text
+
+
+def error_line(args: list[str], env: dict[str, str]) -> str:
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+def test_missing_sqlite_directory_is_one_error_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gone' / 'culturebot.db'}"
+    for args in (["status"], ["tick"], ["pulse", "list"], ["report"]):
+        assert UNREACHABLE in error_line(args, {"CULTUREBOT_DATABASE_URL": url})
+
+
+def test_unreachable_postgres_is_one_error_line() -> None:
+    # nothing listens on port 9 of loopback (discard); the password must not be printed
+    url = "postgresql://bot:s3cret@127.0.0.1:9/culturebot?connect_timeout=5"
+    line = error_line(["status"], {"CULTUREBOT_DATABASE_URL": url})
+    assert UNREACHABLE in line and "s3cret" not in line
+
+
+def test_locked_database_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    open_database(f"sqlite:///{path}").dispose()
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        env = {"CULTUREBOT_DATABASE_URL": f"sqlite:///{path}", "CULTUREBOT_DB_BUSY_TIMEOUT": "0.2"}
+        line = error_line(["pulse", "add", "--name", "weekly"], env)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert line == f"error: {LOCKED}"
+
+
+def test_read_only_database_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    open_database(f"sqlite:///{path}").dispose()
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    assert error_line(["pulse", "add", "--name", "weekly"], {"CULTUREBOT_DATABASE_URL": url}) == (
+        f"error: {READ_ONLY}"
+    )
+
+
+def test_a_full_disk_is_recognised(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "full.db")
+    conn.execute("CREATE TABLE t (x TEXT)")
+    conn.execute("PRAGMA max_page_count = 2")  # the file may not grow: as a full disk
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 10)
+    conn.close()
+    assert describe(raised.value) == FULL
+
+
+def test_errors_that_are_not_the_database_are_not_hidden() -> None:
+    assert describe(ValueError("a bug")) is None
+    assert describe(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
