@@ -92,13 +92,12 @@ class StatementCounter:
 
 def in_process(url: str, end: datetime, args: argparse.Namespace) -> dict[str, Any]:
     """Idle ticks and the opening of a 2,000-person round, on a fake clock."""
+    import prompts
     from bot.app import run_due
     from bot.clock import FakeClock
     from bot.config import Settings
     from bot.runtime import Runtime
     from storage.models import Outbox, Person, PulsePrompt, PulseSchedule
-
-    import prompts
 
     prompts.validate_all()  # as `culturebot run` does at start-up
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from storage.models import utc_column
@@ -31,6 +30,8 @@ def read(session: Session, name: str) -> datetime | None:
 
 def write(session: Session, name: str, until: datetime) -> None:
     """Set the mark (an upsert, in the caller's transaction)."""
+    from sqlalchemy.dialects import postgresql, sqlite  # here: CLI start-up needs neither
+
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(JobMark.__table__).values(name=name, until=until)  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ def insert_ignore_many(
 ) -> set[Any]:
     """``insert_ignore`` for many rows: one statement per CHUNK rows. Returns the
     ``returning`` column of the rows that were new (the others already existed)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
