@@ -6,7 +6,6 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,16 +17,14 @@ from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
     CulturebotGroup,
-    calendar_date,
     cli_runtime,
     close_all,
     console,
     fail,
     print_table,
-    time_of_day,
-    whole_number,
 )
 from bot.cli_person import person_app
+from bot.cli_pulse import pulse_app
 from bot.cli_roadmap import assess_app
 from bot.cli_slack import slack_app
 
@@ -41,7 +38,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 org_app = typer.Typer(help="The organisation.", no_args_is_help=True)
-pulse_app = typer.Typer(help="Pulse check-in schedules.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(pulse_app, name="pulse")
@@ -52,8 +48,6 @@ app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Format(StrEnum):
@@ -279,72 +273,6 @@ def print_report(result: reports.Report) -> None:
     out.print(
         f"withheld = {prompts.text('report.withheld', min=result.min_group_size)}", highlight=False
     )
-
-
-@pulse_app.command("add")
-def pulse_add(
-    name: str = typer.Option(..., help="A name for the schedule."),
-    audience: str = typer.Option("org", help="org, department or subtree."),
-    value: str = typer.Option("", help="The department name, or the manager's email for subtree."),
-    weekday: str = typer.Option("mon", help="mon..sun"),
-    at: str = typer.Option(
-        "09:00", help="Local time in each recipient's time zone, HH:MM.", parser=time_of_day
-    ),
-    every: int = typer.Option(1, help="Every N weeks (1-12).", parser=whole_number(1, 12)),
-    start: date | None = typer.Option(
-        None, help="First date (YYYY-MM-DD); default today.", parser=calendar_date
-    ),
-) -> None:
-    """Add a recurring check-in schedule."""
-    from handlers.pulse import AUDIENCES
-    from storage import people
-    from storage.models import PulseSchedule
-
-    runtime = cli_runtime()
-    if audience not in AUDIENCES:
-        raise fail(f"--audience must be one of {', '.join(AUDIENCES)}")
-    if weekday.lower()[:3] not in WEEKDAYS:
-        raise fail("--weekday must be one of mon, tue, wed, thu, fri, sat, sun")
-    with runtime.db.session() as session:
-        if audience == "subtree" and people.by_email(session, value) is None:
-            raise fail(f"--value: nobody with email {value}")
-        schedule = PulseSchedule(
-            name=name,
-            audience_kind=audience,
-            audience_value=value,
-            weekday=WEEKDAYS.index(weekday.lower()[:3]),
-            local_time=at,
-            every_weeks=every,
-            start_date=start or runtime.clock.now().date(),
-            answer_window_hours=runtime.settings.answer_window_hours,
-            reminder_after_hours=runtime.settings.reminder_after_hours,
-        )
-        session.add(schedule)
-    console.print(
-        f"schedule '{name}' added: {audience} {value} every {every} week(s) on {weekday} at {at} local"
-    )
-
-
-@pulse_app.command("list")
-def pulse_list() -> None:
-    """List check-in schedules."""
-    from rich.table import Table
-    from sqlmodel import select
-
-    from storage.models import PulseSchedule
-
-    runtime = cli_runtime()
-    table = Table("id", "name", "audience", "when", "active", title="Pulse schedules")
-    with runtime.db.session() as session:
-        for s in session.exec(select(PulseSchedule)):
-            table.add_row(
-                str(s.id),
-                s.name,
-                f"{s.audience_kind} {s.audience_value}".strip(),
-                f"every {s.every_weeks} wk, {WEEKDAYS[s.weekday]} {s.local_time}",
-                str(s.active),
-            )
-    print_table(table)
 
 
 @app.command("tick")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from bot.cli_common import cli_runtime, console, fail
@@ -15,24 +17,43 @@ app = typer.Typer(
 @app.callback()
 def dashboard(
     ctx: typer.Context,
+    as_: str | None = typer.Option(
+        None, "--as", help="Serve, and print a sign-in link for this email first."
+    ),
     link_for: str | None = typer.Option(
-        None, "--link-for", help="Print a sign-in link for this email (as chat would)."
+        None, "--link-for", help="Only print a sign-in link for this email (as chat would)."
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Show the data as of this time (ISO, e.g. the demo's 2027-04-04T12:00Z); time "
+        "still passes from there.",
     ),
 ) -> None:
-    """Serve the dashboard (CULTUREBOT_HTTP_HOST:CULTUREBOT_HTTP_PORT) without chat platforms."""
+    """Serve the dashboard on CULTUREBOT_HTTP_HOST:CULTUREBOT_HTTP_PORT, without chat platforms."""
     if ctx.invoked_subcommand is not None:
         return
     import asyncio
     import logging
 
+    from bot.clock import ShiftedClock
     from bot.config import get_settings
 
     runtime = cli_runtime(channels=())
+    if as_of:
+        try:
+            at = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"--as-of: not an ISO time: {as_of!r}") from None
+        if at.tzinfo is None:
+            raise fail("--as-of needs a time zone, e.g. 2027-04-04T12:00Z")
+        runtime.clock = ShiftedClock(at)
     if link_for:
         console.print(sign_in_link(runtime, link_for), highlight=False, soft_wrap=True)
         return
+    link = sign_in_link(runtime, as_) if as_ else None
     logging.basicConfig(level=get_settings().log_level)
-    asyncio.run(_serve(runtime))
+    asyncio.run(_serve(runtime, link))
 
 
 def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
@@ -46,7 +67,7 @@ def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
         return access.sign_in_link(session, runtime.settings, person, runtime.clock.now())
 
 
-async def _serve(runtime) -> None:  # type: ignore[no-untyped-def]
+async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
     from aiohttp import web
@@ -57,11 +78,14 @@ async def _serve(runtime) -> None:  # type: ignore[no-untyped-def]
     await runner.setup()
     site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
     await site.start()
-    console.print(
-        f"dashboard on {runtime.settings.base_url}/dashboard "
-        "(type dashboard in chat, or culturebot dashboard --link-for EMAIL, for a link)",
-        highlight=False,
-    )
+    console.print(f"dashboard on {runtime.settings.base_url}/dashboard", highlight=False)
+    if link:
+        console.print(f"sign in (once, within 15 minutes): {link}", highlight=False, soft_wrap=True)
+    else:
+        console.print(
+            "sign in with a link from chat (dashboard), or: culturebot dashboard --link-for EMAIL",
+            highlight=False,
+        )
     try:
         await asyncio.Event().wait()
     finally:

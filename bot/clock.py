@@ -18,6 +18,19 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The system time moved by a fixed offset: a database played on a simulated calendar
+    (the demo's) is looked at as of its own time, while time still passes."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware time")
+        self._offset = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FakeClock:
     """A clock that only moves when told to, so weeks of schedule run in milliseconds."""
 

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from bot.chat import Message
 from bot.ratelimit import Reserve
 from bot.runtime import Runtime
-from storage import rate_budget
+from storage import outbox, rate_budget
 from storage.models import Identity, Outbox
 
 log = logging.getLogger(__name__)
@@ -402,12 +402,15 @@ class DeliveryWorker:
         self._sending: dict[asyncio.Task[None], int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._main: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         """Rows may be due now: claim without waiting for the next poll."""
         self._wake.set()
 
     def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._unsubscribe = outbox.on_enqueued(lambda: loop.call_soon_threadsafe(self.wake))
         self._tasks = [
             asyncio.create_task(self.recorder.run()),
             asyncio.create_task(self._renew_loop()),
@@ -486,6 +489,7 @@ class DeliveryWorker:
         """Stop claiming; let sends in flight finish within ``grace`` seconds; write their
         outcomes; give back every claim still held (a send cut off stays in doubt)."""
         self._stopping = True
+        self._unsubscribe()
         self._wake.set()
         self._freed.set()
         deadline = time.monotonic() + grace

@@ -60,6 +60,17 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    ended = demo.now.strftime("%Y-%m-%dT%H:%MZ")
+    console.print(
+        f"Open the dashboard as anyone in it (here {demo.adhoc_by.name}, a manager; or the top "
+        f"leader {LEADERSHIP.email}, or an employee such as {demo.an_employee.email}), as of "
+        f"the demo's last simulated day:\n"
+        f"  CULTUREBOT_DATABASE_URL=sqlite:///{path} culturebot dashboard --as-of {ended} "
+        f"--as {demo.adhoc_by.email}\n"
+        f"then open the link it prints in a browser (http://127.0.0.1:3978 by default).",
+        highlight=False,
+        soft_wrap=True,
+    )
     runtime.db.dispose()
 
 
@@ -94,6 +105,7 @@ class Demo:
         self.adhoc_by = next(
             p for p in everyone if p.department == "Engineering" and p.role != "employee"
         )
+        self.an_employee = next(p for p in everyone if p.manager_id == self.adhoc_by.id)
         self.waiting: dict[str, datetime] = {}  # when each person's unread messages began
         self.counts: Counter[str] = Counter()  # this week's events, for its summary line
         self.transcript_shown = False

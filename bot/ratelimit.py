@@ -5,10 +5,10 @@ A platform counts the requests that *arrive* in any rolling window; we only know
 start and finish, and the time in between (threads, network, a busy loop) varies. So a request
 holds its slot from its start until one window after it *finished*: its arrival lies in
 between, and the next request to reuse the slot starts (so arrives) more than a window later.
-Requests also start at least ``1/rate`` apart, so a platform that counts with a token bucket
-and a small burst (Slack) sees an even stream, never a burst. Burst-friendly token buckets, or
-counting start times only, draw 429s from that jitter. Callers pass a rate already under the
-platform's limit (``headroom``): it is our limiter, not the platform, that paces us.
+Requests also start evenly spaced a little under the limit (``headroom``, 0.95 by default), so
+a platform that counts with a token bucket and a small burst (Slack) sees an even stream, never
+a burst, and it is our limiter, not the platform's 429s, that paces us. Burst-friendly token
+buckets, or counting start times only, draw 429s from arrival jitter.
 
 ``SharedBudget`` adds the ceiling several instances share: each instance reserves short runs of
 send times from one database row (``storage.rate_budget``), so the sum of all instances' sends
@@ -29,11 +29,6 @@ Sleep = Callable[[float], Awaitable[None]]
 POLL = 0.005  # how often to look again while every slot is held by a request in flight
 
 
-def under(rate: float, headroom: float) -> float:
-    """The rate we pace at to stay under a platform limit of ``rate``."""
-    return rate * headroom
-
-
 class Limiter(Protocol):
     """What a sender needs of a limiter."""
 
@@ -44,7 +39,8 @@ class Limiter(Protocol):
 
 class RateLimiter:
     """At most ``rate`` requests per second in any rolling window, as the platform sees them,
-    and (``spacing``) starts at least 1/rate apart.
+    and starts at least ``1 / (rate * headroom)`` apart (``spacing``): an even stream a little
+    under the limit, which the window only enforces when requests bunch up.
 
     A rate below one becomes one per 1/rate seconds; a fractional rate above one rounds down.
     """
@@ -53,16 +49,17 @@ class RateLimiter:
         self,
         rate: float,
         *,
+        headroom: float = 1.0,
         spacing: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
+        if rate <= 0 or not 0 < headroom <= 1:
+            raise ValueError("rate must be positive, headroom in (0, 1]")
         self.rate = rate
         self.capacity = int(rate) if rate >= 1 else 1
         self.per = 1.0 if rate >= 1 else 1 / rate
-        self.gap = 1.0 / rate if spacing else 0.0
+        self.gap = 1.0 / (rate * headroom) if spacing else 0.0
         self._monotonic = monotonic
         self._sleep = sleep
         self._finished: deque[float] = deque()
@@ -95,7 +92,12 @@ class RateLimiter:
         while (wait := self.wait_time()) > 0:
             await self._sleep(wait)
         self._in_flight += 1  # no await between the check and the take: one loop, no race
-        self._next_start = self._monotonic() + self.gap
+        # the next start is one gap after this one was *due*, so a wake-up a little late (a
+        # busy loop) does not slow the stream; never more than half a gap is made up, so a
+        # stall is not followed by a burst
+        now = self._monotonic()
+        due = self._next_start if now - self._next_start <= self.gap / 2 else now
+        self._next_start = due + self.gap
         try:
             yield
         finally:
@@ -110,7 +112,8 @@ Reserve = Callable[[str, int, float, float, float], Awaitable[float]]
 class SharedBudget:
     """A ceiling shared by every instance that reserves from the same ``name``.
 
-    Send times are handed out ``1/rate`` apart on one timeline kept in the database: an
+    Send times are handed out ``1 / (rate * headroom)`` apart on one timeline kept in the
+    database: an
     instance reserves a short run of them (about ``ahead`` seconds' worth) in one statement,
     then starts one request at each. A time it missed by more than a gap is dropped, never
     used late, so instances never bunch up. A pause (Retry-After) moves the shared timeline for
@@ -124,13 +127,14 @@ class SharedBudget:
         rate: float,
         reserve: Reserve,
         *,
+        headroom: float = 1.0,
         ahead: float = 0.2,
         wall: Callable[[], float] = time.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.name = name
-        self.gap = 1.0 / rate
-        self.batch = max(1, round(rate * ahead))
+        self.gap = 1.0 / (rate * headroom)
+        self.batch = max(1, round(rate * headroom * ahead))
         self._reserve = reserve
         self._wall = wall
         self._sleep = sleep
@@ -175,10 +179,12 @@ class PerKey:
         self,
         rate: float,
         *,
+        headroom: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.rate = rate
+        self.headroom = headroom
         self._monotonic = monotonic
         self._sleep = sleep
         self._limiters: dict[str, RateLimiter] = {}
@@ -188,6 +194,8 @@ class PerKey:
         if limiter is None:
             if len(self._limiters) > 10_000:
                 self._limiters = {k: v for k, v in self._limiters.items() if not v.idle}
-            limiter = RateLimiter(self.rate, monotonic=self._monotonic, sleep=self._sleep)
+            limiter = RateLimiter(
+                self.rate, headroom=self.headroom, monotonic=self._monotonic, sleep=self._sleep
+            )
             self._limiters[key] = limiter
         return limiter

@@ -9,6 +9,8 @@ and keeps up with joiners and leavers.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import Session, col, select
 
 from bot.chat import (
@@ -32,7 +34,7 @@ from handlers import cascade_chain, cascade_report
 from handlers.cascade_messages import notice
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 from prompts import text
-from storage import people
+from storage import audit, people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Person
 
@@ -78,6 +80,21 @@ def window_days(value: str | int | None) -> int:
     return days
 
 
+def cancel(
+    session: Session, actor: Person | None, cascade_id: int, *, now: datetime, by: str
+) -> str:
+    """Cancel a scheduled cascade before it goes out (``actor`` None: an admin on the CLI)."""
+    cascade = session.get(Cascade, cascade_id)
+    if cascade is None:
+        raise UserError(text("cascade.unknown_cascade", id=cascade_id))
+    if actor is not None and cascade.sender_id != actor.id:
+        raise UserError(text("cascade.cancel_not_yours"))
+    if not cascade_chain.cancel(session, cascade):
+        raise UserError(text("cascade.cannot_cancel", id=cascade.id, status=cascade.status))
+    audit.record(session, "cascade.cancel", actor=by, at=now, target=f"cascade {cascade.id}")
+    return text("cascade.cancelled", id=cascade.id, title=cascade.title)
+
+
 def may_broadcast(session: Session, person: Person) -> None:
     """Leaders (and the top leader, whatever their role says) with an active team."""
     if person.role != "leader" and person.manager_id is not None:
@@ -95,16 +112,61 @@ def send(
     body: str | None,
     customer_line: str | None = None,
     window: str | int | None = None,
+    actor: str | None = None,
+    send_at: datetime | None = None,
+    local_time: str | None = None,
 ) -> str:
-    """Check everything, start the cascade, and return the confirmation for the sender."""
+    """Check everything, start the cascade, and return the confirmation for the sender.
+
+    ``send_at`` (and/or ``local_time``, "HH:MM" at each direct report's own morning) only
+    schedules it; ``cancel`` can stop it until it goes out."""
     may_broadcast(session, sender)
     title = clean(title, "title", TITLE_MAX)
     body = clean(body, "message", BODY_MAX)
     customer = clean(customer_line, "customer", CUSTOMER_MAX, required=False) or None
     days = window_days(window)
+    now = runtime.clock.now()
+    if send_at is not None and send_at < now - timedelta(minutes=1):
+        raise UserError(text("cascade.bad_at", value=format_local(send_at, sender.timezone)))
     cascade, direct = cascade_chain.start(
-        session, runtime, sender, title=title, body=body, customer_line=customer, window_days=days
+        session,
+        runtime,
+        sender,
+        title=title,
+        body=body,
+        customer_line=customer,
+        window_days=days,
+        send_at=send_at,
+        local_time=local_time,
     )
+    audit.record(
+        session,
+        "cascade.schedule" if cascade.status == "scheduled" else "cascade.send",
+        actor=actor or sender.email,
+        at=now,
+        target=f"cascade {cascade.id}",
+        details={"direct": direct, "window_days": days, "local_time": local_time},
+    )
+    if cascade.status == "scheduled":
+        start = cascade.send_at or now
+        when = (
+            text(
+                "cascade.scheduled_local",
+                time=local_time,
+                date=format_local(start, sender.timezone),
+            )
+            if local_time
+            else format_local(start, sender.timezone)
+        )
+        return text(
+            "cascade.scheduled",
+            title=title,
+            id=cascade.id,
+            when=when,
+            direct=len(people.direct_reports(session, sender)),
+            audience=len(people.subtree(session, sender)),
+            days=days,
+        )
     return text(
         "cascade.sent",
         title=title,
@@ -123,6 +185,12 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     word, _, rest = incoming.text.strip().partition(" ")
     if word.lower() == "report":
         return Response(replies=[report_for(ctx, rest.strip())])
+    if word.lower() == "cancel":
+        cascade_id = parse_id(rest)
+        if cascade_id is None:
+            raise UserError(text("cascade.unknown_cascade", id=rest.strip()[:20]))
+        done = cancel(ctx.session, ctx.person, cascade_id, now=ctx.now, by=ctx.person.email)
+        return Response(replies=[text_message(done)])
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
     may_broadcast(ctx.session, ctx.person)

@@ -17,7 +17,7 @@ from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Respons
 from bot.clock import format_local
 from bot.router import Router
 from bot.runtime import Context
-from handlers.pulse import question_message
+from handlers.pulse import question_message, round_bank
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story
@@ -52,7 +52,9 @@ def open_checkins(ctx: Context) -> list[Part]:
         return []
     parts: list[Part] = [Text(text=prompts.text("home.open_checkins"), style="heading")]
     for prompt, round_ in rows:
-        question = question_message(prompt, round_.question_id, ctx.person.timezone)
+        question = question_message(
+            prompt, round_.question_id, ctx.person.timezone, round_bank(ctx.session, round_)
+        )
         closes = format_local(prompt.closes_at, ctx.person.timezone)
         parts.extend(question.parts)
         parts.append(Text(text=prompts.text("home.closes", closes=closes), style="muted"))

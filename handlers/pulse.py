@@ -9,6 +9,7 @@ every message has an idempotency key in the outbox.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import ColumnElement, case, func, insert, literal, update
 from sqlmodel import Session, col, select
@@ -21,6 +22,7 @@ from bot.router import Router
 from bot.runtime import Context, Runtime, send_many
 from handlers import workdays
 from handlers.sentiment import score as sentiment_of
+from prompts import QuestionBank
 from storage import people
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
 from storage.outbox import Queued
@@ -68,14 +70,39 @@ def audience_zones(session: Session, schedule: PulseSchedule) -> list[str]:
     return list(session.exec(select(Person.timezone).distinct().where(*where)))
 
 
-def next_question(session: Session, **where: object) -> str:
-    """Rotate through the bank, theme by theme, so nobody gets the same question each week."""
+@cache
+def _bank_from_json(text: str) -> QuestionBank:
+    return QuestionBank.model_validate_json(text)
+
+
+def schedule_bank(schedule: PulseSchedule | None) -> QuestionBank:
+    """The questions a schedule asks from: its own file's, else prompts/questions.yaml."""
+    if schedule is not None and schedule.question_bank:
+        return _bank_from_json(schedule.question_bank)
+    return prompts.questions()
+
+
+def round_bank(session: Session, round_: PulseRound) -> QuestionBank:
+    """The bank a round's question comes from (its schedule's own, or the shared one)."""
+    schedule = session.get(PulseSchedule, round_.schedule_id) if round_.schedule_id else None
+    return schedule_bank(schedule)
+
+
+def schedule_themes(schedule: PulseSchedule) -> list[str]:
+    return [t for t in schedule.themes.split(",") if t]
+
+
+def next_question(session: Session, schedule: PulseSchedule | None = None, **where: object) -> str:
+    """Rotate through the bank (a schedule's own, limited to its themes), theme by theme, so
+    nobody gets the same question each week."""
     count = session.exec(
         select(func.count())
         .select_from(PulseRound)
         .where(*(getattr(PulseRound, key) == value for key, value in where.items()))
     ).one()
-    rotation = prompts.questions().rotation()
+    rotation = schedule_bank(schedule).rotation()
+    themes = schedule_themes(schedule) if schedule is not None else []
+    rotation = [q for q in rotation if q.theme in themes] or rotation if themes else rotation
     return rotation[count % len(rotation)].id
 
 
@@ -110,7 +137,7 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             round_ = PulseRound(
                 schedule_id=schedule.id,
                 local_date=day,
-                question_id=next_question(session, schedule_id=schedule.id),
+                question_id=next_question(session, schedule, schedule_id=schedule.id),
                 created_at=now,
                 closes_at=last + window,
             )
@@ -129,6 +156,7 @@ def open_due_rounds(session: Session, now: datetime) -> int:
     return opened
 
 
+<<<<<<< HEAD
 def create_prompts(
     session: Session,
     round_id: int,
@@ -178,6 +206,12 @@ def create_prompts(
 
 def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
     bank = prompts.questions()
+=======
+def question_message(
+    prompt: PulsePrompt, question_id: str, tz: str, bank: QuestionBank | None = None
+) -> Message:
+    bank = bank or prompts.questions()
+>>>>>>> main
     question = bank.by_id(question_id)
     intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
     return Message(
@@ -212,6 +246,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         elif workdays.hold_prompt(prompt, round_, person, runtime.settings.work_week):
             session.add(round_)  # on leave (skipped) or moved to their next working day
         else:
+<<<<<<< HEAD
             queued.append(
                 Queued(
                     person.id,  # type: ignore[arg-type]
@@ -219,6 +254,17 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
                 )
+=======
+            send_later(
+                session,
+                runtime,
+                person.id,  # type: ignore[arg-type]
+                question_message(
+                    prompt, round_.question_id, person.timezone, round_bank(session, round_)
+                ),
+                key=f"pulse:prompt:{prompt.id}",
+                kind="pulse.prompt",
+>>>>>>> main
             )
             prompt.status = "sent"
             # sent late (the bot was down)? the reminder still comes its delay after the
@@ -250,6 +296,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
+<<<<<<< HEAD
         question = question_message(prompt, round_.question_id, person.timezone)
         queued.append(
             Queued(
@@ -258,6 +305,18 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
                 key=f"pulse:reminder:{prompt.id}",
                 kind="pulse.reminder",
             )
+=======
+        question = question_message(
+            prompt, round_.question_id, person.timezone, round_bank(session, round_)
+        )
+        send_later(
+            session,
+            runtime,
+            person.id,  # type: ignore[arg-type]
+            Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
+            key=f"pulse:reminder:{prompt.id}",
+            kind="pulse.reminder",
+>>>>>>> main
         )
         prompt.reminded = True
         session.add(prompt)
@@ -320,7 +379,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     round_ = ctx.session.get(PulseRound, prompt.round_id)
     assert round_ is not None
-    question = prompts.questions().by_id(round_.question_id)
+    question = round_bank(ctx.session, round_).by_id(round_.question_id)
     mood = sentiment_of(comment) if comment else None
     ctx.session.add(
         PulseAnswer(

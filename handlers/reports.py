@@ -18,7 +18,8 @@ from statistics import fmean
 from sqlmodel import Session, col, select
 
 import prompts
-from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
+from handlers.pulse import schedule_bank
+from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
 
 
 @dataclass
@@ -103,7 +104,7 @@ def build(
                 bucket.polarities.append(answer.polarity)
 
     invited = session.exec(
-        select(PulsePrompt.status, PulseRound.question_id, Person)
+        select(PulsePrompt.status, PulseRound.question_id, PulseRound.schedule_id, Person)
         .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
         .where(
@@ -111,11 +112,17 @@ def build(
             col(Person.path).startswith(prefix),
         )
     )
-    for status, question_id, person in invited:
+    own_banks = {
+        s.id: schedule_bank(s)
+        for s in session.exec(
+            select(PulseSchedule).where(col(PulseSchedule.question_bank).is_not(None))
+        )
+    }
+    for status, question_id, schedule_id, person in invited:
         if scope is not None and person.id == scope.id:
             continue
         team_path = person.path[: -len(f"{person.id}/")] or "/"
-        theme = bank.by_id(question_id).theme
+        theme = own_banks.get(schedule_id, bank).by_id(question_id).theme
         for kind, key in keys(team_path, person.department):
             bucket = buckets[(kind, key, theme)]
             bucket.invited += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -79,7 +80,14 @@ class PulseSchedule(SQLModel, table=True):
     start_date: date
     answer_window_hours: int = 72
     reminder_after_hours: int = 24
-    active: bool = True
+    active: bool = True  # False while paused (and once removed)
+    # the themes this schedule asks about, comma-separated ("" = every theme of its bank)
+    themes: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
+    # its own question bank (the validated file, as JSON); None = prompts/questions.yaml
+    question_bank: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # removed by `pulse remove`: kept (its rounds and their answers refer to it), never run,
+    # not listed, and its name free for a new schedule
+    removed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class PulseRound(SQLModel, table=True):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bot.chat import Message
@@ -23,6 +25,29 @@ def choose_platform(session: Session, person_id: int, channels: tuple[str, ...])
         if platform in linked:
             return platform
     return "console"
+
+
+_listeners: list[Callable[[], None]] = []
+
+
+def on_enqueued(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` (from the committing thread) after every commit that queued messages,
+    so a delivery worker in this process sends them at once instead of at its next poll.
+    Returns the function that unsubscribes."""
+    _listeners.append(callback)
+    return lambda: _listeners.remove(callback) if callback in _listeners else None
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    if session.info.pop("outbox_enqueued", False):
+        for callback in list(_listeners):
+            callback()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop("outbox_enqueued", None)
 
 
 def platforms_for(
@@ -81,6 +106,7 @@ def enqueue_many(
     thousands of people queues them this way."""
     if not items:
         return set()
+    session.info["outbox_enqueued"] = True  # wakes this process's delivery worker on commit
     platforms = platforms_for(session, [item.person_id for item in items], channels)
     rows = [
         _row(item.person_id, item.message, item.key, item.kind, platforms[item.person_id], now)
@@ -100,6 +126,7 @@ def enqueue(
     channels: tuple[str, ...],
 ) -> bool:
     """Queue ``message`` for ``person_id`` once per ``key``; False if that key was queued before."""
+    session.info["outbox_enqueued"] = True
     platform = choose_platform(session, person_id, channels)
     return insert_ignore(session, Outbox, _row(person_id, message, key, kind, platform, now))
 

@@ -259,7 +259,11 @@ async def _load(
         person = session.get(Person, row.person_id)
         viewer = Viewer.of(session, person)
         view = build_view(session, viewer, name, query, now, runtime.settings)
-        scopes = choices(session, viewer) if name in SCOPED else []
+        scopes = (
+            choices(session, viewer, resolve(session, viewer, query.get("scope")))
+            if name in SCOPED
+            else []
+        )
         return view, viewer, row.csrf, scopes
 
     try:

@@ -26,7 +26,7 @@ from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, under
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,15 +84,17 @@ class SlackPlatform:
         shared: Reserve | None = None,
     ) -> None:
         self.client = client or make_client(settings)
-        rate = under(settings.slack_max_per_second, settings.rate_headroom)
+        rate, headroom = settings.slack_max_per_second, settings.rate_headroom
         self.limiter: Limiter = (
-            SharedBudget("slack:workspace", rate, shared, sleep=sleep)
+            SharedBudget("slack:workspace", rate, shared, headroom=headroom, sleep=sleep)
             if shared is not None
-            else RateLimiter(rate, monotonic=monotonic, sleep=sleep)
+            else RateLimiter(rate, headroom=headroom, monotonic=monotonic, sleep=sleep)
         )
         interval = settings.slack_channel_interval
         self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
-        self.history = RateLimiter(HISTORY_RATE, monotonic=monotonic, sleep=sleep)
+        self.history = RateLimiter(
+            HISTORY_RATE, headroom=settings.rate_headroom, monotonic=monotonic, sleep=sleep
+        )
         self._monotonic = monotonic
         self.concurrency = settings.slack_concurrency
         self.tries = tries

@@ -54,7 +54,7 @@ from bot.platforms.teams_cards import (
     parse_submission,
     render,
 )
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Sleep, under
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Sleep
 from bot.router import Router
 from bot.runtime import Runtime
 from storage import people
@@ -472,15 +472,15 @@ class TeamsPlatform:
         self.concurrency = settings.teams_concurrency
         self._sleep = sleep
         self._monotonic = monotonic
-        headroom = settings.rate_headroom
-        rate = under(settings.teams_rate_per_second, headroom)
+        rate, headroom = settings.teams_rate_per_second, settings.rate_headroom
         self.limiter: Limiter = (
-            SharedBudget("teams:app", rate, shared, sleep=sleep)
+            SharedBudget("teams:app", rate, shared, headroom=headroom, sleep=sleep)
             if shared is not None
-            else RateLimiter(rate, monotonic=monotonic, sleep=sleep)
+            else RateLimiter(rate, headroom=headroom, monotonic=monotonic, sleep=sleep)
         )
         self._conversation_limiter = PerKey(
-            under(settings.teams_conversation_rate_per_second, headroom),
+            settings.teams_conversation_rate_per_second,
+            headroom=headroom,
             monotonic=monotonic,
             sleep=sleep,
         )

@@ -114,37 +114,52 @@ def default_scope(session: Session, viewer: Viewer) -> Scope:
     return ORG
 
 
-def choices(session: Session, viewer: Viewer) -> list[Scope]:
-    """Every scope the viewer may pick, widest first (for the page's scope picker)."""
-    found = [ORG]
+def choices(session: Session, viewer: Viewer, current: Scope | None = None) -> list[Scope]:
+    """The scopes to offer in the page's picker, widest first: the organisation, the viewer's
+    own team and subtree, the scope shown now, and one level further down from it (so even a
+    large organisation's picker stays short; any scope the viewer may see can be reached)."""
     me = viewer.person
-    if viewer.is_admin:
-        managers = _managers(session, "/")
-    elif viewer.is_manager:
-        managers = _managers(session, me.path)
-    else:
-        managers = []
-    if me.manager_id is not None and not viewer.is_admin:
+    found: list[Scope] = [ORG]
+    if me.manager_id is not None:
         own = session.get(Person, me.manager_id)
-        if own is not None and own not in managers:
+        if own is not None:
             found.append(_team(own))
-    for manager in managers:
-        found.append(_subtree(manager))
-        found.append(_team(manager))
-    return found
+    if viewer.is_manager and me.manager_id is not None:
+        found += [_subtree(me), _team(me)]
+    if current is not None and current.manager is not None:
+        if current.kind == "subtree" and may_see(viewer, "team", current.manager):
+            found.append(_team(current.manager))
+        found.append(current)
+    if current is not None and current.manager is not None:
+        parent: Person | None = current.manager
+    elif viewer.is_admin or (viewer.is_manager and me.manager_id is None):
+        parent = None  # the whole organisation, from the top
+    else:
+        parent = me  # an employee has no one below: nothing is added
+    for manager in _managers_below(session, parent):
+        if may_see(viewer, "subtree", manager):
+            found.append(_subtree(manager))
+    unique: dict[str, Scope] = {}
+    for scope in found:
+        unique.setdefault(scope.key, scope)
+    return list(unique.values())
 
 
-def _managers(session: Session, prefix: str) -> list[Person]:
-    """Active people with at least one active report, in the subtree ``prefix`` (path order)."""
+def _managers_below(session: Session, manager: Person | None) -> list[Person]:
+    """Active direct reports of ``manager`` (of the top, for None) who have reports."""
     has_reports = select(Person.manager_id).where(col(Person.active).is_(True))
-    return list(
+    under = (
+        col(Person.manager_id).is_(None)
+        if manager is None
+        else (col(Person.manager_id) == manager.id)
+    )
+    found = list(
         session.exec(
             select(Person)
-            .where(
-                col(Person.path).startswith(prefix),
-                col(Person.id).in_(has_reports),
-                col(Person.active).is_(True),
-            )
-            .order_by(col(Person.path))
+            .where(under, col(Person.id).in_(has_reports), col(Person.active).is_(True))
+            .order_by(col(Person.name))
         )
     )
+    if manager is None and len(found) == 1:  # one top leader: offer the level below them
+        return _managers_below(session, found[0])
+    return found

@@ -339,6 +339,10 @@ class FakeSlack:
             {
                 "messages": [list(key) for key in self.messages],
                 "posted_at": [m.at for m in self.messages.values()],
+                "keys": [
+                    ((m.metadata or {}).get("event_payload") or {}).get("key")
+                    for m in self.messages.values()
+                ],
                 "rate_limited": self.rate_limited,
             }
         )

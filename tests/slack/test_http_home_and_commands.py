@@ -131,3 +131,13 @@ async def test_story_command_opens_the_stories_modal_and_submission_keeps_the_st
     }
     assert await slack_app.interact(home_click) == 200
     assert len(slack_app.fake.called("views.open")) == 2
+
+
+async def test_pulse_dashboard_answers_the_asker_alone_with_a_link(
+    slack_app, slack_runtime
+) -> None:
+    import_org(slack_runtime, ORG)
+    assert await slack_app.slash("U1", "/pulse", "dashboard") == 200
+    reply = slack_app.fake.called("response_url")[-1].params
+    assert reply["response_type"] == "ephemeral"
+    assert "/dashboard/login?token=" in reply["text"] and "only you can see it" in reply["text"]

@@ -1,0 +1,326 @@
+"""Real processes for tests and benchmarks: the fake Slack API in a process of its own, and
+`culturebot run` processes started, signalled and killed as an operator (or systemd) would.
+
+Every wait is bounded and polls a condition; every process started here is killed when its
+context ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import col, func, select
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.runtime import Runtime
+from handlers import org
+from storage.db import open_database
+from storage.models import Outbox, PulseSchedule
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], timeout: float, what: str, every: float = 0.1) -> T:
+    """Poll ``condition`` until it is truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+
+
+@dataclass
+class FakeSlackProcess:
+    url: str
+    process: subprocess.Popen[str]
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_stats", timeout=30) as response:
+            return json.loads(response.read())
+
+    def posted(self) -> Counter[str]:
+        """How many times each outbox key was posted (culturebot puts it in message metadata)."""
+        return Counter(str(key) for key in self.stats()["keys"])
+
+
+@contextmanager
+def fake_slack_process(rate: float | None = None) -> Iterator[FakeSlackProcess]:
+    """The fake Slack API in its own process (``rate``: chat.postMessage limit per second)."""
+    args = [sys.executable, "-m", "tests.fakes.slack_api"] + ([str(rate)] if rate else [])
+    process = subprocess.Popen(
+        args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"fake Slack did not start: {url!r}"
+        yield FakeSlackProcess(url, process)
+    finally:
+        _end(process)
+
+
+def _end(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is None:
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+            process.wait(5)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
+    if process.poll() is None:
+        process.kill()
+        process.wait(30)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with suppress(OSError):
+                stream.close()
+
+
+def bot_env(database_url: str, slack_api_url: str, **settings: object) -> dict[str, str]:
+    """The environment of a `culturebot run` that talks to the fake Slack only."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CULTUREBOT_", "SLACK_", "Microsoft"))
+    }
+    env.update(
+        {
+            "CULTUREBOT_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-proc",
+            "CULTUREBOT_SLACK_API_URL": slack_api_url,
+            "CULTUREBOT_HTTP_PORT": "0",
+            "CULTUREBOT_TICK_SECONDS": "60",
+            "CULTUREBOT_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update({f"CULTUREBOT_{k.upper()}": str(v) for k, v in settings.items()})
+    return env
+
+
+class Bot:
+    """One `culturebot run` process, its output in ``log``."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._out = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout)
+
+    def output(self) -> str:
+        self._out.flush()
+        return self.log.read_text(errors="replace")
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+        self._out.close()
+
+
+@contextmanager
+def bots() -> Iterator[list[Bot]]:
+    """Bots appended to the list are killed when the block ends, whatever happened."""
+    started: list[Bot] = []
+    try:
+        yield started
+    finally:
+        for bot in started:
+            bot.end()
+
+
+def org_csv(n: int) -> str:
+    rows = ["email,name,manager_email,department,role,timezone,slack_user_id"]
+    rows.append("boss@proc.io,Boss,,Ops,leader,UTC,UBOSS")
+    rows += [f"p{i}@proc.io,P{i},boss@proc.io,Ops,employee,UTC,U{i:06d}" for i in range(n)]
+    return "\n".join(rows) + "\n"
+
+
+def runtime_for(database_url: str) -> Runtime:
+    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    return Runtime(
+        db=open_database(database_url), clock=SystemClock(), settings=settings, channels=("slack",)
+    )
+
+
+def prepare_round(database_url: str, people: int) -> None:
+    """An org of ``people`` (plus their leader) on Slack and a weekly pulse that is due now, so
+    the first tick of `culturebot run` opens a round to everyone."""
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            org.import_text(session, org_csv(people))
+        due = datetime.now(UTC) - timedelta(minutes=2)
+        with runtime.db.session() as session:
+            session.add(
+                PulseSchedule(
+                    name="weekly",
+                    audience_kind="org",
+                    weekday=due.weekday(),
+                    local_time=due.strftime("%H:%M"),
+                    start_date=due.date(),
+                    answer_window_hours=72,
+                    reminder_after_hours=24,
+                )
+            )
+    finally:
+        runtime.db.dispose()
+
+
+def outbox_counts(database_url: str) -> dict[str, int]:
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            rows = session.exec(
+                select(Outbox.status, func.count()).group_by(col(Outbox.status))
+            ).all()
+            held = session.exec(
+                select(func.count()).select_from(Outbox).where(col(Outbox.claimed_by).is_not(None))
+            ).one()
+        return {**{status: count for status, count in rows}, "claimed": held}
+    finally:
+        runtime.db.dispose()
+
+
+def outbox_keys(database_url: str) -> set[str]:
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            return set(session.exec(select(Outbox.idempotency_key)).all())
+    finally:
+        runtime.db.dispose()
+
+
+def first_queued_at(database_url: str) -> float:
+    """When the tick queued the round's first message (epoch seconds)."""
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            first = session.exec(select(func.min(Outbox.created_at))).one()
+        assert first is not None
+        return first.replace(tzinfo=UTC).timestamp() if first.tzinfo is None else first.timestamp()
+    finally:
+        runtime.db.dispose()
+
+
+# --- a private PostgreSQL cluster the test can stop and start ------------------------------
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return found[-1].parent if found else None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster on its own port (initdb + pg_ctl), run as the
+    ``postgres`` user when the tests run as root (PostgreSQL refuses to run as root)."""
+
+    cleanup: Path | None = None
+
+    def __init__(self, directory: Path) -> None:
+        bin_dir = _pg_bin()
+        if bin_dir is None:
+            raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql")
+        self.bin = bin_dir
+        self._as: list[str] = []
+        if os.geteuid() == 0:  # a directory the postgres user can reach (not under pytest's)
+            self._as = ["runuser", "-u", "postgres", "--"]
+            directory = Path(tempfile.mkdtemp(prefix="culturebot-pg-"))
+            directory.chmod(0o777)
+            self.cleanup = directory
+        self.dir = directory / "pgdata"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(
+            [*self._as, str(self.bin / tool), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode:
+            raise RuntimeError(f"{tool} failed: {done.stderr.strip()[-500:]}")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.dir),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-l",
+            str(self.dir / "server.log"),
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def running(self) -> bool:
+        return (self.dir / "postmaster.pid").exists()
+
+
+@contextmanager
+def private_postgres(directory: Path) -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.running():
+            with suppress(subprocess.SubprocessError, OSError):
+                server.stop()
+        if server.cleanup is not None:
+            shutil.rmtree(server.cleanup, ignore_errors=True)

@@ -1,0 +1,151 @@
+"""Delivery as an operator meets it: real `culturebot run` processes against the fake Slack in
+a process of its own, stopped with SIGTERM/SIGINT, killed with SIGKILL, run three at a time on
+one PostgreSQL database, and cut off from their database for 30 s. What a person would notice
+is checked against the fake's own log: every queued message arrives, and none arrives twice
+(each DM carries its outbox key in message metadata, which the fake records).
+
+Every wait is bounded and polls a condition; every process is killed when its test ends.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.procs import (
+    Bot,
+    FakeSlackProcess,
+    bot_env,
+    bots,
+    fake_slack_process,
+    outbox_counts,
+    outbox_keys,
+    prepare_round,
+    private_postgres,
+    wait_until,
+)
+
+PEOPLE = 100  # a round: a question and a story invitation each, about 200 DMs
+
+
+def posted_total(fake: FakeSlackProcess) -> int:
+    return sum(fake.posted().values())
+
+
+def finished(url: str) -> bool:
+    counts = outbox_counts(url)
+    return counts.get("sent", 0) > 0 and not counts.get("pending") and not counts.get("sending")
+
+
+def assert_each_message_once(fake: FakeSlackProcess, url: str) -> None:
+    posted = fake.posted()
+    keys = outbox_keys(url)
+    assert set(posted) == keys, f"lost: {sorted(keys - set(posted))[:5]}"
+    twice = {key: n for key, n in posted.items() if n > 1}
+    assert not twice, f"sent more than once: {twice}"
+
+
+def stop(bot: Bot, sig: signal.Signals = signal.SIGTERM, timeout: float = 90) -> int:
+    bot.signal(sig)
+    return bot.wait(timeout)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_mid_round_exits_0_releases_every_claim_and_the_next_start_finishes(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    prepare_round(url, PEOPLE)
+    with fake_slack_process(rate=50) as fake, bots() as started:
+        env = bot_env(url, fake.api_url, slack_max_per_second=20, shutdown_seconds=10)
+        first = Bot(env, tmp_path / "first.log")
+        started.append(first)
+        wait_until(lambda: posted_total(fake) >= 10, 120, "the round to start")
+        began = time.monotonic()
+        assert stop(first, sig) == 0, first.output()[-3000:]
+        assert time.monotonic() - began < 10 + 30, "did not stop within the shutdown time"
+        counts = outbox_counts(url)
+        assert counts["claimed"] == 0 and not counts.get("sending"), counts
+        assert counts.get("pending", 0) > 0, f"the round was over before the stop: {counts}"
+        assert "stopped" in first.output()
+
+        second = Bot(env, tmp_path / "second.log")
+        started.append(second)
+        wait_until(lambda: finished(url), 180, "the second start to finish the round", every=0.5)
+        assert stop(second) == 0
+        assert_each_message_once(fake, url)
+
+
+def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: Path) -> None:
+    """Rows the killed worker held are in doubt: their claims run out within 30 s, and the
+    next worker looks for each one's key in the DM before sending it."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    prepare_round(url, PEOPLE)
+    with fake_slack_process(rate=50) as fake, bots() as started:
+        env = bot_env(url, fake.api_url, slack_max_per_second=20)
+        first = Bot(env, tmp_path / "first.log")
+        started.append(first)
+        wait_until(lambda: posted_total(fake) >= 30, 120, "the round to start")
+        assert stop(first, signal.SIGKILL) == -signal.SIGKILL
+        assert outbox_counts(url).get("pending", 0) > 0, "the round was over before the kill"
+
+        second = Bot(env, tmp_path / "second.log")
+        started.append(second)
+        restarted = time.monotonic()
+        wait_until(lambda: finished(url), 240, "the restart to finish the round", every=0.5)
+        # 30 s of claims to run out, the history checks, and the rest at 20/s: well within
+        assert time.monotonic() - restarted < 180
+        assert stop(second) == 0
+        assert_each_message_once(fake, url)
+
+
+@pytest.mark.parametrize("instances", [2, 3])
+def test_instances_on_one_postgres_share_the_ceiling(
+    tmp_path: Path, instances: int, postgres_schema: str
+) -> None:
+    """The fake Slack allows 50 DMs a second; each instance is configured with that ceiling,
+    and together they never draw a 429 while every prompt goes out once."""
+    from storage.db import Database
+    from tests.conftest import _truncate_all
+
+    db = Database(postgres_schema)
+    _truncate_all(db)
+    db.dispose()
+    prepare_round(postgres_schema, PEOPLE)
+    with fake_slack_process(rate=50) as fake, bots() as started:
+        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=50)
+        for i in range(instances):
+            started.append(Bot(env, tmp_path / f"bot{i}.log"))
+        wait_until(lambda: finished(postgres_schema), 240, "the instances to finish", every=0.5)
+        for bot in started:
+            assert stop(bot) == 0, bot.output()[-3000:]
+        assert fake.stats()["rate_limited"] == 0
+        assert_each_message_once(fake, postgres_schema)
+
+
+@pytest.mark.skipif(
+    not sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")), reason="no PostgreSQL server"
+)
+def test_database_away_for_30_seconds_mid_round_loses_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    """Sends in flight when the database goes keep their outcomes until it is back; nothing
+    is lost, nothing is sent twice."""
+    with private_postgres(tmp_path) as server, fake_slack_process(rate=50) as fake:
+        prepare_round(server.url, PEOPLE)
+        with bots() as started:
+            env = bot_env(server.url, fake.api_url, slack_max_per_second=20)
+            bot = Bot(env, tmp_path / "bot.log")
+            started.append(bot)
+            wait_until(lambda: posted_total(fake) >= 20, 120, "the round to start")
+            server.stop()
+            away = time.monotonic()
+            wait_until(lambda: time.monotonic() - away >= 30, 60, "30 s of outage", every=1)
+            server.start()
+            wait_until(lambda: finished(server.url), 240, "the round to finish", every=0.5)
+            assert stop(bot) == 0, bot.output()[-3000:]
+            assert "database unreachable" in bot.output()
+            assert_each_message_once(fake, server.url)
