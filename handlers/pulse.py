@@ -8,6 +8,7 @@ every message has an idempotency key in the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -156,7 +157,6 @@ def open_due_rounds(session: Session, now: datetime) -> int:
     return opened
 
 
-<<<<<<< HEAD
 def create_prompts(
     session: Session,
     round_id: int,
@@ -204,14 +204,10 @@ def create_prompts(
     return len(result.all())
 
 
-def question_message(prompt: PulsePrompt, question_id: str, tz: str) -> Message:
-    bank = prompts.questions()
-=======
 def question_message(
     prompt: PulsePrompt, question_id: str, tz: str, bank: QuestionBank | None = None
 ) -> Message:
     bank = bank or prompts.questions()
->>>>>>> main
     question = bank.by_id(question_id)
     intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
     return Message(
@@ -231,6 +227,18 @@ def question_message(
     )
 
 
+def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
+    """``round_bank``, remembered per round for one tick (a round's prompts share its bank)."""
+    banks: dict[int | None, QuestionBank] = {}
+
+    def bank_of(round_: PulseRound) -> QuestionBank:
+        if round_.id not in banks:
+            banks[round_.id] = round_bank(session, round_)
+        return banks[round_.id]
+
+    return bank_of
+
+
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     """Queue every prompt whose local send time has come; expire those that never could be."""
     due = session.exec(
@@ -240,31 +248,20 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
     ).all()
     queued: list[Queued] = []
+    bank_of = _banks(session)
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
             prompt.status = "expired"
         elif workdays.hold_prompt(prompt, round_, person, runtime.settings.work_week):
             session.add(round_)  # on leave (skipped) or moved to their next working day
         else:
-<<<<<<< HEAD
             queued.append(
                 Queued(
                     person.id,  # type: ignore[arg-type]
-                    question_message(prompt, round_.question_id, person.timezone),
+                    question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
                 )
-=======
-            send_later(
-                session,
-                runtime,
-                person.id,  # type: ignore[arg-type]
-                question_message(
-                    prompt, round_.question_id, person.timezone, round_bank(session, round_)
-                ),
-                key=f"pulse:prompt:{prompt.id}",
-                kind="pulse.prompt",
->>>>>>> main
             )
             prompt.status = "sent"
             # sent late (the bot was down)? the reminder still comes its delay after the
@@ -289,6 +286,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
     ).all()
     queued: list[Queued] = []
+    bank_of = _banks(session)
     for prompt, round_, person in due:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
             session.add(prompt)  # moved to their next working day, or dropped
@@ -296,8 +294,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
-<<<<<<< HEAD
-        question = question_message(prompt, round_.question_id, person.timezone)
+        question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
         queued.append(
             Queued(
                 person.id,  # type: ignore[arg-type]
@@ -305,18 +302,6 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
                 key=f"pulse:reminder:{prompt.id}",
                 kind="pulse.reminder",
             )
-=======
-        question = question_message(
-            prompt, round_.question_id, person.timezone, round_bank(session, round_)
-        )
-        send_later(
-            session,
-            runtime,
-            person.id,  # type: ignore[arg-type]
-            Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
-            key=f"pulse:reminder:{prompt.id}",
-            kind="pulse.reminder",
->>>>>>> main
         )
         prompt.reminded = True
         session.add(prompt)
