@@ -23,12 +23,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, not_, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot.chat import Message
 from bot.ratelimit import Reserve
@@ -135,6 +136,22 @@ class Claimed:
     in_doubt: bool
 
 
+def due_rows(platform: str, now: datetime, limit: int) -> Select[tuple[Outbox]]:
+    """The rows a claim takes: due on ``platform``, oldest due first, locked (skipping rows
+    another worker is claiming). Its WHERE matches the partial index ``ix_outbox_due``."""
+    return (
+        select(Outbox)
+        .where(
+            col(Outbox.platform) == platform,
+            col(Outbox.status).in_(DUE),
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def claim(
     runtime: Runtime,
     platform: str,
@@ -147,17 +164,7 @@ def claim(
     still to send (``ix_outbox_due``), oldest due first."""
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        query = (
-            select(Outbox)
-            .where(
-                col(Outbox.platform) == platform,
-                col(Outbox.status).in_(DUE),
-                col(Outbox.next_attempt_at) <= now,
-            )
-            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        query = due_rows(platform, now, limit)
         if person_id is not None:
             query = query.where(Outbox.person_id == person_id)
         rows = list(session.exec(query))
@@ -265,9 +272,10 @@ class Recorder:
     """Writes outcomes as they come, a few per transaction, and keeps them (retrying with
     backoff) while the database is away; ``blocked`` while some are waiting for it."""
 
-    def __init__(self, runtime: Runtime, worker: str) -> None:
+    def __init__(self, runtime: Runtime, worker: str, platform: str) -> None:
         self.runtime = runtime
         self.worker = worker
+        self.platform = platform
         self.stats = DeliveryStats()
         self._queue: list[Outcome] = []
         self._more = asyncio.Event()
@@ -313,7 +321,17 @@ class Recorder:
                 self.failing, failures = False, 0
                 del self._queue[: len(batch)]
                 self.stats.add(stats)
+                _count(self.platform, stats)
             self._empty.set()
+
+
+def _count(platform: str, stats: DeliveryStats) -> None:
+    from bot import metrics
+
+    metrics.count_send(platform, "sent", stats.sent)
+    metrics.count_send(platform, "retry", stats.retried)
+    metrics.count_send(platform, "dead", stats.dead)
+    metrics.count_send(platform, "unreachable", stats.unreachable)
 
 
 def _address(item: Claimed) -> Address:
@@ -352,7 +370,7 @@ async def deliver_due(
     claimed = await asyncio.to_thread(claim, runtime, platform.name, worker, limit, person_id)
     if not claimed:
         return DeliveryStats()
-    recorder = Recorder(runtime, worker)
+    recorder = Recorder(runtime, worker, platform.name)
     writing = asyncio.create_task(recorder.run())
     gate = asyncio.Semaphore(concurrency)
 
@@ -394,7 +412,7 @@ class DeliveryWorker:
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
         self.worker = new_worker_id()
-        self.recorder = Recorder(runtime, self.worker)
+        self.recorder = Recorder(runtime, self.worker, platform.name)
         self.on_outcome = on_outcome
         self._wake = asyncio.Event()
         self._freed = asyncio.Event()

@@ -275,3 +275,15 @@ def test_an_import_is_audited(runtime, cli) -> None:
             select(AuditEvent).where(col(AuditEvent.action) == "org.import")
         ).all()
     assert event.target == "people.csv" and '"created": 3' in (event.details or "")
+
+
+def test_dry_run_shows_a_platform_id_moving_to_another_person(runtime, cli) -> None:
+    header = HEADER + ",slack_user_id\n"
+    import_org(
+        runtime, header + "\n".join(f"{row},{uid}" for row, uid in zip(BASE, "ABC", strict=True))
+    )
+    moved = "\n".join(f"{row},{uid}" for row, uid in zip(BASE, ["A", "C", "B"], strict=True))
+    code, out = cli("org", "import", "--dry-run", file=header + moved + "\n")
+    assert code == 0, out
+    assert "vp@x.io: slack_user_id C moves here from rep@x.io" in out
+    assert "rep@x.io: slack_user_id B moves here from vp@x.io" in out

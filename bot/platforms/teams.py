@@ -520,6 +520,8 @@ class TeamsPlatform:
                     raise DeliveryError(
                         f"Teams answered {status}: {error}", permanent=status == 400
                     ) from None
+                if status == 429:
+                    metrics.count_rate_limited("teams", retry_after)
                 if status == 429 and retry_after:
                     self.limiter.pause(retry_after)
                 delay = (

@@ -331,6 +331,12 @@ class FakeSlack:
         params = await self._params(request)
         params["response_url_key"] = request.match_info["key"]
         await self._record(Call("response_url", params, None))
+        failure = self._take_failure("response_url", params)
+        if failure is not None and failure.status == 429:
+            headers = {"Retry-After": str(math.ceil(failure.retry_after or 1))}
+            return web.Response(status=429, text="rate_limited", headers=headers)
+        if failure is not None and failure.status >= 400:
+            return web.Response(status=failure.status, text="upstream trouble")
         return web.Response(text="ok")
 
     async def _stats(self, request: web.Request) -> web.Response:
