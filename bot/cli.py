@@ -127,6 +127,14 @@ def org_import(
         planned = org.plan(session, rows)
     if dry_run:
         print_plan(planned)
+        max_share = runtime.settings.max_deactivate_share
+        if not allow_deactivate and planned.deactivated_share > max_share:
+            console.print(
+                f"that is more than CULTUREBOT_MAX_DEACTIVATE_SHARE ({max_share:.0%}): "
+                "the import will be refused unless you add --allow-deactivate",
+                highlight=False,
+                soft_wrap=True,
+            )
         console.print("dry run: nothing was written", highlight=False)
         return
     try:
