@@ -125,6 +125,14 @@ def org_import(
         planned = org.plan(session, rows)
     if dry_run:
         print_plan(planned)
+        max_share = runtime.settings.max_deactivate_share
+        if not allow_deactivate and planned.deactivated_share > max_share:
+            console.print(
+                f"that is more than CULTUREBOT_MAX_DEACTIVATE_SHARE ({max_share:.0%}): "
+                "the import will be refused unless you add --allow-deactivate",
+                highlight=False,
+                soft_wrap=True,
+            )
         console.print("dry run: nothing was written", highlight=False)
         return
     try:
@@ -361,6 +369,10 @@ def run() -> None:
     from bot.server import serve
 
     setup_logging(get_settings())
+    # The event loop answers Slack's acks; the handler threads are CPU-bound (SQLAlchemy). After
+    # each socket call the loop waits for the GIL up to the switch interval: 5 ms by default,
+    # which under load is most of an ack's time. Half a millisecond keeps the loop responsive.
+    sys.setswitchinterval(0.0005)
     asyncio.run(serve(cli_runtime(), build_router()))
 
 

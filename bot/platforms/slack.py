@@ -12,10 +12,12 @@ HTTP (``/slack/events`` on the project's aiohttp server) and over Socket Mode.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,31 @@ SUBCOMMANDS = {
 }
 
 Respond = Callable[..., Awaitable[Any]]
+# Events a listener takes (see SlackBot.__init__).
+EVENTS = frozenset({"message", "app_mention", "app_home_opened", "team_join", "user_change"})
+
+
+def ack_at_once(payload: dict[str, Any]) -> str | None:
+    """What kind of request this is when a listener will take it and answer an empty 200 (an
+    event, a click on culturebot's buttons, a slash command): those are acked before bolt
+    routes them. None for everything else (bolt's answer is the response)."""
+    kind = payload.get("type")
+    if kind == "event_callback":
+        event = payload.get("event")
+        return "event" if isinstance(event, dict) and event.get("type") in EVENTS else None
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        ours = isinstance(actions, list) and actions and isinstance(payload.get("user"), dict)
+        if ours and all(
+            isinstance(a, dict) and str(a.get("action_id", "")).startswith("cb.") for a in actions
+        ):
+            return "action"
+        return None
+    if kind is None and payload.get("command"):
+        return "command"
+    return None
+
+
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
 # (bolt gives up at 3 too), and the handler is one local transaction, usually milliseconds.
 SUBMISSION_BUDGET = 2.0
@@ -131,6 +158,9 @@ class SlackBot:
         self.after_ack = AfterAck(
             "slack", limit=settings.inbound_queue_limit, workers=settings.inbound_workers
         )
+        self.threads = ThreadPoolExecutor(
+            max_workers=settings.inbound_threads, thread_name_prefix="slack-handler"
+        )
         # one kept-alive HTTP session for every reply (Web API and response_url)
         self.session: aiohttp.ClientSession | None = None
 
@@ -192,8 +222,14 @@ class SlackBot:
     # --- the core, once per Incoming -----------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> Response:
-        """The router runs synchronously (one DB transaction); keep it off the event loop."""
-        return await asyncio.to_thread(metrics.timed_handle, self.router, self.runtime, incoming)
+        """The router runs synchronously (one DB transaction); keep it off the event loop, on
+        a few threads of its own: every CPU-bound thread competes with the event loop for
+        the GIL, and the loop is what answers Slack."""
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # the request id goes along
+        return await loop.run_in_executor(
+            self.threads, context.run, metrics.timed_handle, self.router, self.runtime, incoming
+        )
 
     async def answer(
         self, incoming: Incoming, origin: Origin, work: Awaitable[Response] | None = None
@@ -517,9 +553,21 @@ class SlackBot:
                 raise ValueError("not a Slack payload")
         except (ValueError, TypeError, AttributeError, KeyError):
             return web.json_response({"error": "malformed body"}, status=400)
-        response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        kind = ack_at_once(bolt_request.body)
+        if kind is not None:
+            # a listener will take it and its answer is an empty 200: give it now, route after
+            self.later(self._dispatch(bolt_request), kind)
+            response = web.Response(status=200)
+        else:  # url_verification, view_submission, ...: bolt's answer is the response
+            response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         metrics.ACK_SECONDS.labels(platform="slack").observe(time.perf_counter() - started)
         return response
+
+    async def _dispatch(self, bolt_request: AsyncBoltRequest) -> None:
+        """Route an already acked request through bolt (its listeners' ack() is a no-op)."""
+        answer = await self.app.async_dispatch(bolt_request)
+        if answer.status >= 400:
+            log.debug("slack: bolt answered %s after the ack", answer.status)
 
     def signed(self, body: str, headers: Any) -> bool:
         if self.verifier is None:
@@ -554,6 +602,7 @@ class SlackBot:
         await self.platform.close()
         if self.session is not None:
             await self.session.close()
+        self.threads.shutdown(wait=False)
 
 
 SLACK = web.AppKey("slack", SlackBot)
