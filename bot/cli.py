@@ -23,6 +23,7 @@ from bot.cli_common import (
     fail,
     print_table,
 )
+from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
 from bot.cli_pulse import pulse_app
 from bot.cli_roadmap import assess_app
@@ -48,6 +49,7 @@ app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
+app.add_typer(outbox_app, name="outbox")
 
 
 class Format(StrEnum):
@@ -123,6 +125,14 @@ def org_import(
         planned = org.plan(session, rows)
     if dry_run:
         print_plan(planned)
+        max_share = runtime.settings.max_deactivate_share
+        if not allow_deactivate and planned.deactivated_share > max_share:
+            console.print(
+                f"that is more than CULTUREBOT_MAX_DEACTIVATE_SHARE ({max_share:.0%}): "
+                "the import will be refused unless you add --allow-deactivate",
+                highlight=False,
+                soft_wrap=True,
+            )
         console.print("dry run: nothing was written", highlight=False)
         return
     try:
@@ -359,6 +369,10 @@ def run() -> None:
     from bot.server import serve
 
     setup_logging(get_settings())
+    # The event loop answers Slack's acks; the handler threads are CPU-bound (SQLAlchemy). After
+    # each socket call the loop waits for the GIL up to the switch interval: 5 ms by default,
+    # which under load is most of an ack's time. Half a millisecond keeps the loop responsive.
+    sys.setswitchinterval(0.0005)
     asyncio.run(serve(cli_runtime(), build_router()))
 
 

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
+from bot.cli_common import (
+    cli_runtime,
+    console,
+    fail,
+    print_table,
+    row_id,
+    time_of_day,
+    whole_number,
+)
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
@@ -33,6 +41,19 @@ def split_title(text: str) -> tuple[str, str]:
     return "", text.strip()
 
 
+def date_and_time(value: str) -> str:
+    """A typer ``parser=`` for "YYYY-MM-DD HH:MM" (a real date, a real time); kept as text
+    until the sender's time zone is known."""
+    from bot.parsing import parse_date, parse_time
+
+    day, _, at = str(value).strip().partition(" ")
+    if parse_date(day) is None or parse_time(at.strip()) is None:
+        raise typer.BadParameter(
+            f'expected "YYYY-MM-DD HH:MM" (a real date and time), got {value!r}'
+        )
+    return f"{parse_date(day)} {parse_time(at.strip())}"
+
+
 @cascade_app.command("send")
 def send(
     sender: str = typer.Option(..., "--from", help="The leader's email."),
@@ -45,11 +66,28 @@ def send(
         help="Working days.",
         parser=whole_number(1, WINDOW_MAX),
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show who would get it, by level, and send nothing."
+    ),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help='Send at "YYYY-MM-DD HH:MM" in the sender\'s time zone instead of now.',
+        parser=date_and_time,
+    ),
+    local: str | None = typer.Option(
+        None,
+        "--local",
+        help="Send at HH:MM in each direct report's own time zone, on their next working day "
+        "(from --at on, if given). Each relay window starts when it reaches that manager.",
+        parser=time_of_day,
+    ),
 ) -> None:
-    """Send the message in FILE from a leader down their subtree."""
+    """Send the message in FILE from a leader down their subtree (or schedule it)."""
     from bot.chat import UserError
-    from handlers import cascade
-    from storage import people
+    from bot.clock import local_instant
+    from handlers import cascade, cascade_preview
+    from storage import audit, people
 
     try:
         content = file.read_text(encoding="utf-8")
@@ -62,6 +100,21 @@ def send(
             person = people.by_email(session, sender)
             if person is None or not person.active:
                 raise fail(f"nobody active with email {sender}")
+            if dry_run:
+                cascade.may_broadcast(session, person)
+                cascade.clean(title or heading, "title", cascade.TITLE_MAX)
+                cascade.clean(body, "message", cascade.BODY_MAX)
+                preview = cascade_preview.build(session, runtime, person)
+                session.rollback()
+                console.print(cascade_preview.as_text(preview), highlight=False, soft_wrap=True)
+                console.print("dry run: nothing was sent", highlight=False)
+                return
+            send_at = None
+            if at is not None:
+                from datetime import date
+
+                day, _, hhmm = at.partition(" ")
+                send_at = local_instant(date.fromisoformat(day), hhmm, person.timezone)
             sent = cascade.send(
                 session,
                 runtime,
@@ -70,10 +123,33 @@ def send(
                 body=body,
                 customer_line=customers,
                 window=window_days,
+                actor=audit.cli_actor(),
+                send_at=send_at,
+                local_time=local,
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
     console.print(sent, highlight=False)
+
+
+@cascade_app.command("cancel")
+def cancel(
+    cascade_id: int = typer.Argument(..., help="The cascade's number.", parser=row_id),
+) -> None:
+    """Cancel a scheduled cascade before it goes out."""
+    from bot.chat import UserError
+    from handlers import cascade
+    from storage import audit
+
+    runtime = cli_runtime()
+    try:
+        with runtime.db.session() as session:
+            done = cascade.cancel(
+                session, None, cascade_id, now=runtime.clock.now(), by=audit.cli_actor()
+            )
+    except UserError as refusal:
+        raise fail(str(refusal)) from None
+    console.print(done, highlight=False)
 
 
 @cascade_app.command("report")
@@ -126,21 +202,21 @@ def print_report(result: cascade_report.CascadeReport) -> None:
             f"{s.median_hours:.1f}" if s.median_hours is not None else "",
             f"{s.p90_hours:.1f}" if s.p90_hours is not None else "",
         )
-    console.print(levels)
+    print_table(levels)
     links = Table("manager", "level", "state", "since (UTC)", title="Broken and waiting links")
     for link in [*result.broken_links, *result.waiting]:
         links.add_row(link.manager, str(link.level), link.status, format_local(link.since, tz))
-    console.print(links)
+    print_table(links)
     questions = Table("to", "asked (UTC)", "answered", "question", title="Questions")
     for q in result.questions:
         questions.add_row(
             q.manager, format_local(q.asked_at, tz), "yes" if q.answered else "no", q.text
         )
-    console.print(questions)
+    print_table(questions)
     delivery = Table("platform", "sent", "failed", "unreachable", "waiting", title="Delivery")
     for platform, counts in sorted(result.delivery.items()):
         delivery.add_row(
             platform,
             *(str(counts[k]) for k in ("sent", "failed", "unreachable", "pending")),
         )
-    console.print(delivery)
+    print_table(delivery)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli_common import cli_runtime, console, fail, whole_number
 
 
 def _named(refusal: Exception) -> str:
@@ -21,7 +21,9 @@ assess_app = typer.Typer(help="The baseline assessment.", no_args_is_help=True)
 @assess_app.command("launch")
 def assess_launch(
     by: str = typer.Option(..., "--by", help="The leader's email: everyone below them is asked."),
-    window_days: int = typer.Option(14, "--window-days", help="Days to answer (1-60)."),
+    window_days: int = typer.Option(
+        14, "--window-days", help="Days to answer (1-60).", parser=whole_number(1, 60)
+    ),
 ) -> None:
     """Launch the assessment for everyone below a leader."""
     from bot.chat import UserError

@@ -44,6 +44,7 @@ from bot.chat import (
     text_message,
 )
 from bot.clock import format_local
+from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from handlers.sentiment import score as sentiment_of
@@ -291,7 +292,8 @@ def status_text(session: Session, person: Person, now: datetime) -> str:
 
 
 def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
-    invite = ctx.session.get(AssessmentInvite, int(ref)) if ref.isdigit() else None
+    invite_id = parse_id(ref)
+    invite = ctx.session.get(AssessmentInvite, invite_id) if invite_id else None
     if invite is None or invite.person_id != ctx.person.id:
         raise UserError(prompts.text("assess.not_yours"))
     assessment = ctx.session.get(Assessment, invite.assessment_id)
@@ -391,9 +393,10 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     word, _, rest = incoming.text.strip().lower().partition(" ")
     if word == "launch":
         days = rest.strip() or str(WINDOW_DEFAULT)
-        if not days.isdigit():
-            raise UserError(prompts.text("assess.bad_window", days=days), field="window-days")
-        launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=int(days))
+        window = parse_int(days, 1, WINDOW_MAX)
+        if window is None:
+            raise UserError(prompts.text("assess.bad_window", days=days[:20]), field="window-days")
+        launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=window)
         words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
         return Response(replies=[text_message(words)])
     if word == "status":

@@ -9,6 +9,8 @@ and keeps up with joiners and leavers.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import Session, col, select
 
 from bot.chat import (
@@ -28,11 +30,11 @@ from bot.clock import format_local
 from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime
-from handlers import cascade_chain, cascade_report
+from handlers import cascade_chain, cascade_preview, cascade_report
 from handlers.cascade_messages import notice
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 from prompts import text
-from storage import people
+from storage import audit, people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Person
 
@@ -78,6 +80,21 @@ def window_days(value: str | int | None) -> int:
     return days
 
 
+def cancel(
+    session: Session, actor: Person | None, cascade_id: int, *, now: datetime, by: str
+) -> str:
+    """Cancel a scheduled cascade before it goes out (``actor`` None: an admin on the CLI)."""
+    cascade = session.get(Cascade, cascade_id)
+    if cascade is None:
+        raise UserError(text("cascade.unknown_cascade", id=cascade_id))
+    if actor is not None and cascade.sender_id != actor.id:
+        raise UserError(text("cascade.cancel_not_yours"))
+    if not cascade_chain.cancel(session, cascade):
+        raise UserError(text("cascade.cannot_cancel", id=cascade.id, status=cascade.status))
+    audit.record(session, "cascade.cancel", actor=by, at=now, target=f"cascade {cascade.id}")
+    return text("cascade.cancelled", id=cascade.id, title=cascade.title)
+
+
 def may_broadcast(session: Session, person: Person) -> None:
     """Leaders (and the top leader, whatever their role says) with an active team."""
     if person.role != "leader" and person.manager_id is not None:
@@ -95,16 +112,61 @@ def send(
     body: str | None,
     customer_line: str | None = None,
     window: str | int | None = None,
+    actor: str | None = None,
+    send_at: datetime | None = None,
+    local_time: str | None = None,
 ) -> str:
-    """Check everything, start the cascade, and return the confirmation for the sender."""
+    """Check everything, start the cascade, and return the confirmation for the sender.
+
+    ``send_at`` (and/or ``local_time``, "HH:MM" at each direct report's own morning) only
+    schedules it; ``cancel`` can stop it until it goes out."""
     may_broadcast(session, sender)
     title = clean(title, "title", TITLE_MAX)
     body = clean(body, "message", BODY_MAX)
     customer = clean(customer_line, "customer", CUSTOMER_MAX, required=False) or None
     days = window_days(window)
+    now = runtime.clock.now()
+    if send_at is not None and send_at < now - timedelta(minutes=1):
+        raise UserError(text("cascade.bad_at", value=format_local(send_at, sender.timezone)))
     cascade, direct = cascade_chain.start(
-        session, runtime, sender, title=title, body=body, customer_line=customer, window_days=days
+        session,
+        runtime,
+        sender,
+        title=title,
+        body=body,
+        customer_line=customer,
+        window_days=days,
+        send_at=send_at,
+        local_time=local_time,
     )
+    audit.record(
+        session,
+        "cascade.schedule" if cascade.status == "scheduled" else "cascade.send",
+        actor=actor or sender.email,
+        at=now,
+        target=f"cascade {cascade.id}",
+        details={"direct": direct, "window_days": days, "local_time": local_time},
+    )
+    if cascade.status == "scheduled":
+        start = cascade.send_at or now
+        when = (
+            text(
+                "cascade.scheduled_local",
+                time=local_time,
+                date=format_local(start, sender.timezone),
+            )
+            if local_time
+            else format_local(start, sender.timezone)
+        )
+        return text(
+            "cascade.scheduled",
+            title=title,
+            id=cascade.id,
+            when=when,
+            direct=len(people.direct_reports(session, sender)),
+            audience=len(people.subtree(session, sender)),
+            days=days,
+        )
     return text(
         "cascade.sent",
         title=title,
@@ -123,6 +185,12 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     word, _, rest = incoming.text.strip().partition(" ")
     if word.lower() == "report":
         return Response(replies=[report_for(ctx, rest.strip())])
+    if word.lower() == "cancel":
+        cascade_id = parse_id(rest)
+        if cascade_id is None:
+            raise UserError(text("cascade.unknown_cascade", id=rest.strip()[:20]))
+        done = cancel(ctx.session, ctx.person, cascade_id, now=ctx.now, by=ctx.person.email)
+        return Response(replies=[text_message(done)])
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
     may_broadcast(ctx.session, ctx.person)
@@ -158,17 +226,96 @@ def command(ctx: Context, incoming: Incoming) -> Response:
 
 
 def submit(ctx: Context, incoming: Incoming) -> Response:
+    """The filled form: checked, kept as a draft, and shown back as a preview (who gets it,
+    by level, who relays, who cannot be reached) with Send / Don't send."""
     fields = incoming.fields
-    sent = send(
+    may_broadcast(ctx.session, ctx.person)
+    title = clean(fields.get("title"), "title", TITLE_MAX)
+    body = clean(fields.get("message"), "message", BODY_MAX)
+    customer = clean(fields.get("customer"), "customer", CUSTOMER_MAX, required=False) or None
+    days = window_days(fields.get("window_days"))
+    draft = cascade_chain.draft(
         ctx.session,
         ctx.runtime,
         ctx.person,
-        title=fields.get("title"),
-        body=fields.get("message"),
-        customer_line=fields.get("customer"),
-        window=fields.get("window_days"),
+        title=title,
+        body=body,
+        customer_line=customer,
+        window_days=days,
     )
-    return Response(replies=[text_message(sent)])
+    summary = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
+    question = text("cascade.preview_confirm")
+    return Response(
+        replies=[
+            Message(
+                summary=question,
+                parts=(
+                    Text(text=f'"{title}"', style="heading"),
+                    Text(text=summary),
+                    Text(text=question),
+                    Buttons(
+                        buttons=(
+                            Button(
+                                label=text("cascade.confirm_button"),
+                                action="cascade.confirm",
+                                value=str(draft.id),
+                                style="primary",
+                            ),
+                            Button(
+                                label=text("cascade.discard_button"),
+                                action="cascade.discard",
+                                value=str(draft.id),
+                            ),
+                        )
+                    ),
+                ),
+            )
+        ]
+    )
+
+
+def _my_draft(ctx: Context, incoming: Incoming) -> Cascade | None:
+    cascade_id = parse_id(incoming.value or incoming.ref)
+    cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
+    if cascade is None or cascade.sender_id != ctx.person.id:
+        raise UserError(text("cascade.not_yours"))
+    return cascade if cascade.status == "draft" else None
+
+
+def confirm(ctx: Context, incoming: Incoming) -> Response:
+    """Send the previewed draft (once, however often the button is pressed)."""
+    cascade = _my_draft(ctx, incoming)
+    if cascade is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    may_broadcast(ctx.session, ctx.person)
+    direct = cascade_chain.launch(ctx.session, ctx.runtime, cascade, ctx.person)
+    if direct is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    audit.record(
+        ctx.session,
+        "cascade.send",
+        actor=ctx.person.email,
+        at=ctx.now,
+        target=f"cascade {cascade.id}",
+        details={"direct": direct, "window_days": cascade.window_days},
+    )
+    sent = text(
+        "cascade.sent",
+        title=cascade.title,
+        direct=direct,
+        audience=len(people.subtree(ctx.session, ctx.person)),
+        days=cascade.window_days,
+        id=cascade.id,
+    )
+    return Response(update=text_message(sent))
+
+
+def discard(ctx: Context, incoming: Incoming) -> Response:
+    cascade = _my_draft(ctx, incoming)
+    if cascade is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    ctx.session.delete(cascade)
+    return Response(update=text_message(text("cascade.discarded")))
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:
@@ -389,7 +536,7 @@ def report_for(ctx: Context, ref: str) -> Message:
     else:
         cascade = ctx.session.exec(
             select(Cascade)
-            .where(Cascade.sender_id == ctx.person.id)
+            .where(Cascade.sender_id == ctx.person.id, Cascade.status != "draft")
             .order_by(col(Cascade.id).desc())
         ).first()
         if cascade is None:
@@ -408,6 +555,8 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def register(router: Router) -> None:
     router.command("cascade")(command)
     router.action("cascade.send")(submit)
+    router.action("cascade.confirm")(confirm)
+    router.action("cascade.discard")(discard)
     router.action("cascade.relay")(relay)
     router.action("cascade.relay_note")(relay_note)
     router.action("cascade.ack")(acknowledge)

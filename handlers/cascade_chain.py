@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from bot.clock import local_instant
 from bot.runtime import Runtime, send_later
 from handlers.cascade_messages import cascade_message, notice, relay_request
 from handlers.cascade_time import relay_deadlines
@@ -391,9 +392,15 @@ def start(
     body: str,
     customer_line: str | None,
     window_days: int,
+    send_at: datetime | None = None,
+    local_time: str | None = None,
 ) -> tuple[Cascade, int]:
-    """Create the cascade and reach the sender's direct reports (inputs already checked)."""
+    """Create the cascade and reach the sender's direct reports (inputs already checked).
+
+    With ``send_at`` and/or ``local_time`` it is only scheduled: nothing is sent now, the
+    sender's link waits as ``scheduled`` and the tick releases it (``release``)."""
     now = runtime.clock.now()
+    scheduled = send_at is not None or local_time is not None
     cascade = Cascade(
         sender_id=sender.id,  # type: ignore[arg-type]
         title=title,
@@ -401,9 +408,82 @@ def start(
         customer_line=customer_line,
         window_days=window_days,
         created_at=now,
+        status="scheduled" if scheduled else "running",
+        send_at=(send_at or now) if scheduled else None,
+        local_time=local_time,
     )
     session.add(cascade)
     session.flush()
+    root = CascadeLink(
+        cascade_id=cascade.id,  # type: ignore[arg-type]
+        manager_id=sender.id,  # type: ignore[arg-type]
+        level=0,
+        status="scheduled" if scheduled else "relayed",
+        since=now,
+        nudge_at=now,
+        due_at=now,
+        acted_at=None if scheduled else now,
+    )
+    session.add(root)
+    session.flush()
+    if scheduled:
+        return cascade, 0
+    return cascade, _reach_direct_reports(session, runtime, cascade, sender, root, now)
+
+
+def _reach_direct_reports(
+    session: Session,
+    runtime: Runtime,
+    cascade: Cascade,
+    sender: Person,
+    root: CascadeLink,
+    now: datetime,
+) -> int:
+    chain = Chain(session, runtime, cascade, sender, now)
+    return chain.reach(
+        active_reports(session, sender.id),  # type: ignore[arg-type]
+        how="relay",
+        via=sender,
+        via_link=root,
+    )
+
+
+def draft(
+    session: Session,
+    runtime: Runtime,
+    sender: Person,
+    *,
+    title: str,
+    body: str,
+    customer_line: str | None,
+    window_days: int,
+) -> Cascade:
+    """A cascade the sender is previewing: nothing is sent until ``launch``."""
+    cascade = Cascade(
+        sender_id=sender.id,  # type: ignore[arg-type]
+        title=title,
+        body=body,
+        customer_line=customer_line,
+        window_days=window_days,
+        created_at=runtime.clock.now(),
+        status="draft",
+    )
+    session.add(cascade)
+    session.flush()
+    return cascade
+
+
+def launch(session: Session, runtime: Runtime, cascade: Cascade, sender: Person) -> int | None:
+    """Send a draft now (once: a second click finds it no longer a draft and gets None)."""
+    now = runtime.clock.now()
+    claimed = session.exec(  # type: ignore[call-overload]
+        update(Cascade)
+        .where(col(Cascade.id) == cascade.id, Cascade.status == "draft")
+        .values(status="running", created_at=now)
+    ).rowcount
+    if not claimed:
+        return None
+    session.refresh(cascade)
     root = CascadeLink(
         cascade_id=cascade.id,  # type: ignore[arg-type]
         manager_id=sender.id,  # type: ignore[arg-type]
@@ -416,21 +496,90 @@ def start(
     )
     session.add(root)
     session.flush()
-    chain = Chain(session, runtime, cascade, sender, now)
-    reached = chain.reach(
-        active_reports(session, sender.id),  # type: ignore[arg-type]
-        how="relay",
-        via=sender,
-        via_link=root,
-    )
-    return cascade, reached
+    return _reach_direct_reports(session, runtime, cascade, sender, root, now)
+
+
+def arrival(cascade: Cascade, person: Person, work_week: str) -> datetime:
+    """When a scheduled cascade reaches one of the sender's direct reports: ``send_at``, or
+    with ``local_time`` that time of their own day, on their first working day from the local
+    date of ``send_at`` on whose ``local_time`` is not before ``send_at``."""
+    assert cascade.send_at is not None
+    if cascade.local_time is None:
+        return cascade.send_at
+    calendar = calendar_for(person, work_week)
+    day = calendar.local_day(cascade.send_at)
+    for _ in range(400):
+        day = calendar.next_working_day(day)
+        when = local_instant(day, cascade.local_time, person.timezone)
+        if when >= cascade.send_at:
+            return when.astimezone(cascade.send_at.tzinfo)
+        day += timedelta(days=1)
+    return cascade.send_at
+
+
+def release(session: Session, runtime: Runtime, cascade: Cascade) -> int:
+    """Reach each of the sender's direct reports whose arrival time has come; once all have,
+    the sender's link counts as relayed (joiners are then reached as usual)."""
+    chain = Chain.of(session, runtime, cascade)
+    root = chain.link_of(chain.sender.id)  # type: ignore[arg-type]
+    if root is None or root.status != "scheduled":
+        return 0
+    work_week = runtime.settings.work_week
+    due, waiting = [], 0
+    for person in active_reports(session, chain.sender.id):  # type: ignore[arg-type]
+        if arrival(cascade, person, work_week) <= chain.now:
+            due.append(person)
+        else:
+            waiting += 1
+    reached = chain.reach(due, how="relay", via=chain.sender, via_link=root) if due else 0
+    if due and cascade.status == "scheduled":
+        cascade.status = "running"
+        cascade.created_at = chain.now
+        session.add(cascade)
+    if not waiting:
+        root.status, root.acted_at = "relayed", chain.now
+        session.add(root)
+        if cascade.status == "scheduled":  # nobody left to send to: it went nowhere
+            cascade.status = "running"
+            session.add(cascade)
+    return reached
+
+
+def cancel(session: Session, cascade: Cascade) -> bool:
+    """Cancel a scheduled cascade before anything went out; False when it already did."""
+    done = session.exec(  # type: ignore[call-overload]
+        update(Cascade)
+        .where(col(Cascade.id) == cascade.id, Cascade.status == "scheduled")
+        .values(status="cancelled")
+    ).rowcount
+    if done:
+        session.refresh(cascade)
+    return bool(done)
 
 
 def tick(runtime: Runtime) -> dict[str, int]:
     """Watch every running cascade, each in its own transaction."""
+    totals: dict[str, int] = defaultdict(int)
+    with runtime.db.session() as session:
+        waiting = list(
+            session.exec(
+                select(Cascade.id)
+                .join(CascadeLink, col(CascadeLink.cascade_id) == col(Cascade.id))
+                .where(
+                    col(Cascade.status).in_(("scheduled", "running")),
+                    CascadeLink.level == 0,
+                    CascadeLink.status == "scheduled",
+                    col(Cascade.send_at) <= runtime.clock.now() + timedelta(days=1),
+                )
+            ).all()
+        )
+    for cascade_id in waiting:
+        with runtime.db.session() as session:
+            cascade = session.get(Cascade, cascade_id)
+            if cascade is not None and cascade.status in ("scheduled", "running"):
+                totals["released"] += release(session, runtime, cascade)
     with runtime.db.session() as session:
         ids = list(session.exec(select(Cascade.id).where(Cascade.status == "running")).all())
-    totals: dict[str, int] = defaultdict(int)
     for cascade_id in ids:
         with runtime.db.session() as session:
             cascade = session.get(Cascade, cascade_id)

@@ -42,6 +42,7 @@ ACTIONS = (
     "report.open",
     "person.erase",
     "retention.purge",
+    "outbox.retry",
 )
 
 ERASED = "(erased person)"

@@ -14,7 +14,8 @@ from sqlmodel import Field, SQLModel
 
 from storage.models import utc_column
 
-LINK_STATES = ("pending", "relayed", "escalated", "passed")
+# "scheduled" only for the sender's own link (level 0) while a scheduled cascade waits
+LINK_STATES = ("pending", "relayed", "escalated", "passed", "scheduled")
 HOW = ("relay", "escalation")
 
 
@@ -29,8 +30,15 @@ class Cascade(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     customer_line: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     window_days: int = 2
-    status: str = Field(default="running", max_length=12, index=True)  # running | closed
+    # scheduled (nothing sent yet; may be cancelled) | running | closed | cancelled
+    status: str = Field(default="running", max_length=12, index=True)
+    # when it was sent (for a scheduled cascade: when it first went out)
     created_at: datetime = Field(sa_column=utc_column())
+    # a scheduled cascade: not before this instant; with ``local_time`` ("09:00") each of the
+    # sender's direct reports receives it at that time of their own day (their next working
+    # day's, from ``send_at`` on)
+    send_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    local_time: str | None = Field(default=None, max_length=5)
 
 
 class CascadeLink(SQLModel, table=True):

@@ -112,7 +112,13 @@ class PulsePrompt(SQLModel, table=True):
 
     __tablename__ = "pulse_prompt"
 
-    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    # Ticks ask "which prompts are due to send / still open" by status and time: these
+    # indexes keep those questions to the rows due now, however much history there is.
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id"),
+        Index("ix_pulse_prompt_status_send_at", "status", "send_at"),
+        Index("ix_pulse_prompt_status_closes_at", "status", "closes_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="pulse_round.id", index=True)

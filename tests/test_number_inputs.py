@@ -118,3 +118,42 @@ def test_version_tick_json_and_empty_tables(cli: CliRunner) -> None:
     assert "Outbox: nothing yet" in cli.invoke(app, ["status"]).output
     report = cli.invoke(app, ["report"]).output
     assert "nothing yet" in report and "┏" not in report
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999999999999", "9" * 4000])
+def test_console_assessment_window_refuses_a_strange_number(runtime, chat, raw: str) -> None:
+    import_org(runtime, TEAM)
+    shown = chat("boss@x.io").say(f"assess launch {raw}")
+    assert "the window must be 1 to 60 days" in shown
+    assert raw[:30] not in shown or len(raw) < 30
+
+
+@pytest.mark.parametrize("key", ["team-²", "subtree-99999999999999999999", "team-" + "9" * 5000])
+def test_dashboard_scope_with_a_strange_number_is_not_allowed(runtime, key: str) -> None:
+    from handlers.dashboard import scope
+    from storage import people
+
+    import_org(runtime, TEAM)
+    with runtime.db.session() as session:
+        boss = people.by_email(session, "boss@x.io")
+        with pytest.raises(scope.NotAllowed):
+            scope.resolve(session, scope.Viewer.of(session, boss), key)
+
+
+def test_cli_assess_launch_refuses_a_strange_window(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["assess", "launch", "--by", "x@x.io", "--window-days", "²"])
+    assert result.exit_code == 2
+    assert "expected a whole number from 1 to 60" in " ".join(result.output.split())
+
+
+def test_a_cascade_report_without_questions_says_nothing_yet(cli: CliRunner, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(TEAM)
+    assert cli.invoke(app, ["org", "import", str(people)]).exit_code == 0
+    message = tmp_path / "m.md"
+    message.write_text("# Customers first\nCall one customer this week, everyone.")
+    sent = cli.invoke(app, ["cascade", "send", "--from", "boss@x.io", "--file", str(message)])
+    assert sent.exit_code == 0, sent.output
+    report = cli.invoke(app, ["cascade", "report", "1"])
+    assert report.exit_code == 0, report.output
+    assert "Questions: nothing yet" in report.output

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.dashboard import pages
+from bot.parsing import parse_id
 from bot.runtime import Runtime
 from handlers.dashboard import access, pulse, views
 from handlers.dashboard.model import View, to_csv
@@ -233,9 +234,10 @@ def build_view(
         return pulse.overview(session, viewer, scope, settings)
     if name == "cascades":
         raw = query.get("cascade", "")
-        if raw and not raw.isdigit():
-            raise NotAllowed(raw)
-        return views.cascades(session, viewer, int(raw) if raw else None)
+        cascade_id = parse_id(raw) if raw else None
+        if raw and cascade_id is None:
+            raise NotAllowed(raw[:20])
+        return views.cascades(session, viewer, cascade_id)
     if name == "delivery":
         return views.delivery(session, viewer, now)
     raise KeyError(name)

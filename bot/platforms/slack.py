@@ -12,11 +12,13 @@ HTTP (``/slack/events`` on the project's aiohttp server) and over Socket Mode.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -28,12 +30,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+import prompts
 from bot import metrics
 from bot.afterack import AfterAck
 from bot.chat import Form, Incoming, Message, Response
-from bot.delivery import shared_reserve
+from bot.delivery import DeliveryError, shared_reserve
 from bot.platforms import slack_blocks
-from bot.platforms.slack_delivery import SlackPlatform, make_client
+from bot.platforms.slack_delivery import SlackPlatform, WebhookFailed, make_client
 from bot.router import Router
 from bot.runtime import Runtime
 
@@ -53,9 +56,20 @@ SUBCOMMANDS = {
 }
 
 Respond = Callable[..., Awaitable[Any]]
+
+
+async def _acked(*_args: Any, **_kwargs: Any) -> None:
+    """The ack of a request http_endpoint has already answered."""
+
+
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
 # (bolt gives up at 3 too), and the handler is one local transaction, usually milliseconds.
 SUBMISSION_BUDGET = 2.0
+# Replies go through the delivery limiter and retries, within Slack's limits: a trigger_id
+# opens a modal only within 3 s of the click; a response_url works for 30 minutes, and we
+# stop retrying a reply a minute after the interaction.
+TRIGGER_SECONDS = 2.8
+REPLY_SECONDS = 60.0
 
 
 @dataclass
@@ -70,6 +84,7 @@ class Origin:
     ephemeral: bool = False  # reply with chat.postEphemeral in ``channel``
     home: bool = False  # acted on in the App Home tab
     ephemeral_message: bool = False  # acted on in an ephemeral message (only its owner sees it)
+    received: float = field(default_factory=time.monotonic)  # deadlines count from here
 
 
 def slash_incoming(command: dict[str, Any]) -> Incoming:
@@ -112,17 +127,25 @@ class SlackBot:
         self.app.command(re.compile(r".*"))(self._on_command)
         self.app.action(re.compile(r"^cb\."))(self._on_action)
         self.app.view(slack_blocks.FORM_CALLBACK)(self._on_submission)
-        self.app.event("message")(self._on_message)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("app_home_opened")(self._on_home_opened)
-        self.app.event("team_join")(self._on_directory_change)
-        self.app.event("user_change")(self._on_directory_change)
+        # event type -> listener, each taking (ack, body, event)
+        self.events: dict[str, Callable[..., Awaitable[None]]] = {
+            "message": self._on_message,
+            "app_mention": self._on_mention,
+            "app_home_opened": self._on_home_opened,
+            "team_join": self._on_directory_change,
+            "user_change": self._on_directory_change,
+        }
+        for name, listener in self.events.items():
+            self.app.event(name)(listener)
         self._socket: Any = None
         self.submission_budget = SUBMISSION_BUDGET
         self.inflight: set[asyncio.Task[Any]] = set()
         # the work after each ack: bounded, so a burst can never make the acks wait
         self.after_ack = AfterAck(
             "slack", limit=settings.inbound_queue_limit, workers=settings.inbound_workers
+        )
+        self.threads = ThreadPoolExecutor(
+            max_workers=settings.inbound_threads, thread_name_prefix="slack-handler"
         )
         # one kept-alive HTTP session for every reply (Web API and response_url)
         self.session: aiohttp.ClientSession | None = None
@@ -145,7 +168,17 @@ class SlackBot:
             session=self.open_session(),
             timeout=int(self.runtime.settings.slack_timeout),
         )
-        return webhook.send
+
+        async def send(**kwargs: Any) -> Any:
+            answer = await webhook.send(**kwargs)
+            if answer.status_code >= 300:
+                headers = answer.headers or {}
+                raise WebhookFailed(
+                    answer.status_code, headers.get("Retry-After") or headers.get("retry-after")
+                )
+            return answer
+
+        return send
 
     def later(self, work: Awaitable[Any], what: str) -> None:
         """Queue the work after an ack (shed, with a warning, when the queue is full)."""
@@ -175,8 +208,14 @@ class SlackBot:
     # --- the core, once per Incoming -----------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> Response:
-        """The router runs synchronously (one DB transaction); keep it off the event loop."""
-        return await asyncio.to_thread(metrics.timed_handle, self.router, self.runtime, incoming)
+        """The router runs synchronously (one DB transaction); keep it off the event loop, on
+        a few threads of its own: every CPU-bound thread competes with the event loop for
+        the GIL, and the loop is what answers Slack."""
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # the request id goes along
+        return await loop.run_in_executor(
+            self.threads, context.run, metrics.timed_handle, self.router, self.runtime, incoming
+        )
 
     async def answer(
         self, incoming: Incoming, origin: Origin, work: Awaitable[Response] | None = None
@@ -193,24 +232,29 @@ class SlackBot:
         if response.form is not None and origin.trigger_id:
             await self.open_form(response.form, origin)
         if response.update is not None:
+            update = response.update
+            text, blocks = slack_blocks.fallback_text(update), slack_blocks.blocks(update)
             if origin.ephemeral_message and origin.respond is not None:
                 # an ephemeral message has no ts chat.update could use: replace it in place
-                await origin.respond(
-                    text=slack_blocks.fallback_text(response.update),
-                    blocks=slack_blocks.blocks(response.update),
-                    response_type="ephemeral",
-                    replace_original=True,
+                respond = origin.respond
+                await self.send_reply(
+                    "response_url",
+                    lambda: respond(
+                        text=text, blocks=blocks, response_type="ephemeral", replace_original=True
+                    ),
+                    origin,
                 )
             elif origin.message_ref and not origin.home:
                 channel, _, ts = origin.message_ref.partition(":")
-                await self.client.chat_update(
-                    channel=channel,
-                    ts=ts,
-                    text=slack_blocks.fallback_text(response.update),
-                    blocks=slack_blocks.blocks(response.update),
+                await self.send_reply(
+                    "chat.update",
+                    lambda: self.client.chat_update(
+                        channel=channel, ts=ts, text=text, blocks=blocks
+                    ),
+                    origin,
                 )
             else:
-                await self.reply(response.update, origin)
+                await self.reply(update, origin)
         for message in response.replies:
             await self.reply(message, origin)
         if origin.home:
@@ -220,30 +264,92 @@ class SlackBot:
         """To the person who acted only: ephemeral where Slack has it, else their DM."""
         text, blocks = slack_blocks.fallback_text(message), slack_blocks.blocks(message)
         if origin.respond is not None:
-            await origin.respond(
-                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            respond = origin.respond
+            await self.send_reply(
+                "response_url",
+                lambda: respond(
+                    text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+                ),
+                origin,
             )
         elif origin.ephemeral and origin.channel:
-            await self.client.chat_postEphemeral(
-                channel=origin.channel, user=origin.user_id, text=text, blocks=blocks
+            channel = origin.channel
+            await self.send_reply(
+                "chat.postEphemeral",
+                lambda: self.client.chat_postEphemeral(
+                    channel=channel, user=origin.user_id, text=text, blocks=blocks
+                ),
+                origin,
             )
         else:
-            await self.client.chat_postMessage(
-                channel=origin.channel or origin.user_id, text=text, blocks=blocks
+            await self.send_reply(
+                "chat.postMessage",
+                lambda: self.client.chat_postMessage(
+                    channel=origin.channel or origin.user_id, text=text, blocks=blocks
+                ),
+                origin,
+                channel=origin.user_id,
+                apologise=False,  # the DM itself failed: a second DM would fail the same way
             )
+
+    async def send_reply(
+        self,
+        what: str,
+        request: Callable[[], Awaitable[Any]],
+        origin: Origin,
+        *,
+        within: float = REPLY_SECONDS,
+        channel: str | None = None,
+        apologise: bool = True,
+        sorry: str = "slack.reply_failed",
+    ) -> bool:
+        """Make one reply through the delivery limiter and its retries, within ``within``
+        seconds of the interaction (Slack's limit for trigger_id and response_url). One that
+        finally fails is logged with its reason and, where the person can still be reached,
+        replaced by a short DM. True when the reply went."""
+        try:
+            await self.platform.call(request, channel=channel, deadline=origin.received + within)
+        except DeliveryError as error:
+            metrics.REPLIES.labels(platform="slack", outcome="failed").inc()
+            log.warning("slack: %s to %s failed: %s", what, origin.user_id, error)
+            if apologise and origin.user_id:
+                late = Origin(user_id=origin.user_id)
+                words = prompts.text(sorry)
+                await self.send_reply(
+                    "chat.postMessage (instead)",
+                    lambda: self.client.chat_postMessage(channel=origin.user_id, text=words),
+                    late,
+                    channel=origin.user_id,
+                    apologise=False,
+                )
+            return False
+        metrics.REPLIES.labels(platform="slack", outcome="sent").inc()
+        return True
 
     async def open_form(
         self, form: Form, origin: Origin, *, value_field: str | None = None
     ) -> None:
         view = slack_blocks.modal(form, message_ref=origin.message_ref, value_field=value_field)
-        await self.client.views_open(trigger_id=origin.trigger_id, view=view)
+        trigger_id = origin.trigger_id
+        await self.send_reply(
+            "views.open",
+            lambda: self.client.views_open(trigger_id=trigger_id, view=view),
+            origin,
+            within=TRIGGER_SECONDS,
+            sorry="slack.form_late",
+        )
 
     async def publish_home(self, user_id: str) -> None:
         incoming = Incoming(platform="slack", user_id=user_id, kind="command", name="home")
         response = await self.handle(incoming)
         if response.replies:
             view = slack_blocks.home_view(response.replies[0])
-            await self.client.views_publish(user_id=user_id, view=view)
+            await self.send_reply(
+                "views.publish",
+                lambda: self.client.views_publish(user_id=user_id, view=view),
+                Origin(user_id=user_id),
+                apologise=False,
+            )
 
     # --- listeners ------------------------------------------------------------------------
 
@@ -373,7 +479,7 @@ class SlackBot:
         origin = Origin(user_id=incoming.user_id, channel=event.get("channel"), ephemeral=True)
         self.later(self.answer(incoming, origin), "mention")
 
-    async def _on_home_opened(self, ack: Any, event: dict[str, Any]) -> None:
+    async def _on_home_opened(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         self._track()
         await ack()
         if event.get("tab", "home") != "home":
@@ -386,7 +492,9 @@ class SlackBot:
         except Exception:
             log.exception("slack: publishing the home tab failed")
 
-    async def _on_directory_change(self, ack: Any, event: dict[str, Any]) -> None:
+    async def _on_directory_change(
+        self, ack: Any, body: dict[str, Any], event: dict[str, Any]
+    ) -> None:
         """A new or changed Slack user: link them by email now (no sync needed); a deleted
         one becomes unreachable."""
         self._track()
@@ -416,8 +524,8 @@ class SlackBot:
         """POST /slack/events: events, interactivity and slash commands, verified by signature.
 
         The signature is checked once, here (bolt's own check is off), and the body parsed
-        once, by AsyncBoltRequest. The listeners ack and queue their work (``later``), so the
-        answer leaves as soon as bolt has routed the request."""
+        once, by AsyncBoltRequest; the listeners queue their work (``later``), so the answer
+        leaves before any of it runs (see ``acked_at_once``)."""
         started = time.perf_counter()
         body = await request.text()
         headers = request.headers
@@ -433,9 +541,40 @@ class SlackBot:
                 raise ValueError("not a Slack payload")
         except (ValueError, TypeError, AttributeError, KeyError):
             return web.json_response({"error": "malformed body"}, status=400)
-        response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        listener = self.acked_at_once(bolt_request.body)
+        if listener is not None:
+            await listener  # queues the work (``later``) and returns at once
+            response = web.Response(status=200)
+        else:  # url_verification, view_submission, ...: bolt's answer is the response
+            response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         metrics.ACK_SECONDS.labels(platform="slack").observe(time.perf_counter() - started)
         return response
+
+    def acked_at_once(self, payload: dict[str, Any]) -> Awaitable[None] | None:
+        """The listener call for a request whose answer is an empty 200 whatever happens (an
+        event a listener takes, a click on culturebot's buttons, a slash command), or None.
+
+        These skip bolt's routing on the hot path: the listener is called here, with an ack
+        that does nothing, and queues its work; http_endpoint answers 200 at once. Everything
+        else (url_verification, modal submissions, ...) goes through bolt, whose answer is
+        the response. Socket Mode always goes through bolt."""
+        kind = payload.get("type")
+        if kind == "event_callback":
+            event = payload.get("event")
+            listener = self.events.get(event.get("type")) if isinstance(event, dict) else None
+            return listener(ack=_acked, body=payload, event=event) if listener else None
+        if kind == "block_actions":
+            actions = payload.get("actions")
+            ours = isinstance(actions, list) and actions and isinstance(payload.get("user"), dict)
+            if ours and all(
+                isinstance(a, dict) and str(a.get("action_id", "")).startswith("cb.")
+                for a in actions
+            ):
+                return self._on_action(ack=_acked, body=payload)
+            return None
+        if kind is None and payload.get("command"):
+            return self._on_command(ack=_acked, command=payload)
+        return None
 
     def signed(self, body: str, headers: Any) -> bool:
         if self.verifier is None:
@@ -470,6 +609,7 @@ class SlackBot:
         await self.platform.close()
         if self.session is not None:
             await self.session.close()
+        self.threads.shutdown(wait=False)
 
 
 SLACK = web.AppKey("slack", SlackBot)

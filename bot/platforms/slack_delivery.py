@@ -15,13 +15,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
+from contextlib import AsyncExitStack
 from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
@@ -97,6 +98,7 @@ class SlackPlatform:
         )
         self._monotonic = monotonic
         self.concurrency = settings.slack_concurrency
+        self.rate = settings.slack_max_per_second
         self.tries = tries
         self.max_wait = max_wait
         self._sleep = sleep
@@ -135,15 +137,15 @@ class SlackPlatform:
                 raise DeliveryError("too late for Slack's time limit", permanent=True)
             limited = False
             try:
-                per_channel = (
-                    self.channels(channel).slot()
-                    if channel is not None and self.channels is not None
-                    else nullcontext()
-                )
-                async with per_channel, (limiter or self.limiter).slot():
+                async with AsyncExitStack() as held:
+                    await self._wait_for_slots(held, channel, limiter, deadline)
                     return await request()
             except SlackApiError as error:
                 limited, failure = classify(error, attempt)
+            except WebhookFailed as error:  # a response_url answered with an HTTP error
+                limited, failure = classify_status(
+                    error.status, "", error.retry_after, attempt, "response_url"
+                )
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
                 failure = DeliveryError(
                     f"connection: {type(error).__name__}",
@@ -151,6 +153,7 @@ class SlackPlatform:
                 )
             wait = failure.retry_after or 0.0
             if limited:
+                metrics.count_rate_limited("slack", wait)
                 (limiter or self.limiter).pause(wait)  # every sender waits, not only this one
             if failure.unreachable or failure.permanent or attempt == self.tries:
                 raise failure
@@ -163,6 +166,30 @@ class SlackPlatform:
                 await self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _wait_for_slots(
+        self,
+        held: AsyncExitStack,
+        channel: str | None,
+        limiter: Limiter | None,
+        deadline: float | None,
+    ) -> None:
+        """Take the channel's slot and the global one, giving up at ``deadline``."""
+        slots = [(limiter or self.limiter).slot()]
+        if channel is not None and self.channels is not None:
+            slots.insert(0, self.channels(channel).slot())
+        if deadline is None:
+            for slot in slots:
+                await held.enter_async_context(slot)
+            return
+        try:
+            async with asyncio.timeout(max(0.0, deadline - self._monotonic())):
+                for slot in slots:
+                    await held.enter_async_context(slot)
+        except TimeoutError:
+            raise DeliveryError(
+                "too late for Slack's time limit (waited for the rate limit)", permanent=True
+            ) from None
+
     async def send(self, address: Address, message: Message) -> str:
         """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
         try:
@@ -172,7 +199,8 @@ class SlackPlatform:
         if address.in_doubt and address.key:
             found = await self.find_sent(address.external_id, address.key)
             if found is not None:
-                log.info("slack: outbox key already in the DM; not sent again")
+                log.info("slack: a message in doubt was already in the DM; not sent again")
+                metrics.count_send("slack", "duplicate_skipped")
                 return found
         text = slack_blocks.fallback_text(message)
         metadata = (
@@ -211,23 +239,37 @@ class SlackPlatform:
         return None
 
 
+class WebhookFailed(Exception):
+    """A response_url that answered with an HTTP error (webhooks return it, never raise)."""
+
+    def __init__(self, status: int, retry_after: str | None) -> None:
+        super().__init__(f"response_url answered {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
 def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:
     """Whether Slack rate-limited us, and the DeliveryError if we give up (its retry_after
     is how long to wait before trying again)."""
     response = error.response
-    status = response.status_code
     code = str(response.get("error", "") if isinstance(response.data, dict) else "")
+    header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+    return classify_status(response.status_code, code, header, attempt)
+
+
+def classify_status(
+    status: int, code: str, retry_after: str | None, attempt: int, what: str = "Slack"
+) -> tuple[bool, DeliveryError]:
     if status == 429 or code == "ratelimited":
-        header = response.headers.get("Retry-After") or response.headers.get("retry-after")
         try:
-            wait = float(header) if header is not None else 1.0
+            wait = float(retry_after) if retry_after is not None else 1.0
         except (TypeError, ValueError):
             wait = 1.0
         return True, DeliveryError(f"429 rate limited by Slack ({code})", retry_after=wait)
     if status >= 500 or code in RETRYABLE:
         return False, DeliveryError(
-            f"Slack {status} {code}".strip(), retry_after=backoff(attempt, first=0.5, cap=30.0)
+            f"{what} {status} {code}".strip(), retry_after=backoff(attempt, first=0.5, cap=30.0)
         )
     if code in UNREACHABLE:
         return False, DeliveryError(f"Slack: {code}", unreachable=True)
-    return False, DeliveryError(f"Slack: {code or status}", permanent=True)
+    return False, DeliveryError(f"{what}: {code or status}", permanent=True)

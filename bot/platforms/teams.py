@@ -470,6 +470,7 @@ class TeamsPlatform:
         self.app_id = bot_app_id(settings)
         self.attempts = settings.teams_send_attempts
         self.concurrency = settings.teams_concurrency
+        self.rate = settings.teams_rate_per_second
         self._sleep = sleep
         self._monotonic = monotonic
         rate, headroom = settings.teams_rate_per_second, settings.rate_headroom
@@ -520,6 +521,8 @@ class TeamsPlatform:
                     raise DeliveryError(
                         f"Teams answered {status}: {error}", permanent=status == 400
                     ) from None
+                if status == 429:
+                    metrics.count_rate_limited("teams", retry_after)
                 if status == 429 and retry_after:
                     self.limiter.pause(retry_after)
                 delay = (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from bot.parsing import parse_id
 from storage import people
 from storage.models import Person
 
@@ -90,9 +91,10 @@ def resolve(session: Session, viewer: Viewer, key: str | None) -> Scope:
     if key == "org":
         return ORG
     kind, _, raw_id = key.partition("-")
-    if kind not in ("team", "subtree") or not raw_id.isdigit():
-        raise NotAllowed(key)
-    manager = session.get(Person, int(raw_id))
+    manager_id = parse_id(raw_id)
+    if kind not in ("team", "subtree") or manager_id is None:
+        raise NotAllowed(key[:40])
+    manager = session.get(Person, manager_id)
     if manager is None or not may_see(viewer, kind, manager):
         raise NotAllowed(key)
     return _team(manager) if kind == "team" else _subtree(manager)
