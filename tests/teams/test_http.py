@@ -351,3 +351,9 @@ async def test_a_reply_teams_refuses_is_a_502_and_a_retry_is_not_handled_twice(
     assert await world.post(body) == 200  # Teams retries the same activity: handled once
     with world.runtime.db.session() as session:
         assert session.exec(select(func.count()).select_from(Outbox)).one() == 6
+
+
+async def test_dashboard_answers_with_a_personal_link(world: TeamsWorld) -> None:
+    await installed_team(world)
+    (reply,) = await world.say(STAFF[0], "dashboard")
+    assert "/dashboard/login?token=" in reply and "only you can see it" in reply
