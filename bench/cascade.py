@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.delivery import Address, deliver_due
 from bot.runtime import Runtime
 from handlers import cascade_report
-from storage.cascade_models import CascadeLink
+from storage.cascade_models import Cascade, CascadeLink
 from storage.db import open_database
 from storage.models import Person
 
@@ -162,7 +162,19 @@ def main(argv: list[str]) -> None:
             message="We will call every customer who churned last year.",
             window_days=str(args.window_days),
         )
-        cascade_id = int(sent.rsplit("cascade report ", 1)[1].split('"')[0])
+        del sent  # the preview: Send confirms the draft
+        with runtime.db.session() as session:
+            cascade_id = session.exec(select(Cascade.id).where(Cascade.status == "draft")).one()
+        router.handle(
+            runtime,
+            Incoming(
+                platform="console",
+                user_id="p2@bench.example",
+                kind="action",
+                name="cascade.confirm",
+                value=str(cascade_id),
+            ),
+        )
         asyncio.run(deliver_all(runtime, platform))
 
         ticks = relays = 0

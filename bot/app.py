@@ -46,9 +46,16 @@ def build_router() -> Router:
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    from handlers import assessment, cascade, objectives, pulse, stories
+    from handlers import assessment, cascade, disclosure, objectives, pulse, stories
 
-    return [pulse.tick, stories.tick, cascade.tick, assessment.tick, objectives.tick]
+    return [
+        pulse.tick,
+        stories.tick,
+        cascade.tick,
+        assessment.tick,
+        disclosure.tick,
+        objectives.tick,
+    ]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail, row_id, time_of_day, whole_number
+from bot.cli_common import (
+    cli_runtime,
+    console,
+    fail,
+    print_table,
+    row_id,
+    time_of_day,
+    whole_number,
+)
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
@@ -194,21 +202,21 @@ def print_report(result: cascade_report.CascadeReport) -> None:
             f"{s.median_hours:.1f}" if s.median_hours is not None else "",
             f"{s.p90_hours:.1f}" if s.p90_hours is not None else "",
         )
-    console.print(levels)
+    print_table(levels)
     links = Table("manager", "level", "state", "since (UTC)", title="Broken and waiting links")
     for link in [*result.broken_links, *result.waiting]:
         links.add_row(link.manager, str(link.level), link.status, format_local(link.since, tz))
-    console.print(links)
+    print_table(links)
     questions = Table("to", "asked (UTC)", "answered", "question", title="Questions")
     for q in result.questions:
         questions.add_row(
             q.manager, format_local(q.asked_at, tz), "yes" if q.answered else "no", q.text
         )
-    console.print(questions)
+    print_table(questions)
     delivery = Table("platform", "sent", "failed", "unreachable", "waiting", title="Delivery")
     for platform, counts in sorted(result.delivery.items()):
         delivery.add_row(
             platform,
             *(str(counts[k]) for k in ("sent", "failed", "unreachable", "pending")),
         )
-    console.print(delivery)
+    print_table(delivery)

@@ -64,7 +64,9 @@ def list_messages(
             )
         )
         return
-    table = Table("id", "person", "platform", "kind", "state", "tries", "last error")
+    table = Table(
+        "id", "person", "platform", "kind", "state", "tries", "last error", title="Outbox"
+    )
     for row, email in rows:
         table.add_row(
             str(row.id),
@@ -75,9 +77,10 @@ def list_messages(
             str(row.attempts),
             (row.last_error or "")[:120],
         )
-    console.print(table)
     if not rows:
-        console.print("no dead letters" if dead else "the outbox is empty")
+        console.print("no dead letters" if dead else "the outbox is empty: nothing yet")
+        return
+    console.print(table)
 
 
 @outbox_app.command("retry")

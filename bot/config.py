@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///culturebot.db"
     min_group_size: int = Field(5, ge=2)
+    min_comment_group_size: int = Field(10, ge=2)
     default_timezone: str = "UTC"
     # `org import` refuses a file that would deactivate more than this share of the active
     # people, unless --allow-deactivate is given
@@ -37,7 +38,8 @@ class Settings(BaseSettings):
     ready_max_due_age_seconds: float = Field(900.0, ge=0)
     # inbound events acked but not yet handled, per process; past it the work is shed (logged)
     inbound_queue_limit: int = Field(1000, ge=1)
-    inbound_workers: int = Field(16, ge=1, le=256)  # handlers running at once after the ack
+    inbound_workers: int = Field(16, ge=1, le=256)  # pieces of after-ack work at once
+    inbound_threads: int = Field(2, ge=1, le=64)  # threads running the handlers (the GIL)
     http_host: str = "127.0.0.1"
     http_port: int = 3978
     # The dashboard: the base of its links (e.g. https://bot.example.com; default the local

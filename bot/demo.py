@@ -204,8 +204,23 @@ class Demo:
 
     def send_cascade(self) -> None:
         """The top leader sends a leadership message down the chain with the cascade form."""
+        from bot.chat import Incoming
+        from storage.cascade_models import Cascade
+
         leader = self.by_email[LEADERSHIP.email]
-        self.type_as(leader.email, *LEADERSHIP.typed())
+        self.type_as(leader.email, *LEADERSHIP.typed())  # the form, then its preview
+        with self.runtime.db.session() as session:
+            draft = session.exec(select(Cascade.id).where(Cascade.status == "draft")).first()
+        self.router.handle(  # ...and the preview's Send button
+            self.runtime,
+            Incoming(
+                platform="console",
+                user_id=leader.email,
+                kind="action",
+                name="cascade.confirm",
+                value=str(draft),
+            ),
+        )
         self.cascade_sent = True
         self.tell(
             f'{leader.name} sends the leadership message "{LEADERSHIP.title}" to the '

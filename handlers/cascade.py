@@ -30,7 +30,7 @@ from bot.clock import format_local
 from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime
-from handlers import cascade_chain, cascade_report
+from handlers import cascade_chain, cascade_preview, cascade_report
 from handlers.cascade_messages import notice
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 from prompts import text
@@ -226,17 +226,96 @@ def command(ctx: Context, incoming: Incoming) -> Response:
 
 
 def submit(ctx: Context, incoming: Incoming) -> Response:
+    """The filled form: checked, kept as a draft, and shown back as a preview (who gets it,
+    by level, who relays, who cannot be reached) with Send / Don't send."""
     fields = incoming.fields
-    sent = send(
+    may_broadcast(ctx.session, ctx.person)
+    title = clean(fields.get("title"), "title", TITLE_MAX)
+    body = clean(fields.get("message"), "message", BODY_MAX)
+    customer = clean(fields.get("customer"), "customer", CUSTOMER_MAX, required=False) or None
+    days = window_days(fields.get("window_days"))
+    draft = cascade_chain.draft(
         ctx.session,
         ctx.runtime,
         ctx.person,
-        title=fields.get("title"),
-        body=fields.get("message"),
-        customer_line=fields.get("customer"),
-        window=fields.get("window_days"),
+        title=title,
+        body=body,
+        customer_line=customer,
+        window_days=days,
     )
-    return Response(replies=[text_message(sent)])
+    summary = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
+    question = text("cascade.preview_confirm")
+    return Response(
+        replies=[
+            Message(
+                summary=question,
+                parts=(
+                    Text(text=f'"{title}"', style="heading"),
+                    Text(text=summary),
+                    Text(text=question),
+                    Buttons(
+                        buttons=(
+                            Button(
+                                label=text("cascade.confirm_button"),
+                                action="cascade.confirm",
+                                value=str(draft.id),
+                                style="primary",
+                            ),
+                            Button(
+                                label=text("cascade.discard_button"),
+                                action="cascade.discard",
+                                value=str(draft.id),
+                            ),
+                        )
+                    ),
+                ),
+            )
+        ]
+    )
+
+
+def _my_draft(ctx: Context, incoming: Incoming) -> Cascade | None:
+    cascade_id = parse_id(incoming.value or incoming.ref)
+    cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
+    if cascade is None or cascade.sender_id != ctx.person.id:
+        raise UserError(text("cascade.not_yours"))
+    return cascade if cascade.status == "draft" else None
+
+
+def confirm(ctx: Context, incoming: Incoming) -> Response:
+    """Send the previewed draft (once, however often the button is pressed)."""
+    cascade = _my_draft(ctx, incoming)
+    if cascade is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    may_broadcast(ctx.session, ctx.person)
+    direct = cascade_chain.launch(ctx.session, ctx.runtime, cascade, ctx.person)
+    if direct is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    audit.record(
+        ctx.session,
+        "cascade.send",
+        actor=ctx.person.email,
+        at=ctx.now,
+        target=f"cascade {cascade.id}",
+        details={"direct": direct, "window_days": cascade.window_days},
+    )
+    sent = text(
+        "cascade.sent",
+        title=cascade.title,
+        direct=direct,
+        audience=len(people.subtree(ctx.session, ctx.person)),
+        days=cascade.window_days,
+        id=cascade.id,
+    )
+    return Response(update=text_message(sent))
+
+
+def discard(ctx: Context, incoming: Incoming) -> Response:
+    cascade = _my_draft(ctx, incoming)
+    if cascade is None:
+        return Response(update=text_message(text("cascade.draft_gone")))
+    ctx.session.delete(cascade)
+    return Response(update=text_message(text("cascade.discarded")))
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:
@@ -457,7 +536,7 @@ def report_for(ctx: Context, ref: str) -> Message:
     else:
         cascade = ctx.session.exec(
             select(Cascade)
-            .where(Cascade.sender_id == ctx.person.id)
+            .where(Cascade.sender_id == ctx.person.id, Cascade.status != "draft")
             .order_by(col(Cascade.id).desc())
         ).first()
         if cascade is None:
@@ -476,6 +555,8 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def register(router: Router) -> None:
     router.command("cascade")(command)
     router.action("cascade.send")(submit)
+    router.action("cascade.confirm")(confirm)
+    router.action("cascade.discard")(discard)
     router.action("cascade.relay")(relay)
     router.action("cascade.relay_note")(relay_note)
     router.action("cascade.ack")(acknowledge)

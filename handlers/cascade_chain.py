@@ -428,14 +428,75 @@ def start(
     session.flush()
     if scheduled:
         return cascade, 0
+    return cascade, _reach_direct_reports(session, runtime, cascade, sender, root, now)
+
+
+def _reach_direct_reports(
+    session: Session,
+    runtime: Runtime,
+    cascade: Cascade,
+    sender: Person,
+    root: CascadeLink,
+    now: datetime,
+) -> int:
     chain = Chain(session, runtime, cascade, sender, now)
-    reached = chain.reach(
+    return chain.reach(
         active_reports(session, sender.id),  # type: ignore[arg-type]
         how="relay",
         via=sender,
         via_link=root,
     )
-    return cascade, reached
+
+
+def draft(
+    session: Session,
+    runtime: Runtime,
+    sender: Person,
+    *,
+    title: str,
+    body: str,
+    customer_line: str | None,
+    window_days: int,
+) -> Cascade:
+    """A cascade the sender is previewing: nothing is sent until ``launch``."""
+    cascade = Cascade(
+        sender_id=sender.id,  # type: ignore[arg-type]
+        title=title,
+        body=body,
+        customer_line=customer_line,
+        window_days=window_days,
+        created_at=runtime.clock.now(),
+        status="draft",
+    )
+    session.add(cascade)
+    session.flush()
+    return cascade
+
+
+def launch(session: Session, runtime: Runtime, cascade: Cascade, sender: Person) -> int | None:
+    """Send a draft now (once: a second click finds it no longer a draft and gets None)."""
+    now = runtime.clock.now()
+    claimed = session.exec(  # type: ignore[call-overload]
+        update(Cascade)
+        .where(col(Cascade.id) == cascade.id, Cascade.status == "draft")
+        .values(status="running", created_at=now)
+    ).rowcount
+    if not claimed:
+        return None
+    session.refresh(cascade)
+    root = CascadeLink(
+        cascade_id=cascade.id,  # type: ignore[arg-type]
+        manager_id=sender.id,  # type: ignore[arg-type]
+        level=0,
+        status="relayed",
+        since=now,
+        nudge_at=now,
+        due_at=now,
+        acted_at=now,
+    )
+    session.add(root)
+    session.flush()
+    return _reach_direct_reports(session, runtime, cascade, sender, root, now)
 
 
 def arrival(cascade: Cascade, person: Person, work_week: str) -> datetime:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
 
-from storage.models import ROLES, Person
+from storage.models import ROLES, Identity, Person
 from storage.people import link_identity
 
 REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
@@ -383,6 +383,10 @@ def plan(session: Session, rows: list[OrgRow]) -> ImportPlan:
     existing = {p.email: p for p in session.exec(select(Person))}
     email_of = {p.id: p.email for p in existing.values()}
     result.active_before = sum(p.active for p in existing.values())
+    linked = {
+        (i.platform, i.external_id): (i.person_id, email_of.get(i.person_id, ""))
+        for i in session.exec(select(Identity))
+    }
     for r in rows:
         person = existing.get(r.email)
         if person is None:
@@ -394,6 +398,10 @@ def plan(session: Session, rows: list[OrgRow]) -> ImportPlan:
             for f in _COMPARED
             if getattr(person, f) != getattr(r, f)
         ]
+        for platform, external_id in (("slack", r.slack_user_id), ("teams", r.teams_user_id)):
+            owner_id, owner = linked.get((platform, external_id), (None, ""))
+            if external_id and owner_id is not None and owner_id != person.id:
+                differs.append(f"{platform}_user_id {external_id} moves here from {owner}")
         old_manager = email_of.get(person.manager_id, "") if person.manager_id else ""
         if not person.active:
             result.reactivated.append(f"{r.email} ({r.name})")

@@ -144,3 +144,16 @@ def test_cli_assess_launch_refuses_a_strange_window(cli: CliRunner) -> None:
     result = cli.invoke(app, ["assess", "launch", "--by", "x@x.io", "--window-days", "²"])
     assert result.exit_code == 2
     assert "expected a whole number from 1 to 60" in " ".join(result.output.split())
+
+
+def test_a_cascade_report_without_questions_says_nothing_yet(cli: CliRunner, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(TEAM)
+    assert cli.invoke(app, ["org", "import", str(people)]).exit_code == 0
+    message = tmp_path / "m.md"
+    message.write_text("# Customers first\nCall one customer this week, everyone.")
+    sent = cli.invoke(app, ["cascade", "send", "--from", "boss@x.io", "--file", str(message)])
+    assert sent.exit_code == 0, sent.output
+    report = cli.invoke(app, ["cascade", "report", "1"])
+    assert report.exit_code == 0, report.output
+    assert "Questions: nothing yet" in report.output

@@ -233,6 +233,11 @@ def test_a_file_that_would_deactivate_most_people_is_refused(runtime, cli) -> No
     assert "--allow-deactivate" in out and "nothing was imported" in " ".join(out.split())
     assert sum(p.active for p in everyone(runtime).values()) == 60
 
+    code, out = cli("org", "import", "--dry-run", file=org_csv(*sixty()[:2]))
+    assert code == 0
+    assert "58 of 60 active people (97%) would be deactivated" in out
+    assert "the import will be refused unless you add --allow-deactivate" in out
+
     code, out = cli("org", "import", "--allow-deactivate", file=org_csv(*sixty()[:2]))
     assert code == 0, out
     assert "58 deactivated" in out
@@ -275,3 +280,15 @@ def test_an_import_is_audited(runtime, cli) -> None:
             select(AuditEvent).where(col(AuditEvent.action) == "org.import")
         ).all()
     assert event.target == "people.csv" and '"created": 3' in (event.details or "")
+
+
+def test_dry_run_shows_a_platform_id_moving_to_another_person(runtime, cli) -> None:
+    header = HEADER + ",slack_user_id\n"
+    import_org(
+        runtime, header + "\n".join(f"{row},{uid}" for row, uid in zip(BASE, "ABC", strict=True))
+    )
+    moved = "\n".join(f"{row},{uid}" for row, uid in zip(BASE, ["A", "C", "B"], strict=True))
+    code, out = cli("org", "import", "--dry-run", file=header + moved + "\n")
+    assert code == 0, out
+    assert "vp@x.io: slack_user_id C moves here from rep@x.io" in out
+    assert "rep@x.io: slack_user_id B moves here from vp@x.io" in out

@@ -230,3 +230,20 @@ def test_a_send_time_in_the_past_is_refused(runtime, cli, tmp_path) -> None:
     assert "Scheduled" in later.output
     log = json.loads(cli("audit", "--format", "json").output)
     assert [(r["action"], r["actor"][:4]) for r in log] == [("cascade.schedule", "cli:")]
+
+
+def test_the_chat_form_previews_before_anything_is_sent(runtime, chat) -> None:
+    import_org(runtime, org())
+    vp = chat("vp@x.io")
+    preview = vp.say("cascade", "Customers first", "We call every customer.", "", "")
+    assert "This cascade would reach 8 people in your team:" in preview
+    assert "- level 3: 2 people" in preview and "3 managers will be asked" in preview
+    assert "[1] Send | [2] Don't send" in preview
+    assert "Not sent" in vp.say("2")
+    with runtime.db.session() as session:
+        assert session.exec(select(Cascade)).first() is None
+        assert session.exec(select(Outbox)).first() is None
+    vp.say("cascade", "Customers first", "We call every customer.", "", "")
+    assert 'Sent "Customers first" to your 2 direct reports' in vp.say("1")
+    with runtime.db.session() as session:
+        assert [e.action for e in audit.events(session)] == ["cascade.send"]

@@ -46,14 +46,17 @@ def email(name: str) -> str:
 
 
 def broadcast(chat, title: str = "Customers first", window: str = "") -> str:  # type: ignore[no-untyped-def]
-    """The vp sends a cascade through the console form."""
-    return chat.say(
+    """The vp fills the console form, sees the preview, and presses Send."""
+    preview = chat.say(
         "cascade",
         title,
         "We will call every customer who churned last year.",
         "Fewer surprises for customers",
         window,
     )
+    if "[1] Send" not in preview:
+        return preview  # refused: the form's answer
+    return preview + chat.say("1")
 
 
 def receipts(runtime: Runtime) -> dict[str, CascadeReceipt]:

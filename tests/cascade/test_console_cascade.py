@@ -237,7 +237,9 @@ def test_leaver_and_joiner_mid_cascade(runtime, people) -> None:
 def test_only_leaders_broadcast(runtime, people) -> None:
     assert "only leaders can send a cascade" in people("m1").say("cascade")
     assert "only leaders can send a cascade" in people("a1").say("cascade")
-    assert 'Sent "Hi" to your 2 direct reports' in people("ceo").say("cascade", "Hi", "x", "", "")
+    ceo = people("ceo")
+    assert "[1] Send | [2] Don't send" in ceo.say("cascade", "Hi", "x", "", "")
+    assert 'Sent "Hi" to your 2 direct reports' in ceo.say("1")
 
 
 def test_bad_input_gets_a_clear_answer_and_nothing_is_sent(runtime, people, router) -> None:
@@ -337,9 +339,9 @@ def test_joiner_under_an_escalated_manager_and_a_leaf_who_gains_a_team(runtime, 
 
 def test_control_characters_are_dropped_not_refused_by_the_database(runtime, people) -> None:
     """PostgreSQL refuses NUL in text; a stray one pasted into a message must not break a send."""
-    sent = people("vp").say(
-        "cascade", "Customers\x00 first", "We call\r\nevery customer\x07.", "", ""
-    )
+    vp = people("vp")
+    vp.say("cascade", "Customers\x00 first", "We call\r\nevery customer\x07.", "", "")
+    sent = vp.say("1")
     assert 'Sent "Customers first"' in sent
     with runtime.db.session() as session:
         cascade = session.exec(select(Cascade)).one()

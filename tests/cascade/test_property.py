@@ -76,6 +76,7 @@ def test_everyone_in_the_subtree_is_reached_exactly_once(
         with runtime.db.session() as session:
             org.import_text(session, org_csv(*rows))
         _act(runtime, sender, "cascade.send", title="News", message="Customers first.")
+        _act(runtime, sender, "cascade.confirm", "1")  # the preview's Send button
 
         for _ in range(200):
             with runtime.db.session() as session:

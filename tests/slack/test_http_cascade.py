@@ -24,6 +24,17 @@ async def test_cascade_from_modal_to_acknowledgement(slack_app, slack_runtime) -
     values = {"f.title": "Customers first in Q3", "f.message": "Call one customer this week."}
     assert {"f.title", "f.message"} <= {b["block_id"] for b in view["blocks"]}
     assert await slack_app.submit("UBOSS", view, values) == 200
+    # the preview comes back to the leader's DM with Send / Don't send: nothing went out yet
+    [preview] = slack_app.fake.dm("UBOSS")
+    assert "would reach" in block_text(preview.blocks)
+    assert (await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=4)).sent == 0
+    send = next(
+        e
+        for e in elements(preview.blocks)
+        if slack_blocks.decode_action(e)[0] == "click"
+        and slack_blocks.decode_action(e)[1]["a"] == "cascade.confirm"
+    )
+    assert await slack_app.click("UBOSS", preview.channel, preview.ts, send) == 200
 
     stats = await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=4)
     assert stats.sent >= 6

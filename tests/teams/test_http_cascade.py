@@ -82,7 +82,7 @@ async def test_cascade_from_card_to_relay_question_and_report(world: TeamsWorld)
     assert form.startswith("Send a leadership message down your team")
     assert set(inputs(card)) == {"title", "message", "customer", "window_days"}
     assert inputs(card)["message"]["isMultiline"] is True
-    (sent,) = await click(
+    (preview,) = await click(
         world,
         p["vp"],
         card,
@@ -92,11 +92,14 @@ async def test_cascade_from_card_to_relay_question_and_report(world: TeamsWorld)
         customer="Fewer surprises for customers",
         window_days="",
     )
-    assert 'Sent "Customers first" to your 2 direct reports' in sent
-    (closed,) = replaced(world, card)  # the form became the confirmation: no second send
-    assert closed.card_text == sent and "actions" not in (closed.card or {})
+    assert "This cascade would reach" in preview  # the preview step: nothing sent yet
+    (shown,) = replaced(world, card)  # the form became the preview: no second draft
+    assert shown.card_text == preview
     fields = {"title": "Customers first", "message": "Again, by a double click"}
     assert await click(world, p["vp"], card, "cascade.send", **fields) == []  # kept once
+    assert (await world.deliver()).sent == 0
+    (sent,) = await click(world, p["vp"], shown, "cascade.confirm")
+    assert 'Sent "Customers first" to your 2 direct reports' in sent
 
     stats = await world.deliver()
     assert (stats.sent, stats.dead, stats.unreachable) == (2, 0, 0)
@@ -184,7 +187,10 @@ async def test_a_stalled_manager_is_nudged_then_escalated_in_teams(world: TeamsW
     p = await installed_org(world)
     await world.say(p["vp"], "cascade")
     fields = {"title": "Customers first", "message": "Call one customer this week."}
-    await click(world, p["vp"], last_card(world, p["vp"]), "cascade.send", **fields)
+    form = last_card(world, p["vp"])
+    await click(world, p["vp"], form, "cascade.send", **fields)
+    (preview,) = replaced(world, form)
+    await click(world, p["vp"], preview, "cascade.confirm")
     await world.deliver()
 
     world.runtime.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
