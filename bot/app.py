@@ -34,9 +34,9 @@ def build_router() -> Router:
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    from handlers import assessment, cascade, pulse, stories
+    from handlers import assessment, cascade, disclosure, pulse, stories
 
-    return [pulse.tick, stories.tick, cascade.tick, assessment.tick]
+    return [pulse.tick, stories.tick, cascade.tick, assessment.tick, disclosure.tick]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:
