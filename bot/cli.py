@@ -6,6 +6,7 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
     CulturebotGroup,
+    calendar_date,
     cli_runtime,
     close_all,
     console,
@@ -26,7 +28,7 @@ from bot.cli_common import (
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
 from bot.cli_pulse import pulse_app
-from bot.cli_roadmap import assess_app
+from bot.cli_roadmap import assess_app, objective_app
 from bot.cli_slack import slack_app
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
+app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")
@@ -125,6 +128,14 @@ def org_import(
         planned = org.plan(session, rows)
     if dry_run:
         print_plan(planned)
+        max_share = runtime.settings.max_deactivate_share
+        if not allow_deactivate and planned.deactivated_share > max_share:
+            console.print(
+                f"that is more than CULTUREBOT_MAX_DEACTIVATE_SHARE ({max_share:.0%}): "
+                "the import will be refused unless you add --allow-deactivate",
+                highlight=False,
+                soft_wrap=True,
+            )
         console.print("dry run: nothing was written", highlight=False)
         return
     try:
@@ -202,25 +213,41 @@ def chat(
 @app.command("report")
 def report(
     format: Format = typer.Option(Format.table, "--format"),
-    as_: str | None = typer.Option(None, "--as", help="Scope to this manager's subtree."),
+    as_: str | None = typer.Option(
+        None, "--as", help="Show what this person may see (default: the whole organisation)."
+    ),
+    all_groups: bool = typer.Option(
+        False, "--all", help="Every group, not only the summary (JSON and CSV: always)."
+    ),
+    since: date | None = typer.Option(
+        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
+    ),
 ) -> None:
-    """Participation, mean score, trend and sentiment per team and theme (small groups withheld)."""
-    from handlers import reports, story_reports
+    """Pulse results per group and theme, from the published weeks (small groups withheld)."""
+    from handlers import disclosure, reports, story_reports
     from storage import people
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
-        scope = None
+        disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
+    with runtime.db.session() as session:
+        viewer = None
         if as_:
-            scope = people.by_email(session, as_)
-            if scope is None:
+            viewer = people.by_email(session, as_)
+            if viewer is None:
                 raise fail(f"nobody with email {as_}")
-        result = reports.build(session, min_group_size=runtime.settings.min_group_size, scope=scope)
+        result = reports.build(
+            session,
+            min_group_size=runtime.settings.min_group_size,
+            viewer=viewer,
+            full=all_groups or format is not Format.table,
+            since=since,
+        )
         stories_section = story_reports.build(
             session,
             runtime.clock.now(),
             min_group_size=runtime.settings.min_group_size,
-            scope=scope,
+            scope=viewer,
         )
     if format is Format.json:
         print(story_reports.merge_json(result.to_json(), stories_section))
@@ -229,6 +256,35 @@ def report(
     else:
         print_report(result)
         story_reports.print_section(stories_section, console)
+
+
+@app.command("comments")
+def comments(
+    as_: str = typer.Option(..., "--as", help="Show the comments this person may read."),
+    since: date | None = typer.Option(
+        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+) -> None:
+    """Pulse comments of the published weeks, for groups where enough people commented."""
+    from handlers import disclosure
+    from handlers.basics import comments_text
+    from storage import people
+
+    runtime = cli_runtime()
+    with runtime.db.session() as session:
+        disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
+    with runtime.db.session() as session:
+        viewer = people.by_email(session, as_)
+        if viewer is None:
+            raise fail(f"nobody with email {as_}")
+        groups = disclosure.comments(session, viewer, since=since)
+        size = runtime.settings.min_comment_group_size
+        console.print(
+            comments_text(groups, min_size=size, email=as_, limit=1 << 30),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def print_report(result: reports.Report) -> None:
@@ -241,39 +297,45 @@ def print_report(result: reports.Report) -> None:
     themes = prompts.questions().themes
     out = console if console.is_terminal else Console(width=max(console.width, 120))
     table = Table(title=f"Customer-focus pulse: {result.scope}")
-    for header in ("group", "theme", "answers", "participation", "mean", "trend", "sentiment"):
-        table.add_column(header, justify="left" if header in ("group", "theme") else "right")
+    headers = ("group", "theme", "week", "people", "participation", "mean", "trend", "4 weeks")
+    for header in (*headers, "sentiment"):
+        table.add_column(
+            header, justify="left" if header in ("group", "theme", "week") else "right"
+        )
     withheld_everywhere = {
         r.group for r in result.rows if all(o.withheld for o in result.rows if o.group == r.group)
     }
     done: set[str] = set()
     for r in result.rows:
-        label = f"{r.group} ({r.department})" if r.kind == "team" and r.department else r.group
         if r.group in withheld_everywhere:
             if r.group not in done:
-                table.add_row(label, "all", "[dim]withheld[/dim]", "", "", "", "")
+                table.add_row(r.group, "all", "", "[dim]withheld[/dim]", "", "", "", "", "")
                 done.add(r.group)
             continue
         if r.withheld:
             table.add_row(
-                label, themes.get(r.theme, r.theme), "[dim]withheld[/dim]", "", "", "", ""
+                r.group, themes.get(r.theme, r.theme), "", "[dim]withheld[/dim]", "", "", "", "", ""
             )
             continue
         table.add_row(
-            label,
+            r.group,
             themes.get(r.theme, r.theme),
-            str(r.respondents),
+            r.period or "",
+            r.respondents or "",
             f"{r.participation:.0%}" if r.participation is not None else "",
-            f"{r.mean:.2f}" if r.mean is not None else "",
-            f"{r.trend:+.2f}" if r.trend is not None else "",
-            f"{r.sentiment:+.2f}" if r.sentiment is not None else "",
+            f"{r.mean:.1f}" if r.mean is not None else "",
+            f"{r.trend:+.1f}" if r.trend is not None else "",
+            f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
+            f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
         )
     if not result.rows:
         print_table(table, out)
         return
     out.print(table)
     out.print(
-        f"withheld = {prompts.text('report.withheld', min=result.min_group_size)}", highlight=False
+        f"withheld = {prompts.text('disclosure.small', min=result.min_group_size)}, or it would "
+        "give a smaller group away; people = respondents, in bands",
+        highlight=False,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,11 @@ class Context:
 
     def enqueue(self, person_id: int, message: Message, *, key: str, kind: str) -> bool:
         return send_later(self.session, self.runtime, person_id, message, key=key, kind=kind)
+
+
+def send_many(session: Session, runtime: Runtime, items: Sequence[outbox.Queued]) -> set[str]:
+    """Queue many messages in a few statements; see storage.outbox.enqueue_many."""
+    return outbox.enqueue_many(session, items, now=runtime.clock.now(), channels=runtime.channels)
 
 
 def send_later(

@@ -8,10 +8,11 @@ every message has an idempotency key in the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, case, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -19,14 +20,17 @@ from bot.chat import Choice, Incoming, Message, Question, Response, Text, UserEr
 from bot.clock import format_local, local_instant
 from bot.parsing import parse_id
 from bot.router import Router
-from bot.runtime import Context, Runtime, send_later
-from handlers import workdays
+from bot.runtime import Context, Runtime, send_many
+from handlers import disclosure, workdays
 from handlers.sentiment import score as sentiment_of
 from prompts import QuestionBank
 from storage import people
-from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
+from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
+from storage.outbox import Queued
+from storage.types import UTCDateTime
 
 MAX_COMMENT = 2000
+CLOSE_GRACE = timedelta(minutes=5)  # an answer clicked just before the close still lands
 AUDIENCES = ("org", "department", "subtree")
 
 
@@ -123,40 +127,83 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             ).first()
             if exists is not None:
                 continue
-            zones = audience_zones(session, schedule)
-            if not zones:
+            where = _audience_filter(session, schedule)
+            zones = audience_zones(session, schedule) if where is not None else []
+            if where is None or not zones:
                 continue
             window = timedelta(hours=schedule.answer_window_hours)
             zone_times = {tz: local_instant(day, schedule.local_time, tz) for tz in zones}
             first, last = min(zone_times.values()), max(zone_times.values())
             if now < first or now >= last + window:
                 continue
-            members = audience(session, schedule)
             round_ = PulseRound(
                 schedule_id=schedule.id,
                 local_date=day,
+                period=disclosure.period_for(session, day, now),
                 question_id=next_question(session, schedule, schedule_id=schedule.id),
                 created_at=now,
                 closes_at=last + window,
             )
             session.add(round_)
             session.flush()
-            for person in members:
-                send_at = zone_times.get(person.timezone) or local_instant(
-                    day, schedule.local_time, person.timezone
-                )
-                session.add(
-                    PulsePrompt(
-                        round_id=round_.id,
-                        person_id=person.id,
-                        send_at=send_at,
-                        remind_at=send_at + timedelta(hours=schedule.reminder_after_hours),
-                        closes_at=send_at + window,
-                    )
-                )
+            create_prompts(
+                session,
+                round_.id,  # type: ignore[arg-type]
+                where,
+                zone_times,
+                remind_after=timedelta(hours=schedule.reminder_after_hours),
+                window=window,
+            )
             opened += 1
     session.flush()
     return opened
+
+
+def create_prompts(
+    session: Session,
+    round_id: int,
+    where: list[ColumnElement[bool]],
+    send_at: dict[str, datetime] | datetime,
+    *,
+    remind_after: timedelta,
+    window: timedelta,
+) -> int:
+    """One prompt per person matching ``where``, in one INSERT ... SELECT (a round for
+    thousands is one statement, not thousands). ``send_at`` is one instant for everyone or
+    one per time zone (people in a zone missing from it are left out). Returns how many."""
+    if isinstance(send_at, datetime):
+        times = {"": send_at}
+        zone = literal("")
+    else:
+        times, zone = send_at, col(Person.timezone)
+        where = [*where, zone.in_(list(times))]
+
+    def at(delta: timedelta) -> ColumnElement[datetime]:
+        values = {tz: literal(t + delta, UTCDateTime()) for tz, t in times.items()}
+        if len(values) == 1:
+            return next(iter(values.values()))
+        return case(values, value=zone)  # type: ignore[return-value]
+
+    table = PulsePrompt.__table__  # type: ignore[attr-defined]
+    result = session.exec(  # type: ignore[call-overload]
+        insert(table)
+        .from_select(
+            ["round_id", "person_id", "status", "send_at", "remind_at", "closes_at", "reminded"],
+            select(
+                literal(round_id),
+                col(Person.id),
+                literal("scheduled"),
+                at(timedelta(0)),
+                at(remind_after),
+                at(window),
+                literal(False),
+            )
+            .where(*where)
+            .order_by(col(Person.id)),
+        )
+        .returning(table.c.id)  # psycopg reports no rowcount here
+    )
+    return len(result.all())
 
 
 def question_message(
@@ -182,6 +229,18 @@ def question_message(
     )
 
 
+def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
+    """``round_bank``, remembered per round for one tick (a round's prompts share its bank)."""
+    banks: dict[int | None, QuestionBank] = {}
+
+    def bank_of(round_: PulseRound) -> QuestionBank:
+        if round_.id not in banks:
+            banks[round_.id] = round_bank(session, round_)
+        return banks[round_.id]
+
+    return bank_of
+
+
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     """Queue every prompt whose local send time has come; expire those that never could be."""
     due = session.exec(
@@ -190,27 +249,29 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
         .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
     ).all()
-    sent = 0
+    queued: list[Queued] = []
+    bank_of = _banks(session)
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
             prompt.status = "expired"
         elif workdays.hold_prompt(prompt, round_, person, runtime.settings.work_week):
             session.add(round_)  # on leave (skipped) or moved to their next working day
         else:
-            send_later(
-                session,
-                runtime,
-                person.id,  # type: ignore[arg-type]
-                question_message(
-                    prompt, round_.question_id, person.timezone, round_bank(session, round_)
-                ),
-                key=f"pulse:prompt:{prompt.id}",
-                kind="pulse.prompt",
+            queued.append(
+                Queued(
+                    person.id,  # type: ignore[arg-type]
+                    question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
+                    key=f"pulse:prompt:{prompt.id}",
+                    kind="pulse.prompt",
+                )
             )
             prompt.status = "sent"
-            sent += 1
+            # sent late (the bot was down)? the reminder still comes its delay after the
+            # question, never with it (send_reminders skips it when the round closes first)
+            prompt.remind_at = max(prompt.remind_at, now + (prompt.remind_at - prompt.send_at))
         session.add(prompt)
-    return sent
+    send_many(session, runtime, queued)
+    return len(queued)
 
 
 def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
@@ -226,7 +287,8 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
             col(PulsePrompt.closes_at) > now,
         )
     ).all()
-    reminded = 0
+    queued: list[Queued] = []
+    bank_of = _banks(session)
     for prompt, round_, person in due:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
             session.add(prompt)  # moved to their next working day, or dropped
@@ -234,21 +296,19 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
-        question = question_message(
-            prompt, round_.question_id, person.timezone, round_bank(session, round_)
-        )
-        send_later(
-            session,
-            runtime,
-            person.id,  # type: ignore[arg-type]
-            Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
-            key=f"pulse:reminder:{prompt.id}",
-            kind="pulse.reminder",
+        question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
+        queued.append(
+            Queued(
+                person.id,  # type: ignore[arg-type]
+                Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
+                key=f"pulse:reminder:{prompt.id}",
+                kind="pulse.reminder",
+            )
         )
         prompt.reminded = True
         session.add(prompt)
-        reminded += 1
-    return reminded
+    send_many(session, runtime, queued)
+    return len(queued)
 
 
 def expire_prompts(session: Session, now: datetime) -> int:
@@ -262,6 +322,21 @@ def expire_prompts(session: Session, now: datetime) -> int:
     return result.rowcount
 
 
+def close_rounds(runtime: Runtime, now: datetime) -> int:
+    """Close every round whose answer window is over: its answers move from pending into
+    pulse_answer, each round in a transaction of its own (see disclosure.close_round)."""
+    with runtime.db.session() as session:
+        due = session.exec(
+            select(PulseRound.id).where(
+                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
+            )
+        ).all()
+    for round_id in due:
+        with runtime.db.session() as session:
+            disclosure.close_round(session, round_id, now)  # type: ignore[arg-type]
+    return len(due)
+
+
 def tick(runtime: Runtime) -> dict[str, int]:
     """Everything pulse-related that is due now; called by the scheduler each minute."""
     now = runtime.clock.now()
@@ -270,7 +345,14 @@ def tick(runtime: Runtime) -> dict[str, int]:
         sent = send_due_prompts(session, runtime, now)
         reminded = send_reminders(session, runtime, now)
         expired = expire_prompts(session, now)
-    return {"opened": opened, "sent": sent, "reminded": reminded, "expired": expired}
+    closed = close_rounds(runtime, now)
+    return {
+        "opened": opened,
+        "sent": sent,
+        "reminded": reminded,
+        "expired": expired,
+        "closed": closed,
+    }
 
 
 # --- what people do ----------------------------------------------------------------------
@@ -297,10 +379,11 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
             "pulse.closed", closes=format_local(prompt.closes_at, ctx.person.timezone)
         )
         return Response(update=text_message(closed))
+    team_path = people.team_path(ctx.session, ctx.person)
     claimed = ctx.session.exec(  # type: ignore[call-overload]
         update(PulsePrompt)
         .where(col(PulsePrompt.id) == prompt.id, PulsePrompt.status == "sent")
-        .values(status="answered")
+        .values(status="answered", team_path=team_path, department=ctx.person.department)
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
@@ -308,21 +391,22 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     assert round_ is not None
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
     mood = sentiment_of(comment) if comment else None
+    # pending until the round closes (then moved, shuffled, into pulse_answer): no date
     ctx.session.add(
-        PulseAnswer(
+        PulseAnswerPending(
             round_id=round_.id,  # type: ignore[arg-type]
             question_id=question.id,
             theme=question.theme,
-            team_path=people.team_path(ctx.session, ctx.person),
+            team_path=team_path,
             department=ctx.person.department,
             score=value,
             comment=comment,
             polarity=mood.polarity if mood else None,
             subjectivity=mood.subjectivity if mood else None,
-            answered_on=ctx.now.date(),
         )
     )
-    thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks", score=value)
+    # the thanks never repeats the score: platform calls may be logged
+    thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks")
     return Response(update=text_message(thanks))
 
 
@@ -358,33 +442,29 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
                 asked=asked,
             )
         )
-    members = people.subtree(ctx.session, root)
-    if not members:
-        raise UserError(prompts.text("pulse.no_reports"))
+    where = people.subtree_filter(root)
     window = timedelta(hours=ctx.settings.answer_window_hours)
     round_ = PulseRound(
         started_by_id=me.id,
+        period=disclosure.period_for(ctx.session, ctx.now.date(), ctx.now),
         question_id=next_question(ctx.session, started_by_id=me.id),
         created_at=ctx.now,
         closes_at=ctx.now + window,
     )
     ctx.session.add(round_)
     ctx.session.flush()
-    for person in members:
-        ctx.session.add(
-            PulsePrompt(
-                round_id=round_.id,
-                person_id=person.id,
-                send_at=ctx.now,
-                remind_at=ctx.now + timedelta(hours=ctx.settings.reminder_after_hours),
-                closes_at=ctx.now + window,
-            )
-        )
-    ctx.session.flush()
-    send_due_prompts(ctx.session, ctx.runtime, ctx.now)
-    started = prompts.text(
-        "pulse.adhoc_started", asked=len(members), min=ctx.settings.min_group_size
+    asked = create_prompts(
+        ctx.session,
+        round_.id,  # type: ignore[arg-type]
+        where,
+        ctx.now,
+        remind_after=timedelta(hours=ctx.settings.reminder_after_hours),
+        window=window,
     )
+    if not asked:
+        raise UserError(prompts.text("pulse.no_reports"))  # rolls the empty round back
+    send_due_prompts(ctx.session, ctx.runtime, ctx.now)
+    started = prompts.text("pulse.adhoc_started", asked=asked, min=ctx.settings.min_group_size)
     return Response(replies=[text_message(started)])
 
 

@@ -49,11 +49,12 @@ from bot.chat import plain_text as clean
 from bot.clock import local_instant
 from bot.parsing import parse_id, parse_time
 from bot.router import Router
-from bot.runtime import Context, Runtime, send_later
+from bot.runtime import Context, Runtime, send_later, send_many
 from handlers.sentiment import score as sentiment_of
-from storage import people
+from storage import job_marks, people
 from storage.models import Person, PulsePrompt
-from storage.sql import insert_ignore
+from storage.outbox import Queued
+from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 from storage.stories import (
     CONSENTS,
     IDEA_STATUSES,
@@ -710,13 +711,25 @@ def invitation_message() -> Message:
     )
 
 
+INVITE_MARK = "stories.invitations"
+MARK_OVERLAP = timedelta(minutes=10)  # prompts committed by a transaction slower than a tick
+
+
 def send_invitations(
     session: Session, runtime: Runtime, now: datetime, config: StoriesSettings
 ) -> int:
-    """Invite whoever was sent a pulse prompt in the last week and not invited since."""
+    """Invite whoever was sent a pulse prompt in the last week and not invited since.
+
+    Each tick reads only the prompts sent since the previous tick (a job mark, with a small
+    overlap), not the whole week: an idle tick reads nothing, whatever the history. The
+    invitations of a round go out in a few statements, whatever its size."""
     if config.invite_every_weeks == 0:
         return 0
     since = now - timedelta(days=7)
+    mark = job_marks.read(session, INVITE_MARK)
+    if mark is not None and mark <= now:
+        since = max(since, mark - MARK_OVERLAP)
+    job_marks.write(session, INVITE_MARK, now)
     invited_since = (
         select(StoryInvite.id)
         .where(
@@ -726,7 +739,8 @@ def send_invitations(
         .exists()
     )
     rows = session.exec(
-        select(PulsePrompt.person_id, func.max(PulsePrompt.send_at))
+        select(PulsePrompt.person_id, Person.timezone)
+        .distinct()
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
         .where(
             col(PulsePrompt.status).in_(("sent", "answered")),
@@ -735,36 +749,47 @@ def send_invitations(
             col(Person.active).is_(True),
             ~invited_since,
         )
-        .group_by(col(PulsePrompt.person_id))
     ).all()
-    sent = 0
-    for person_id, _last_prompt in rows:
-        person = session.get(Person, person_id)
-        assert person is not None
-        week, monday = local_week(now, person.timezone)
-        earliest = monday - timedelta(weeks=config.invite_every_weeks - 1)
-        recent = session.exec(
-            select(StoryInvite.id).where(
-                StoryInvite.person_id == person_id, col(StoryInvite.week_start) >= earliest
+    if not rows:
+        return 0
+    weeks = {tz: local_week(now, tz) for tz in {tz for _pid, tz in rows}}
+    back = timedelta(weeks=config.invite_every_weeks - 1)
+    earliest = min(monday for _week, monday in weeks.values()) - back
+    ids = sorted({pid for pid, _tz in rows})
+    latest: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        latest.update(
+            session.exec(
+                select(StoryInvite.person_id, func.max(StoryInvite.week_start))
+                .where(
+                    col(StoryInvite.person_id).in_(ids[start : start + CHUNK]),
+                    col(StoryInvite.week_start) >= earliest,
+                )
+                .group_by(col(StoryInvite.person_id))
+            ).all()  # type: ignore[arg-type]
+        )
+    invites = []
+    for person_id, tz in rows:
+        week, monday = weeks[tz]
+        last = latest.get(person_id)
+        if last is None or last < monday - back:
+            invites.append(
+                {"person_id": person_id, "week": week, "week_start": monday, "created_at": now}
             )
-        ).first()
-        if recent is not None:
-            continue
-        if insert_ignore(
-            session,
-            StoryInvite,
-            {"person_id": person_id, "week": week, "week_start": monday, "created_at": now},
-        ):
-            send_later(
-                session,
-                runtime,
-                person_id,
-                invitation_message(),
-                key=f"stories:invite:{person_id}:{week}",
-                kind="stories.invite",
-            )
-            sent += 1
-    return sent
+    new = insert_ignore_many(session, StoryInvite, invites, returning="person_id")
+    message = invitation_message()
+    queued = [
+        Queued(
+            row["person_id"],
+            message,
+            f"stories:invite:{row['person_id']}:{row['week']}",
+            "stories.invite",
+        )
+        for row in invites
+        if row["person_id"] in new
+    ]
+    send_many(session, runtime, queued)
+    return len(queued)
 
 
 def tick(runtime: Runtime, config: StoriesSettings | None = None) -> dict[str, int]:

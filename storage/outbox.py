@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -11,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.chat import Message
 from storage.models import Identity, Outbox
-from storage.sql import insert_ignore
+from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 
 
 def choose_platform(session: Session, person_id: int, channels: tuple[str, ...]) -> str:
@@ -48,6 +50,71 @@ def _after_rollback(session: OrmSession) -> None:
     session.info.pop("outbox_enqueued", None)
 
 
+def platforms_for(
+    session: Session, person_ids: Sequence[int], channels: tuple[str, ...]
+) -> dict[int, str]:
+    """``choose_platform`` for many people at once (one query per CHUNK of them)."""
+    linked: dict[int, set[str]] = {}
+    if channels:
+        unique = sorted(set(person_ids))
+        for start in range(0, len(unique), CHUNK):
+            rows = session.exec(
+                select(Identity.person_id, Identity.platform).where(
+                    col(Identity.person_id).in_(unique[start : start + CHUNK]),
+                    col(Identity.platform).in_(channels),
+                )
+            ).all()
+            for person_id, platform in rows:
+                linked.setdefault(person_id, set()).add(platform)
+    return {
+        pid: next((p for p in channels if p in linked.get(pid, ())), "console")
+        for pid in person_ids
+    }
+
+
+def _row(
+    person_id: int, message: Message, key: str, kind: str, platform: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "idempotency_key": key,
+        "person_id": person_id,
+        "platform": platform,
+        "kind": kind,
+        "payload": message.to_json(),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One message for ``enqueue_many``."""
+
+    person_id: int
+    message: Message
+    key: str
+    kind: str
+
+
+def enqueue_many(
+    session: Session, items: Sequence[Queued], *, now: datetime, channels: tuple[str, ...]
+) -> set[str]:
+    """Queue many messages in a few statements (one INSERT per CHUNK rows, each key once, as
+    ``enqueue`` does); returns the keys that were new. A tick that opens a round for
+    thousands of people queues them this way."""
+    if not items:
+        return set()
+    session.info["outbox_enqueued"] = True  # wakes this process's delivery worker on commit
+    platforms = platforms_for(session, [item.person_id for item in items], channels)
+    rows = [
+        _row(item.person_id, item.message, item.key, item.kind, platforms[item.person_id], now)
+        for item in items
+    ]
+    return insert_ignore_many(session, Outbox, rows, returning="idempotency_key")
+
+
 def enqueue(
     session: Session,
     *,
@@ -60,21 +127,8 @@ def enqueue(
 ) -> bool:
     """Queue ``message`` for ``person_id`` once per ``key``; False if that key was queued before."""
     session.info["outbox_enqueued"] = True
-    return insert_ignore(
-        session,
-        Outbox,
-        {
-            "idempotency_key": key,
-            "person_id": person_id,
-            "platform": choose_platform(session, person_id, channels),
-            "kind": kind,
-            "payload": message.to_json(),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    )
+    platform = choose_platform(session, person_id, channels)
+    return insert_ignore(session, Outbox, _row(person_id, message, key, kind, platform, now))
 
 
 def pending_for(session: Session, person_id: int, platform: str) -> list[Outbox]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from storage.models import Identity, Person
@@ -79,12 +79,16 @@ def roles(session: Session, person: Person) -> list[str]:
 
 def subtree(session: Session, person: Person, *, include_self: bool = False) -> list[Person]:
     """Everyone active below ``person`` in the management chain."""
-    query = select(Person).where(
-        col(Person.path).startswith(person.path), col(Person.active).is_(True)
-    )
-    if not include_self:
-        query = query.where(Person.id != person.id)
+    query = select(Person).where(*subtree_filter(person, include_self=include_self))
     return list(session.exec(query.order_by(col(Person.id))))
+
+
+def subtree_filter(person: Person, *, include_self: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of ``subtree``, for set-based statements over the same people."""
+    where = [col(Person.path).startswith(person.path), col(Person.active).is_(True)]
+    if not include_self:
+        where.append(col(Person.id) != person.id)
+    return where
 
 
 def in_subtree(person: Person, root: Person) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, SQLModel
@@ -20,3 +21,25 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     table = model.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
     return session.exec(stmt).first() is not None  # type: ignore[call-overload]
+
+
+CHUNK = 1000
+
+
+def insert_ignore_many(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, returning: str
+) -> set[Any]:
+    """``insert_ignore`` for many rows: one statement per CHUNK rows. Returns the
+    ``returning`` column of the rows that were new (the others already existed)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    new: set[Any] = set()
+    for start in range(0, len(rows), CHUNK):
+        new.update(session.execute(stmt, list(rows[start : start + CHUNK])).scalars())
+    return new

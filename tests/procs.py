@@ -68,9 +68,13 @@ class FakeSlackProcess:
 
 
 @contextmanager
-def fake_slack_process(rate: float | None = None) -> Iterator[FakeSlackProcess]:
-    """The fake Slack API in its own process (``rate``: chat.postMessage limit per second)."""
-    args = [sys.executable, "-m", "tests.fakes.slack_api"] + ([str(rate)] if rate else [])
+def fake_slack_process(
+    rate: float | None = None, channel_interval: float | None = 1.0
+) -> Iterator[FakeSlackProcess]:
+    """The fake Slack API in its own process (``rate``: chat.postMessage limit per second;
+    ``channel_interval``: at most one post per channel this often, as Slack)."""
+    args = [sys.executable, "-m", "tests.fakes.slack_api", str(rate or 0)]
+    args += [str(channel_interval or 0)]
     process = subprocess.Popen(
         args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )

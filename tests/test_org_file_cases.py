@@ -233,6 +233,11 @@ def test_a_file_that_would_deactivate_most_people_is_refused(runtime, cli) -> No
     assert "--allow-deactivate" in out and "nothing was imported" in " ".join(out.split())
     assert sum(p.active for p in everyone(runtime).values()) == 60
 
+    code, out = cli("org", "import", "--dry-run", file=org_csv(*sixty()[:2]))
+    assert code == 0
+    assert "58 of 60 active people (97%) would be deactivated" in out
+    assert "the import will be refused unless you add --allow-deactivate" in out
+
     code, out = cli("org", "import", "--allow-deactivate", file=org_csv(*sixty()[:2]))
     assert code == 0, out
     assert "58 deactivated" in out

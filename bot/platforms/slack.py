@@ -56,29 +56,10 @@ SUBCOMMANDS = {
 }
 
 Respond = Callable[..., Awaitable[Any]]
-# Events a listener takes (see SlackBot.__init__).
-EVENTS = frozenset({"message", "app_mention", "app_home_opened", "team_join", "user_change"})
 
 
-def ack_at_once(payload: dict[str, Any]) -> str | None:
-    """What kind of request this is when a listener will take it and answer an empty 200 (an
-    event, a click on culturebot's buttons, a slash command): those are acked before bolt
-    routes them. None for everything else (bolt's answer is the response)."""
-    kind = payload.get("type")
-    if kind == "event_callback":
-        event = payload.get("event")
-        return "event" if isinstance(event, dict) and event.get("type") in EVENTS else None
-    if kind == "block_actions":
-        actions = payload.get("actions")
-        ours = isinstance(actions, list) and actions and isinstance(payload.get("user"), dict)
-        if ours and all(
-            isinstance(a, dict) and str(a.get("action_id", "")).startswith("cb.") for a in actions
-        ):
-            return "action"
-        return None
-    if kind is None and payload.get("command"):
-        return "command"
-    return None
+async def _acked(*_args: Any, **_kwargs: Any) -> None:
+    """The ack of a request http_endpoint has already answered."""
 
 
 # How long a modal submission's handler may run before the ack. Slack waits 3 seconds for it
@@ -146,11 +127,16 @@ class SlackBot:
         self.app.command(re.compile(r".*"))(self._on_command)
         self.app.action(re.compile(r"^cb\."))(self._on_action)
         self.app.view(slack_blocks.FORM_CALLBACK)(self._on_submission)
-        self.app.event("message")(self._on_message)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("app_home_opened")(self._on_home_opened)
-        self.app.event("team_join")(self._on_directory_change)
-        self.app.event("user_change")(self._on_directory_change)
+        # event type -> listener, each taking (ack, body, event)
+        self.events: dict[str, Callable[..., Awaitable[None]]] = {
+            "message": self._on_message,
+            "app_mention": self._on_mention,
+            "app_home_opened": self._on_home_opened,
+            "team_join": self._on_directory_change,
+            "user_change": self._on_directory_change,
+        }
+        for name, listener in self.events.items():
+            self.app.event(name)(listener)
         self._socket: Any = None
         self.submission_budget = SUBMISSION_BUDGET
         self.inflight: set[asyncio.Task[Any]] = set()
@@ -493,7 +479,7 @@ class SlackBot:
         origin = Origin(user_id=incoming.user_id, channel=event.get("channel"), ephemeral=True)
         self.later(self.answer(incoming, origin), "mention")
 
-    async def _on_home_opened(self, ack: Any, event: dict[str, Any]) -> None:
+    async def _on_home_opened(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         self._track()
         await ack()
         if event.get("tab", "home") != "home":
@@ -506,7 +492,9 @@ class SlackBot:
         except Exception:
             log.exception("slack: publishing the home tab failed")
 
-    async def _on_directory_change(self, ack: Any, event: dict[str, Any]) -> None:
+    async def _on_directory_change(
+        self, ack: Any, body: dict[str, Any], event: dict[str, Any]
+    ) -> None:
         """A new or changed Slack user: link them by email now (no sync needed); a deleted
         one becomes unreachable."""
         self._track()
@@ -536,8 +524,8 @@ class SlackBot:
         """POST /slack/events: events, interactivity and slash commands, verified by signature.
 
         The signature is checked once, here (bolt's own check is off), and the body parsed
-        once, by AsyncBoltRequest. The listeners ack and queue their work (``later``), so the
-        answer leaves as soon as bolt has routed the request."""
+        once, by AsyncBoltRequest; the listeners queue their work (``later``), so the answer
+        leaves before any of it runs (see ``acked_at_once``)."""
         started = time.perf_counter()
         body = await request.text()
         headers = request.headers
@@ -553,21 +541,40 @@ class SlackBot:
                 raise ValueError("not a Slack payload")
         except (ValueError, TypeError, AttributeError, KeyError):
             return web.json_response({"error": "malformed body"}, status=400)
-        kind = ack_at_once(bolt_request.body)
-        if kind is not None:
-            # a listener will take it and its answer is an empty 200: give it now, route after
-            self.later(self._dispatch(bolt_request), kind)
+        listener = self.acked_at_once(bolt_request.body)
+        if listener is not None:
+            await listener  # queues the work (``later``) and returns at once
             response = web.Response(status=200)
         else:  # url_verification, view_submission, ...: bolt's answer is the response
             response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         metrics.ACK_SECONDS.labels(platform="slack").observe(time.perf_counter() - started)
         return response
 
-    async def _dispatch(self, bolt_request: AsyncBoltRequest) -> None:
-        """Route an already acked request through bolt (its listeners' ack() is a no-op)."""
-        answer = await self.app.async_dispatch(bolt_request)
-        if answer.status >= 400:
-            log.debug("slack: bolt answered %s after the ack", answer.status)
+    def acked_at_once(self, payload: dict[str, Any]) -> Awaitable[None] | None:
+        """The listener call for a request whose answer is an empty 200 whatever happens (an
+        event a listener takes, a click on culturebot's buttons, a slash command), or None.
+
+        These skip bolt's routing on the hot path: the listener is called here, with an ack
+        that does nothing, and queues its work; http_endpoint answers 200 at once. Everything
+        else (url_verification, modal submissions, ...) goes through bolt, whose answer is
+        the response. Socket Mode always goes through bolt."""
+        kind = payload.get("type")
+        if kind == "event_callback":
+            event = payload.get("event")
+            listener = self.events.get(event.get("type")) if isinstance(event, dict) else None
+            return listener(ack=_acked, body=payload, event=event) if listener else None
+        if kind == "block_actions":
+            actions = payload.get("actions")
+            ours = isinstance(actions, list) and actions and isinstance(payload.get("user"), dict)
+            if ours and all(
+                isinstance(a, dict) and str(a.get("action_id", "")).startswith("cb.")
+                for a in actions
+            ):
+                return self._on_action(ack=_acked, body=payload)
+            return None
+        if kind is None and payload.get("command"):
+            return self._on_command(ack=_acked, command=payload)
+        return None
 
     def signed(self, body: str, headers: Any) -> bool:
         if self.verifier is None:

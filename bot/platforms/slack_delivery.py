@@ -98,6 +98,7 @@ class SlackPlatform:
         )
         self._monotonic = monotonic
         self.concurrency = settings.slack_concurrency
+        self.rate = settings.slack_max_per_second
         self.tries = tries
         self.max_wait = max_wait
         self._sleep = sleep

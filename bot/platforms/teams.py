@@ -470,6 +470,7 @@ class TeamsPlatform:
         self.app_id = bot_app_id(settings)
         self.attempts = settings.teams_send_attempts
         self.concurrency = settings.teams_concurrency
+        self.rate = settings.teams_rate_per_second
         self._sleep = sleep
         self._monotonic = monotonic
         rate, headroom = settings.teams_rate_per_second, settings.rate_headroom

@@ -138,7 +138,7 @@ def choices(session: Session, viewer: Viewer, current: Scope | None = None) -> l
         parent = None  # the whole organisation, from the top
     else:
         parent = me  # an employee has no one below: nothing is added
-    for manager in _managers_below(session, parent):
+    for manager in managers_below(session, parent):
         if may_see(viewer, "subtree", manager):
             found.append(_subtree(manager))
     unique: dict[str, Scope] = {}
@@ -147,7 +147,7 @@ def choices(session: Session, viewer: Viewer, current: Scope | None = None) -> l
     return list(unique.values())
 
 
-def _managers_below(session: Session, manager: Person | None) -> list[Person]:
+def managers_below(session: Session, manager: Person | None) -> list[Person]:
     """Active direct reports of ``manager`` (of the top, for None) who have reports."""
     has_reports = select(Person.manager_id).where(col(Person.active).is_(True))
     under = (
@@ -163,5 +163,5 @@ def _managers_below(session: Session, manager: Person | None) -> list[Person]:
         )
     )
     if manager is None and len(found) == 1:  # one top leader: offer the level below them
-        return _managers_below(session, found[0])
+        return managers_below(session, found[0])
     return found

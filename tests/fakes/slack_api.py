@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +87,15 @@ def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]
 
 
 class FakeSlack:
-    def __init__(self, *, rate_limit: float | None = None, page_size: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        rate_limit: float | None = None,
+        channel_interval: float | None = None,
+        page_size: int = 2,
+    ) -> None:
+        self.channel_interval = channel_interval  # at most one post per channel this often
+        self._channel_last: dict[str, float] = {}
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.messages: dict[tuple[str, str], Posted] = {}
@@ -222,7 +231,9 @@ class FakeSlack:
             if failure.error:
                 return web.json_response({"ok": False, "error": failure.error})
         if method == "chat.postMessage":
-            wait = self._over_limit()
+            wait = self._channel_busy(params) or self._over_limit()
+            if wait is None and self.channel_interval:
+                self._channel_last[self._channel(str(params.get("channel", "")))] = time.monotonic()
             if wait is not None:
                 self.rate_limited += 1
                 return web.json_response(
@@ -234,6 +245,17 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(await handler(params))
+
+    def _channel_busy(self, params: dict[str, Any]) -> float | None:
+        """Slack's one message a second per channel: seconds to wait, None if it may pass."""
+        if not self.channel_interval:
+            return None
+        channel = self._channel(str(params.get("channel", "")))
+        now = time.monotonic()
+        last = self._channel_last.get(channel)
+        if last is not None and now - last < self.channel_interval:
+            return self.channel_interval - (now - last)
+        return None
 
     async def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -350,6 +372,7 @@ class FakeSlack:
                     for m in self.messages.values()
                 ],
                 "rate_limited": self.rate_limited,
+                "calls": dict(Counter(call.method for call in self.calls)),
             }
         )
 
@@ -382,10 +405,12 @@ class FakeSlack:
         )
 
 
-async def _serve_until_stdin_closes(rate_limit: float | None) -> None:
+async def _serve_until_stdin_closes(
+    rate_limit: float | None, channel_interval: float | None = None
+) -> None:
     import sys
 
-    fake = FakeSlack(rate_limit=rate_limit)
+    fake = FakeSlack(rate_limit=rate_limit, channel_interval=channel_interval)
     await fake.start()
     print(fake.url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -393,8 +418,14 @@ async def _serve_until_stdin_closes(rate_limit: float | None) -> None:
 
 
 if __name__ == "__main__":
-    # `python -m tests.fakes.slack_api [RATE]`: serve in a process of its own (prints the URL,
-    # stops when stdin closes), so a benchmark's pauses cannot bunch the fake's arrivals.
+    # `python -m tests.fakes.slack_api [RATE [CHANNEL_INTERVAL]]`: serve in a process of its own
+    # (prints the URL, stops when stdin closes), so a benchmark's pauses cannot bunch the
+    # fake's arrivals. RATE 0 means no global limit.
     import sys
 
-    asyncio.run(_serve_until_stdin_closes(float(sys.argv[1]) if len(sys.argv) > 1 else None))
+    args = [float(a) for a in sys.argv[1:3]]
+    asyncio.run(
+        _serve_until_stdin_closes(
+            (args[0] or None) if args else None, args[1] if len(args) > 1 else None
+        )
+    )
