@@ -276,10 +276,12 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
 
 def _my_draft(ctx: Context, incoming: Incoming) -> Cascade | None:
     cascade_id = parse_id(incoming.value or incoming.ref)
-    cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
-    if cascade is None or cascade.sender_id != ctx.person.id:
+    if cascade_id is None:
         raise UserError(text("cascade.not_yours"))
-    return cascade if cascade.status == "draft" else None
+    cascade = ctx.session.get(Cascade, cascade_id)
+    if cascade is not None and cascade.sender_id != ctx.person.id:
+        raise UserError(text("cascade.not_yours"))
+    return cascade if cascade is not None and cascade.status == "draft" else None
 
 
 def confirm(ctx: Context, incoming: Incoming) -> Response:

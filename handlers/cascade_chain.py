@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, update
+from sqlalchemy import and_, delete, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -28,7 +28,10 @@ from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.sql import insert_ignore
 
-WATCH = timedelta(days=30)  # joiners still receive a cascade this long after it was sent
+WATCH = timedelta(days=30)
+DRAFTS = timedelta(
+    days=7
+)  # a previewed cascade nobody sent is forgotten after this  # joiners still receive a cascade this long after it was sent
 CHUNK = 500
 
 
@@ -560,6 +563,12 @@ def cancel(session: Session, cascade: Cascade) -> bool:
 def tick(runtime: Runtime) -> dict[str, int]:
     """Watch every running cascade, each in its own transaction."""
     totals: dict[str, int] = defaultdict(int)
+    with runtime.db.session() as session:  # previews nobody sent or discarded
+        session.exec(  # type: ignore[call-overload]
+            delete(Cascade).where(
+                Cascade.status == "draft", col(Cascade.created_at) < runtime.clock.now() - DRAFTS
+            )
+        )
     with runtime.db.session() as session:
         waiting = list(
             session.exec(

@@ -247,3 +247,14 @@ def test_the_chat_form_previews_before_anything_is_sent(runtime, chat) -> None:
     assert 'Sent "Customers first" to your 2 direct reports' in vp.say("1")
     with runtime.db.session() as session:
         assert [e.action for e in audit.events(session)] == ["cascade.send"]
+
+
+def test_a_preview_nobody_sends_is_forgotten_after_a_week(runtime, chat) -> None:
+    import_org(runtime, org())
+    vp = chat("vp@x.io")
+    vp.say("cascade", "Customers first", "We call every customer.", "", "")
+    runtime.clock.advance(timedelta(days=8))
+    run_due(runtime)
+    with runtime.db.session() as session:
+        assert session.exec(select(Cascade)).first() is None
+    assert "already sent or discarded" in vp.say("1")
