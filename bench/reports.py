@@ -3,14 +3,17 @@
 Seeds a year of weekly pulses with bench/history.py (about 300,000 answers for 10,000 people),
 then, in a fresh process (so its peak memory is the reports', not the seeder's):
 
-- publishes every closed week but the newest (``publish_history_ms``), then the newest one
-  alone (``publish_period_ms``: the incremental work the scheduler does once a week);
+- publishes every closed week but the newest (``publish_history_ms``, once, in a process of
+  its own), then, in a fresh process, the newest one alone (``publish_period_ms``: the
+  incremental work the scheduler does once a week);
 - times the organisation's report (``org_report_ms``, the default summary as
   ``culturebot report`` prints it) and a mid-level manager's (``team_report_ms``, as
   ``report`` in chat), each the median of several runs, and the full JSON export of the
   organisation (``org_export_ms``, every group of every week);
 - times one hand-written GROUP BY over the answers (``raw_group_by_ms``) and prints the ratio;
-- ``peak_rss_mb``: the measuring process's peak resident memory.
+- ``peak_rss_mb``: the peak resident memory of the process that published the newest week and
+  made the reports; the full export's time and peak come after it (``org_export_ms``,
+  ``org_export_rss_mb``: every group of every week, 128,000 cells for a year of 10,000).
 
 On SQLite always; on PostgreSQL too when ``--postgres URL`` is given (or
 CULTUREBOT_BENCH_POSTGRES_URL is set), in a schema of its own, dropped afterwards. The last
@@ -42,8 +45,34 @@ def _ms(fn: Any) -> tuple[float, Any]:
     return (time.perf_counter() - began) * 1000, result
 
 
+def _rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def publish_history(url: str, end_iso: str) -> dict[str, Any]:
+    """Publish every closed week but the newest (the first start after an upgrade does this
+    once), in a process of its own."""
+    from datetime import datetime
+
+    from bot.config import Settings
+    from handlers import disclosure
+    from storage.db import Database
+
+    end = datetime.fromisoformat(end_iso)
+    db = Database(url)
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    with db.session() as session:
+        ms, done = _ms(lambda: disclosure.publish_due(session, end - timedelta(days=7), settings))
+    db.dispose()
+    return {
+        "publish_history_ms": round(ms),
+        "periods_published": len(done),
+        "publish_history_rss_mb": _rss_mb(),
+    }
+
+
 def measure(url: str, end_iso: str) -> dict[str, Any]:
-    """Publish and time the reports against an already seeded database (run in a child)."""
+    """Publish the newest week and time the reports (run in a fresh child process)."""
     from datetime import datetime
 
     from sqlalchemy import func, select, text
@@ -57,10 +86,6 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
     db = Database(url)
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     out: dict[str, Any] = {}
-    with db.session() as session:
-        ms, done = _ms(lambda: disclosure.publish_due(session, end - timedelta(days=7), settings))
-    out["publish_history_ms"] = round(ms)
-    out["periods_published"] = len(done)
     with db.session() as session:
         ms, newest = _ms(lambda: disclosure.publish_due(session, end, settings))
     out["publish_period_ms"] = round(ms)
@@ -101,9 +126,6 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
         )
         out["org_report_rows"] = len(org_rows[-1].rows)
         out["team_report_lines"] = team_rows[-1].count("\n") + 1
-        out["org_export_ms"] = round(
-            _ms(lambda: reports.build(session, min_group_size=k, full=True).to_json())[0]
-        )
         raw = text(
             "SELECT theme, team_path, department, count(*), avg(score) FROM pulse_answer"
             " GROUP BY theme, team_path, department"
@@ -111,7 +133,13 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
         out["raw_group_by_ms"] = round(timed(lambda: session.execute(raw).all()), 1)
     out["org_report_vs_raw"] = round(out["org_report_ms"] / max(out["raw_group_by_ms"], 0.01), 2)
     out["team_report_vs_raw"] = round(out["team_report_ms"] / max(out["raw_group_by_ms"], 0.01), 2)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = _rss_mb()
+    # the full export: every group of every week (a year of 10,000 people: all the cells)
+    with db.session() as session:
+        out["org_export_ms"] = round(
+            _ms(lambda: reports.build(session, min_group_size=k, full=True).to_json())[0]
+        )
+    out["org_export_rss_mb"] = _rss_mb()
     db.dispose()
     return out
 
@@ -126,16 +154,17 @@ def run_backend(url: str, people: int, weeks: int) -> dict[str, Any]:
     summary = seed(db.engine, spec)
     seeded = time.perf_counter() - began
     db.dispose()
-    child = subprocess.run(
-        [sys.executable, "-m", "bench", "reports", "--measure", url, "--end", summary.end],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise SystemExit(child.stderr[-3000:])
-    result = json.loads(child.stdout.strip().splitlines()[-1])
-    result["seed_s"] = round(seeded, 1)
+    result: dict[str, Any] = {"seed_s": round(seeded, 1)}
+    for stage in ("--history", "--measure"):
+        child = subprocess.run(
+            [sys.executable, "-m", "bench", "reports", stage, url, "--end", summary.end],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-3000:])
+        result.update(json.loads(child.stdout.strip().splitlines()[-1]))
     return result
 
 
@@ -169,9 +198,13 @@ def main(argv: list[str]) -> None:
         help="a PostgreSQL server URL to measure on too (a schema of its own is used)",
     )
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--end", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.history:
+        print(json.dumps(publish_history(args.history, args.end)))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.end)))
         return
