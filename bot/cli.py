@@ -28,7 +28,7 @@ from bot.cli_common import (
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
 from bot.cli_pulse import pulse_app
-from bot.cli_roadmap import assess_app
+from bot.cli_roadmap import assess_app, objective_app
 from bot.cli_slack import slack_app
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
+app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")

@@ -140,12 +140,15 @@ class Claimed:
 
 def due_rows(platform: str, now: datetime, limit: int) -> Select[tuple[Outbox]]:
     """The rows a claim takes: due on ``platform``, oldest due first, locked (skipping rows
-    another worker is claiming). Its WHERE matches the partial index ``ix_outbox_due``."""
+    another worker is claiming). Its WHERE matches the partial index ``ix_outbox_due``: the
+    states are written into the SQL as literals, because SQLite uses a partial index only when
+    it can see the query's WHERE implies the index's, which a bound parameter never does (it
+    scanned the whole outbox instead: 1.4 s a claim with a year of history)."""
     return (
         select(Outbox)
         .where(
             col(Outbox.platform) == platform,
-            col(Outbox.status).in_(DUE),
+            col(Outbox.status).in_(bindparam("due_states", DUE, literal_execute=True)),
             col(Outbox.next_attempt_at) <= now,
         )
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))

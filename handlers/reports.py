@@ -93,7 +93,7 @@ def build(
             since=since,
             until=until,
             roles=roles,
-            groups=_summary(session, viewer, scope),
+            groups=summary_groups(session, viewer, scope),
         )
         cells += [
             c
@@ -110,9 +110,12 @@ def build(
     return Report(scope=title, min_group_size=min_group_size, rows=rows)
 
 
-def _summary(
+def summary_groups(
     session: Session, viewer: Person | None, scope: tuple[str, str | None] | None
 ) -> list[tuple[str, str]]:
+    """The groups a summary shows (departments aside): the organisation, the viewer's own
+    team, and for managers their subtree and the subtrees one level below (the pulse report
+    and the assessment baseline share it)."""
     groups = [("org", "")]
     if scope is None:
         tops = session.exec(select(Person.path).where(Person.manager_id.is_(None))).all()  # type: ignore[union-attr]

@@ -92,6 +92,15 @@ async def test_cascade_refusals_point_at_their_field_and_a_short_note_keeps_the_
     assert list(answer["errors"]) == ["f.window_days"]
     assert "from 1 to 10" in answer["errors"]["f.window_days"]
     assert await slack_app.submit_answer("UBOSS", view, message) == {}
+    # the accepted form comes back as a preview in the leader's DM; Send sends it
+    [preview] = slack_app.fake.dm("UBOSS")
+    send = next(
+        e
+        for e in elements(preview.blocks)
+        if slack_blocks.decode_action(e)[0] == "click"
+        and slack_blocks.decode_action(e)[1]["a"] == "cascade.confirm"
+    )
+    assert await slack_app.click("UBOSS", preview.channel, preview.ts, send) == 200
     assert (await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=2)).sent == 1
 
     [for_manager] = slack_app.fake.dm("UMGR")
