@@ -64,3 +64,53 @@ def test_postgres_xmin_joins_an_answer_to_every_prompt_of_its_round_or_none(
     assert len(matches) == 10
     # every answer shares its transaction with all ten prompts of the round at once
     assert set(matches.values()) == {prompts} and prompts == 10
+
+
+def test_existing_answers_are_kept_by_the_upgrade_without_their_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from storage.db import Database, alembic_config
+
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(db.engine), "0005_merge_audit_country")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO person (id, email, name, manager_id, department, role, timezone,"
+                " timezone_source, active, path) VALUES"
+                " (1, 'a@x.io', 'A', NULL, 'Ops', 'leader', 'UTC', 'org', 1, '/1/'),"
+                " (2, 'b@x.io', 'B', 1, 'Ops', 'employee', 'UTC', 'org', 1, '/1/2/')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pulse_round (id, local_date, question_id, created_at, closes_at)"
+                " VALUES (1, '2025-03-05', 'cf01', '2025-03-05 09:00:00', '2025-03-08 09:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pulse_prompt (id, round_id, person_id, status, send_at, remind_at,"
+                " closes_at, reminded) VALUES (1, 1, 2, 'answered', '2025-03-05 09:00:00',"
+                " '2025-03-06 09:00:00', '2025-03-08 09:00:00', 0)"
+            )
+        )
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO pulse_answer (round_id, question_id, theme, team_path,"
+                    " department, score, comment, answered_on) VALUES (1, 'cf01',"
+                    f" 'customer_focus', '/1/', 'Ops', {n + 1}, 'old {n}', '2025-03-0{n + 5}')"
+                )
+            )
+    db.upgrade()
+    with db.engine.connect() as conn:
+        kept = conn.execute(text("SELECT period, score, comment FROM pulse_answer")).all()
+        round_ = conn.execute(text("SELECT period, closed FROM pulse_round")).one()
+        prompt = conn.execute(text("SELECT team_path, department, closed FROM pulse_prompt")).one()
+    assert sorted(kept) == [("2025-W10", n + 1, f"old {n}") for n in range(3)]
+    assert (round_[0], bool(round_[1])) == ("2025-W10", True)
+    assert (prompt[0], prompt[1], bool(prompt[2])) == ("/1/", "Ops", True)
+    columns = {c["name"] for c in inspect(db.engine).get_columns("pulse_answer")}
+    assert "answered_on" not in columns
+    db.dispose()
