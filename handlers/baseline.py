@@ -30,7 +30,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
-from storage.disclosure_models import DisclosurePeriod
 
 import prompts
 from bot.chat import Incoming, Response, text_message
@@ -40,6 +39,7 @@ from bot.runtime import Context
 from handlers import disclosure
 from handlers.disclosure import Atom, Cell
 from handlers.formatting import safe_row, sparkline
+from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
 
