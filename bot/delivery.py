@@ -9,7 +9,7 @@ out is *in doubt* (its worker may have sent it): the next worker tells the platf
 (``Address.in_doubt``), and Slack looks for the row's key in the DM before sending again.
 
 ``DeliveryWorker`` runs continuously inside ``culturebot run``: it claims as soon as a send
-slot is free and rows are due (woken at once by the tick that queued them), and stops
+slot is free and rows are due (woken at once by the commit that queued them), and stops
 gracefully: sends in flight finish within the shutdown time, every claim is released.
 ``deliver_due`` is one pass of the same claim, send and record, for tests and the console.
 """
@@ -423,9 +423,10 @@ async def deliver_due(
 class DeliveryWorker:
     """Delivers one platform's rows continuously until ``stop``.
 
-    At most ``concurrency`` rows are claimed at a time, so claims are short and a crash leaves
-    few rows in doubt; a claim is made as soon as slots are free and rows are due, woken by
-    ``wake`` (the tick queued something) or else every ``poll`` seconds.
+    It holds at most ``hold`` rows at a time (its sends in flight, or a tenth of a second at
+    the platform's ceiling when that is more), so claims are short and a crash leaves few rows
+    in doubt; it claims as soon as a quarter of that is free and rows are due, woken by
+    ``wake`` (a commit in this process queued something) or else every ``poll`` seconds.
     """
 
     def __init__(

@@ -128,10 +128,11 @@ def _line(fig: Any, chart: LineChart) -> Any:
     ax = fig.add_subplot()
     x = list(range(len(chart.x_labels)))
     for series in chart.series:
-        ys = [math.nan if v is None else v for v in series.values]
+        # only the weeks with a figure: a theme asked every third week reads as one line
+        points = [(i, v) for i, v in zip(x, series.values, strict=True) if v is not None]
         ax.plot(
-            x,
-            ys,
+            [i for i, _ in points],
+            [v for _, v in points],
             marker="o",
             markersize=4,
             linewidth=1.8,
@@ -251,8 +252,8 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
         handles.append(Patch(facecolor="white", edgecolor="#888888", label="blank: no figure"))
     ax.legend(
         handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(0, -0.35 if len(chart.columns) > 3 else -0.2),
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
         frameon=False,
         fontsize=9,
         title="Legend",

@@ -230,8 +230,8 @@ def build_view(
         if name == "stories":
             return views.stories(session, viewer, scope, now)
         if name == "groups":
-            return pulse.groups(session, viewer, scope, settings)
-        return pulse.overview(session, viewer, scope, settings)
+            return pulse.groups(session, viewer, scope, settings, now, query.get("week"))
+        return pulse.overview(session, viewer, scope, settings, now)
     if name == "cascades":
         raw = query.get("cascade", "")
         cascade_id = parse_id(raw) if raw else None
@@ -293,7 +293,7 @@ async def page(request: web.Request) -> web.StreamResponse:
         }
 
     drawn = await asyncio.to_thread(draw)
-    query = {k: v for k, v in request.query.items() if k in ("scope", "cascade")}
+    query = {k: v for k, v in request.query.items() if k in ("scope", "cascade", "week")}
     return _html(
         pages.view_page(
             view,
