@@ -239,7 +239,7 @@ def report(
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
     from handlers import disclosure, reports, story_reports
-    from storage import people
+    from storage import audit, people
 
     runtime = cli_runtime()
     if weeks is not None:
@@ -270,6 +270,13 @@ def report(
             min_group_size=runtime.settings.min_group_size,
             scope=viewer,
         )
+        audit.viewed(
+            session,
+            f"report as {as_}" if as_ else "report",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format.value,
+        )
     if format is Format.json:
         print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
@@ -298,7 +305,7 @@ def comments(
     """Pulse comments of the published weeks, for groups where enough people commented."""
     from handlers import disclosure, reports
     from handlers.basics import comments_text
-    from storage import people
+    from storage import audit, people
 
     runtime = cli_runtime()
     if weeks is not None:
@@ -313,6 +320,7 @@ def comments(
             raise fail(f"nobody with email {as_}")
         groups = disclosure.comments(session, viewer, since=since, until=until)
         size = runtime.settings.min_comment_group_size
+        audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())
         console.print(
             comments_text(groups, min_size=size, email=as_, limit=1 << 30),
             highlight=False,
