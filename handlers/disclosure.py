@@ -825,12 +825,13 @@ def comments(
     *,
     since: date | None = None,
     roles: Iterable[str] | None = None,
+    until: date | None = None,
 ) -> list[CommentGroup]:
     """The comments of every published comment cell this viewer may see, per cell (newest
     week first), in an order that says nothing about who wrote them or when."""
     groups = []
     by_period: dict[str, list[Cell]] = defaultdict(list)
-    for cell in visible_cells(session, viewer, since=since, roles=roles):
+    for cell in visible_cells(session, viewer, since=since, until=until, roles=roles):
         by_period[cell.period].append(cell)  # oldest period first, broadest group first
     listed: set[tuple[str, str, frozenset[str]]] = set()
     for cell in (c for period in reversed(by_period) for c in by_period[period]):
