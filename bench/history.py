@@ -115,6 +115,7 @@ class HistorySpec:
     cascade_every_weeks: int = 4
     platform: str = "slack"  # the platform every identity and outbox row is on
     schedule_time: str = "09:00"
+    publish: bool = True  # publish the closed weeks, as the scheduler would have
 
 
 @dataclass
@@ -265,6 +266,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
     """Write ``spec``'s history into an empty, migrated database; returns what was written."""
     import prompts
     from bot.clock import local_instant
+    from handlers.disclosure import week_of
     from handlers.sentiment import score as sentiment_of
     from handlers.stories import WEEKDAYS, get_stories_settings, local_week
 
@@ -279,6 +281,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
         t["pulse_prompt"],
         t["pulse_answer"],
     )
+    pending_t = t["pulse_answer_pending"]
     outbox = t["outbox"]
     story_t, reaction_t = t["story"], t["story_reaction"]
     digest_t, item_t, receipt_t, invite_t = (
@@ -315,6 +318,8 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
         Column("question_id", String(40)),
         Column("is_closed", Boolean),
         Column("reminder_due", Boolean),
+        Column("period", String(40)),
+        Column("round_closed", Boolean),
         prefixes=["TEMPORARY"],
     )
     dslot_t = Table(
@@ -366,6 +371,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
         for i, day in enumerate(days):
             question = rotation[i % len(rotation)]
             times = {tz: local_instant(day, spec.schedule_time, tz) for tz in zones}
+            round_closed = max(times.values()) + window <= end
             round_id = conn.execute(
                 insert(round_t)
                 .values(
@@ -374,6 +380,8 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
                     question_id=question.id,
                     created_at=min(times.values()),
                     closes_at=max(times.values()) + window,
+                    period=week_of(day),
+                    closed=round_closed,
                 )
                 .returning(round_t.c.id)
             ).scalar_one()
@@ -393,10 +401,12 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
                         "question_id": question.id,
                         "is_closed": at + window <= end,
                         "reminder_due": at + remind_after <= end,
+                        "period": week_of(day),
+                        "round_closed": round_closed,
                     }
                 )
         _insert_rows(conn, slot_t, slots)
-        p, s = person, slot_t
+        p, s, boss = person, slot_t, person.alias("boss")
         answered = _hash(p.c.id, s.c.round_id, modulo=100) < int(spec.answer_share * 100)
         conn.execute(
             insert(prompt_t).from_select(
@@ -408,6 +418,9 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
                     "remind_at",
                     "closes_at",
                     "reminded",
+                    "team_path",
+                    "department",
+                    "closed",
                 ],
                 select(
                     s.c.round_id,
@@ -421,8 +434,16 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
                     s.c.remind_at,
                     s.c.closes_at,
                     and_(~answered, s.c.reminder_due),
+                    # the atom each answer is counted in (handlers/disclosure.py)
+                    func.coalesce(boss.c.path, _s("/")),
+                    p.c.department,
+                    s.c.round_closed,
                 )
-                .select_from(p.join(s, s.c.timezone == p.c.timezone))
+                .select_from(
+                    p.join(s, s.c.timezone == p.c.timezone).outerjoin(
+                        boss, boss.c.id == p.c.manager_id
+                    )
+                )
                 .order_by(s.c.round_id, p.c.id),
             )
         )
@@ -433,58 +454,63 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
             spec.comment_share * 100
         )
         roll = _hash(pp.c.id, pp.c.round_id, modulo=10)
-        conn.execute(
-            insert(answer_t).from_select(
-                [
-                    "round_id",
-                    "question_id",
-                    "theme",
-                    "team_path",
-                    "department",
-                    "score",
-                    "comment",
-                    "polarity",
-                    "subjectivity",
-                    "answered_on",
-                ],
-                select(
-                    pp.c.round_id,
-                    s.c.question_id,
-                    s.c.theme,
-                    func.coalesce(m.c.path, _s("/")),
-                    p.c.department,
-                    case((roll < 1, 2), (roll < 3, 3), (roll < 7, 4), else_=5)
-                    - case((_hash(p.c.id, modulo=13) == 0, 1), else_=0),
-                    case(
-                        *((and_(with_comment, pick == i), _s(c)) for i, c in enumerate(COMMENTS)),
-                        else_=None,
-                    ),
-                    case(
-                        *(
-                            (and_(with_comment, pick == i), mood.polarity)
-                            for i, mood in enumerate(moods)
+        # answers of closed rounds are in pulse_answer; the open round's are still pending
+        for closed_rounds in (True, False):
+            conn.execute(
+                insert(answer_t if closed_rounds else pending_t).from_select(
+                    [
+                        "round_id",
+                        "question_id",
+                        "theme",
+                        "team_path",
+                        "department",
+                        "score",
+                        "comment",
+                        "polarity",
+                        "subjectivity",
+                        *(["period"] if closed_rounds else []),
+                    ],
+                    select(
+                        pp.c.round_id,
+                        s.c.question_id,
+                        s.c.theme,
+                        func.coalesce(m.c.path, _s("/")),
+                        p.c.department,
+                        case((roll < 1, 2), (roll < 3, 3), (roll < 7, 4), else_=5)
+                        - case((_hash(p.c.id, modulo=13) == 0, 1), else_=0),
+                        case(
+                            *(
+                                (and_(with_comment, pick == i), _s(c))
+                                for i, c in enumerate(COMMENTS)
+                            ),
+                            else_=None,
                         ),
-                        else_=None,
-                    ),
-                    case(
-                        *(
-                            (and_(with_comment, pick == i), mood.subjectivity)
-                            for i, mood in enumerate(moods)
+                        case(
+                            *(
+                                (and_(with_comment, pick == i), mood.polarity)
+                                for i, mood in enumerate(moods)
+                            ),
+                            else_=None,
                         ),
-                        else_=None,
-                    ),
-                    s.c.local_date,
+                        case(
+                            *(
+                                (and_(with_comment, pick == i), mood.subjectivity)
+                                for i, mood in enumerate(moods)
+                            ),
+                            else_=None,
+                        ),
+                        *([s.c.period] if closed_rounds else []),
+                    )
+                    .select_from(
+                        pp.join(p, p.c.id == pp.c.person_id)
+                        .join(s, and_(s.c.round_id == pp.c.round_id, s.c.timezone == p.c.timezone))
+                        .outerjoin(m, m.c.id == p.c.manager_id)
+                    )
+                    .where(pp.c.status == "answered", s.c.round_closed == closed_rounds)
+                    # answers must not line up with prompts: shuffle their ids
+                    .order_by(_hash(pp.c.id, modulo=1000003)),
                 )
-                .select_from(
-                    pp.join(p, p.c.id == pp.c.person_id)
-                    .join(s, and_(s.c.round_id == pp.c.round_id, s.c.timezone == p.c.timezone))
-                    .outerjoin(m, m.c.id == p.c.manager_id)
-                )
-                .where(pp.c.status == "answered")
-                # answers must not line up with prompts: shuffle their ids
-                .order_by(_hash(pp.c.id, modulo=1000003)),
             )
-        )
 
         def sent_rows(kind: str, key: Any, who: Any, at: Any, source: Any, where: Any) -> None:
             conn.execute(
@@ -780,6 +806,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
             "pulse_round",
             "pulse_prompt",
             "pulse_answer",
+            "pulse_answer_pending",
             "story",
             "story_reaction",
             "story_digest",
@@ -791,6 +818,8 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
             "outbox",
         ):
             counts[name] = _count(conn, t[name])
+    if spec.publish:
+        publish_history(engine, end)
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -805,6 +834,19 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
         rows=counts,
         seconds=round(time.perf_counter() - began, 1),
     )
+
+
+def publish_history(engine: Engine, now: datetime) -> list[str]:
+    """Publish every week closed by ``now`` (handlers/disclosure.py), as the tick would have."""
+    from sqlmodel import Session
+
+    from bot.config import Settings
+    from handlers.disclosure import publish_due
+
+    with Session(engine) as session:
+        published = publish_due(session, now, Settings(_env_file=None))  # type: ignore[call-arg]
+        session.commit()
+    return published
 
 
 def main(argv: list[str]) -> None:

@@ -17,7 +17,17 @@ log = logging.getLogger(__name__)
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     # imported here, not at the top: commands that need no handler start faster without them
-    from handlers import assessment, basics, cascade, dashboard, leave, pulse, stories
+    from handlers import (
+        assessment,
+        baseline,
+        basics,
+        cascade,
+        dashboard,
+        leave,
+        objectives,
+        pulse,
+        stories,
+    )
     from handlers import home as home_view
 
     router = Router()
@@ -29,14 +39,23 @@ def build_router() -> Router:
     home_view.register(router)
     dashboard.register(router)
     assessment.register(router)
+    objectives.register(router)
+    baseline.register(router)
     return router
 
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    from handlers import assessment, cascade, pulse, stories
+    from handlers import assessment, cascade, disclosure, objectives, pulse, stories
 
-    return [pulse.tick, stories.tick, cascade.tick, assessment.tick]
+    return [
+        pulse.tick,
+        stories.tick,
+        cascade.tick,
+        assessment.tick,
+        disclosure.tick,
+        objectives.tick,
+    ]
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:

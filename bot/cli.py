@@ -6,6 +6,7 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,16 +18,18 @@ from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
     CulturebotGroup,
+    calendar_date,
     cli_runtime,
     close_all,
     console,
     fail,
     print_table,
+    whole_number,
 )
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
 from bot.cli_pulse import pulse_app
-from bot.cli_roadmap import assess_app
+from bot.cli_roadmap import assess_app, objective_app
 from bot.cli_slack import slack_app
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ app.add_typer(cascade_app, name="cascade")
 app.add_typer(cli_teams.app, name="teams")
 app.add_typer(cli_dashboard.app, name="dashboard")
 app.add_typer(assess_app, name="assess")
+app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")
@@ -210,33 +214,119 @@ def chat(
 @app.command("report")
 def report(
     format: Format = typer.Option(Format.table, "--format"),
-    as_: str | None = typer.Option(None, "--as", help="Scope to this manager's subtree."),
+    as_: str | None = typer.Option(
+        None, "--as", help="Show what this person may see (default: the whole organisation)."
+    ),
+    all_groups: bool = typer.Option(
+        False, "--all", help="Every group, not only the summary (JSON and CSV: always)."
+    ),
+    since: date | None = typer.Option(
+        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    until: date | None = typer.Option(
+        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    weeks: int | None = typer.Option(
+        None,
+        "--weeks",
+        help="Only the last N weeks (instead of --since).",
+        parser=whole_number(1, 520),
+    ),
+    series: bool = typer.Option(
+        False, "--series", help="With --format csv: one line per group, theme and week."
+    ),
 ) -> None:
-    """Participation, mean score, trend and sentiment per team and theme (small groups withheld)."""
-    from handlers import reports, story_reports
-    from storage import people
+    """Pulse results per group and theme, from the published weeks (small groups withheld),
+    with each group's weekly series (a sparkline in the table)."""
+    from handlers import disclosure, reports, story_reports
+    from storage import audit, people
 
     runtime = cli_runtime()
+    if weeks is not None:
+        if since is not None:
+            raise fail("--weeks and --since: give one of them")
+        since = reports.weeks_back(runtime.clock.now().date(), weeks)
+    if since and until and until < since:
+        raise fail(f"--until {until} is before --since {since}")
     with runtime.db.session() as session:
-        scope = None
+        disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
+    with runtime.db.session() as session:
+        viewer = None
         if as_:
-            scope = people.by_email(session, as_)
-            if scope is None:
+            viewer = people.by_email(session, as_)
+            if viewer is None:
                 raise fail(f"nobody with email {as_}")
-        result = reports.build(session, min_group_size=runtime.settings.min_group_size, scope=scope)
+        result = reports.build(
+            session,
+            min_group_size=runtime.settings.min_group_size,
+            viewer=viewer,
+            full=all_groups or format is not Format.table,
+            since=since,
+            until=until,
+        )
         stories_section = story_reports.build(
             session,
             runtime.clock.now(),
             min_group_size=runtime.settings.min_group_size,
-            scope=scope,
+            scope=viewer,
+        )
+        audit.viewed(
+            session,
+            f"report as {as_}" if as_ else "report",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format.value,
         )
     if format is Format.json:
         print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
-        print(result.to_csv(), end="")
+        print(result.series_csv() if series else result.to_csv(), end="")
     else:
         print_report(result)
         story_reports.print_section(stories_section, console)
+
+
+@app.command("comments")
+def comments(
+    as_: str = typer.Option(..., "--as", help="Show the comments this person may read."),
+    since: date | None = typer.Option(
+        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    until: date | None = typer.Option(
+        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    weeks: int | None = typer.Option(
+        None,
+        "--weeks",
+        help="Only the last N weeks (instead of --since).",
+        parser=whole_number(1, 520),
+    ),
+) -> None:
+    """Pulse comments of the published weeks, for groups where enough people commented."""
+    from handlers import disclosure, reports
+    from handlers.basics import comments_text
+    from storage import audit, people
+
+    runtime = cli_runtime()
+    if weeks is not None:
+        if since is not None:
+            raise fail("--weeks and --since: give one of them")
+        since = reports.weeks_back(runtime.clock.now().date(), weeks)
+    with runtime.db.session() as session:
+        disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
+    with runtime.db.session() as session:
+        viewer = people.by_email(session, as_)
+        if viewer is None:
+            raise fail(f"nobody with email {as_}")
+        groups = disclosure.comments(session, viewer, since=since, until=until)
+        size = runtime.settings.min_comment_group_size
+        audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())
+        console.print(
+            comments_text(groups, min_size=size, email=as_, limit=1 << 30),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def print_report(result: reports.Report) -> None:
@@ -245,43 +335,51 @@ def print_report(result: reports.Report) -> None:
     from rich.table import Table
 
     import prompts
+    from handlers import reports
+    from handlers.formatting import sparkline
 
     themes = prompts.questions().themes
-    out = console if console.is_terminal else Console(width=max(console.width, 120))
-    table = Table(title=f"Customer-focus pulse: {result.scope}")
-    for header in ("group", "theme", "answers", "participation", "mean", "trend", "sentiment"):
-        table.add_column(header, justify="left" if header in ("group", "theme") else "right")
+    out = console if console.is_terminal else Console(width=max(console.width, 140))
+    table = Table(title=f"Customer-focus pulse: {result.scope}{reports.period_words(result)}")
+    headers = ("group", "theme", "week", "people", "participation", "mean", "trend", "4 weeks")
+    for header in (*headers, "sentiment", "weekly"):
+        table.add_column(
+            header, justify="left" if header in ("group", "theme", "week") else "right"
+        )
     withheld_everywhere = {
         r.group for r in result.rows if all(o.withheld for o in result.rows if o.group == r.group)
     }
     done: set[str] = set()
     for r in result.rows:
-        label = f"{r.group} ({r.department})" if r.kind == "team" and r.department else r.group
+        why = f"[dim]{reports.withheld_text(r.reason, result.min_group_size)}[/dim]"
         if r.group in withheld_everywhere:
             if r.group not in done:
-                table.add_row(label, "all", "[dim]withheld[/dim]", "", "", "", "")
+                table.add_row(r.group, "all", "", why, "", "", "", "", "", "")
                 done.add(r.group)
             continue
         if r.withheld:
-            table.add_row(
-                label, themes.get(r.theme, r.theme), "[dim]withheld[/dim]", "", "", "", ""
-            )
+            table.add_row(r.group, themes.get(r.theme, r.theme), "", why, "", "", "", "", "", "")
             continue
         table.add_row(
-            label,
+            r.group,
             themes.get(r.theme, r.theme),
-            str(r.respondents),
+            r.period or "",
+            r.respondents or "",
             f"{r.participation:.0%}" if r.participation is not None else "",
-            f"{r.mean:.2f}" if r.mean is not None else "",
-            f"{r.trend:+.2f}" if r.trend is not None else "",
-            f"{r.sentiment:+.2f}" if r.sentiment is not None else "",
+            f"{r.mean:.1f}" if r.mean is not None else "",
+            f"{r.trend:+.1f}" if r.trend is not None else "",
+            f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
+            f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
+            sparkline(r.series),
         )
     if not result.rows:
-        print_table(table, out)
+        out.print(reports.empty_text(result), highlight=False)
         return
     out.print(table)
     out.print(
-        f"withheld = {prompts.text('report.withheld', min=result.min_group_size)}", highlight=False
+        f"withheld = {prompts.text('disclosure.small', min=result.min_group_size)}, or it would "
+        "give a smaller group away; people = respondents, in bands",
+        highlight=False,
     )
 
 

@@ -160,12 +160,20 @@ def report(
 ) -> None:
     """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
     from handlers import cascade_report
+    from storage import audit
 
     runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
             result = cascade_report.build(session, cascade_id)
             chain = cascade_report.chain_tree(session, cascade_id) if tree else None
+            audit.viewed(
+                session,
+                f"cascade report {cascade_id}",
+                actor=audit.cli_actor(),
+                at=runtime.clock.now(),
+                format=format.value,
+            )
     except KeyError:
         raise fail(f"there is no cascade {cascade_id}") from None
     if format is Format.json:

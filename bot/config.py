@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///culturebot.db"
     min_group_size: int = Field(5, ge=2)
+    min_comment_group_size: int = Field(10, ge=2)
     default_timezone: str = "UTC"
     # `org import` refuses a file that would deactivate more than this share of the active
     # people, unless --allow-deactivate is given

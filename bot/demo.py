@@ -16,6 +16,7 @@ import io
 import random
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,7 +27,18 @@ from sqlmodel import col, select
 from bot.app import build_router, run_due
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.demo_cast import LEADERSHIP, MOMENTS, Moment, Persona, Reply
+from bot.demo_cast import (
+    ASSESSMENT_AT,
+    ASSESSMENT_BY,
+    ASSESSMENT_DAYS,
+    LEADERSHIP,
+    MOMENTS,
+    OBJECTIVE,
+    OBJECTIVE_AT,
+    Moment,
+    Persona,
+    Reply,
+)
 from bot.platforms.console import ConsoleChat
 from bot.router import Router
 from bot.runtime import Runtime
@@ -110,6 +122,7 @@ class Demo:
         self.counts: Counter[str] = Counter()  # this week's events, for its summary line
         self.transcript_shown = False
         self.cascade_sent = False
+        self.objective_set = False
         # one event loop for every console session: asyncio.run per session starts a new
         # loop and thread pool each time (about 2 s of the demo's 14)
         self.runner = asyncio.Runner()
@@ -153,6 +166,7 @@ class Demo:
             (m.at, partial(self.share, m)) for m in MOMENTS
         ]
         plan += [(LEADERSHIP.at, self.send_cascade), (ADHOC_AT, self.adhoc_checkin)]
+        plan += [(ASSESSMENT_AT, self.launch_assessment), (OBJECTIVE_AT, self.set_objective)]
         by_time: dict[datetime, list[Callable[[], None]]] = {}
         for at, scene in plan:
             by_time.setdefault(at, []).append(scene)
@@ -220,6 +234,47 @@ class Demo:
         self.tell(f"{person.name} (manager, {person.department}) starts an ad-hoc check-in:")
         self._show(self.type_as(person.email, "checkin"))
 
+    def launch_assessment(self) -> None:
+        """The top leader launches the baseline assessment from chat."""
+        leader = self.by_email[ASSESSMENT_BY]
+        self.tell(f'{leader.name} types "assess launch {ASSESSMENT_DAYS}":')
+        self._show(self.type_as(leader.email, f"assess launch {ASSESSMENT_DAYS}"))
+
+    def set_objective(self) -> None:
+        """Once the baseline is in, the leader reads it and sets an objective on the weakest
+        dimension: from the baseline figure to half a point more, with two actions."""
+        from handlers import baseline, objectives
+
+        leader = self.by_email[ASSESSMENT_BY]
+        self.tell(f'{leader.name} types "baseline" (the organisation\'s lines):')
+        with self.runtime.db.session() as session:
+            result = baseline.view(session, leader, self.now, self.runtime.settings)
+            if result is None:
+                self.tell("no baseline: too few answers")
+                return
+            org_only = replace(result, figures=[f for f in result.figures if f.kind == "org"])
+            self._show(baseline.as_text(org_only))
+            start = next(f.mean for f in org_only.figures if f.dimension == "leadership")
+            target = min(5.0, round((start or 3.0) + 0.8, 1))
+            objective = objectives.add(session, leader, self.now, **OBJECTIVE, target=str(target))
+            self.tell(
+                f"{leader.name} sets an objective. {objectives.added_text(session, objective)}"
+            )
+        self.objective_set = True
+
+    def print_progress(self) -> None:
+        """The organisation's baseline against the pulse of the last weeks."""
+        from handlers import baseline
+
+        leader = self.by_email[ASSESSMENT_BY]
+        with self.runtime.db.session() as session:
+            result = baseline.view(session, leader, self.now, self.runtime.settings)
+        if result is None:
+            return
+        self.console.print(f'\n{leader.name} types "baseline" (the organisation\'s lines):')
+        org_only = replace(result, figures=[f for f in result.figures if f.kind == "org"])
+        self._show(baseline.as_text(org_only))
+
     # --- what the bot did on its own ----------------------------------------------------------
 
     def after_tick(self, done: dict[str, object]) -> None:
@@ -286,6 +341,7 @@ class Demo:
         c = self.counts
         said = [
             f"{c['pulse']} pulse answers" if c["pulse"] else "",
+            f"{c['assess']} people answered the assessment" if c["assess"] else "",
             f"story digests reached {c['digest']} people" if c["digest"] else "",
             f'{c["helps"]} clicked "this helps my team"' if c["helps"] else "",
             f"{c['relay']} managers relayed the leadership message" if c["relay"] else "",
@@ -311,11 +367,22 @@ class Demo:
         plural = "s" if weeks != 1 else ""
         self.console.print(f"Simulated {weeks} week{plural} ({weeks * 7 * 24} hourly ticks).")
         print_report(pulse)
+        leader = self.by_email[LEADERSHIP.email]
+        self.console.print(
+            f'\n{leader.name} types "comments" (only groups where at least '
+            f"{settings.min_comment_group_size} people commented; no names, no dates):"
+        )
+        self._show("\n".join(self.type_as(leader.email, "comments").splitlines()[:14]))
         story_reports.print_section(stories, self.console)
         if self.cascade_sent:
             leader = self.by_email[LEADERSHIP.email]
             self.console.print(f'\n{leader.name} types "cascade report":')
             self._show(self.type_as(leader.email, "cascade report"))
+        if self.objective_set:
+            self.print_progress()
+            someone = next(p for p in self.by_email.values() if p.role == "employee")
+            self.console.print(f'\n{someone.name} (employee) types "objectives":')
+            self._show(self.type_as(someone.email, "objectives"))
 
 
 def _script(lines: list[str]) -> Callable[[str], str]:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import prompts
 from bot.chat import Buttons, Form, Question
 from storage.models import Person
 from storage.stories import CONSENTS, KINDS
@@ -30,6 +31,30 @@ COMMENTS = {
     1: [
         "Nobody told us why customers are leaving. Frustrating.",
         "Terrible week for our customers.",
+    ],
+}
+
+
+ASSESSMENT_COMMENTS = [
+    "The customer message gets lost between the top and my team.",
+    "My manager talks about customers but our targets are all internal.",
+    "Leaders visit customers; I would like to hear what they learn.",
+]
+
+# the baseline assessment: the top leader launches it at the start of week 1
+ASSESSMENT_BY = "ava.adams@example.com"
+ASSESSMENT_AT = datetime(2027, 3, 7, 14, tzinfo=UTC)
+ASSESSMENT_DAYS = 5
+# once it has closed, she sets an objective on its weakest dimension
+OBJECTIVE_AT = datetime(2027, 3, 13, 10, tzinfo=UTC)
+OBJECTIVE = {
+    "title": "The customer message reaches every team",
+    "dimension": "leadership",
+    "due": "2027-06-30",
+    "owner": "ben.hughes@example.com",
+    "actions": [
+        "Every department head relays the monthly customer update in person",
+        "Each manager brings one customer story to the team meeting => ben.hughes@example.com",
     ],
 }
 
@@ -223,6 +248,7 @@ class Persona:
         if isinstance(part, Question):
             return None if self.silent else Reply(list(self.lines()), "pulse")
         act = {
+            "assess.open": self._assess,
             "stories.helps": self._helps,
             "stories.idea_status": self._idea_status,
             "cascade.relay": self._relay,
@@ -230,6 +256,21 @@ class Persona:
             "cascade.answer": self._answer,
         }.get(part.buttons[0].action)
         return act(part) if act else None  # e.g. the story invitation: read, not answered
+
+    def _assess(self, _buttons: Buttons) -> Reply | None:
+        """The baseline assessment, statement by statement; the leadership chain is where this
+        organisation starts weakest, and a few people say why."""
+        if self.silent:
+            return None
+        bank = prompts.assessment()
+        typed = ["1"]
+        for dimension in bank.dimensions:
+            centre = self.mood - (0.6 if dimension == "leadership" else 0.0)
+            for _ in bank.of(dimension):
+                typed.append(str(min(5, max(1, round(self.rng.gauss(centre, 0.8))))))
+            wants = dimension == "leadership" and self.rng.random() < 0.3
+            typed.append(self.rng.choice(ASSESSMENT_COMMENTS) if wants else "")
+        return Reply(typed, "assess")
 
     def _helps(self, digest: Buttons) -> Reply | None:
         if self.rng.random() >= 0.12:

@@ -117,4 +117,16 @@ def setup_logging(settings: Settings, stream: object = None) -> logging.Handler:
     root.setLevel(settings.log_level.upper())
     # one access line per request is the request-id middleware's DEBUG line, not aiohttp's INFO
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    clamp_platform_loggers()
     return handler
+
+
+# Client libraries that log whole request and response bodies at DEBUG (a DM's text next to
+# a person's channel): kept at INFO or quieter whatever CULTUREBOT_LOG_LEVEL says.
+CLAMPED_LOGGERS = ("slack_sdk", "slack_bolt", "slack", "botbuilder", "botframework", "msrest")
+
+
+def clamp_platform_loggers() -> None:
+    for name in CLAMPED_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.level, logging.INFO))

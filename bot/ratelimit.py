@@ -19,12 +19,14 @@ a fake clock instead of waiting.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 POLL = 0.005  # how often to look again while every slot is held by a request in flight
 
@@ -115,8 +117,8 @@ class SharedBudget:
     Send times are handed out ``1 / (rate * headroom)`` apart on one timeline kept in the
     database: an
     instance reserves a short run of them (about ``ahead`` seconds' worth) in one statement,
-    then starts one request at each. A time it missed by more than a gap is dropped, never
-    used late, so instances never bunch up. A pause (Retry-After) moves the shared timeline for
+    the next run while it uses this one, and starts one request at each. A time it missed by
+    more than two gaps is dropped, never used late, so instances never bunch up. A pause (Retry-After) moves the shared timeline for
     everyone. Requests also take a slot of a local ``RateLimiter`` at the same rate, so the
     platform's rolling window holds within this instance too.
     """
@@ -141,6 +143,11 @@ class SharedBudget:
         self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._pause = 0.0
+        self._reserving: asyncio.Future[None] | None = None
+        self._waiting = 0  # senders waiting for a time
+        # a time may be used this late (a busy loop); later it is dropped, so a stalled
+        # instance never bunches its sends into another's
+        self.late = 2 * self.gap
         self.local = RateLimiter(rate, spacing=False, sleep=sleep)  # the timeline spaces
 
     def pause(self, seconds: float) -> None:
@@ -148,26 +155,53 @@ class SharedBudget:
         self.local.pause(seconds)
         self._times.clear()
 
+    async def _reserve_more(self) -> None:
+        """Reserve as many times as there are senders waiting (at most a run's worth), so an
+        instance with little to send does not hold times the others could use."""
+        pause, self._pause = self._pause, 0.0
+        count = max(1, min(self.batch, self._waiting - len(self._times)))
+        start = await self._reserve(self.name, count, self.gap, self._wall(), pause)
+        self._times.extend(start + i * self.gap for i in range(count))
+
     async def _next_time(self) -> float:
         async with self._lock:
             now = self._wall()
-            while self._times and self._times[0] < now - self.gap:
+            while self._times and self._times[0] < now - self.late:
                 self._times.popleft()  # missed: never used late
             if not self._times:
-                pause, self._pause = self._pause, 0.0
-                start = await self._reserve(self.name, self.batch, self.gap, now, pause)
-                self._times.extend(start + i * self.gap for i in range(self.batch))
-            return self._times.popleft()
+                if self._reserving is not None:
+                    await asyncio.shield(self._reserving)
+                if not self._times:
+                    await self._reserve_more()
+            at = self._times.popleft()
+            if (
+                self._reserving is None
+                and len(self._times) < self.batch // 2
+                and self._waiting > len(self._times) + 1
+            ):
+                # the next run is reserved while this one is used, not when it runs out
+                self._reserving = asyncio.ensure_future(self._reserve_more())
+                self._reserving.add_done_callback(self._reserved)
+            return at
+
+    def _reserved(self, task: asyncio.Future[None]) -> None:
+        self._reserving = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("shared rate limit: reserving send times failed: %s", task.exception())
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        while True:
-            at = await self._next_time()
-            wait = at - self._wall()
-            if wait > 0:
-                await self._sleep(wait)
-            if self._wall() < at + self.gap:
-                break  # on time (a stalled loop drops the time and reserves another)
+        self._waiting += 1
+        try:
+            while True:
+                at = await self._next_time()
+                wait = at - self._wall()
+                if wait > 0:
+                    await self._sleep(wait)
+                if self._wall() < at + self.late:
+                    break  # on time (a stalled loop drops the time and reserves another)
+        finally:
+            self._waiting -= 1
         async with self.local.slot():
             yield
 

@@ -44,6 +44,7 @@ from bot.chat import (
     text_message,
 )
 from bot.clock import format_local
+from bot.config import Settings
 from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
@@ -477,9 +478,14 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
     return len(due)
 
 
-def close_due(session: Session, now: datetime, *, rng: random.Random | None = None) -> int:
+def close_due(
+    session: Session, now: datetime, settings: Settings, *, rng: random.Random | None = None
+) -> int:
     """Close every assessment whose window has closed: move finished answers out of the
-    invites, shuffled and without the person, and erase every draft, in this transaction."""
+    invites, shuffled and without the person, erase every draft, and publish its figures
+    through the disclosure gate, all in this transaction."""
+    from handlers import baseline
+
     due = session.exec(
         select(Assessment).where(Assessment.status == "open", col(Assessment.closes_at) <= now)
     ).all()
@@ -529,6 +535,8 @@ def close_due(session: Session, now: datetime, *, rng: random.Random | None = No
                 session.execute(insert(table), rows)
         assessment.status = "closed"
         session.add(assessment)
+        session.flush()
+        baseline.publish(session, assessment, now, settings)
     session.flush()
     return len(due)
 
@@ -538,7 +546,7 @@ def tick(runtime: Runtime) -> dict[str, int]:
     now = runtime.clock.now()
     with runtime.db.session() as session:
         reminded = send_reminders(session, runtime, now)
-        closed = close_due(session, now)
+        closed = close_due(session, now, runtime.settings)
     return {"reminded": reminded, "closed": closed}
 
 

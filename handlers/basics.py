@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import prompts
-from bot.chat import Incoming, Response, text_message
+from bot.chat import Incoming, Response, UserError, text_message
+from bot.parsing import parse_int
 from bot.router import Router
 from bot.runtime import Context
-from handlers import reports
-from storage import people
+from handlers import disclosure, reports
+from handlers.reports import CHAT_LINES
+from storage import audit, people
 
 
 def roles_of(ctx: Context) -> list[str]:
@@ -26,17 +28,69 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
 
 
 def show_report(ctx: Context, incoming: Incoming) -> Response:
-    """Managers and leaders see their subtree by team; everyone else the organisation-wide view."""
-    is_manager = "manager" in roles_of(ctx)
+    """A short summary of what this person may see: the organisation, departments and their
+    own team; managers and leaders also their subtree and the groups one level below.
+    ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks."""
+    typed = incoming.text.strip().lower().removeprefix("weeks").strip()
+    since = None
+    if typed:
+        weeks = parse_int(typed, 1, 520)
+        if weeks is None:
+            raise UserError(prompts.text("report.bad_weeks"), field="weeks")
+        since = reports.weeks_back(ctx.now.date(), weeks)
     report = reports.build(
         ctx.session,
         min_group_size=ctx.settings.min_group_size,
-        scope=ctx.person if is_manager else None,
-        teams=is_manager,
+        viewer=ctx.person,
+        roles=roles_of(ctx),
+        since=since,
     )
-    return Response(replies=[text_message(reports.as_text(report))])
+    audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
+    return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
+
+
+def show_comments(ctx: Context, incoming: Incoming) -> Response:
+    """The comments of the groups this person may see, where enough people commented."""
+    groups = disclosure.comments(ctx.session, ctx.person, roles=roles_of(ctx))
+    audit.viewed(ctx.session, "comments (chat)", actor=ctx.person.email, at=ctx.now)
+    return Response(
+        replies=[
+            text_message(
+                comments_text(
+                    groups, min_size=ctx.settings.min_comment_group_size, email=ctx.person.email
+                )
+            )
+        ]
+    )
+
+
+def comments_text(
+    groups: list[disclosure.CommentGroup], *, min_size: int, email: str, limit: int = CHAT_LINES
+) -> str:
+    """Comments per group, newest week first, cut at about ``limit`` lines."""
+    if not groups:
+        return prompts.text("disclosure.no_comments", min=min_size)
+    themes = prompts.questions().themes
+    lines: list[str] = []
+    for group in groups:
+        if len(lines) >= limit:
+            break
+        heading = prompts.text(
+            "disclosure.comments_heading",
+            label=group.label,
+            theme=themes.get(group.measure, group.measure),
+            period=group.period,
+            count=len(group.comments),
+        )
+        lines.append(heading)
+        lines.extend(f"- {' '.join(c.split())}" for c in group.comments)
+    if len(lines) > limit:
+        lines = lines[: limit - 1]
+        lines.append(prompts.text("disclosure.more_comments", email=email))
+    return "\n".join(lines)
 
 
 def register(router: Router) -> None:
     router.command("help")(show_help)
     router.command("report")(show_report)
+    router.command("comments")(show_comments)

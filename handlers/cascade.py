@@ -544,6 +544,13 @@ def report_for(ctx: Context, ref: str) -> Message:
     if cascade.sender_id != ctx.person.id:
         raise UserError(text("cascade.report_not_yours"))
     report = cascade_report.build(ctx.session, cascade.id)  # type: ignore[arg-type]
+    audit.record(
+        ctx.session,
+        "report.open",
+        actor=ctx.person.email,
+        at=ctx.now,
+        target=f"cascade report {cascade.id}",
+    )
     return text_message(cascade_report.as_text(report, ctx.person.timezone))
 
 

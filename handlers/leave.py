@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 import prompts
 from bot.chat import Incoming, Response, UserError, text_message
+from bot.parsing import parse_date
 from bot.router import Router
 from bot.runtime import Context
 from handlers.cascade_time import relay_deadlines
@@ -36,10 +37,7 @@ def pause(ctx: Context, incoming: Incoming) -> Response:
     if len(words) != 1:
         return Response(replies=[text_message(prompts.text("leave.usage", example=example))])
     value = words[0]
-    try:
-        until = date.fromisoformat(value) if len(value) == 10 and value.isascii() else None
-    except ValueError:
-        until = None
+    until = parse_date(value)
     if until is None:
         raise UserError(prompts.text("leave.bad_date", value=value[:20], example=example))
     if until < today:

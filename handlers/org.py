@@ -165,7 +165,8 @@ def _read(text: str, default_timezone: str, problems: list[Problem]) -> list[Org
         number = reader.line_num
         if not any(v.strip() for v in values):
             continue  # a blank line
-        cells = {column: value.strip() for column, value in zip(header, values, strict=False)}
+        cells = dict.fromkeys(header, "")  # a short row leaves its last cells empty
+        cells.update((c, v.strip()) for c, v in zip(header, values, strict=False))
         before = len(problems)
 
         def bad(column: str, problem: str, number: int = number) -> None:
@@ -187,14 +188,14 @@ def _read(text: str, default_timezone: str, problems: list[Problem]) -> list[Org
             continue  # the cells are not worth reading further
         row = _row(number, cells, default_timezone, bad)
         for column in ("email", "slack_user_id", "teams_user_id"):
-            value = getattr(row, column).lower() if row else cells.get(column, "").lower()
+            value = cells.get(column, "")
             if not value:
                 continue
-            if (column, value) in first_seen:
-                what = "email" if column == "email" else column
-                bad(column, f"duplicate {what} {value} (first on row {first_seen[column, value]})")
+            if (column, value.lower()) in first_seen:
+                first = first_seen[column, value.lower()]
+                bad(column, f"duplicate {column} {value} (first on row {first})")
             else:
-                first_seen[column, value] = number
+                first_seen[column, value.lower()] = number
         if row is not None and len(problems) == before:
             rows.append(row)
     if not rows and not problems:

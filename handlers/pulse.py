@@ -21,15 +21,16 @@ from bot.clock import format_local, local_instant
 from bot.parsing import parse_id
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_many
-from handlers import workdays
+from handlers import disclosure, workdays
 from handlers.sentiment import score as sentiment_of
 from prompts import QuestionBank
 from storage import people
-from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
+from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
 from storage.outbox import Queued
 from storage.types import UTCDateTime
 
 MAX_COMMENT = 2000
+CLOSE_GRACE = timedelta(minutes=5)  # an answer clicked just before the close still lands
 AUDIENCES = ("org", "department", "subtree")
 
 
@@ -138,6 +139,7 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             round_ = PulseRound(
                 schedule_id=schedule.id,
                 local_date=day,
+                period=disclosure.period_for(session, day, now),
                 question_id=next_question(session, schedule, schedule_id=schedule.id),
                 created_at=now,
                 closes_at=last + window,
@@ -320,6 +322,21 @@ def expire_prompts(session: Session, now: datetime) -> int:
     return result.rowcount
 
 
+def close_rounds(runtime: Runtime, now: datetime) -> int:
+    """Close every round whose answer window is over: its answers move from pending into
+    pulse_answer, each round in a transaction of its own (see disclosure.close_round)."""
+    with runtime.db.session() as session:
+        due = session.exec(
+            select(PulseRound.id).where(
+                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
+            )
+        ).all()
+    for round_id in due:
+        with runtime.db.session() as session:
+            disclosure.close_round(session, round_id, now)  # type: ignore[arg-type]
+    return len(due)
+
+
 def tick(runtime: Runtime) -> dict[str, int]:
     """Everything pulse-related that is due now; called by the scheduler each minute."""
     now = runtime.clock.now()
@@ -328,7 +345,14 @@ def tick(runtime: Runtime) -> dict[str, int]:
         sent = send_due_prompts(session, runtime, now)
         reminded = send_reminders(session, runtime, now)
         expired = expire_prompts(session, now)
-    return {"opened": opened, "sent": sent, "reminded": reminded, "expired": expired}
+    closed = close_rounds(runtime, now)
+    return {
+        "opened": opened,
+        "sent": sent,
+        "reminded": reminded,
+        "expired": expired,
+        "closed": closed,
+    }
 
 
 # --- what people do ----------------------------------------------------------------------
@@ -355,10 +379,11 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
             "pulse.closed", closes=format_local(prompt.closes_at, ctx.person.timezone)
         )
         return Response(update=text_message(closed))
+    team_path = people.team_path(ctx.session, ctx.person)
     claimed = ctx.session.exec(  # type: ignore[call-overload]
         update(PulsePrompt)
         .where(col(PulsePrompt.id) == prompt.id, PulsePrompt.status == "sent")
-        .values(status="answered")
+        .values(status="answered", team_path=team_path, department=ctx.person.department)
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
@@ -366,21 +391,22 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     assert round_ is not None
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
     mood = sentiment_of(comment) if comment else None
+    # pending until the round closes (then moved, shuffled, into pulse_answer): no date
     ctx.session.add(
-        PulseAnswer(
+        PulseAnswerPending(
             round_id=round_.id,  # type: ignore[arg-type]
             question_id=question.id,
             theme=question.theme,
-            team_path=people.team_path(ctx.session, ctx.person),
+            team_path=team_path,
             department=ctx.person.department,
             score=value,
             comment=comment,
             polarity=mood.polarity if mood else None,
             subjectivity=mood.subjectivity if mood else None,
-            answered_on=ctx.now.date(),
         )
     )
-    thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks", score=value)
+    # the thanks never repeats the score: platform calls may be logged
+    thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks")
     return Response(update=text_message(thanks))
 
 
@@ -420,6 +446,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     window = timedelta(hours=ctx.settings.answer_window_hours)
     round_ = PulseRound(
         started_by_id=me.id,
+        period=disclosure.period_for(ctx.session, ctx.now.date(), ctx.now),
         question_id=next_question(ctx.session, started_by_id=me.id),
         created_at=ctx.now,
         closes_at=ctx.now + window,

@@ -1,8 +1,8 @@
-"""Pulse reports: participation, mean score, trend and comment sentiment per group and theme.
+"""Pulse reports: per group and theme, the latest published week's figures, its trend and a
+recent mean, read from the disclosure gate's published cells (handlers/disclosure.py).
 
-Privacy first: a group with fewer respondents than the minimum reporting size is withheld,
-and so is one more sibling where a parent's total minus the shown groups would otherwise give
-a withheld group away (groups nest: scope total > departments > teams).
+Nothing here aggregates answers: every figure is a published cell or combines shown cells
+(``disclosure.combine``). Which groups a viewer may see is the gate's decision too.
 """
 
 from __future__ import annotations
@@ -11,30 +11,42 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from statistics import fmean
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import prompts
-from handlers.pulse import schedule_bank
-from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
+from handlers import disclosure
+from handlers.disclosure import Cell
+from handlers.formatting import safe_row, sparkline
+from storage.models import Person
+
+RECENT = 4  # periods in the recent mean
+CHAT_LINES = 40
+ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}
 
 
 @dataclass
 class GroupRow:
-    kind: str  # scope | department | team
+    kind: str  # org | subtree | team | department
+    key: str
     group: str
-    department: str
     theme: str
-    invited: int | None
-    respondents: int | None
+    period: str | None  # the latest week with a shown figure
+    respondents: str | None  # a band
     participation: float | None
     mean: float | None
-    trend: float | None
+    trend: float | None  # change from the previous shown week
+    recent_mean: float | None  # over the last RECENT published weeks (shown ones only)
     sentiment: float | None
     withheld: bool
+    reason: str | None
+    # the weekly series: every published week of the range with a cell for this group and
+    # theme, oldest first, and its mean (None where that week was withheld)
+    weeks: list[str] = field(default_factory=list)
+    series: list[float | None] = field(default_factory=list)
+    series_reasons: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -42,210 +54,232 @@ class Report:
     scope: str
     min_group_size: int
     rows: list[GroupRow]
+    since: date | None = None
+    until: date | None = None
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "scope": self.scope,
                 "min_group_size": self.min_group_size,
+                "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None,
                 "rows": [asdict(r) for r in self.rows],
             },
             indent=2,
         )
 
     def to_csv(self) -> str:
+        """One line per group and theme (the series as a sparkline); formulas neutralised."""
         buffer = io.StringIO()
-        names = list(GroupRow.__dataclass_fields__)
-        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
+        names = [n for n in GroupRow.__dataclass_fields__ if n not in SERIES_FIELDS]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*names, "series"])
         for row in self.rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+            values = asdict(row)
+            writer.writerow(safe_row([*(values[n] for n in names), sparkline(row.series)]))
+        return buffer.getvalue()
+
+    def series_csv(self) -> str:
+        """The weekly series: one line per group, theme and week; a withheld week says why."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["kind", "group", "theme", "week", "mean", "withheld_because"])
+        for row in self.rows:
+            for week, mean, reason in zip(row.weeks, row.series, row.series_reasons, strict=True):
+                why = withheld_text(reason, self.min_group_size) if reason else ""
+                writer.writerow(safe_row([row.kind, row.group, row.theme, week, mean, why]))
         return buffer.getvalue()
 
 
-@dataclass
-class _Bucket:
-    invited: int = 0
-    answered: int = 0
+SERIES_FIELDS = ("weeks", "series", "series_reasons")
 
-    def __post_init__(self) -> None:
-        self.ids: set[int] = set()  # answer ids, to find groups that nest
-        self.scores: list[tuple[str, int]] = []  # (ISO week, score)
-        self.polarities: list[float] = []
+
+def withheld_text(reason: str | None, min_size: int) -> str:
+    """Why a figure is withheld, in words: too few people, or it would give a smaller group
+    away."""
+    return prompts.text(f"disclosure.{reason or 'small'}", min=min_size)
 
 
 def build(
-    session: Session, *, min_group_size: int, scope: Person | None = None, teams: bool = True
+    session: Session,
+    *,
+    min_group_size: int,
+    viewer: Person | None = None,
+    roles: list[str] | None = None,
+    full: bool = False,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Report:
-    """The report for the whole organisation, or for the subtree below ``scope``.
+    """The report ``viewer`` may see (None: the admin's view of the whole organisation).
 
-    Groups are the scope total, departments, and teams (a manager's direct reports).
-    """
-    prefix = scope.path if scope else "/"
-    by_path = {p.path: p for p in session.exec(select(Person))}
-    buckets: dict[tuple[str, str, str], _Bucket] = defaultdict(_Bucket)  # (kind, key, theme)
-    bank = prompts.questions()
-
-    def keys(team_path: str, department: str) -> Iterable[tuple[str, str]]:
-        yield "scope", ""
-        yield "department", department
-        if teams:
-            yield "team", team_path
-
-    answers = session.exec(select(PulseAnswer).where(col(PulseAnswer.team_path).startswith(prefix)))
-    for answer in answers:
-        year, week_no, _ = answer.answered_on.isocalendar()
-        week = f"{year}-W{week_no:02d}"
-        for kind, key in keys(answer.team_path, answer.department):
-            bucket = buckets[(kind, key, answer.theme)]
-            bucket.ids.add(answer.id)  # type: ignore[arg-type]
-            bucket.scores.append((week, answer.score))
-            if answer.polarity is not None:
-                bucket.polarities.append(answer.polarity)
-
-    invited = session.exec(
-        select(PulsePrompt.status, PulseRound.question_id, PulseRound.schedule_id, Person)
-        .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
-        .join(Person, col(Person.id) == col(PulsePrompt.person_id))
-        .where(
-            col(PulsePrompt.status).in_(("sent", "answered", "expired")),
-            col(Person.path).startswith(prefix),
-        )
-    )
-    own_banks = {
-        s.id: schedule_bank(s)
-        for s in session.exec(
-            select(PulseSchedule).where(col(PulseSchedule.question_bank).is_not(None))
-        )
-    }
-    for status, question_id, schedule_id, person in invited:
-        if scope is not None and person.id == scope.id:
-            continue
-        team_path = person.path[: -len(f"{person.id}/")] or "/"
-        theme = own_banks.get(schedule_id, bank).by_id(question_id).theme
-        for kind, key in keys(team_path, person.department):
-            bucket = buckets[(kind, key, theme)]
-            bucket.invited += 1
-            bucket.answered += status == "answered"
-
-    rows: list[GroupRow] = []
-    members: list[set[int]] = []
-    for (kind, key, theme), bucket in buckets.items():
-        rows.append(_row(kind, key, theme, bucket, by_path, min_group_size, scope))
-        members.append(bucket.ids)
-    _suppress_differences(rows, members, min_group_size)
-    order = {"scope": 0, "department": 1, "team": 2}
-    rows.sort(key=lambda r: (order[r.kind], r.department, r.group, r.theme))
-    return Report(
-        scope=scope.name if scope else "Whole organisation",
-        min_group_size=min_group_size,
-        rows=rows,
-    )
-
-
-def _row(
-    kind: str,
-    key: str,
-    theme: str,
-    bucket: _Bucket,
-    by_path: dict[str, Person],
-    min_size: int,
-    scope: Person | None,
-) -> GroupRow:
-    if kind == "scope":
-        group, department = (f"Everyone below {scope.name}" if scope else "Whole organisation"), ""
-    elif kind == "department":
-        group, department = key, key
+    By default the summary groups: the organisation, departments, the viewer's own team and
+    subtree and those one level below; ``full`` lists every group the viewer may see."""
+    scope = disclosure.visible_scope(session, viewer, roles)
+    if full:
+        cells = disclosure.visible_cells(session, viewer, since=since, until=until, roles=roles)
     else:
-        manager = by_path.get(key)
-        group = f"Team of {manager.name}" if manager else "Top"
-        department = manager.department if manager else ""
-    respondents = len(bucket.scores)
-    row = GroupRow(
-        kind=kind,
-        group=group,
-        department=department,
-        theme=theme,
-        invited=bucket.invited,
-        respondents=respondents,
-        participation=round(bucket.answered / bucket.invited, 3) if bucket.invited else None,
-        mean=round(fmean(s for _, s in bucket.scores), 2) if bucket.scores else None,
-        trend=_trend(bucket.scores, min_size),
-        sentiment=round(fmean(bucket.polarities), 3)
-        if len(bucket.polarities) >= min_size
-        else None,
-        withheld=False,
+        cells = disclosure.visible_cells(
+            session,
+            viewer,
+            since=since,
+            until=until,
+            roles=roles,
+            groups=summary_groups(session, viewer, scope),
+        )
+        cells += [
+            c
+            for c in disclosure.visible_cells(
+                session, viewer, since=since, until=until, roles=roles, kinds=("department",)
+            )
+        ]
+    rows = [_row(group) for group in _by_group(cells).values()]
+    rows.sort(key=lambda r: (ORDER[r.kind], r.key.count("/"), r.group, r.theme))
+    if scope is not None and scope[1] is not None and viewer is not None:
+        title = viewer.name
+    else:
+        title = prompts.text("disclosure.org")
+    return Report(scope=title, min_group_size=min_group_size, rows=rows, since=since, until=until)
+
+
+def summary_groups(
+    session: Session, viewer: Person | None, scope: tuple[str, str | None] | None
+) -> list[tuple[str, str]]:
+    """The groups a summary shows (departments aside): the organisation, the viewer's own
+    team, and for managers their subtree and the subtrees one level below (the pulse report
+    and the assessment baseline share it)."""
+    groups = [("org", "")]
+    if scope is None:
+        tops = session.exec(select(Person.path).where(Person.manager_id.is_(None))).all()  # type: ignore[union-attr]
+        groups.append(("team", "/"))
+        for top in tops:
+            groups += [("subtree", top), ("team", top)]
+            groups += [("subtree", p) for p in _managers_below(session, top)]
+        return groups
+    own_team, below = scope
+    groups.append(("team", own_team))
+    if below is not None:
+        groups += [("subtree", below), ("team", below)]
+        groups += [("subtree", p) for p in _managers_below(session, below)]
+    return groups
+
+
+def _managers_below(session: Session, path: str) -> list[str]:
+    """The paths of the direct reports of the person at ``path`` who have reports."""
+    person_id = int(path.rstrip("/").rsplit("/", 1)[-1])
+    reports = session.exec(
+        select(Person.id, Person.path).where(Person.manager_id == person_id)
+    ).all()
+    if not reports:
+        return []
+    managing = set(
+        session.exec(
+            select(Person.manager_id).where(
+                Person.manager_id.in_([r[0] for r in reports])  # type: ignore[union-attr]
+            )
+        )
     )
-    if respondents < min_size or bucket.invited < min_size:
-        _withhold(row)
-    return row
+    return [p for i, p in reports if i in managing]
 
 
-def _trend(scores: list[tuple[str, int]], min_size: int) -> float | None:
-    """Change of the mean between the two most recent weeks with enough answers."""
-    by_week: dict[str, list[int]] = defaultdict(list)
-    for week, score in scores:
-        by_week[week].append(score)
-    weeks = [w for w in sorted(by_week) if len(by_week[w]) >= min_size]
-    if len(weeks) < 2:
-        return None
-    return round(fmean(by_week[weeks[-1]]) - fmean(by_week[weeks[-2]]), 2)
+def _by_group(cells: list[Cell]) -> dict[tuple[str, str, str], list[Cell]]:
+    groups: dict[tuple[str, str, str], list[Cell]] = defaultdict(list)
+    seen: set[tuple[str, str, str, str]] = set()
+    for cell in cells:  # oldest period first
+        key = (cell.kind, cell.key, cell.measure, cell.period)
+        if key not in seen:
+            seen.add(key)
+            groups[(cell.kind, cell.key, cell.measure)].append(cell)
+    return groups
 
 
-def _withhold(row: GroupRow) -> None:
-    row.withheld = True
-    row.invited = row.respondents = None
-    row.participation = row.mean = row.trend = row.sentiment = None
+def _row(cells: list[Cell]) -> GroupRow:
+    latest = cells[-1]
+    shown = [c for c in cells if c.shown]
+    base = {"kind": latest.kind, "key": latest.key, "group": latest.label, "theme": latest.measure}
+    series = {
+        "weeks": [c.period for c in cells],
+        "series": [c.mean if c.shown else None for c in cells],
+        "series_reasons": [None if c.shown else (c.reason or "small") for c in cells],
+    }
+    if not shown:
+        return GroupRow(
+            **base,
+            period=None,
+            respondents=None,
+            participation=None,
+            mean=None,
+            trend=None,
+            recent_mean=None,
+            sentiment=None,
+            withheld=True,
+            reason=latest.reason,
+            **series,
+        )
+    last = shown[-1]
+    trend = None
+    if len(shown) >= 2 and last.mean is not None and shown[-2].mean is not None:
+        trend = round(last.mean - shown[-2].mean, 1)
+    recent = disclosure.combine(cells[-RECENT:])
+    return GroupRow(
+        **base,
+        period=last.period,
+        respondents=last.respondents,
+        participation=last.participation,
+        mean=last.mean,
+        trend=trend,
+        recent_mean=recent.mean,
+        sentiment=last.sentiment,
+        withheld=False,
+        reason=None,
+        **series,
+    )
 
 
-def _suppress_differences(rows: list[GroupRow], members: list[set[int]], min_size: int) -> None:
-    """Withhold more groups until no shown figures can be subtracted to reveal a small group.
-
-    Two checks, repeated until nothing changes: a shown group containing another shown group
-    must differ from it by zero or at least ``min_size`` answers (else the larger, less
-    specific one is withheld, unless it is the scope total, then the smaller); and the scope
-    total minus all shown groups of one kind (departments, or teams) must not leave a small
-    remainder (else the smallest shown group of that kind is withheld).
-    """
-    changed = True
-    while changed:
-        changed = False
-        for theme in {r.theme for r in rows}:
-            shown = [i for i, r in enumerate(rows) if r.theme == theme and not r.withheld]
-            for a in shown:
-                for b in shown:
-                    if a == b or rows[a].withheld or rows[b].withheld:
-                        continue
-                    outer, inner = members[a], members[b]
-                    if inner < outer and len(outer - inner) < min_size:
-                        _withhold(rows[b] if rows[a].kind == "scope" else rows[a])
-                        changed = True
-            totals = [i for i in shown if rows[i].kind == "scope" and not rows[i].withheld]
-            for kind in ("department", "team"):
-                for total in totals:
-                    parts = [i for i in shown if rows[i].kind == kind and not rows[i].withheld]
-                    remainder = len(members[total]) - sum(len(members[i]) for i in parts)
-                    if parts and 0 < remainder < min_size:
-                        _withhold(rows[min(parts, key=lambda i: len(members[i]))])
-                        changed = True
+def period_words(report: Report) -> str:
+    if report.since and report.until:
+        return f", {report.since.isoformat()} to {report.until.isoformat()}"
+    if report.since:
+        return f", since {report.since.isoformat()}"
+    if report.until:
+        return f", until {report.until.isoformat()}"
+    return ""
 
 
-def as_text(report: Report) -> str:
-    """A compact plain-text report for chat."""
+def empty_text(report: Report) -> str:
+    """An empty report says so: nothing in the period asked for, or nothing published yet."""
+    if report.since or report.until:
+        return prompts.text("disclosure.nothing_in_period", period=period_words(report)[2:])
+    return prompts.text("disclosure.nothing_yet")
+
+
+def weeks_back(today: date, weeks: int) -> date:
+    """The first day of a report over the last ``weeks`` weeks (whole ISO weeks)."""
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks)
+
+
+def as_text(report: Report, *, email: str = "you@example.com") -> str:
+    """A short plain-text summary for chat: at most about 40 lines."""
     themes = prompts.questions().themes
-    withheld = prompts.text("report.withheld", min=report.min_group_size)
     if not report.rows:
-        return prompts.text("report.nothing_yet")
-    lines = [f"Customer-focus pulse: {report.scope}"]
+        return empty_text(report)
+    lines = [f"Customer-focus pulse: {report.scope}{period_words(report)}"]
     for r in report.rows:
         label = f"{r.group} - {themes.get(r.theme, r.theme)}"
         if r.withheld:
-            lines.append(f"{label}: {withheld}")
+            why = r.reason or "small"
+            lines.append(f"{label}: {prompts.text(f'disclosure.{why}', min=report.min_group_size)}")
             continue
-        trend = "" if r.trend is None else f", trend {r.trend:+.2f}"
-        mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.2f}"
+        trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
+        mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
+        participation = "" if r.participation is None else f", {r.participation:.0%} participation"
+        line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
-            f"{label}: mean {r.mean:.2f} from {r.respondents} answers "
-            f"({r.participation:.0%} participation){trend}{mood}"
+            f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}, "
+            f"week {r.period}){trend}{mood}{line}"
         )
+    if len(lines) > CHAT_LINES:
+        rest = len(lines) - (CHAT_LINES - 1)
+        lines = lines[: CHAT_LINES - 1]
+        lines.append(prompts.text("disclosure.more", count=rest, email=email))
     return "\n".join(lines)

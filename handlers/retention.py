@@ -10,13 +10,13 @@ are replaced by a short notice; assessment comments, which are nothing but text,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 import prompts
-from storage.models import PulseAnswer
+from storage.models import PulseAnswer, PulseRound
 from storage.stories import Story
 from storage.tables import metadata
 
@@ -50,11 +50,16 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
     if months <= 0:
         return out
     cutoff = months_before(now, months)
-    cutoff_day: date = cutoff.date()
     out.pulse_comments = (
         session.exec(  # type: ignore[call-overload]
             update(PulseAnswer)
-            .where(col(PulseAnswer.answered_on) < cutoff_day, col(PulseAnswer.comment).is_not(None))
+            .where(
+                # answers keep no date of their own: the close of their round is the one known
+                col(PulseAnswer.round_id).in_(
+                    select(PulseRound.id).where(col(PulseRound.closes_at) < cutoff)
+                ),
+                col(PulseAnswer.comment).is_not(None),
+            )
             .values(comment=None)
         ).rowcount
         or 0

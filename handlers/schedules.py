@@ -20,6 +20,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.parsing import parse_id
 from handlers.pulse import AUDIENCES, schedule_bank
 from prompts import QuestionBank
 from storage import people
@@ -47,8 +48,9 @@ def find(session: Session, name_or_id: str) -> PulseSchedule:
             func.lower(PulseSchedule.name) == wanted.lower(), col(PulseSchedule.removed).is_(False)
         )
     ).first()
-    if schedule is None and wanted.isascii() and wanted.isdigit() and len(wanted) < 10:
-        schedule = session.get(PulseSchedule, int(wanted))
+    number = parse_id(wanted)
+    if schedule is None and number is not None:
+        schedule = session.get(PulseSchedule, number)
         if schedule is not None and schedule.removed:
             schedule = None
     if schedule is None:

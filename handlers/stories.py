@@ -365,8 +365,9 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(t("stories.not_found"))
     if status not in IDEA_STATUSES:
         raise UserError(t("stories.not_found"))
-    author = ctx.session.get(Person, story.author_id)
-    assert author is not None
+    author = ctx.session.get(Person, story.author_id) if story.author_id else None
+    if author is None:  # an anonymous idea whose author was erased: nobody to tell
+        raise UserError(t("stories.not_found"))
     if not may_set_status(ctx.person, story, author):
         raise UserError(t("stories.status_not_allowed"))
     if story.status == status:

@@ -104,6 +104,10 @@ class PulseRound(SQLModel, table=True):
     question_id: str = Field(max_length=40)
     created_at: datetime = Field(sa_column=utc_column())
     closes_at: datetime = Field(sa_column=utc_column())
+    # the reporting period its answers belong to ("2027-W10"; see handlers/disclosure.py)
+    period: str | None = Field(default=None, max_length=40, index=True)
+    # set once its answers were moved from pending into pulse_answer (at close)
+    closed: bool = Field(default=False, index=True)
 
 
 class PulsePrompt(SQLModel, table=True):
@@ -128,15 +132,24 @@ class PulsePrompt(SQLModel, table=True):
     remind_at: datetime = Field(sa_column=utc_column())
     closes_at: datetime = Field(sa_column=utc_column())
     reminded: bool = False
+    # where the person sat when they answered (their atom: the team path and department the
+    # answer is counted in), or, for those who did not answer, when the round closed
+    team_path: str | None = Field(default=None, max_length=2000)
+    department: str | None = Field(default=None, max_length=120)
+    closed: bool = False  # set with every prompt of the round when its answers are flushed
 
 
 class PulseAnswer(SQLModel, table=True):
-    """An anonymous answer: the round, the question, the team it came from, never the person."""
+    """An anonymous answer: the round, the question, the team it came from, never the person.
+
+    Written only when its round closes, all answers of the round at once in shuffled order
+    (handlers/pulse.close_rounds): no date finer than the period, no answering order."""
 
     __tablename__ = "pulse_answer"
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="pulse_round.id", index=True)
+    period: str = Field(max_length=40, index=True)
     question_id: str = Field(max_length=40)
     theme: str = Field(max_length=40, index=True)
     team_path: str = Field(max_length=2000, index=True)
@@ -145,7 +158,25 @@ class PulseAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     polarity: float | None = None
     subjectivity: float | None = None
-    answered_on: date
+
+
+class PulseAnswerPending(SQLModel, table=True):
+    """An answer while its round is open. Written in the transaction that marks the prompt
+    answered (the one link between a person and an answer culturebot cannot avoid: it lasts
+    until the round closes, when close_rounds moves the round's answers to pulse_answer)."""
+
+    __tablename__ = "pulse_answer_pending"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True)
+    question_id: str = Field(max_length=40)
+    theme: str = Field(max_length=40)
+    team_path: str = Field(max_length=2000)
+    department: str = Field(max_length=120)
+    score: int
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    polarity: float | None = None
+    subjectivity: float | None = None
 
 
 class Outbox(SQLModel, table=True):

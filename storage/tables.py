@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import storage.audit  # noqa: F401
 import storage.cascade_models  # noqa: F401
 import storage.dashboard  # noqa: F401
+import storage.disclosure_models  # noqa: F401
 import storage.job_marks  # noqa: F401
 import storage.models  # noqa: F401
 import storage.roadmap  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from bot.app import run_due
 from handlers import reports
@@ -24,15 +25,23 @@ def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> N
         shown = person.inbox()
         assert "Your answer is anonymous" in shown
         assert "type a number 1-5" in shown
-        assert "Thanks, recorded: you answered 4" in person.say("4", "Customers liked it")
+        thanks = person.say("4", "Customers liked it")
+        assert "Thanks, recorded, with your comment" in thanks and "4" not in thanks
 
-    with runtime.db.session() as session:
-        report = reports.build(session, min_group_size=5)
-    total = next(r for r in report.rows if r.kind == "scope")
-    assert (total.respondents, total.mean, total.participation) == (6, 4.0, 1.0)
-    assert json.loads(report.to_json())["rows"][0]["respondents"] == 6
     run_due(runtime)  # nothing more is due: nobody is asked twice
     assert "type a number" not in chat("p1@x.io").inbox()
+    # the week is reported once it is over and its check-in closed
+    assert "No results yet" in chat("boss@x.io").say("report")
+    runtime.clock.advance(timedelta(days=10))
+    run_due(runtime)
+    with runtime.db.session() as session:
+        report = reports.build(session, min_group_size=5)
+    total = next(r for r in report.rows if r.kind == "org")
+    assert (total.respondents, total.mean, total.participation) == ("5-9", 4.0, 1.0)
+    assert json.loads(report.to_json())["rows"][0]["respondents"] == "5-9"
+    assert "Whole organisation - Customer focus: mean 4.0 (5-9 people" in chat("p1@x.io").say(
+        "report"
+    )
 
 
 def test_console_numbers_and_forms_are_forgiving(runtime, chat, router) -> None:

@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.db import Database
-from storage.models import Outbox, PulseAnswer, PulsePrompt, PulseRound
+from storage.models import Outbox, PulseAnswer, PulseAnswerPending, PulsePrompt, PulseRound
 
 
 def _runtime(database: Database, clock: FakeClock) -> Runtime:
@@ -35,6 +35,7 @@ def test_seeded_history_is_idle_at_its_end_and_the_schedule_carries_on(
             select(func.count()).select_from(PulsePrompt).where(PulsePrompt.status == "answered")
         ).one()[0]
         answers = session.exec(select(func.count()).select_from(PulseAnswer)).one()[0]
+        answers += session.exec(select(func.count()).select_from(PulseAnswerPending)).one()[0]
         pending = session.exec(
             select(func.count()).select_from(Outbox).where(Outbox.status != "sent")
         ).one()[0]

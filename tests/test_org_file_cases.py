@@ -76,7 +76,7 @@ def test_a_duplicate_slack_user_id_is_refused_instead_of_moving_the_link(runtime
     )
     error = refused(runtime, text)
     assert (error.row, error.column) == (4, "slack_user_id")
-    assert "duplicate slack_user_id u1 (first on row 2)" in str(error)
+    assert "duplicate slack_user_id U1 (first on row 2)" in str(error)
     with runtime.db.session() as session:
         assert session.exec(select(Identity)).all() == []
 
@@ -292,3 +292,8 @@ def test_dry_run_shows_a_platform_id_moving_to_another_person(runtime, cli) -> N
     assert code == 0, out
     assert "vp@x.io: slack_user_id C moves here from rep@x.io" in out
     assert "rep@x.io: slack_user_id B moves here from vp@x.io" in out
+
+
+def test_a_short_row_is_refused_by_its_missing_cells(runtime) -> None:
+    error = refused(runtime, org_csv(*BASE, "short@x.io,Sho"))
+    assert [(p.row, p.column) for p in error.problems] == [(5, "department")]

@@ -22,8 +22,14 @@ ORG = org_csv(
 
 
 def answers(runtime) -> list[PulseAnswer]:
+    """The answers stored for good: those of closed rounds."""
     with runtime.db.session() as session:
         return list(session.exec(select(PulseAnswer)))
+
+
+def close_rounds(runtime) -> None:
+    runtime.clock.advance(timedelta(hours=73))
+    run_due(runtime)
 
 
 def prompt_id(runtime, email: str) -> int:
@@ -39,9 +45,10 @@ def test_answer_is_stored_once_without_the_person(runtime, chat) -> None:
     chat("m1@x.io").say("checkin")
     s1 = chat("s1@x.io")
     s1.inbox()
-    assert "Thanks, recorded: you answered 2, with a comment" in s1.say(
-        "2", "Not happy with the release"
-    )
+    thanks = s1.say("2", "Not happy with the release")
+    assert "Thanks, recorded, with your comment" in thanks and "2" not in thanks
+    assert answers(runtime) == []  # pending until the round closes
+    close_rounds(runtime)
     stored = answers(runtime)
     assert len(stored) == 1
     answer = stored[0]
@@ -51,8 +58,9 @@ def test_answer_is_stored_once_without_the_person(runtime, chat) -> None:
         "Not happy with the release",
     )
     assert answer.polarity is not None
+    assert answer.period == "2027-W09"
     columns = {c["name"] for c in inspect(runtime.db.engine).get_columns("pulse_answer")}
-    assert not {"person_id", "email", "prompt_id"} & columns
+    assert not {"person_id", "email", "prompt_id", "answered_on", "created_at"} & columns
 
 
 def test_double_click_and_platform_retry_keep_one_answer(runtime, router) -> None:
@@ -77,6 +85,7 @@ def test_double_click_and_platform_retry_keep_one_answer(runtime, router) -> Non
     second_click = Incoming(**{**click.__dict__, "event_id": "evt-2", "value": "1"})
     again = router.handle(runtime, second_click)
     assert "already answered" in again.replies[0].summary
+    close_rounds(runtime)
     assert [a.score for a in answers(runtime)] == [4]
 
 
@@ -131,8 +140,9 @@ def test_only_managers_check_in_and_only_within_their_subtree(runtime, chat) -> 
 
 
 def test_report_withholds_a_team_of_three_and_what_would_give_it_away(runtime, chat) -> None:
-    """Sales (5) and Product (6) answer; Support (3) is too small. Showing both Sales and
-    Product would let anyone subtract them from the total, so the smaller one is withheld too."""
+    """Sales (5) and Product (6) answer; Support (3) is too small. Everyone below Cea minus
+    Product and Sales would be Support: Sales (the smaller) is withheld too. Nothing is
+    reported before the week is over."""
     product = [f"p{i}@x.io,P{i},m3@x.io,Product,employee,UTC" for i in range(1, 7)]
     import_org(
         runtime,
@@ -147,15 +157,23 @@ def test_report_withholds_a_team_of_three_and_what_would_give_it_away(runtime, c
         person = chat(email)
         person.inbox()
         person.say("4" if email.startswith("p") else "2")
+    assert "No results yet" in chat("ceo@x.io").say("report")
+    runtime.clock.advance(timedelta(days=10))
+    run_due(runtime)
     report = chat("ceo@x.io").say("report")
-    assert "Everyone below Cea - Customer focus: mean 2.86 from 14 answers" in report
-    assert "Team of Max - Customer focus: withheld (fewer than 5 respondents)" in report
-    assert "Support - Customer focus: withheld" in report
-    assert "Team of Mia - Customer focus: withheld" in report
-    assert "Team of Pat - Customer focus: mean 4.00 from 6 answers" in report
-    # an employee sees the organisation, never a team
+    assert "Everyone below Cea - Customer focus: mean 2.9 (10-19 people" in report
+    assert "Whole organisation - Customer focus: mean 2.9 (10-19 people, 80% participation" in (
+        report
+    )
+    assert "Everyone below Max - Customer focus: withheld (fewer than 5 respondents)" in report
+    assert "Everyone below Mia - Customer focus: withheld (it would give a smaller" in report
+    assert "Everyone below Pat - Customer focus: mean 4.0 (5-9 people" in report
+    assert "Support - Customer focus: withheld (fewer than 5 respondents)" in report
+    assert "Sales - Customer focus: withheld (it would give a smaller group away)" in report
+    # an employee sees the organisation, departments and their own team
     employee_view = chat("s1@x.io").say("report")
-    assert "Team of" not in employee_view and "Whole organisation" in employee_view
+    assert "Pat" not in employee_view and "Whole organisation" in employee_view
+    assert "Team of Mia - Customer focus: withheld" in employee_view
     assert "Support - Customer focus: withheld" in employee_view
 
 
@@ -186,5 +204,6 @@ def test_a_comment_with_control_characters_is_kept_as_plain_text(runtime, chat) 
     chat("m1@x.io").say("checkin")
     s1 = chat("s1@x.io")
     s1.inbox()
-    assert "with a comment" in s1.say("4", "Great\x00 call\r\nwith the customer\x1b")
+    assert "with your comment" in s1.say("4", "Great\x00 call\r\nwith the customer\x1b")
+    close_rounds(runtime)
     assert [a.comment for a in answers(runtime)] == ["Great call\nwith the customer"]

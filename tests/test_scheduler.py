@@ -71,3 +71,20 @@ def test_old_event_ids_are_forgotten_recent_ones_kept(runtime, router) -> None:
     assert forget_processed_events(runtime) == 1
     with runtime.db.session() as session:
         assert session.exec(select(func.count()).select_from(ProcessedEvent)).one() == 0
+
+
+def test_a_lease_holder_that_dies_is_replaced_within_a_minute(runtime) -> None:
+    """The lease lasts 30 s and is renewed every 10 s; a holder that stops renewing (killed)
+    is replaced by the next instance that asks after that, and a graceful stop gives it up."""
+    from bot.scheduler import LEASE, LEASE_RENEW
+
+    assert LEASE.total_seconds() + LEASE_RENEW <= 60
+    dead, other = Scheduler(runtime, []), Scheduler(runtime, [])
+    other.holder = "other-host:2"
+    assert dead._holds_lease()
+    runtime.clock.advance(LEASE - timedelta(seconds=1))
+    assert not other._holds_lease()
+    runtime.clock.advance(timedelta(seconds=1))
+    assert other._holds_lease()
+    other._give_up_lease()
+    assert dead._holds_lease()  # given up: taken at once, no waiting for the expiry

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bot.app import run_due
 from bot.runtime import Runtime
 from storage.audit import AuditEvent
-from storage.models import PulseAnswer, PulsePrompt, PulseRound, PulseSchedule
+from storage.models import PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
 from tests.support import import_org, org_csv
 
 ORG = org_csv(
@@ -196,7 +196,7 @@ def test_a_schedule_with_its_own_question_file(runtime, cli, tmp_path: Path, cha
     assert "I knew whom to ask for help in my first week." in person.inbox()
     assert "Thanks, recorded" in person.say("4", "")
     with runtime.db.session() as session:
-        [answer] = session.exec(select(PulseAnswer)).all()
+        [answer] = session.exec(select(PulseAnswerPending)).all()
     assert (answer.question_id, answer.theme) == ("onb1", "onboarding")
     # it has asked, so its questions can no longer be swapped under the answers
     code, out = cli("pulse", "edit", "onb", "--shared-questions")

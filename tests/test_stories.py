@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from handlers import story_reports
 from handlers.stories import StoriesSettings, clean, has_words, tick
 from storage import people
-from storage.models import Outbox, PulseAnswer
+from storage.models import Outbox, PulseAnswerPending
 from storage.stories import Story, StoryReaction
 from tests.support import import_org, org_csv
 
@@ -562,7 +562,7 @@ def test_pulse_comments_and_stories_get_the_project_scorer(org, chat) -> None:  
     sal.say("2", "not happy with the release, customers complained")
     share(sal, "The customer loved the fix", "They were really happy with it")
     with org.db.session() as session:
-        answer = session.exec(select(PulseAnswer)).one()
+        answer = session.exec(select(PulseAnswerPending)).one()
     assert answer.polarity is not None and answer.polarity < -0.05
     assert stories(org)[0].polarity > 0.05
 

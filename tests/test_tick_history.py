@@ -14,6 +14,7 @@ from bench.history import END, HistorySpec, seed
 from bot.app import run_due
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.delivery import claim
 from bot.runtime import Runtime
 from storage.db import Database
 from storage.models import Outbox, Person, PulseSchedule
@@ -103,8 +104,9 @@ def _plans(database: Database, statements: list[tuple[str, Any]]) -> list[str]:
 
 
 def test_an_idle_tick_reads_history_only_through_indexes(sqlite_database: Database) -> None:
-    """On a seeded history, every statement of an idle tick SEARCHes the tables that grow with
-    history (by an index bounded by what is due now); none SCANs them."""
+    """On a seeded history, every statement of an idle tick and of an idle delivery claim
+    SEARCHes the tables that grow with history (by an index bounded by what is due now);
+    none SCANs them."""
     seed(sqlite_database.engine, HistorySpec(people=300, weeks=12))
     settings = Settings(database_url=sqlite_database.url, _env_file=None)  # type: ignore[call-arg]
     clock = FakeClock(END)
@@ -120,6 +122,7 @@ def test_an_idle_tick_reads_history_only_through_indexes(sqlite_database: Databa
     try:
         clock.advance(timedelta(minutes=1))
         done = run_due(runtime)
+        assert claim(runtime, "slack", "worker", 200) == []  # the delivery worker's poll
     finally:
         event.remove(sqlite_database.engine, "before_cursor_execute", seen)
     assert all(count == 0 for job in done.values() for count in job.values()), done

@@ -1,31 +1,506 @@
 """The dashboard's pulse views: the overview and the theme x group heat map.
 
-Every figure about answers comes from the disclosure gate; until the gate has published a
-closed period there is nothing to show, and the views say so.
+Every figure about answers comes from the disclosure gate (``handlers.disclosure``): only
+published cells, only those this viewer may see (``visible_cells`` applies the role's scope
+again, whatever the URL said), withheld cells shown as withheld with the reason, never a
+figure. The page, its JSON and its exports are made from the same sections, so all three
+show and withhold the same cells.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.dashboard.model import Section, Table, View
-from handlers.dashboard.scope import Scope, Viewer
+from sqlmodel import Session, col, select
 
-WAITING = (
-    "Pulse results appear here once the first closed week has been published by the "
-    "disclosure gate."
+import prompts
+from handlers import disclosure
+from handlers.dashboard.model import (
+    WITHHELD,
+    BarChart,
+    HeatMap,
+    LineChart,
+    Reference,
+    Section,
+    Series,
+    Table,
+    View,
+)
+from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
+from storage.disclosure_models import DisclosurePeriod
+from storage.models import Person
+
+WEEKS_SHOWN = 26
+HEAT_WEEKS = 4  # the heat map combines this many latest published weeks
+REASONS = {
+    "small": "fewer than {min} respondents",
+    "complementary": "could be worked out from other figures",
+}
+CELL_COLUMNS = (
+    "week",
+    "theme",
+    "status",
+    "withheld_because",
+    "respondents",
+    "participation_percent",
+    "mean",
+    "sentiment",
+)
+CELL_HEADERS = (
+    "Week",
+    "Theme",
+    "Shown",
+    "Withheld because",
+    "Respondents (band)",
+    "Participation (%)",
+    "Mean (1-5)",
+    "Comment sentiment (-1..1)",
 )
 
 
-def _waiting(name: str, title: str, scope: Scope) -> View:
+def _themes() -> dict[str, str]:
+    return prompts.questions().themes
+
+
+def _why(cell: disclosure.Cell, min_size: int) -> str | None:
+    if cell.shown:
+        return None
+    return REASONS.get(cell.reason or "", cell.reason or "").format(min=min_size)
+
+
+def _cell_row(cell: disclosure.Cell, themes: dict[str, str], min_size: int) -> tuple[Any, ...]:
+    return (
+        cell.period,
+        themes.get(cell.measure, cell.measure),
+        "shown" if cell.shown else WITHHELD,
+        _why(cell, min_size),
+        cell.respondents if cell.shown else None,
+        round(cell.participation * 100) if cell.shown and cell.participation is not None else None,
+        cell.mean if cell.shown else None,
+        cell.sentiment if cell.shown else None,
+    )
+
+
+def _waiting(name: str, title: str, scope: Scope, note: str) -> View:
     view = View(name, title, scope.key, scope.label)
-    view.sections.append(Section(id="pulse", title="Pulse", table=Table((), (), ()), note=WAITING))
+    view.sections.append(Section(id="pulse", title="Pulse", table=Table((), (), ()), note=note))
     return view
 
 
-def overview(session: Any, viewer: Viewer, scope: Scope, settings: Any) -> View:
-    return _waiting("overview", "Overview", scope)
+WAITING = (
+    "Pulse results appear here once a week has closed and been published (two days after "
+    "it ends, when every check-in of it has closed)."
+)
 
 
-def groups(session: Any, viewer: Viewer, scope: Scope, settings: Any) -> View:
-    return _waiting("groups", "Teams side by side", scope)
+def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: datetime) -> View:
+    """Score (against the baseline and the targets of open objectives), participation and
+    comment sentiment per theme by week for the scope's group; then the open objectives."""
+    themes = _themes()
+    cells = disclosure.visible_cells(
+        session,
+        viewer.person,
+        since=(now - timedelta(weeks=WEEKS_SHOWN)).date(),
+        groups=[scope.cell],
+        roles=list(viewer.roles),
+    )
+    if not cells:
+        return _waiting("overview", "Overview", scope, WAITING)
+    view = View("overview", "Overview", scope.key, scope.label)
+    weeks = list(dict.fromkeys(c.period for c in cells))
+    by = {(c.period, c.measure): c for c in cells}
+    measures = [t for t in themes if any((w, t) in by for w in weeks)]
+    min_size = settings.min_group_size
+
+    def series(value: Any, scale: float = 1.0) -> tuple[Series, ...]:
+        out = []
+        for theme in measures:
+            values = []
+            for week in weeks:
+                cell = by.get((week, theme))
+                figure = value(cell) if cell is not None and cell.shown else None
+                values.append(None if figure is None else round(figure * scale, 2))
+            out.append(Series(themes[theme], tuple(values)))
+        return tuple(out)
+
+    shown = [c for c in cells if c.shown]
+    withheld = len(cells) - len(shown)
+    latest = weeks[-1]
+    baselines = baseline_of(session, viewer, scope)
+    open_objectives = objectives_of(session, viewer, now)
+    targets = targets_of(session, scope, open_objectives)
+    references = [
+        Reference(f"{themes[t]}: baseline {value:.1f} ({source})", value, themes[t], "dashed")
+        for t, (value, source) in baselines.items()
+        if t in measures
+    ] + [
+        Reference(f"{themes[t]}: target {value:.1f}", value, themes[t], "dotted")
+        for t, value in targets.items()
+        if t in measures
+    ]
+    view.sections.append(
+        Section(
+            id="score",
+            title="Score per theme by week",
+            summary=f"{len(weeks)} published weeks; latest {latest}: "
+            + "; ".join(
+                f"{themes[t]} {by[(latest, t)].mean:.1f}"
+                for t in measures
+                if (latest, t) in by and by[(latest, t)].shown
+            )
+            + (f". {withheld} figures withheld." if withheld else "."),
+            note=prompts.text("dashboard.withheld_note", min=min_size) if withheld else "",
+            chart=LineChart(
+                x_labels=tuple(weeks),
+                series=series(lambda c: c.mean),
+                x_title="ISO week",
+                y_title="mean score (1 = low, 5 = high)",
+                y_range=(1.0, 5.0),
+                references=tuple(references),
+            ),
+            table=Table(
+                CELL_COLUMNS,
+                CELL_HEADERS,
+                tuple(
+                    _cell_row(by[(w, t)], themes, min_size)
+                    for w in weeks
+                    for t in measures
+                    if (w, t) in by
+                ),
+            ),
+        )
+    )
+    view.sections.append(
+        Section(
+            id="participation",
+            title="Participation per theme by week",
+            summary="Share of the people asked who answered, per theme and week.",
+            chart=LineChart(
+                x_labels=tuple(weeks),
+                series=series(lambda c: c.participation, 100.0),
+                x_title="ISO week",
+                y_title="participation (% of people asked)",
+                y_range=(0.0, 100.0),
+            ),
+            table=Table(
+                ("week", "theme", "status", "participation_percent"),
+                ("Week", "Theme", "Shown", "Participation (%)"),
+                tuple(
+                    (
+                        w,
+                        themes[t],
+                        "shown" if by[(w, t)].shown else WITHHELD,
+                        round(by[(w, t)].participation * 100)
+                        if by[(w, t)].shown and by[(w, t)].participation is not None
+                        else None,
+                    )
+                    for w in weeks
+                    for t in measures
+                    if (w, t) in by
+                ),
+            ),
+        )
+    )
+    sentiment = [c for c in shown if c.sentiment is not None]
+    view.sections.append(
+        Section(
+            id="sentiment",
+            title="Comment sentiment per theme by week",
+            summary=f"{len(sentiment)} weekly figures of comment sentiment "
+            "(only where enough people commented).",
+            chart=LineChart(
+                x_labels=tuple(weeks),
+                series=series(lambda c: c.sentiment),
+                x_title="ISO week",
+                y_title="comment sentiment (-1 negative, +1 positive)",
+                y_range=(-1.0, 1.0),
+                references=(Reference("neutral", 0.0),),
+            )
+            if sentiment
+            else None,
+            table=Table(
+                ("week", "theme", "sentiment"),
+                ("Week", "Theme", "Comment sentiment (-1..1)"),
+                tuple((c.period, themes.get(c.measure, c.measure), c.sentiment) for c in sentiment),
+            ),
+        )
+    )
+    view.sections.append(_objectives_section(open_objectives))
+    return view
+
+
+def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
+    """Per theme, the scope group's first shown assessment figure on the theme's dimension
+    (the baseline), from the gate like every other figure."""
+    dimensions = prompts.questions().dimensions  # theme -> dimension
+    first: dict[str, tuple[float, str]] = {}
+    for cell in disclosure.visible_cells(
+        session, viewer.person, kind="assessment", groups=[scope.cell], roles=list(viewer.roles)
+    ):  # oldest first
+        if cell.shown and cell.mean is not None and cell.measure not in first:
+            first[cell.measure] = (cell.mean, f"assessment {cell.period.split(':')[-1]}")
+    return {t: first[d] for t, d in dimensions.items() if d in first}
+
+
+def objectives_of(session: Session, viewer: Viewer, now: datetime) -> list[Any]:
+    from handlers import objectives
+
+    return objectives.visible(session, viewer.person, now, include_closed=False)
+
+
+def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> dict[str, float]:
+    """Per theme, the target of an open objective set for exactly this scope's group (an
+    objective is for a leader's subtree; the top leader's stands for the organisation)."""
+    if scope.kind == "team":
+        return {}
+    owner = scope.manager
+    if owner is None:
+        owner = session.exec(select(Person).where(col(Person.manager_id).is_(None))).first()
+    if owner is None:
+        return {}
+    dimensions = prompts.questions().dimensions
+    found: dict[str, float] = {}
+    for objective in open_objectives:
+        if objective.scope_email != owner.email:
+            continue
+        for theme, dimension in dimensions.items():
+            if dimension == objective.dimension:
+                found.setdefault(theme, objective.target)
+    return found
+
+
+def _objectives_section(open_objectives: list[Any]) -> Section:
+    titles = tuple(o.title for o in open_objectives)
+    return Section(
+        id="objectives",
+        title="Open objectives",
+        summary=f"{len(open_objectives)} open objectives: "
+        + ", ".join(f"{o.title} ({o.state})" for o in open_objectives)
+        if open_objectives
+        else "No open objective.",
+        chart=BarChart(
+            categories=titles,
+            series=(
+                Series("start", tuple(o.start for o in open_objectives)),
+                Series("now", tuple(o.current for o in open_objectives)),
+                Series("target", tuple(o.target for o in open_objectives)),
+            ),
+            x_title="objective",
+            y_title="score (1-5)",
+        )
+        if open_objectives
+        else None,
+        table=Table(
+            (
+                "objective",
+                "for",
+                "dimension",
+                "start",
+                "now",
+                "now_from",
+                "target",
+                "due",
+                "state",
+                "owner",
+            ),
+            (
+                "Objective",
+                "For everyone below",
+                "Dimension",
+                "Start",
+                "Now",
+                "Now from",
+                "Target",
+                "Due",
+                "State",
+                "Owner",
+            ),
+            tuple(
+                (
+                    o.title,
+                    o.scope,
+                    o.dimension_name,
+                    o.start,
+                    o.current,
+                    o.current_source,
+                    o.target,
+                    o.due.isoformat(),
+                    o.state,
+                    o.owner,
+                )
+                for o in open_objectives
+            ),
+        ),
+    )
+
+
+def published_weeks(session: Session) -> list[str]:
+    return list(
+        session.exec(
+            select(DisclosurePeriod.period)
+            .where(DisclosurePeriod.kind == "pulse")
+            .order_by(col(DisclosurePeriod.starts))
+        )
+    )
+
+
+def heat_groups(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """The rows of the heat map: the organisation for comparison, then the scope's own
+    group, its team, and each manager one level below with their team (and the departments,
+    for the whole organisation)."""
+    rows: list[tuple[str, str]] = [("org", "")]
+    manager = scope.manager
+    if manager is None:
+        departments = session.exec(
+            select(Person.department).where(col(Person.active).is_(True)).distinct()
+        ).all()
+        rows += [("department", d) for d in sorted(departments)]
+        below = managers_below(session, None)
+        tops = session.exec(select(Person).where(col(Person.manager_id).is_(None))).all()
+        rows += [("team", top.path) for top in tops]
+    else:
+        rows.append(scope.cell)
+        if scope.kind == "subtree":
+            rows.append(("team", manager.path))
+        below = managers_below(session, manager) if scope.kind == "subtree" else []
+    for m in below:
+        rows += [("subtree", m.path), ("team", m.path)]
+    return list(dict.fromkeys(rows))
+
+
+def groups(
+    session: Session,
+    viewer: Viewer,
+    scope: Scope,
+    settings: Any,
+    now: datetime,
+    week: str | None = None,
+) -> View:
+    """Theme x group: the mean of the last ``HEAT_WEEKS`` published weeks (combined by the
+    gate from shown cells only), or of one week with ``?week=``. A group and theme with no
+    shown cell in those weeks is marked withheld; one never asked is left blank."""
+    themes = _themes()
+    weeks = published_weeks(session)
+    if week and week not in weeks:
+        raise NotAllowed(f"week {week}")
+    if not weeks:
+        return _waiting("groups", "Teams side by side", scope, WAITING)
+    chosen = [week] if week else weeks[-HEAT_WEEKS:]
+    span = chosen[0] if len(chosen) == 1 else f"{chosen[0]} to {chosen[-1]}"
+    wanted = heat_groups(session, scope)
+    cells = [
+        c
+        for c in disclosure.visible_cells(
+            session, viewer.person, groups=wanted, roles=list(viewer.roles)
+        )
+        if c.period in chosen
+    ]
+    view = View("groups", "Teams side by side", scope.key, f"{scope.label}, {span}")
+    view.extra["weeks"] = weeks[-WEEKS_SHOWN:]
+    view.extra["shown_weeks"] = chosen
+    found: dict[tuple[str, str, str], list[disclosure.Cell]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for c in cells:
+        found.setdefault((c.kind, c.key, c.measure), []).append(c)
+        labels[(c.kind, c.key)] = c.label
+    rows = [g for g in wanted if g in labels]
+    measures = [t for t in themes if any((*g, t) in found for g in rows)]
+    min_size = settings.min_group_size
+    values = []
+    notes = []
+    table = []
+    withheld = 0
+    for g in rows:
+        row_values: list[float | None] = []
+        row_notes: list[str] = []
+        for t in measures:
+            group_cells = found.get((*g, t))
+            if not group_cells:
+                row_values.append(None)
+                row_notes.append("")
+                continue
+            combined = disclosure.combine(group_cells)
+            reasons = sorted({_why(c, min_size) for c in group_cells if not c.shown} - {None})
+            if combined.mean is None:
+                withheld += 1
+                row_values.append(None)
+                row_notes.append(WITHHELD)
+            else:
+                row_values.append(combined.mean)
+                row_notes.append(f"{combined.mean:.1f}")
+            table.append(
+                (
+                    labels[g],
+                    g[0],
+                    themes[t],
+                    "shown" if combined.mean is not None else WITHHELD,
+                    "; ".join(reasons) if combined.mean is None else None,
+                    combined.periods,
+                    len(group_cells),
+                    combined.mean,
+                )
+            )
+        values.append(tuple(row_values))
+        notes.append(tuple(row_notes))
+    view.sections.append(
+        Section(
+            id="heatmap",
+            title=f"Mean score per theme and group, {span}",
+            summary=f"{len(rows)} groups x {len(measures)} themes; {withheld} withheld.",
+            note=prompts.text("dashboard.withheld_note", min=min_size),
+            chart=HeatMap(
+                rows=tuple(labels[g] for g in rows),
+                columns=tuple(themes[t] for t in measures),
+                values=tuple(values),
+                notes=tuple(notes),
+                x_title="theme",
+                y_title="group",
+                scale_title="mean score (1-5)",
+                scale=(1.0, 5.0),
+            )
+            if rows and measures
+            else None,
+            table=Table(
+                (
+                    "group",
+                    "group_kind",
+                    "theme",
+                    "status",
+                    "withheld_because",
+                    "weeks_shown",
+                    "weeks_asked",
+                    "mean",
+                ),
+                (
+                    "Group",
+                    "Kind",
+                    "Theme",
+                    "Shown",
+                    "Withheld because",
+                    "Weeks shown",
+                    "Weeks asked",
+                    "Mean (1-5) of the weeks shown",
+                ),
+                tuple(table),
+            ),
+        )
+    )
+    if len(chosen) > 1 and cells:
+        view.sections.append(
+            Section(
+                id="weeks",
+                title="Each week's figures behind the heat map",
+                table=Table(
+                    ("group", "group_kind", *CELL_COLUMNS),
+                    ("Group", "Kind", *CELL_HEADERS),
+                    tuple(
+                        (c.label, c.kind, *_cell_row(c, themes, min_size))
+                        for g in rows
+                        for t in measures
+                        for c in found.get((*g, t), [])
+                    ),
+                ),
+            )
+        )
+    return view

@@ -4,7 +4,7 @@ night; scores, counts and newer texts stay."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from handlers import retention
+from handlers.disclosure import week_of
 from storage.models import PulseAnswer, PulseRound
 from storage.stories import Story
 
@@ -27,20 +28,27 @@ def test_months_before_keeps_the_day_or_takes_the_months_last() -> None:
 
 def seed(runtime) -> None:  # type: ignore[no-untyped-def]
     with runtime.db.session() as session:
-        round_ = PulseRound(question_id="q", created_at=utc(2026, 1, 1), closes_at=utc(2026, 1, 4))
-        session.add(round_)
-        session.flush()
-        for day, comment in ((date(2026, 1, 2), "old words"), (date(2027, 2, 1), "new words")):
+        for day, comment in ((date(2026, 1, 1), "old words"), (date(2027, 2, 1), "new words")):
+            opened = utc(day.year, day.month, day.day)
+            round_ = PulseRound(
+                question_id="q",
+                created_at=opened,
+                closes_at=opened + timedelta(days=3),
+                period=week_of(day),
+                closed=True,
+            )
+            session.add(round_)
+            session.flush()
             session.add(
                 PulseAnswer(
                     round_id=round_.id,  # type: ignore[arg-type]
+                    period=round_.period,  # type: ignore[arg-type]
                     question_id="q",
                     theme="customer_focus",
                     team_path="/1/",
                     department="Sales",
                     score=4,
                     comment=comment,
-                    answered_on=day,
                 )
             )
         from tests.support import import_org, org_csv

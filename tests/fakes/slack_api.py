@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -371,6 +372,7 @@ class FakeSlack:
                     for m in self.messages.values()
                 ],
                 "rate_limited": self.rate_limited,
+                "calls": dict(Counter(call.method for call in self.calls)),
             }
         )
 

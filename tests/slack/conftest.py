@@ -188,10 +188,9 @@ def submission(
         name = block["block_id"]
         if name not in values:
             continue
-        if block["element"]["type"] == "static_select":
-            state[name] = {
-                "value": {"type": "static_select", "selected_option": {"value": values[name]}}
-            }
+        kind = block["element"]["type"]
+        if kind in ("static_select", "radio_buttons"):
+            state[name] = {"value": {"type": kind, "selected_option": {"value": values[name]}}}
         else:
             state[name] = {"value": {"type": "plain_text_input", "value": values[name]}}
     return {

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlmodel import func, select
 
-from storage.models import Outbox, ProcessedEvent, PulseAnswer
+from storage.models import Outbox, ProcessedEvent, PulseAnswerPending
 from tests.fakes.slack_api import sign
 from tests.slack.test_http_pulse import ORG
 from tests.support import import_org
@@ -34,7 +34,7 @@ def snapshot(runtime) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     with runtime.db.session() as session:
         return tuple(
             session.exec(select(func.count()).select_from(model)).one()
-            for model in (ProcessedEvent, PulseAnswer, Outbox)
+            for model in (ProcessedEvent, PulseAnswerPending, Outbox)
         )
 
 

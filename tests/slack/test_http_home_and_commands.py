@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from storage.models import PulseAnswer
+from storage.models import PulseAnswerPending
 from storage.stories import Story
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_pulse import ORG, elements, start_checkin
@@ -51,9 +51,9 @@ async def test_home_tab_lists_open_checkins_and_answering_there_clears_them(
         == 200
     )
     with slack_runtime.db.session() as session:
-        assert session.exec(select(func.count()).select_from(PulseAnswer)).one() == 1
+        assert session.exec(select(func.count()).select_from(PulseAnswerPending)).one() == 1
     thanks = slack_app.fake.called("chat.postMessage")[-1].params
-    assert thanks["channel"] == "U3" and "you answered 3" in block_text(thanks["blocks"])
+    assert thanks["channel"] == "U3" and "Thanks, recorded" in block_text(thanks["blocks"])
     republished = slack_app.fake.called("views.publish")[-1].params
     assert "Nothing is waiting for you" in block_text(republished["view"]["blocks"])
 

@@ -20,7 +20,7 @@ from bot.router import Router
 from handlers import stories
 from prompts import text
 from storage.cascade_models import CascadeLink
-from storage.models import PulseAnswer
+from storage.models import PulseAnswerPending
 from storage.stories import Story
 from tests.fakes.slack_api import block_text
 from tests.slack.conftest import serve_slack, submission
@@ -92,6 +92,15 @@ async def test_cascade_refusals_point_at_their_field_and_a_short_note_keeps_the_
     assert list(answer["errors"]) == ["f.window_days"]
     assert "from 1 to 10" in answer["errors"]["f.window_days"]
     assert await slack_app.submit_answer("UBOSS", view, message) == {}
+    # the accepted form comes back as a preview in the leader's DM; Send sends it
+    [preview] = slack_app.fake.dm("UBOSS")
+    send = next(
+        e
+        for e in elements(preview.blocks)
+        if slack_blocks.decode_action(e)[0] == "click"
+        and slack_blocks.decode_action(e)[1]["a"] == "cascade.confirm"
+    )
+    assert await slack_app.click("UBOSS", preview.channel, preview.ts, send) == 200
     assert (await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=2)).sent == 1
 
     [for_manager] = slack_app.fake.dm("UMGR")
@@ -130,13 +139,13 @@ async def test_pulse_comment_modal_refuses_a_long_comment_in_place_and_still_rec
     answer = await slack_app.submit_answer("U3", view, {"f.score": "2", "f.comment": long_comment})
     too_long = text("common.text_too_long", length=len(long_comment.strip()), limit=2000)
     assert answer == refused("f.comment", too_long)
-    assert count(slack_runtime, PulseAnswer) == 0
+    assert count(slack_runtime, PulseAnswerPending) == 0
     assert "Thanks, recorded" not in block_text(slack_app.fake.dm("U3")[0].blocks)
 
     answer = await slack_app.submit_answer("U3", view, {"f.score": "2", "f.comment": "Too slow"})
     assert answer == {}
-    assert "you answered 2, with a comment" in block_text(slack_app.fake.dm("U3")[0].blocks)
-    assert count(slack_runtime, PulseAnswer) == 1
+    assert "Thanks, recorded, with your comment" in block_text(slack_app.fake.dm("U3")[0].blocks)
+    assert count(slack_runtime, PulseAnswerPending) == 1
 
 
 async def test_a_handler_past_the_budget_is_acked_and_its_refusal_arrives_as_a_dm(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from bot.delivery import deliver_due
-from storage.models import ProcessedEvent, PulseAnswer
+from storage.models import ProcessedEvent, PulseAnswerPending
 from tests.fakes.slack_api import block_text
 from tests.support import import_org
 
@@ -55,13 +55,13 @@ async def test_pulse_question_arrives_as_dm_and_button_answer_updates_it(
 
     assert await slack_app.click("U1", question.channel, question.ts, buttons[3]) == 200
     [question] = slack_app.fake.dm("U1")
-    assert "Thanks, recorded: you answered 4" in block_text(question.blocks)
+    assert "Thanks, recorded" in block_text(question.blocks)
     assert elements(question.blocks) == []  # no buttons left to press twice
-    assert count(slack_runtime, PulseAnswer) == 1
+    assert count(slack_runtime, PulseAnswerPending) == 1
 
     # the old buttons, clicked again (e.g. from a stale client): answered once, told so
     assert await slack_app.click("U1", question.channel, question.ts, buttons[1]) == 200
-    assert count(slack_runtime, PulseAnswer) == 1
+    assert count(slack_runtime, PulseAnswerPending) == 1
     last = slack_app.fake.called("response_url")[-1].params
     assert "already answered" in last["text"] and last["response_type"] == "ephemeral"
 
@@ -81,9 +81,9 @@ async def test_comment_modal_submission_records_score_and_comment(slack_app, sla
     status = await slack_app.submit("U2", view, {"f.score": "5", "f.comment": comment})
     assert status == 200
     [question] = slack_app.fake.dm("U2")
-    assert "you answered 5, with a comment" in block_text(question.blocks)
+    assert "Thanks, recorded, with your comment" in block_text(question.blocks)
     with slack_runtime.db.session() as session:
-        [answer] = session.exec(select(PulseAnswer)).all()
+        [answer] = session.exec(select(PulseAnswerPending)).all()
     assert (answer.score, answer.comment) == (5, comment)
 
 
@@ -93,7 +93,7 @@ async def test_slash_report_is_ephemeral_and_help_answers_dm_once_despite_retry(
     import_org(slack_runtime, ORG)
     assert await slack_app.slash("U1", "/pulse", "report") == 200
     reply = slack_app.fake.called("response_url")[-1].params
-    assert reply["response_type"] == "ephemeral" and "No answers yet" in reply["text"]
+    assert reply["response_type"] == "ephemeral" and "No results yet" in reply["text"]
 
     assert await slack_app.dm("U1", "help", event_id="Ev001") == 200
     [help_reply] = slack_app.fake.called("chat.postMessage")

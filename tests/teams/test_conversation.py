@@ -28,7 +28,7 @@ from bot.platforms.teams import TeamsBot
 from bot.platforms.teams_cards import render
 from bot.router import Router
 from bot.runtime import Runtime
-from storage.models import Outbox, PulseAnswer
+from storage.models import Outbox, PulseAnswerPending
 from tests.support import Chat, import_org, org_csv
 
 TEAM = org_csv(
@@ -141,7 +141,7 @@ def prompt_card(runtime: Runtime, person_id: int) -> dict[str, Any]:
 
 def answers(runtime: Runtime) -> int:
     with runtime.db.session() as session:
-        return session.exec(select(func.count()).select_from(PulseAnswer)).one()
+        return session.exec(select(func.count()).select_from(PulseAnswerPending)).one()
 
 
 async def test_answering_the_card_replaces_it_and_records_once(
@@ -154,10 +154,10 @@ async def test_answering_the_card_replaces_it_and_records_once(
     assert await team["p1"].submit(data, card_id="prompt-7") == ""
     (update,) = team["p1"].adapter.updated_activities
     assert update.id == "prompt-7"
-    assert "Thanks, recorded: you answered 5, with a comment" in card_text(update)
+    assert "Thanks, recorded, with your comment" in card_text(update)
     assert answers(runtime) == 1
     with runtime.db.session() as session:
-        assert session.exec(select(PulseAnswer.comment)).one() == "Great **week**"
+        assert session.exec(select(PulseAnswerPending.comment)).one() == "Great **week**"
 
     assert "already answered" in await team["p1"].submit(data, card_id="prompt-7")
     assert answers(runtime) == 1

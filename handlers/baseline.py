@@ -1,0 +1,542 @@
+"""Baseline and progress: the assessment's figures per group and dimension, compared with the
+first assessment of the same scope, and with the pulse of the last weeks.
+
+Every figure here is a cell published by the disclosure gate (``handlers.disclosure``) or a
+combination of *shown* cells (``disclosure.combine``); nothing reads answers. An assessment is
+its own period ("assessment:<id>", each dimension a measure); it is published once, when its
+window closes (``publish_closed``, run by the tick right after the answers are moved).
+
+- per group (the scope, its subtrees and teams, departments) and dimension: the mean, the
+  spread (share of 1s..5s, rounded as the gate requires) and participation, or why withheld;
+- the re-assessment delta: this assessment minus the scope's first (the baseline), only
+  where both cells are shown;
+- the pulse against the baseline: the themes mapped onto each dimension (questions.yaml,
+  ``dimensions:``) over the last 4 published weeks, from shown weekly cells only:
+  "Leadership commitment: baseline 3.1, last 4 weeks 3.4".
+
+Functions take a session, the viewer (None: the full view, for the CLI and admins) and the
+clock's ``now``, and return plain dataclasses, so chat, CLI, export and the dashboard share
+them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+import prompts
+from bot.chat import Incoming, Response, text_message
+from bot.config import Settings
+from bot.router import Router
+from bot.runtime import Context
+from handlers import disclosure
+from handlers.disclosure import Atom, Cell
+from handlers.formatting import safe_row, sparkline
+from storage.disclosure_models import DisclosurePeriod
+from storage.models import Person
+from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
+
+RECENT_WEEKS = 4
+KIND_ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}
+
+
+# --- publishing an assessment --------------------------------------------------------------
+
+
+def assessment_atoms(session: Session, assessment_id: int) -> dict[tuple[str, str, str], Atom]:
+    """The figures of a closed assessment per (dimension, team path, department).
+
+    Respondents and invited are counted from the invites (one person once per dimension, in
+    the atom recorded at submission); scores and comments from the unlinked answers."""
+    from storage.roadmap import AssessmentInvite
+
+    dimensions = list(prompts.assessment().dimensions)
+    atoms: dict[tuple[str, str, str], Atom] = defaultdict(Atom)
+    counts = session.exec(
+        select(
+            AssessmentInvite.status,
+            AssessmentInvite.team_path,
+            AssessmentInvite.department,
+            Person.manager_id,
+            Person.department,
+            func.count(),
+        )
+        .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
+        .where(AssessmentInvite.assessment_id == assessment_id)
+        .group_by(
+            col(AssessmentInvite.status),
+            col(AssessmentInvite.team_path),
+            col(AssessmentInvite.department),
+            col(Person.manager_id),
+            col(Person.department),
+        )
+    ).all()
+    manager_paths = dict(
+        session.exec(
+            select(Person.id, Person.path).where(
+                col(Person.id).in_({m for *_, m, _, _ in counts if m is not None})
+            )
+        ).all()
+    )
+    for status, team_path, department, manager_id, own_department, n in counts:
+        if status == "submitted":
+            atom_key = (team_path or "/", department or "")
+        else:  # not a respondent: counted where they sit now, for participation
+            atom_key = (manager_paths.get(manager_id, "/"), own_department)
+        for dimension in dimensions:
+            atom = atoms[(dimension, *atom_key)]
+            atom.invited += n
+            atom.respondents += n if status == "submitted" else 0
+    scores = session.exec(
+        select(
+            AssessmentAnswer.dimension,
+            AssessmentAnswer.team_path,
+            AssessmentAnswer.department,
+            AssessmentAnswer.score,
+            func.count(),
+        )
+        .where(AssessmentAnswer.assessment_id == assessment_id)
+        .group_by(
+            col(AssessmentAnswer.dimension),
+            col(AssessmentAnswer.team_path),
+            col(AssessmentAnswer.department),
+            col(AssessmentAnswer.score),
+        )
+    ).all()
+    for dimension, team_path, department, score, n in scores:
+        atom = atoms[(dimension, team_path, department)]
+        atom.answers += n
+        atom.total += score * n
+        atom.scores[score] = atom.scores.get(score, 0) + n
+    comments = session.exec(
+        select(
+            AssessmentComment.dimension,
+            AssessmentComment.team_path,
+            AssessmentComment.department,
+            func.count(),
+            func.count(col(AssessmentComment.polarity)),
+            func.coalesce(func.sum(col(AssessmentComment.polarity)), 0.0),
+        )
+        .where(AssessmentComment.assessment_id == assessment_id)
+        .group_by(
+            col(AssessmentComment.dimension),
+            col(AssessmentComment.team_path),
+            col(AssessmentComment.department),
+        )
+    ).all()
+    for dimension, team_path, department, n, n_polarity, polarity in comments:
+        atom = atoms[(dimension, team_path, department)]
+        atom.commenters += n  # one comment per person and dimension: people, exactly
+        atom.polarity_n += n_polarity
+        atom.polarity_sum += float(polarity)
+    for atom in atoms.values():
+        atom.commenters = min(atom.commenters, atom.respondents)
+    return dict(atoms)
+
+
+def publish(session: Session, assessment: Assessment, now: datetime, settings: Settings) -> int:
+    """Publish a closed assessment once (its own period); returns the cells stored."""
+    period = period_of(assessment.id)  # type: ignore[arg-type]
+    if disclosure.is_published(session, period):
+        return 0
+    return disclosure.publish_period(
+        session,
+        period,
+        "assessment",
+        assessment.created_at.date(),
+        assessment.closes_at.date(),
+        assessment_atoms(session, assessment.id),  # type: ignore[arg-type]
+        now,
+        settings,
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One group's figure on one dimension."""
+
+    dimension: str
+    dimension_name: str
+    kind: str  # org | subtree | team | department
+    key: str
+    group: str
+    shown: bool
+    withheld_because: str | None  # words, when withheld
+    respondents: str | None  # a band
+    participation: float | None
+    mean: float | None
+    spread: dict[int, float] | None
+    baseline: float | None  # the scope's first assessment, same group (None: this is it)
+    delta: float | None  # mean - baseline, both shown
+    recent: float | None  # the pulse, last RECENT_WEEKS published weeks, shown cells only
+    recent_weeks: int  # how many shown weeks went into ``recent``
+    recent_series: list[float | None]  # those weeks, oldest first (None: withheld)
+
+
+@dataclass(frozen=True)
+class BaselineView:
+    assessment_id: int
+    scope: str  # whose part of the organisation
+    closed_on: date
+    baseline_id: int  # the first assessment of the same scope (== assessment_id if first)
+    min_group_size: int
+    figures: list[Figure]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, default=str)
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        names = [n for n in Figure.__dataclass_fields__ if n not in ("spread", "recent_series")]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["assessment", *names, *(f"share_{s}" for s in range(1, 6))])
+        for f in self.figures:
+            values = asdict(f)
+            spread = f.spread or {}
+            writer.writerow(
+                safe_row(
+                    [
+                        self.assessment_id,
+                        *(values[n] for n in names),
+                        *(spread.get(s) for s in range(1, 6)),
+                    ]
+                )
+            )
+        return buffer.getvalue()
+
+
+def _why(cell: Cell, min_size: int) -> str:
+    if cell.reason == "small":
+        return prompts.text("disclosure.small", min=min_size)
+    return prompts.text("disclosure.complementary")
+
+
+def published_assessments(session: Session, viewer: Person | None) -> list[Assessment]:
+    """Closed, published assessments the viewer belongs to (their scope is the viewer, one
+    of the viewer's managers, or below the viewer), oldest first; None: all of them."""
+    query = (
+        select(Assessment)
+        .join(Person, col(Person.id) == col(Assessment.scope_id))
+        .where(Assessment.status == "closed")
+        .order_by(col(Assessment.closes_at), col(Assessment.id))
+    )
+    if viewer is not None:
+        ancestors = [int(i) for i in viewer.path.strip("/").split("/") if i]
+        query = query.where(
+            or_(col(Assessment.scope_id).in_(ancestors), col(Person.path).startswith(viewer.path))
+        )
+    rows = session.exec(query).all()
+    published = set(
+        session.exec(
+            select(DisclosurePeriod.period).where(DisclosurePeriod.kind == "assessment")
+        ).all()
+    )
+    return [a for a in rows if period_of(a.id) in published]  # type: ignore[arg-type]
+
+
+def view(
+    session: Session,
+    viewer: Person | None,
+    now: datetime,
+    settings: Settings,
+    *,
+    assessment_id: int | None = None,
+    roles: list[str] | None = None,
+    full: bool = False,
+) -> BaselineView | None:
+    """The latest (or the given) assessment the viewer may see, against the scope's first,
+    with the pulse's last weeks; None when there is none yet.
+
+    By default the summary groups (as the pulse report: the organisation, departments, the
+    viewer's own team and subtree and those one level below); ``full`` lists every group the
+    viewer may see (the dashboard, exports)."""
+    assessments = published_assessments(session, viewer)
+    if assessment_id is not None:
+        assessments = [a for a in assessments if a.id == assessment_id] and assessments
+    if not assessments:
+        return None
+    current = next((a for a in assessments if a.id == assessment_id), assessments[-1])
+    first = next(a for a in assessments if a.scope_id == current.scope_id)
+    scope = session.get(Person, current.scope_id)
+    groups = None
+    if not full:
+        from handlers.reports import summary_groups
+
+        groups = summary_groups(session, viewer, disclosure.visible_scope(session, viewer, roles))
+    cells = disclosure.visible_cells(session, viewer, kind="assessment", roles=roles, groups=groups)
+    if groups is not None:
+        cells += disclosure.visible_cells(
+            session, viewer, kind="assessment", roles=roles, kinds=("department",)
+        )
+    now_cells = [c for c in cells if c.period == period_of(current.id)]  # type: ignore[arg-type]
+    base = {
+        (c.measure, c.kind, c.key): c
+        for c in cells
+        if c.period == period_of(first.id) and c.shown  # type: ignore[arg-type]
+    }
+    recent = _recent(session, viewer, now, roles, groups)
+    bank = prompts.assessment()
+    figures = []
+    for c in now_cells:
+        earlier = base.get((c.measure, c.kind, c.key)) if first.id != current.id else None
+        weeks = recent.get((c.measure, c.kind, c.key), [])
+        combined = disclosure.combine([w for w in weeks if w is not None])
+        figures.append(
+            Figure(
+                dimension=c.measure,
+                dimension_name=bank.name(c.measure) if c.measure in bank.dimensions else c.measure,
+                kind=c.kind,
+                key=c.key,
+                group=c.label,
+                shown=c.shown,
+                withheld_because=None if c.shown else _why(c, settings.min_group_size),
+                respondents=c.respondents,
+                participation=c.participation,
+                mean=c.mean,
+                spread=c.spread,
+                baseline=earlier.mean if earlier else None,
+                delta=round(c.mean - earlier.mean, 1)
+                if earlier and earlier.mean is not None and c.mean is not None
+                else None,
+                recent=combined.mean,
+                recent_weeks=combined.periods,
+                recent_series=[w.mean if w is not None and w.shown else None for w in weeks],
+            )
+        )
+    order = list(bank.dimensions)
+    figures.sort(
+        key=lambda f: (
+            KIND_ORDER.get(f.kind, 9),
+            f.key.count("/"),
+            f.group,
+            order.index(f.dimension) if f.dimension in order else 99,
+        )
+    )
+    return BaselineView(
+        assessment_id=current.id,  # type: ignore[arg-type]
+        scope=scope.name if scope else "",
+        closed_on=current.closes_at.date(),
+        baseline_id=first.id,  # type: ignore[arg-type]
+        min_group_size=settings.min_group_size,
+        figures=figures,
+    )
+
+
+def _recent(
+    session: Session,
+    viewer: Person | None,
+    now: datetime,
+    roles: list[str] | None = None,
+    groups: list[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str, str], list[Cell | None]]:
+    """Per (dimension, group): the pulse cells of the last RECENT_WEEKS published weeks of
+    the themes mapped to that dimension (None where a week has no cell for the group)."""
+    mapping = prompts.questions().dimensions
+    if not mapping:
+        return {}
+    since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
+    cells = disclosure.visible_cells(
+        session,
+        viewer,
+        kind="pulse",
+        since=since,
+        measures=list(mapping),
+        roles=roles,
+        groups=groups,
+    )
+    if groups is not None:
+        cells += disclosure.visible_cells(
+            session,
+            viewer,
+            kind="pulse",
+            since=since,
+            measures=list(mapping),
+            roles=roles,
+            kinds=("department",),
+        )
+    weeks = sorted({c.period for c in cells})[-RECENT_WEEKS:]
+    found: dict[tuple[str, str, str], dict[str, Cell]] = defaultdict(dict)
+    for c in cells:
+        if c.period in weeks:
+            key = (mapping[c.measure], c.kind, c.key)
+            # one theme per dimension today; with several, keep every shown cell's weight
+            found[key].setdefault(c.period, c)
+    # a week without a cell for the group (its theme was not asked that week) is left out;
+    # a withheld week stays in, drawn as a gap
+    return {key: [by_week[w] for w in weeks if w in by_week] for key, by_week in found.items()}
+
+
+def current_figure(
+    session: Session, scope: Person, dimension: str, now: datetime
+) -> tuple[float, str] | None:
+    """The latest closed figure of ``scope``'s part on one dimension: the pulse over the last
+    weeks when there is one newer than the latest assessment, else that assessment's."""
+    group = ("subtree", scope.path)
+    groups = [group] + ([("org", "")] if scope.manager_id is None else [])
+    cells = disclosure.visible_cells(
+        session, None, kind="assessment", measures=[dimension], groups=groups
+    )
+    shown = [c for c in cells if c.shown and c.mean is not None]
+    best: tuple[float, str] | None = None
+    latest_end: date | None = None
+    if shown:
+        cell = shown[-1]
+        best = (cell.mean, prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]))  # type: ignore[arg-type]
+        period = session.get(DisclosurePeriod, cell.period)
+        latest_end = period.ends if period else None
+    themes = [t for t, d in prompts.questions().dimensions.items() if d == dimension]
+    if themes:
+        since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
+        weekly = disclosure.visible_cells(
+            session, None, kind="pulse", since=since, measures=themes, groups=groups
+        )
+        weeks = sorted({c.period for c in weekly})[-RECENT_WEEKS:]
+        picked = [c for c in weekly if c.period in weeks and c.group == weekly[0].group]
+        combined = disclosure.combine(picked)
+        used = sorted({c.period for c in picked if c.shown})
+        if combined.mean is not None and used:
+            _, ends = disclosure.week_bounds(used[-1])
+            if latest_end is None or ends > latest_end:
+                span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
+                best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
+    return best
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    assessment_id: int
+    dimension: str
+    dimension_name: str
+    group: str
+    comments: list[str]
+
+
+def comment_groups(
+    session: Session, viewer: Person | None, *, roles: list[str] | None = None
+) -> list[CommentGroup]:
+    """The comments of every published assessment cell whose comments the gate shows (at
+    least ``min_comment_group_size`` commenters, after suppression), per cell, in an order
+    that says nothing about who wrote them or when."""
+    import hashlib
+
+    bank = prompts.assessment()
+    found = []
+    seen: set[tuple[int, str, frozenset[int]]] = set()
+    for cell in disclosure.visible_cells(session, viewer, kind="assessment", roles=roles):
+        if not cell.shown or not cell.comments_shown:
+            continue
+        assessment_id = int(cell.period.split(":", 1)[1])
+        query = select(AssessmentComment.id, AssessmentComment.comment).where(
+            AssessmentComment.assessment_id == assessment_id,
+            AssessmentComment.dimension == cell.measure,
+        )
+        if cell.kind == "department":
+            query = query.where(AssessmentComment.department == cell.key)
+        elif cell.kind == "team":
+            query = query.where(AssessmentComment.team_path == cell.key)
+        elif cell.kind == "subtree":
+            query = query.where(col(AssessmentComment.team_path).startswith(cell.key))
+        rows = session.exec(query).all()
+        same = (assessment_id, cell.measure, frozenset(i for i, _ in rows))
+        if not rows or same in seen:  # identical groups (e.g. a team that is a department)
+            continue
+        seen.add(same)
+        texts = sorted((t for _, t in rows), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+        if texts:
+            name = bank.name(cell.measure) if cell.measure in bank.dimensions else cell.measure
+            found.append(CommentGroup(assessment_id, cell.measure, name, cell.label, texts))
+    return found
+
+
+def comments_csv(groups: list[CommentGroup]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["assessment", "dimension", "group", "comment"])
+    for g in groups:
+        for text in g.comments:
+            writer.writerow(safe_row([g.assessment_id, g.dimension_name, g.group, text]))
+    return buffer.getvalue()
+
+
+def comments_json(groups: list[CommentGroup]) -> str:
+    return json.dumps([asdict(g) for g in groups], indent=2)
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def spread_text(spread: dict[int, float] | None) -> str:
+    if not spread:
+        return ""
+    return " ".join(f"{s}:{spread.get(s, 0):.0%}" for s in range(1, 6))
+
+
+def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
+    if result is None:
+        return prompts.text("baseline.none")
+    lines = [
+        prompts.text(
+            "baseline.heading",
+            id=result.assessment_id,
+            scope=result.scope,
+            closed=result.closed_on.isoformat(),
+        )
+    ]
+    if result.baseline_id != result.assessment_id:
+        lines.append(prompts.text("baseline.compared", id=result.baseline_id))
+    group = None
+    for f in result.figures[:limit]:
+        if f.group != group:
+            group = f.group
+            lines.append(group)
+        if not f.shown:
+            lines.append(f"  {f.dimension_name}: {f.withheld_because}")
+            continue
+        parts = [
+            prompts.text(
+                "baseline.figure",
+                mean=f"{f.mean:.1f}",
+                people=f.respondents,
+                share=f"{(f.participation or 0):.0%}",
+            )
+        ]
+        if f.delta is not None:
+            parts.append(
+                prompts.text(
+                    "baseline.delta", baseline=f"{f.baseline:.1f}", delta=f"{f.delta:+.1f}"
+                )
+            )
+        if f.recent is not None:
+            parts.append(
+                prompts.text(
+                    "baseline.recent",
+                    weeks=RECENT_WEEKS,
+                    mean=f"{f.recent:.1f}",
+                    line=sparkline(f.recent_series),
+                )
+            )
+        lines.append(f"  {f.dimension_name}: " + "; ".join(parts))
+    if len(result.figures) > limit:
+        lines.append(prompts.text("baseline.more", count=len(result.figures) - limit))
+    return "\n".join(lines)
+
+
+def show(ctx: Context, incoming: Incoming) -> Response:
+    from handlers.basics import roles_of
+
+    result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles_of(ctx))
+    return Response(replies=[text_message(as_text(result))])
+
+
+def register(router: Router) -> None:
+    router.command("baseline")(show)

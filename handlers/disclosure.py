@@ -1,0 +1,924 @@
+"""The disclosure gate: the one place that decides which aggregates of people's answers may
+leave culturebot, and formats them.
+
+Every report (chat ``report``, ``culturebot report`` tables, JSON and CSV, the assessment
+views, the dashboard) reads ``visible_cells`` (and ``combine``/``comments``); nothing else
+aggregates answers.
+
+The guarantee
+-------------
+For every viewer, and every union of viewers (they may share screenshots), and over all time:
+no combination of the figures shown reveals the answers of fewer than ``min_group_size``
+distinct people (default 5), or any difference between people; comments need
+``min_comment_group_size`` distinct commenters (default 10).
+
+The method, and why
+-------------------
+Statistical disclosure control offers three families: *restriction* (thresholds and cell
+suppression, as Viva Glint's minimum of 5 for scores and 10 for comments, Culture Amp's
+reporting group minimum and its comparison rules), *perturbation* (rounding, calibrated noise,
+differential privacy) and *fixed publication* (statistical offices release a closed period
+once). Noise makes small teams' figures useless (a team of 6 needs noise of the order of a
+whole answer for any meaningful epsilon) and still leaks under repeated releases unless a
+budget is tracked; managers would not trust figures that move by themselves. So culturebot
+combines the others, as the anchors and statistical offices do:
+
+1. **Fixed snapshots of closed periods.** Every pulse round has a ``period`` (the ISO week
+   of its local date, "2027-W10"; an assessment is "assessment:<id>"). A week is *closed*
+   once it ended at least two days ago and all its rounds have closed; only closed periods
+   are published, once, into ``disclosure_cell``; a published cell never changes. Nothing is
+   ever computed over a live period, so a figure never moves under a viewer (no subtraction
+   over time), and a late answer cannot be isolated.
+2. **People, not answers.** A cell counts distinct respondents, from ``pulse_prompt`` (status
+   answered), never answers. Each answer belongs to an *atom*, (team path, department) of
+   the answerer when they answered; the prompt records the same atom, so counting people per
+   atom never joins an answer to a person.
+3. **One global lattice** per (period, measure): ``org``; every ``department`` (org-wide);
+   for every manager m, ``subtree`` (everyone strictly below m) and ``team`` (m's direct
+   reports). Every viewer sees a subset of this one publication (employee: org, departments,
+   own team; manager and leader: also every subtree and team in their own subtree; admin and
+   the CLI: everything), so if the whole publication is safe, every view and every union of
+   views is.
+4. **Complementary cell suppression**, per (period, measure) (these are independent linear
+   systems: no figure spans two periods or two measures; every derived figure, a several-week
+   mean or a trend, is computed from shown cells only):
+
+   - *primary*: a cell with fewer than k respondents is withheld ("small");
+   - *hierarchy*: org, subtrees and teams form a laminar family. Bottom-up, a shown cell's
+     *region* (the cell minus its maximal shown sub-cells) must hold 0 or at least k
+     respondents; otherwise its smallest maximal shown sub-cell is withheld
+     ("complementary"), and again;
+   - *departments* cross the hierarchy. Every vector in the span of the shown cells gives
+     each person ``a[region] + b[department]``, so the smallest group a combination of shown
+     cells can single out is the minimum weighted cut of the bipartite graph between regions
+     and shown departments (edge weight: respondents in both), where withheld departments and
+     people outside every shown cell form one node pinned to zero. Edges of weight >= k are
+     contracted (no cut through them is small), then each component's global minimum cut is
+     found (Stoer-Wagner on the small contracted graph); while a cut below k exists, the cell
+     with the fewest respondents on the side away from the pinned node is withheld.
+
+   This is exact for the lattice (not a heuristic over pairs), near-linear in the number of
+   atoms, and never pairwise over groups.
+5. **Coarsened figures** as defence in depth: respondents as a band (5-9, 10-19, 20-49,
+   50-99, 100-199, 200+; exact counts would help subtraction of counts), participation
+   rounded to 10%, means to one decimal. Comment sentiment is shown only for a cell that the
+   same suppression, run on commenter counts, also shows.
+6. **Comments**: the same suppression with k = ``min_comment_group_size`` decides which cells'
+   comments may be listed; they are listed in an order unrelated to answering (sorted by a
+   hash of the text), without names, dates finer than the period, or any sub-group.
+
+The API (what reports, assessments and the dashboard use)
+-------------------------------------------------------
+- ``visible_cells(session, viewer, since=, until=, measures=, kind="pulse", groups=, kinds=,
+  roles=)``: the published ``Cell``s a viewer may see (``viewer=None``: everything), oldest
+  period first; withheld cells come with ``shown=False`` and a ``reason``.
+- ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
+- ``comments(session, viewer, since=)``: ``CommentGroup``s the viewer may read.
+- ``publish_due(session, now, settings)``: publish every closed pulse week (the scheduler's
+  ``tick`` and ``culturebot report`` call it). Other kinds of period (an assessment) call
+  ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
+  closed, with an ``Atom`` of figures per (measure, team path, department); assessments set
+  ``kind="assessment"`` and get ``spread``.
+- ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
+  (when a round is created).
+
+What this does not protect against (README, "How anonymity is protected"): someone who
+knows the answers of all but one member of a shown group learns the last one (true of any
+published mean); a database administrator sees the pending answers of an open round next
+to the prompts they came from until the round closes, and a team path names a small set of
+people (a team of two is two people), which is why such a team is reported only inside the
+level above it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, delete, func, insert, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+import prompts
+from bot.config import Settings
+from bot.runtime import Runtime
+from storage.disclosure_models import DisclosureCell, DisclosurePeriod
+from storage.models import (
+    Person,
+    PulseAnswer,
+    PulseAnswerPending,
+    PulsePrompt,
+    PulseRound,
+    PulseSchedule,
+)
+
+KINDS = ("org", "department", "subtree", "team")
+BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))
+CLOSE_AFTER = timedelta(days=2)  # a week is closed once it ended this long ago
+
+
+# --- what leaves the gate ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published figure for one group, period and measure (shown or withheld)."""
+
+    period: str  # "2027-W10" | "assessment:3"
+    measure: str  # pulse theme id, or assessment dimension id
+    kind: str  # org | department | subtree | team
+    key: str  # "" | department name | the manager's person path
+    label: str  # "Whole organisation", "Support", "Everyone below Ava", "Team of Ben"
+    shown: bool
+    reason: str | None  # None | "small" | "complementary"
+    respondents: str | None  # a band, e.g. "10-19"
+    participation: float | None  # 0.0..1.0, rounded to 0.1
+    mean: float | None  # one decimal
+    sentiment: float | None
+    spread: dict[int, float] | None  # share of each score 1..5, rounded to 0.1
+    comments_shown: bool = False
+    # exact figures of a shown cell, only for combine(); never shown
+    _answers: int | None = field(default=None, repr=False, compare=False)
+    _total: float | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def group(self) -> tuple[str, str]:
+        return (self.kind, self.key)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """A figure over several shown cells (e.g. several weeks of one group)."""
+
+    mean: float | None
+    periods: int  # how many shown cells went into it
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    period: str
+    measure: str
+    label: str
+    comments: list[str]
+
+
+def band(n: int) -> str:
+    for low, name in BANDS:
+        if n >= low:
+            return name
+    return "2-4"
+
+
+def combine(cells: Sequence[Cell]) -> Combined:
+    """The mean over the shown cells among ``cells`` (withheld cells contribute nothing)."""
+    shown = [c for c in cells if c.shown and c._answers]
+    answers = sum(c._answers or 0 for c in shown)
+    total = sum(c._total or 0.0 for c in shown)
+    return Combined(mean=round(total / answers, 1) if answers else None, periods=len(shown))
+
+
+# --- periods -----------------------------------------------------------------------------
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(period: str) -> tuple[date, date]:
+    monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+    return monday, monday + timedelta(days=6)
+
+
+def is_published(session: Session, period: str) -> bool:
+    return session.get(DisclosurePeriod, period) is not None
+
+
+def period_for(session: Session, day: date, now: datetime) -> str:
+    """The period of a round held on ``day``: its ISO week, or the current week if that one
+    is already published (a published snapshot never changes)."""
+    week = week_of(day)
+    return week_of(now.date()) if is_published(session, week) else week
+
+
+# --- publishing --------------------------------------------------------------------------
+
+
+@dataclass
+class Atom:
+    """What one (team path, department) contributed to one measure in one period."""
+
+    respondents: int = 0  # distinct people who answered
+    invited: int = 0  # distinct people asked
+    answers: int = 0
+    total: float = 0.0
+    commenters: int = 0  # a lower bound on distinct people who commented
+    polarity_n: int = 0
+    polarity_sum: float = 0.0
+    scores: dict[int, int] = field(default_factory=dict)  # for the spread (assessments)
+
+
+AtomKey = tuple[str, str, str]  # (measure, team_path, department)
+
+
+def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
+    """Publish every closed, unpublished pulse week (incremental); return the periods
+    published. Run by the scheduler tick, and by ``culturebot report`` before reading."""
+    published = set(session.exec(select(DisclosurePeriod.period)))
+    rows = session.exec(
+        select(
+            PulseRound.period,
+            func.count(),
+            func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)),
+        )
+        .where(col(PulseRound.period).is_not(None))
+        .group_by(col(PulseRound.period))
+    ).all()
+    done = []
+    for period, _rounds, still_open in sorted(rows, key=lambda r: str(r[0])):
+        if period in published or not period or still_open:
+            continue
+        starts, ends = week_bounds(period)
+        if now < datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + (
+            CLOSE_AFTER
+        ):
+            continue
+        publish_period(
+            session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
+        )
+        done.append(period)
+    return done
+
+
+def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
+    """The figures of a closed pulse week per (theme, team path, department)."""
+    from handlers.pulse import schedule_bank
+
+    bank = prompts.questions()
+    own_banks = {
+        s.id: schedule_bank(s)
+        for s in session.exec(
+            select(PulseSchedule).where(col(PulseSchedule.question_bank).is_not(None))
+        )
+    }
+    atoms: dict[AtomKey, Atom] = defaultdict(Atom)
+    # people: each counted once per theme, in the atom of their (first) answered prompt
+    asked = session.exec(
+        select(
+            PulseRound.schedule_id,
+            PulseRound.question_id,
+            PulsePrompt.person_id,
+            PulsePrompt.status,
+            PulsePrompt.team_path,
+            PulsePrompt.department,
+        )
+        .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
+        .where(PulseRound.period == period, col(PulsePrompt.status) != "scheduled")
+    ).all()
+    placed: dict[tuple[str, int], tuple[AtomKey, bool]] = {}
+    for schedule_id, question_id, person_id, status, team_path, department in asked:
+        theme = own_banks.get(schedule_id, bank).by_id(question_id).theme
+        key = (theme, team_path or "/", department or "")
+        answered = status == "answered"
+        seen = placed.get((theme, person_id))
+        if seen is None or (answered and not seen[1]):
+            placed[(theme, person_id)] = (key, answered)
+    for key, answered in placed.values():
+        atoms[key].invited += 1
+        atoms[key].respondents += answered
+    sums = session.exec(
+        select(
+            PulseAnswer.theme,
+            PulseAnswer.team_path,
+            PulseAnswer.department,
+            PulseAnswer.round_id,
+            PulseAnswer.score,
+            func.count(),
+            func.count(col(PulseAnswer.comment)),
+            func.count(col(PulseAnswer.polarity)),
+            func.coalesce(func.sum(col(PulseAnswer.polarity)), 0.0),
+        )
+        .where(PulseAnswer.period == period)
+        .group_by(
+            col(PulseAnswer.theme),
+            col(PulseAnswer.team_path),
+            col(PulseAnswer.department),
+            col(PulseAnswer.round_id),
+            col(PulseAnswer.score),
+        )
+    ).all()
+    commented: dict[tuple[AtomKey, int], int] = defaultdict(int)
+    for theme, team_path, department, round_id, score, n, comments, n_pol, pol in sums:
+        atom = atoms[(theme, team_path, department)]
+        atom.answers += n
+        atom.total += score * n
+        atom.scores[score] = atom.scores.get(score, 0) + n
+        atom.polarity_n += n_pol
+        atom.polarity_sum += float(pol)
+        commented[((theme, team_path, department), round_id)] += comments
+    for (key, _round), comments in commented.items():
+        # within a round each person answers once; the most in any one round is a lower
+        # bound on the distinct people who commented (counting never joins to a person)
+        atoms[key].commenters = max(atoms[key].commenters, comments)
+    for atom in atoms.values():
+        if atom.answers and not atom.respondents:
+            atom.respondents = 1  # answers whose people cannot be placed (old data): never 0
+        atom.commenters = min(atom.commenters, atom.respondents)
+    return dict(atoms)
+
+
+def publish_period(
+    session: Session,
+    period: str,
+    kind: str,
+    starts: date,
+    ends: date,
+    atoms: dict[AtomKey, Atom],
+    now: datetime,
+    settings: Settings,
+) -> int:
+    """Store the cells of one closed period (any kind: pulse weeks, assessments). Returns
+    the number of cells stored. Call once per period; a published period never changes."""
+    session.add(
+        DisclosurePeriod(period=period, kind=kind, starts=starts, ends=ends, published_at=now)
+    )
+    session.flush()
+    names = _manager_names(session, {tp for _, tp, _ in atoms})
+    rows: list[dict[str, object]] = []
+    by_measure: dict[str, dict[tuple[str, str], Atom]] = defaultdict(dict)
+    for (measure, team_path, department), atom in atoms.items():
+        by_measure[measure][(team_path, department)] = atom
+    for measure, measure_atoms in by_measure.items():
+        rows.extend(_cells(period, kind, measure, measure_atoms, names, settings))
+    if rows:
+        session.execute(insert(DisclosureCell), rows)
+    return len(rows)
+
+
+def _manager_names(session: Session, team_paths: set[str]) -> dict[str, str]:
+    """The name of the person at the end of every path that leads to these teams."""
+    paths = {p for tp in team_paths for p in _prefixes(tp)}
+    ids = {int(p.rstrip("/").rsplit("/", 1)[-1]): p for p in paths}
+    names: dict[str, str] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start : start + 500]
+        for person_id, name in session.exec(
+            select(Person.id, Person.name).where(col(Person.id).in_(chunk))
+        ):
+            names[ids[person_id]] = name  # type: ignore[index]
+    return names
+
+
+def _prefixes(team_path: str) -> list[str]:
+    """ "/1/4/9/" -> ["/1/", "/1/4/", "/1/4/9/"] (the managers above and the team's own)."""
+    parts = [p for p in team_path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def _label(kind: str, key: str, names: dict[str, str]) -> str:
+    if kind == "org":
+        return prompts.text("disclosure.org")
+    if kind == "department":
+        return key
+    if key == "/":
+        return prompts.text("disclosure.top")
+    name = names.get(key, prompts.text("disclosure.someone"))
+    return prompts.text(f"disclosure.{kind}", name=name)
+
+
+def _cells(
+    period: str,
+    kind: str,
+    measure: str,
+    atoms: dict[tuple[str, str], Atom],
+    names: dict[str, str],
+    settings: Settings,
+) -> list[dict[str, object]]:
+    lattice = Lattice(atoms)
+    k = settings.min_group_size
+    shown = lattice.suppress({a: x.respondents for a, x in atoms.items()}, k)
+    mood = lattice.suppress({a: x.commenters for a, x in atoms.items()}, k)
+    talk = lattice.suppress(
+        {a: x.commenters for a, x in atoms.items()}, settings.min_comment_group_size
+    )
+    rows: list[dict[str, object]] = []
+    for node in lattice.nodes:
+        members = lattice.members[node]
+        reason = shown[node]
+        row: dict[str, object] = {
+            "period": period,
+            "measure": measure,
+            "kind": node[0],
+            "key": node[1],
+            "label": _label(node[0], node[1], names),
+            "shown": reason is None,
+            "reason": reason,
+            "respondents": None,
+            "participation": None,
+            "mean": None,
+            "sentiment": None,
+            "spread": None,
+            "comments_shown": False,
+            "n": None,
+            "answers": None,
+            "total": None,
+        }
+        if reason is None:
+            n = sum(atoms[a].respondents for a in members)
+            invited = sum(atoms[a].invited for a in members)
+            answers = sum(atoms[a].answers for a in members)
+            total = sum(atoms[a].total for a in members)
+            row.update(
+                respondents=band(n),
+                participation=round(min(1.0, n / invited), 1) if invited else None,
+                mean=round(total / answers, 1) if answers else None,
+                n=n,
+                answers=answers,
+                total=total,
+            )
+            scores: dict[int, int] = defaultdict(int)
+            for a in members:
+                for score, count in atoms[a].scores.items():
+                    scores[score] += count
+            if answers and kind == "assessment":
+                row["spread"] = json.dumps(
+                    {s: round(scores.get(s, 0) / answers, 1) for s in range(1, 6)}
+                )
+            polarity_n = sum(atoms[a].polarity_n for a in members)
+            if mood[node] is None and polarity_n:
+                polarity = sum(atoms[a].polarity_sum for a in members) / polarity_n
+                row["sentiment"] = round(polarity, 1)
+            row["comments_shown"] = talk[node] is None
+        rows.append(row)
+    return rows
+
+
+# --- the suppression ---------------------------------------------------------------------
+
+Node = tuple[str, str]  # (kind, key)
+Z: Node = ("", "")  # everything no shown cell pins down
+
+
+class Lattice:
+    """The cells of one (period, measure) over its atoms, and the suppression."""
+
+    def __init__(self, atoms: Iterable[tuple[str, str]]) -> None:
+        self.atoms = list(atoms)
+        self.members: dict[Node, list[tuple[str, str]]] = defaultdict(list)
+        self.parent: dict[Node, Node | None] = {("org", ""): None}
+        self.chain: dict[tuple[str, str], list[Node]] = {}
+        for atom in self.atoms:
+            team_path, department = atom
+            chain = [("team", team_path)]
+            self.parent.setdefault(("team", team_path), self._subtree_or_org(team_path))
+            for prefix in reversed(_prefixes(team_path)):
+                node = ("subtree", prefix)
+                chain.append(node)
+                self.parent.setdefault(node, self._subtree_or_org(_up(prefix)))
+            chain.append(("org", ""))
+            self.chain[atom] = chain
+            for node in chain:
+                self.members[node].append(atom)
+            self.members[("department", department)].append(atom)
+        self.nodes = sorted(self.members, key=lambda n: (KINDS.index(n[0]), n[1]))
+        self.children: dict[Node, list[Node]] = defaultdict(list)
+        for node, parent in self.parent.items():
+            if parent is not None:
+                self.children[parent].append(node)
+        # deepest first: a team below its subtree, a subtree below its manager's
+        self.bottom_up = sorted(
+            self.parent, key=lambda n: (-n[1].count("/") - (n[0] == "team"), n[1])
+        )
+
+    @staticmethod
+    def _subtree_or_org(path: str) -> Node:
+        return ("subtree", path) if path != "/" else ("org", "")
+
+    def suppress(self, weight: dict[tuple[str, str], int], k: int) -> dict[Node, str | None]:
+        """For every cell: None when it may be shown, else why not ("small", "complementary")."""
+        size = {node: sum(weight[a] for a in atoms) for node, atoms in self.members.items()}
+        reason: dict[Node, str | None] = {n: (None if size[n] >= k else "small") for n in size}
+        self._hierarchy(size, reason, k)
+        while self._department_cut(weight, size, reason, k):
+            pass
+        return reason
+
+    def _maximal_shown(self, node: Node, reason: dict[Node, str | None]) -> list[Node]:
+        found = []
+        for child in self.children.get(node, ()):
+            if reason[child] is None:
+                found.append(child)
+            else:
+                found.extend(self._maximal_shown(child, reason))
+        return found
+
+    def _hierarchy(self, size: dict[Node, int], reason: dict[Node, str | None], k: int) -> None:
+        for node in self.bottom_up:
+            if reason[node] is not None:
+                continue
+            subs = self._maximal_shown(node, reason)
+            while subs:
+                region = size[node] - sum(size[s] for s in subs)
+                if region == 0 or region >= k:
+                    break
+                smallest = min(subs, key=lambda s: (size[s], s))
+                reason[smallest] = "complementary"
+                subs.remove(smallest)
+                subs.extend(self._maximal_shown(smallest, reason))
+
+    def _department_cut(
+        self,
+        weight: dict[tuple[str, str], int],
+        size: dict[Node, int],
+        reason: dict[Node, str | None],
+        k: int,
+    ) -> bool:
+        """Find one combination of shown cells that singles out fewer than k people and
+        withhold a cell to break it; False when there is none."""
+        edges: dict[tuple[Node, Node], int] = defaultdict(int)
+        for atom in self.atoms:
+            w = weight[atom]
+            if not w:
+                continue
+            region = next((n for n in self.chain[atom] if reason[n] is None), Z)
+            department = ("department", atom[1])
+            dept = department if reason[department] is None else Z
+            if region != dept:
+                edges[(region, dept)] += w
+        # contract every edge of weight >= k: no cut through it is small
+        boss: dict[Node, Node] = {}
+
+        def find(x: Node) -> Node:
+            while boss.get(x, x) != x:
+                boss[x] = boss.get(boss[x], boss[x])
+                x = boss[x]
+            return x
+
+        for (u, v), w in edges.items():
+            if w >= k:
+                ru, rv = find(u), find(v)
+                if ru != rv:
+                    boss[ru] = rv
+        graph: dict[Node, dict[Node, int]] = defaultdict(lambda: defaultdict(int))
+        groups: dict[Node, set[Node]] = defaultdict(set)
+        for (u, v), w in edges.items():
+            ru, rv = find(u), find(v)
+            groups[ru].add(u)
+            groups[rv].add(v)
+            if ru != rv:
+                graph[ru][rv] += w
+                graph[rv][ru] += w
+        present = {node for edge in edges for node in edge}
+        for component in _components(graph):
+            if len(component) < 2:
+                continue
+            cut, side = _min_cut({u: graph[u] for u in component}, below=k)
+            if cut >= k:
+                continue
+            if find(Z) in component:  # withhold on the side away from the pinned node
+                if find(Z) in side:
+                    side = set(component) - side
+            else:  # either side will do
+                side = set(component)
+            cells = [n for s in side for n in groups[s] if n != Z]
+            victim = min(
+                cells,
+                key=lambda n: (not self._moves_out(n, side, find, present, reason), size[n], n),
+            )
+            reason[victim] = "complementary"
+            return True
+        return False
+
+    def _moves_out(
+        self,
+        node: Node,
+        side: set[Node],
+        find: Callable[[Node], Node],
+        present: set[Node],
+        reason: dict[Node, str | None],
+    ) -> bool:
+        """Whether withholding ``node`` moves its people off ``side`` (breaking that cut):
+        a department joins the pinned node, a region the nearest shown cell above it."""
+        if node[0] == "department":
+            return find(Z) not in side
+        above = self.parent.get(node)
+        while above is not None and reason[above] is not None:
+            above = self.parent.get(above)
+        if above is None:
+            return find(Z) not in side
+        # a region with nobody in it is the same group as this one: nothing would change
+        return above in present and find(above) not in side
+
+
+def _up(path: str) -> str:
+    """ "/1/4/" -> "/1/"; "/1/" -> "/"."""
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
+def _components(graph: dict[Node, dict[Node, int]]) -> list[list[Node]]:
+    seen: set[Node] = set()
+    found = []
+    for start in graph:
+        if start in seen:
+            continue
+        stack, component = [start], []
+        seen.add(start)
+        while stack:
+            node = stack.pop()
+            component.append(node)
+            for other in graph[node]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        found.append(component)
+    return found
+
+
+def _min_cut(graph: dict[Node, dict[Node, int]], below: int) -> tuple[int, set[Node]]:
+    """Stoer-Wagner global minimum cut of a connected weighted graph: (weight, one side).
+    Stops at the first cut lighter than ``below`` (any such cut will do)."""
+    adj = {u: dict(vs) for u, vs in graph.items()}
+    merged = {u: {u} for u in adj}
+    best: tuple[int, set[Node]] = (1 << 62, set())
+    # a single node's own edges are a cut: the cheapest check first
+    for u, vs in adj.items():
+        degree = sum(vs.values())
+        if degree < best[0]:
+            best = (degree, {u})
+    if best[0] < below:
+        return best
+    while len(adj) > 1:
+        start = next(iter(adj))
+        added = {start}
+        order = [start]
+        attach: dict[Node, int] = defaultdict(int)
+        heap: list[tuple[int, int, Node]] = []
+        tie = 0
+        for v, w in adj[start].items():
+            attach[v] += w
+            tie += 1
+            heapq.heappush(heap, (-attach[v], tie, v))
+        while len(order) < len(adj):
+            while True:
+                negative, _, v = heapq.heappop(heap) if heap else (0, 0, None)
+                if v is None:
+                    v = next(x for x in adj if x not in added)
+                    break
+                if v not in added and -negative == attach[v]:
+                    break
+            added.add(v)
+            order.append(v)
+            for x, w in adj[v].items():
+                if x not in added:
+                    attach[x] += w
+                    tie += 1
+                    heapq.heappush(heap, (-attach[x], tie, x))
+        s, t = order[-2], order[-1]
+        if attach[t] < best[0]:
+            best = (attach[t], set(merged[t]))
+            if best[0] < below:
+                return best
+        for x, w in adj.pop(t).items():
+            if x == s:
+                adj[s].pop(t, None)
+                continue
+            adj[x].pop(t, None)
+            adj[s][x] = adj[s].get(x, 0) + w
+            adj[x][s] = adj[x].get(s, 0) + w
+        merged[s] |= merged.pop(t)
+    return best
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def visible_cells(
+    session: Session,
+    viewer: Person | None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    measures: Iterable[str] | None = None,
+    kind: str = "pulse",
+    groups: Iterable[tuple[str, str]] | None = None,
+    kinds: Iterable[str] | None = None,
+    roles: Iterable[str] | None = None,
+) -> list[Cell]:
+    """Every published cell this viewer may see (``viewer=None``: the admin's full view),
+    oldest period first. ``groups`` narrows to some (kind, key) pairs, ``kinds`` to some
+    kinds of group; ``roles`` are the viewer's roles (handlers.basics.roles_of), if known."""
+    # the periods are few (one a week): chosen here, so the cell queries use their index
+    periods = {
+        p.period: p.starts
+        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == kind))
+        if (since is None or p.ends >= since) and (until is None or p.starts <= until)
+    }
+    if not periods:
+        return []
+    scope = visible_scope(session, viewer, roles)
+    queries = []
+    if groups is not None:  # some groups: by kind, keys listed (the (kind, key) index)
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for group_kind, key in groups:
+            if _may_see(scope, group_kind, key):
+                by_kind[group_kind].append(key)
+        for group_kind, keys in by_kind.items():
+            for start in range(0, len(keys), 500):
+                queries.append(
+                    select(DisclosureCell).where(
+                        DisclosureCell.kind == group_kind,
+                        col(DisclosureCell.key).in_(keys[start : start + 500]),
+                    )
+                )
+    if kinds is not None:
+        for group_kind in kinds:
+            query = select(DisclosureCell).where(DisclosureCell.kind == group_kind)
+            if group_kind in ("subtree", "team") and scope is not None:
+                own_team, below = scope
+                mine = [and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team)]
+                if below is not None:
+                    mine.append(col(DisclosureCell.key).startswith(below))
+                query = query.where(or_(*mine))
+            queries.append(query)
+    if groups is None and kinds is None:
+        query = select(DisclosureCell)
+        if scope is not None:
+            own_team, below = scope
+            allowed = [
+                col(DisclosureCell.kind).in_(("org", "department")),
+                and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team),
+            ]
+            if below is not None:
+                allowed.append(
+                    and_(
+                        col(DisclosureCell.kind).in_(("subtree", "team")),
+                        col(DisclosureCell.key).startswith(below),
+                    )
+                )
+            query = query.where(or_(*allowed))
+        queries.append(query)
+    wanted = set(measures) if measures is not None else None
+    cells: dict[int, Cell] = {}
+    for query in queries:
+        for row in session.exec(query):
+            if row.period in periods and (wanted is None or row.measure in wanted):
+                cells[row.id] = _cell(row)  # type: ignore[index]
+    return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
+
+
+def _may_see(scope: tuple[str, str | None] | None, kind: str, key: str) -> bool:
+    if scope is None or kind in ("org", "department"):
+        return True
+    own_team, below = scope
+    if kind == "team" and key == own_team:
+        return True
+    return below is not None and key.startswith(below)
+
+
+def visible_scope(
+    session: Session, viewer: Person | None, roles: Iterable[str] | None = None
+) -> tuple[str, str | None] | None:
+    """None for the full view; else (own team path, path of the subtree they may see)."""
+    if viewer is None or viewer.role == "admin":
+        return None
+    from storage import people
+
+    roles = set(roles) if roles is not None else set()
+    manages = "manager" in roles or people.has_reports(session, viewer)
+    return people.team_path(session, viewer), (viewer.path if manages else None)
+
+
+def _cell(row: DisclosureCell) -> Cell:
+    return Cell(
+        period=row.period,
+        measure=row.measure,
+        kind=row.kind,
+        key=row.key,
+        label=row.label,
+        shown=row.shown,
+        reason=row.reason,
+        respondents=row.respondents,
+        participation=row.participation,
+        mean=row.mean,
+        sentiment=row.sentiment,
+        spread={int(s): v for s, v in json.loads(row.spread).items()} if row.spread else None,
+        comments_shown=row.comments_shown,
+        _answers=row.answers,
+        _total=row.total,
+    )
+
+
+def comments(
+    session: Session,
+    viewer: Person | None,
+    *,
+    since: date | None = None,
+    roles: Iterable[str] | None = None,
+    until: date | None = None,
+) -> list[CommentGroup]:
+    """The comments of every published comment cell this viewer may see, per cell (newest
+    week first), in an order that says nothing about who wrote them or when."""
+    groups = []
+    by_period: dict[str, list[Cell]] = defaultdict(list)
+    for cell in visible_cells(session, viewer, since=since, until=until, roles=roles):
+        by_period[cell.period].append(cell)  # oldest period first, broadest group first
+    listed: set[tuple[str, str, frozenset[str]]] = set()
+    for cell in (c for period in reversed(by_period) for c in by_period[period]):
+        if not cell.shown or not cell.comments_shown:
+            continue
+        query = select(PulseAnswer.comment).where(
+            PulseAnswer.period == cell.period,
+            PulseAnswer.theme == cell.measure,
+            col(PulseAnswer.comment).is_not(None),
+        )
+        if cell.kind == "department":
+            query = query.where(PulseAnswer.department == cell.key)
+        elif cell.kind == "team":
+            query = query.where(PulseAnswer.team_path == cell.key)
+        elif cell.kind == "subtree":
+            query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
+        texts = [t for t in session.exec(query) if t]
+        texts.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+        same = (cell.period, cell.measure, frozenset(texts))
+        if texts and same not in listed:  # a group identical to one listed is one group
+            listed.add(same)
+            groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
+    return groups
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Publish the periods that closed (the scheduler runs it after the pulse tick)."""
+    with runtime.db.session() as session:
+        return {"published": len(publish_due(session, runtime.clock.now(), runtime.settings))}
+
+
+# --- closing rounds ----------------------------------------------------------------------
+
+
+def close_round(session: Session, round_id: int, now: datetime) -> int:
+    """Move a closed round's pending answers into pulse_answer, all at once, in shuffled
+    order, and touch every prompt of the round in the same transaction (so on PostgreSQL
+    they all share one xmin and nothing orders them). Returns the answers moved."""
+    round_ = session.get(PulseRound, round_id)
+    if round_ is None or round_.closed:
+        return 0
+    if round_.period is None:
+        day = round_.local_date or round_.created_at.date()
+        round_.period = period_for(session, day, now)
+    pending = list(
+        session.exec(select(PulseAnswerPending).where(PulseAnswerPending.round_id == round_id))
+    )
+    random.SystemRandom().shuffle(pending)
+    if pending:
+        session.execute(
+            insert(PulseAnswer),
+            [
+                {
+                    "round_id": a.round_id,
+                    "period": round_.period,
+                    "question_id": a.question_id,
+                    "theme": a.theme,
+                    "team_path": a.team_path,
+                    "department": a.department,
+                    "score": a.score,
+                    "comment": a.comment,
+                    "polarity": a.polarity,
+                    "subjectivity": a.subjectivity,
+                }
+                for a in pending
+            ],
+        )
+        session.execute(
+            delete(PulseAnswerPending).where(col(PulseAnswerPending.round_id) == round_id)
+        )
+    # the atom of everyone asked who did not answer: where they sit now
+    asked, boss = aliased(Person), aliased(Person)
+    team_path = (
+        select(boss.path)
+        .join(asked, col(asked.manager_id) == col(boss.id))
+        .where(col(asked.id) == col(PulsePrompt.person_id))
+        .scalar_subquery()
+    )
+    department = (
+        select(asked.department)
+        .where(col(asked.id) == col(PulsePrompt.person_id))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(PulsePrompt)
+        .where(col(PulsePrompt.round_id) == round_id, col(PulsePrompt.team_path).is_(None))
+        .values(team_path=func.coalesce(team_path, "/"), department=department)
+    )
+    session.execute(
+        update(PulsePrompt).where(col(PulsePrompt.round_id) == round_id).values(closed=True)
+    )
+    round_.closed = True
+    session.add(round_)
+    return len(pending)

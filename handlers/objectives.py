@@ -1,0 +1,569 @@
+"""Objectives and the roadmap: tangible targets on an assessment dimension, with actions.
+
+A leader or manager sets an objective for their own subtree: a dimension, where it starts and
+the target (3.1 -> 3.8), a due date, an owner in the subtree, and a few concrete actions, each
+with an owner in the subtree and a status (planned, doing, done).
+
+Each objective shows its progress from the latest *closed* figures (``handlers.baseline``,
+through the disclosure gate, never from raw answers):
+
+- **reached**: the latest figure is at or above the target;
+- **missed**: the due date has passed below the target;
+- **on track**: the figure is at least where a straight line from start to target would be
+  today (less a tenth, the precision figures are shown with);
+- **at risk**: below that line, or no figure yet once half the time has gone.
+
+Everyone sees the objectives of every scope they belong to (their managers' up the chain,
+and their own and those below them if they manage): the roadmap is for everyone. The figure
+shown is the scope's own published cell, which the gate made safe for the whole publication.
+Owners get one chat nudge a month for an objective at risk or an action of theirs overdue.
+
+Every function takes a session, the acting person and the clock's ``now``, and returns plain
+dataclasses, so chat, the command line and the dashboard share them. Bad input is refused
+with ``UserError`` naming the field; nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, or_, select
+
+import prompts
+from bot.chat import Incoming, Response, UserError, text_message
+from bot.parsing import parse_date
+from bot.router import Router
+from bot.runtime import Context, Runtime, send_later
+from storage import people
+from storage.models import Person
+from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction
+
+CLOSED_STATES = ("reached", "missed", "dropped")
+STATES = ("on track", "at risk", "reached", "missed")
+TOLERANCE = 0.1
+MAX_ACTIONS = 12
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    text: str
+    owner: str
+    owner_email: str
+    status: str
+    due: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    id: int
+    title: str
+    scope: str  # the name of the person whose subtree it is for
+    scope_email: str
+    dimension: str
+    dimension_name: str
+    start: float
+    target: float
+    due: date
+    owner: str
+    owner_email: str
+    status: str  # open | reached | missed | dropped
+    state: str  # on track | at risk | reached | missed (closed: its closing state)
+    current: float | None  # the latest closed figure for the scope and dimension
+    current_source: str | None  # e.g. "assessment 2" or "pulse 2027-W10..2027-W13"
+    actions: list[ActionView]
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _manager(session: Session, person: Person) -> None:
+    if person.role not in ("leader", "manager") and not people.has_reports(session, person):
+        raise UserError(prompts.text("objective.only_managers"), field="by")
+    if not people.has_reports(session, person):
+        raise UserError(prompts.text("objective.only_managers"), field="by")
+
+
+def _in_scope(person: Person | None, scope: Person) -> bool:
+    return person is not None and person.active and person.path.startswith(scope.path)
+
+
+def _dimension(value: str) -> str:
+    dimensions = prompts.assessment().dimensions
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    by_name = {d.name.lower(): k for k, d in dimensions.items()}
+    key = key if key in dimensions else by_name.get(value.strip().lower(), "")
+    if not key:
+        raise UserError(
+            prompts.text(
+                "objective.bad_dimension", value=value or '""', known=", ".join(dimensions)
+            ),
+            field="dimension",
+        )
+    return key
+
+
+def _score(value: str | float, key: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not 1.0 <= number <= 5.0:
+        field = "target" if key == "bad_target" else "from"
+        raise UserError(prompts.text(f"objective.{key}", value=value), field=field)
+    return round(number, 1)
+
+
+def _due(value: str | date, today: date) -> date:
+    due = value if isinstance(value, date) else parse_date(value)
+    if due is None or due <= today:
+        raise UserError(prompts.text("objective.bad_due", today=today, value=value), field="due")
+    return due
+
+
+def _title(value: str) -> str:
+    title = " ".join(value.split())
+    if not 1 <= len(title) <= 200:
+        raise UserError(prompts.text("objective.bad_title"), field="title")
+    return title
+
+
+def _owner(session: Session, email: str, scope: Person, key: str = "bad_owner") -> Person:
+    person = people.by_email(session, email) if email.strip() else None
+    if not _in_scope(person, scope):
+        field = "owner" if key == "bad_owner" else "action"
+        raise UserError(prompts.text(f"objective.{key}", email=email or '""'), field=field)
+    assert person is not None
+    return person
+
+
+def parse_action(spec: str, default_owner: str) -> tuple[str, str]:
+    """ "Visit three customers => sam@x.io" -> (text, owner email); no owner: the default."""
+    text, _, owner = spec.partition("=>")
+    text = " ".join(text.split())
+    if not 1 <= len(text) <= 500:
+        raise UserError(prompts.text("objective.bad_action"), field="action")
+    return text, (owner.strip().lower() or default_owner)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def add(
+    session: Session,
+    actor: Person,
+    now: datetime,
+    *,
+    title: str,
+    dimension: str,
+    target: str | float,
+    due: str | date,
+    owner: str,
+    start: str | float | None = None,
+    actions: list[str] | None = None,
+) -> Objective:
+    """Set an objective for the actor's own subtree; refused (nothing written) on bad input."""
+    _manager(session, actor)
+    title = _title(title)
+    key = _dimension(dimension)
+    goal = _score(target, "bad_target")
+    when = _due(due, now.date())
+    owner_person = _owner(session, owner, actor)
+    if start is None or str(start).strip() == "":
+        from handlers import baseline
+
+        figure = baseline.current_figure(session, actor, key, now)
+        if figure is None:
+            raise UserError(
+                prompts.text("objective.no_start", dimension=prompts.assessment().name(key)),
+                field="from",
+            )
+        begin = figure[0]
+    else:
+        begin = _score(start, "bad_start")
+    specs = [parse_action(a, owner_person.email) for a in actions or []]
+    if len(specs) > MAX_ACTIONS:
+        raise UserError(prompts.text("objective.bad_action"), field="action")
+    owners = [_owner(session, email, actor, "bad_action_owner") for _, email in specs]
+    objective = Objective(
+        scope_id=actor.id,  # type: ignore[arg-type]
+        created_by_id=actor.id,  # type: ignore[arg-type]
+        owner_id=owner_person.id,  # type: ignore[arg-type]
+        title=title,
+        dimension=key,
+        start=begin,
+        target=goal,
+        due=when,
+        created_at=now,
+    )
+    session.add(objective)
+    session.flush()
+    for (text, _), person in zip(specs, owners, strict=True):
+        session.add(
+            ObjectiveAction(
+                objective_id=objective.id,  # type: ignore[arg-type]
+                text=text,
+                owner_id=person.id,  # type: ignore[arg-type]
+                due=when,
+            )
+        )
+    session.flush()
+    return objective
+
+
+def _editable(session: Session, actor: Person, objective_id: int) -> tuple[Objective, Person]:
+    objective = session.get(Objective, objective_id)
+    scope = session.get(Person, objective.scope_id) if objective else None
+    if objective is None or scope is None or not actor.path.startswith(scope.path):
+        raise UserError(prompts.text("objective.unknown", id=objective_id), field="objective")
+    allowed = actor.id in (objective.owner_id, objective.created_by_id, scope.id) or (
+        people.has_reports(session, actor) and scope.path.startswith(actor.path)
+    )
+    if not allowed:
+        raise UserError(prompts.text("objective.unknown", id=objective_id), field="objective")
+    return objective, scope
+
+
+def update(
+    session: Session,
+    actor: Person,
+    now: datetime,
+    objective_id: int,
+    *,
+    title: str | None = None,
+    target: str | float | None = None,
+    due: str | date | None = None,
+    owner: str | None = None,
+    add_actions: list[str] | None = None,
+    action_status: dict[int, str] | None = None,
+) -> Objective:
+    """Change an objective (its owner, its scope's manager, or whoever set it may)."""
+    objective, scope = _editable(session, actor, objective_id)
+    if objective.status != "open":
+        raise UserError(prompts.text("objective.unknown", id=objective_id), field="objective")
+    changes: dict[str, object] = {}
+    if title is not None:
+        changes["title"] = _title(title)
+    if target is not None:
+        changes["target"] = _score(target, "bad_target")
+    if due is not None:
+        changes["due"] = _due(due, now.date())
+    if owner is not None:
+        changes["owner_id"] = _owner(session, owner, scope).id
+    new_actions = []
+    default_owner = session.get(Person, objective.owner_id)
+    for spec in add_actions or []:
+        text, email = parse_action(spec, default_owner.email if default_owner else "")
+        new_actions.append((text, _owner(session, email, scope, "bad_action_owner")))
+    statuses = {}
+    for action_id, status in (action_status or {}).items():
+        action = session.get(ObjectiveAction, action_id)
+        if action is None or action.objective_id != objective.id:
+            raise UserError(
+                prompts.text("objective.unknown_action", objective=objective.id, id=action_id),
+                field="action",
+            )
+        if status not in ACTION_STATUSES:
+            raise UserError(prompts.text("objective.bad_status", value=status), field="status")
+        statuses[action.id] = (action, status)
+    for name, value in changes.items():
+        setattr(objective, name, value)
+    session.add(objective)
+    for action, status in statuses.values():
+        action.status = status
+        session.add(action)
+    for text, person in new_actions:
+        session.add(
+            ObjectiveAction(
+                objective_id=objective.id,  # type: ignore[arg-type]
+                text=text,
+                owner_id=person.id,  # type: ignore[arg-type]
+                due=objective.due,
+            )
+        )
+    session.flush()
+    return objective
+
+
+def close(
+    session: Session, actor: Person, now: datetime, objective_id: int, *, dropped: bool = False
+) -> str:
+    """Close an objective as reached or missed (from the latest figure), or dropped."""
+    objective, _ = _editable(session, actor, objective_id)
+    if objective.status != "open":
+        raise UserError(prompts.text("objective.unknown", id=objective_id), field="objective")
+    view = _view(session, objective, now)
+    state = "dropped" if dropped else ("reached" if view.state == "reached" else "missed")
+    objective.status = state
+    objective.closed_at = now
+    session.add(objective)
+    return state
+
+
+def added_text(session: Session, objective: Objective) -> str:
+    owner = session.get(Person, objective.owner_id)
+    count = len(
+        session.exec(
+            select(ObjectiveAction.id).where(ObjectiveAction.objective_id == objective.id)
+        ).all()
+    )
+    return prompts.text(
+        "objective.added",
+        id=objective.id,
+        title=objective.title,
+        dimension=prompts.assessment().name(objective.dimension),
+        start=f"{objective.start:.1f}",
+        target=f"{objective.target:.1f}",
+        due=objective.due.isoformat(),
+        owner=owner.name if owner else "?",
+        actions=count,
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def state_of(
+    start: float, target: float, created: date, due: date, current: float | None, today: date
+) -> str:
+    """on track | at risk | reached | missed (see the module docstring)."""
+    rising = target >= start
+    if current is not None and (current >= target if rising else current <= target):
+        return "reached"
+    if today > due:
+        return "missed"
+    span = max((due - created).days, 1)
+    elapsed = min(max((today - created).days, 0), span) / span
+    if current is None:
+        return "at risk" if elapsed > 0.5 else "on track"
+    expected = start + (target - start) * elapsed
+    behind = expected - current if rising else current - expected
+    return "on track" if behind <= TOLERANCE + 1e-9 else "at risk"
+
+
+def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveView:
+    from handlers import baseline
+
+    scope = session.get(Person, objective.scope_id)
+    owner = session.get(Person, objective.owner_id)
+    assert scope is not None and owner is not None
+    today = now.date()
+    figure = baseline.current_figure(session, scope, objective.dimension, now)
+    current, source = figure if figure else (None, None)
+    if objective.status == "open":
+        state = state_of(
+            objective.start,
+            objective.target,
+            objective.created_at.date(),
+            objective.due,
+            current,
+            today,
+        )
+    else:
+        state = "reached" if objective.status == "reached" else "missed"
+    actions = []
+    for action, who in session.exec(
+        select(ObjectiveAction, Person)
+        .join(Person, col(Person.id) == col(ObjectiveAction.owner_id))
+        .where(ObjectiveAction.objective_id == objective.id)
+        .order_by(col(ObjectiveAction.id))
+    ):
+        actions.append(
+            ActionView(
+                id=action.id,  # type: ignore[arg-type]
+                text=action.text,
+                owner=who.name,
+                owner_email=who.email,
+                status=action.status,
+                due=action.due,
+                overdue=action.status != "done" and action.due < today,
+            )
+        )
+    return ObjectiveView(
+        id=objective.id,  # type: ignore[arg-type]
+        title=objective.title,
+        scope=scope.name,
+        scope_email=scope.email,
+        dimension=objective.dimension,
+        dimension_name=prompts.assessment().name(objective.dimension),
+        start=objective.start,
+        target=objective.target,
+        due=objective.due,
+        owner=owner.name,
+        owner_email=owner.email,
+        status=objective.status,
+        state=state,
+        current=current,
+        current_source=source,
+        actions=actions,
+    )
+
+
+def visible(
+    session: Session, viewer: Person | None, now: datetime, *, include_closed: bool = True
+) -> list[ObjectiveView]:
+    """The objectives of every scope the viewer belongs to (up the chain, their own, and
+    below them if they manage); ``None``: every objective (admin, CLI)."""
+    query = select(Objective)
+    if viewer is not None:
+        ancestors = [int(i) for i in viewer.path.strip("/").split("/") if i]
+        query = query.join(Person, col(Person.id) == col(Objective.scope_id)).where(
+            or_(col(Objective.scope_id).in_(ancestors), col(Person.path).startswith(viewer.path))
+        )
+    if not include_closed:
+        query = query.where(Objective.status == "open")
+    objectives = session.exec(query.order_by(col(Objective.due), col(Objective.id))).all()
+    return [_view(session, o, now) for o in objectives]
+
+
+def as_text(views: list[ObjectiveView]) -> str:
+    if not views:
+        return prompts.text("objective.none")
+    lines = [prompts.text("objective.heading")]
+    for v in views:
+        now = (
+            prompts.text("objective.now_unknown")
+            if v.current is None
+            else f"{v.current:.1f} ({v.current_source})"
+        )
+        lines.append(
+            prompts.text(
+                "objective.line",
+                id=v.id,
+                title=v.title,
+                scope=v.scope,
+                dimension=v.dimension_name,
+                start=f"{v.start:.1f}",
+                target=f"{v.target:.1f}",
+                due=v.due.isoformat(),
+                owner=v.owner,
+                now=now,
+                state=prompts.text(f"objective.state_{v.state.replace(' ', '_')}"),
+            )
+        )
+        for a in v.actions:
+            lines.append(
+                prompts.text(
+                    "objective.action_line",
+                    text=a.text,
+                    owner=a.owner,
+                    status=a.status,
+                    due=a.due.isoformat(),
+                )
+            )
+    return "\n".join(lines)
+
+
+def to_json(views: list[ObjectiveView]) -> str:
+    return json.dumps([asdict(v) for v in views], indent=2, default=str)
+
+
+def to_csv(views: list[ObjectiveView]) -> str:
+    """One row per action (an objective without actions is one row); formulas neutralised."""
+    from handlers.formatting import safe_row
+
+    buffer = io.StringIO()
+    names = [
+        "id",
+        "title",
+        "scope",
+        "dimension",
+        "start",
+        "target",
+        "due",
+        "owner",
+        "status",
+        "state",
+        "current",
+        "action",
+        "action_owner",
+        "action_status",
+        "action_due",
+    ]
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for v in views:
+        base = [
+            v.id,
+            v.title,
+            v.scope,
+            v.dimension_name,
+            v.start,
+            v.target,
+            v.due,
+            v.owner,
+            v.status,
+            v.state,
+            "" if v.current is None else v.current,
+        ]
+        for a in v.actions or [None]:
+            extra = ["", "", "", ""] if a is None else [a.text, a.owner, a.status, a.due]
+            writer.writerow(safe_row([*base, *extra]))
+    return buffer.getvalue()
+
+
+# --- chat and the monthly nudge ----------------------------------------------------------
+
+
+def show(ctx: Context, incoming: Incoming) -> Response:
+    return Response(replies=[text_message(as_text(visible(ctx.session, ctx.person, ctx.now)))])
+
+
+def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
+    """At most one nudge a month per owner and objective: the objective's owner when it is at
+    risk, an action's owner when their action is overdue."""
+    month = now.strftime("%Y-%m")
+    sent = 0
+    for objective in session.exec(select(Objective).where(Objective.status == "open")).all():
+        view = _view(session, objective, now)
+        why: dict[str, list[str]] = {}
+        if view.state == "at risk":
+            now_text = "?" if view.current is None else f"{view.current:.1f}"
+            why.setdefault(view.owner_email, []).append(
+                prompts.text("objective.nudge_at_risk", now=now_text)
+            )
+        overdue: dict[str, int] = {}
+        for action in view.actions:
+            if action.overdue:
+                overdue[action.owner_email] = overdue.get(action.owner_email, 0) + 1
+        for email, count in overdue.items():
+            why.setdefault(email, []).append(prompts.text("objective.nudge_overdue", count=count))
+        for email, reasons in why.items():
+            person = people.by_email(session, email)
+            if person is None or not person.active:
+                continue
+            words = prompts.text(
+                "objective.nudge",
+                id=view.id,
+                title=view.title,
+                dimension=view.dimension_name,
+                start=f"{view.start:.1f}",
+                target=f"{view.target:.1f}",
+                due=view.due.isoformat(),
+                why="; ".join(reasons),
+            )
+            sent += send_later(
+                session,
+                runtime,
+                person.id,  # type: ignore[arg-type]
+                text_message(words),
+                key=f"objective:nudge:{view.id}:{person.id}:{month}",
+                kind="objective.nudge",
+            )
+    return sent
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        return {"nudged": nudge(session, runtime, now)}
+
+
+def register(router: Router) -> None:
+    router.command("objectives")(show)
+    router.command("roadmap")(show)

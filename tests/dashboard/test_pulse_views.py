@@ -1,0 +1,199 @@
+"""The pulse views read the disclosure gate's published cells: scoped and withheld the same
+way in the page, the JSON behind it and the exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from storage.disclosure_models import DisclosureCell, DisclosurePeriod
+from storage.models import Person
+from tests.dashboard.conftest import sign_in
+
+WEEK = "2027-W08"
+SECRET_MEAN = 1.7  # the figure of a withheld cell, as the table keeps it for combining: never shown
+
+
+def paths(runtime) -> dict[str, Person]:  # type: ignore[no-untyped-def]
+    with runtime.db.session() as session:
+        return {p.email.split("@")[0]: p for p in session.exec(select(Person))}
+
+
+@pytest.fixture
+def published(seeded):  # type: ignore[no-untyped-def]
+    """One published week: the org and Sales shown, m1's team withheld (small), m2's subtree
+    shown, m2's team withheld (complementary), Support withheld."""
+    who = paths(seeded)
+    cells = [
+        ("org", "", "Whole organisation", True, None, 3.6),
+        ("department", "Sales", "Sales", True, None, 3.4),
+        ("department", "Support", "Support", False, "small", None),
+        ("subtree", who["vp"].path, "Everyone below Vera Vp", True, None, 3.5),
+        ("team", who["vp"].path, "Team of Vera Vp", True, None, 3.9),
+        ("subtree", who["m1"].path, "Everyone below Mia One", False, "small", None),
+        ("team", who["m1"].path, "Team of Mia One", False, "small", None),
+        ("subtree", who["m2"].path, "Everyone below Max Two", True, None, 3.2),
+        ("team", who["m2"].path, "Team of Max Two", False, "complementary", None),
+    ]
+    with seeded.db.session() as session:
+        session.add(
+            DisclosurePeriod(
+                period=WEEK,
+                kind="pulse",
+                starts=date(2027, 2, 22),
+                ends=date(2027, 2, 28),
+                published_at=seeded.clock.now() - timedelta(days=1),
+            )
+        )
+        session.flush()
+        for kind, key, label, shown, reason, mean in cells:
+            for theme in ("customer_focus", "leadership"):
+                session.add(
+                    DisclosureCell(
+                        period=WEEK,
+                        measure=theme,
+                        kind=kind,
+                        key=key,
+                        label=label,
+                        shown=shown,
+                        reason=reason,
+                        respondents="5-9" if shown else None,
+                        participation=0.7 if shown else None,
+                        mean=mean,
+                        sentiment=None,
+                        n=7 if shown else 3,
+                        answers=7 if shown else 3,
+                        total=(mean or SECRET_MEAN) * 7,
+                    )
+                )
+    return who
+
+
+async def everything(client, view: str, query: str, section: str) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    out = []
+    for url in (
+        f"/dashboard/{view}?{query}",
+        f"/dashboard/{view}.json?{query}",
+        f"/dashboard/export/{view}.json?{query}",
+        f"/dashboard/export/{view}/{section}.csv?{query}",
+    ):
+        response = await client.get(url)
+        out.append((response.status, await response.text()))
+    return out
+
+
+async def test_heat_map_marks_withheld_cells_everywhere(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(client, seeded, "vp")
+    vp = published["vp"].id
+    results = await everything(client, "groups", f"scope=subtree-{vp}", "heatmap")
+    for status, body in results:
+        assert status == 200
+        assert "Everyone below Max Two" in body and "Team of Max Two" in body
+        assert "withheld" in body
+        assert str(SECRET_MEAN) not in body
+    page = results[0][1]
+    assert page.count("<svg") == 1 and "mean score (1-5)" in page
+    data = json.loads(results[1][1])
+    rows = {(r["group"], r["theme"]): r for r in data["sections"]["heatmap"]["rows"]}
+    assert rows[("Team of Max Two", "Customer focus")]["status"] == "withheld"
+    assert rows[("Team of Max Two", "Customer focus")]["mean"] is None
+    assert rows[("Team of Max Two", "Customer focus")]["withheld_because"] == (
+        "could be worked out from other figures"
+    )
+    assert rows[("Everyone below Max Two", "Customer focus")]["mean"] == 3.2
+    csv_text = results[3][1]
+    assert "Team of Mia One,team,Customer focus,withheld,fewer than 5 respondents,0,1," in csv_text
+
+
+async def test_a_manager_sees_their_subtree_not_a_peers(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(client, seeded, "m1")
+    m1, m2 = published["m1"].id, published["m2"].id
+    own = await everything(client, "groups", f"scope=subtree-{m1}", "heatmap")
+    for i, (status, body) in enumerate(own):
+        assert status == 200 and "Team of Mia One" in body and "Max Two" not in body
+        assert i == 0 or "3.2" not in body  # (the page's SVG has 3.2 in coordinates)
+    for status, body in await everything(client, "groups", f"scope=subtree-{m2}", "heatmap"):
+        assert status == 403 and "Max Two" not in body and "<svg" not in body
+    for status, body in await everything(client, "overview", f"scope=team-{m2}", "score"):
+        assert status == 403 and "Max Two" not in body
+
+
+async def test_an_employee_sees_the_org_and_their_team_withheld(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(client, seeded, "a1")
+    m1 = published["m1"].id
+    org = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    means = {r["theme"]: r["mean"] for r in org["sections"]["score"]["rows"]}
+    assert means == {"Customer focus": 3.6, "Leadership commitment": 3.6}
+    team = json.loads(await (await client.get(f"/dashboard/overview.json?scope=team-{m1}")).text())
+    assert {r["status"] for r in team["sections"]["score"]["rows"]} == {"withheld"}
+    assert all(r["mean"] is None for r in team["sections"]["score"]["rows"])
+    heat = json.loads(await (await client.get("/dashboard/groups.json?scope=org")).text())
+    groups = {r["group"] for r in heat["sections"]["heatmap"]["rows"]}
+    assert "Whole organisation" in groups and "Sales" in groups
+    assert not any("Max Two" in g or "Vera Vp" in g for g in groups), groups
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert page.count("<svg") >= 2 and "mean score (1 = low, 5 = high)" in page
+
+
+async def test_overview_shows_baseline_targets_and_open_objectives(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    from storage.roadmap import Objective
+
+    vp, ceo = published["vp"], published["ceo"]
+    with seeded.db.session() as session:
+        session.add(
+            DisclosurePeriod(
+                period="assessment:1",
+                kind="assessment",
+                starts=date(2027, 2, 1),
+                ends=date(2027, 2, 14),
+                published_at=seeded.clock.now() - timedelta(days=10),
+            )
+        )
+        session.flush()
+        for kind, key, shown, mean in (("org", "", True, 3.1), ("subtree", vp.path, False, None)):
+            session.add(
+                DisclosureCell(
+                    period="assessment:1",
+                    measure="customer_measures",
+                    kind=kind,
+                    key=key,
+                    label="x",
+                    shown=shown,
+                    reason=None if shown else "small",
+                    respondents="10-19" if shown else None,
+                    mean=mean,
+                    n=12 if shown else 3,
+                    answers=12 if shown else 3,
+                    total=(mean or SECRET_MEAN) * 12,
+                )
+            )
+        session.add(
+            Objective(
+                scope_id=ceo.id,  # type: ignore[arg-type]
+                created_by_id=ceo.id,  # type: ignore[arg-type]
+                owner_id=ceo.id,  # type: ignore[arg-type]
+                title="Customer data for every team",
+                dimension="customer_measures",
+                start=3.1,
+                target=3.8,
+                due=date(2027, 6, 30),
+                created_at=seeded.clock.now(),
+            )
+        )
+    await sign_in(client, seeded, "vp")
+    org = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    (objective,) = org["sections"]["objectives"]["rows"]
+    assert objective["objective"] == "Customer data for every team"
+    assert objective["target"] == 3.8 and objective["for"] == "Cleo Ceo"
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert "Customer focus: baseline 3.1 (assessment 1)" in page
+    assert "Customer focus: target 3.8" in page
+    assert page.count("<svg") == 3  # score, participation, objectives (no sentiment here)
+    # the vp's own subtree: its assessment cell is withheld, so no baseline; no target either
+    mine = await (await client.get(f"/dashboard/overview?scope=subtree-{vp.id}")).text()
+    assert "baseline" not in mine and "target 3.8" not in mine
