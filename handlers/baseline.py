@@ -533,8 +533,10 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
 
 def show(ctx: Context, incoming: Incoming) -> Response:
     from handlers.basics import roles_of
+    from storage import audit
 
     result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles_of(ctx))
+    audit.viewed(ctx.session, "assessment baseline (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(as_text(result))])
 
 

@@ -511,6 +511,9 @@ def to_csv(views: list[ObjectiveView]) -> str:
 
 
 def show(ctx: Context, incoming: Incoming) -> Response:
+    from storage import audit
+
+    audit.viewed(ctx.session, "objectives (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(as_text(visible(ctx.session, ctx.person, ctx.now)))])
 
 
