@@ -225,7 +225,7 @@ def report(
 ) -> None:
     """Pulse results per group and theme, from the published weeks (small groups withheld)."""
     from handlers import disclosure, reports, story_reports
-    from storage import people
+    from storage import audit, people
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
@@ -249,6 +249,13 @@ def report(
             min_group_size=runtime.settings.min_group_size,
             scope=viewer,
         )
+        audit.viewed(
+            session,
+            f"report as {as_}" if as_ else "report",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format.value,
+        )
     if format is Format.json:
         print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
@@ -268,7 +275,7 @@ def comments(
     """Pulse comments of the published weeks, for groups where enough people commented."""
     from handlers import disclosure
     from handlers.basics import comments_text
-    from storage import people
+    from storage import audit, people
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
@@ -279,6 +286,7 @@ def comments(
             raise fail(f"nobody with email {as_}")
         groups = disclosure.comments(session, viewer, since=since)
         size = runtime.settings.min_comment_group_size
+        audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())
         console.print(
             comments_text(groups, min_size=size, email=as_, limit=1 << 30),
             highlight=False,

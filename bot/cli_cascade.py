@@ -167,13 +167,12 @@ def report(
         with runtime.db.session() as session:
             result = cascade_report.build(session, cascade_id)
             chain = cascade_report.chain_tree(session, cascade_id) if tree else None
-            audit.record(
+            audit.viewed(
                 session,
-                "export" if format is Format.json else "report.open",
+                f"cascade report {cascade_id}",
                 actor=audit.cli_actor(),
                 at=runtime.clock.now(),
-                target=f"cascade report {cascade_id}",
-                details={"format": format.value, "tree": tree},
+                format=format.value,
             )
     except KeyError:
         raise fail(f"there is no cascade {cascade_id}") from None

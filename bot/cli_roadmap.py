@@ -75,7 +75,7 @@ def assess_baseline(
     since the scope's first assessment, and the pulse of the last 4 weeks (small groups
     withheld, saying why)."""
     from handlers import baseline
-    from storage import people
+    from storage import audit, people
 
     if format not in ("table", "json", "csv"):
         raise fail("--format: one of table, json, csv")
@@ -94,6 +94,13 @@ def assess_baseline(
             assessment_id=assessment_id,
             full=full,
         )
+        audit.viewed(
+            session,
+            f"assessment baseline as {as_}" if as_ else "assessment baseline",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format,
+        )
     if format == "json":
         print(result.to_json() if result else "null")
     elif format == "csv":
@@ -110,7 +117,7 @@ def assess_comments(
     """The assessment comments the gate lets this viewer read (groups of at least the comment
     minimum), without names, dates or sub-groups; spreadsheet formulas neutralised in CSV."""
     from handlers import baseline
-    from storage import people
+    from storage import audit, people
 
     if format not in ("json", "csv"):
         raise fail("--format: one of csv, json")
@@ -120,6 +127,13 @@ def assess_comments(
         if as_ and viewer is None:
             raise fail(f"--as: nobody with email {as_}")
         groups = baseline.comment_groups(session, viewer)
+        audit.viewed(
+            session,
+            f"assessment comments as {as_}" if as_ else "assessment comments",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format,
+        )
     print(
         baseline.comments_json(groups) if format == "json" else baseline.comments_csv(groups),
         end="",
@@ -185,7 +199,7 @@ def objective_list(
 ) -> None:
     """Objectives with their state (on track, at risk, reached, missed) and actions."""
     from handlers import objectives
-    from storage import people
+    from storage import audit, people
 
     if format not in ("table", "json", "csv"):
         raise fail("--format: one of table, json, csv")
@@ -197,6 +211,13 @@ def objective_list(
             if viewer is None:
                 raise fail(f"--as: nobody with email {as_}")
         views = objectives.visible(session, viewer, runtime.clock.now())
+        audit.viewed(
+            session,
+            f"objectives as {as_}" if as_ else "objectives",
+            actor=audit.cli_actor(),
+            at=runtime.clock.now(),
+            format=format,
+        )
     if format == "json":
         print(objectives.to_json(views))
     elif format == "csv":

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 30.0  # a claim not renewed for this long is taken over by another worker
 RENEW_SECONDS = 10.0  # how often a worker renews the claims of its sends in flight
 RECORD_LINGER = 0.05  # seconds an outcome may wait for others to share its transaction
+IDLE_POLL = 2.0  # the longest wait between claims while nothing is due (unless woken)
 MAX_HOLD = 100  # at most this many rows claimed by one worker at a time
 DUE = ("pending", "sending")
 DB_DOWN = (OperationalError, DBAPIError)
@@ -426,7 +427,8 @@ class DeliveryWorker:
     It holds at most ``hold`` rows at a time (its sends in flight, or a tenth of a second at
     the platform's ceiling when that is more), so claims are short and a crash leaves few rows
     in doubt; it claims as soon as a quarter of that is free and rows are due, woken by
-    ``wake`` (a commit in this process queued something) or else every ``poll`` seconds.
+    ``wake`` (a commit in this process queued something) or else every ``poll`` seconds,
+    backing off to ``IDLE_POLL`` while claims keep finding nothing.
     """
 
     def __init__(
@@ -488,6 +490,7 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         failures = 0
+        idle = self.poll
         batch = max(1, self.hold // 4)
         while not self._stopping:
             free = self.hold - len(self._sending)
@@ -529,8 +532,13 @@ class DeliveryWorker:
                 assert item.row.id is not None
                 task = asyncio.create_task(self._deliver(item))
                 self._sending[task] = item.row.id
-            if not claimed:
-                await _wait_any(self._wake, timeout=self.poll)
+            if claimed:
+                idle = self.poll
+            else:
+                await _wait_any(self._wake, timeout=idle)
+                # nothing due: poll less often the longer it stays so (an idle process costs
+                # next to nothing); a wake (this process queued rows) claims at once
+                idle = self.poll if self._wake.is_set() else min(IDLE_POLL, idle * 2)
 
     async def _deliver(self, item: Claimed) -> None:
         try:

@@ -367,6 +367,12 @@ class Demo:
         plural = "s" if weeks != 1 else ""
         self.console.print(f"Simulated {weeks} week{plural} ({weeks * 7 * 24} hourly ticks).")
         print_report(pulse)
+        leader = self.by_email[LEADERSHIP.email]
+        self.console.print(
+            f'\n{leader.name} types "comments" (only groups where at least '
+            f"{settings.min_comment_group_size} people commented; no names, no dates):"
+        )
+        self._show("\n".join(self.type_as(leader.email, "comments").splitlines()[:14]))
         story_reports.print_section(stories, self.console)
         if self.cascade_sent:
             leader = self.by_email[LEADERSHIP.email]

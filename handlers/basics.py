@@ -8,7 +8,7 @@ from bot.router import Router
 from bot.runtime import Context
 from handlers import disclosure, reports
 from handlers.reports import CHAT_LINES
-from storage import people
+from storage import audit, people
 
 
 def roles_of(ctx: Context) -> list[str]:
@@ -35,12 +35,14 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
         viewer=ctx.person,
         roles=roles_of(ctx),
     )
+    audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
 
 
 def show_comments(ctx: Context, incoming: Incoming) -> Response:
     """The comments of the groups this person may see, where enough people commented."""
     groups = disclosure.comments(ctx.session, ctx.person, roles=roles_of(ctx))
+    audit.viewed(ctx.session, "comments (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(
         replies=[
             text_message(

@@ -106,7 +106,7 @@ def _iso(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-def _nearest_rank(weighted: list[tuple[float, int]], q: float) -> float | None:
+def nearest_rank(weighted: list[tuple[float, int]], q: float) -> float | None:
     """The q-quantile (nearest rank) of values given with their counts, sorted by value."""
     total = sum(n for _, n in weighted)
     if not total:
@@ -169,8 +169,8 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
                 via_relay=t["relay"],
                 via_escalation=t["escalation"],
                 acknowledged=t["acknowledged"],
-                median_hours=_nearest_rank(times, 0.5),
-                p90_hours=_nearest_rank(times, 0.9),
+                median_hours=nearest_rank(times, 0.5),
+                p90_hours=nearest_rank(times, 0.9),
             )
         )
     broken, waiting = _links(session, cascade_id)

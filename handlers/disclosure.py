@@ -67,6 +67,21 @@ combines the others, as the anchors and statistical offices do:
    comments may be listed; they are listed in an order unrelated to answering (sorted by a
    hash of the text), without names, dates finer than the period, or any sub-group.
 
+The API (what reports, assessments and the dashboard use)
+-------------------------------------------------------
+- ``visible_cells(session, viewer, since=, until=, measures=, kind="pulse", groups=, kinds=,
+  roles=)``: the published ``Cell``s a viewer may see (``viewer=None``: everything), oldest
+  period first; withheld cells come with ``shown=False`` and a ``reason``.
+- ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
+- ``comments(session, viewer, since=)``: ``CommentGroup``s the viewer may read.
+- ``publish_due(session, now, settings)``: publish every closed pulse week (the scheduler's
+  ``tick`` and ``culturebot report`` call it). Other kinds of period (an assessment) call
+  ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
+  closed, with an ``Atom`` of figures per (measure, team path, department); assessments set
+  ``kind="assessment"`` and get ``spread``.
+- ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
+  (when a round is created).
+
 What this does not protect against (README, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
@@ -699,43 +714,72 @@ def visible_cells(
     """Every published cell this viewer may see (``viewer=None``: the admin's full view),
     oldest period first. ``groups`` narrows to some (kind, key) pairs, ``kinds`` to some
     kinds of group; ``roles`` are the viewer's roles (handlers.basics.roles_of), if known."""
-    query = (
-        select(DisclosureCell)
-        .join(DisclosurePeriod, col(DisclosurePeriod.period) == col(DisclosureCell.period))
-        .where(DisclosurePeriod.kind == kind)
-    )
-    if since is not None:
-        query = query.where(col(DisclosurePeriod.ends) >= since)
-    if until is not None:
-        query = query.where(col(DisclosurePeriod.starts) <= until)
-    if measures is not None:
-        query = query.where(col(DisclosureCell.measure).in_(list(measures)))
-    if kinds is not None:
-        query = query.where(col(DisclosureCell.kind).in_(list(kinds)))
-    if groups is not None:
-        wanted = list(groups)
-        if not wanted:
-            return []
-        query = query.where(
-            or_(*(and_(DisclosureCell.kind == g[0], DisclosureCell.key == g[1]) for g in wanted))
-        )
+    # the periods are few (one a week): chosen here, so the cell queries use their index
+    periods = {
+        p.period: p.starts
+        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == kind))
+        if (since is None or p.ends >= since) and (until is None or p.starts <= until)
+    }
+    if not periods:
+        return []
     scope = visible_scope(session, viewer, roles)
-    if scope is not None:
-        own_team, below = scope
-        allowed = [
-            col(DisclosureCell.kind).in_(("org", "department")),
-            and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team),
-        ]
-        if below is not None:
-            allowed.append(
-                and_(
-                    col(DisclosureCell.kind).in_(("subtree", "team")),
-                    col(DisclosureCell.key).startswith(below),
+    queries = []
+    if groups is not None:  # some groups: by kind, keys listed (the (kind, key) index)
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for group_kind, key in groups:
+            if _may_see(scope, group_kind, key):
+                by_kind[group_kind].append(key)
+        for group_kind, keys in by_kind.items():
+            for start in range(0, len(keys), 500):
+                queries.append(
+                    select(DisclosureCell).where(
+                        DisclosureCell.kind == group_kind,
+                        col(DisclosureCell.key).in_(keys[start : start + 500]),
+                    )
                 )
-            )
-        query = query.where(or_(*allowed))
-    query = query.order_by(col(DisclosurePeriod.starts), col(DisclosureCell.id))
-    return [_cell(row) for row in session.exec(query)]
+    if kinds is not None:
+        for group_kind in kinds:
+            query = select(DisclosureCell).where(DisclosureCell.kind == group_kind)
+            if group_kind in ("subtree", "team") and scope is not None:
+                own_team, below = scope
+                mine = [and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team)]
+                if below is not None:
+                    mine.append(col(DisclosureCell.key).startswith(below))
+                query = query.where(or_(*mine))
+            queries.append(query)
+    if groups is None and kinds is None:
+        query = select(DisclosureCell)
+        if scope is not None:
+            own_team, below = scope
+            allowed = [
+                col(DisclosureCell.kind).in_(("org", "department")),
+                and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team),
+            ]
+            if below is not None:
+                allowed.append(
+                    and_(
+                        col(DisclosureCell.kind).in_(("subtree", "team")),
+                        col(DisclosureCell.key).startswith(below),
+                    )
+                )
+            query = query.where(or_(*allowed))
+        queries.append(query)
+    wanted = set(measures) if measures is not None else None
+    cells: dict[int, Cell] = {}
+    for query in queries:
+        for row in session.exec(query):
+            if row.period in periods and (wanted is None or row.measure in wanted):
+                cells[row.id] = _cell(row)  # type: ignore[index]
+    return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
+
+
+def _may_see(scope: tuple[str, str | None] | None, kind: str, key: str) -> bool:
+    if scope is None or kind in ("org", "department"):
+        return True
+    own_team, below = scope
+    if kind == "team" and key == own_team:
+        return True
+    return below is not None and key.startswith(below)
 
 
 def visible_scope(

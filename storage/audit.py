@@ -96,6 +96,28 @@ def record(
     return event
 
 
+def viewed(
+    session: Session,
+    what: str,
+    *,
+    actor: str,
+    at: datetime,
+    format: str | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """A report opened (``format`` None or "table") or exported (any other format, e.g. json,
+    csv): one call for every report, list and download."""
+    exported = format not in (None, "table")
+    return record(
+        session,
+        "export" if exported else "report.open",
+        actor=actor,
+        at=at,
+        target=what,
+        details={**({"format": format} if exported else {}), **details} or None,
+    )
+
+
 def events(
     session: Session, *, since: datetime | None = None, action: str | None = None
 ) -> list[AuditEvent]:

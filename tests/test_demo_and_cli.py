@@ -25,6 +25,8 @@ def test_demo_shows_pulses_stories_and_a_cascade_in_four_weeks(tmp_path: Path) -
     assert "Customer-focus pulse: Whole organisation" in out
     assert "withheld" in out
     assert "starts an ad-hoc check-in" in out
+    # the comments view: large enough groups only, no names, no dates finer than the week
+    assert 'types "comments"' in out and "in no particular order" in out
     assert str(db) in out and "culturebot chat --as" in out
 
     # stories: shared in several departments, one anonymously, one for a manager only;

@@ -112,16 +112,20 @@ def _inline(document: str, title: str) -> str:
 
 
 def _legend(ax: Any, n: int) -> None:
-    if n:
-        ax.legend(
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize=9,
-            title="Legend",
-            title_fontsize=9,
-            alignment="left",
-        )
+    """Beside the plot; below it (two columns) when there are many entries."""
+    if not n:
+        return
+    below = n > 4
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
+        ncols=2 if below else 1,
+        frameon=False,
+        fontsize=9,
+        title="Legend",
+        title_fontsize=9,
+        alignment="left",
+    )
 
 
 def _line(fig: Any, chart: LineChart) -> Any:
@@ -139,8 +143,15 @@ def _line(fig: Any, chart: LineChart) -> Any:
             linestyle={"solid": "-", "dashed": "--", "dotted": ":"}[series.style],
             label=series.label,
         )
-    for i, (label, value) in enumerate(chart.references):
-        ax.axhline(value, color="#555555", linewidth=1, linestyle=(0, (4, 2 + i)), label=label)
+    colours = {series.label: OKABE_ITO[i % len(OKABE_ITO)] for i, series in enumerate(chart.series)}
+    for ref in chart.references:
+        ax.axhline(
+            ref.value,
+            color=colours.get(ref.series, "#555555"),
+            linewidth=1.2,
+            linestyle=(0, (5, 3)) if ref.style == "dashed" else (0, (1, 2)),
+            label=ref.label,
+        )
     _x_ticks(ax, chart.x_labels)
     if chart.y_range:
         ax.set_ylim(*chart.y_range)
@@ -152,9 +163,14 @@ def _line(fig: Any, chart: LineChart) -> Any:
 
 
 def _x_ticks(ax: Any, labels: tuple[str, ...]) -> None:
+    import textwrap
+
     step = max(1, math.ceil(len(labels) / 12))
     ticks = list(range(0, len(labels), step))
-    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=30, ha="right")
+    if len(labels) <= 4:  # few, maybe long, labels: wrapped and level
+        ax.set_xticks(ticks, [textwrap.fill(labels[i], 22) for i in ticks])
+    else:
+        ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=30, ha="right")
 
 
 def _bar(fig: Any, chart: BarChart) -> Any:
@@ -175,6 +191,8 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     if len(x) < 4:  # a bar or two should not fill the whole width
         pad = (4 - len(x)) / 2
         ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
+    if "(1-5)" in chart.y_title:
+        ax.set_ylim(1, 5)
     if "(count)" in chart.y_title:
         from matplotlib.ticker import MaxNLocator
 

@@ -244,9 +244,10 @@ def build_view(
 
 
 async def _load(
-    request: web.Request, name: str
+    request: web.Request, name: str, *, export: str | None = None
 ) -> tuple[View, Viewer, str, list[Any]] | web.Response:
-    """The signed-in viewer's view, or the page that says why not."""
+    """The signed-in viewer's view, or the page that says why not. An ``export`` (its file
+    name) is written to the audit log in the same transaction."""
     if name not in VIEW_NAMES:
         return _refusal("not_found", 404)
     runtime = _runtime(request)
@@ -261,6 +262,16 @@ async def _load(
         person = session.get(Person, row.person_id)
         viewer = Viewer.of(session, person)
         view = build_view(session, viewer, name, query, now, runtime.settings)
+        if export is not None:
+            from storage import audit
+
+            audit.viewed(
+                session,
+                f"dashboard {export}",
+                actor=person.email,
+                at=now,
+                format=export.rsplit(".", 1)[-1],
+            )
         scopes = (
             choices(session, viewer, resolve(session, viewer, query.get("scope")))
             if name in SCOPED
@@ -315,16 +326,18 @@ async def view_json(request: web.Request) -> web.StreamResponse:
 
 
 async def export_json(request: web.Request) -> web.StreamResponse:
-    response = await view_json(request)
-    if response.status == 200:
-        name = request.match_info["view"]
-        response.headers["Content-Disposition"] = f'attachment; filename="culturebot-{name}.json"'
+    name = request.match_info["view"]
+    loaded = await _load(request, name, export=f"{name}.json")
+    if isinstance(loaded, web.Response):
+        return loaded
+    response = web.Response(text=loaded[0].to_json(), content_type="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="culturebot-{name}.json"'
     return response
 
 
 async def export_csv(request: web.Request) -> web.StreamResponse:
     name = request.match_info["view"]
-    loaded = await _load(request, name)
+    loaded = await _load(request, name, export=f"{name}/{request.match_info['section']}.csv")
     if isinstance(loaded, web.Response):
         return loaded
     try:

@@ -25,13 +25,23 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A horizontal line (a baseline, a target), in the colour of the series it belongs to."""
+
+    label: str
+    value: float
+    series: str = ""  # the series' label; "" for a neutral grey line
+    style: str = "dashed"  # dashed | dotted
+
+
+@dataclass(frozen=True)
 class LineChart:
     x_labels: tuple[str, ...]
     series: tuple[Series, ...]
     x_title: str
     y_title: str
     y_range: tuple[float, float] | None = None
-    references: tuple[tuple[str, float], ...] = ()  # horizontal lines (label, value)
+    references: tuple[Reference, ...] = ()
     kind: str = "line"
 
 

@@ -18,8 +18,10 @@ import prompts
 from handlers import disclosure
 from handlers.dashboard.model import (
     WITHHELD,
+    BarChart,
     HeatMap,
     LineChart,
+    Reference,
     Section,
     Series,
     Table,
@@ -93,7 +95,8 @@ WAITING = (
 
 
 def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: datetime) -> View:
-    """Participation, score and comment sentiment per theme by week, for the scope's group."""
+    """Score (against the baseline and the targets of open objectives), participation and
+    comment sentiment per theme by week for the scope's group; then the open objectives."""
     themes = _themes()
     cells = disclosure.visible_cells(
         session,
@@ -124,6 +127,18 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
+    baselines = baseline_of(session, viewer, scope)
+    open_objectives = objectives_of(session, viewer, now)
+    targets = targets_of(session, scope, open_objectives)
+    references = [
+        Reference(f"{themes[t]}: baseline {value:.1f} ({source})", value, themes[t], "dashed")
+        for t, (value, source) in baselines.items()
+        if t in measures
+    ] + [
+        Reference(f"{themes[t]}: target {value:.1f}", value, themes[t], "dotted")
+        for t, value in targets.items()
+        if t in measures
+    ]
     view.sections.append(
         Section(
             id="score",
@@ -142,6 +157,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 x_title="ISO week",
                 y_title="mean score (1 = low, 5 = high)",
                 y_range=(1.0, 5.0),
+                references=tuple(references),
             ),
             table=Table(
                 CELL_COLUMNS,
@@ -199,7 +215,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 x_title="ISO week",
                 y_title="comment sentiment (-1 negative, +1 positive)",
                 y_range=(-1.0, 1.0),
-                references=(("neutral", 0.0),),
+                references=(Reference("neutral", 0.0),),
             )
             if sentiment
             else None,
@@ -210,7 +226,113 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             ),
         )
     )
+    view.sections.append(_objectives_section(open_objectives))
     return view
+
+
+def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
+    """Per theme, the scope group's first shown assessment figure on the theme's dimension
+    (the baseline), from the gate like every other figure."""
+    dimensions = prompts.questions().dimensions  # theme -> dimension
+    first: dict[str, tuple[float, str]] = {}
+    for cell in disclosure.visible_cells(
+        session, viewer.person, kind="assessment", groups=[scope.cell], roles=list(viewer.roles)
+    ):  # oldest first
+        if cell.shown and cell.mean is not None and cell.measure not in first:
+            first[cell.measure] = (cell.mean, f"assessment {cell.period.split(':')[-1]}")
+    return {t: first[d] for t, d in dimensions.items() if d in first}
+
+
+def objectives_of(session: Session, viewer: Viewer, now: datetime) -> list[Any]:
+    from handlers import objectives
+
+    return objectives.visible(session, viewer.person, now, include_closed=False)
+
+
+def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> dict[str, float]:
+    """Per theme, the target of an open objective set for exactly this scope's group (an
+    objective is for a leader's subtree; the top leader's stands for the organisation)."""
+    if scope.kind == "team":
+        return {}
+    owner = scope.manager
+    if owner is None:
+        owner = session.exec(select(Person).where(col(Person.manager_id).is_(None))).first()
+    if owner is None:
+        return {}
+    dimensions = prompts.questions().dimensions
+    found: dict[str, float] = {}
+    for objective in open_objectives:
+        if objective.scope_email != owner.email:
+            continue
+        for theme, dimension in dimensions.items():
+            if dimension == objective.dimension:
+                found.setdefault(theme, objective.target)
+    return found
+
+
+def _objectives_section(open_objectives: list[Any]) -> Section:
+    titles = tuple(o.title for o in open_objectives)
+    return Section(
+        id="objectives",
+        title="Open objectives",
+        summary=f"{len(open_objectives)} open objectives: "
+        + ", ".join(f"{o.title} ({o.state})" for o in open_objectives)
+        if open_objectives
+        else "No open objective.",
+        chart=BarChart(
+            categories=titles,
+            series=(
+                Series("start", tuple(o.start for o in open_objectives)),
+                Series("now", tuple(o.current for o in open_objectives)),
+                Series("target", tuple(o.target for o in open_objectives)),
+            ),
+            x_title="objective",
+            y_title="score (1-5)",
+        )
+        if open_objectives
+        else None,
+        table=Table(
+            (
+                "objective",
+                "for",
+                "dimension",
+                "start",
+                "now",
+                "now_from",
+                "target",
+                "due",
+                "state",
+                "owner",
+            ),
+            (
+                "Objective",
+                "For everyone below",
+                "Dimension",
+                "Start",
+                "Now",
+                "Now from",
+                "Target",
+                "Due",
+                "State",
+                "Owner",
+            ),
+            tuple(
+                (
+                    o.title,
+                    o.scope,
+                    o.dimension_name,
+                    o.start,
+                    o.current,
+                    o.current_source,
+                    o.target,
+                    o.due.isoformat(),
+                    o.state,
+                    o.owner,
+                )
+                for o in open_objectives
+            ),
+        ),
+    )
 
 
 def published_weeks(session: Session) -> list[str]:

@@ -251,8 +251,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
                 sum(n["how"] == "relay" for n in members),
                 sum(n["how"] == "escalation" for n in members),
                 sum(bool(n["acknowledged"]) for n in members),
-                cascade_report._nearest_rank(weighted, 0.5),
-                cascade_report._nearest_rank(weighted, 0.9),
+                cascade_report.nearest_rank(weighted, 0.5),
+                cascade_report.nearest_rank(weighted, 0.9),
             )
         )
     waiting = sum(n.get("state") == "waiting" for n in nodes)

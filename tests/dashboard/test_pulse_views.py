@@ -136,3 +136,64 @@ async def test_an_employee_sees_the_org_and_their_team_withheld(client, seeded, 
     assert not any("Max Two" in g or "Vera Vp" in g for g in groups), groups
     page = await (await client.get("/dashboard/overview?scope=org")).text()
     assert page.count("<svg") >= 2 and "mean score (1 = low, 5 = high)" in page
+
+
+async def test_overview_shows_baseline_targets_and_open_objectives(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    from storage.roadmap import Objective
+
+    vp, ceo = published["vp"], published["ceo"]
+    with seeded.db.session() as session:
+        session.add(
+            DisclosurePeriod(
+                period="assessment:1",
+                kind="assessment",
+                starts=date(2027, 2, 1),
+                ends=date(2027, 2, 14),
+                published_at=seeded.clock.now() - timedelta(days=10),
+            )
+        )
+        session.flush()
+        for kind, key, shown, mean in (("org", "", True, 3.1), ("subtree", vp.path, False, None)):
+            session.add(
+                DisclosureCell(
+                    period="assessment:1",
+                    measure="customer_measures",
+                    kind=kind,
+                    key=key,
+                    label="x",
+                    shown=shown,
+                    reason=None if shown else "small",
+                    respondents="10-19" if shown else None,
+                    mean=mean,
+                    n=12 if shown else 3,
+                    answers=12 if shown else 3,
+                    total=(mean or SECRET_MEAN) * 12,
+                )
+            )
+        session.add(
+            Objective(
+                scope_id=ceo.id,  # type: ignore[arg-type]
+                created_by_id=ceo.id,  # type: ignore[arg-type]
+                owner_id=ceo.id,  # type: ignore[arg-type]
+                title="Customer data for every team",
+                dimension="customer_measures",
+                start=3.1,
+                target=3.8,
+                due=date(2027, 6, 30),
+                created_at=seeded.clock.now(),
+            )
+        )
+    await sign_in(client, seeded, "vp")
+    org = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    (objective,) = org["sections"]["objectives"]["rows"]
+    assert objective["objective"] == "Customer data for every team"
+    assert objective["target"] == 3.8 and objective["for"] == "Cleo Ceo"
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert "Customer focus: baseline 3.1 (assessment 1)" in page
+    assert "Customer focus: target 3.8" in page
+    assert page.count("<svg") == 3  # score, participation, objectives (no sentiment here)
+    # the vp's own subtree: its assessment cell is withheld, so no baseline; no target either
+    mine = await (await client.get(f"/dashboard/overview?scope=subtree-{vp.id}")).text()
+    assert "baseline" not in mine and "target 3.8" not in mine

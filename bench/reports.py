@@ -1,0 +1,230 @@
+"""Reports at the size of a real company: `python -m bench reports --people 10000 --weeks 52`.
+
+Seeds a year of weekly pulses with bench/history.py (about 300,000 answers for 10,000 people),
+then, in a fresh process (so its peak memory is the reports', not the seeder's):
+
+- publishes every closed week but the newest (``publish_history_ms``, once, in a process of
+  its own), then, in a fresh process, the newest one alone (``publish_period_ms``: the
+  incremental work the scheduler does once a week);
+- times the organisation's report (``org_report_ms``, the default summary as
+  ``culturebot report`` prints it) and a mid-level manager's (``team_report_ms``, as
+  ``report`` in chat), each the median of several runs, and the full JSON export of the
+  organisation (``org_export_ms``, every group of every week);
+- times one hand-written GROUP BY over the answers (``raw_group_by_ms``) and prints the ratio;
+- ``peak_rss_mb``: the peak resident memory of the process that published the newest week and
+  made the reports; the full export's time and peak come after it (``org_export_ms``,
+  ``org_export_rss_mb``: every group of every week, 128,000 cells for a year of 10,000).
+
+On SQLite always; on PostgreSQL too when ``--postgres URL`` is given (or
+CULTUREBOT_BENCH_POSTGRES_URL is set), in a schema of its own, dropped afterwards. The last
+line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+RUNS = 5
+
+
+def _ms(fn: Any) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - began) * 1000, result
+
+
+def _rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def publish_history(url: str, end_iso: str) -> dict[str, Any]:
+    """Publish every closed week but the newest (the first start after an upgrade does this
+    once), in a process of its own."""
+    from datetime import datetime
+
+    from bot.config import Settings
+    from handlers import disclosure
+    from storage.db import Database
+
+    end = datetime.fromisoformat(end_iso)
+    db = Database(url)
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    with db.session() as session:
+        ms, done = _ms(lambda: disclosure.publish_due(session, end - timedelta(days=7), settings))
+    db.dispose()
+    return {
+        "publish_history_ms": round(ms),
+        "periods_published": len(done),
+        "publish_history_rss_mb": _rss_mb(),
+    }
+
+
+def measure(url: str, end_iso: str) -> dict[str, Any]:
+    """Publish the newest week and time the reports (run in a fresh child process)."""
+    from datetime import datetime
+
+    from sqlalchemy import func, select, text
+
+    from bot.config import Settings
+    from handlers import disclosure, reports
+    from storage.db import Database
+    from storage.models import Person
+
+    end = datetime.fromisoformat(end_iso)
+    db = Database(url)
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    out: dict[str, Any] = {}
+    with db.session() as session:
+        ms, newest = _ms(lambda: disclosure.publish_due(session, end, settings))
+    out["publish_period_ms"] = round(ms)
+    out["newest_period"] = newest
+    with db.session() as session:
+        out["cells"] = session.execute(text("SELECT count(*) FROM disclosure_cell")).scalar()
+        out["answers"] = session.execute(text("SELECT count(*) FROM pulse_answer")).scalar()
+        # a mid-level manager: the one whose subtree is closest to 2% of the organisation
+        people = session.execute(select(func.count()).select_from(Person)).scalar() or 1
+        candidates = session.execute(
+            text(
+                "SELECT m.id, (SELECT count(*) FROM person p WHERE p.path LIKE m.path || '%')"
+                " FROM person m WHERE m.id IN (SELECT DISTINCT manager_id FROM person"
+                " WHERE manager_id IS NOT NULL) AND m.manager_id IS NOT NULL"
+            )
+        ).all()
+        manager_id, scope = min(candidates, key=lambda r: abs(r[1] - people * 0.02))
+        manager = session.get(Person, manager_id)
+        out["team_scope_people"] = scope - 1
+        k = settings.min_group_size
+
+        def timed(fn: Any) -> float:
+            fn()  # once cold (caches, plans), then the median of warm runs
+            return statistics.median(_ms(fn)[0] for _ in range(RUNS))
+
+        org_rows: list[Any] = []
+        out["org_report_ms"] = round(
+            timed(lambda: org_rows.append(reports.build(session, min_group_size=k))), 1
+        )
+        team_rows: list[Any] = []
+        out["team_report_ms"] = round(
+            timed(
+                lambda: team_rows.append(
+                    reports.as_text(reports.build(session, min_group_size=k, viewer=manager))
+                )
+            ),
+            1,
+        )
+        out["org_report_rows"] = len(org_rows[-1].rows)
+        out["team_report_lines"] = team_rows[-1].count("\n") + 1
+        raw = text(
+            "SELECT theme, team_path, department, count(*), avg(score) FROM pulse_answer"
+            " GROUP BY theme, team_path, department"
+        )
+        out["raw_group_by_ms"] = round(timed(lambda: session.execute(raw).all()), 1)
+    out["org_report_vs_raw"] = round(out["org_report_ms"] / max(out["raw_group_by_ms"], 0.01), 2)
+    out["team_report_vs_raw"] = round(out["team_report_ms"] / max(out["raw_group_by_ms"], 0.01), 2)
+    out["peak_rss_mb"] = _rss_mb()
+    # the full export: every group of every week (a year of 10,000 people: all the cells)
+    with db.session() as session:
+        out["org_export_ms"] = round(
+            _ms(lambda: reports.build(session, min_group_size=k, full=True).to_json())[0]
+        )
+    out["org_export_rss_mb"] = _rss_mb()
+    db.dispose()
+    return out
+
+
+def run_backend(url: str, people: int, weeks: int) -> dict[str, Any]:
+    from bench.history import HistorySpec, seed
+    from storage.db import open_database
+
+    db = open_database(url)
+    spec = HistorySpec(people=people, weeks=weeks, publish=False)
+    began = time.perf_counter()
+    summary = seed(db.engine, spec)
+    seeded = time.perf_counter() - began
+    db.dispose()
+    result: dict[str, Any] = {"seed_s": round(seeded, 1)}
+    for stage in ("--history", "--measure"):
+        child = subprocess.run(
+            [sys.executable, "-m", "bench", "reports", stage, url, "--end", summary.end],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-3000:])
+        result.update(json.loads(child.stdout.strip().splitlines()[-1]))
+    return result
+
+
+def _postgres_schema(url: str) -> tuple[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    from storage.db import normalise_url
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(url))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    scoped = f"{normalise_url(url)}{separator}options=-csearch_path%3D{schema}"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return scoped, drop
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench reports")
+    parser.add_argument("--people", type=int, default=10000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("CULTUREBOT_BENCH_POSTGRES_URL", ""),
+        help="a PostgreSQL server URL to measure on too (a schema of its own is used)",
+    )
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--history", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--end", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.history:
+        print(json.dumps(publish_history(args.history, args.end)))
+        return
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.end)))
+        return
+    result: dict[str, Any] = {"people": args.people, "weeks": args.weeks}
+    with tempfile.TemporaryDirectory() as tmp:
+        result["sqlite"] = run_backend(
+            f"sqlite:///{Path(tmp) / 'reports.db'}", args.people, args.weeks
+        )
+        print(json.dumps({"sqlite": result["sqlite"]}), file=sys.stderr)
+    if args.postgres and not args.sqlite_only:
+        url, drop = _postgres_schema(args.postgres)
+        try:
+            result["postgresql"] = run_backend(url, args.people, args.weeks)
+        finally:
+            drop()
+    goals = [b for b in ("sqlite", "postgresql") if b in result]
+    result["goals_met"] = all(
+        result[b]["org_report_ms"] < 300
+        and result[b]["team_report_ms"] < 300
+        and result[b]["peak_rss_mb"] < 200
+        for b in goals
+    )
+    print(json.dumps(result))
