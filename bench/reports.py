@@ -10,6 +10,11 @@ then, in a fresh process (so its peak memory is the reports', not the seeder's):
   ``culturebot report`` prints it) and a mid-level manager's (``team_report_ms``, as
   ``report`` in chat), each the median of several runs, and the full JSON export of the
   organisation (``org_export_ms``, every group of every week);
+- the baseline assessment (bench/roadmap.py, in a fresh process): one assessment of
+  everyone, answered by 70%, closed and published through the gate
+  (``close_and_publish_assessment_ms``), a dozen objectives with actions, and the baseline and
+  objectives views for the top leader, a department head, a manager and an employee
+  (``baseline_*_ms``, ``objectives_*_ms``; goal: each under 300 ms, ``roadmap_goals_met``);
 - times one hand-written GROUP BY over the answers (``raw_group_by_ms``) and prints the ratio;
 - ``peak_rss_mb``: the peak resident memory of the process that published the newest week and
   made the reports; the full export's time and peak come after it (``org_export_ms``,
@@ -155,7 +160,7 @@ def run_backend(url: str, people: int, weeks: int) -> dict[str, Any]:
     seeded = time.perf_counter() - began
     db.dispose()
     result: dict[str, Any] = {"seed_s": round(seeded, 1)}
-    for stage in ("--history", "--measure"):
+    for stage in ("--history", "--measure", "--roadmap"):
         child = subprocess.run(
             [sys.executable, "-m", "bench", "reports", stage, url, "--end", summary.end],
             capture_output=True,
@@ -201,7 +206,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--end", help=argparse.SUPPRESS)
+    parser.add_argument("--roadmap", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.roadmap:
+        from bench.roadmap import measure as measure_roadmap
+
+        print(json.dumps(measure_roadmap(args.roadmap, args.end)))
+        return
     if args.history:
         print(json.dumps(publish_history(args.history, args.end)))
         return
@@ -221,6 +232,8 @@ def main(argv: list[str]) -> None:
         finally:
             drop()
     goals = [b for b in ("sqlite", "postgresql") if b in result]
+    # the assessment (issue 11): the baseline and objectives views, each under 300 ms
+    result["roadmap_goals_met"] = all(result[b]["slowest_roadmap_view_ms"] < 300 for b in goals)
     result["goals_met"] = all(
         result[b]["org_report_ms"] < 300
         and result[b]["team_report_ms"] < 300

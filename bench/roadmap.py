@@ -40,12 +40,14 @@ from storage.roadmap import Assessment, AssessmentInvite
 GOAL_MS = 300.0
 
 
-def seed_assessment(session: Session, answer_share: float, rng: random.Random) -> int:
+def seed_assessment(
+    session: Session, answer_share: float, rng: random.Random, end: Any = None
+) -> int:
     """One assessment of everyone below the top leader, answered by ``answer_share`` of them,
     still open (the bench closes it as the tick would)."""
     top = session.exec(select(Person).where(col(Person.manager_id).is_(None))).first()
     assert top is not None
-    end = HistorySpec().end
+    end = end or HistorySpec().end
     row = Assessment(
         scope_id=top.id,  # type: ignore[arg-type]
         launched_by_id=top.id,  # type: ignore[arg-type]
@@ -204,6 +206,50 @@ def run(url: str, people_count: int, weeks: int, repeat: int) -> dict[str, Any]:
     result["met"] = max(timed) < GOAL_MS
     db.dispose()
     return result
+
+
+def measure(url: str, end: str, repeat: int = 5) -> dict[str, Any]:
+    """On a database seeded and published by ``bench reports``: the assessment (closed and
+    published as the tick does it), a dozen objectives, and the two views timed per viewer."""
+    from datetime import datetime
+
+    db = open_database(url)
+    now = datetime.fromisoformat(end)
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    rng = random.Random(11)
+    with Session(db.engine, expire_on_commit=False) as session:
+        seed_assessment(session, 0.7, rng, now)
+        session.commit()
+    began = time.perf_counter()
+    with Session(db.engine, expire_on_commit=False) as session:
+        assert assessment.close_due(session, now, settings) == 1
+        session.commit()
+    out: dict[str, Any] = {
+        "close_and_publish_assessment_ms": round((time.perf_counter() - began) * 1000, 1)
+    }
+    with Session(db.engine, expire_on_commit=False) as session:
+        seed_objectives(session, now, rng)
+        session.commit()
+    with Session(db.engine, expire_on_commit=False) as session:
+        viewers = _viewers(session)
+        for role, viewer in viewers.items():
+            out[f"baseline_{role}_ms"] = _median_ms(
+                lambda v=viewer: baseline.view(session, v, now, settings), repeat
+            )
+            out[f"objectives_{role}_ms"] = _median_ms(
+                lambda v=viewer: objectives.visible(session, v, now), repeat
+            )
+        view = baseline.view(session, viewers["leader"], now, settings)
+        out["baseline_figures_leader"] = len(view.figures) if view else 0
+        out["objectives_leader"] = len(objectives.visible(session, viewers["leader"], now))
+    timed = [
+        v
+        for k, v in out.items()
+        if k.startswith(("baseline_", "objectives_")) and k.endswith("_ms")
+    ]
+    out["slowest_roadmap_view_ms"] = max(timed)
+    db.dispose()
+    return out
 
 
 def main(argv: list[str]) -> None:

@@ -24,6 +24,7 @@ from bot.cli_common import (
     console,
     fail,
     print_table,
+    whole_number,
 )
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
@@ -222,12 +223,31 @@ def report(
     since: date | None = typer.Option(
         None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
     ),
+    until: date | None = typer.Option(
+        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    weeks: int | None = typer.Option(
+        None,
+        "--weeks",
+        help="Only the last N weeks (instead of --since).",
+        parser=whole_number(1, 520),
+    ),
+    series: bool = typer.Option(
+        False, "--series", help="With --format csv: one line per group, theme and week."
+    ),
 ) -> None:
-    """Pulse results per group and theme, from the published weeks (small groups withheld)."""
+    """Pulse results per group and theme, from the published weeks (small groups withheld),
+    with each group's weekly series (a sparkline in the table)."""
     from handlers import disclosure, reports, story_reports
     from storage import audit, people
 
     runtime = cli_runtime()
+    if weeks is not None:
+        if since is not None:
+            raise fail("--weeks and --since: give one of them")
+        since = reports.weeks_back(runtime.clock.now().date(), weeks)
+    if since and until and until < since:
+        raise fail(f"--until {until} is before --since {since}")
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
@@ -242,6 +262,7 @@ def report(
             viewer=viewer,
             full=all_groups or format is not Format.table,
             since=since,
+            until=until,
         )
         stories_section = story_reports.build(
             session,
@@ -259,7 +280,7 @@ def report(
     if format is Format.json:
         print(story_reports.merge_json(result.to_json(), stories_section))
     elif format is Format.csv:
-        print(result.to_csv(), end="")
+        print(result.series_csv() if series else result.to_csv(), end="")
     else:
         print_report(result)
         story_reports.print_section(stories_section, console)
@@ -271,20 +292,33 @@ def comments(
     since: date | None = typer.Option(
         None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
     ),
+    until: date | None = typer.Option(
+        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
+    ),
+    weeks: int | None = typer.Option(
+        None,
+        "--weeks",
+        help="Only the last N weeks (instead of --since).",
+        parser=whole_number(1, 520),
+    ),
 ) -> None:
     """Pulse comments of the published weeks, for groups where enough people commented."""
-    from handlers import disclosure
+    from handlers import disclosure, reports
     from handlers.basics import comments_text
     from storage import audit, people
 
     runtime = cli_runtime()
+    if weeks is not None:
+        if since is not None:
+            raise fail("--weeks and --since: give one of them")
+        since = reports.weeks_back(runtime.clock.now().date(), weeks)
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
         viewer = people.by_email(session, as_)
         if viewer is None:
             raise fail(f"nobody with email {as_}")
-        groups = disclosure.comments(session, viewer, since=since)
+        groups = disclosure.comments(session, viewer, since=since, until=until)
         size = runtime.settings.min_comment_group_size
         audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())
         console.print(
@@ -301,12 +335,14 @@ def print_report(result: reports.Report) -> None:
     from rich.table import Table
 
     import prompts
+    from handlers import reports
+    from handlers.formatting import sparkline
 
     themes = prompts.questions().themes
-    out = console if console.is_terminal else Console(width=max(console.width, 120))
-    table = Table(title=f"Customer-focus pulse: {result.scope}")
+    out = console if console.is_terminal else Console(width=max(console.width, 140))
+    table = Table(title=f"Customer-focus pulse: {result.scope}{reports.period_words(result)}")
     headers = ("group", "theme", "week", "people", "participation", "mean", "trend", "4 weeks")
-    for header in (*headers, "sentiment"):
+    for header in (*headers, "sentiment", "weekly"):
         table.add_column(
             header, justify="left" if header in ("group", "theme", "week") else "right"
         )
@@ -315,15 +351,14 @@ def print_report(result: reports.Report) -> None:
     }
     done: set[str] = set()
     for r in result.rows:
+        why = f"[dim]{reports.withheld_text(r.reason, result.min_group_size)}[/dim]"
         if r.group in withheld_everywhere:
             if r.group not in done:
-                table.add_row(r.group, "all", "", "[dim]withheld[/dim]", "", "", "", "", "")
+                table.add_row(r.group, "all", "", why, "", "", "", "", "", "")
                 done.add(r.group)
             continue
         if r.withheld:
-            table.add_row(
-                r.group, themes.get(r.theme, r.theme), "", "[dim]withheld[/dim]", "", "", "", "", ""
-            )
+            table.add_row(r.group, themes.get(r.theme, r.theme), "", why, "", "", "", "", "", "")
             continue
         table.add_row(
             r.group,
@@ -335,9 +370,10 @@ def print_report(result: reports.Report) -> None:
             f"{r.trend:+.1f}" if r.trend is not None else "",
             f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
             f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
+            sparkline(r.series),
         )
     if not result.rows:
-        print_table(table, out)
+        out.print(reports.empty_text(result), highlight=False)
         return
     out.print(table)
     out.print(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import prompts
-from bot.chat import Incoming, Response, text_message
+from bot.chat import Incoming, Response, UserError, text_message
+from bot.parsing import parse_int
 from bot.router import Router
 from bot.runtime import Context
 from handlers import disclosure, reports
@@ -28,12 +29,21 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
 
 def show_report(ctx: Context, incoming: Incoming) -> Response:
     """A short summary of what this person may see: the organisation, departments and their
-    own team; managers and leaders also their subtree and the groups one level below."""
+    own team; managers and leaders also their subtree and the groups one level below.
+    ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks."""
+    typed = incoming.text.strip().lower().removeprefix("weeks").strip()
+    since = None
+    if typed:
+        weeks = parse_int(typed, 1, 520)
+        if weeks is None:
+            raise UserError(prompts.text("report.bad_weeks"), field="weeks")
+        since = reports.weeks_back(ctx.now.date(), weeks)
     report = reports.build(
         ctx.session,
         min_group_size=ctx.settings.min_group_size,
         viewer=ctx.person,
         roles=roles_of(ctx),
+        since=since,
     )
     audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])

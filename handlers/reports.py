@@ -11,14 +11,15 @@ import csv
 import io
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
 import prompts
 from handlers import disclosure
 from handlers.disclosure import Cell
+from handlers.formatting import safe_row, sparkline
 from storage.models import Person
 
 RECENT = 4  # periods in the recent mean
@@ -41,6 +42,11 @@ class GroupRow:
     sentiment: float | None
     withheld: bool
     reason: str | None
+    # the weekly series: every published week of the range with a cell for this group and
+    # theme, oldest first, and its mean (None where that week was withheld)
+    weeks: list[str] = field(default_factory=list)
+    series: list[float | None] = field(default_factory=list)
+    series_reasons: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -48,25 +54,51 @@ class Report:
     scope: str
     min_group_size: int
     rows: list[GroupRow]
+    since: date | None = None
+    until: date | None = None
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "scope": self.scope,
                 "min_group_size": self.min_group_size,
+                "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None,
                 "rows": [asdict(r) for r in self.rows],
             },
             indent=2,
         )
 
     def to_csv(self) -> str:
+        """One line per group and theme (the series as a sparkline); formulas neutralised."""
         buffer = io.StringIO()
-        names = list(GroupRow.__dataclass_fields__)
-        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
+        names = [n for n in GroupRow.__dataclass_fields__ if n not in SERIES_FIELDS]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*names, "series"])
         for row in self.rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+            values = asdict(row)
+            writer.writerow(safe_row([*(values[n] for n in names), sparkline(row.series)]))
         return buffer.getvalue()
+
+    def series_csv(self) -> str:
+        """The weekly series: one line per group, theme and week; a withheld week says why."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["kind", "group", "theme", "week", "mean", "withheld_because"])
+        for row in self.rows:
+            for week, mean, reason in zip(row.weeks, row.series, row.series_reasons, strict=True):
+                why = withheld_text(reason, self.min_group_size) if reason else ""
+                writer.writerow(safe_row([row.kind, row.group, row.theme, week, mean, why]))
+        return buffer.getvalue()
+
+
+SERIES_FIELDS = ("weeks", "series", "series_reasons")
+
+
+def withheld_text(reason: str | None, min_size: int) -> str:
+    """Why a figure is withheld, in words: too few people, or it would give a smaller group
+    away."""
+    return prompts.text(f"disclosure.{reason or 'small'}", min=min_size)
 
 
 def build(
@@ -107,7 +139,7 @@ def build(
         title = viewer.name
     else:
         title = prompts.text("disclosure.org")
-    return Report(scope=title, min_group_size=min_group_size, rows=rows)
+    return Report(scope=title, min_group_size=min_group_size, rows=rows, since=since, until=until)
 
 
 def summary_groups(
@@ -165,6 +197,11 @@ def _row(cells: list[Cell]) -> GroupRow:
     latest = cells[-1]
     shown = [c for c in cells if c.shown]
     base = {"kind": latest.kind, "key": latest.key, "group": latest.label, "theme": latest.measure}
+    series = {
+        "weeks": [c.period for c in cells],
+        "series": [c.mean if c.shown else None for c in cells],
+        "series_reasons": [None if c.shown else (c.reason or "small") for c in cells],
+    }
     if not shown:
         return GroupRow(
             **base,
@@ -177,6 +214,7 @@ def _row(cells: list[Cell]) -> GroupRow:
             sentiment=None,
             withheld=True,
             reason=latest.reason,
+            **series,
         )
     last = shown[-1]
     trend = None
@@ -194,15 +232,38 @@ def _row(cells: list[Cell]) -> GroupRow:
         sentiment=last.sentiment,
         withheld=False,
         reason=None,
+        **series,
     )
+
+
+def period_words(report: Report) -> str:
+    if report.since and report.until:
+        return f", {report.since.isoformat()} to {report.until.isoformat()}"
+    if report.since:
+        return f", since {report.since.isoformat()}"
+    if report.until:
+        return f", until {report.until.isoformat()}"
+    return ""
+
+
+def empty_text(report: Report) -> str:
+    """An empty report says so: nothing in the period asked for, or nothing published yet."""
+    if report.since or report.until:
+        return prompts.text("disclosure.nothing_in_period", period=period_words(report)[2:])
+    return prompts.text("disclosure.nothing_yet")
+
+
+def weeks_back(today: date, weeks: int) -> date:
+    """The first day of a report over the last ``weeks`` weeks (whole ISO weeks)."""
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks)
 
 
 def as_text(report: Report, *, email: str = "you@example.com") -> str:
     """A short plain-text summary for chat: at most about 40 lines."""
     themes = prompts.questions().themes
     if not report.rows:
-        return prompts.text("disclosure.nothing_yet")
-    lines = [f"Customer-focus pulse: {report.scope}"]
+        return empty_text(report)
+    lines = [f"Customer-focus pulse: {report.scope}{period_words(report)}"]
     for r in report.rows:
         label = f"{r.group} - {themes.get(r.theme, r.theme)}"
         if r.withheld:
@@ -212,9 +273,10 @@ def as_text(report: Report, *, email: str = "you@example.com") -> str:
         trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
         mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
         participation = "" if r.participation is None else f", {r.participation:.0%} participation"
+        line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
             f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}, "
-            f"week {r.period}){trend}{mood}"
+            f"week {r.period}){trend}{mood}{line}"
         )
     if len(lines) > CHAT_LINES:
         rest = len(lines) - (CHAT_LINES - 1)

@@ -7,6 +7,8 @@ from sqlmodel import select
 
 import prompts
 from bot.delivery import deliver_due
+from handlers import assessment
+from storage import people
 from storage.roadmap import AssessmentInvite
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_pulse import ORG, elements
@@ -15,8 +17,9 @@ from tests.support import import_org
 
 async def test_answer_in_one_modal_partly_then_finish_later(slack_app, slack_runtime) -> None:
     import_org(slack_runtime, ORG)
-    assert await slack_app.dm("UBOSS", "assess launch 7", "Ev1") == 200
-    assert "Assessment 1 launched: 6 people" in block_text(slack_app.fake.dm("UBOSS")[-1].blocks)
+    with slack_runtime.db.session() as session:  # launched as `assess launch 7` would
+        boss = people.by_email(session, "boss@x.io")
+        assert assessment.launch(session, slack_runtime, boss, window_days=7).asked == 6
     stats = await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=4)
     assert stats.sent == 6
 

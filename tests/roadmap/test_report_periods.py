@@ -1,0 +1,89 @@
+"""Reports people can read: a weekly series per theme (JSON, CSV, a sparkline in chat and in
+the terminal), --since/--until/--weeks, withheld figures that say why, an empty period said
+plainly, and the baseline against the pulse of the last weeks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+from typer.testing import CliRunner
+
+from bot.app import run_due
+from handlers.formatting import BARS
+from tests.roadmap.helpers import ORG, SUPPORT, form_answers
+from tests.support import add_schedule, import_org
+from tests.test_disclosure_attacks import answer
+
+
+def _cli(runtime, *args: str) -> str:
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"CULTUREBOT_DATABASE_URL": runtime.db.url})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _weeks_of_pulses(runtime, chat, clock, weeks: int, score=lambda week: 3) -> None:
+    """``weeks`` weekly pulses (from today, at midnight) that Support's six answer
+    (Engineering stays silent)."""
+    add_schedule(runtime, weekday=clock.now().weekday(), start=clock.now().date())
+    for week in range(weeks):
+        clock.advance(timedelta(hours=10))  # Monday 10:00: the round is open, prompts sent
+        run_due(runtime)
+        for email in SUPPORT:
+            answer(chat, email, score(week))
+        clock.advance(timedelta(days=7) - timedelta(hours=10))
+        run_due(runtime)
+    clock.advance(timedelta(days=3))
+    run_due(runtime)  # the last week is over and published
+
+
+def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> None:
+    import_org(runtime, ORG)
+    _weeks_of_pulses(runtime, chat, clock, 7, score=lambda week: 2 + week % 3 + (week > 3))
+    data = json.loads(_cli(runtime, "report", "--format", "json"))
+    team = [r for r in data["rows"] if r["group"] == "Team of Sam Support"]
+    focus = next(r for r in team if r["theme"] == "customer_focus")
+    assert focus["weeks"] == ["2027-W09", "2027-W12", "2027-W15"]  # the theme's weeks
+    assert len(focus["series"]) == 3 and None not in focus["series"]
+    eng = [r for r in data["rows"] if r["group"] == "Team of Eve Eng"]
+    assert eng and all(r["withheld"] and r["reason"] == "small" for r in eng)
+
+    table = _cli(runtime, "report", "--as", "sam@x.io")
+    assert "fewer than 5 respondents" in table  # withheld says why
+    assert any(bar in table for bar in BARS)  # the weekly sparkline
+    said = chat("s1@x.io").say("report")
+    assert "Team of Sam Support" in said and "Whole organisation" in said  # org + own team
+    assert any(bar in said for bar in BARS)
+
+    until = date(2027, 3, 14)  # the first two weeks only
+    early = json.loads(_cli(runtime, "report", "--format", "json", "--until", str(until)))
+    assert {w for r in early["rows"] for w in r["weeks"]} == {"2027-W09", "2027-W10"}
+    last_week = chat("sam@x.io").say("report 1")  # the last week only
+    assert "week 2027-W15" in last_week and "2027-W14" not in last_week
+    assert "week 2027-W14" in chat("sam@x.io").say("report weeks 2")
+    series = list(csv.reader(io.StringIO(_cli(runtime, "report", "--format", "csv", "--series"))))
+    assert series[0] == ["kind", "group", "theme", "week", "mean", "withheld_because"]
+    assert any(row[5].startswith("withheld (fewer than 5") for row in series[1:])
+
+    empty = _cli(runtime, "report", "--since", "2030-01-01")
+    assert "Nothing was published for since 2030-01-01" in empty
+    assert "weeks: type report" in chat("s1@x.io").say("report soon")
+
+
+def test_the_baseline_shows_against_the_last_weeks_of_pulse(runtime, chat, clock) -> None:
+    import_org(runtime, ORG)
+    assert "launched" in chat("lea@x.io").say("assess launch 3")
+    for email in SUPPORT:
+        person = chat(email)
+        person.inbox()
+        person.say("1", *form_answers(3))
+    clock.advance(timedelta(days=7))  # the next Monday, midnight
+    run_due(runtime)
+    _weeks_of_pulses(runtime, chat, clock, 4, score=lambda week: 4)
+    said = chat("sam@x.io").say("baseline")
+    assert "Leadership commitment: 3.0" in said
+    assert "last 4 weeks 4.0" in said
