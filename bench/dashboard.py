@@ -50,6 +50,7 @@ def main(argv: list[str]) -> None:
     results: dict[str, Any] = {"people": args.people, "weeks": args.weeks, "goal_ms": GOAL_MS}
     with tempfile.TemporaryDirectory() as tmp:
         results["sqlite"] = run(f"sqlite:///{Path(tmp) / 'dashboard.db'}", args)
+    print(json.dumps({"sqlite": results["sqlite"]}), flush=True)  # (seeding PostgreSQL is long)
     if args.postgres:
         results["postgresql"] = run_postgres(args.postgres, args)
     warm = [

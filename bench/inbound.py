@@ -33,6 +33,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -102,8 +103,6 @@ async def start_fake() -> tuple[asyncio.subprocess.Process, str]:
 def prepare(workdir: Path, people: int, api_url: str) -> tuple[str, list[dict[str, Any]]]:
     """A database with the org, a check-in open and its questions delivered to the fake;
     for each person, where their question is and its answer buttons."""
-    from bench.slack_fanout import RemoteFake
-    from bench.slack_fanout import deliver_all as deliver_everything
     from bench.slack_fanout import prepare as prepare_round
     from bot.app import run_due
     from bot.chat import Message
@@ -112,11 +111,15 @@ def prepare(workdir: Path, people: int, api_url: str) -> tuple[str, list[dict[st
     from storage.models import Identity, Outbox
 
     runtime = prepare_round(
-        workdir, "inbound", people, RemoteFake(api_url.removesuffix("/api/")), 1000
+        workdir,
+        "inbound",
+        people,
+        SimpleNamespace(api_url=api_url),
+        1000,  # type: ignore[arg-type]
     )
     run_due(runtime)  # the first tick's invitations go out now, not during the measurement
     platform = SlackPlatform(runtime.settings)
-    asyncio.run(_deliver(runtime, platform, deliver_everything))
+    asyncio.run(_deliver(runtime, platform))
     questions = []
     with runtime.db.session() as session:
         rows = session.exec(
@@ -142,9 +145,17 @@ def prepare(workdir: Path, people: int, api_url: str) -> tuple[str, list[dict[st
     return url, questions
 
 
-async def _deliver(runtime: Any, platform: Any, deliver_everything: Any) -> None:
+async def _deliver(runtime: Any, platform: Any) -> None:
+    """Send everything due (the questions, the invitations) before the measurement."""
+    from bench.slack_fanout import pending
+    from bot.delivery import deliver_due
+
     try:
-        await deliver_everything(runtime, platform, 120)
+        deadline = time.monotonic() + 120
+        while pending(runtime) and time.monotonic() < deadline:
+            stats = await deliver_due(runtime, platform, limit=200, concurrency=8)
+            if not stats.sent:
+                await asyncio.sleep(0.05)
     finally:
         await platform.close()
 

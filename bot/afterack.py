@@ -11,6 +11,11 @@ behind a backlog that only grows.
 
 Each piece runs as its own task created in the caller's context, so it keeps the request id
 of the request that brought it (see ``bot.logs``).
+
+The acks and the work share one event loop (and, in Python, one GIL with the handler threads).
+So a piece also waits to start while the loop is late, by more than ``max_lag`` seconds, on a
+timer it keeps while there is work: when the process is short of CPU, the acks go first and
+the work waits (and, past the limit, is shed) instead of the other way round.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from bot import metrics
 log = logging.getLogger(__name__)
 
 WARN_EVERY = 10.0  # seconds between two "queue full" warnings
+MAX_LAG = 0.02  # seconds the loop may run late before new work waits for it to catch up
+LAG_PROBE = 0.01  # how often the loop's lateness is measured while there is work
 
 
 class AfterAck:
@@ -36,6 +43,7 @@ class AfterAck:
         limit: int,
         workers: int,
         monotonic: Callable[[], float] = time.monotonic,
+        max_lag: float = MAX_LAG,
     ) -> None:
         if limit < 1 or workers < 1:
             raise ValueError("limit and workers must be at least 1")
@@ -50,6 +58,9 @@ class AfterAck:
         self.shed = 0
         self._depth = metrics.INBOUND_QUEUE.labels(platform=platform)
         self._shed_counter = metrics.INBOUND_SHED.labels(platform=platform)
+        self.max_lag = max_lag
+        self.lag = 0.0  # how late the loop ran on the last probe, in seconds
+        self._probe: asyncio.Task[None] | None = None
 
     @property
     def depth(self) -> int:
@@ -64,8 +75,11 @@ class AfterAck:
             work.close()
             self._note_shed(what)
             return False
-        task = asyncio.get_running_loop().create_task(self._run(work))
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._run(work))
         self._tasks.add(task)
+        if self._probe is None or self._probe.done():
+            self._probe = loop.create_task(self._measure_lag())
         self._depth.set(len(self._tasks))
         task.add_done_callback(self._done)
         return True
@@ -74,10 +88,21 @@ class AfterAck:
         if self._gate is None:
             self._gate = asyncio.Semaphore(self.workers)
         async with self._gate:
+            while self.lag > self.max_lag:  # the acks first
+                await asyncio.sleep(self.max_lag)
             try:
                 await work
             except Exception:
                 log.exception("%s: the work after an ack failed", self.platform)
+
+    async def _measure_lag(self) -> None:
+        """While there is work: how late a short timer fires is how late an ack would start."""
+        loop = asyncio.get_running_loop()
+        while self._tasks:
+            due = loop.time() + LAG_PROBE
+            await asyncio.sleep(LAG_PROBE)
+            self.lag = max(0.0, loop.time() - due)
+        self.lag = 0.0
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -103,6 +128,8 @@ class AfterAck:
             self._shed_since_warning = 0
 
     async def idle(self) -> None:
-        """Wait until every accepted piece has finished."""
+        """Wait until every accepted piece has finished (and the lag probe with them)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._probe is not None:
+            await self._probe

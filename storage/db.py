@@ -29,11 +29,14 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     """SQLite runs in WAL mode (readers never wait for the writer) and waits up to
-    ``busy_timeout`` seconds for another process's write lock before saying it is locked."""
+    ``busy_timeout`` seconds for another process's write lock before saying it is locked.
+    Statement parameters (people's words, scores) never appear in errors or logs."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -45,7 +48,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -163,3 +163,15 @@ def test_a_full_disk_is_recognised(tmp_path: Path) -> None:
 def test_errors_that_are_not_the_database_are_not_hidden() -> None:
     assert describe(ValueError("a bug")) is None
     assert describe(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
+
+
+def test_database_errors_never_carry_what_people_wrote(runtime) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Person
+
+    with pytest.raises(IntegrityError) as raised, runtime.db.session() as session:
+        session.add(Person(email="a@x.io", name="My secret words", department="Ops", path="/"))
+        session.add(Person(email="a@x.io", name="More secret words", department="Ops", path="/"))
+        session.flush()
+    assert "secret words" not in str(raised.value)

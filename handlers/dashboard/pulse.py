@@ -392,7 +392,12 @@ def groups(
     cells = [
         c
         for c in disclosure.visible_cells(
-            session, viewer.person, groups=wanted, roles=list(viewer.roles)
+            session,
+            viewer.person,
+            since=disclosure.week_bounds(chosen[0])[0],
+            until=disclosure.week_bounds(chosen[-1])[1],
+            groups=wanted,
+            roles=list(viewer.roles),
         )
         if c.period in chosen
     ]

@@ -248,6 +248,29 @@ async def test_after_ack_work_is_bounded_and_shed_with_one_warning(caplog) -> No
     await queue.idle()
 
 
+async def test_work_waits_while_the_loop_runs_late() -> None:
+    """Short of CPU, the acks (which need the loop) go first: new work waits for the loop."""
+
+    class Late(AfterAck):
+        async def _measure_lag(self) -> None:  # the test says how late the loop is
+            return None
+
+    queue = Late("test", limit=5, workers=2, max_lag=0.001)
+    queue.lag = 1.0
+    started: list[int] = []
+
+    async def work(n: int) -> None:
+        started.append(n)
+
+    assert queue.submit(work(1), "click")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert started == []  # accepted, waiting for the loop to catch up
+    queue.lag = 0.0
+    await queue.idle()
+    assert started == [1]
+
+
 async def test_a_burst_of_clicks_past_the_limit_still_gets_every_ack(slack_app, caplog) -> None:
     """Handlers stuck (a slow database): acks keep going out at once, work past the limit
     is dropped with a warning, and what was accepted finishes when the database is back."""
