@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
             try:
                 with procs.fake_slack_process(args.rate) as fake, procs.bots() as started:
-                    env = procs.bot_env(url, fake.api_url, slack_max_per_second=args.rate)
+                    env = procs.bot_env(
+                        url, fake.api_url, slack_max_per_second=args.rate, shared_limits="on"
+                    )
                     for i in range(args.instances):
                         started.append(procs.Bot(env, workdir / f"bot{i}.log"))
                     visible_at = procs.wait_until(

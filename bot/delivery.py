@@ -115,7 +115,7 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
 def shared_reserve(runtime: Runtime) -> Reserve | None:
     """How a platform reserves send times on the ceiling every instance on this database
     shares (bot.ratelimit.SharedBudget); None when limits are per process
-    (CULTUREBOT_SHARED_LIMITS: "auto" shares on PostgreSQL, where several instances can run)."""
+    (CULTUREBOT_SHARED_LIMITS: "on"; "auto" shares on PostgreSQL, where several can run)."""
     mode = runtime.settings.shared_limits
     if mode == "off" or (mode == "auto" and not runtime.db.url.startswith("postgresql")):
         return None

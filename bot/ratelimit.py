@@ -29,6 +29,7 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 POLL = 0.005  # how often to look again while every slot is held by a request in flight
+RESERVE_TIMEOUT = 2.0  # a shared reservation slower than this falls back to pacing alone
 
 
 class Limiter(Protocol):
@@ -132,6 +133,7 @@ class SharedBudget:
         headroom: float = 1.0,
         ahead: float = 0.2,
         wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.name = name
@@ -145,10 +147,13 @@ class SharedBudget:
         self._pause = 0.0
         self._reserving: asyncio.Future[None] | None = None
         self._waiting = 0  # senders waiting for a time
+        self._alone = False  # the database did not answer: our own timeline meanwhile
+        self._alone_next = 0.0
         # a time may be used this late (a busy loop); later it is dropped, so a stalled
         # instance never bunches its sends into another's
         self.late = 2 * self.gap
-        self.local = RateLimiter(rate, spacing=False, sleep=sleep)  # the timeline spaces
+        # the timeline spaces the starts; the local window holds within this instance
+        self.local = RateLimiter(rate, spacing=False, monotonic=monotonic, sleep=sleep)
 
     def pause(self, seconds: float) -> None:
         self._pause = max(self._pause, seconds)
@@ -160,7 +165,25 @@ class SharedBudget:
         instance with little to send does not hold times the others could use."""
         pause, self._pause = self._pause, 0.0
         count = max(1, min(self.batch, self._waiting - len(self._times)))
-        start = await self._reserve(self.name, count, self.gap, self._wall(), pause)
+        now = self._wall()
+        try:
+            start = await asyncio.wait_for(
+                self._reserve(self.name, count, self.gap, now, pause), RESERVE_TIMEOUT
+            )
+            if self._alone:
+                log.info("shared rate limit %s: reserving through the database again", self.name)
+            self._alone = False
+        except Exception as error:  # the database is slow or away: pace on our own meanwhile
+            if not self._alone:
+                log.warning(
+                    "shared rate limit %s: cannot reserve send times (%s); pacing this "
+                    "instance alone until the database answers",
+                    self.name,
+                    type(error).__name__,
+                )
+            self._alone = True
+            start = max(now + pause, self._alone_next)
+            self._alone_next = start + count * self.gap
         self._times.extend(start + i * self.gap for i in range(count))
 
     async def _next_time(self) -> float:

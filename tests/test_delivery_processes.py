@@ -116,7 +116,7 @@ def test_instances_on_one_postgres_share_the_ceiling(
     db.dispose()
     prepare_round(postgres_schema, PEOPLE)
     with fake_slack_process(rate=50) as fake, bots() as started:
-        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=50)
+        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=50, shared_limits="on")
         for i in range(instances):
             started.append(Bot(env, tmp_path / f"bot{i}.log"))
         wait_until(lambda: finished(postgres_schema), 240, "the instances to finish", every=0.5)
