@@ -23,12 +23,10 @@ class Question(BaseModel):
     text: str
 
 
-class QuestionBank(BaseModel):
+class _Scaled(BaseModel):
+    """A bank answered on the 1-5 scale, labelled at its two ends."""
+
     scale: dict[str, str]
-    themes: dict[str, str]
-    questions: list[Question]
-    # theme -> the assessment dimension it shows against (prompts/assessment.yaml)
-    dimensions: dict[str, str] = {}
 
     @field_validator("scale")
     @classmethod
@@ -36,6 +34,13 @@ class QuestionBank(BaseModel):
         if set(value) != {"low", "high"}:
             raise ValueError("scale needs exactly 'low' and 'high' labels")
         return value
+
+
+class QuestionBank(_Scaled):
+    themes: dict[str, str]
+    questions: list[Question]
+    # theme -> the assessment dimension it shows against (prompts/assessment.yaml)
+    dimensions: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> QuestionBank:
@@ -78,19 +83,11 @@ class Statement(BaseModel):
     text: str
 
 
-class AssessmentBank(BaseModel):
+class AssessmentBank(_Scaled):
     """The baseline assessment: statements in dimensions, each dimension with 2+ statements."""
 
-    scale: dict[str, str]
     dimensions: dict[str, Dimension]
     statements: list[Statement]
-
-    @field_validator("scale")
-    @classmethod
-    def _scale_has_ends(cls, value: dict[str, str]) -> dict[str, str]:
-        if set(value) != {"low", "high"}:
-            raise ValueError("scale needs exactly 'low' and 'high' labels")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> AssessmentBank:
