@@ -23,6 +23,7 @@ from bot.cli_common import (
     close_all,
     console,
     fail,
+    person_named,
     print_table,
     whole_number,
 )
@@ -239,7 +240,7 @@ def report(
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
     from handlers import disclosure, reports, story_reports
-    from storage import audit, people
+    from storage import audit
 
     runtime = cli_runtime()
     if weeks is not None:
@@ -251,11 +252,7 @@ def report(
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
-        viewer = None
-        if as_:
-            viewer = people.by_email(session, as_)
-            if viewer is None:
-                raise fail(f"nobody with email {as_}")
+        viewer = person_named(session, as_)
         result = reports.build(
             session,
             min_group_size=runtime.settings.min_group_size,
@@ -305,7 +302,7 @@ def comments(
     """Pulse comments of the published weeks, for groups where enough people commented."""
     from handlers import disclosure, reports
     from handlers.basics import comments_text
-    from storage import audit, people
+    from storage import audit
 
     runtime = cli_runtime()
     if weeks is not None:
@@ -315,9 +312,7 @@ def comments(
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
-        viewer = people.by_email(session, as_)
-        if viewer is None:
-            raise fail(f"nobody with email {as_}")
+        viewer = person_named(session, as_)
         groups = disclosure.comments(session, viewer, since=since, until=until)
         size = runtime.settings.min_comment_group_size
         audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())

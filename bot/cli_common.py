@@ -19,8 +19,10 @@ from bot.parsing import ID_MAX, parse_date, parse_int, parse_time
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from sqlmodel import Session
 
     from bot.runtime import Runtime
+    from storage.models import Person
 
 console = Console()
 errors = Console(stderr=True)
@@ -34,6 +36,19 @@ def fail(message: str) -> typer.Exit:
 
     errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def person_named(session: Session, email: str | None, *, option: str = "") -> Person | None:
+    """The person an ``--as EMAIL`` (or similar) option names, None when it was not given; an
+    unknown email ends the command with one error line, prefixed with ``option``."""
+    if not email:
+        return None
+    from storage import people
+
+    person = people.by_email(session, email)
+    if person is None:
+        raise fail(f"{option}nobody with email {email}")
+    return person
 
 
 def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail, row_id, whole_number
+from bot.cli_common import cli_runtime, console, fail, person_named, row_id, whole_number
 
 
 def _named(refusal: Exception) -> str:
@@ -51,13 +51,10 @@ def assess_status(
 ) -> None:
     """How far the latest assessment has got in a manager's part of the organisation."""
     from handlers import assessment
-    from storage import people
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
-        person = people.by_email(session, as_)
-        if person is None:
-            raise fail(f"--as: nobody with email {as_}")
+        person = person_named(session, as_, option="--as: ")
         words = assessment.status_text(session, person, runtime.clock.now())
     console.print(words, highlight=False)
 
@@ -75,17 +72,13 @@ def assess_baseline(
     since the scope's first assessment, and the pulse of the last 4 weeks (small groups
     withheld, saying why)."""
     from handlers import baseline
-    from storage import audit, people
+    from storage import audit
 
     if format not in ("table", "json", "csv"):
         raise fail("--format: one of table, json, csv")
     runtime = cli_runtime()
     with runtime.db.session() as session:
-        viewer = None
-        if as_:
-            viewer = people.by_email(session, as_)
-            if viewer is None:
-                raise fail(f"--as: nobody with email {as_}")
+        viewer = person_named(session, as_, option="--as: ")
         result = baseline.view(
             session,
             viewer,
@@ -117,15 +110,13 @@ def assess_comments(
     """The assessment comments the gate lets this viewer read (groups of at least the comment
     minimum), without names, dates or sub-groups; spreadsheet formulas neutralised in CSV."""
     from handlers import baseline
-    from storage import audit, people
+    from storage import audit
 
     if format not in ("json", "csv"):
         raise fail("--format: one of csv, json")
     runtime = cli_runtime()
     with runtime.db.session() as session:
-        viewer = people.by_email(session, as_) if as_ else None
-        if as_ and viewer is None:
-            raise fail(f"--as: nobody with email {as_}")
+        viewer = person_named(session, as_, option="--as: ")
         groups = baseline.comment_groups(session, viewer)
         audit.viewed(
             session,
@@ -199,17 +190,13 @@ def objective_list(
 ) -> None:
     """Objectives with their state (on track, at risk, reached, missed) and actions."""
     from handlers import objectives
-    from storage import audit, people
+    from storage import audit
 
     if format not in ("table", "json", "csv"):
         raise fail("--format: one of table, json, csv")
     runtime = cli_runtime()
     with runtime.db.session() as session:
-        viewer = None
-        if as_:
-            viewer = people.by_email(session, as_)
-            if viewer is None:
-                raise fail(f"--as: nobody with email {as_}")
+        viewer = person_named(session, as_, option="--as: ")
         views = objectives.visible(session, viewer, runtime.clock.now())
         audit.viewed(
             session,
