@@ -26,7 +26,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -52,6 +52,7 @@ from handlers.sentiment import score as sentiment_of
 from storage import people
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
+from storage.sql import insert_rows
 
 WINDOW_DEFAULT = 14
 WINDOW_MAX = 60
@@ -74,7 +75,7 @@ def answer_form(invite: AssessmentInvite) -> Form:
     """Every statement, dimension by dimension, each followed by its optional comment; the
     draft's answers pre-filled, so a partial answer is finished where it was left."""
     bank = prompts.assessment()
-    draft = _draft(invite)
+    draft = _draft(invite.draft)
     choices = _choices()
     fields: list[FormField] = []
     for dimension, about in bank.dimensions.items():
@@ -136,10 +137,11 @@ def invitation(
     )
 
 
-def _draft(invite: AssessmentInvite) -> dict[str, str]:
-    if not invite.draft:
+def _draft(text: str | None) -> dict[str, str]:
+    """An invite's answers so far (its ``draft`` column)."""
+    if not text:
         return {}
-    data = json.loads(invite.draft)
+    data = json.loads(text)
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
@@ -329,7 +331,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     if invite.status == "submitted":
         return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
     bank = prompts.assessment()
-    draft = _draft(invite)
+    draft = _draft(invite.draft)
     for statement in bank.statements:
         value = (incoming.fields.get(statement.id) or "").strip()
         if not value:
@@ -460,7 +462,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         words = prompts.text(
             "assess.reminder",
             closes=format_local(assessment.closes_at, person.timezone),
-            answered=answered_count(_draft(invite)),
+            answered=answered_count(_draft(invite.draft)),
             total=total,
         )
         leader = session.get(Person, assessment.scope_id)
@@ -491,48 +493,51 @@ def close_due(
     ).all()
     shuffle = (rng or random.SystemRandom()).shuffle
     for assessment in due:
-        invites = session.exec(
-            select(AssessmentInvite).where(AssessmentInvite.assessment_id == assessment.id)
+        mine = col(AssessmentInvite.assessment_id) == assessment.id
+        finished = session.exec(
+            select(
+                AssessmentInvite.draft, AssessmentInvite.team_path, AssessmentInvite.department
+            ).where(mine, AssessmentInvite.status == "submitted")
         ).all()
         dimension_of = {s.id: s.dimension for s in prompts.assessment().statements}
         answers: list[dict[str, object]] = []
         comments: list[dict[str, object]] = []
-        for invite in invites:
-            if invite.status == "submitted":
-                atom = {
-                    "assessment_id": assessment.id,
-                    "team_path": invite.team_path or "/",
-                    "department": invite.department or "",
-                }
-                for key, value in _draft(invite).items():
-                    if key in dimension_of and value in SCORES:
-                        answers.append(
-                            {
-                                **atom,
-                                "dimension": dimension_of[key],
-                                "statement_id": key,
-                                "score": int(value),
-                            }
-                        )
-                    elif key.startswith(COMMENT_PREFIX) and value:
-                        comments.append(
-                            {
-                                **atom,
-                                "dimension": key[len(COMMENT_PREFIX) :],
-                                "comment": value,
-                                "polarity": sentiment_of(value).polarity,
-                            }
-                        )
-            else:
-                invite.status = "expired"
-            invite.draft = None
-            session.add(invite)
-        session.flush()
+        for draft, team_path, department in finished:
+            atom = {
+                "assessment_id": assessment.id,
+                "team_path": team_path or "/",
+                "department": department or "",
+            }
+            for key, value in _draft(draft).items():
+                if key in dimension_of and value in SCORES:
+                    answers.append(
+                        {
+                            **atom,
+                            "dimension": dimension_of[key],
+                            "statement_id": key,
+                            "score": int(value),
+                        }
+                    )
+                elif key.startswith(COMMENT_PREFIX) and value:
+                    comments.append(
+                        {
+                            **atom,
+                            "dimension": key[len(COMMENT_PREFIX) :],
+                            "comment": value,
+                            "polarity": sentiment_of(value).polarity,
+                        }
+                    )
+        # two statements for everyone invited, not one per person
+        session.execute(
+            update(AssessmentInvite)
+            .where(mine, AssessmentInvite.status != "submitted")
+            .values(status="expired")
+        )
+        session.execute(update(AssessmentInvite).where(mine).values(draft=None))
         # inserted in shuffled order, so ids carry no answering order
         for table, rows in ((AssessmentAnswer, answers), (AssessmentComment, comments)):
             shuffle(rows)
-            if rows:
-                session.execute(insert(table), rows)
+            insert_rows(session, table.__table__, rows)  # type: ignore[attr-defined]
         assessment.status = "closed"
         session.add(assessment)
         session.flush()

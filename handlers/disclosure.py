@@ -102,7 +102,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, update
+from sqlalchemy import and_, case, delete, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -118,6 +118,7 @@ from storage.models import (
     PulseRound,
     PulseSchedule,
 )
+from storage.sql import insert_rows
 
 KINDS = ("org", "department", "subtree", "team")
 BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))
@@ -357,8 +358,7 @@ def publish_period(
         by_measure[measure][(team_path, department)] = atom
     for measure, measure_atoms in by_measure.items():
         rows.extend(_cells(period, kind, measure, measure_atoms, names, settings))
-    if rows:
-        session.execute(insert(DisclosureCell), rows)
+    insert_rows(session, _CELL_TABLE, rows)  # every row has every key: one COPY on PostgreSQL
     return len(rows)
 
 
@@ -796,7 +796,8 @@ def visible_scope(
     return people.team_path(session, viewer), (viewer.path if manages else None)
 
 
-_CELL_ROWS = select(*DisclosureCell.__table__.columns)  # type: ignore[attr-defined]
+_CELL_TABLE = DisclosureCell.__table__  # type: ignore[attr-defined]
+_CELL_ROWS = select(*_CELL_TABLE.columns)
 
 
 def _cell(row: Any) -> Cell:
@@ -881,8 +882,9 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     )
     random.SystemRandom().shuffle(pending)
     if pending:
-        session.execute(
-            insert(PulseAnswer),
+        insert_rows(
+            session,
+            PulseAnswer.__table__,  # type: ignore[attr-defined]
             [
                 {
                     "round_id": a.round_id,

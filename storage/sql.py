@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Connection, Table
 from sqlmodel import Session, SQLModel
 
 
@@ -43,3 +44,29 @@ def insert_ignore_many(
     for start in range(0, len(rows), CHUNK):
         new.update(session.execute(stmt, list(rows[start : start + CHUNK])).scalars())
     return new
+
+
+def insert_rows(
+    session: Session | Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Many rows into one table, in the order given, the fastest way each backend has:
+    COPY on PostgreSQL (one stream instead of a statement per row: 100,000 answers in a
+    second rather than ten), one executemany on SQLite (already in-process). Every row has
+    the same keys; values go through the columns' own types, as an INSERT's would."""
+    if not rows:
+        return
+    conn = session.connection() if isinstance(session, Session) else session
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    convert = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
+    into = f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(into) as copy:
+        for row in rows:
+            copy.write_row(
+                [f(row[n]) if f else row[n] for n, f in zip(names, convert, strict=True)]
+            )
