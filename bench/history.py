@@ -23,7 +23,8 @@ What is written, as if culturebot had run for ``weeks`` weeks until ``spec.end``
 Nothing is due at ``spec.end``: the newest round is open (answers may still come) but every
 prompt and reminder of it went out, the newest digest was delivered, every invitation sent.
 Rows are made by INSERT ... SELECT over the person table joined with small per-round tables,
-so 10,000 x 52 takes seconds, not hours. "Random" choices are hashes of ids, so a seed is
+so 10,000 x 52 takes seconds, not hours; on PostgreSQL the big tables' indexes are built
+once at the end rather than row by row (``_defer_indexes``). "Random" choices are hashes of ids, so a seed is
 reproducible and the same on SQLite and PostgreSQL.
 """
 
@@ -34,6 +35,7 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +61,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from storage.sql import insert_rows
 from storage.types import UTCDateTime
 
 END = datetime(2027, 3, 3, 12, 0, tzinfo=UTC)  # a Wednesday noon: the newest round is open
@@ -211,7 +214,62 @@ def _tables() -> dict[str, Table]:
 
 def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(table), rows[start : start + CHUNK])
+        insert_rows(conn, table, rows[start : start + CHUNK])
+
+
+# the tables that get a row per person and week (or more): millions of rows for 10,000 x 52
+BULK = (
+    "pulse_prompt",
+    "pulse_answer",
+    "story_invite",
+    "story_digest_receipt",
+    "cascade_receipt",
+    "outbox",
+)
+
+
+def _defer_indexes(conn: Connection) -> Callable[[], None]:
+    """On PostgreSQL, drop the secondary indexes, unique and foreign-key constraints of the
+    BULK tables, and return what builds them again. Maintaining a 100 MB index row by row
+    (random keys: the outbox's idempotency key) costs far more than one sorted build at the
+    end, as the manual's "Populating a Database" says. The rebuilt schema is the migrated one:
+    same names, same definitions. SQLite: nothing to do (the seed is in-process there)."""
+    if conn.dialect.name != "postgresql":
+        return lambda: None
+    tables = list(BULK)
+    constraints = conn.execute(
+        text(
+            "SELECT c.conname, r.relname, pg_get_constraintdef(c.oid), c.contype"
+            " FROM pg_constraint c"
+            " JOIN pg_class r ON r.oid = c.conrelid"
+            " WHERE r.relnamespace = current_schema()::regnamespace"
+            " AND r.relname = ANY(:t) AND c.contype IN ('u', 'f')"
+            " ORDER BY c.contype, c.conname"  # foreign keys first, unique last
+        ),
+        {"t": tables},
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = ANY(:t) AND indexdef NOT LIKE '% WHERE %'"  # partial: empty here
+            " AND indexname NOT IN"
+            " (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))"
+        ),
+        {"t": tables},
+    ).all()
+    for name, table, _, _ in constraints:
+        conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+
+    def rebuild() -> None:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for _, definition in indexes:
+            conn.execute(text(definition))
+        for name, table, definition, _ in reversed(constraints):  # unique first
+            conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+
+    return rebuild
 
 
 def _count(conn: Connection, table: Table) -> int:
@@ -335,6 +393,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
         if _count(conn, person):
             raise ValueError("bench.history seeds an empty database; this one has people")
         meta.create_all(conn)
+        rebuild_indexes = _defer_indexes(conn)
         _insert_rows(conn, person, rows)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             conn.execute(text("SELECT setval('person_id_seq', (SELECT max(id) FROM person))"))
@@ -800,6 +859,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
             literal(True),
         )
         meta.drop_all(conn)
+        rebuild_indexes()
         for name in (
             "person",
             "identity",
@@ -823,9 +883,9 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
-    else:
+    else:  # this schema's tables only: a bare ANALYZE reads every schema on the server
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in sorted(t)))
     return HistorySummary(
         people=spec.people,
         weeks=spec.weeks,
