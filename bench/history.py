@@ -23,9 +23,9 @@ What is written, as if culturebot had run for ``weeks`` weeks until ``spec.end``
 Nothing is due at ``spec.end``: the newest round is open (answers may still come) but every
 prompt and reminder of it went out, the newest digest was delivered, every invitation sent.
 Rows are made by INSERT ... SELECT over the person table joined with small per-round tables,
-so 10,000 x 52 takes seconds, not hours; on PostgreSQL the big tables' indexes are built
-once at the end rather than row by row (``_defer_indexes``). "Random" choices are hashes of ids, so a seed is
-reproducible and the same on SQLite and PostgreSQL.
+so 10,000 x 52 takes a minute or two, not hours; on PostgreSQL the big tables' indexes are
+built once at the end rather than row by row (``_defer_indexes``). "Random" choices are
+hashes of ids, so a seed is reproducible and the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
