@@ -25,6 +25,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -381,35 +382,68 @@ def current_figure(
 ) -> tuple[float, str] | None:
     """The latest closed figure of ``scope``'s part on one dimension: the pulse over the last
     weeks when there is one newer than the latest assessment, else that assessment's."""
-    group = ("subtree", scope.path)
-    groups = [group] + ([("org", "")] if scope.manager_id is None else [])
-    cells = disclosure.visible_cells(
-        session, None, kind="assessment", measures=[dimension], groups=groups
+    return current_figures(session, [(scope, dimension)], now)[0]
+
+
+def current_figures(
+    session: Session, wanted: Sequence[tuple[Person, str]], now: datetime
+) -> list[tuple[float, str] | None]:
+    """``current_figure`` for many (scope, dimension) pairs, from one read of the cells of
+    each kind (the objectives view shows a dozen objectives: a dozen reads was most of it)."""
+    themes_of = {
+        dimension: [t for t, d in prompts.questions().dimensions.items() if d == dimension]
+        for _, dimension in wanted
+    }
+    groups_of = [_figure_groups(scope) for scope, _ in wanted]
+    groups = {g for found in groups_of for g in found}
+    assessed = disclosure.visible_cells(
+        session, None, kind="assessment", measures=set(themes_of), groups=groups
     )
-    shown = [c for c in cells if c.shown and c.mean is not None]
-    best: tuple[float, str] | None = None
-    latest_end: date | None = None
-    if shown:
-        cell = shown[-1]
-        best = (cell.mean, prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]))  # type: ignore[arg-type]
-        period = session.get(DisclosurePeriod, cell.period)
-        latest_end = period.ends if period else None
-    themes = [t for t, d in prompts.questions().dimensions.items() if d == dimension]
-    if themes:
-        since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
-        weekly = disclosure.visible_cells(
+    themes = {t for found in themes_of.values() for t in found}
+    since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
+    pulses = (
+        disclosure.visible_cells(
             session, None, kind="pulse", since=since, measures=themes, groups=groups
         )
-        weeks = sorted({c.period for c in weekly})[-RECENT_WEEKS:]
-        picked = [c for c in weekly if c.period in weeks and c.group == weekly[0].group]
-        combined = disclosure.combine(picked)
-        used = sorted({c.period for c in picked if c.shown})
-        if combined.mean is not None and used:
-            _, ends = disclosure.week_bounds(used[-1])
-            if latest_end is None or ends > latest_end:
-                span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
-                best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
-    return best
+        if themes
+        else []
+    )
+    ends = {
+        p.period: p.ends
+        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == "assessment"))
+    }
+    figures: list[tuple[float, str] | None] = []
+    for (_, dimension), mine in zip(wanted, groups_of, strict=True):
+        cells = [c for c in assessed if c.measure == dimension and c.group in mine]
+        shown = [c for c in cells if c.shown and c.mean is not None]
+        best: tuple[float, str] | None = None
+        latest_end: date | None = None
+        if shown:
+            cell = shown[-1]
+            best = (
+                cell.mean,
+                prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]),
+            )  # type: ignore[arg-type]
+            latest_end = ends.get(cell.period)
+        weekly = [c for c in pulses if c.measure in themes_of[dimension] and c.group in mine]
+        if weekly:
+            weeks = sorted({c.period for c in weekly})[-RECENT_WEEKS:]
+            picked = [c for c in weekly if c.period in weeks and c.group == weekly[0].group]
+            combined = disclosure.combine(picked)
+            used = sorted({c.period for c in picked if c.shown})
+            if combined.mean is not None and used:
+                _, week_ends = disclosure.week_bounds(used[-1])
+                if latest_end is None or week_ends > latest_end:
+                    span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
+                    best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
+        figures.append(best)
+    return figures
+
+
+def _figure_groups(scope: Person) -> list[tuple[str, str]]:
+    """The cells that stand for ``scope``'s part: everyone below them (and the whole
+    organisation for the top of it)."""
+    return [("subtree", scope.path)] + ([("org", "")] if scope.manager_id is None else [])
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -347,61 +349,81 @@ def state_of(
 
 
 def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveView:
+    return _views(session, [objective], now)[0]
+
+
+def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> list[ObjectiveView]:
+    """Each objective as people see it: a few reads for all of them (the people, the
+    figures, the actions), not a few per objective."""
     from handlers import baseline
 
-    scope = session.get(Person, objective.scope_id)
-    owner = session.get(Person, objective.owner_id)
-    assert scope is not None and owner is not None
-    today = now.date()
-    figure = baseline.current_figure(session, scope, objective.dimension, now)
-    current, source = figure if figure else (None, None)
-    if objective.status == "open":
-        state = state_of(
-            objective.start,
-            objective.target,
-            objective.created_at.date(),
-            objective.due,
-            current,
-            today,
+    if not objectives:
+        return []
+    ids = [o.id for o in objectives]
+    actions = list(
+        session.exec(
+            select(ObjectiveAction)
+            .where(col(ObjectiveAction.objective_id).in_(ids))
+            .order_by(col(ObjectiveAction.id))
         )
-    else:
-        state = "reached" if objective.status == "reached" else "missed"
-    actions = []
-    for action, who in session.exec(
-        select(ObjectiveAction, Person)
-        .join(Person, col(Person.id) == col(ObjectiveAction.owner_id))
-        .where(ObjectiveAction.objective_id == objective.id)
-        .order_by(col(ObjectiveAction.id))
-    ):
-        actions.append(
+    )
+    wanted = {o.scope_id for o in objectives} | {o.owner_id for o in objectives}
+    wanted |= {a.owner_id for a in actions}
+    who = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted)))}
+    figures = baseline.current_figures(
+        session, [(who[o.scope_id], o.dimension) for o in objectives], now
+    )
+    today = now.date()
+    actions_of: dict[int, list[ActionView]] = defaultdict(list)
+    for action in actions:
+        owner = who[action.owner_id]
+        actions_of[action.objective_id].append(
             ActionView(
                 id=action.id,  # type: ignore[arg-type]
                 text=action.text,
-                owner=who.name,
-                owner_email=who.email,
+                owner=owner.name,
+                owner_email=owner.email,
                 status=action.status,
                 due=action.due,
                 overdue=action.status != "done" and action.due < today,
             )
         )
-    return ObjectiveView(
-        id=objective.id,  # type: ignore[arg-type]
-        title=objective.title,
-        scope=scope.name,
-        scope_email=scope.email,
-        dimension=objective.dimension,
-        dimension_name=prompts.assessment().name(objective.dimension),
-        start=objective.start,
-        target=objective.target,
-        due=objective.due,
-        owner=owner.name,
-        owner_email=owner.email,
-        status=objective.status,
-        state=state,
-        current=current,
-        current_source=source,
-        actions=actions,
-    )
+    views = []
+    for objective, figure in zip(objectives, figures, strict=True):
+        scope, owner = who[objective.scope_id], who[objective.owner_id]
+        current, source = figure if figure else (None, None)
+        if objective.status == "open":
+            state = state_of(
+                objective.start,
+                objective.target,
+                objective.created_at.date(),
+                objective.due,
+                current,
+                today,
+            )
+        else:
+            state = "reached" if objective.status == "reached" else "missed"
+        views.append(
+            ObjectiveView(
+                id=objective.id,  # type: ignore[arg-type]
+                title=objective.title,
+                scope=scope.name,
+                scope_email=scope.email,
+                dimension=objective.dimension,
+                dimension_name=prompts.assessment().name(objective.dimension),
+                start=objective.start,
+                target=objective.target,
+                due=objective.due,
+                owner=owner.name,
+                owner_email=owner.email,
+                status=objective.status,
+                state=state,
+                current=current,
+                current_source=source,
+                actions=actions_of[objective.id],  # type: ignore[index]
+            )
+        )
+    return views
 
 
 def visible(
@@ -418,7 +440,7 @@ def visible(
     if not include_closed:
         query = query.where(Objective.status == "open")
     objectives = session.exec(query.order_by(col(Objective.due), col(Objective.id))).all()
-    return [_view(session, o, now) for o in objectives]
+    return _views(session, objectives, now)
 
 
 def as_text(views: list[ObjectiveView]) -> str:

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from typer.testing import CliRunner
 
 from bot.app import run_due
+from handlers import objectives
 from handlers.formatting import BARS
+from storage import people
 from tests.roadmap.helpers import ORG, SUPPORT, form_answers
 from tests.support import add_schedule, import_org
 from tests.test_disclosure_attacks import answer
@@ -87,3 +89,20 @@ def test_the_baseline_shows_against_the_last_weeks_of_pulse(runtime, chat, clock
     said = chat("sam@x.io").say("baseline")
     assert "Leadership commitment: 3.0" in said
     assert "last 4 weeks 4.0" in said
+    # an objective's progress follows the pulse once the pulse is newer than the assessment
+    with runtime.db.session() as session:
+        sam = people.by_email(session, "sam@x.io")
+        objectives.add(
+            session,
+            sam,
+            clock.now(),
+            title="Leaders on the floor",
+            dimension="leadership",
+            target="4.5",
+            due=(clock.now() + timedelta(weeks=12)).date(),
+            owner="s1@x.io",
+        )
+    with runtime.db.session() as session:
+        [view] = objectives.visible(session, people.by_email(session, "s1@x.io"), clock.now())
+    assert view.current == 4.0  # not the assessment's 3.0
+    assert view.current_source is not None and view.current_source.startswith("pulse 2027-W")
