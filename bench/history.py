@@ -235,11 +235,6 @@ def _defer_indexes(conn: Connection) -> Callable[[], None]:
     (random keys: the outbox's idempotency key) costs far more than one sorted build at the
     end, as the manual's "Populating a Database" says. The rebuilt schema is the migrated one:
     same names, same definitions. SQLite: nothing to do (the seed is in-process there)."""
-    if conn.dialect.name == "sqlite":
-        # a page cache that holds the big indexes (the default 2 MB makes every insert into
-        # a 100 MB index a read from the file): 10,000 x 52 in about half the time
-        conn.exec_driver_sql("PRAGMA cache_size = -262144")
-        return lambda: conn.exec_driver_sql("PRAGMA cache_size = -2000")
     if conn.dialect.name != "postgresql":
         return lambda: None
     tables = list(BULK)

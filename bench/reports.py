@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -51,7 +50,12 @@ def _ms(fn: Any) -> tuple[float, Any]:
 
 
 def _rss_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries it over exec
+    from the process that started this one (the seeder, hundreds of MB), so every stage
+    would report the seeder's peak instead of its own."""
+    from bench.tick import proc_peak_rss_mb
+
+    return round(proc_peak_rss_mb(os.getpid()))
 
 
 def publish_history(url: str, end_iso: str) -> dict[str, Any]:
