@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 import prompts
 from handlers import disclosure
-from handlers.pulse import theme_dimensions
 from handlers.dashboard.model import (
     WITHHELD,
     BarChart,
@@ -29,6 +28,7 @@ from handlers.dashboard.model import (
     View,
 )
 from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
+from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 

@@ -36,7 +36,17 @@ def _weeks_of_pulses(
         add_schedule(runtime, weekday=clock.now().weekday(), start=clock.now().date())
     else:
         start = clock.now().date().isoformat()
-        _cli(runtime, "pulse", "add", "--name", "own", "--start", start, "--questions", str(questions))
+        _cli(
+            runtime,
+            "pulse",
+            "add",
+            "--name",
+            "own",
+            "--start",
+            start,
+            "--questions",
+            str(questions),
+        )
     for week in range(weeks):
         clock.advance(timedelta(hours=10))  # Monday 10:00: the round is open, prompts sent
         run_due(runtime)
