@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from bot.app import run_due
 from handlers.formatting import BARS
 from tests.roadmap.helpers import ORG, SUPPORT, form_answers
-from tests.support import add_schedule, import_org
-from tests.test_disclosure_attacks import answer
+from tests.support import add_schedule, answer, import_org
 
 
 def _cli(runtime, *args: str) -> str:
