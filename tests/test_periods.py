@@ -40,7 +40,7 @@ def send_cascade(runtime, title: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def two_cascades(runtime, clock):  # type: ignore[no-untyped-def]
-    """"Old news" 20 days ago and "This week" 2 days ago, on the system clock the CLI reads."""
+    """ "Old news" 20 days ago and "This week" 2 days ago, on the system clock the CLI reads."""
     import_org(runtime, cascade_org())
     now = datetime.now(UTC).replace(microsecond=0)
     clock.set(now - timedelta(days=20))
@@ -56,7 +56,9 @@ def test_cascade_report_on_the_command_line_keeps_to_a_period(runtime, two_casca
     assert "This week" in recent.output and "Old news" not in recent.output
 
     until = (two_cascades - timedelta(days=10)).date().isoformat()
-    early = json.loads(cli(runtime, "cascade", "report", "--until", until, "--format", "json").output)
+    early = json.loads(
+        cli(runtime, "cascade", "report", "--until", until, "--format", "json").output
+    )
     assert [c["title"] for c in early] == ["Old news"]
     assert early[0]["audience"] == 8 and early[0]["reached"] == 2
 
@@ -165,7 +167,9 @@ def test_stories_in_the_report_keep_to_its_period(runtime, chat, clock) -> None:
     assert "Stories and ideas shared per department and week, last 8 weeks" in default
 
     bad = cli(runtime, "report", "--weeks", "0")
-    assert bad.exit_code == 2 and "--weeks" in bad.output and "expected a whole number" in bad.output
+    assert (
+        bad.exit_code == 2 and "--weeks" in bad.output and "expected a whole number" in bad.output
+    )
 
 
 def test_ideas_in_chat_keep_to_a_period(runtime, chat, clock) -> None:
@@ -200,6 +204,4 @@ def test_report_and_comments_in_chat_take_dates(runtime, chat) -> None:
     assert "No comments to show for since 2027-01-04" in chat("sal@x.io").say(
         "comments since 2027-01-04"
     )
-    assert "until: give it once" in chat("sal@x.io").say(
-        "report until 2027-01-04 until 2027-01-05"
-    )
+    assert "until: give it once" in chat("sal@x.io").say("report until 2027-01-04 until 2027-01-05")
