@@ -40,6 +40,7 @@ from bot.runtime import Context
 from handlers import disclosure
 from handlers.disclosure import Atom, Cell
 from handlers.formatting import safe_row, sparkline
+from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
@@ -342,7 +343,7 @@ def _recent(
 ) -> dict[tuple[str, str, str], list[Cell | None]]:
     """Per (dimension, group): the pulse cells of the last RECENT_WEEKS published weeks of
     the themes mapped to that dimension (None where a week has no cell for the group)."""
-    mapping = prompts.questions().dimensions
+    mapping = theme_dimensions(session)
     if not mapping:
         return {}
     since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
@@ -390,9 +391,9 @@ def current_figures(
 ) -> list[tuple[float, str] | None]:
     """``current_figure`` for many (scope, dimension) pairs, from one read of the cells of
     each kind (the objectives view shows a dozen objectives: a dozen reads was most of it)."""
+    mapping = theme_dimensions(session)
     themes_of = {
-        dimension: [t for t, d in prompts.questions().dimensions.items() if d == dimension]
-        for _, dimension in wanted
+        dimension: [t for t, d in mapping.items() if d == dimension] for _, dimension in wanted
     }
     groups_of = [_figure_groups(scope) for scope, _ in wanted]
     groups = {g for found in groups_of for g in found}
