@@ -412,9 +412,7 @@ def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) 
 def print_status(result: dict, channels: tuple[str, ...]) -> None:  # type: ignore[type-arg]
     from rich.table import Table
 
-    table = Table(
-        "platform", "status", "messages", title="Outbox: messages not sent yet or given up on"
-    )
+    table = Table("platform", "status", "messages", title="Outbox (sent messages not counted)")
     for row in result["outbox"]["by_state"]:
         table.add_row(row["platform"], row["state"], str(row["messages"]))
     print_table(table)
