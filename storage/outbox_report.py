@@ -1,5 +1,7 @@
-"""What the outbox holds, for the people who watch it: ``culturebot status``, ``GET /readyz``,
-``GET /metrics`` and the dashboard's delivery view all ask here, so they never disagree.
+"""What the outbox holds (and who holds the scheduler lease), for the people who watch it:
+``culturebot status``, ``GET /readyz``, ``GET /metrics`` and the dashboard's delivery view all
+ask here, so they never disagree. Every function reads through a Connection (a session's is
+``session.connection()``).
 
 Two rules keep these reads cheap with a year of history:
 
@@ -24,7 +26,6 @@ from storage.types import UTCDateTime
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.engine import Connection
-    from sqlalchemy.orm import Session
 
 DUE_STATES = ("pending", "sending")
 
@@ -79,7 +80,7 @@ class OutboxSnapshot:
         return sum(n for (_platform, state), n in self.by_state.items() if state == "dead")
 
 
-def snapshot(db: Connection | Session, now: datetime) -> OutboxSnapshot:
+def snapshot(db: Connection, now: datetime) -> OutboxSnapshot:
     """Counts by platform and state (every state but ``sent``) and the backlog due at ``now``."""
     counts = db.execute(
         select(outbox.c.platform, outbox.c.status, func.count())
@@ -107,7 +108,7 @@ def snapshot(db: Connection | Session, now: datetime) -> OutboxSnapshot:
     )
 
 
-def dead_letters(db: Connection | Session, limit: int = 20) -> list[dict[str, Any]]:
+def dead_letters(db: Connection, limit: int = 20) -> list[dict[str, Any]]:
     """The newest messages given up on (dead) or whose person cannot be reached, newest first."""
     # Their ids first, from ix_outbox_status alone: joined or ordered by "id" itself, SQLite
     # walks the whole outbox for them (seconds with a year of history).
@@ -134,7 +135,7 @@ def dead_letters(db: Connection | Session, limit: int = 20) -> list[dict[str, An
     return [dict(row._mapping) for row in rows]
 
 
-def unreachable_people(db: Connection | Session) -> list[dict[str, Any]]:
+def unreachable_people(db: Connection) -> list[dict[str, Any]]:
     """Identities a platform refused (blocked, app never installed), by platform and email."""
     rows = db.execute(
         select(identity.c.platform, person.c.email, identity.c.unreachable_reason)
@@ -147,7 +148,7 @@ def unreachable_people(db: Connection | Session) -> list[dict[str, Any]]:
     ]
 
 
-def waiting_for_console(db: Connection | Session) -> list[str]:
+def waiting_for_console(db: Connection) -> list[str]:
     """Emails of people with messages queued for the console: no platform identity reaches
     them, so their messages wait for ``culturebot chat``."""
     # a subquery read from the partial index ix_outbox_due (so the literal due states):
@@ -162,7 +163,7 @@ def waiting_for_console(db: Connection | Session) -> list[str]:
     )
 
 
-def lease(db: Connection | Session, name: str) -> tuple[str, datetime] | None:
+def lease(db: Connection, name: str) -> tuple[str, datetime] | None:
     """Who holds the lease ``name`` and until when (None: nobody ever took it)."""
     row = db.execute(
         select(scheduler_lease.c.holder, scheduler_lease.c.expires_at).where(

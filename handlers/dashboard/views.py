@@ -402,7 +402,7 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
     if not viewer.is_admin:
         raise NotAllowed("delivery")
     view = View("delivery", "Delivery health", "org", "Whole organisation")
-    outbox = outbox_report.snapshot(session, now)
+    outbox = outbox_report.snapshot(session.connection(), now)
     platforms = sorted({p for p, _ in outbox.by_state})
     states = ("pending", "sending", "dead", "unreachable")
     by, overdue = outbox.by_state, outbox.due_by_platform
@@ -439,7 +439,7 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
             ),
         )
     )
-    dead = outbox_report.dead_letters(session, 20)
+    dead = outbox_report.dead_letters(session.connection(), 20)
     view.sections.append(
         Section(
             id="dead",
@@ -462,7 +462,7 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
             ),
         )
     )
-    unreachable = outbox_report.unreachable_people(session)
+    unreachable = outbox_report.unreachable_people(session.connection())
     view.sections.append(
         Section(
             id="unreachable",
