@@ -76,6 +76,9 @@ class FakeBotConnector:
         self._runner: web.AppRunner | None = None
         self.requests = 0
         self.rate_limited = 0
+        # cleared, every send and update waits unanswered until it is set again (Teams slow)
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     def fail(
         self, conversation_id: str, status: int, *, times: int = 1, retry_after: float | None = None
@@ -127,6 +130,7 @@ class FakeBotConnector:
         return False
 
     async def _activity(self, request: web.Request) -> web.Response:
+        await self.gate.wait()
         refused = self._count()
         if refused is not None:
             return refused
