@@ -308,6 +308,25 @@ def outbox_keys(database_url: str) -> set[str]:
         runtime.db.dispose()
 
 
+def teams_outbox_messages(database_url: str) -> set[tuple[str, str]]:
+    """Each outbox row as the fake connector sees it arrive: (conversation, summary)."""
+    from bot.chat import Message
+
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            conversation = {
+                i.person_id: f"a:{i.external_id}"
+                for i in session.exec(select(Identity).where(Identity.platform == "teams"))
+            }
+            rows = session.exec(select(Outbox.person_id, Outbox.payload)).all()
+    finally:
+        runtime.db.dispose()
+    keys = {(conversation[p], Message.from_json(payload).summary[:200]) for p, payload in rows}
+    assert len(keys) == len(rows), "two messages to one person share a summary: cannot count"
+    return keys
+
+
 def first_queued_at(database_url: str) -> float:
     """When the tick queued the round's first message (epoch seconds)."""
     runtime = runtime_for(database_url)
