@@ -39,11 +39,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.delivery import RECORD_LINGER
-from bot.platforms.teams import IN_FLIGHT
+from bot.platforms.teams import IN_FLIGHT, TeamsPlatform
 from tests import procs
 
 CLAIM_TAKEOVER = 70.0  # the goal: the rest finished within this, plus the floor
+WRITES = 0.02  # seconds an outcome may wait for two short outcome writes (teams_bound)
 
 
 @dataclass
@@ -104,13 +104,13 @@ def teams_bound(rate: float, headroom: float = 0.95) -> dict[str, object]:
 
     A row goes out twice only if the dead process sent it and had not written its outcome:
     a request in transit (at most ``IN_FLIGHT`` at once) or an answer waiting in the
-    recorder (outcomes are written ``RECORD_LINGER`` after the first arrives, in one short
-    transaction; sends leave one every 1/(rate x headroom) s, so about
-    (linger + one write) x rate x headroom of them; a write is allowed 20 ms here). Hard
-    ceiling: the rows the worker holds (its sends in flight); none at all on a graceful stop.
+    recorder: it waits ``TeamsPlatform.record_linger`` (0) and at most the write before its
+    own and its own (allowed 20 ms together here, on a local database), while sends leave
+    one every 1/(rate x headroom) s. Never more than the rows the process held
+    (``held_at_kill``); none at all on a graceful stop (the process test checks both).
     """
     pace = rate * headroom
-    recorder = math.ceil((RECORD_LINGER + 0.02) * pace)
+    recorder = math.ceil((TeamsPlatform.record_linger + WRITES) * pace)
     return {"in_transit": IN_FLIGHT, "awaiting_record": recorder, "bound": IN_FLIGHT + recorder}
 
 
