@@ -494,6 +494,7 @@ class DeliveryWorker:
         # doubt should this process die
         rate = float(getattr(platform, "rate", 0) or 0)
         self.hold = max(self.concurrency, min(MAX_HOLD, int(rate * 0.1)))
+        self.batch = max(1, self.hold // 4)  # the fewest free places worth a claim
         self._gate = asyncio.Semaphore(self.concurrency)
         self.poll = poll
         self.claim_seconds = claim_seconds
@@ -535,7 +536,7 @@ class DeliveryWorker:
     async def _run(self) -> None:
         failures = 0
         idle = self.poll
-        batch = max(1, self.hold // 4)
+        batch = self.batch
         while not self._stopping:
             free = self.hold - len(self._sending)
             if free < batch and self._sending or self.recorder.blocked:
@@ -594,7 +595,8 @@ class DeliveryWorker:
             task = asyncio.current_task()
             if task is not None:
                 self._sending.pop(task, None)  # type: ignore[arg-type]
-            self._freed.set()
+            if self.hold - len(self._sending) >= self.batch:  # worth a claim: wake the loop
+                self._freed.set()
 
     async def stop(self, grace: float) -> None:
         """Stop claiming; let sends in flight finish within ``grace`` seconds; write their
