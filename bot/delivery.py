@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, not_, update
+from sqlalchemy import Integer, bindparam, delete, not_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -177,7 +177,7 @@ _DUE = (
         OUTBOX.c.next_attempt_at <= bindparam("now"),
     )
     .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit", type_=Integer))
     .with_for_update(skip_locked=True)
 )
 _DUE_FOR_PERSON = _DUE.where(OUTBOX.c.person_id == bindparam("person_id"))
