@@ -6,7 +6,6 @@ from __future__ import annotations
 # this module and the sub-command modules import only typer and rich at the top; handlers,
 # storage, platforms and every other heavy library are imported inside the commands using them.
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,14 +17,16 @@ from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
     CulturebotGroup,
-    calendar_date,
+    Since,
+    Until,
+    Weeks,
     cli_runtime,
     close_all,
     console,
     fail,
+    period,
     person_named,
     print_table,
-    whole_number,
 )
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
@@ -221,18 +222,9 @@ def report(
     all_groups: bool = typer.Option(
         False, "--all", help="Every group, not only the summary (JSON and CSV: always)."
     ),
-    since: date | None = typer.Option(
-        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
-    ),
-    until: date | None = typer.Option(
-        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
-    ),
-    weeks: int | None = typer.Option(
-        None,
-        "--weeks",
-        help="Only the last N weeks (instead of --since).",
-        parser=whole_number(1, 520),
-    ),
+    since: Since = None,
+    until: Until = None,
+    weeks: Weeks = None,
     series: bool = typer.Option(
         False, "--series", help="With --format csv: one line per group, theme and week."
     ),
@@ -243,12 +235,7 @@ def report(
     from storage import audit
 
     runtime = cli_runtime()
-    if weeks is not None:
-        if since is not None:
-            raise fail("--weeks and --since: give one of them")
-        since = reports.weeks_back(runtime.clock.now().date(), weeks)
-    if since and until and until < since:
-        raise fail(f"--until {until} is before --since {since}")
+    chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
@@ -258,14 +245,15 @@ def report(
             min_group_size=runtime.settings.min_group_size,
             viewer=viewer,
             full=all_groups or format is not Format.table,
-            since=since,
-            until=until,
+            since=chosen.since,
+            until=chosen.until,
         )
         stories_section = story_reports.build(
             session,
             runtime.clock.now(),
             min_group_size=runtime.settings.min_group_size,
             scope=viewer,
+            period=chosen,
         )
         audit.viewed(
             session,
@@ -286,38 +274,26 @@ def report(
 @app.command("comments")
 def comments(
     as_: str = typer.Option(..., "--as", help="Show the comments this person may read."),
-    since: date | None = typer.Option(
-        None, "--since", help="Only weeks from this date (YYYY-MM-DD).", parser=calendar_date
-    ),
-    until: date | None = typer.Option(
-        None, "--until", help="Only weeks up to this date (YYYY-MM-DD).", parser=calendar_date
-    ),
-    weeks: int | None = typer.Option(
-        None,
-        "--weeks",
-        help="Only the last N weeks (instead of --since).",
-        parser=whole_number(1, 520),
-    ),
+    since: Since = None,
+    until: Until = None,
+    weeks: Weeks = None,
 ) -> None:
     """Pulse comments of the published weeks, for groups where enough people commented."""
-    from handlers import disclosure, reports
+    from handlers import disclosure
     from handlers.basics import comments_text
     from storage import audit
 
     runtime = cli_runtime()
-    if weeks is not None:
-        if since is not None:
-            raise fail("--weeks and --since: give one of them")
-        since = reports.weeks_back(runtime.clock.now().date(), weeks)
+    chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
         disclosure.publish_due(session, runtime.clock.now(), runtime.settings)
     with runtime.db.session() as session:
         viewer = person_named(session, as_)
-        groups = disclosure.comments(session, viewer, since=since, until=until)
+        groups = disclosure.comments(session, viewer, since=chosen.since, until=chosen.until)
         size = runtime.settings.min_comment_group_size
         audit.viewed(session, f"comments as {as_}", actor=audit.cli_actor(), at=runtime.clock.now())
         console.print(
-            comments_text(groups, min_size=size, email=as_, limit=1 << 30),
+            comments_text(groups, min_size=size, email=as_, limit=1 << 30, period=chosen),
             highlight=False,
             markup=False,
             soft_wrap=True,

@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.cli_common import (
+    Since,
+    Until,
+    Weeks,
     cli_runtime,
     console,
     fail,
+    period,
     print_table,
     row_id,
     time_of_day,
@@ -22,6 +26,7 @@ from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
     from handlers import cascade_report
+    from handlers.periods import Period
 
 cascade_app = typer.Typer(
     help="Leadership messages down the management chain.", no_args_is_help=True
@@ -154,15 +159,43 @@ def cancel(
 
 @cascade_app.command("report")
 def report(
-    cascade_id: int = typer.Argument(..., help="The cascade's number.", parser=row_id),
+    cascade_id: int | None = typer.Argument(
+        None,
+        help="The cascade's number; leave it out for every cascade sent in a period.",
+        parser=row_id,
+    ),
     format: Format = typer.Option(Format.table, "--format"),
     tree: bool = typer.Option(False, help="With --format json: the chain tree instead."),
+    since: Since = None,
+    until: Until = None,
+    weeks: Weeks = None,
 ) -> None:
-    """How far a cascade reached, how, how fast per level; broken links, questions, delivery."""
+    """How far a cascade reached, how, how fast per level; broken links, questions, delivery.
+    Without a number: every cascade sent in the period (--since, --until, --weeks; all time
+    without them)."""
     from handlers import cascade_report
     from storage import audit
 
     runtime = cli_runtime()
+    chosen = period(runtime, since, until, weeks)
+    if cascade_id is None:
+        with runtime.db.session() as session:
+            sent = cascade_report.sent_in(session, chosen)
+            audit.viewed(
+                session,
+                "cascade reports",
+                actor=audit.cli_actor(),
+                at=runtime.clock.now(),
+                format=format.value,
+            )
+        if format is Format.json:
+            print(json.dumps([r.to_dict() for r in sent], indent=2, default=str))
+        else:
+            print_list(sent, chosen)
+        return
+    if chosen:
+        flag = "--weeks" if weeks is not None else "--since" if since else "--until"
+        raise fail(f"{flag}: a period lists the cascades sent in it; leave out the number")
     try:
         with runtime.db.session() as session:
             result = cascade_report.build(session, cascade_id)
@@ -180,6 +213,44 @@ def report(
         print(json.dumps(chain, indent=2) if chain is not None else result.to_json())
         return
     print_report(result)
+
+
+def print_list(sent: list[cascade_report.CascadeReport], chosen: Period) -> None:
+    """One row per cascade sent in the period; an empty period says so."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.clock import format_local
+
+    words = chosen.words()
+    if not sent:
+        console.print(
+            f"No cascades were sent in this period ({words})."
+            if words
+            else "No cascades sent yet.",
+            highlight=False,
+        )
+        return
+    headers = ("id", "title", "from", "sent (UTC)", "state", "reached", "of", "relay")
+    table = Table(*headers, "escalation", "acknowledged", "depth")
+    table.title = f"Cascades sent, {words}" if words else "Cascades sent"
+    for r in sent:
+        table.add_row(
+            str(r.id),
+            r.title,
+            r.sender,
+            format_local(r.created_at, "UTC"),
+            r.status,
+            str(r.reached),
+            str(r.audience),
+            str(r.via_relay),
+            str(r.via_escalation),
+            str(r.acknowledged),
+            str(r.depth),
+        )
+    # piped or captured: wide enough that titles are not wrapped mid-word
+    wide = console if console.is_terminal else Console(width=max(console.width, 140))
+    print_table(table, wide)
 
 
 def print_report(result: cascade_report.CascadeReport) -> None:

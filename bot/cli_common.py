@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.runtime import Runtime
+    from handlers.periods import Period
     from storage.models import Person
 
 console = Console()
@@ -137,8 +138,45 @@ def time_of_day(value: str) -> str:
     return at
 
 
-def print_table(table: Table, out: Console | None = None) -> None:
-    """A table, or its title and "nothing yet" when it has no rows."""
+def print_table(table: Table, out: Console | None = None, nothing: str | None = None) -> None:
+    """A table, or its title and "nothing yet" (or ``nothing``) when it has no rows."""
     from bot.empty import print_table as show
 
-    show(table, out or console)
+    show(table, out or console, *([nothing] if nothing else []))
+
+
+# The period options every report takes (one spelling, one meaning: handlers/periods.py).
+WEEKS_MAX = 520  # handlers.periods.WEEKS_MAX; not imported, to keep --help fast
+
+
+def _weeks(value: str) -> int:
+    return whole_number(1, WEEKS_MAX)(value)
+
+
+Since = Annotated[
+    date | None,
+    typer.Option("--since", help="Only from this date (YYYY-MM-DD).", parser=calendar_date),
+]
+Until = Annotated[
+    date | None,
+    typer.Option("--until", help="Only up to this date (YYYY-MM-DD).", parser=calendar_date),
+]
+Weeks = Annotated[
+    int | None,
+    typer.Option(
+        "--weeks",
+        help="Only the last N weeks: this week and N before (instead of --since).",
+        parser=_weeks,
+    ),
+]
+
+
+def period(runtime: Runtime, since: date | None, until: date | None, weeks: int | None) -> Period:
+    """The period the three options give, on the runtime's clock; one error line naming the
+    option when they contradict."""
+    from handlers import periods
+
+    try:
+        return periods.make(runtime.clock.now().date(), since=since, until=until, weeks=weeks)
+    except periods.PeriodError as refusal:
+        raise fail(refusal.words("--")) from None

@@ -161,6 +161,7 @@ def objective_add(
     """Set an objective with its actions for your own part of the organisation."""
     from bot.chat import UserError
     from handlers import objectives
+    from storage import audit
 
     runtime = cli_runtime()
     try:
@@ -176,6 +177,7 @@ def objective_add(
                 owner=owner,
                 start=start,
                 actions=action,
+                by=audit.cli_actor(),
             )
             words = objectives.added_text(session, objective)
     except UserError as refusal:
@@ -230,6 +232,7 @@ def objective_update(
     from bot.chat import UserError
     from bot.parsing import parse_id
     from handlers import objectives
+    from storage import audit
 
     statuses: dict[int, str] = {}
     for spec in action_status:
@@ -252,6 +255,7 @@ def objective_update(
                 owner=owner,
                 add_actions=add_action,
                 action_status=statuses,
+                by=audit.cli_actor(),
             )
     except UserError as refusal:
         raise fail(f"{_named(refusal)} Nothing was written.") from None
@@ -269,12 +273,18 @@ def objective_close(
     """Close an objective: reached or missed from the latest figure, or dropped."""
     from bot.chat import UserError
     from handlers import objectives
+    from storage import audit
 
     runtime = cli_runtime()
     try:
         with runtime.db.session() as session:
             state = objectives.close(
-                session, _actor(session, by), runtime.clock.now(), objective_id, dropped=dropped
+                session,
+                _actor(session, by),
+                runtime.clock.now(),
+                objective_id,
+                dropped=dropped,
+                by=audit.cli_actor(),
             )
     except UserError as refusal:
         raise fail(f"{_named(refusal)} Nothing was written.") from None

@@ -9,9 +9,10 @@ from rich.table import Table
 NOTHING_YET = "nothing yet"
 
 
-def print_table(table: Table, out: Console) -> None:
-    """``table``, or "<title>: nothing yet" when it has no rows."""
+def print_table(table: Table, out: Console, nothing: str = NOTHING_YET) -> None:
+    """``table``, or "<title>: nothing yet" (or ``nothing``, e.g. "nothing in this period")
+    when it has no rows."""
     if table.row_count:
         out.print(table)
     else:
-        out.print(f"{table.title or 'this list'}: {NOTHING_YET}", highlight=False)
+        out.print(f"{table.title or 'this list'}: {nothing}", highlight=False)

@@ -39,6 +39,7 @@ from bot.runtime import Context
 from handlers import disclosure
 from handlers.disclosure import Atom, Cell
 from handlers.formatting import safe_row, sparkline
+from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
@@ -341,7 +342,7 @@ def _recent(
 ) -> dict[tuple[str, str, str], list[Cell | None]]:
     """Per (dimension, group): the pulse cells of the last RECENT_WEEKS published weeks of
     the themes mapped to that dimension (None where a week has no cell for the group)."""
-    mapping = prompts.questions().dimensions
+    mapping = theme_dimensions(session)
     if not mapping:
         return {}
     since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
@@ -394,7 +395,7 @@ def current_figure(
         best = (cell.mean, prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]))  # type: ignore[arg-type]
         period = session.get(DisclosurePeriod, cell.period)
         latest_end = period.ends if period else None
-    themes = [t for t, d in prompts.questions().dimensions.items() if d == dimension]
+    themes = [t for t, d in theme_dimensions(session).items() if d == dimension]
     if themes:
         since = now.date() - timedelta(weeks=RECENT_WEEKS + 2)
         weekly = disclosure.visible_cells(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import prompts
 from bot.chat import Incoming, Response, UserError, text_message
-from bot.parsing import parse_int
 from bot.router import Router
 from bot.runtime import Context
-from handlers import disclosure, reports
+from handlers import disclosure, periods, reports
 from handlers.reports import CHAT_LINES
 from storage import audit, people
 
@@ -30,34 +29,41 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
 def show_report(ctx: Context, incoming: Incoming) -> Response:
     """A short summary of what this person may see: the organisation, departments and their
     own team; managers and leaders also their subtree and the groups one level below.
-    ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks."""
-    typed = incoming.text.strip().lower().removeprefix("weeks").strip()
-    since = None
-    if typed:
-        weeks = parse_int(typed, 1, 520)
-        if weeks is None:
-            raise UserError(prompts.text("report.bad_weeks"), field="weeks")
-        since = reports.weeks_back(ctx.now.date(), weeks)
+    ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks; ``since`` and ``until``
+    take dates (handlers/periods.py)."""
+    chosen, rest = periods.typed(incoming.text, ctx.now.date(), "report", bare_weeks=True)
+    if rest:
+        raise UserError(prompts.text("report.bad_weeks"), field="weeks")
     report = reports.build(
         ctx.session,
         min_group_size=ctx.settings.min_group_size,
         viewer=ctx.person,
         roles=roles_of(ctx),
-        since=since,
+        since=chosen.since,
+        until=chosen.until,
     )
     audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
 
 
 def show_comments(ctx: Context, incoming: Incoming) -> Response:
-    """The comments of the groups this person may see, where enough people commented."""
-    groups = disclosure.comments(ctx.session, ctx.person, roles=roles_of(ctx))
+    """The comments of the groups this person may see, where enough people commented
+    (``comments weeks 4``, ``since``, ``until``: a period, as for the report)."""
+    chosen, rest = periods.typed(incoming.text, ctx.now.date(), "comments")
+    if rest:
+        raise UserError(prompts.text("period.chat_usage", command="comments"), field="weeks")
+    groups = disclosure.comments(
+        ctx.session, ctx.person, roles=roles_of(ctx), since=chosen.since, until=chosen.until
+    )
     audit.viewed(ctx.session, "comments (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(
         replies=[
             text_message(
                 comments_text(
-                    groups, min_size=ctx.settings.min_comment_group_size, email=ctx.person.email
+                    groups,
+                    min_size=ctx.settings.min_comment_group_size,
+                    email=ctx.person.email,
+                    period=chosen,
                 )
             )
         ]
@@ -65,10 +71,17 @@ def show_comments(ctx: Context, incoming: Incoming) -> Response:
 
 
 def comments_text(
-    groups: list[disclosure.CommentGroup], *, min_size: int, email: str, limit: int = CHAT_LINES
+    groups: list[disclosure.CommentGroup],
+    *,
+    min_size: int,
+    email: str,
+    limit: int = CHAT_LINES,
+    period: periods.Period | None = None,
 ) -> str:
     """Comments per group, newest week first, cut at about ``limit`` lines."""
     if not groups:
+        if period:
+            return prompts.text("disclosure.no_comments_in", min=min_size, period=period.words())
         return prompts.text("disclosure.no_comments", min=min_size)
     themes = prompts.questions().themes
     lines: list[str] = []

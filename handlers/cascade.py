@@ -30,7 +30,7 @@ from bot.clock import format_local
 from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime
-from handlers import cascade_chain, cascade_preview, cascade_report
+from handlers import cascade_chain, cascade_preview, cascade_report, periods
 from handlers.cascade_messages import notice
 from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
 from prompts import text
@@ -184,7 +184,7 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     """``cascade`` opens the broadcast form; ``cascade report [ID]`` shows a chain report."""
     word, _, rest = incoming.text.strip().partition(" ")
     if word.lower() == "report":
-        return Response(replies=[report_for(ctx, rest.strip())])
+        return Response(replies=[report_or_list(ctx, rest)])
     if word.lower() == "cancel":
         cascade_id = parse_id(rest)
         if cascade_id is None:
@@ -526,6 +526,19 @@ def answer_send(ctx: Context, incoming: Incoming) -> Response:
         kind="cascade.answer",
     )
     return Response(replies=[notice("answer_sent", asker=asker.name)])
+
+
+def report_or_list(ctx: Context, typed: str) -> Message:
+    """``cascade report [ID]``: one chain report; ``cascade report weeks 8`` (``since``,
+    ``until``): the leader's own cascades sent in that period."""
+    chosen, rest = periods.typed(typed, ctx.now.date(), "cascade report")
+    if not chosen:
+        return report_for(ctx, " ".join(rest))
+    if rest:
+        raise UserError(text("cascade.report_and_period"))
+    sent = cascade_report.sent_in(ctx.session, chosen, sender_id=ctx.person.id)
+    audit.viewed(ctx.session, "cascade reports (chat)", actor=ctx.person.email, at=ctx.now)
+    return text_message(cascade_report.list_text(sent, chosen, ctx.person.timezone))
 
 
 def report_for(ctx: Context, ref: str) -> Message:

@@ -23,6 +23,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.clock import format_local
+from handlers.periods import Period
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Outbox, Person
@@ -194,6 +195,50 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
         questions=_questions(session, cascade_id),
         delivery=_delivery(session, cascade_id),
     )
+
+
+SENT = ("running", "closed")  # scheduled and cancelled ones never went out
+
+
+def sent_in(
+    session: Session, period: Period, *, sender_id: int | None = None
+) -> list[CascadeReport]:
+    """The report of every cascade sent within ``period`` (by ``sender_id`` when given),
+    newest first: what ``cascade report --weeks 4`` lists."""
+    query = select(Cascade.id).where(col(Cascade.status).in_(SENT))
+    if period.start():
+        query = query.where(col(Cascade.created_at) >= period.start())
+    if period.end():
+        query = query.where(col(Cascade.created_at) < period.end())
+    if sender_id is not None:
+        query = query.where(Cascade.sender_id == sender_id)
+    ids = session.exec(query.order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc()))
+    return [build(session, cascade_id) for cascade_id in ids.all()]  # type: ignore[arg-type]
+
+
+def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:
+    """Cascades sent in a period, one line each, times on the reader's clock; an empty
+    period says so."""
+    words = period.words() or text("cascade.all_time")
+    if not reports:
+        return text("cascade.list_none", period=words)
+    lines = [text("cascade.list_heading", period=words, count=len(reports))]
+    for r in reports:
+        lines.append(
+            text(
+                "cascade.list_line",
+                id=r.id,
+                title=r.title,
+                when=format_local(r.created_at, tz),
+                reached=r.reached,
+                audience=r.audience,
+                share=f"{r.reached_share:.0%}",
+                relay=r.via_relay,
+                acknowledged=r.acknowledged,
+                depth=r.depth,
+            )
+        )
+    return "\n".join(lines)
 
 
 def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkRow]]:

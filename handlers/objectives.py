@@ -35,7 +35,7 @@ from sqlmodel import Session, col, or_, select
 
 import prompts
 from bot.chat import Incoming, Response, UserError, text_message
-from bot.parsing import parse_date
+from bot.parsing import looks_numeric, parse_date, parse_id
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
 from storage import people
@@ -142,6 +142,13 @@ def _owner(session: Session, email: str, scope: Person, key: str = "bad_owner") 
     return person
 
 
+def _status(value: str) -> str:
+    status = value.strip().lower()
+    if status not in ACTION_STATUSES:
+        raise UserError(prompts.text("objective.bad_status", value=value[:20]), field="status")
+    return status
+
+
 def parse_action(spec: str, default_owner: str) -> tuple[str, str]:
     """ "Visit three customers => sam@x.io" -> (text, owner email); no owner: the default."""
     text, _, owner = spec.partition("=>")
@@ -166,8 +173,10 @@ def add(
     owner: str,
     start: str | float | None = None,
     actions: list[str] | None = None,
+    by: str | None = None,
 ) -> Objective:
-    """Set an objective for the actor's own subtree; refused (nothing written) on bad input."""
+    """Set an objective for the actor's own subtree; refused (nothing written) on bad input.
+    ``by`` is who the audit log names (``cli:<user>`` on the command line; default: the actor)."""
     _manager(session, actor)
     title = _title(title)
     key = _dimension(dimension)
@@ -213,7 +222,30 @@ def add(
             )
         )
     session.flush()
+    _audit(session, "objective.add", objective, actor, now, by, actions=len(specs))
     return objective
+
+
+def _audit(
+    session: Session,
+    action: str,
+    objective: Objective,
+    actor: Person,
+    now: datetime,
+    by: str | None,
+    **details: object,
+) -> None:
+    """One audit row for a change to an objective, in the change's own transaction."""
+    from storage import audit
+
+    audit.record(
+        session,
+        action,
+        actor=by or actor.email,
+        at=now,
+        target=f"objective {objective.id}",
+        details={"as": actor.email, **details},
+    )
 
 
 def _editable(session: Session, actor: Person, objective_id: int) -> tuple[Objective, Person]:
@@ -241,6 +273,7 @@ def update(
     owner: str | None = None,
     add_actions: list[str] | None = None,
     action_status: dict[int, str] | None = None,
+    by: str | None = None,
 ) -> Objective:
     """Change an objective (its owner, its scope's manager, or whoever set it may)."""
     objective, scope = _editable(session, actor, objective_id)
@@ -268,9 +301,7 @@ def update(
                 prompts.text("objective.unknown_action", objective=objective.id, id=action_id),
                 field="action",
             )
-        if status not in ACTION_STATUSES:
-            raise UserError(prompts.text("objective.bad_status", value=status), field="status")
-        statuses[action.id] = (action, status)
+        statuses[action.id] = (action, _status(status))
     for name, value in changes.items():
         setattr(objective, name, value)
     session.add(objective)
@@ -287,11 +318,63 @@ def update(
             )
         )
     session.flush()
+    changed = sorted(changes) + (["actions added"] if new_actions else [])
+    moved = {str(a.id): status for a, status in statuses.values()}
+    _audit(session, "objective.update", objective, actor, now, by, changed=changed, actions=moved)
     return objective
 
 
+def move_action(
+    session: Session,
+    actor: Person,
+    now: datetime,
+    action_id: int,
+    status: str,
+    *,
+    by: str | None = None,
+) -> ObjectiveAction:
+    """Move one action on (planned, doing, done): its own owner may, and whoever may change
+    its objective (``update`` with ``action_status``); anyone else is told there is no such
+    action for them."""
+    action = session.get(ObjectiveAction, action_id)
+    objective = session.get(Objective, action.objective_id) if action else None
+    scope = session.get(Person, objective.scope_id) if objective else None
+    if action is None or objective is None or scope is None:
+        raise UserError(prompts.text("objective.no_action", id=action_id), field="action")
+    own = action.owner_id == actor.id and _in_scope(actor, scope) and objective.status == "open"
+    if not own:
+        try:
+            update(session, actor, now, objective.id, action_status={action.id: status}, by=by)  # type: ignore[arg-type,dict-item]
+        except UserError as refusal:
+            if refusal.field == "objective":
+                raise UserError(
+                    prompts.text("objective.no_action", id=action_id), field="action"
+                ) from None
+            raise
+        return action
+    action.status = _status(status)
+    session.add(action)
+    session.flush()
+    _audit(
+        session,
+        "objective.update",
+        objective,
+        actor,
+        now,
+        by,
+        actions={str(action.id): action.status},
+    )
+    return action
+
+
 def close(
-    session: Session, actor: Person, now: datetime, objective_id: int, *, dropped: bool = False
+    session: Session,
+    actor: Person,
+    now: datetime,
+    objective_id: int,
+    *,
+    dropped: bool = False,
+    by: str | None = None,
 ) -> str:
     """Close an objective as reached or missed (from the latest figure), or dropped."""
     objective, _ = _editable(session, actor, objective_id)
@@ -302,6 +385,7 @@ def close(
     objective.status = state
     objective.closed_at = now
     session.add(objective)
+    _audit(session, "objective.close", objective, actor, now, by, state=state)
     return state
 
 
@@ -450,6 +534,7 @@ def as_text(views: list[ObjectiveView]) -> str:
             lines.append(
                 prompts.text(
                     "objective.action_line",
+                    id=a.id,
                     text=a.text,
                     owner=a.owner,
                     status=a.status,
@@ -517,6 +602,44 @@ def show(ctx: Context, incoming: Incoming) -> Response:
     return Response(replies=[text_message(as_text(visible(ctx.session, ctx.person, ctx.now)))])
 
 
+def change(ctx: Context, incoming: Incoming) -> Response:
+    """``objective ID close`` (or ``drop``): close it as reached or missed from the latest
+    figure, or dropped; for whoever may change it, with the command line's rules."""
+    words = incoming.text.lower().split()
+    numbers = [parse_id(w) for w in words if looks_numeric(w)]
+    verbs = [w for w in words if not looks_numeric(w)]
+    if len(numbers) != 1 or numbers[0] is None or verbs not in (["close"], ["drop"]):
+        raise UserError(prompts.text("objective.chat_usage"))
+    state = close(ctx.session, ctx.person, ctx.now, numbers[0], dropped=verbs == ["drop"])
+    return Response(
+        replies=[text_message(prompts.text("objective.closed_msg", id=numbers[0], state=state))]
+    )
+
+
+def action(ctx: Context, incoming: Incoming) -> Response:
+    """``action ID planned|doing|done``: an action's owner (or whoever may change its
+    objective) moves it on."""
+    words = incoming.text.lower().split()
+    if len(words) != 2 or not looks_numeric(words[0]):
+        raise UserError(prompts.text("objective.chat_usage"))
+    action_id = parse_id(words[0])
+    if action_id is None:
+        raise UserError(prompts.text("objective.no_action", id=words[0][:20]), field="action")
+    moved = move_action(ctx.session, ctx.person, ctx.now, action_id, words[1])
+    return Response(
+        replies=[
+            text_message(
+                prompts.text(
+                    "objective.action_moved",
+                    id=moved.id,
+                    objective=moved.objective_id,
+                    status=moved.status,
+                )
+            )
+        ]
+    )
+
+
 def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     """At most one nudge a month per owner and objective: the objective's owner when it is at
     risk, an action's owner when their action is overdue."""
@@ -570,3 +693,5 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def register(router: Router) -> None:
     router.command("objectives")(show)
     router.command("roadmap")(show)
+    router.command("objective")(change)
+    router.command("action")(action)

@@ -84,6 +84,23 @@ def schedule_bank(schedule: PulseSchedule | None) -> QuestionBank:
     return prompts.questions()
 
 
+def theme_dimensions(session: Session, *, other_than: int | None = None) -> dict[str, str]:
+    """Theme -> assessment dimension from prompts/questions.yaml and every schedule's own
+    question file (removed ones too: their past answers still count), so a schedule asking
+    its own questions shows against the baseline. Add and edit refuse a file that maps a
+    theme differently (handlers.schedules.check_dimensions), so the merge has no conflicts."""
+    mapping = dict(prompts.questions().dimensions)
+    banks = session.exec(
+        select(PulseSchedule.question_bank)
+        .where(col(PulseSchedule.question_bank).is_not(None), PulseSchedule.id != other_than)
+        .order_by(col(PulseSchedule.id))
+    )
+    for text in banks:
+        for theme, dimension in _bank_from_json(text).dimensions.items():  # type: ignore[arg-type]
+            mapping.setdefault(theme, dimension)
+    return mapping
+
+
 def round_bank(session: Session, round_: PulseRound) -> QuestionBank:
     """The bank a round's question comes from (its schedule's own, or the shared one)."""
     schedule = session.get(PulseSchedule, round_.schedule_id) if round_.schedule_id else None

@@ -12,7 +12,7 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -20,6 +20,7 @@ import prompts
 from handlers import disclosure
 from handlers.disclosure import Cell
 from handlers.formatting import safe_row, sparkline
+from handlers.periods import Period
 from storage.models import Person
 
 RECENT = 4  # periods in the recent mean
@@ -237,25 +238,17 @@ def _row(cells: list[Cell]) -> GroupRow:
 
 
 def period_words(report: Report) -> str:
-    if report.since and report.until:
-        return f", {report.since.isoformat()} to {report.until.isoformat()}"
-    if report.since:
-        return f", since {report.since.isoformat()}"
-    if report.until:
-        return f", until {report.until.isoformat()}"
-    return ""
+    """ ", since 2027-03-01" after a title, "" for all time."""
+    words = Period(report.since, report.until).words()
+    return f", {words}" if words else ""
 
 
 def empty_text(report: Report) -> str:
     """An empty report says so: nothing in the period asked for, or nothing published yet."""
-    if report.since or report.until:
-        return prompts.text("disclosure.nothing_in_period", period=period_words(report)[2:])
+    words = Period(report.since, report.until).words()
+    if words:
+        return prompts.text("disclosure.nothing_in_period", period=words)
     return prompts.text("disclosure.nothing_yet")
-
-
-def weeks_back(today: date, weeks: int) -> date:
-    """The first day of a report over the last ``weeks`` weeks (whole ISO weeks)."""
-    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks)
 
 
 def as_text(report: Report, *, email: str = "you@example.com") -> str:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.parsing import parse_id
-from handlers.pulse import AUDIENCES, schedule_bank
+from handlers.pulse import AUDIENCES, schedule_bank, theme_dimensions
 from prompts import QuestionBank
 from storage import people
 from storage.models import Person, PulsePrompt, PulseRound, PulseSchedule
@@ -157,6 +157,24 @@ def load_bank(path: Path) -> QuestionBank:
     return bank
 
 
+def check_dimensions(
+    session: Session, bank: QuestionBank | None, *, other_than: int | None = None
+) -> None:
+    """A schedule's own file may map its themes to assessment dimensions (like
+    prompts/questions.yaml); a theme already shown against another dimension, by the shared
+    bank or another schedule, is refused: one theme's pulses show against one dimension."""
+    if bank is None:
+        return
+    known = theme_dimensions(session, other_than=other_than)
+    for theme, dimension in sorted(bank.dimensions.items()):
+        if known.get(theme, dimension) != dimension:
+            raise ScheduleError(
+                f"dimensions: theme {theme!r} already shows against {known[theme]!r} "
+                f"(prompts/questions.yaml or another schedule), not {dimension!r}; "
+                "map it the same way or give the theme another key"
+            )
+
+
 def check_themes(themes: str, bank: QuestionBank) -> str:
     """Comma-separated theme keys the bank asks about ("" = all), normalised."""
     wanted = [t.strip() for t in themes.split(",") if t.strip()]
@@ -195,6 +213,7 @@ def add(
     name = check_name(session, name)
     who = check_audience(session, audience, value)
     bank = load_bank(questions) if questions else None
+    check_dimensions(session, bank)
     schedule = PulseSchedule(
         name=name,
         audience_kind=who.kind,
@@ -253,6 +272,7 @@ def edit(
                 "schedule and remove this one (its answers stay in the reports)"
             )
         bank = load_bank(questions) if questions else None
+        check_dimensions(session, bank, other_than=schedule.id)
         schedule.question_bank = bank.model_dump_json() if bank else None
         if themes is None:
             themes = schedule.themes  # checked again against the new bank

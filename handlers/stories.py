@@ -415,17 +415,31 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 def list_ideas(ctx: Context, incoming: Incoming) -> Response:
-    """The leader's (and manager's) view: ideas in their subtree, grouped by department."""
+    """The leader's (and manager's) view: ideas in their subtree, grouped by department
+    (``ideas weeks 4``, ``since``, ``until``: those shared in a period, as for the report)."""
+    from handlers import periods
     from handlers.story_reports import ideas_by_department
 
     t = prompts.text
     if not people.has_reports(ctx.session, ctx.person):
         raise UserError(t("stories.ideas_only_managers"))
-    grouped = ideas_by_department(ctx.session, ctx.person)
+    chosen, rest = periods.typed(incoming.text, ctx.now.date(), "ideas")
+    if rest:
+        raise UserError(t("period.chat_usage", command="ideas"), field="weeks")
+    grouped = ideas_by_department(ctx.session, ctx.person, chosen)
     scope = ctx.person.name
     if not grouped:
+        if chosen:
+            return Response(
+                replies=[
+                    text_message(t("stories.ideas_none_in", scope=scope, period=chosen.words()))
+                ]
+            )
         return Response(replies=[text_message(t("stories.ideas_none", scope=scope))])
-    parts: list[Text] = [Text(text=t("stories.ideas_heading", scope=scope), style="heading")]
+    heading = t("stories.ideas_heading", scope=scope)
+    if chosen:
+        heading = f"{heading}, {chosen.words()}"
+    parts: list[Text] = [Text(text=heading, style="heading")]
     for department, ideas in grouped.items():
         parts.append(Text(text=department, style="heading"))
         lines = [

@@ -1,6 +1,6 @@
 """Figures about stories and ideas, for ``culturebot report``, chat and (later) the dashboard.
 
-- **Connectedness** over the last ``weeks`` (default 4): a "this helps my team" click by someone
+- **Connectedness** over the last ``weeks`` (default 4), or the period asked for: a "this helps my team" click by someone
   in department A on a story from department B connects A to B. Per department: how many
   *other* departments' stories its people found helpful (``reacted_to``), how many other
   departments found its stories helpful (``reacted_by``), and how many other departments it is
@@ -14,7 +14,8 @@
   "only with my manager" is listed to that manager only, and anonymous ideas carry no name.
 
 Everything here is a plain function of a session and a time, with dataclass results, so the
-dashboard can call the same code.
+dashboard can call the same code. Given a ``Period`` (``culturebot report --since/--until/
+--weeks``), every figure keeps to it instead of its default number of weeks.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import combinations
 from statistics import fmean
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -33,7 +35,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.empty import print_table
+from bot.empty import NOTHING_YET, print_table
+from handlers.periods import Period
 from storage import people
 from storage.models import Person
 from storage.stories import IDEA_STATUSES, Story, StoryReaction
@@ -53,6 +56,7 @@ class DepartmentConnections:
 @dataclass(frozen=True)
 class Connectedness:
     weeks: int
+    span: str  # "last 4 weeks", or the period asked for ("since 2027-03-01")
     since: datetime
     until: datetime
     departments: list[DepartmentConnections]
@@ -106,11 +110,22 @@ def connectedness_from(
     return rows, len(pairs), possible
 
 
+def span_words(period: Period | None, weeks: int) -> str:
+    """How a figure's window reads: the period asked for, else "last N weeks"."""
+    if period:
+        return period.words()
+    return prompts.text("stories_report.last_weeks", weeks=weeks)
+
+
 def connectedness(
-    session: Session, now: datetime, *, weeks: int = CONNECTEDNESS_WEEKS
+    session: Session,
+    now: datetime,
+    *,
+    weeks: int = CONNECTEDNESS_WEEKS,
+    period: Period | None = None,
 ) -> Connectedness:
-    """Cross-department connectedness over the ``weeks`` up to ``now``."""
-    since = now - timedelta(weeks=weeks)
+    """Cross-department connectedness over the ``weeks`` up to ``now`` (or the period)."""
+    since, now = (period or Period()).window(now, weeks)
     departments = set(
         session.exec(select(Person.department).where(col(Person.active).is_(True))).all()
     )
@@ -130,6 +145,7 @@ def connectedness(
         )
     return Connectedness(
         weeks=weeks,
+        span=span_words(period, weeks),
         since=since,
         until=now,
         departments=rows,
@@ -163,13 +179,15 @@ def shared_per_department_week(
     *,
     weeks: int = REPORT_WEEKS,
     team: Callable[[str], bool] | None = None,
+    period: Period | None = None,
 ) -> list[DepartmentWeek]:
-    """How many stories and ideas each department shared in each of the last ``weeks``
-    (only those shared from teams for which ``team(team_path)`` holds, when given)."""
+    """How many stories and ideas each department shared in each of the last ``weeks`` (or
+    the period; only those shared from teams for which ``team(team_path)`` holds, when given)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    after, until = (period or Period()).window(now, weeks)
     rows = session.exec(
         select(Story.department, Story.kind, Story.created_at, Story.team_path).where(
-            col(Story.created_at) > now - timedelta(weeks=weeks), col(Story.created_at) <= now
+            col(Story.created_at) > after, col(Story.created_at) <= until
         )
     ).all()
     for department, kind, created_at, team_path in rows:
@@ -207,15 +225,18 @@ def sentiment_per_team(
     min_group_size: int,
     scope: Person | None = None,
     weeks: int = REPORT_WEEKS,
+    period: Period | None = None,
 ) -> list[TeamTrend]:
-    """Mean story polarity per team and week; weeks with too few authors are withheld."""
+    """Mean story polarity per team and week (of the last ``weeks``, or the period); weeks
+    with too few authors are withheld."""
     prefix = scope.path if scope else "/"
     by_path = {p.path: p for p in session.exec(select(Person))}
     buckets: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    after, until = (period or Period()).window(now, weeks)
     rows = session.exec(
         select(Story.team_path, Story.author_id, Story.polarity, Story.created_at).where(
-            col(Story.created_at) > now - timedelta(weeks=weeks),
-            col(Story.created_at) <= now,
+            col(Story.created_at) > after,
+            col(Story.created_at) <= until,
             col(Story.team_path).startswith(prefix),
         )
     ).all()
@@ -266,8 +287,21 @@ class IdeaView:
     created_on: date
 
 
-def ideas_by_department(session: Session, viewer: Person) -> dict[str, list[IdeaView]]:
-    """Ideas from the viewer's subtree, grouped by department, newest first."""
+def _shared_in(period: Period | None) -> list[Any]:
+    """WHERE clauses keeping to stories shared within ``period`` (none: all time)."""
+    where = []
+    if period and period.start():
+        where.append(col(Story.created_at) >= period.start())
+    if period and period.end():
+        where.append(col(Story.created_at) < period.end())
+    return where
+
+
+def ideas_by_department(
+    session: Session, viewer: Person, period: Period | None = None
+) -> dict[str, list[IdeaView]]:
+    """Ideas from the viewer's subtree (shared within ``period``, when given), grouped by
+    department, newest first."""
     rows = session.exec(
         select(Story, Person)
         .join(Person, col(Person.id) == col(Story.author_id))
@@ -275,6 +309,7 @@ def ideas_by_department(session: Session, viewer: Person) -> dict[str, list[Idea
             Story.kind == "idea",
             col(Person.path).startswith(viewer.path),
             Story.author_id != viewer.id,
+            *_shared_in(period),
         )
         .order_by(col(Story.department), col(Story.created_at).desc(), col(Story.id).desc())
     ).all()
@@ -303,6 +338,8 @@ def ideas_by_department(session: Session, viewer: Person) -> dict[str, list[Idea
 @dataclass
 class StoriesReport:
     min_group_size: int
+    span: str  # the window of the weekly tables: "last 8 weeks" or the period asked for
+    in_period: bool  # a period was asked for: an empty table says "nothing in this period"
     connectedness: Connectedness
     shared: list[DepartmentWeek]
     sentiment: list[TeamTrend]
@@ -315,12 +352,15 @@ class StoriesReport:
         return data
 
 
-def idea_status_counts(session: Session, scope: Person | None = None) -> dict[str, dict[str, int]]:
+def idea_status_counts(
+    session: Session, scope: Person | None = None, period: Period | None = None
+) -> dict[str, dict[str, int]]:
+    """Ideas per department and status (all time, or shared within ``period``)."""
     prefix = scope.path if scope else "/"
     counts: dict[str, dict[str, int]] = {}
     rows = session.exec(
         select(Story.department, Story.status).where(
-            Story.kind == "idea", col(Story.team_path).startswith(prefix)
+            Story.kind == "idea", col(Story.team_path).startswith(prefix), *_shared_in(period)
         )
     ).all()
     for department, status in rows:
@@ -330,26 +370,36 @@ def idea_status_counts(session: Session, scope: Person | None = None) -> dict[st
 
 
 def build(
-    session: Session, now: datetime, *, min_group_size: int, scope: Person | None = None
+    session: Session,
+    now: datetime,
+    *,
+    min_group_size: int,
+    scope: Person | None = None,
+    period: Period | None = None,
 ) -> StoriesReport:
+    """The section; over ``period`` when given, else each figure's default weeks."""
     return StoriesReport(
         min_group_size=min_group_size,
-        connectedness=connectedness(session, now),
-        shared=shared_per_department_week(session, now),
-        sentiment=sentiment_per_team(session, now, min_group_size=min_group_size, scope=scope),
-        ideas=idea_status_counts(session, scope),
+        span=span_words(period, REPORT_WEEKS),
+        in_period=bool(period),
+        connectedness=connectedness(session, now, period=period),
+        shared=shared_per_department_week(session, now, period=period),
+        sentiment=sentiment_per_team(
+            session, now, min_group_size=min_group_size, scope=scope, period=period
+        ),
+        ideas=idea_status_counts(session, scope, period),
     )
 
 
 def connectedness_lines(figure: Connectedness) -> list[str]:
     t = prompts.text
     if figure.share is None:
-        return [t("stories_report.connectedness_none", weeks=figure.weeks)]
+        return [t("stories_report.connectedness_none", span=figure.span)]
     nobody = t("stories_report.nobody")
     return [
         t(
             "stories_report.connectedness",
-            weeks=figure.weeks,
+            span=figure.span,
             connected=figure.pairs_connected,
             possible=figure.pairs_possible,
             share=f"{figure.share:.0%}",
@@ -377,23 +427,28 @@ def print_section(section: StoriesReport, console: Console) -> None:
         if console.is_terminal
         else Console(file=console.file, width=max(console.width, 120))
     )
+    nothing = t("stories_report.nothing_in_period") if section.in_period else NOTHING_YET
     out.print(f"\n[bold]{t('stories_report.heading')}[/bold]")
     for line in connectedness_lines(section.connectedness):
         out.print(line, highlight=False)
-    table = Table(title=f"Connectedness by department, last {section.connectedness.weeks} weeks")
+    table = Table(title=f"Connectedness by department, {section.connectedness.span}")
     for header in ("department", "found others helpful", "found helpful by", "connected to"):
         table.add_column(header, justify="left" if header == "department" else "right")
-    for row in section.connectedness.departments:
-        table.add_row(row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected))
-    print_table(table, out)
-    shared = Table(title="Stories and ideas shared per department and week")
+    rows = section.connectedness.departments
+    if not section.in_period or any(row.connected for row in rows):  # a period without clicks
+        for row in rows:  # says so rather than listing every department with zeros
+            table.add_row(
+                row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected)
+            )
+    print_table(table, out, nothing)
+    shared = Table(title=f"Stories and ideas shared per department and week, {section.span}")
     for header in ("department", "week", "stories", "ideas"):
         shared.add_column(header, justify="left" if header in ("department", "week") else "right")
     for item in section.shared:
         shared.add_row(item.department, item.week, str(item.stories), str(item.ideas))
-    print_table(shared, out)
+    print_table(shared, out, nothing)
     withheld = t("stories_report.withheld", min=section.min_group_size)
-    mood = Table(title="Story sentiment per team and week")
+    mood = Table(title=f"Story sentiment per team and week, {section.span}")
     for header in ("team", "week", "authors", "mean polarity", "trend"):
         mood.add_column(header, justify="left" if header in ("team", "week") else "right")
     for team in section.sentiment:
@@ -405,12 +460,13 @@ def print_section(section: StoriesReport, console: Console) -> None:
                 mood.add_row(label, week.week, f"[dim]{withheld}[/dim]", "", trend)
             else:
                 mood.add_row(label, week.week, str(week.authors), f"{week.polarity:+.2f}", trend)
-    print_table(mood, out)
-    if section.ideas:
-        ideas = Table(title="Ideas by department and status")
+    print_table(mood, out, nothing)
+    if section.ideas or section.in_period:
+        title = "Ideas by department and status"
+        ideas = Table(title=f"{title}, {section.span}" if section.in_period else title)
         ideas.add_column("department")
         for status in IDEA_STATUSES:
             ideas.add_column(t(f"stories.status_{status}"), justify="right")
         for department, counts in section.ideas.items():
             ideas.add_row(department, *(str(counts.get(s, 0)) for s in IDEA_STATUSES))
-        out.print(ideas)
+        print_table(ideas, out, nothing)

@@ -53,6 +53,11 @@ class QuestionBank(_Scaled):
         unmapped = set(self.dimensions) - set(self.themes)
         if unmapped:
             raise ValueError(f"dimensions map unknown themes: {sorted(unmapped)}")
+        wrong = set(self.dimensions.values()) - set(assessment().dimensions)
+        if wrong:
+            raise ValueError(
+                f"dimensions map themes to unknown assessment dimensions: {sorted(wrong)}"
+            )
         return self
 
     def by_id(self, question_id: str) -> Question:
@@ -165,9 +170,5 @@ def text(key: str, **values: object) -> str:
 
 def validate_all() -> None:
     """Load every prompt file, raising on the first problem; run at start-up."""
-    bank = questions()
-    dimensions = assessment().dimensions
-    wrong = set(bank.dimensions.values()) - set(dimensions)
-    if wrong:
-        raise ValueError(f"questions.yaml maps themes to unknown dimensions: {sorted(wrong)}")
+    questions()  # its theme -> dimension mapping is checked against the assessment's
     _messages()

@@ -43,6 +43,9 @@ ACTIONS = (
     "person.erase",
     "retention.purge",
     "outbox.retry",
+    "objective.add",
+    "objective.update",
+    "objective.close",
 )
 
 ERASED = "(erased person)"

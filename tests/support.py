@@ -6,11 +6,15 @@ import asyncio
 import io
 from datetime import date
 
+from sqlmodel import select
+
+from bot.chat import Incoming
 from bot.platforms.console import ConsoleChat
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import org
-from storage.models import PulseSchedule
+from storage import people
+from storage.models import PulsePrompt, PulseSchedule
 
 
 def import_org(runtime: Runtime, csv_text: str) -> org.ImportResult:
@@ -68,3 +72,43 @@ def add_schedule(runtime: Runtime, *, weekday: int, start: date, at: str = "09:0
                 reminder_after_hours=24,
             )
         )
+
+
+def click_score(
+    runtime: Runtime, router: Router, email: str, score: int, comment: str | None = None
+) -> str:
+    """Click ``score`` on the check-in waiting for ``email`` (with ``comment`` when given), as
+    a platform would; returns what the bot put in place of the question."""
+    with runtime.db.session() as session:
+        me = people.by_email(session, email)
+        assert me is not None
+        ref = session.exec(
+            select(PulsePrompt.id).where(
+                PulsePrompt.person_id == me.id, PulsePrompt.status == "sent"
+            )
+        ).one()
+    click = Incoming(
+        platform="console",
+        user_id=email,
+        kind="action",
+        name="pulse.answer",
+        ref=str(ref),
+        value=str(score),
+        fields={} if comment is None else {"comment": comment},
+    )
+    reply = router.handle(runtime, click)
+    assert reply.update is not None
+    return reply.update.summary
+
+
+def answer(chat, email: str, score: int) -> None:  # type: ignore[no-untyped-def]
+    """The person (``chat(email)``) reads their inbox and answers the check-in waiting there."""
+    person = chat(email)
+    person.inbox()
+    summary = click_score(person.console.runtime, person.console.router, email, score)
+    assert "Thanks, recorded" in summary
+
+
+def comment(runtime: Runtime, router: Router, email: str, text: str) -> None:
+    """``email`` answers 4 with the comment ``text``."""
+    assert "with your comment" in click_score(runtime, router, email, 4, text)

@@ -9,38 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
-
 from bot.app import run_due
-from bot.chat import Incoming
-from storage import people
-from storage.models import PulsePrompt
 from tests.attack import determined, report_json, shown_means
-from tests.support import import_org, org_csv
-
-
-def answer(chat, email: str, score: int) -> None:
-    """The person answers the check-in waiting for them (the button of the question)."""
-    person = chat(email)
-    person.inbox()
-    runtime = person.console.runtime
-    with runtime.db.session() as session:
-        me = people.by_email(session, email)
-        ref = session.exec(
-            select(PulsePrompt.id).where(
-                PulsePrompt.person_id == me.id, PulsePrompt.status == "sent"
-            )
-        ).one()
-    click = Incoming(
-        platform="console",
-        user_id=email,
-        kind="action",
-        name="pulse.answer",
-        ref=str(ref),
-        value=str(score),
-    )
-    reply = person.console.router.handle(runtime, click)
-    assert reply.update is not None and "Thanks, recorded" in reply.update.summary
+from tests.support import answer, import_org, org_csv
 
 
 def close_and_publish(runtime) -> None:

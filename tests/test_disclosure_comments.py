@@ -5,33 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
-
 from bot.app import run_due
-from bot.chat import Incoming
-from storage import people
-from storage.models import PulsePrompt
-from tests.support import import_org, org_csv
-
-
-def comment(runtime, router, email: str, text: str) -> None:
-    with runtime.db.session() as session:
-        me = people.by_email(session, email)
-        ref = session.exec(
-            select(PulsePrompt.id).where(
-                PulsePrompt.person_id == me.id, PulsePrompt.status == "sent"
-            )
-        ).one()
-    click = Incoming(
-        platform="console",
-        user_id=email,
-        kind="action",
-        name="pulse.answer",
-        ref=str(ref),
-        value="4",
-        fields={"comment": text},
-    )
-    assert "with your comment" in router.handle(runtime, click).update.summary
+from tests.support import comment, import_org, org_csv
 
 
 def team(size: int, manager: str = "max", dept: str = "Support") -> list[str]:

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.app import run_due
-from tests.support import import_org, org_csv
-from tests.test_disclosure_comments import comment
+from tests.support import comment, import_org, org_csv
 
 TEAM = org_csv(
     "cea@x.io,Cea,,Support,leader,UTC",

@@ -215,6 +215,20 @@ def test_a_schedule_with_its_own_question_file(runtime, cli, tmp_path: Path, cha
             "questions use unknown themes",
         ),
         (QUESTIONS.replace("id: onb2", "id: onb1"), "question ids must be unique"),
+        (
+            QUESTIONS.replace("questions:", "dimensions: {onboarding: culture}\nquestions:"),
+            "unknown assessment dimensions: ['culture']",
+        ),
+        (
+            QUESTIONS.replace("questions:", "dimensions: {elsewhere: leadership}\nquestions:"),
+            "dimensions map unknown themes",
+        ),
+        (
+            QUESTIONS.replace("  onboarding:", "  leadership:")
+            .replace("theme: onboarding", "theme: leadership")
+            .replace("questions:", "dimensions: {leadership: processes}\nquestions:"),
+            "theme 'leadership' already shows against 'leadership'",
+        ),
     ],
 )
 def test_a_bad_question_file_is_refused_like_the_bank(

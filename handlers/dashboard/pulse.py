@@ -28,6 +28,7 @@ from handlers.dashboard.model import (
     View,
 )
 from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
+from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 
@@ -233,7 +234,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
 def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
     """Per theme, the scope group's first shown assessment figure on the theme's dimension
     (the baseline), from the gate like every other figure."""
-    dimensions = prompts.questions().dimensions  # theme -> dimension
+    dimensions = theme_dimensions(session)  # theme -> dimension
     first: dict[str, tuple[float, str]] = {}
     for cell in disclosure.visible_cells(
         session, viewer.person, kind="assessment", groups=[scope.cell], roles=list(viewer.roles)
@@ -259,7 +260,7 @@ def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> di
         owner = session.exec(select(Person).where(col(Person.manager_id).is_(None))).first()
     if owner is None:
         return {}
-    dimensions = prompts.questions().dimensions
+    dimensions = theme_dimensions(session)
     found: dict[str, float] = {}
     for objective in open_objectives:
         if objective.scope_email != owner.email:

@@ -8,14 +8,14 @@ import csv
 import io
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from bot.app import run_due
 from handlers.formatting import BARS
 from tests.roadmap.helpers import ORG, SUPPORT, form_answers
-from tests.support import add_schedule, import_org
-from tests.test_disclosure_attacks import answer
+from tests.support import add_schedule, answer, import_org
 
 
 def _cli(runtime, *args: str) -> str:
@@ -26,10 +26,26 @@ def _cli(runtime, *args: str) -> str:
     return result.output
 
 
-def _weeks_of_pulses(runtime, chat, clock, weeks: int, score=lambda week: 3) -> None:
+def _weeks_of_pulses(
+    runtime, chat, clock, weeks: int, score=lambda week: 3, questions: Path | None = None
+) -> None:
     """``weeks`` weekly pulses (from today, at midnight) that Support's six answer
-    (Engineering stays silent)."""
-    add_schedule(runtime, weekday=clock.now().weekday(), start=clock.now().date())
+    (Engineering stays silent); from the schedule's own ``questions`` file when given."""
+    if questions is None:
+        add_schedule(runtime, weekday=clock.now().weekday(), start=clock.now().date())
+    else:
+        start = clock.now().date().isoformat()
+        _cli(
+            runtime,
+            "pulse",
+            "add",
+            "--name",
+            "own",
+            "--start",
+            start,
+            "--questions",
+            str(questions),
+        )
     for week in range(weeks):
         clock.advance(timedelta(hours=10))  # Monday 10:00: the round is open, prompts sent
         run_due(runtime)
@@ -87,3 +103,36 @@ def test_the_baseline_shows_against_the_last_weeks_of_pulse(runtime, chat, clock
     said = chat("sam@x.io").say("baseline")
     assert "Leadership commitment: 3.0" in said
     assert "last 4 weeks 4.0" in said
+
+
+OWN_QUESTIONS = """\
+scale: {low: "Not at all", high: "Completely"}
+themes:
+  handover: "Handovers"
+dimensions:
+  handover: processes
+questions:
+  - {id: ho1, theme: handover, text: "This week a customer's case moved between teams smoothly."}
+"""
+
+
+def test_a_schedule_with_its_own_questions_shows_against_the_baseline(
+    runtime, chat, clock, tmp_path: Path
+) -> None:
+    import_org(runtime, ORG)
+    assert "launched" in chat("lea@x.io").say("assess launch 3")
+    for email in SUPPORT:
+        person = chat(email)
+        person.inbox()
+        person.say("1", *form_answers(2))
+    clock.advance(timedelta(days=7))
+    run_due(runtime)
+    own = tmp_path / "handover.yaml"
+    own.write_text(OWN_QUESTIONS)
+    _weeks_of_pulses(runtime, chat, clock, 4, score=lambda week: 5, questions=own)
+    said = chat("sam@x.io").say("baseline")
+    processes = [line for line in said.splitlines() if "Processes and systems" in line]
+    assert any("last 4 weeks 5.0" in line for line in processes)
+    # the shared bank's dimensions got no pulse: no "last weeks" figure there
+    leadership = [line for line in said.splitlines() if "Leadership commitment" in line]
+    assert leadership and not any("last 4 weeks" in line for line in leadership)

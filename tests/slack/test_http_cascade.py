@@ -60,3 +60,32 @@ async def test_cascade_from_modal_to_acknowledgement(slack_app, slack_runtime) -
     assert "Customers first in Q3 (acknowledged)" in home
     home = block_text((await open_home(slack_app, "U2"))["view"]["blocks"])
     assert "Customers first in Q3 (not acknowledged yet)" in home
+
+
+async def test_cascade_report_for_a_period_in_slack(slack_app, slack_runtime) -> None:
+    """The period words read the same in Slack as on the console (one parser)."""
+    from handlers import cascade_chain
+    from storage import people
+
+    import_org(slack_runtime, ORG)
+    with slack_runtime.db.session() as session:
+        boss = people.by_email(session, "boss@x.io")
+        cascade_chain.start(
+            session,
+            slack_runtime,
+            boss,
+            title="Customers first in Q3",
+            body="Call one customer this week.",
+            customer_line=None,
+            window_days=2,
+        )
+    assert await slack_app.slash("UBOSS", "/cascade", "report weeks 1") == 200
+    listed = slack_app.fake.called("response_url")[-1].params["text"]
+    assert "Cascades sent, since" in listed and '"Customers first in Q3"' in listed
+    assert await slack_app.slash("UBOSS", "/cascade", "report until 2027-02-01") == 200
+    empty = slack_app.fake.called("response_url")[-1].params["text"]
+    assert "No cascades were sent in this period (until 2027-02-01)" in empty
+    assert await slack_app.slash("UBOSS", "/cascade", "report since 2027-02-30") == 200
+    refused = slack_app.fake.called("response_url")[-1].params["text"]
+    assert "Sorry, I could not read that period" in refused
+    assert "since: expected a real date as YYYY-MM-DD, got 2027-02-30" in refused
