@@ -1,8 +1,9 @@
 """The work a platform does after it has acked an event: bounded, so the ack never waits.
 
 Slack wants its ack within 3 seconds and retries (or gives up on the app) when it does not get
-it; the work after the ack (a database transaction, a reply) is what can pile up under a
-burst. ``AfterAck`` holds that work: at most ``workers`` pieces run at once, at most ``limit``
+it; Teams gives 15 seconds. The work after the ack (a database transaction, a reply) is what
+can pile up under a burst. Each platform has its own queue (Slack's listeners, Teams' turns;
+see ``bot.platforms.teams.shapes_reply`` for what Teams must run before its answer). ``AfterAck`` holds that work: at most ``workers`` pieces run at once, at most ``limit``
 are accepted (running or waiting). Past the limit a piece is shed: it never starts, a warning
 says so (at most once every ``WARN_EVERY`` seconds, with the count since the last one), and
 ``culturebot_inbound_shed_total`` counts it. The ack has already gone by then, so the platform

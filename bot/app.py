@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import prompts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, get_settings
-from bot.router import Router
 from bot.runtime import Runtime
 from storage.db import open_database
+
+if TYPE_CHECKING:
+    from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +20,7 @@ log = logging.getLogger(__name__)
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     # imported here, not at the top: commands that need no handler start faster without them
+    from bot.router import Router
     from handlers import (
         assessment,
         baseline,

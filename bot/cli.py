@@ -371,8 +371,8 @@ class StatusFormat(StrEnum):
 
 @app.command("status")
 def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) -> None:
-    """Delivery by platform and state, dead letters with their errors, people not reached,
-    the scheduler lease."""
+    """Messages not sent yet (or given up on) by platform and state, dead letters with their
+    errors, people not reached, the scheduler lease."""
     from bot.status import status_report
 
     runtime = cli_runtime()
@@ -388,7 +388,7 @@ def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) 
 def print_status(result: dict, channels: tuple[str, ...]) -> None:  # type: ignore[type-arg]
     from rich.table import Table
 
-    table = Table("platform", "status", "messages", title="Outbox")
+    table = Table("platform", "status", "messages", title="Outbox (sent messages not counted)")
     for row in result["outbox"]["by_state"]:
         table.add_row(row["platform"], row["state"], str(row["messages"]))
     print_table(table)

@@ -351,12 +351,20 @@ def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliverySt
 
 class Recorder:
     """Writes outcomes as they come, a few per transaction, and keeps them (retrying with
-    backoff) while the database is away; ``blocked`` while some are waiting for it."""
+    backoff) while the database is away; ``blocked`` while some are waiting for it.
 
-    def __init__(self, runtime: Runtime, worker: str, platform: str) -> None:
+    ``linger``: how long the first outcome waits for others to share its transaction. An
+    outcome not yet written when the process dies is sent again (unless the platform can
+    check, as Slack does), so a platform that cannot check asks for 0: outcomes then share a
+    transaction only when they arrive while the previous one is being written."""
+
+    def __init__(
+        self, runtime: Runtime, worker: str, platform: str, linger: float = RECORD_LINGER
+    ) -> None:
         self.runtime = runtime
         self.worker = worker
         self.platform = platform
+        self.linger = linger
         self.stats = DeliveryStats()
         self._queue: list[Outcome] = []
         self._more = asyncio.Event()
@@ -380,7 +388,7 @@ class Recorder:
         failures = 0
         while True:
             await self._more.wait()
-            await asyncio.sleep(RECORD_LINGER)  # a few outcomes per transaction, not one each
+            await asyncio.sleep(self.linger)  # a few outcomes per transaction, not one each
             self._more.clear()
             while self._queue:
                 batch = list(self._queue)
@@ -416,6 +424,11 @@ def _count(platform: str, stats: DeliveryStats) -> None:
     metrics.count_send(platform, "unreachable", stats.unreachable)
 
 
+def _linger(platform: Platform) -> float:
+    """The platform's ``record_linger`` (see Recorder), if it sets one."""
+    return float(getattr(platform, "record_linger", RECORD_LINGER))
+
+
 def _address(item: Claimed) -> Address:
     return Address(
         person_id=item.person_id,
@@ -449,7 +462,7 @@ async def deliver_due(
     claimed = await asyncio.to_thread(claim, runtime, platform.name, worker, limit, person_id)
     if not claimed:
         return DeliveryStats()
-    recorder = Recorder(runtime, worker, platform.name)
+    recorder = Recorder(runtime, worker, platform.name, _linger(platform))
     writing = asyncio.create_task(recorder.run())
     gate = asyncio.Semaphore(concurrency)
 
@@ -500,7 +513,7 @@ class DeliveryWorker:
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
         self.worker = new_worker_id()
-        self.recorder = Recorder(runtime, self.worker, platform.name)
+        self.recorder = Recorder(runtime, self.worker, platform.name, _linger(platform))
         self.on_outcome = on_outcome
         self._wake = asyncio.Event()
         self._freed = asyncio.Event()

@@ -58,7 +58,8 @@ RETRY_AFTER = Counter(
 # --- outbox (read from the database at scrape time) ------------------------------------------
 OUTBOX_DEPTH = Gauge(
     "culturebot_outbox_messages",
-    "Outbox rows by platform and state (pending, sending, sent, dead, unreachable, ...).",
+    "Outbox rows not sent yet or given up on, by platform and state (pending, sending, dead, "
+    "unreachable); sent history is not counted (culturebot_sends_total counts sends).",
     ["platform", "state"],
 )
 DEAD_LETTERS = Gauge(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+if TYPE_CHECKING:  # imported by every command: the ORM and the tables only where used
+    from sqlmodel import Session
 
-from bot.chat import Message
-from bot.clock import Clock
-from bot.config import Settings
-from storage import outbox
-from storage.db import Database
-from storage.models import Person
+    from bot.chat import Message
+    from bot.clock import Clock
+    from bot.config import Settings
+    from storage import outbox
+    from storage.db import Database
+    from storage.models import Person
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Context:
 
 def send_many(session: Session, runtime: Runtime, items: Sequence[outbox.Queued]) -> set[str]:
     """Queue many messages in a few statements; see storage.outbox.enqueue_many."""
+    from storage import outbox
+
     return outbox.enqueue_many(session, items, now=runtime.clock.now(), channels=runtime.channels)
 
 
@@ -56,6 +60,8 @@ def send_later(
     session: Session, runtime: Runtime, person_id: int, message: Message, *, key: str, kind: str
 ) -> bool:
     """Queue a message in the caller's transaction; see storage.outbox.enqueue."""
+    from storage import outbox
+
     return outbox.enqueue(
         session,
         person_id=person_id,

@@ -1,61 +1,31 @@
 """What an operator asks of a running culturebot: the outbox, the scheduler lease, readiness.
 
 One place answers for ``culturebot status``, ``GET /readyz`` and the outbox gauges of
-``GET /metrics``, so the three never disagree. Every query here is bounded by what is due or
-held now, or is a grouped count; none loads message payloads.
+``GET /metrics``, so the three never disagree (the dashboard's delivery view reads the same
+storage.outbox_report). Every query here is bounded by what is due or held now, or counts rows
+through an index that sent history stays out of; none loads message payloads. Kept light
+(SQLAlchemy Core, no SQLModel tables) so `culturebot status` starts fast.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, text
-from sqlmodel import col, select
+from sqlalchemy import text
 
-from bot.runtime import Runtime
-from storage.models import Outbox, SchedulerLease
+from storage import outbox_report
 
-DUE_STATES = ("pending", "sending")
-
-
-@dataclass
-class OutboxSnapshot:
-    """Counts by (platform, state), the backlog due now and how long its oldest has waited."""
-
-    by_state: dict[tuple[str, str], int] = field(default_factory=dict)
-    due: int = 0
-    oldest_due_age_seconds: float | None = None
-
-    @property
-    def dead(self) -> int:
-        return sum(n for (_platform, state), n in self.by_state.items() if state == "dead")
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from storage.outbox_report import OutboxSnapshot
 
 
 def outbox_snapshot(runtime: Runtime, now: datetime | None = None) -> OutboxSnapshot:
-    now = now or runtime.clock.now()
-    with runtime.db.session() as session:
-        counts = session.exec(
-            select(Outbox.platform, Outbox.status, func.count()).group_by(
-                col(Outbox.platform), col(Outbox.status)
-            )
-        ).all()
-        due, oldest = session.exec(
-            select(func.count(), func.min(Outbox.next_attempt_at)).where(
-                col(Outbox.status).in_(DUE_STATES), col(Outbox.next_attempt_at) <= now
-            )
-        ).one()
-    age = None
-    if oldest is not None:
-        if oldest.tzinfo is None and now.tzinfo is not None:
-            oldest = oldest.replace(tzinfo=now.tzinfo)
-        age = max(0.0, (now - oldest).total_seconds())
-    return OutboxSnapshot(
-        by_state={(p, s): int(n) for p, s, n in counts},
-        due=int(due or 0),
-        oldest_due_age_seconds=age,
-    )
+    """See storage.outbox_report.snapshot (sent history is not counted)."""
+    with runtime.db.engine.connect() as conn:
+        return outbox_report.snapshot(conn, now or runtime.clock.now())
 
 
 @dataclass
@@ -75,14 +45,14 @@ def lease_state(
     runtime: Runtime, name: str = "scheduler", now: datetime | None = None
 ) -> LeaseState:
     now = now or runtime.clock.now()
-    with runtime.db.session() as session:
-        lease = session.get(SchedulerLease, name)
+    with runtime.db.engine.connect() as conn:
+        lease = outbox_report.lease(conn, name)
     if lease is None:
         return LeaseState(None, None, False)
-    expires = lease.expires_at
+    holder, expires = lease
     if expires.tzinfo is None and now.tzinfo is not None:
         expires = expires.replace(tzinfo=now.tzinfo)
-    return LeaseState(lease.holder, expires, expires > now)
+    return LeaseState(holder, expires, expires > now)
 
 
 def database_check(runtime: Runtime) -> dict[str, Any]:
@@ -137,35 +107,13 @@ def _short(error: BaseException) -> str:
 
 def status_report(runtime: Runtime, *, dead_limit: int = 20) -> dict[str, Any]:
     """Everything ``culturebot status`` shows, as plain data (``--format json`` prints it)."""
-    from storage.models import Identity, Person
-
     now = runtime.clock.now()
     snapshot = outbox_snapshot(runtime, now)
     lease = lease_state(runtime, now=now)
-    with runtime.db.session() as session:
-        dead = session.exec(
-            select(Outbox, Person.email)
-            .join(Person, col(Person.id) == col(Outbox.person_id))
-            .where(col(Outbox.status).in_(("dead", "unreachable")))
-            .order_by(col(Outbox.id).desc())
-            .limit(dead_limit)
-        ).all()
-        unreachable = session.exec(
-            select(Identity.platform, Identity.unreachable_reason, Person.email)
-            .join(Person, col(Person.id) == col(Identity.person_id))
-            .where(col(Identity.unreachable).is_(True))
-        ).all()
-        unlinked: list[str] = []
-        if runtime.channels:
-            unlinked = list(
-                session.exec(
-                    select(Person.email)
-                    .distinct()
-                    .join(Outbox, col(Outbox.person_id) == col(Person.id))
-                    .where(Outbox.platform == "console", Outbox.status == "pending")
-                    .order_by(col(Person.email))
-                ).all()
-            )
+    with runtime.db.engine.connect() as conn:
+        dead = outbox_report.dead_letters(conn, dead_limit)
+        unreachable = outbox_report.unreachable_people(conn)
+        unlinked = outbox_report.waiting_for_console(conn) if runtime.channels else []
     return {
         "outbox": {
             "by_state": [
@@ -181,22 +129,8 @@ def status_report(runtime: Runtime, *, dead_limit: int = 20) -> dict[str, Any]:
             "expires_at": lease.expires_at.isoformat() if lease.expires_at else None,
             "live": lease.live,
         },
-        "dead_letters": [
-            {
-                "id": row.id,
-                "status": row.status,
-                "kind": row.kind,
-                "email": email,
-                "platform": row.platform,
-                "attempts": row.attempts,
-                "last_error": row.last_error,
-            }
-            for row, email in dead
-        ],
-        "unreachable": [
-            {"platform": platform, "email": email, "reason": reason}
-            for platform, reason, email in unreachable
-        ],
+        "dead_letters": dead,
+        "unreachable": unreachable,
         "unlinked": unlinked,
         "channels": list(runtime.channels),
     }

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel, select
 
 from storage.models import utc_column
+from storage.sql import upsert_insert
 
 
 class JobMark(SQLModel, table=True):
@@ -30,11 +31,7 @@ def read(session: Session, name: str) -> datetime | None:
 
 def write(session: Session, name: str, until: datetime) -> None:
     """Set the mark (an upsert, in the caller's transaction)."""
-    from sqlalchemy.dialects import postgresql, sqlite  # here: CLI start-up needs neither
-
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(JobMark.__table__).values(name=name, until=until)  # type: ignore[attr-defined]
+    stmt = upsert_insert(session)(JobMark.__table__).values(name=name, until=until)  # type: ignore[attr-defined]
     session.exec(  # type: ignore[call-overload]
         stmt.on_conflict_do_update(index_elements=["name"], set_={"until": stmt.excluded.until})
     )

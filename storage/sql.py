@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlmodel import Session, SQLModel
+
+
+def upsert_insert(session: Session) -> Callable[..., Any]:
+    """``insert`` of the session's database, the one with ``on_conflict_do_*``. Only that
+    dialect is imported: SQLAlchemy's PostgreSQL dialect costs a command on SQLite ~0.05 s."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
@@ -14,12 +24,13 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     The unique constraint decides, so two processes racing on the same key cannot both win.
     RETURNING tells whether a row was written: psycopg 3 reports rowcount -1 for this statement.
     """
-    from sqlalchemy.dialects import postgresql, sqlite  # here: CLI start-up needs neither
-
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
+    stmt = (
+        upsert_insert(session)(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key)
+    )
     return session.exec(stmt).first() is not None  # type: ignore[call-overload]
 
 
@@ -31,14 +42,10 @@ def insert_ignore_many(
 ) -> set[Any]:
     """``insert_ignore`` for many rows: one statement per CHUNK rows. Returns the
     ``returning`` column of the rows that were new (the others already existed)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    stmt = upsert_insert(session)(table).on_conflict_do_nothing().returning(table.c[returning])
     new: set[Any] = set()
     for start in range(0, len(rows), CHUNK):
         new.update(session.execute(stmt, list(rows[start : start + CHUNK])).scalars())

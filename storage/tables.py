@@ -11,4 +11,5 @@ import storage.models  # noqa: F401
 import storage.roadmap  # noqa: F401
 import storage.stories  # noqa: F401
 
+storage.models.describe_outbox_due_index()
 metadata = SQLModel.metadata

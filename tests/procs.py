@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from handlers import org
 from storage.db import open_database
-from storage.models import Outbox, PulseSchedule
+from storage.models import Identity, Outbox, PulseSchedule
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -73,16 +73,51 @@ def fake_slack_process(
 ) -> Iterator[FakeSlackProcess]:
     """The fake Slack API in its own process (``rate``: chat.postMessage limit per second;
     ``channel_interval``: at most one post per channel this often, as Slack)."""
-    args = [sys.executable, "-m", "tests.fakes.slack_api", str(rate or 0)]
-    args += [str(channel_interval or 0)]
+    args = ["tests.fakes.slack_api", str(rate or 0), str(channel_interval or 0)]
+    with _fake_process(args, "fake Slack") as (url, process):
+        yield FakeSlackProcess(url, process)
+
+
+@dataclass
+class FakeConnectorProcess:
+    """The fake Bot Connector (what Teams' serviceUrl answers) in a process of its own."""
+
+    url: str  # the serviceUrl, ending in "/"
+    process: subprocess.Popen[str]
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}_stats", timeout=30) as response:
+            return json.loads(response.read())
+
+    def posted(self) -> Counter[tuple[str, str]]:
+        """How many times each (conversation, summary) arrived: one message as a person sees
+        it (a person's question and invitation differ)."""
+        return Counter((c, s) for c, s in self.stats()["sends"])
+
+
+@contextmanager
+def fake_connector_process(limit_per_second: int | None = None) -> Iterator[FakeConnectorProcess]:
+    """The fake Bot Connector in its own process, answering 429 above ``limit_per_second``."""
+    args = ["tests.fakes.bot_connector", str(limit_per_second or 0)]
+    with _fake_process(args, "fake Bot Connector") as (url, process):
+        yield FakeConnectorProcess(url, process)
+
+
+@contextmanager
+def _fake_process(module_args: list[str], what: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``python -m MODULE ARGS``: it prints its URL, and stops when its stdin closes."""
     process = subprocess.Popen(
-        args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", *module_args],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), f"fake Slack did not start: {url!r}"
-        yield FakeSlackProcess(url, process)
+        assert url.startswith("http://127.0.0.1:"), f"{what} did not start: {url!r}"
+        yield url, process
     finally:
         _end(process)
 
@@ -106,6 +141,20 @@ def _end(process: subprocess.Popen[Any]) -> None:
 
 def bot_env(database_url: str, slack_api_url: str, **settings: object) -> dict[str, str]:
     """The environment of a `culturebot run` that talks to the fake Slack only."""
+    env = _base_env(database_url, **settings)
+    env.update({"SLACK_BOT_TOKEN": "xoxb-proc", "CULTUREBOT_SLACK_API_URL": slack_api_url})
+    return env
+
+
+def teams_bot_env(database_url: str, **settings: object) -> dict[str, str]:
+    """The environment of a `culturebot run` on Teams only, in emulator mode (no tokens): it
+    sends to the serviceUrl in each person's stored reference (the fake connector)."""
+    env = _base_env(database_url, **settings)
+    env["CULTUREBOT_TEAMS_EMULATOR"] = "true"
+    return env
+
+
+def _base_env(database_url: str, **settings: object) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -114,8 +163,6 @@ def bot_env(database_url: str, slack_api_url: str, **settings: object) -> dict[s
     env.update(
         {
             "CULTUREBOT_DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": "xoxb-proc",
-            "CULTUREBOT_SLACK_API_URL": slack_api_url,
             "CULTUREBOT_HTTP_PORT": "0",
             "CULTUREBOT_TICK_SECONDS": "60",
             "CULTUREBOT_LOG_LEVEL": "INFO",
@@ -170,10 +217,18 @@ def bots() -> Iterator[list[Bot]]:
             bot.end()
 
 
-def org_csv(n: int) -> str:
-    rows = ["email,name,manager_email,department,role,timezone,slack_user_id"]
-    rows.append("boss@proc.io,Boss,,Ops,leader,UTC,UBOSS")
-    rows += [f"p{i}@proc.io,P{i},boss@proc.io,Ops,employee,UTC,U{i:06d}" for i in range(n)]
+def org_csv(n: int, platform: str = "slack") -> str:
+    """``n`` people and their leader, linked to ``platform`` by the org file's id column
+    (Slack: U000000...; Teams: the AAD object id aad-p0...)."""
+    column, ids = (
+        ("teams_user_id", lambda i: f"aad-p{i}")
+        if platform == "teams"
+        else ("slack_user_id", lambda i: f"U{i:06d}")
+    )
+    boss = "aad-boss" if platform == "teams" else "UBOSS"
+    rows = [f"email,name,manager_email,department,role,timezone,{column}"]
+    rows.append(f"boss@proc.io,Boss,,Ops,leader,UTC,{boss}")
+    rows += [f"p{i}@proc.io,P{i},boss@proc.io,Ops,employee,UTC,{ids(i)}" for i in range(n)]
     return "\n".join(rows) + "\n"
 
 
@@ -184,13 +239,34 @@ def runtime_for(database_url: str) -> Runtime:
     )
 
 
-def prepare_round(database_url: str, people: int) -> None:
-    """An org of ``people`` (plus their leader) on Slack and a weekly pulse that is due now, so
-    the first tick of `culturebot run` opens a round to everyone."""
+def teams_reference(service_url: str, aad: str) -> str:
+    """What the Teams adapter stores when a person installs the app (their 1:1 chat)."""
+    return json.dumps(
+        {
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "conversation": {"id": f"a:{aad}", "conversationType": "personal"},
+            "user": {"id": f"29:{aad}", "aadObjectId": aad},
+            "bot": {"id": "28:culturebot", "name": "culturebot"},
+        }
+    )
+
+
+def prepare_round(database_url: str, people: int, *, teams_service_url: str | None = None) -> None:
+    """An org of ``people`` (plus their leader) and a weekly pulse that is due now, so the
+    first tick of `culturebot run` opens a round to everyone. On Slack, or on Teams when
+    ``teams_service_url`` is given (everyone has installed the app, on that serviceUrl)."""
     runtime = runtime_for(database_url)
     try:
         with runtime.db.session() as session:
-            org.import_text(session, org_csv(people))
+            org.import_text(session, org_csv(people, "teams" if teams_service_url else "slack"))
+        if teams_service_url:
+            with runtime.db.session() as session:
+                for identity in session.exec(select(Identity).where(Identity.platform == "teams")):
+                    identity.conversation_ref = teams_reference(
+                        teams_service_url, identity.external_id
+                    )
+                    session.add(identity)
         due = datetime.now(UTC) - timedelta(minutes=2)
         with runtime.db.session() as session:
             session.add(
@@ -230,6 +306,25 @@ def outbox_keys(database_url: str) -> set[str]:
             return set(session.exec(select(Outbox.idempotency_key)).all())
     finally:
         runtime.db.dispose()
+
+
+def teams_outbox_messages(database_url: str) -> set[tuple[str, str]]:
+    """Each outbox row as the fake connector sees it arrive: (conversation, summary)."""
+    from bot.chat import Message
+
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            conversation = {
+                i.person_id: f"a:{i.external_id}"
+                for i in session.exec(select(Identity).where(Identity.platform == "teams"))
+            }
+            rows = session.exec(select(Outbox.person_id, Outbox.payload)).all()
+    finally:
+        runtime.db.dispose()
+    keys = {(conversation[p], Message.from_json(payload).summary[:200]) for p, payload in rows}
+    assert len(keys) == len(rows), "two messages to one person share a summary: cannot count"
+    return keys
 
 
 def first_queued_at(database_url: str) -> float:

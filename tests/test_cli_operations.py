@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -36,8 +37,9 @@ HEAVY = {
 LIGHT = {"handlers", "handlers.cascade_time", "handlers.workdays"}
 
 
-def imported_by(args: list[str], database_url: str) -> set[str]:
-    """Top-level packages a fresh interpreter imported to run `culturebot ARGS`."""
+def imported_by(args: list[str], database_url: str, *, whole: bool = False) -> set[str]:
+    """Top-level packages (every module when ``whole``) a fresh interpreter imported to run
+    `culturebot ARGS`."""
     code = (
         "import sys\n"
         "from bot.cli import app\n"
@@ -58,16 +60,22 @@ def imported_by(args: list[str], database_url: str) -> set[str]:
     )
     assert done.returncode == 0, done.stderr
     modules = set(done.stderr.split("\n")[-2].split()) - LIGHT
-    return {name.split(".")[0] for name in modules}
+    return modules if whole else {name.split(".")[0] for name in modules}
 
 
 def test_help_status_and_tick_import_only_what_they_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'start.db'}"
     open_database(url).dispose()  # created and migrated: the commands below only check it
     assert not imported_by(["--help"], url) & (HEAVY | {"sqlalchemy", "sqlmodel", "pydantic"})
-    assert not imported_by(["status"], url) & HEAVY
-    tick = imported_by(["tick"], url) & HEAVY
+    # status reads counts through SQLAlchemy Core: no SQLModel, no ORM, no table definitions
+    status = imported_by(["status"], url, whole=True)
+    assert not {m.split(".")[0] for m in status} & (HEAVY | {"sqlmodel"})
+    assert not {m for m in status if m.startswith(("sqlalchemy.orm", "storage.models"))}
+    tick_modules = imported_by(["tick"], url, whole=True)
+    tick = {m.split(".")[0] for m in tick_modules} & HEAVY
     assert tick <= {"handlers"}, tick  # no platform, no sentiment library, no Alembic
+    # on SQLite, SQLAlchemy's PostgreSQL dialect is never loaded (by either command)
+    assert not {m for m in tick_modules | status if "postgresql" in m}
 
 
 def test_schema_heads_read_without_alembic_match_alembic() -> None:
@@ -103,6 +111,54 @@ def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
     assert data["outbox"]["dead"] == 0  # (due counts use the real clock: the test's is fake)
     assert data["scheduler"]["holder"] == "host:1"
     assert "hi" not in result.output  # counts and states, never a message's text
+
+
+def test_status_counts_what_waits_and_lists_dead_letters_not_history(runtime, monkeypatch) -> None:
+    from bot.chat import text_message
+    from bot.runtime import send_later
+    from storage.models import Identity, Outbox, Person
+
+    states = ["sent"] * 5 + ["dead", "pending"]
+    with runtime.db.session() as session:
+        people = [
+            Person(email=f"p{i}@x.io", name=f"P{i}", department="Ops", path="/") for i in range(3)
+        ]
+        session.add_all(people)
+        session.flush()
+        session.add(
+            Identity(
+                person_id=people[2].id,
+                platform="slack",
+                external_id="U3",
+                unreachable=True,
+                unreachable_reason="account_inactive",
+            )
+        )
+        for i in range(len(states)):
+            send_later(
+                session, runtime, people[i % 2].id, text_message("hi"), key=f"k{i}", kind="test"
+            )
+        session.flush()
+        rows = session.exec(select(Outbox).order_by(Outbox.id)).all()  # type: ignore[arg-type]
+        for row, state in zip(rows, states, strict=True):
+            row.status = state
+        rows[5].last_error = "SlackApiError: channel_not_found"
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    result = CliRunner().invoke(app, ["status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["outbox"]["by_state"] == [
+        {"platform": "console", "state": "dead", "messages": 1},
+        {"platform": "console", "state": "pending", "messages": 1},
+    ]  # the five sent rows are history: not counted
+    assert data["outbox"]["dead"] == 1
+    [dead] = data["dead_letters"]
+    assert dead["email"] == "p1@x.io" and dead["last_error"].endswith("channel_not_found")
+    assert data["unreachable"] == [
+        {"platform": "slack", "email": "p2@x.io", "reason": "account_inactive"}
+    ]
+    table = CliRunner().invoke(app, ["status"]).output
+    assert "channel_not_found" in table and "p1@x.io" in table and "│ sent" not in table
 
 
 def error_line(args: list[str], env: dict[str, str]) -> str:
@@ -175,3 +231,17 @@ def test_database_errors_never_carry_what_people_wrote(runtime) -> None:
         session.add(Person(email="a@x.io", name="More secret words", department="Ops", path="/"))
         session.flush()
     assert "secret words" not in str(raised.value)
+
+
+def test_outbox_report_reads_only_columns_the_tables_have() -> None:
+    from storage import outbox_report
+    from storage.tables import metadata
+
+    for light in (
+        outbox_report.outbox,
+        outbox_report.person,
+        outbox_report.identity,
+        outbox_report.scheduler_lease,
+    ):
+        real = metadata.tables[light.name]
+        assert {c.name for c in light.columns} <= {c.name for c in real.columns}, light.name

@@ -115,7 +115,7 @@ def test_version_tick_json_and_empty_tables(cli: CliRunner) -> None:
     assert tick.exit_code == 0, tick.output
     assert json.loads(tick.output)["pulse"]["opened"] == 0
     assert "Pulse schedules: nothing yet" in cli.invoke(app, ["pulse", "list"]).output
-    assert "Outbox: nothing yet" in cli.invoke(app, ["status"]).output
+    assert "Outbox (sent messages not counted): nothing yet" in cli.invoke(app, ["status"]).output
     report = cli.invoke(app, ["report"]).output
     assert "nothing yet" in report and "┏" not in report
 

@@ -3,9 +3,11 @@
 Every botbuilder import lives here (and the card rendering in ``teams_cards``), so the SDK can
 be swapped for its successor (the Microsoft 365 Agents SDK) without touching the rest.
 
-In: ``POST /api/messages`` authenticates each activity with the SDK (JWT), remembers the
-sender's ConversationReference on their identity, turns the activity into an ``Incoming`` and
-renders the router's ``Response`` as Adaptive Cards (an answered card is replaced in place).
+In: ``POST /api/messages`` authenticates each activity with the SDK (JWT) and, unless the
+HTTP answer must carry the reply (see ``shapes_reply``), answers 200 at once and queues the
+turn after the ack (``bot.afterack``, as Slack does). The turn remembers the sender's
+ConversationReference on their identity, turns the activity into an ``Incoming`` and renders
+the router's ``Response`` as Adaptive Cards (an answered card is replaced in place).
 Out: ``TeamsPlatform`` sends outbox rows with ``continue_conversation`` at Teams' documented
 rate limits, retrying 429/412/502/504 with backoff before handing a failure to the worker.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -33,9 +35,11 @@ from botbuilder.schema import (
     ActivityTypes,
     Attachment,
     ConversationReference,
+    DeliveryModes,
     ErrorResponseException,
 )
 from botframework.connector.auth import (
+    AuthenticateRequestResult,
     AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
@@ -44,6 +48,7 @@ from msrest.exceptions import ClientRequestError
 
 import prompts
 from bot import metrics
+from bot.afterack import AfterAck
 from bot.chat import Incoming, Message, Response, text_message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff, shared_reserve
@@ -297,6 +302,16 @@ class TeamsBot:
     def __init__(self, runtime: Runtime, router: Router) -> None:
         self.runtime = runtime
         self.router = router
+        settings = runtime.settings
+        # the turns after each ack: bounded, so a burst can never make the acks wait
+        self.after_ack = AfterAck(
+            PLATFORM, limit=settings.inbound_queue_limit, workers=settings.inbound_workers
+        )
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until every turn queued after an ack has finished."""
+        async with asyncio.timeout(timeout):
+            await self.after_ack.idle()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -379,10 +394,33 @@ class TeamsBot:
         await turn_context.send_activity(card_activity(message))
 
 
+def shapes_reply(activity: Activity) -> bool:
+    """Whether the HTTP answer to this activity carries the bot's reply, so the turn must run
+    before it. The Bot Framework answers in the HTTP body only for an ``invoke`` (Adaptive
+    Card ``Action.Execute``, task modules, message extensions: the invoke response is the
+    body, and an empty 200 would tell Teams the card action failed) and for
+    ``deliveryMode: expectReplies`` (the replies are buffered into the body). That is what
+    the adapter's own ``_process_turn_results`` returns; for everything else it returns
+    nothing. Teams sends messages, ``Action.Submit`` clicks (a message with ``value``),
+    conversation and installation updates as such activities: the bot answers them through
+    the connector (send, update), so the 200 can go first and the turn after it."""
+    return (
+        activity.type == ActivityTypes.invoke
+        or activity.delivery_mode == DeliveryModes.expect_replies
+    )
+
+
 async def messages(
     adapter: CloudAdapter, bot: TeamsBot, request: web.Request
 ) -> web.StreamResponse:
-    """``POST /api/messages``: 4xx for what is not a well-formed, authenticated activity."""
+    """``POST /api/messages``: 4xx for what is not a well-formed, authenticated activity; for
+    the rest 200 at once and the turn queued after the ack (unless ``shapes_reply``).
+
+    After the ack, a reply the connector refuses is logged, not answered with a 5xx: Teams
+    would retry the activity, and the router drops a retry of an event it handled, so the
+    retry could not bring the reply back either. Teams gives the HTTP answer 15 s; a turn
+    inline could miss that under a burst (the database, then each reply's round trip)."""
+    started = time.perf_counter()
     if request.content_type != "application/json":
         return web.json_response({"error": "expected application/json"}, status=415)
     try:
@@ -404,14 +442,37 @@ async def messages(
     except Exception as error:  # missing, forged, expired or unverifiable token
         log.warning("refused a Teams activity: %s", error)
         return web.json_response({"error": "unauthorized"}, status=401)
+    if shapes_reply(activity):
+        try:
+            invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+        except (ErrorResponseException, ClientRequestError, OSError) as error:
+            log.warning("could not answer a Teams %s: %s", activity.type, error)
+            return web.json_response({"error": "reply failed"}, status=502)
+        response = _invoke_response(invoke)
+    else:
+        bot.after_ack.submit(_turn(adapter, auth, activity, bot), f"Teams {activity.type}")
+        response = web.Response(status=200)
+    metrics.ACK_SECONDS.labels(platform=PLATFORM).observe(time.perf_counter() - started)
+    return response
+
+
+def _invoke_response(invoke: InvokeResponse | None) -> web.Response:
+    if invoke is None:
+        return web.Response(status=200)
+    return web.json_response(invoke.body, status=invoke.status)
+
+
+async def _turn(
+    adapter: CloudAdapter, auth: AuthenticateRequestResult, activity: Activity, bot: TeamsBot
+) -> None:
+    """One turn after its ack; a reply the connector refused is logged with its reason."""
     try:
-        invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+        await adapter.process_activity(auth, activity, bot.on_turn)
     except (ErrorResponseException, ClientRequestError, OSError) as error:
-        log.warning("could not answer a Teams activity: %s", error)
-        return web.json_response({"error": "reply failed"}, status=502)
-    if invoke is not None:
-        return web.json_response(invoke.body, status=invoke.status)
-    return web.Response(status=200)
+        log.warning("could not answer a Teams %s after its ack: %s", activity.type, error)
+
+
+TEAMS = web.AppKey("teams", TeamsBot)
 
 
 def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPlatform:
@@ -424,9 +485,14 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
         return await messages(adapter, bot, request)
 
     web_app.router.add_post("/api/messages", endpoint)
+    web_app[TEAMS] = bot
     platform = TeamsPlatform(adapter, settings, shared=shared_reserve(runtime))
 
     async def close(_app: web.Application) -> None:
+        try:  # the server has stopped taking requests: let the acked turns finish first
+            await bot.idle()
+        except TimeoutError:
+            log.warning("teams: stopping with %s acked turns unfinished", bot.after_ack.depth)
         await platform.close()
 
     web_app.on_cleanup.append(close)
@@ -456,6 +522,10 @@ class TeamsPlatform:
     """
 
     name = PLATFORM
+    # Teams cannot be asked whether a message went, so each outcome not yet written when the
+    # process dies is sent twice: write each at once instead of lingering 50 ms for others
+    # to share the transaction (bench restart --platform teams: see README's guarantees)
+    record_linger = 0.0
 
     def __init__(
         self,

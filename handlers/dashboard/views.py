@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from handlers import cascade_report, story_reports
@@ -26,8 +26,9 @@ from handlers.dashboard.model import (
     View,
 )
 from handlers.dashboard.scope import ORG, NotAllowed, Scope, Viewer
+from storage import outbox_report
 from storage.cascade_models import Cascade, CascadeLink
-from storage.models import Identity, Outbox, Person
+from storage.models import Person
 from storage.stories import Story
 
 LATEST_STORIES = 12
@@ -396,31 +397,21 @@ def _tree_node(node: dict[str, Any]) -> TreeNode:
 
 
 def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
-    """Outbox backlog per platform and state, dead letters, unreachable people (admins only)."""
+    """Outbox backlog per platform and state (sent history not counted), dead letters,
+    unreachable people (admins only)."""
     if not viewer.is_admin:
         raise NotAllowed("delivery")
     view = View("delivery", "Delivery health", "org", "Whole organisation")
-    counts = session.exec(
-        select(Outbox.platform, Outbox.status, func.count()).group_by(
-            col(Outbox.platform), col(Outbox.status)
-        )
-    ).all()
-    platforms = sorted({p for p, _, _ in counts})
-    states = ("pending", "sent", "dead", "unreachable")
-    by = {(p, s): n for p, s, n in counts}
-    overdue = dict(
-        session.exec(
-            select(Outbox.platform, func.count())
-            .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
-            .group_by(col(Outbox.platform))
-        ).all()
-    )
+    outbox = outbox_report.snapshot(session.connection(), now)
+    platforms = sorted({p for p, _ in outbox.by_state})
+    states = ("pending", "sending", "dead", "unreachable")
+    by, overdue = outbox.by_state, outbox.due_by_platform
     view.sections.append(
         Section(
             id="outbox",
-            title="Messages per platform and state",
+            title="Messages not sent yet or given up on, per platform and state",
             summary=", ".join(f"{p}: {by.get((p, 'pending'), 0)} pending" for p in platforms)
-            or "The outbox is empty.",
+            or "Nothing waits: every message was sent.",
             chart=BarChart(
                 categories=tuple(platforms),
                 series=tuple(
@@ -434,20 +425,21 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
             else None,
             table=Table(
                 ("platform", *states, "due_now"),
-                ("Platform", "Pending", "Sent", "Dead letters", "Unreachable", "Due now (backlog)"),
+                (
+                    "Platform",
+                    "Pending",
+                    "Sending",
+                    "Dead letters",
+                    "Unreachable",
+                    "Due now (backlog)",
+                ),
                 tuple(
                     (p, *(by.get((p, s), 0) for s in states), overdue.get(p, 0)) for p in platforms
                 ),
             ),
         )
     )
-    dead = session.exec(
-        select(Outbox, Person.email)
-        .join(Person, col(Person.id) == col(Outbox.person_id))
-        .where(col(Outbox.status).in_(("dead", "unreachable")))
-        .order_by(col(Outbox.id).desc())
-        .limit(20)
-    ).all()
+    dead = outbox_report.dead_letters(session.connection(), 20)
     view.sections.append(
         Section(
             id="dead",
@@ -457,25 +449,20 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
                 ("Message", "State", "Kind", "Platform", "To", "Tries", "Last error"),
                 tuple(
                     (
-                        row.id,
-                        row.status,
-                        row.kind,
-                        row.platform,
-                        email,
-                        row.attempts,
-                        row.last_error,
+                        row["id"],
+                        row["status"],
+                        row["kind"],
+                        row["platform"],
+                        row["email"],
+                        row["attempts"],
+                        row["last_error"],
                     )
-                    for row, email in dead
+                    for row in dead
                 ),
             ),
         )
     )
-    unreachable = session.exec(
-        select(Identity.platform, Person.email, Identity.unreachable_reason)
-        .join(Person, col(Person.id) == col(Identity.person_id))
-        .where(col(Identity.unreachable).is_(True))
-        .order_by(col(Identity.platform), col(Person.email))
-    ).all()
+    unreachable = outbox_report.unreachable_people(session.connection())
     view.sections.append(
         Section(
             id="unreachable",
@@ -483,7 +470,7 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
             table=Table(
                 ("platform", "email", "reason"),
                 ("Platform", "Person", "Why"),
-                tuple(tuple(r) for r in unreachable),
+                tuple((r["platform"], r["email"], r["reason"]) for r in unreachable),
             ),
         )
     )

@@ -7,7 +7,9 @@ status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -74,6 +76,9 @@ class FakeBotConnector:
         self._runner: web.AppRunner | None = None
         self.requests = 0
         self.rate_limited = 0
+        # cleared, every send and update waits unanswered until it is set again (Teams slow)
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     def fail(
         self, conversation_id: str, status: int, *, times: int = 1, retry_after: float | None = None
@@ -95,6 +100,7 @@ class FakeBotConnector:
         )
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -124,6 +130,7 @@ class FakeBotConnector:
         return False
 
     async def _activity(self, request: web.Request) -> web.Response:
+        await self.gate.wait()
         refused = self._count()
         if refused is not None:
             return refused
@@ -156,6 +163,14 @@ class FakeBotConnector:
             )
         return web.json_response({"id": new_id})
 
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """For a connector in another process (the benchmark): each accepted send as
+        [conversation, summary] (what a person would see arrive), and how often it said 429."""
+        sends = [[r.conversation_id, r.body.get("summary", "")] for r in self.delivered("POST")]
+        return web.json_response(
+            {"sends": sends, "rate_limited": self.rate_limited, "requests": self.requests}
+        )
+
     async def _member(self, request: web.Request) -> web.Response:
         refused = self._count()
         if refused is not None:
@@ -164,3 +179,20 @@ class FakeBotConnector:
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
         return web.json_response(member)
+
+
+async def _serve_until_stdin_closes(limit_per_second: int | None) -> None:
+    connector = await FakeBotConnector(
+        max_requests=10**9, limit_per_second=limit_per_second
+    ).start()
+    print(connector.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await connector.stop()
+
+
+if __name__ == "__main__":
+    # `python -m tests.fakes.bot_connector [LIMIT]`: serve in a process of its own (prints the
+    # serviceUrl, stops when stdin closes), as Teams is on a machine of its own: a bot that
+    # is killed cannot take the connector with it. LIMIT 0 means no limit.
+    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    asyncio.run(_serve_until_stdin_closes(limit or None))

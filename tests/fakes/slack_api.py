@@ -384,11 +384,23 @@ class FakeSlack:
         self.sockets.append(ws)
         await ws.send_json({"type": "hello", "num_connections": 1})
         await self._record(Call("socket.connected", {}, None))
-        async for msg in ws:
+        while True:
+            msg = await ws.receive()
             if msg.type == WSMsgType.TEXT:
                 ack = json.loads(msg.data)
                 self.socket_acks.append(ack)
                 await self._record(Call("socket.ack", ack, None))
+            elif msg.type in (
+                WSMsgType.CLOSE,
+                WSMsgType.CLOSING,
+                WSMsgType.CLOSED,
+                WSMsgType.ERROR,
+            ):
+                break
+        # "close_frame": the app said goodbye (a CLOSE frame, as slack_sdk's close() sends);
+        # otherwise the connection just dropped (a killed process, a lost network)
+        ended = {"close_frame": msg.type == WSMsgType.CLOSE, "code": ws.close_code}
+        await self._record(Call("socket.closed", ended, None))
         return ws
 
     async def push(self, envelope_type: str, payload: dict[str, Any], envelope_id: str) -> None:

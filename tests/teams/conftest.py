@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.delivery import DeliveryStats, deliver_due
-from bot.platforms.teams import TeamsPlatform
+from bot.platforms.teams import TEAMS, TeamsBot, TeamsPlatform
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.server import build_web_app
@@ -91,6 +91,7 @@ class TeamsWorld:
     platform: TeamsPlatform
     url: str
     session: aiohttp.ClientSession
+    bot: TeamsBot
     waits: list[float] = field(default_factory=list)
 
     def in_roster(self, *people: Member) -> None:
@@ -104,12 +105,18 @@ class TeamsWorld:
                 "userPrincipalName": person.email,
             }
 
-    async def post(self, body: Any, *, headers: dict[str, str] | None = None) -> int:
+    async def post(
+        self, body: Any, *, headers: dict[str, str] | None = None, settle: bool = True
+    ) -> int:
+        """The HTTP status Teams would get; with ``settle``, once the turn queued after the
+        ack has run too (its replies are then at the connector)."""
         async with self.session.post(
             f"{self.url}/api/messages", json=body, headers=headers
         ) as response:
             await response.read()
-            return response.status
+        if settle:
+            await self.bot.idle()
+        return response.status
 
     async def say(self, who: Member, text: str) -> list[str]:
         """Post a message; return the text of each card the bot answered with."""
@@ -164,5 +171,5 @@ async def world(
         platform.adapter, teams_runtime.settings, sleep=record_wait, monotonic=lambda: now[0]
     )
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        yield TeamsWorld(teams_runtime, connector, platform, url, session, waits)
+        yield TeamsWorld(teams_runtime, connector, platform, url, session, runner.app[TEAMS], waits)
     await runner.cleanup()

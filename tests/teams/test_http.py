@@ -341,13 +341,17 @@ def count_in(runtime: Runtime, model: Any) -> int:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
-async def test_a_reply_teams_refuses_is_a_502_and_a_retry_is_not_handled_twice(
-    world: TeamsWorld,
+async def test_a_reply_teams_refuses_is_logged_with_its_reason_and_a_retry_is_not_handled_twice(
+    world: TeamsWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The turn runs after the ack, so Teams gets its 200 and the refused reply is logged
+    (with the connector's answer, not the person's text)."""
     await installed_team(world)
     world.connector.fail(BOSS.conversation, 500)
     body = activity(BOSS, world.connector.url, text="checkin")
-    assert await world.post(body) == 502
+    assert await world.post(body) == 200
+    assert "could not answer a Teams message after its ack" in caplog.text
+    assert "fake 500" in caplog.text and "checkin" not in caplog.text
     assert await world.post(body) == 200  # Teams retries the same activity: handled once
     with world.runtime.db.session() as session:
         assert session.exec(select(func.count()).select_from(Outbox)).one() == 6
