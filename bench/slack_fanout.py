@@ -40,8 +40,9 @@ from bot.chat import Incoming
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
+from bot.logs import clamp_platform_loggers
 from bot.platforms import slack_blocks
-from bot.platforms.slack_delivery import SlackPlatform
+from bot.platforms.slack_delivery import METADATA_TYPE, SlackPlatform
 from bot.runtime import Runtime
 from handlers import org
 from storage.db import open_database
@@ -139,7 +140,8 @@ async def deliver_continuously(runtime: Runtime, platform: SlackPlatform, n: int
 
 
 async def raw_concurrent(fake: FakeSlack, runtime: Runtime, n: int, concurrency: int) -> float:
-    """The fair baseline: ``concurrency`` slack_sdk senders sharing one kept-alive session."""
+    """The fair baseline: ``concurrency`` slack_sdk senders sharing one kept-alive session,
+    posting the same requests as ours (blocks, text and the outbox key in message metadata)."""
     with runtime.db.session() as session:
         payload = session.exec(select(Outbox.payload).limit(1)).one()
     from bot.chat import Message
@@ -152,7 +154,10 @@ async def raw_concurrent(fake: FakeSlack, runtime: Runtime, n: int, concurrency:
 
     async def sender() -> None:
         for i in todo:
-            await client.chat_postMessage(channel=f"U{i:06d}", text=text, blocks=blocks)
+            metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": f"bench:{i}"}}
+            await client.chat_postMessage(
+                channel=f"U{i:06d}", text=text, blocks=blocks, metadata=metadata
+            )
 
     start = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(concurrency)))
@@ -277,4 +282,5 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rate-recipients", type=int, default=300)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    clamp_platform_loggers()  # as `culturebot run` does (bot.logs.setup_logging)
     print(json.dumps(asyncio.run(run(args))))

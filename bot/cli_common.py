@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from bot.parsing import ID_MAX, parse_date, parse_int, parse_time
+from bot.parsing import ID_MAX, WEEKS_MAX, parse_date, parse_int, parse_time
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -146,7 +146,6 @@ def print_table(table: Table, out: Console | None = None, nothing: str | None = 
 
 
 # The period options every report takes (one spelling, one meaning: handlers/periods.py).
-WEEKS_MAX = 520  # handlers.periods.WEEKS_MAX; not imported, to keep --help fast
 
 
 def _weeks(value: str) -> int:

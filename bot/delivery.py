@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, not_, update
+from sqlalchemy import Integer, bindparam, delete, not_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
 from bot.chat import Message
 from bot.ratelimit import Reserve
@@ -132,30 +133,72 @@ def new_worker_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Claimed:
-    row: Outbox
-    identity: Identity | None
+    """One claimed row, as plain values (no ORM object: a claim reads hundreds a second), with
+    the person's identity on the platform (``external_id`` None when they have none)."""
+
+    id: int
+    person_id: int
+    key: str
+    payload: str
     in_doubt: bool
+    external_id: str | None = None
+    conversation_ref: str | None = None
+    unreachable: bool = False
 
 
-def due_rows(platform: str, now: datetime, limit: int) -> Select[tuple[Outbox]]:
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+IDENTITY = Identity.__table__  # type: ignore[attr-defined]
+
+
+def due_rows(platform: str, now: datetime, limit: int) -> Select:  # type: ignore[type-arg]
     """The rows a claim takes: due on ``platform``, oldest due first, locked (skipping rows
     another worker is claiming). Its WHERE matches the partial index ``ix_outbox_due``: the
     states are written into the SQL as literals, because SQLite uses a partial index only when
     it can see the query's WHERE implies the index's, which a bound parameter never does (it
     scanned the whole outbox instead: 1.4 s a claim with a year of history)."""
-    return (
-        select(Outbox)
-        .where(
-            col(Outbox.platform) == platform,
-            col(Outbox.status).in_(bindparam("due_states", DUE, literal_execute=True)),
-            col(Outbox.next_attempt_at) <= now,
-        )
-        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    return _DUE.params(platform=platform, now=now, limit=limit)
+
+
+# The claim's statements are built once: building one costs more than running it (a claim of
+# a few rows spent most of its time in SQLAlchemy constructing and keying its statements).
+_DUE = (
+    sa_select(
+        OUTBOX.c.id,
+        OUTBOX.c.person_id,
+        OUTBOX.c.idempotency_key,
+        OUTBOX.c.payload,
+        OUTBOX.c.status,
     )
+    .where(
+        OUTBOX.c.platform == bindparam("platform"),
+        OUTBOX.c.status.in_(bindparam("due_states", DUE, literal_execute=True)),
+        OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+_DUE_FOR_PERSON = _DUE.where(OUTBOX.c.person_id == bindparam("person_id"))
+_IDENTITIES = sa_select(
+    IDENTITY.c.person_id,
+    IDENTITY.c.external_id,
+    IDENTITY.c.conversation_ref,
+    IDENTITY.c.unreachable,
+).where(
+    IDENTITY.c.platform == bindparam("platform"),
+    IDENTITY.c.person_id.in_(bindparam("people", expanding=True)),
+)
+_CLAIM = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status="sending",
+        claimed_by=bindparam("worker", type_=OUTBOX.c.claimed_by.type),
+        next_attempt_at=bindparam("until", type_=OUTBOX.c.next_attempt_at.type),
+    )
+)
 
 
 def claim(
@@ -167,38 +210,36 @@ def claim(
     claim_seconds: float = CLAIM_SECONDS,
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker``. Reads only the partial index of rows
-    still to send (``ix_outbox_due``), oldest due first."""
+    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count."""
     now = runtime.clock.now()
-    with runtime.db.session() as session:
-        query = due_rows(platform, now, limit)
-        if person_id is not None:
-            query = query.where(Outbox.person_id == person_id)
-        rows = list(session.exec(query))
+    with runtime.db.engine.begin() as conn:
+        due = {"platform": platform, "now": now, "limit": limit}
+        if person_id is None:
+            rows = conn.execute(_DUE, due).all()
+        else:
+            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
         if not rows:
             return []
+        people = sorted({row.person_id for row in rows})
         identities = {
-            identity.person_id: identity
-            for identity in session.exec(
-                select(Identity).where(
-                    Identity.platform == platform,
-                    col(Identity.person_id).in_({row.person_id for row in rows}),
-                )
+            person: (external_id, conversation_ref, bool(unreachable))
+            for person, external_id, conversation_ref, unreachable in conn.execute(
+                _IDENTITIES, {"platform": platform, "people": people}
             )
         }
-        claimed = [
-            Claimed(row, identities.get(row.person_id), row.status == "sending") for row in rows
-        ]
-        session.expunge_all()  # the rows as read; the claim is one UPDATE, not one per row
-        session.connection().execute(
-            update(Outbox)
-            .where(col(Outbox.id).in_([row.id for row in rows]))
-            .values(
-                status="sending",
-                claimed_by=worker,
-                next_attempt_at=now + timedelta(seconds=claim_seconds),
-            )
+        until = now + timedelta(seconds=claim_seconds)
+        conn.execute(_CLAIM, {"ids": [row.id for row in rows], "worker": worker, "until": until})
+    return [
+        Claimed(
+            row.id,
+            row.person_id,
+            row.idempotency_key,
+            row.payload,
+            row.status == "sending",
+            *identities.get(row.person_id, (None, None, False)),
         )
-        return claimed
+        for row in rows
+    ]
 
 
 def renew(runtime: Runtime, worker: str, claim_seconds: float = CLAIM_SECONDS) -> int:
@@ -238,6 +279,24 @@ def release(runtime: Runtime, worker: str, ids: list[int], *, in_doubt: bool) ->
 Outcome = tuple[int, str | None, Exception | None]
 
 
+_SENT = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id == bindparam("row_id"),
+        OUTBOX.c.status == "sending",
+        OUTBOX.c.claimed_by == bindparam("worker"),
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("now", type_=OUTBOX.c.sent_at.type),
+        platform_ref=bindparam("ref", type_=OUTBOX.c.platform_ref.type),
+        last_error=None,
+        claimed_by=None,
+        attempts=OUTBOX.c.attempts + 1,
+    )
+)
+
+
 def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliveryStats:
     """Write outcomes of ``worker``'s sends in one transaction. A row another worker took over
     meanwhile (our claim ran out) is left to it."""
@@ -245,25 +304,13 @@ def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliverySt
     now = runtime.clock.now()
     max_attempts = runtime.settings.max_delivery_attempts
     with runtime.db.session() as session:
-        sent = [{"row_id": row_id, "ref": ref} for row_id, ref, error in outcomes if error is None]
+        sent = [
+            {"row_id": row_id, "ref": ref, "now": now, "worker": worker}
+            for row_id, ref, error in outcomes
+            if error is None
+        ]
         if sent:  # the common case, in one executemany
-            done = session.connection().execute(
-                update(Outbox)
-                .where(
-                    col(Outbox.id) == bindparam("row_id"),
-                    col(Outbox.status) == "sending",
-                    col(Outbox.claimed_by) == worker,
-                )
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    platform_ref=bindparam("ref"),
-                    last_error=None,
-                    claimed_by=None,
-                    attempts=col(Outbox.attempts) + 1,
-                ),
-                sent,
-            )
+            done = session.connection().execute(_SENT, sent)
             stats.sent += int(done.rowcount or 0) if done.rowcount not in (None, -1) else len(sent)
         failed = [outcome for outcome in outcomes if outcome[2] is not None]
         ids = [row_id for row_id, _ref, _error in failed]
@@ -383,25 +430,22 @@ def _linger(platform: Platform) -> float:
 
 
 def _address(item: Claimed) -> Address:
-    identity, row = item.identity, item.row
     return Address(
-        person_id=row.person_id,
-        external_id=identity.external_id if identity else "",
-        conversation_ref=identity.conversation_ref if identity else None,
-        key=row.idempotency_key,
+        person_id=item.person_id,
+        external_id=item.external_id or "",
+        conversation_ref=item.conversation_ref,
+        key=item.key,
         in_doubt=item.in_doubt,
     )
 
 
 async def _send(platform: Platform, item: Claimed) -> Outcome:
-    row, identity = item.row, item.identity
-    assert row.id is not None
-    if platform.name != "console" and (identity is None or identity.unreachable):
-        return row.id, None, DeliveryError("no reachable identity", unreachable=True)
+    if platform.name != "console" and (item.external_id is None or item.unreachable):
+        return item.id, None, DeliveryError("no reachable identity", unreachable=True)
     try:
-        return row.id, await platform.send(_address(item), Message.from_json(row.payload)), None
+        return item.id, await platform.send(_address(item), Message.from_json(item.payload)), None
     except Exception as error:  # recorded on the row, never lost
-        return row.id, None, error
+        return item.id, None, error
 
 
 async def deliver_due(
@@ -463,6 +507,7 @@ class DeliveryWorker:
         # doubt should this process die
         rate = float(getattr(platform, "rate", 0) or 0)
         self.hold = max(self.concurrency, min(MAX_HOLD, int(rate * 0.1)))
+        self.batch = max(1, self.hold // 4)  # the fewest free places worth a claim
         self._gate = asyncio.Semaphore(self.concurrency)
         self.poll = poll
         self.claim_seconds = claim_seconds
@@ -504,7 +549,7 @@ class DeliveryWorker:
     async def _run(self) -> None:
         failures = 0
         idle = self.poll
-        batch = max(1, self.hold // 4)
+        batch = self.batch
         while not self._stopping:
             free = self.hold - len(self._sending)
             if free < batch and self._sending or self.recorder.blocked:
@@ -538,13 +583,12 @@ class DeliveryWorker:
                 await asyncio.sleep(self.poll)
                 continue
             if self._stopping:  # stop came while claiming: give the rows straight back
-                ids = [item.row.id for item in claimed if item.row.id is not None]
+                ids = [item.id for item in claimed]
                 await asyncio.to_thread(release, self.runtime, self.worker, ids, in_doubt=False)
                 break
             for item in claimed:
-                assert item.row.id is not None
                 task = asyncio.create_task(self._deliver(item))
-                self._sending[task] = item.row.id
+                self._sending[task] = item.id
             if claimed:
                 idle = self.poll
             else:
@@ -564,7 +608,8 @@ class DeliveryWorker:
             task = asyncio.current_task()
             if task is not None:
                 self._sending.pop(task, None)  # type: ignore[arg-type]
-            self._freed.set()
+            if self.hold - len(self._sending) >= self.batch:  # worth a claim: wake the loop
+                self._freed.set()
 
     async def stop(self, grace: float) -> None:
         """Stop claiming; let sends in flight finish within ``grace`` seconds; write their

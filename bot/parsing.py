@@ -13,6 +13,8 @@ from datetime import date
 
 # the largest id a table's primary key holds (INTEGER on PostgreSQL is 32-bit)
 ID_MAX = 2**31 - 1
+# the longest report period in weeks (ten years), on the command line and in chat
+WEEKS_MAX = 520
 
 _DIGITS = re.compile(r"[0-9]+")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")

@@ -33,7 +33,7 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
     take dates (handlers/periods.py)."""
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "report", bare_weeks=True)
     if rest:
-        raise UserError(prompts.text("report.bad_weeks"), field="weeks")
+        raise UserError(prompts.text("period.chat_usage", command="report"), field="weeks")
     report = reports.build(
         ctx.session,
         min_group_size=ctx.settings.min_group_size,

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import prompts
-from bot.parsing import looks_numeric, parse_date, parse_int
-
-WEEKS_MAX = 520  # ten years
+from bot.parsing import WEEKS_MAX, looks_numeric, parse_date, parse_int
 
 
 class PeriodError(ValueError):

@@ -752,6 +752,19 @@ def send_invitations(
         )
         .exists()
     )
+    # whoever was invited recently enough that no zone's week makes them due yet (the latest
+    # Monday anywhere is UTC+14's) is left out here: the prompts of a round, read again for
+    # the overlap on every tick, then cost two index seeks each, not a year of invitations
+    back = timedelta(weeks=config.invite_every_weeks - 1)
+    _week, latest_monday = local_week(now, "Etc/GMT-14")
+    invited_recently = (
+        select(StoryInvite.id)
+        .where(
+            col(StoryInvite.person_id) == col(PulsePrompt.person_id),
+            col(StoryInvite.week_start) >= latest_monday - back,
+        )
+        .exists()
+    )
     rows = session.exec(
         select(PulsePrompt.person_id, Person.timezone)
         .distinct()
@@ -762,12 +775,12 @@ def send_invitations(
             col(PulsePrompt.send_at) <= now,
             col(Person.active).is_(True),
             ~invited_since,
+            ~invited_recently,
         )
     ).all()
     if not rows:
         return 0
     weeks = {tz: local_week(now, tz) for tz in {tz for _pid, tz in rows}}
-    back = timedelta(weeks=config.invite_every_weeks - 1)
     earliest = min(monday for _week, monday in weeks.values()) - back
     ids = sorted({pid for pid, _tz in rows})
     latest: dict[int, date] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models import utc_column
@@ -110,7 +110,13 @@ class StoryInvite(SQLModel, table=True):
 
     __tablename__ = "story_invite"
 
-    __table_args__ = (UniqueConstraint("person_id", "week"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "week"),
+        # "invited since this prompt was sent / this week?" is one seek, not a walk through a
+        # year of the person's invitations (the invitation tick asks for every recent prompt)
+        Index("ix_story_invite_person_id_created_at", "person_id", "created_at"),
+        Index("ix_story_invite_person_id_week_start", "person_id", "week_start"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

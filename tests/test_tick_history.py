@@ -132,3 +132,36 @@ def test_an_idle_tick_reads_history_only_through_indexes(sqlite_database: Databa
         if (m := re.match(r"SCAN (\w+)", plan)) and m.group(1) in HISTORY
     ]
     assert scans == []
+
+
+def test_the_invitation_tick_seeks_each_persons_invitations_by_time(
+    sqlite_database: Database,
+) -> None:
+    """The tick after a round (which reads that round's prompts again for a while) asks, for
+    each, "invited since it was sent, or already this week?" by a seek on person and time, not
+    a walk through a year of that person's invitations."""
+    seed(sqlite_database.engine, HistorySpec(people=300, weeks=12))
+    settings = Settings(database_url=sqlite_database.url, _env_file=None)  # type: ignore[call-arg]
+    runtime = Runtime(
+        db=sqlite_database, clock=FakeClock(END), settings=settings, channels=("slack",)
+    )
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn, _cursor, statement, params, _context, many) -> None:  # type: ignore[no-untyped-def]
+        if not many:
+            statements.append((statement, params))
+
+    event.listen(sqlite_database.engine, "before_cursor_execute", seen)
+    try:
+        run_due(runtime)  # the first tick looks back over the last week's prompts
+    finally:
+        event.remove(sqlite_database.engine, "before_cursor_execute", seen)
+    probes = [plan for plan in _plans(sqlite_database, statements) if "story_invite" in plan]
+    assert probes, "the tick asked nothing of story_invite"
+    walks = [
+        plan
+        for plan in probes
+        if plan.startswith(("SEARCH story_invite", "SCAN story_invite"))
+        and not re.match(r"SEARCH story_invite .*\(person_id=\? AND \w+>\?\)", plan)
+    ]
+    assert walks == []

@@ -89,7 +89,9 @@ def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> Non
 
     empty = _cli(runtime, "report", "--since", "2030-01-01")
     assert "Nothing was published for since 2030-01-01" in empty
-    assert "weeks: type report" in chat("s1@x.io").say("report soon")
+    assert "Sorry, I did not understand that. Type report, report weeks 8" in chat("s1@x.io").say(
+        "report soon"
+    )
 
 
 def test_the_baseline_shows_against_the_last_weeks_of_pulse(runtime, chat, clock) -> None:
