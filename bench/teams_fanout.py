@@ -35,6 +35,7 @@ from handlers import org
 from storage import people
 from storage.db import Database
 from storage.models import Outbox
+from tests import procs
 from tests.fakes.bot_connector import FakeBotConnector
 
 
@@ -43,19 +44,6 @@ def org_file(n: int) -> str:
     rows.append("boss@bench.io,Boss,,Ops,leader,UTC,aad-boss")
     rows += [f"p{i}@bench.io,P{i},boss@bench.io,Ops,employee,UTC,aad-p{i}" for i in range(n)]
     return "\n".join(rows) + "\n"
-
-
-def reference(service_url: str, aad: str) -> str:
-    """What the adapter stores when a person installs the app."""
-    return json.dumps(
-        {
-            "channelId": "msteams",
-            "serviceUrl": service_url,
-            "conversation": {"id": f"a:{aad}", "conversationType": "personal"},
-            "user": {"id": f"29:{aad}", "aadObjectId": aad},
-            "bot": {"id": "28:culturebot", "name": "culturebot"},
-        }
-    )
 
 
 class ConnectorThread:
@@ -100,7 +88,9 @@ async def one_round(
         with db.session() as session:
             for person in session.exec(select(people.Person)):
                 aad = f"aad-{person.email.split('@')[0]}"
-                people.link_identity(session, person, "teams", aad, reference(connector.url, aad))
+                people.link_identity(
+                    session, person, "teams", aad, procs.teams_reference(connector.url, aad)
+                )
         started = build_router().handle(
             runtime, Incoming(platform="teams", user_id="aad-boss", kind="message", text="checkin")
         )
