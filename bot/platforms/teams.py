@@ -506,8 +506,9 @@ async def messages(
     """``POST /api/messages``: 4xx for what is not a well-formed, authenticated activity; for
     the rest 200 at once and the turn queued after the ack (unless ``shapes_reply``).
 
-    After the ack, a reply the connector refuses is logged, not answered with a 5xx: Teams
-    would retry the activity, and the router drops a retry of an event it handled, so the
+    After the ack, a reply the connector still refuses after its retries is logged (and
+    replaced by a queued short message, see ``TeamsBot.reply``), not answered with a 5xx:
+    Teams would retry the activity, and the router drops a retry of an event it handled, so the
     retry could not bring the reply back either. Teams gives the HTTP answer 15 s; a turn
     inline could miss that under a burst (the database, then each reply's round trip)."""
     started, received = time.perf_counter(), time.monotonic()
