@@ -541,8 +541,8 @@ async def messages(
             return web.json_response({"error": "reply failed"}, status=502)
         response = _invoke_response(invoke)
     else:
-        turn = _turn(adapter, auth, activity, bot, received)
-        bot.after_ack.submit(turn, f"Teams {activity.type}")
+        work = _turn(adapter, auth, activity, bot, received)
+        bot.after_ack.submit(work, f"Teams {activity.type}")
         response = web.Response(status=200)
     metrics.ACK_SECONDS.labels(platform=PLATFORM).observe(time.perf_counter() - started)
     return response
