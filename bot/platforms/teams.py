@@ -20,9 +20,12 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
+import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -84,7 +87,15 @@ PLATFORM = "teams"
 RETRYABLE = frozenset({412, 429, 502, 504})  # what Teams documents as "retry with backoff"
 GONE = frozenset({403, 404})  # blocked, uninstalled, or the conversation no longer exists
 MAX_INLINE_WAIT = 30.0  # longer waits go back to the outbox instead of holding a batch
-IN_FLIGHT = 4  # HTTP requests to Teams at once (see TeamsPlatform)
+# How long a request to Teams may take (100-200 ms is typical) with the pace still kept.
+LATENCY_ALLOWANCE = 0.25
+
+
+def in_flight(rate: float, headroom: float) -> int:
+    """HTTP requests to Teams at once: enough to keep the pace (``rate`` x ``headroom``) while
+    each takes up to LATENCY_ALLOWANCE, and at least 4 (12 at the default 50/s). Each is also
+    a message a process killed mid-send may send twice (README, "At least once on Teams")."""
+    return max(4, math.ceil(rate * headroom * LATENCY_ALLOWANCE))
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -596,8 +607,23 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
             log.warning("teams: stopping with %s acked turns unfinished", bot.after_ack.depth)
         await platform.close()
 
+    async def room_for_sends(_app: web.Application) -> None:
+        _room_for_sends(platform.in_flight)
+
+    web_app.on_startup.append(room_for_sends)
     web_app.on_cleanup.append(close)
     return platform
+
+
+def _room_for_sends(requests: int) -> None:
+    """Give the loop's default executor a thread for each of ``requests`` Teams requests in
+    flight on top of its usual ones. The SDK sends with `requests` on that executor, which
+    ``asyncio.to_thread`` (the database) shares: with the usual min(32, cores + 4) threads, a
+    2-core host holds 6 requests at once, about 30 a second at 200 ms each, under the pace,
+    and the database's calls wait behind them."""
+    usual = min(32, (os.cpu_count() or 1) + 4)
+    executor = ThreadPoolExecutor(usual + requests, thread_name_prefix="asyncio")
+    asyncio.get_running_loop().set_default_executor(executor)
 
 
 # --- proactive delivery --------------------------------------------------------------------
@@ -656,9 +682,10 @@ class TeamsPlatform:
             monotonic=monotonic,
             sleep=sleep,
         )
-        # The SDK sends with `requests` on the loop's default executor (a handful of threads);
-        # more requests in flight than that would queue there and arrive in bursts.
-        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        # The SDK sends with `requests` on the loop's default executor: ``mount`` gives it a
+        # thread for each request in flight (see ``_room_for_sends``).
+        self.in_flight = in_flight(rate, headroom)
+        self._in_flight = asyncio.Semaphore(self.in_flight)
 
     async def close(self) -> None:
         """Release the HTTP connections kept open to Teams."""
@@ -733,7 +760,7 @@ class TeamsPlatform:
         self, held: AsyncExitStack, conversation: Limiter, deadline: float | None
     ) -> None:
         """The conversation's slot, a place in flight, then the app's slot: the app's is taken
-        only when a request can start at once (see IN_FLIGHT), so slots are held for the
+        only when a request can start at once (see ``in_flight``), so slots are held for the
         request's real time in transit. Gives up at ``deadline``."""
         slots = (conversation.slot(), self._in_flight, self.limiter.slot())
         timeout = None if deadline is None else max(0.0, deadline - self._monotonic())
