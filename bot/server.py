@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -17,6 +18,15 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Leave what start-up built (modules, settings, the app) out of every later garbage
+    collection. A full collection walks every tracked object: with ~150,000 of them from
+    start-up it took ~50 ms, five times in a 2,000-person round (a fifth of the delivery
+    worker's CPU). Frozen, they are never walked again; start-up's garbage goes first."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
@@ -75,6 +85,7 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
     await runner.setup()
     site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
     await site.start()
+    settle_heap()
     log.info(
         "culturebot listening on http://%s:%s",
         runtime.settings.http_host,

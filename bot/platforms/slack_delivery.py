@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
 from typing import TypeVar
 
 import aiohttp
@@ -27,7 +26,7 @@ from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Slots
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,9 +136,11 @@ class SlackPlatform:
                 raise DeliveryError("too late for Slack's time limit", permanent=True)
             limited = False
             try:
-                async with AsyncExitStack() as held:
-                    await self._wait_for_slots(held, channel, limiter, deadline)
+                slots = await self._wait_for_slots(channel, limiter, deadline)
+                try:
                     return await request()
+                finally:
+                    slots.release()
             except SlackApiError as error:
                 limited, failure = classify(error, attempt)
             except WebhookFailed as error:  # a response_url answered with an HTTP error
@@ -167,28 +168,23 @@ class SlackPlatform:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for_slots(
-        self,
-        held: AsyncExitStack,
-        channel: str | None,
-        limiter: Limiter | None,
-        deadline: float | None,
-    ) -> None:
+        self, channel: str | None, limiter: Limiter | None, deadline: float | None
+    ) -> Slots:
         """Take the channel's slot and the global one, giving up at ``deadline``."""
-        slots = [(limiter or self.limiter).slot()]
-        if channel is not None and self.channels is not None:
-            slots.insert(0, self.channels(channel).slot())
-        if deadline is None:
-            for slot in slots:
-                await held.enter_async_context(slot)
-            return
+        slots = Slots(
+            (self.channels(channel), limiter or self.limiter)
+            if channel is not None and self.channels is not None
+            else (limiter or self.limiter,)
+        )
         try:
-            async with asyncio.timeout(max(0.0, deadline - self._monotonic())):
-                for slot in slots:
-                    await held.enter_async_context(slot)
+            await slots.acquire(
+                None if deadline is None else max(0.0, deadline - self._monotonic())
+            )
         except TimeoutError:
             raise DeliveryError(
                 "too late for Slack's time limit (waited for the rate limit)", permanent=True
             ) from None
+        return slots
 
     async def send(self, address: Address, message: Message) -> str:
         """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
