@@ -22,8 +22,9 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -39,51 +40,26 @@ class Limiter(Protocol):
 
     def release(self) -> None: ...
 
-    def slot(self) -> Slots: ...
+    def slot(self) -> Slot: ...
 
     def pause(self, seconds: float) -> None: ...
 
 
-class Slots:
-    """Slots of one or more limiters, taken in order and held together for one request.
+class Slot:
+    """A limiter's slot for one request: ``async with`` waits for it, takes it, and gives it
+    back when the request finished. A plain object rather than a generator context manager: a
+    fan-out takes two for every message, and this costs a third as much."""
 
-    ``async with``, or ``acquire`` then ``release``. A plain object rather than a generator
-    context manager: a fan-out takes two for every message, and this costs a third as much."""
+    __slots__ = ("_limiter",)
 
-    __slots__ = ("_limiters", "_held")
-
-    def __init__(self, limiters: Sequence[Limiter]) -> None:
-        self._limiters = limiters
-        self._held = 0
-
-    async def acquire(self, timeout: float | None = None) -> None:
-        """Take every slot, in order; none is held if this raises (TimeoutError when they were
-        not all free within ``timeout`` seconds)."""
-        try:
-            if timeout is None:
-                await self._take()
-            else:
-                async with asyncio.timeout(timeout):
-                    await self._take()
-        except BaseException:
-            self.release()
-            raise
-
-    async def _take(self) -> None:
-        for limiter in self._limiters[self._held :]:
-            await limiter.acquire()
-            self._held += 1
-
-    def release(self) -> None:
-        while self._held:
-            self._held -= 1
-            self._limiters[self._held].release()
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
 
     async def __aenter__(self) -> None:
-        await self.acquire()
+        await self._limiter.acquire()
 
     async def __aexit__(self, *_exc: object) -> None:
-        self.release()
+        self._limiter.release()
 
 
 class RateLimiter:
@@ -136,9 +112,9 @@ class RateLimiter:
         """True when no request holds a slot (safe to forget this limiter)."""
         return self.wait_time() == 0 and not self._finished and not self._in_flight
 
-    def slot(self) -> Slots:
+    def slot(self) -> Slot:
         """Wait for a free slot and hold it for the request made inside the block."""
-        return Slots((self,))
+        return Slot(self)
 
     async def acquire(self) -> None:
         """Wait for a free slot and take it; ``release`` once the request finished."""
@@ -155,6 +131,19 @@ class RateLimiter:
     def release(self) -> None:
         self._in_flight -= 1
         self._finished.append(self._monotonic())
+
+
+async def take_slots(
+    held: AsyncExitStack,
+    slots: Iterable[AbstractAsyncContextManager[Any]],
+    timeout: float | None = None,
+) -> None:
+    """Take ``slots`` in order, each held until ``held`` closes; TimeoutError when they are not
+    all free within ``timeout`` seconds (None: as long as it takes). A reply the platform only
+    takes for so long (a Slack trigger_id, an answer Teams waits for) gives up instead."""
+    async with asyncio.timeout(timeout):
+        for slot in slots:
+            await held.enter_async_context(slot)
 
 
 # reserve(name, count, gap, now, pause) -> the first reserved send time (epoch seconds)
@@ -261,8 +250,8 @@ class SharedBudget:
         if not task.cancelled() and task.exception() is not None:
             log.warning("shared rate limit: reserving send times failed: %s", task.exception())
 
-    def slot(self) -> Slots:
-        return Slots((self,))
+    def slot(self) -> Slot:
+        return Slot(self)
 
     async def acquire(self) -> None:
         self._waiting += 1

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import TypeVar
 
 import aiohttp
@@ -26,7 +27,7 @@ from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Slots
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, take_slots
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -136,11 +137,9 @@ class SlackPlatform:
                 raise DeliveryError("too late for Slack's time limit", permanent=True)
             limited = False
             try:
-                slots = await self._wait_for_slots(channel, limiter, deadline)
-                try:
+                async with AsyncExitStack() as held:
+                    await self._wait_for_slots(held, channel, limiter, deadline)
                     return await request()
-                finally:
-                    slots.release()
             except SlackApiError as error:
                 limited, failure = classify(error, attempt)
             except WebhookFailed as error:  # a response_url answered with an HTTP error
@@ -168,23 +167,23 @@ class SlackPlatform:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for_slots(
-        self, channel: str | None, limiter: Limiter | None, deadline: float | None
-    ) -> Slots:
+        self,
+        held: AsyncExitStack,
+        channel: str | None,
+        limiter: Limiter | None,
+        deadline: float | None,
+    ) -> None:
         """Take the channel's slot and the global one, giving up at ``deadline``."""
-        slots = Slots(
-            (self.channels(channel), limiter or self.limiter)
-            if channel is not None and self.channels is not None
-            else (limiter or self.limiter,)
-        )
+        slots = [(limiter or self.limiter).slot()]
+        if channel is not None and self.channels is not None:
+            slots.insert(0, self.channels(channel).slot())
+        timeout = None if deadline is None else max(0.0, deadline - self._monotonic())
         try:
-            await slots.acquire(
-                None if deadline is None else max(0.0, deadline - self._monotonic())
-            )
+            await take_slots(held, slots, timeout)
         except TimeoutError:
             raise DeliveryError(
                 "too late for Slack's time limit (waited for the rate limit)", permanent=True
             ) from None
-        return slots
 
     async def send(self, address: Address, message: Message) -> str:
         """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
