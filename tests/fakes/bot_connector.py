@@ -2,7 +2,8 @@
 
 It receives the bot's replies, proactive sends and card updates as the Bot Connector REST API
 (v3) documents them, records them, answers the roster call, and can be told to answer a
-status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second).
+status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second per
+app, and per conversation).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class FakeBotConnector:
 
     max_requests: int = 10_000
     limit_per_second: int | None = None
+    conversation_limit_per_second: int | None = None  # sends and updates to one conversation
     roster: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     url: str = ""
@@ -73,6 +75,7 @@ class FakeBotConnector:
         self._ids = itertools.count(1)
         self._failures: dict[str, list[Failure]] = {}
         self._arrivals: deque[float] = deque()
+        self._conversation_arrivals: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self.requests = 0
         self.rate_limited = 0
@@ -119,15 +122,21 @@ class FakeBotConnector:
             return web.json_response({"error": {"code": "TooMany"}}, status=503)
         return None
 
-    def _over_limit(self, now: float) -> bool:
-        if self.limit_per_second is None:
-            return False
-        while self._arrivals and self._arrivals[0] <= now - 1.0:
-            self._arrivals.popleft()
-        if len(self._arrivals) >= self.limit_per_second:
-            return True
-        self._arrivals.append(now)
-        return False
+    def _over_limit(self, now: float, conversation: str) -> bool:
+        """Over Teams' limit per app or per conversation in the last second (rolling)."""
+        windows = [(self._arrivals, self.limit_per_second)]
+        if self.conversation_limit_per_second is not None:
+            arrivals = self._conversation_arrivals.setdefault(conversation, deque())
+            windows.append((arrivals, self.conversation_limit_per_second))
+        over = False
+        for arrivals, limit in windows:
+            while arrivals and arrivals[0] <= now - 1.0:
+                arrivals.popleft()
+            over = over or (limit is not None and len(arrivals) >= limit)
+        if not over:
+            for arrivals, _limit in windows:
+                arrivals.append(now)
+        return over
 
     async def _activity(self, request: web.Request) -> web.Response:
         await self.gate.wait()
@@ -140,7 +149,7 @@ class FakeBotConnector:
         body = await request.json()
         status, headers = 200, {}
         queue = self._failures.get(conversation)
-        if self._over_limit(now):
+        if self._over_limit(now, conversation):
             status, headers = 429, {"Retry-After": "1"}
             self.rate_limited += 1
         elif queue:
