@@ -21,12 +21,13 @@ import logging
 import random
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Integer, bindparam, delete, not_, update
+from sqlalchemy import Integer, bindparam, delete, exists, literal_column, not_, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -113,12 +114,18 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
+def shares_limits(runtime: Runtime) -> bool:
+    """Whether this process shares the send limits with every instance on its database
+    (CULTUREBOT_SHARED_LIMITS: "on"; "auto", the default, shares on PostgreSQL, where several
+    can run; SQLite is for one process)."""
+    mode = runtime.settings.shared_limits
+    return mode == "on" or (mode == "auto" and runtime.db.url.startswith("postgresql"))
+
+
 def shared_reserve(runtime: Runtime) -> Reserve | None:
     """How a platform reserves send times on the ceiling every instance on this database
-    shares (bot.ratelimit.SharedBudget); None when limits are per process
-    (CULTUREBOT_SHARED_LIMITS: "on"; "auto" shares on PostgreSQL, where several can run)."""
-    mode = runtime.settings.shared_limits
-    if mode == "off" or (mode == "auto" and not runtime.db.url.startswith("postgresql")):
+    shares (bot.ratelimit.SharedBudget); None when limits are per process."""
+    if not shares_limits(runtime):
         return None
 
     async def reserve(name: str, count: int, gap: float, now: float, pause: float) -> float:
@@ -127,6 +134,14 @@ def shared_reserve(runtime: Runtime) -> Reserve | None:
         )
 
     return reserve
+
+
+def person_spacing(runtime: Runtime, platform: Platform) -> float | None:
+    """The least time between two sends to one person (a Slack DM channel, a Teams
+    conversation) that claims keep across every instance (see ``claim``); None when limits
+    are per process, where the platform's own per-person limiter keeps it."""
+    spacing = float(getattr(platform, "person_spacing", 0) or 0)
+    return spacing if spacing > 0 and shares_limits(runtime) else None
 
 
 def new_worker_id() -> str:
@@ -181,6 +196,25 @@ _DUE = (
     .with_for_update(skip_locked=True)
 )
 _DUE_FOR_PERSON = _DUE.where(OUTBOX.c.person_id == bindparam("person_id"))
+# A person's row is not claimed while another of theirs is being sent (an unexpired claim)
+# nor within the spacing after the last one sent on that platform: so two instances never
+# send to one DM channel or conversation at once. Each test reads a small partial index
+# (ix_outbox_sending_person, ix_outbox_sent_person) with literal states, as _DUE does.
+_BUSY, _RECENT = OUTBOX.alias("busy"), OUTBOX.alias("recent")
+_DUE_SPACED = _DUE.where(
+    ~exists().where(
+        _BUSY.c.person_id == OUTBOX.c.person_id,
+        _BUSY.c.status == literal_column("'sending'"),
+        _BUSY.c.platform == OUTBOX.c.platform,
+        _BUSY.c.next_attempt_at > bindparam("now"),
+    ),
+    ~exists().where(
+        _RECENT.c.person_id == OUTBOX.c.person_id,
+        _RECENT.c.status == literal_column("'sent'"),
+        _RECENT.c.sent_at > bindparam("since", type_=OUTBOX.c.sent_at.type),
+        _RECENT.c.platform == OUTBOX.c.platform,
+    ),
+)
 _IDENTITIES = sa_select(
     IDENTITY.c.person_id,
     IDENTITY.c.external_id,
@@ -208,16 +242,28 @@ def claim(
     limit: int,
     person_id: int | None = None,
     claim_seconds: float = CLAIM_SECONDS,
+    spacing: float | None = None,
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker``. Reads only the partial index of rows
-    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count."""
+    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count.
+
+    With ``spacing`` (limits shared by several instances, see ``person_spacing``) it claims at
+    most one row per person, none of a person with a row being sent or sent less than
+    ``spacing`` seconds ago. On PostgreSQL the claims on one platform take turns (a lock held
+    for the claim's transaction): two at once could otherwise each lock a different row of one
+    person and both find nobody sending to them."""
     now = runtime.clock.now()
     with runtime.db.engine.begin() as conn:
         due = {"platform": platform, "now": now, "limit": limit}
-        if person_id is None:
+        if person_id is not None:
+            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+        elif spacing is None:
             rows = conn.execute(_DUE, due).all()
         else:
-            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+            if conn.dialect.name == "postgresql":
+                conn.execute(_TAKE_TURNS, {"key": _turn_key(platform)})
+            since = now - timedelta(seconds=spacing)
+            rows = _first_per_person(conn.execute(_DUE_SPACED, {**due, "since": since}).all())
         if not rows:
             return []
         people = sorted({row.person_id for row in rows})
@@ -240,6 +286,25 @@ def claim(
         )
         for row in rows
     ]
+
+
+_TAKE_TURNS = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _turn_key(platform: str) -> int:
+    """The advisory lock the claims on ``platform`` take turns on (the same in every process)."""
+    return zlib.crc32(f"culturebot.claim.{platform}".encode())
+
+
+def _first_per_person(rows: list) -> list:  # type: ignore[type-arg]
+    """The first (oldest due) row of each person; the others wait for their spacing."""
+    seen: set[int] = set()
+    first = []
+    for row in rows:
+        if row.person_id not in seen:
+            seen.add(row.person_id)
+            first.append(row)
+    return first
 
 
 def renew(runtime: Runtime, worker: str, claim_seconds: float = CLAIM_SECONDS) -> int:
@@ -512,6 +577,7 @@ class DeliveryWorker:
         self.poll = poll
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
+        self.spacing = person_spacing(runtime, platform)
         self.worker = new_worker_id()
         self.recorder = Recorder(runtime, self.worker, platform.name, _linger(platform))
         self.on_outcome = on_outcome
@@ -566,6 +632,7 @@ class DeliveryWorker:
                     free,
                     None,
                     self.claim_seconds,
+                    self.spacing,
                 )
                 failures = 0
             except DB_DOWN as error:
