@@ -7,6 +7,9 @@ workers share the load) for ``CLAIM_SECONDS``, a claim its worker renews every
 by a recorder that retries while the database is briefly away. A "sending" row whose claim ran
 out is *in doubt* (its worker may have sent it): the next worker tells the platform
 (``Address.in_doubt``), and Slack looks for the row's key in the DM before sending again.
+With limits shared by several instances (PostgreSQL), the claims also keep each person's
+spacing (a Slack DM channel's one message a second, a Teams conversation's rate) between
+them: see ``claim``.
 
 ``DeliveryWorker`` runs continuously inside ``culturebot run``: it claims as soon as a send
 slot is free and rows are due (woken at once by the commit that queued them), and stops
