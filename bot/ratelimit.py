@@ -22,9 +22,9 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -106,6 +106,19 @@ class RateLimiter:
         finally:
             self._in_flight -= 1
             self._finished.append(self._monotonic())
+
+
+async def take_slots(
+    held: AsyncExitStack,
+    slots: Iterable[AbstractAsyncContextManager[Any]],
+    timeout: float | None = None,
+) -> None:
+    """Take ``slots`` in order, each held until ``held`` closes; TimeoutError when they are not
+    all free within ``timeout`` seconds (None: as long as it takes). A reply the platform only
+    takes for so long (a Slack trigger_id, an answer Teams waits for) gives up instead."""
+    async with asyncio.timeout(timeout):
+        for slot in slots:
+            await held.enter_async_context(slot)
 
 
 # reserve(name, count, gap, now, pause) -> the first reserved send time (epoch seconds)

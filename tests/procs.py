@@ -213,6 +213,22 @@ class Bot:
         self._out.close()
 
 
+def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    """Run `culturebot ARGS` in a process of its own, as an operator does; its output (it
+    must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @contextmanager
 def bots() -> Iterator[list[Bot]]:
     """Bots appended to the list are killed when the block ends, whatever happened."""

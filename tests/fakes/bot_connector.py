@@ -3,7 +3,7 @@
 It receives the bot's replies, proactive sends and card updates as the Bot Connector REST API
 (v3) documents them, records them, answers the roster call, and can be told to answer a
 status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second per
-app, M per second per conversation).
+app, and per conversation).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class FakeBotConnector:
 
     max_requests: int = 10_000
     limit_per_second: int | None = None
-    conversation_limit_per_second: int | None = None
+    conversation_limit_per_second: int | None = None  # sends and updates to one conversation
     roster: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     url: str = ""
@@ -124,20 +124,22 @@ class FakeBotConnector:
         return None
 
     def _over_limit(self, now: float, conversation: str) -> bool:
-        """Teams' limits: at most N requests in any second per app, M per conversation."""
-        limits = [(self._arrivals, self.limit_per_second)]
+        """Over Teams' limit per app or per conversation in the last second (rolling)."""
+        windows = [(self._arrivals, self.limit_per_second)]
         if self.conversation_limit_per_second is not None:
             arrivals = self._conversation_arrivals.setdefault(conversation, deque())
-            limits.append((arrivals, self.conversation_limit_per_second))
-        for arrivals, limit in limits:
+            windows.append((arrivals, self.conversation_limit_per_second))
+        over = False
+        for arrivals, limit in windows:
             while arrivals and arrivals[0] <= now - 1.0:
                 arrivals.popleft()
-            if limit is not None and len(arrivals) >= limit:
+            if limit is not None and len(arrivals) >= limit and not over:
+                over = True
                 self.conversation_limited += arrivals is not self._arrivals
-                return True
-        for arrivals, _limit in limits:
-            arrivals.append(now)
-        return False
+        if not over:
+            for arrivals, _limit in windows:
+                arrivals.append(now)
+        return over
 
     async def _activity(self, request: web.Request) -> web.Response:
         await self.gate.wait()
