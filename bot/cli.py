@@ -444,11 +444,7 @@ def run() -> None:
     from bot.server import serve
 
     setup_logging(get_settings())
-    # The event loop answers Slack's acks; the handler threads are CPU-bound (SQLAlchemy). After
-    # each socket call the loop waits for the GIL up to the switch interval: 5 ms by default,
-    # which under load is most of an ack's time. Half a millisecond keeps the loop responsive.
-    sys.setswitchinterval(0.0005)
-    asyncio.run(serve(cli_runtime(), build_router()))
+    asyncio.run(serve(cli_runtime(), build_router()))  # serve() tunes the process (settle_process)
 
 
 @app.command("demo")

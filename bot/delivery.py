@@ -25,12 +25,13 @@ import random
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Integer, bindparam, delete, literal_column, not_, text, update
+from sqlalchemy import Connection, Integer, bindparam, delete, literal_column, not_, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -151,9 +152,9 @@ def new_worker_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """One claimed row, as plain values (no ORM object: a claim reads hundreds a second), with
+class Claimed(NamedTuple):
+    """One claimed row, as plain values (no ORM object, not even a frozen dataclass, whose
+    every field is set through ``object.__setattr__``: a claim reads hundreds a second), with
     the person's identity on the platform (``external_id`` None when they have none)."""
 
     id: int
@@ -289,7 +290,7 @@ def claim(
             person: (external_id, conversation_ref, bool(unreachable))
             for person, external_id, conversation_ref, unreachable in conn.execute(
                 _IDENTITIES, {"platform": platform, "people": people}
-            )
+            ).all()
         }
         until = now + timedelta(seconds=claim_seconds)
         conn.execute(_CLAIM, {"ids": [row.id for row in rows], "worker": worker, "until": until})
@@ -380,22 +381,33 @@ _SENT = (
 )
 
 
+def _mark_sent(conn: Connection, sent: list[dict[str, object]]) -> int:
+    """Mark rows sent in one executemany; how many were still ours to mark."""
+    if not sent:
+        return 0
+    done = conn.execute(_SENT, sent)
+    return int(done.rowcount or 0) if done.rowcount not in (None, -1) else len(sent)
+
+
 def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliveryStats:
     """Write outcomes of ``worker``'s sends in one transaction. A row another worker took over
     meanwhile (our claim ran out) is left to it."""
     stats = DeliveryStats()
     now = runtime.clock.now()
     max_attempts = runtime.settings.max_delivery_attempts
+    sent = [
+        {"row_id": row_id, "ref": ref, "now": now, "worker": worker}
+        for row_id, ref, error in outcomes
+        if error is None
+    ]
+    failed = [outcome for outcome in outcomes if outcome[2] is not None]
+    if not failed:  # the common case: one executemany on a plain connection, no ORM session
+        with runtime.db.engine.begin() as conn:
+            stats.sent += _mark_sent(conn, sent)
+        return stats
     with runtime.db.session() as session:
-        sent = [
-            {"row_id": row_id, "ref": ref, "now": now, "worker": worker}
-            for row_id, ref, error in outcomes
-            if error is None
-        ]
-        if sent:  # the common case, in one executemany
-            done = session.connection().execute(_SENT, sent)
-            stats.sent += int(done.rowcount or 0) if done.rowcount not in (None, -1) else len(sent)
-        failed = [outcome for outcome in outcomes if outcome[2] is not None]
+        if sent:
+            stats.sent += _mark_sent(session.connection(), sent)
         ids = [row_id for row_id, _ref, _error in failed]
         fresh = (
             {r.id: r for r in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
@@ -566,7 +578,7 @@ class DeliveryWorker:
 
     It holds at most ``hold`` rows at a time (its sends in flight, or a tenth of a second at
     the platform's ceiling when that is more), so claims are short and a crash leaves few rows
-    in doubt; it claims as soon as a quarter of that is free and rows are due, woken by
+    in doubt; it claims as soon as half of that is free and rows are due, woken by
     ``wake`` (a commit in this process queued something) or else every ``poll`` seconds,
     backing off to ``IDLE_POLL`` while claims keep finding nothing.
     """
@@ -590,8 +602,7 @@ class DeliveryWorker:
         # doubt should this process die
         rate = float(getattr(platform, "rate", 0) or 0)
         self.hold = max(self.concurrency, min(MAX_HOLD, int(rate * 0.1)))
-        self.batch = max(1, self.hold // 4)  # the fewest free places worth a claim
-        self._gate = asyncio.Semaphore(self.concurrency)
+        self.batch = max(1, self.hold // 2)  # the fewest free places worth a claim
         self.poll = poll
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
@@ -602,7 +613,10 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._freed = asyncio.Event()
         self._stopping = False
-        self._sending: dict[asyncio.Task[None], int] = {}
+        self._queue: deque[Claimed] = deque()  # claimed, not started yet
+        # the senders (at most ``concurrency``), each with the row it is sending (None between)
+        self._senders: dict[asyncio.Task[None], int | None] = {}
+        self._in_flight = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._main: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -623,7 +637,7 @@ class DeliveryWorker:
     async def _renew_loop(self) -> None:
         while True:
             await asyncio.sleep(self.renew_seconds)
-            if not self._sending:
+            if not self._held():
                 continue
             try:
                 await asyncio.to_thread(renew, self.runtime, self.worker, self.claim_seconds)
@@ -635,8 +649,10 @@ class DeliveryWorker:
         idle = self.poll
         batch = self.batch
         while not self._stopping:
-            free = self.hold - len(self._sending)
-            if free < batch and self._sending or self.recorder.blocked:
+            self._start_senders()  # (also replaces a sender that died)
+            held = self._held()
+            free = self.hold - held
+            if free < batch and held or self.recorder.blocked:
                 self._freed.clear()
                 await _wait_any(self._freed, self._wake, timeout=self.poll)
                 continue
@@ -671,9 +687,8 @@ class DeliveryWorker:
                 ids = [item.id for item in claimed]
                 await asyncio.to_thread(release, self.runtime, self.worker, ids, in_doubt=False)
                 break
-            for item in claimed:
-                task = asyncio.create_task(self._deliver(item))
-                self._sending[task] = item.id
+            self._queue.extend(claimed)
+            self._start_senders()
             if claimed:
                 idle = self.poll
             else:
@@ -682,19 +697,37 @@ class DeliveryWorker:
                 # next to nothing); a wake (this process queued rows) claims at once
                 idle = self.poll if self._wake.is_set() else min(IDLE_POLL, idle * 2)
 
-    async def _deliver(self, item: Claimed) -> None:
+    def _held(self) -> int:
+        """Rows this worker holds: claimed and not started, or being sent."""
+        return len(self._queue) + self._in_flight
+
+    def _start_senders(self) -> None:
+        for _ in range(min(len(self._queue), self.concurrency - len(self._senders))):
+            self._senders[asyncio.create_task(self._send_queued())] = None
+
+    async def _send_queued(self) -> None:
+        """One sender: sends claimed rows one after another until none is left (a few
+        long-lived senders cost less than a task per row waiting on a semaphore)."""
+        task = asyncio.current_task()
+        assert task is not None
         try:
-            async with self._gate:
-                outcome = await _send(self.platform, item)
-            self.recorder.put(outcome)
-            if self.on_outcome is not None:
-                self.on_outcome(self.platform.name, outcome)
+            while self._queue:
+                item = self._queue.popleft()
+                self._senders[task] = item.id
+                self._in_flight += 1
+                try:
+                    outcome = await _send(self.platform, item)
+                finally:
+                    self._in_flight -= 1
+                self._senders[task] = None
+                self.recorder.put(outcome)
+                if self.on_outcome is not None:
+                    self.on_outcome(self.platform.name, outcome)
+                if self.hold - self._held() >= self.batch:  # worth a claim: wake the loop
+                    self._freed.set()
         finally:
-            task = asyncio.current_task()
-            if task is not None:
-                self._sending.pop(task, None)  # type: ignore[arg-type]
-            if self.hold - len(self._sending) >= self.batch:  # worth a claim: wake the loop
-                self._freed.set()
+            del self._senders[task]
+            self._freed.set()
 
     async def stop(self, grace: float) -> None:
         """Stop claiming; let sends in flight finish within ``grace`` seconds; write their
@@ -706,11 +739,12 @@ class DeliveryWorker:
         deadline = time.monotonic() + grace
         if self._main is not None:
             await asyncio.wait({self._main}, timeout=max(0.0, deadline - time.monotonic()))
-        pending = set(self._sending)
-        if pending:
-            await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
-        cut = [row_id for task, row_id in self._sending.items() if not task.done()]
-        for task in list(self._sending):
+        senders = set(self._senders)  # they send what they hold within the grace time
+        if senders:
+            await asyncio.wait(senders, timeout=max(0.0, deadline - time.monotonic()))
+        cut = [row_id for row_id in self._senders.values() if row_id is not None]
+        self._queue.clear()  # never started: pending again (_release_all below)
+        for task in list(self._senders):
             task.cancel()
         try:
             async with asyncio.timeout(max(1.0, deadline - time.monotonic())):
