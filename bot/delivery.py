@@ -7,6 +7,9 @@ workers share the load) for ``CLAIM_SECONDS``, a claim its worker renews every
 by a recorder that retries while the database is briefly away. A "sending" row whose claim ran
 out is *in doubt* (its worker may have sent it): the next worker tells the platform
 (``Address.in_doubt``), and Slack looks for the row's key in the DM before sending again.
+With limits shared by several instances (PostgreSQL), the claims also keep each person's
+spacing (a Slack DM channel's one message a second, a Teams conversation's rate) between
+them: see ``claim``.
 
 ``DeliveryWorker`` runs continuously inside ``culturebot run``: it claims as soon as a send
 slot is free and rows are due (woken at once by the commit that queued them), and stops
@@ -21,13 +24,14 @@ import logging
 import random
 import time
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Integer, bindparam, delete, not_, update
+from sqlalchemy import Connection, Integer, bindparam, delete, literal_column, not_, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -114,12 +118,18 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
+def shares_limits(runtime: Runtime) -> bool:
+    """Whether this process shares the send limits with every instance on its database
+    (CULTUREBOT_SHARED_LIMITS: "on"; "auto", the default, shares on PostgreSQL, where several
+    can run; SQLite is for one process)."""
+    mode = runtime.settings.shared_limits
+    return mode == "on" or (mode == "auto" and runtime.db.url.startswith("postgresql"))
+
+
 def shared_reserve(runtime: Runtime) -> Reserve | None:
     """How a platform reserves send times on the ceiling every instance on this database
-    shares (bot.ratelimit.SharedBudget); None when limits are per process
-    (CULTUREBOT_SHARED_LIMITS: "on"; "auto" shares on PostgreSQL, where several can run)."""
-    mode = runtime.settings.shared_limits
-    if mode == "off" or (mode == "auto" and not runtime.db.url.startswith("postgresql")):
+    shares (bot.ratelimit.SharedBudget); None when limits are per process."""
+    if not shares_limits(runtime):
         return None
 
     async def reserve(name: str, count: int, gap: float, now: float, pause: float) -> float:
@@ -128,6 +138,14 @@ def shared_reserve(runtime: Runtime) -> Reserve | None:
         )
 
     return reserve
+
+
+def person_spacing(runtime: Runtime, platform: Platform) -> float | None:
+    """The least time between two sends to one person (a Slack DM channel, a Teams
+    conversation) that claims keep across every instance (see ``claim``); None when limits
+    are per process, where the platform's own per-person limiter keeps it."""
+    spacing = float(getattr(platform, "person_spacing", 0) or 0)
+    return spacing if spacing > 0 and shares_limits(runtime) else None
 
 
 def new_worker_id() -> str:
@@ -182,6 +200,40 @@ _DUE = (
     .with_for_update(skip_locked=True)
 )
 _DUE_FOR_PERSON = _DUE.where(OUTBOX.c.person_id == bindparam("person_id"))
+# A person's row is not claimed while another of theirs is being sent (an unexpired claim)
+# nor within the spacing after the last one sent on that platform: so two instances never
+# send to one DM channel or conversation at once. Each test probes a partial index by person
+# (ix_outbox_claimed_person, ix_outbox_sent_person), its WHERE written as literals as in _DUE.
+_BUSY, _RECENT = OUTBOX.alias("busy"), OUTBOX.alias("recent")
+
+
+def _none_of_theirs(alias: Any, *where: Any) -> Any:
+    """NOT EXISTS a row of the claimed row's person (and platform) in ``alias`` matching
+    ``where``. ``OFFSET 0`` keeps PostgreSQL from turning it into an anti-join, which read
+    every sent row in history once per claim (120 ms with a year of it); kept a subquery,
+    it is one index probe by person for each row the claim looks at."""
+    return ~(
+        sa_select(literal_column("1"))
+        .select_from(alias)
+        .where(alias.c.person_id == OUTBOX.c.person_id, alias.c.platform == OUTBOX.c.platform)
+        .where(*where)
+        .offset(literal_column("0"))
+        .exists()
+    )
+
+
+_DUE_SPACED = _DUE.where(
+    _none_of_theirs(
+        _BUSY,
+        _BUSY.c.claimed_by.is_not(None),  # "sending", claimed by a worker (or in doubt)
+        _BUSY.c.next_attempt_at > bindparam("now"),  # and not in doubt
+    ),
+    _none_of_theirs(
+        _RECENT,
+        _RECENT.c.status == literal_column("'sent'"),
+        _RECENT.c.sent_at > bindparam("since", type_=OUTBOX.c.sent_at.type),
+    ),
+)
 _IDENTITIES = sa_select(
     IDENTITY.c.person_id,
     IDENTITY.c.external_id,
@@ -209,16 +261,28 @@ def claim(
     limit: int,
     person_id: int | None = None,
     claim_seconds: float = CLAIM_SECONDS,
+    spacing: float | None = None,
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker``. Reads only the partial index of rows
-    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count."""
+    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count.
+
+    With ``spacing`` (limits shared by several instances, see ``person_spacing``) it claims at
+    most one row per person, none of a person with a row being sent or sent less than
+    ``spacing`` seconds ago. On PostgreSQL the claims on one platform take turns (a lock held
+    for the claim's transaction): two at once could otherwise each lock a different row of one
+    person and both find nobody sending to them."""
     now = runtime.clock.now()
     with runtime.db.engine.begin() as conn:
         due = {"platform": platform, "now": now, "limit": limit}
-        if person_id is None:
+        if person_id is not None:
+            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+        elif spacing is None:
             rows = conn.execute(_DUE, due).all()
         else:
-            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+            if conn.dialect.name == "postgresql":
+                conn.execute(_TAKE_TURNS, {"key": _turn_key(platform)})
+            since = now - timedelta(seconds=spacing)
+            rows = _first_per_person(conn.execute(_DUE_SPACED, {**due, "since": since}).all())
         if not rows:
             return []
         people = sorted({row.person_id for row in rows})
@@ -241,6 +305,25 @@ def claim(
         )
         for row in rows
     ]
+
+
+_TAKE_TURNS = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _turn_key(platform: str) -> int:
+    """The advisory lock the claims on ``platform`` take turns on (the same in every process)."""
+    return zlib.crc32(f"culturebot.claim.{platform}".encode())
+
+
+def _first_per_person(rows: list) -> list:  # type: ignore[type-arg]
+    """The first (oldest due) row of each person; the others wait for their spacing."""
+    seen: set[int] = set()
+    first = []
+    for row in rows:
+        if row.person_id not in seen:
+            seen.add(row.person_id)
+            first.append(row)
+    return first
 
 
 def renew(runtime: Runtime, worker: str, claim_seconds: float = CLAIM_SECONDS) -> int:
@@ -523,6 +606,7 @@ class DeliveryWorker:
         self.poll = poll
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
+        self.spacing = person_spacing(runtime, platform)
         self.worker = new_worker_id()
         self.recorder = Recorder(runtime, self.worker, platform.name, _linger(platform))
         self.on_outcome = on_outcome
@@ -582,6 +666,7 @@ class DeliveryWorker:
                     free,
                     None,
                     self.claim_seconds,
+                    self.spacing,
                 )
                 failures = 0
             except DB_DOWN as error:

@@ -208,6 +208,28 @@ def test_claims_read_only_rows_still_to_send(runtime) -> None:
     assert "ix_outbox_due" in plan, plan
 
 
+def test_a_spaced_claim_takes_one_row_a_person_and_none_of_who_was_just_sent_to(runtime) -> None:
+    """How instances keep per-person spacing between them (a DM channel's one message a
+    second): a claim takes at most one of a person's rows, none while another worker sends
+    to them, none within the spacing after the last one sent to them."""
+    from bot.delivery import claim, record
+
+    runtime.channels = ("slack",)
+    import_org(runtime, ORG)
+    for n in range(3):
+        queue(runtime, "b@x.io", f"note {n}", f"b{n}")
+    queue(runtime, "a@x.io", "hello", "a0")
+
+    first = claim(runtime, "slack", "one", 10, spacing=1.0)
+    assert sorted(item.key for item in first) == ["a0", "b0"]
+    assert claim(runtime, "slack", "two", 10, spacing=1.0) == []  # being sent to
+    record(runtime, "one", [(item.id, "D1:1", None) for item in first])
+    assert claim(runtime, "slack", "two", 10, spacing=1.0) == []  # sent to just now
+    runtime.clock.advance(timedelta(seconds=1.5))
+    assert [item.key for item in claim(runtime, "slack", "two", 10, spacing=1.0)] == ["b1"]
+    assert [item.key for item in claim(runtime, "slack", "one", 10)] == ["b2"]  # not spaced
+
+
 def test_sent_messages_older_than_the_keep_days_are_pruned(runtime) -> None:
     from bot.delivery import prune_sent
 

@@ -93,6 +93,7 @@ class SlackPlatform:
         )
         interval = settings.slack_channel_interval
         self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
+        self.person_spacing = interval  # kept across instances by the claims (bot.delivery)
         self.history = RateLimiter(
             HISTORY_RATE, headroom=settings.rate_headroom, monotonic=monotonic, sleep=sleep
         )

@@ -676,6 +676,8 @@ class TeamsPlatform:
             if shared is not None
             else RateLimiter(rate, headroom=headroom, monotonic=monotonic, sleep=sleep)
         )
+        # kept across instances by the claims (bot.delivery), within one by the limiter below
+        self.person_spacing = 1 / (settings.teams_conversation_rate_per_second * headroom)
         self._conversation_limiter = PerKey(
             settings.teams_conversation_rate_per_second,
             headroom=headroom,

@@ -78,7 +78,8 @@ class FakeBotConnector:
         self._conversation_arrivals: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self.requests = 0
-        self.rate_limited = 0
+        self.rate_limited = 0  # 429s, of which
+        self.conversation_limited = 0  # for the conversation's limit
         # cleared, every send and update waits unanswered until it is set again (Teams slow)
         self.gate = asyncio.Event()
         self.gate.set()
@@ -132,7 +133,9 @@ class FakeBotConnector:
         for arrivals, limit in windows:
             while arrivals and arrivals[0] <= now - 1.0:
                 arrivals.popleft()
-            over = over or (limit is not None and len(arrivals) >= limit)
+            if limit is not None and len(arrivals) >= limit and not over:
+                over = True
+                self.conversation_limited += arrivals is not self._arrivals
         if not over:
             for arrivals, _limit in windows:
                 arrivals.append(now)
@@ -177,7 +180,12 @@ class FakeBotConnector:
         [conversation, summary] (what a person would see arrive), and how often it said 429."""
         sends = [[r.conversation_id, r.body.get("summary", "")] for r in self.delivered("POST")]
         return web.json_response(
-            {"sends": sends, "rate_limited": self.rate_limited, "requests": self.requests}
+            {
+                "sends": sends,
+                "rate_limited": self.rate_limited,
+                "conversation_limited": self.conversation_limited,
+                "requests": self.requests,
+            }
         )
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -190,9 +198,13 @@ class FakeBotConnector:
         return web.json_response(member)
 
 
-async def _serve_until_stdin_closes(limit_per_second: int | None) -> None:
+async def _serve_until_stdin_closes(
+    limit_per_second: int | None, conversation_limit_per_second: int | None = None
+) -> None:
     connector = await FakeBotConnector(
-        max_requests=10**9, limit_per_second=limit_per_second
+        max_requests=10**9,
+        limit_per_second=limit_per_second,
+        conversation_limit_per_second=conversation_limit_per_second,
     ).start()
     print(connector.url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -200,8 +212,8 @@ async def _serve_until_stdin_closes(limit_per_second: int | None) -> None:
 
 
 if __name__ == "__main__":
-    # `python -m tests.fakes.bot_connector [LIMIT]`: serve in a process of its own (prints the
-    # serviceUrl, stops when stdin closes), as Teams is on a machine of its own: a bot that
-    # is killed cannot take the connector with it. LIMIT 0 means no limit.
-    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    asyncio.run(_serve_until_stdin_closes(limit or None))
+    # `python -m tests.fakes.bot_connector [LIMIT [CONVERSATION_LIMIT]]`: serve in a process of
+    # its own (prints the serviceUrl, stops when stdin closes), as Teams is on a machine of its
+    # own: a bot that is killed cannot take the connector with it. 0 means no limit.
+    limits = [int(a) or None for a in sys.argv[1:3]]
+    asyncio.run(_serve_until_stdin_closes(*limits))
