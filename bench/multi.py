@@ -6,10 +6,12 @@ A private PostgreSQL cluster (initdb, its own port) holds a weekly pulse due now
 Slack (each gets the question and a story invitation). ``--instances`` processes start
 together, each configured with the workspace ceiling R (CULTUREBOT_SLACK_MAX_PER_SECOND), against
 the fake Slack in a process of its own that allows R DMs a second and one a second per channel.
-They reserve send times on one timeline in the database (bot.ratelimit.SharedBudget), so
-together they stay under R. Figures: ``lost``, ``duplicates`` (from the fake's log of outbox
-keys), ``fake_429s``, and ``seconds`` (from the round's rows becoming visible to the last DM)
-against ``floor_seconds`` = messages / R.
+They share the limits through the database (the default on PostgreSQL): send times on one
+timeline (bot.ratelimit.SharedBudget), so together they stay under R, and claims that skip a
+person being sent to or sent to less than a second ago (bot.delivery.claim). Figures: ``lost``,
+``duplicates`` (from the fake's log of outbox keys), ``fake_429s``, of which
+``channel_429s`` (a second DM to one channel within a second), and ``seconds`` (from the
+round's rows becoming visible to the last DM) against ``floor_seconds`` = messages / R.
 Prints one JSON object on the last line.
 """
 
@@ -43,9 +45,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
             try:
                 with procs.fake_slack_process(args.rate) as fake, procs.bots() as started:
-                    env = procs.bot_env(
-                        url, fake.api_url, slack_max_per_second=args.rate, shared_limits="on"
-                    )
+                    env = procs.bot_env(url, fake.api_url, slack_max_per_second=args.rate)
                     for i in range(args.instances):
                         started.append(procs.Bot(env, workdir / f"bot{i}.log"))
                     visible_at = procs.wait_until(
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "lost": len(keys - set(posted)),
         "duplicates": sum(n - 1 for n in posted.values()),
         "fake_429s": stats["rate_limited"],
+        "channel_429s": stats["channel_limited"],
         "seconds": round(seconds, 2),
         "floor_seconds": round(floor, 2),
         "ratio_to_floor": round(seconds / floor, 3),

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.platforms.teams import IN_FLIGHT, TeamsPlatform
+from bot.platforms.teams import TeamsPlatform, in_flight
 from tests import procs
 
 CLAIM_TAKEOVER = 70.0  # the goal: the rest finished within this, plus the floor
@@ -103,15 +103,16 @@ def teams_bound(rate: float, headroom: float = 0.95) -> dict[str, object]:
     """Duplicates one killed process can cause on Teams, from the code.
 
     A row goes out twice only if the dead process sent it and had not written its outcome:
-    a request in transit (at most ``IN_FLIGHT`` at once) or an answer waiting in the
-    recorder: it waits ``TeamsPlatform.record_linger`` (0) and at most the write before its
+    a request in transit (at most ``in_flight(rate, headroom)`` at once) or an answer waiting
+    in the recorder: it waits ``TeamsPlatform.record_linger`` (0) and at most the write before its
     own and its own (allowed 20 ms together here, on a local database), while sends leave
     one every 1/(rate x headroom) s. Never more than the rows the process held
     (``held_at_kill``); none at all on a graceful stop (the process test checks both).
     """
     pace = rate * headroom
     recorder = math.ceil((TeamsPlatform.record_linger + WRITES) * pace)
-    return {"in_transit": IN_FLIGHT, "awaiting_record": recorder, "bound": IN_FLIGHT + recorder}
+    transit = in_flight(rate, headroom)
+    return {"in_transit": transit, "awaiting_record": recorder, "bound": transit + recorder}
 
 
 def one_run(args: argparse.Namespace, kill_at: float) -> dict[str, object]:

@@ -44,6 +44,7 @@ from bot.logs import clamp_platform_loggers
 from bot.platforms import slack_blocks
 from bot.platforms.slack_delivery import METADATA_TYPE, SlackPlatform
 from bot.runtime import Runtime
+from bot.server import settle_process
 from handlers import org
 from storage.db import open_database
 from storage.models import Outbox
@@ -129,6 +130,7 @@ async def deliver_continuously(runtime: Runtime, platform: SlackPlatform, n: int
             done.set()
 
     worker = DeliveryWorker(runtime, platform, on_outcome=outcome)
+    settle_process()  # as `culturebot run` does once started (the baselines after it too)
     start = time.perf_counter()
     worker.start()
     try:

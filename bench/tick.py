@@ -247,6 +247,8 @@ def through_culturebot_run(url: str, args: argparse.Namespace) -> dict[str, Any]
         "CULTUREBOT_HTTP_PORT": str(free_port()),
         "CULTUREBOT_LOG_LEVEL": "WARNING",
     }
+    if args.shared_limits:
+        env["CULTUREBOT_SHARED_LIMITS"] = args.shared_limits
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
     culturebot = Path(sys.executable).with_name("culturebot")
     run = subprocess.Popen([str(culturebot), "run"], env=env, stdout=log, stderr=log)
@@ -329,6 +331,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--settle-seconds", type=float, default=5.0)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--no-run", action="store_true", help="in-process figures only")
+    parser.add_argument(
+        "--shared-limits",
+        choices=("auto", "on", "off"),
+        help="CULTUREBOT_SHARED_LIMITS for the culturebot run process (default: its default)",
+    )
     args = parser.parse_args(argv)
 
     end = last_wednesday_noon(datetime.now(UTC))

@@ -22,11 +22,13 @@ from bot.cli_common import (
     Weeks,
     cli_runtime,
     close_all,
+    collector_paused,
     console,
     fail,
     period,
     person_named,
     print_table,
+    skip_collection_at_exit,
 )
 from bot.cli_outbox import outbox_app
 from bot.cli_person import person_app
@@ -80,6 +82,7 @@ def _main(
     ),
 ) -> None:
     """Close every database the command opened when it ends."""
+    skip_collection_at_exit()
     ctx.call_on_close(close_all)
 
 
@@ -359,9 +362,11 @@ def tick() -> None:
     """Run everything that is due now once (what the scheduler does each minute)."""
     import json
 
-    from bot.app import run_due
+    with collector_paused():
+        from bot.app import run_due
 
-    print(json.dumps(run_due(cli_runtime()), default=str, sort_keys=True))
+        done = run_due(cli_runtime())
+    print(json.dumps(done, default=str, sort_keys=True))
 
 
 class StatusFormat(StrEnum):
@@ -373,10 +378,11 @@ class StatusFormat(StrEnum):
 def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) -> None:
     """Messages not sent yet (or given up on) by platform and state, dead letters with their
     errors, people not reached, the scheduler lease."""
-    from bot.status import status_report
+    with collector_paused():
+        from bot.status import status_report
 
-    runtime = cli_runtime()
-    result = status_report(runtime)
+        runtime = cli_runtime()
+        result = status_report(runtime)
     if format is StatusFormat.json:
         import json
 
@@ -438,11 +444,7 @@ def run() -> None:
     from bot.server import serve
 
     setup_logging(get_settings())
-    # The event loop answers Slack's acks; the handler threads are CPU-bound (SQLAlchemy). After
-    # each socket call the loop waits for the GIL up to the switch interval: 5 ms by default,
-    # which under load is most of an ack's time. Half a millisecond keeps the loop responsive.
-    sys.setswitchinterval(0.0005)
-    asyncio.run(serve(cli_runtime(), build_router()))
+    asyncio.run(serve(cli_runtime(), build_router()))  # serve() tunes the process (settle_process)
 
 
 @app.command("demo")

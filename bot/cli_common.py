@@ -7,7 +7,10 @@ ends any command with one ``error:`` line and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import atexit
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -59,6 +62,33 @@ def cli_runtime(channels: tuple[str, ...] | None = None) -> Runtime:
     runtime = build_runtime(channels=channels)
     _opened.append(runtime)
     return runtime
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a short command (`status`, `tick`).
+
+    Starting one creates hundreds of thousands of long-lived objects (SQLAlchemy, pydantic,
+    the tables) and each collection on the way walks them again and frees nothing: about a
+    tenth of the command's time. When it ends, what it made joins the oldest generation (a
+    freeze and thaw), or the collector would resume with one collection of all of it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def skip_collection_at_exit() -> None:
+    """When the process ends Python walks every object once more looking for garbage, which
+    the OS takes back anyway: 50-100 ms after a command that loaded SQLAlchemy and the
+    tables. Everything frozen at exit (atexit runs before that walk) is not walked."""
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def close_all() -> None:

@@ -52,9 +52,9 @@ class Settings(BaseSettings):
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
     rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit
-    # share the send ceilings through the database with every instance on it ("on" when
-    # several instances run on one PostgreSQL database), "off", or "auto" (on for PostgreSQL)
-    shared_limits: str = Field("off", pattern="^(auto|on|off)$")
+    # share the send limits (the ceiling, per-person spacing) through the database with every
+    # instance on it: "auto" (on for PostgreSQL, where several instances can run), "on", "off"
+    shared_limits: str = Field("auto", pattern="^(auto|on|off)$")
     # Working days for relay windows and check-ins (public holidays come from each person's
     # country/subdivision): day names or ranges, e.g. "mon,tue,wed,thu,fri" or "sun-thu".
     work_week: str = "mon,tue,wed,thu,fri"

@@ -7,6 +7,9 @@ workers share the load) for ``CLAIM_SECONDS``, a claim its worker renews every
 by a recorder that retries while the database is briefly away. A "sending" row whose claim ran
 out is *in doubt* (its worker may have sent it): the next worker tells the platform
 (``Address.in_doubt``), and Slack looks for the row's key in the DM before sending again.
+With limits shared by several instances (PostgreSQL), the claims also keep each person's
+spacing (a Slack DM channel's one message a second, a Teams conversation's rate) between
+them: see ``claim``.
 
 ``DeliveryWorker`` runs continuously inside ``culturebot run``: it claims as soon as a send
 slot is free and rows are due (woken at once by the commit that queued them), and stops
@@ -21,12 +24,14 @@ import logging
 import random
 import time
 import uuid
+import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Integer, bindparam, delete, not_, update
+from sqlalchemy import Connection, Integer, bindparam, delete, literal_column, not_, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -113,12 +118,18 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
+def shares_limits(runtime: Runtime) -> bool:
+    """Whether this process shares the send limits with every instance on its database
+    (CULTUREBOT_SHARED_LIMITS: "on"; "auto", the default, shares on PostgreSQL, where several
+    can run; SQLite is for one process)."""
+    mode = runtime.settings.shared_limits
+    return mode == "on" or (mode == "auto" and runtime.db.url.startswith("postgresql"))
+
+
 def shared_reserve(runtime: Runtime) -> Reserve | None:
     """How a platform reserves send times on the ceiling every instance on this database
-    shares (bot.ratelimit.SharedBudget); None when limits are per process
-    (CULTUREBOT_SHARED_LIMITS: "on"; "auto" shares on PostgreSQL, where several can run)."""
-    mode = runtime.settings.shared_limits
-    if mode == "off" or (mode == "auto" and not runtime.db.url.startswith("postgresql")):
+    shares (bot.ratelimit.SharedBudget); None when limits are per process."""
+    if not shares_limits(runtime):
         return None
 
     async def reserve(name: str, count: int, gap: float, now: float, pause: float) -> float:
@@ -129,13 +140,21 @@ def shared_reserve(runtime: Runtime) -> Reserve | None:
     return reserve
 
 
+def person_spacing(runtime: Runtime, platform: Platform) -> float | None:
+    """The least time between two sends to one person (a Slack DM channel, a Teams
+    conversation) that claims keep across every instance (see ``claim``); None when limits
+    are per process, where the platform's own per-person limiter keeps it."""
+    spacing = float(getattr(platform, "person_spacing", 0) or 0)
+    return spacing if spacing > 0 and shares_limits(runtime) else None
+
+
 def new_worker_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """One claimed row, as plain values (no ORM object: a claim reads hundreds a second), with
+class Claimed(NamedTuple):
+    """One claimed row, as plain values (no ORM object, not even a frozen dataclass, whose
+    every field is set through ``object.__setattr__``: a claim reads hundreds a second), with
     the person's identity on the platform (``external_id`` None when they have none)."""
 
     id: int
@@ -181,6 +200,40 @@ _DUE = (
     .with_for_update(skip_locked=True)
 )
 _DUE_FOR_PERSON = _DUE.where(OUTBOX.c.person_id == bindparam("person_id"))
+# A person's row is not claimed while another of theirs is being sent (an unexpired claim)
+# nor within the spacing after the last one sent on that platform: so two instances never
+# send to one DM channel or conversation at once. Each test probes a partial index by person
+# (ix_outbox_claimed_person, ix_outbox_sent_person), its WHERE written as literals as in _DUE.
+_BUSY, _RECENT = OUTBOX.alias("busy"), OUTBOX.alias("recent")
+
+
+def _none_of_theirs(alias: Any, *where: Any) -> Any:
+    """NOT EXISTS a row of the claimed row's person (and platform) in ``alias`` matching
+    ``where``. ``OFFSET 0`` keeps PostgreSQL from turning it into an anti-join, which read
+    every sent row in history once per claim (120 ms with a year of it); kept a subquery,
+    it is one index probe by person for each row the claim looks at."""
+    return ~(
+        sa_select(literal_column("1"))
+        .select_from(alias)
+        .where(alias.c.person_id == OUTBOX.c.person_id, alias.c.platform == OUTBOX.c.platform)
+        .where(*where)
+        .offset(literal_column("0"))
+        .exists()
+    )
+
+
+_DUE_SPACED = _DUE.where(
+    _none_of_theirs(
+        _BUSY,
+        _BUSY.c.claimed_by.is_not(None),  # "sending", claimed by a worker (or in doubt)
+        _BUSY.c.next_attempt_at > bindparam("now"),  # and not in doubt
+    ),
+    _none_of_theirs(
+        _RECENT,
+        _RECENT.c.status == literal_column("'sent'"),
+        _RECENT.c.sent_at > bindparam("since", type_=OUTBOX.c.sent_at.type),
+    ),
+)
 _IDENTITIES = sa_select(
     IDENTITY.c.person_id,
     IDENTITY.c.external_id,
@@ -208,16 +261,28 @@ def claim(
     limit: int,
     person_id: int | None = None,
     claim_seconds: float = CLAIM_SECONDS,
+    spacing: float | None = None,
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker``. Reads only the partial index of rows
-    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count."""
+    still to send (``ix_outbox_due``), oldest due first; three statements whatever the count.
+
+    With ``spacing`` (limits shared by several instances, see ``person_spacing``) it claims at
+    most one row per person, none of a person with a row being sent or sent less than
+    ``spacing`` seconds ago. On PostgreSQL the claims on one platform take turns (a lock held
+    for the claim's transaction): two at once could otherwise each lock a different row of one
+    person and both find nobody sending to them."""
     now = runtime.clock.now()
     with runtime.db.engine.begin() as conn:
         due = {"platform": platform, "now": now, "limit": limit}
-        if person_id is None:
+        if person_id is not None:
+            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+        elif spacing is None:
             rows = conn.execute(_DUE, due).all()
         else:
-            rows = conn.execute(_DUE_FOR_PERSON, {**due, "person_id": person_id}).all()
+            if conn.dialect.name == "postgresql":
+                conn.execute(_TAKE_TURNS, {"key": _turn_key(platform)})
+            since = now - timedelta(seconds=spacing)
+            rows = _first_per_person(conn.execute(_DUE_SPACED, {**due, "since": since}).all())
         if not rows:
             return []
         people = sorted({row.person_id for row in rows})
@@ -225,7 +290,7 @@ def claim(
             person: (external_id, conversation_ref, bool(unreachable))
             for person, external_id, conversation_ref, unreachable in conn.execute(
                 _IDENTITIES, {"platform": platform, "people": people}
-            )
+            ).all()
         }
         until = now + timedelta(seconds=claim_seconds)
         conn.execute(_CLAIM, {"ids": [row.id for row in rows], "worker": worker, "until": until})
@@ -240,6 +305,25 @@ def claim(
         )
         for row in rows
     ]
+
+
+_TAKE_TURNS = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _turn_key(platform: str) -> int:
+    """The advisory lock the claims on ``platform`` take turns on (the same in every process)."""
+    return zlib.crc32(f"culturebot.claim.{platform}".encode())
+
+
+def _first_per_person(rows: list) -> list:  # type: ignore[type-arg]
+    """The first (oldest due) row of each person; the others wait for their spacing."""
+    seen: set[int] = set()
+    first = []
+    for row in rows:
+        if row.person_id not in seen:
+            seen.add(row.person_id)
+            first.append(row)
+    return first
 
 
 def renew(runtime: Runtime, worker: str, claim_seconds: float = CLAIM_SECONDS) -> int:
@@ -297,22 +381,33 @@ _SENT = (
 )
 
 
+def _mark_sent(conn: Connection, sent: list[dict[str, object]]) -> int:
+    """Mark rows sent in one executemany; how many were still ours to mark."""
+    if not sent:
+        return 0
+    done = conn.execute(_SENT, sent)
+    return int(done.rowcount or 0) if done.rowcount not in (None, -1) else len(sent)
+
+
 def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliveryStats:
     """Write outcomes of ``worker``'s sends in one transaction. A row another worker took over
     meanwhile (our claim ran out) is left to it."""
     stats = DeliveryStats()
     now = runtime.clock.now()
     max_attempts = runtime.settings.max_delivery_attempts
+    sent = [
+        {"row_id": row_id, "ref": ref, "now": now, "worker": worker}
+        for row_id, ref, error in outcomes
+        if error is None
+    ]
+    failed = [outcome for outcome in outcomes if outcome[2] is not None]
+    if not failed:  # the common case: one executemany on a plain connection, no ORM session
+        with runtime.db.engine.begin() as conn:
+            stats.sent += _mark_sent(conn, sent)
+        return stats
     with runtime.db.session() as session:
-        sent = [
-            {"row_id": row_id, "ref": ref, "now": now, "worker": worker}
-            for row_id, ref, error in outcomes
-            if error is None
-        ]
-        if sent:  # the common case, in one executemany
-            done = session.connection().execute(_SENT, sent)
-            stats.sent += int(done.rowcount or 0) if done.rowcount not in (None, -1) else len(sent)
-        failed = [outcome for outcome in outcomes if outcome[2] is not None]
+        if sent:
+            stats.sent += _mark_sent(session.connection(), sent)
         ids = [row_id for row_id, _ref, _error in failed]
         fresh = (
             {r.id: r for r in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
@@ -483,7 +578,7 @@ class DeliveryWorker:
 
     It holds at most ``hold`` rows at a time (its sends in flight, or a tenth of a second at
     the platform's ceiling when that is more), so claims are short and a crash leaves few rows
-    in doubt; it claims as soon as a quarter of that is free and rows are due, woken by
+    in doubt; it claims as soon as half of that is free and rows are due, woken by
     ``wake`` (a commit in this process queued something) or else every ``poll`` seconds,
     backing off to ``IDLE_POLL`` while claims keep finding nothing.
     """
@@ -507,18 +602,21 @@ class DeliveryWorker:
         # doubt should this process die
         rate = float(getattr(platform, "rate", 0) or 0)
         self.hold = max(self.concurrency, min(MAX_HOLD, int(rate * 0.1)))
-        self.batch = max(1, self.hold // 4)  # the fewest free places worth a claim
-        self._gate = asyncio.Semaphore(self.concurrency)
+        self.batch = max(1, self.hold // 2)  # the fewest free places worth a claim
         self.poll = poll
         self.claim_seconds = claim_seconds
         self.renew_seconds = renew_seconds
+        self.spacing = person_spacing(runtime, platform)
         self.worker = new_worker_id()
         self.recorder = Recorder(runtime, self.worker, platform.name, _linger(platform))
         self.on_outcome = on_outcome
         self._wake = asyncio.Event()
         self._freed = asyncio.Event()
         self._stopping = False
-        self._sending: dict[asyncio.Task[None], int] = {}
+        self._queue: deque[Claimed] = deque()  # claimed, not started yet
+        # the senders (at most ``concurrency``), each with the row it is sending (None between)
+        self._senders: dict[asyncio.Task[None], int | None] = {}
+        self._in_flight = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._main: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -539,7 +637,7 @@ class DeliveryWorker:
     async def _renew_loop(self) -> None:
         while True:
             await asyncio.sleep(self.renew_seconds)
-            if not self._sending:
+            if not self._held():
                 continue
             try:
                 await asyncio.to_thread(renew, self.runtime, self.worker, self.claim_seconds)
@@ -551,8 +649,10 @@ class DeliveryWorker:
         idle = self.poll
         batch = self.batch
         while not self._stopping:
-            free = self.hold - len(self._sending)
-            if free < batch and self._sending or self.recorder.blocked:
+            self._start_senders()  # (also replaces a sender that died)
+            held = self._held()
+            free = self.hold - held
+            if free < batch and held or self.recorder.blocked:
                 self._freed.clear()
                 await _wait_any(self._freed, self._wake, timeout=self.poll)
                 continue
@@ -566,6 +666,7 @@ class DeliveryWorker:
                     free,
                     None,
                     self.claim_seconds,
+                    self.spacing,
                 )
                 failures = 0
             except DB_DOWN as error:
@@ -586,9 +687,8 @@ class DeliveryWorker:
                 ids = [item.id for item in claimed]
                 await asyncio.to_thread(release, self.runtime, self.worker, ids, in_doubt=False)
                 break
-            for item in claimed:
-                task = asyncio.create_task(self._deliver(item))
-                self._sending[task] = item.id
+            self._queue.extend(claimed)
+            self._start_senders()
             if claimed:
                 idle = self.poll
             else:
@@ -597,19 +697,37 @@ class DeliveryWorker:
                 # next to nothing); a wake (this process queued rows) claims at once
                 idle = self.poll if self._wake.is_set() else min(IDLE_POLL, idle * 2)
 
-    async def _deliver(self, item: Claimed) -> None:
+    def _held(self) -> int:
+        """Rows this worker holds: claimed and not started, or being sent."""
+        return len(self._queue) + self._in_flight
+
+    def _start_senders(self) -> None:
+        for _ in range(min(len(self._queue), self.concurrency - len(self._senders))):
+            self._senders[asyncio.create_task(self._send_queued())] = None
+
+    async def _send_queued(self) -> None:
+        """One sender: sends claimed rows one after another until none is left (a few
+        long-lived senders cost less than a task per row waiting on a semaphore)."""
+        task = asyncio.current_task()
+        assert task is not None
         try:
-            async with self._gate:
-                outcome = await _send(self.platform, item)
-            self.recorder.put(outcome)
-            if self.on_outcome is not None:
-                self.on_outcome(self.platform.name, outcome)
+            while self._queue:
+                item = self._queue.popleft()
+                self._senders[task] = item.id
+                self._in_flight += 1
+                try:
+                    outcome = await _send(self.platform, item)
+                finally:
+                    self._in_flight -= 1
+                self._senders[task] = None
+                self.recorder.put(outcome)
+                if self.on_outcome is not None:
+                    self.on_outcome(self.platform.name, outcome)
+                if self.hold - self._held() >= self.batch:  # worth a claim: wake the loop
+                    self._freed.set()
         finally:
-            task = asyncio.current_task()
-            if task is not None:
-                self._sending.pop(task, None)  # type: ignore[arg-type]
-            if self.hold - len(self._sending) >= self.batch:  # worth a claim: wake the loop
-                self._freed.set()
+            del self._senders[task]
+            self._freed.set()
 
     async def stop(self, grace: float) -> None:
         """Stop claiming; let sends in flight finish within ``grace`` seconds; write their
@@ -621,11 +739,12 @@ class DeliveryWorker:
         deadline = time.monotonic() + grace
         if self._main is not None:
             await asyncio.wait({self._main}, timeout=max(0.0, deadline - time.monotonic()))
-        pending = set(self._sending)
-        if pending:
-            await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
-        cut = [row_id for task, row_id in self._sending.items() if not task.done()]
-        for task in list(self._sending):
+        senders = set(self._senders)  # they send what they hold within the grace time
+        if senders:
+            await asyncio.wait(senders, timeout=max(0.0, deadline - time.monotonic()))
+        cut = [row_id for row_id in self._senders.values() if row_id is not None]
+        self._queue.clear()  # never started: pending again (_release_all below)
+        for task in list(self._senders):
             task.cancel()
         try:
             async with asyncio.timeout(max(1.0, deadline - time.monotonic())):

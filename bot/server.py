@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
+import sys
 import time
 
 from aiohttp import web
@@ -17,6 +19,27 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+
+def settle_process() -> None:
+    """Tune the interpreter for a long-running server, once start-up is done.
+
+    The event loop answers acks and sends; the handler and database threads are CPU-bound
+    (SQLAlchemy). After each socket call the loop waits for the GIL up to the switch interval:
+    5 ms by default, which under load is most of an ack's time. Half a millisecond keeps the
+    loop responsive.
+
+    What start-up built (modules, settings, the app) is left out of every later garbage
+    collection: a full collection walks every tracked object, and with ~150,000 of them from
+    start-up it took ~50 ms, five times in a 2,000-person round (a fifth of the delivery
+    worker's CPU). Frozen, they are never walked again; start-up's garbage goes first. Young
+    collections come every 5,000 new objects rather than 700: a send's objects (its message,
+    blocks, request and task) live across a few hundred, so at 700 a round paid three times
+    the young collections of a plain slack_sdk loop."""
+    sys.setswitchinterval(0.0005)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5000, *gc.get_threshold()[1:])
 
 
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
@@ -75,6 +98,7 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
     await runner.setup()
     site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
     await site.start()
+    settle_process()
     log.info(
         "culturebot listening on http://%s:%s",
         runtime.settings.http_host,

@@ -207,23 +207,34 @@ class Outbox(SQLModel, table=True):
 
 
 def describe_outbox_due_index() -> None:
-    """Add the partial index ``ix_outbox_due`` to the outbox table's description (migration
-    0004 creates it in the database).
+    """Add the partial indexes ``ix_outbox_due`` (migration 0004; 0016 adds ``id``, the claims'
+    tie-break, so PostgreSQL stops at the rows a claim takes instead of sorting a whole round
+    queued at one time), ``ix_outbox_claimed_person`` and ``ix_outbox_sent_person`` (0016: a
+    claim's per-person spacing) to the outbox table's description.
 
-    Not in the class: its ``postgresql_where`` makes SQLAlchemy import its whole PostgreSQL
-    dialect, about 0.05 s of every command's start-up on SQLite. Queries never need the index
+    Not in the class: their ``postgresql_where`` makes SQLAlchemy import its whole PostgreSQL
+    dialect, about 0.05 s of every command's start-up on SQLite. Queries never need the indexes
     described; Alembic's comparison and ``create_all`` do, and they import storage.tables,
     which calls this."""
     table = Outbox.__table__  # type: ignore[attr-defined]
     if any(index.name == "ix_outbox_due" for index in table.indexes):
         return
-    Index(
-        "ix_outbox_due",
-        table.c.platform,
-        table.c.next_attempt_at,
-        sqlite_where=text("status IN ('pending', 'sending')"),
-        postgresql_where=text("status IN ('pending', 'sending')"),
-    )
+    for name, columns, where in OUTBOX_PARTIAL_INDEXES:
+        Index(
+            name,
+            *(table.c[column] for column in columns),
+            sqlite_where=text(where),
+            postgresql_where=text(where),
+        )
+
+
+# name, columns, WHERE: rows still to send (claims), rows claimed and rows sent, by person
+# (a claim's test that nobody is sending to that person, nor sent to them a moment ago)
+OUTBOX_PARTIAL_INDEXES = (
+    ("ix_outbox_due", ("platform", "next_attempt_at", "id"), "status IN ('pending', 'sending')"),
+    ("ix_outbox_claimed_person", ("person_id",), "claimed_by IS NOT NULL"),
+    ("ix_outbox_sent_person", ("person_id", "sent_at"), "status = 'sent'"),
+)
 
 
 class ProcessedEvent(SQLModel, table=True):

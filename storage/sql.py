@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, column
+from sqlalchemy import table as table_clause
 from sqlmodel import Session, SQLModel
 
 
@@ -46,6 +47,8 @@ def insert_ignore_many(
     if not rows:
         return set()
     table = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_then_insert_ignore(session.connection(), table, rows, returning)
     stmt = upsert_insert(session)(table).on_conflict_do_nothing().returning(table.c[returning])
     new: set[Any] = set()
     for start in range(0, len(rows), CHUNK):
@@ -77,3 +80,31 @@ def insert_rows(
             copy.write_row(
                 [f(row[n]) if f else row[n] for n, f in zip(names, convert, strict=True)]
             )
+
+
+def _copy_then_insert_ignore(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], returning: str
+) -> set[Any]:
+    """PostgreSQL's ``insert_ignore_many``: the rows are COPYed into a temporary table, then
+    moved by one INSERT ... SELECT ... ON CONFLICT DO NOTHING. As VALUES lists (a statement
+    of 9,000 parameters per thousand outbox rows) the 2,000 messages of a round took 3 to 5
+    times as long, the largest part of opening it."""
+    names = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    target = conn.dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(n) for n in names)
+    incoming = table_clause(f"incoming_{table.name}", *(column(n, table.c[n].type) for n in names))
+    # only the columns given, with their types and no constraints; gone at the end of the
+    # call (and of the transaction, should it fail on the way)
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {incoming.name} ON COMMIT DROP AS "
+        f"SELECT {columns} FROM {target} WITH NO DATA"
+    )
+    insert_rows(conn, incoming, rows)  # type: ignore[arg-type]
+    new = conn.exec_driver_sql(
+        f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {incoming.name} "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(returning)}"
+    ).scalars()
+    found = set(new)
+    conn.exec_driver_sql(f"DROP TABLE {incoming.name}")
+    return found

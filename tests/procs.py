@@ -96,9 +96,16 @@ class FakeConnectorProcess:
 
 
 @contextmanager
-def fake_connector_process(limit_per_second: int | None = None) -> Iterator[FakeConnectorProcess]:
-    """The fake Bot Connector in its own process, answering 429 above ``limit_per_second``."""
-    args = ["tests.fakes.bot_connector", str(limit_per_second or 0)]
+def fake_connector_process(
+    limit_per_second: int | None = None, conversation_limit_per_second: int | None = None
+) -> Iterator[FakeConnectorProcess]:
+    """The fake Bot Connector in its own process, answering 429 above ``limit_per_second``
+    (per app) or ``conversation_limit_per_second`` (per conversation)."""
+    args = [
+        "tests.fakes.bot_connector",
+        str(limit_per_second or 0),
+        str(conversation_limit_per_second or 0),
+    ]
     with _fake_process(args, "fake Bot Connector") as (url, process):
         yield FakeConnectorProcess(url, process)
 
@@ -206,6 +213,22 @@ class Bot:
         self._out.close()
 
 
+def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    """Run `culturebot ARGS` in a process of its own, as an operator does; its output (it
+    must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @contextmanager
 def bots() -> Iterator[list[Bot]]:
     """Bots appended to the list are killed when the block ends, whatever happened."""
@@ -280,6 +303,39 @@ def prepare_round(database_url: str, people: int, *, teams_service_url: str | No
                     reminder_after_hours=24,
                 )
             )
+    finally:
+        runtime.db.dispose()
+
+
+def queue_notes(database_url: str, per_person: int, platform: str = "slack") -> int:
+    """Queue ``per_person`` short messages to everyone on ``platform``, a person's one after
+    another (as a reminder, a relay and a follow-up can come together): the claims meet a
+    person's rows side by side, to go to one DM channel or conversation. Returns how many."""
+    from bot.chat import text_message
+    from storage import outbox
+
+    runtime = runtime_for(database_url)
+    try:
+        with runtime.db.session() as session:
+            people = session.exec(
+                select(Identity.person_id)
+                .where(Identity.platform == platform)
+                .order_by(col(Identity.person_id))
+            ).all()
+            items = [
+                outbox.Queued(
+                    person,
+                    text_message(f"Note {n + 1} of {per_person}"),
+                    f"note:{person}:{n}",
+                    "note",
+                )
+                for person in people
+                for n in range(per_person)
+            ]
+            outbox.enqueue_many(
+                session, items, now=datetime.now(UTC) - timedelta(seconds=1), channels=(platform,)
+            )
+        return len(items)
     finally:
         runtime.db.dispose()
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import MIGRATIONS, open_database, script_heads
 from storage.errors import FULL, LOCKED, READ_ONLY, UNREACHABLE, describe
+from tests.procs import bot_env, cli, outbox_counts, prepare_round
 
 HEAVY = {
     "alembic",
@@ -76,6 +77,28 @@ def test_help_status_and_tick_import_only_what_they_use(tmp_path: Path) -> None:
     assert tick <= {"handlers"}, tick  # no platform, no sentiment library, no Alembic
     # on SQLite, SQLAlchemy's PostgreSQL dialect is never loaded (by either command)
     assert not {m for m in tick_modules | status if "postgresql" in m}
+
+
+def test_tick_and_status_in_their_own_process_open_queue_and_count_a_due_round(
+    tmp_path: Path,
+) -> None:
+    # run as operators run them (a process each, ended as the CLI ends it), what a tick did
+    # is in the database and in its output, and `status` counts it
+    url = f"sqlite:///{tmp_path / 'due.db'}"
+    prepare_round(url, 5)  # five people and their leader, a weekly pulse due now
+    env = bot_env(url, "http://127.0.0.1:9/")  # a Slack that is never called: tick only queues
+    first = json.loads(cli(["tick"], env))
+    assert first["pulse"] == {"opened": 1, "sent": 6, "reminded": 0, "expired": 0, "closed": 0}
+    assert first["stories"]["invited"] == 6
+    assert outbox_counts(url) == {"pending": 12, "claimed": 0}  # the questions, the invitations
+    again = json.loads(cli(["tick"], env))  # nothing more is due: the same answer as ever
+    assert again["pulse"] == {"opened": 0, "sent": 0, "reminded": 0, "expired": 0, "closed": 0}
+    assert again["stories"] == {"invited": 0, "digests_opened": 0, "digests_sent": 0}
+    status = json.loads(cli(["status", "--format", "json"], env))
+    assert status["outbox"]["by_state"] == [
+        {"platform": "slack", "state": "pending", "messages": 12}
+    ]
+    assert status["outbox"]["due"] == 12
 
 
 def test_schema_heads_read_without_alembic_match_alembic() -> None:

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from bot.chat import text_message
 from bot.cli import app
 from bot.delivery import Address, DeliveryError, deliver_due
-from bot.runtime import send_later
+from bot.runtime import send_later, send_many
 from storage.models import Identity, Outbox
+from storage.outbox import Queued
 from storage.people import by_email, link_identity
 from tests.support import import_org, org_csv
 
@@ -60,6 +61,36 @@ def test_same_key_is_queued_once_and_sent_once(runtime) -> None:
     assert asyncio.run(deliver_due(runtime, chat)).sent == 0
     [row] = rows(runtime)
     assert (row.status, row.platform_ref) == ("sent", "D1:1")
+
+
+def test_many_queued_at_once_are_each_queued_once_and_sent_once(runtime) -> None:
+    # a round's messages are queued together (on PostgreSQL through COPY): keys queued
+    # before, or twice in one call, are left out and each message is sent once, as it was
+    runtime.channels = ("slack",)
+    import_org(runtime, ORG)
+    assert queue(runtime, "b@x.io", "first", "k0") is True
+    with runtime.db.session() as session:
+        ann, ben = by_email(session, "a@x.io"), by_email(session, "b@x.io")
+        link_identity(session, ann, "slack", "U-a@x.io")
+        items = [
+            Queued(ben.id, text_message("again"), key="k0", kind="test"),
+            Queued(ann.id, text_message("to Ann"), key="k1", kind="test"),
+            Queued(ben.id, text_message("to Ben"), key="k2", kind="test"),
+            Queued(ann.id, text_message("to Ann twice"), key="k1", kind="test"),
+        ]
+        assert send_many(session, runtime, items) == {"k1", "k2"}
+    with runtime.db.session() as session:
+        assert send_many(session, runtime, items) == set()
+    queued = {r.idempotency_key: r for r in rows(runtime)}
+    assert set(queued) == {"k0", "k1", "k2"}
+    assert queued["k1"].next_attempt_at == runtime.clock.now()  # due now, in UTC
+    chat = FlakyChat([])
+    assert asyncio.run(deliver_due(runtime, chat)).sent == 3
+    assert sorted(chat.delivered) == [
+        ("U-a@x.io", "to Ann"),
+        ("U-b@x.io", "first"),
+        ("U-b@x.io", "to Ben"),
+    ]
 
 
 def test_rate_limit_is_retried_after_its_delay(runtime) -> None:
@@ -175,6 +206,28 @@ def test_claims_read_only_rows_still_to_send(runtime) -> None:
     with runtime.db.engine.connect() as conn:
         plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
     assert "ix_outbox_due" in plan, plan
+
+
+def test_a_spaced_claim_takes_one_row_a_person_and_none_of_who_was_just_sent_to(runtime) -> None:
+    """How instances keep per-person spacing between them (a DM channel's one message a
+    second): a claim takes at most one of a person's rows, none while another worker sends
+    to them, none within the spacing after the last one sent to them."""
+    from bot.delivery import claim, record
+
+    runtime.channels = ("slack",)
+    import_org(runtime, ORG)
+    for n in range(3):
+        queue(runtime, "b@x.io", f"note {n}", f"b{n}")
+    queue(runtime, "a@x.io", "hello", "a0")
+
+    first = claim(runtime, "slack", "one", 10, spacing=1.0)
+    assert sorted(item.key for item in first) == ["a0", "b0"]
+    assert claim(runtime, "slack", "two", 10, spacing=1.0) == []  # being sent to
+    record(runtime, "one", [(item.id, "D1:1", None) for item in first])
+    assert claim(runtime, "slack", "two", 10, spacing=1.0) == []  # sent to just now
+    runtime.clock.advance(timedelta(seconds=1.5))
+    assert [item.key for item in claim(runtime, "slack", "two", 10, spacing=1.0)] == ["b1"]
+    assert [item.key for item in claim(runtime, "slack", "one", 10)] == ["b2"]  # not spaced
 
 
 def test_sent_messages_older_than_the_keep_days_are_pruned(runtime) -> None:

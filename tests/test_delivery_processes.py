@@ -25,6 +25,7 @@ from tests.procs import (
     outbox_keys,
     prepare_round,
     private_postgres,
+    queue_notes,
     wait_until,
 )
 
@@ -35,9 +36,14 @@ def posted_total(fake: FakeSlackProcess) -> int:
     return sum(fake.posted().values())
 
 
-def finished(url: str) -> bool:
+def finished(url: str, at_least: int = 1) -> bool:
+    """Every row sent or given up on, and at least ``at_least`` sent (the round was opened)."""
     counts = outbox_counts(url)
-    return counts.get("sent", 0) > 0 and not counts.get("pending") and not counts.get("sending")
+    return (
+        counts.get("sent", 0) >= at_least
+        and not counts.get("pending")
+        and not counts.get("sending")
+    )
 
 
 def assert_each_message_once(fake: FakeSlackProcess, url: str) -> None:
@@ -103,11 +109,13 @@ def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: P
 
 
 @pytest.mark.parametrize("instances", [2, 3])
-def test_instances_on_one_postgres_share_the_ceiling(
+def test_instances_on_one_postgres_share_the_ceiling_and_each_channels_limit(
     tmp_path: Path, instances: int, postgres_schema: str
 ) -> None:
-    """The fake Slack allows 50 DMs a second; each instance is configured with that ceiling,
-    and together they never draw a 429 while every prompt goes out once."""
+    """The fake Slack allows 50 DMs a second and one a second per DM channel; each instance is
+    configured with that ceiling (limits shared by default on PostgreSQL). A person's rows sit
+    side by side in the queue, so instances claim them together: still no 429 of either kind,
+    and every prompt goes out once."""
     from storage.db import Database
     from tests.conftest import _truncate_all
 
@@ -115,14 +123,21 @@ def test_instances_on_one_postgres_share_the_ceiling(
     _truncate_all(db)
     db.dispose()
     prepare_round(postgres_schema, PEOPLE)
-    with fake_slack_process(rate=50) as fake, bots() as started:
-        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=50, shared_limits="on")
+    notes = queue_notes(postgres_schema, 3)
+    with fake_slack_process(rate=50, channel_interval=1.0) as fake, bots() as started:
+        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=50)
         for i in range(instances):
             started.append(Bot(env, tmp_path / f"bot{i}.log"))
-        wait_until(lambda: finished(postgres_schema), 240, "the instances to finish", every=0.5)
+        wait_until(
+            lambda: finished(postgres_schema, at_least=notes + 2 * PEOPLE),
+            240,
+            "the instances to finish",
+            every=0.5,
+        )
         for bot in started:
             assert stop(bot) == 0, bot.output()[-3000:]
-        assert fake.stats()["rate_limited"] == 0
+        stats = fake.stats()
+        assert (stats["rate_limited"], stats["channel_limited"]) == (0, 0)
         assert_each_message_once(fake, postgres_schema)
 
 

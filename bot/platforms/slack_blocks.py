@@ -134,11 +134,14 @@ def _question_blocks(question: Question) -> list[Block]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{chunk}*"}}
         for chunk in _chunks(escape(question.prompt), SECTION_LIMIT - 2)
     ]
+    # each value is json.dumps({"a": action, "r": ref, "v": value}): the part the choices
+    # share is encoded once (a round renders this for every person)
+    head = json.dumps({"a": question.action, "r": question.ref})[:-1]
     elements = [
         _button(
             choice_label(question, i),
             f"{ACTION_PREFIX}choice.{i}",
-            pack(json.dumps({"a": question.action, "r": question.ref, "v": choice.value})),
+            pack(f'{head}, "v": {json.dumps(choice.value)}}}'),
         )
         for i, choice in enumerate(question.choices)
     ]

@@ -27,7 +27,7 @@ from bot.chat import Message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff
 from bot.platforms import slack_blocks
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget
+from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, take_slots
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,6 +93,7 @@ class SlackPlatform:
         )
         interval = settings.slack_channel_interval
         self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
+        self.person_spacing = interval  # kept across instances by the claims (bot.delivery)
         self.history = RateLimiter(
             HISTORY_RATE, headroom=settings.rate_headroom, monotonic=monotonic, sleep=sleep
         )
@@ -177,14 +178,9 @@ class SlackPlatform:
         slots = [(limiter or self.limiter).slot()]
         if channel is not None and self.channels is not None:
             slots.insert(0, self.channels(channel).slot())
-        if deadline is None:
-            for slot in slots:
-                await held.enter_async_context(slot)
-            return
+        timeout = None if deadline is None else max(0.0, deadline - self._monotonic())
         try:
-            async with asyncio.timeout(max(0.0, deadline - self._monotonic())):
-                for slot in slots:
-                    await held.enter_async_context(slot)
+            await take_slots(held, slots, timeout)
         except TimeoutError:
             raise DeliveryError(
                 "too late for Slack's time limit (waited for the rate limit)", permanent=True

@@ -10,6 +10,8 @@ ConversationReference on their identity, turns the activity into an ``Incoming``
 the router's ``Response`` as Adaptive Cards (an answered card is replaced in place).
 Out: ``TeamsPlatform`` sends outbox rows with ``continue_conversation`` at Teams' documented
 rate limits, retrying 429/412/502/504 with backoff before handing a failure to the worker.
+The replies inside a turn go through the same ``TeamsPlatform.call`` (limiter and retries),
+bounded in time; one that finally fails is replaced by a short message queued in the outbox.
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
+import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TypeVar
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
@@ -59,18 +67,35 @@ from bot.platforms.teams_cards import (
     parse_submission,
     render,
 )
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, Sleep
+from bot.ratelimit import (
+    Limiter,
+    PerKey,
+    RateLimiter,
+    Reserve,
+    SharedBudget,
+    Sleep,
+    take_slots,
+)
 from bot.router import Router
 from bot.runtime import Runtime
-from storage import people
+from storage import outbox, people
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLATFORM = "teams"
 RETRYABLE = frozenset({412, 429, 502, 504})  # what Teams documents as "retry with backoff"
 GONE = frozenset({403, 404})  # blocked, uninstalled, or the conversation no longer exists
 MAX_INLINE_WAIT = 30.0  # longer waits go back to the outbox instead of holding a batch
-IN_FLIGHT = 4  # HTTP requests to Teams at once (see TeamsPlatform)
+# How long a request to Teams may take (100-200 ms is typical) with the pace still kept.
+LATENCY_ALLOWANCE = 0.25
+
+
+def in_flight(rate: float, headroom: float) -> int:
+    """HTTP requests to Teams at once: enough to keep the pace (``rate`` x ``headroom``) while
+    each takes up to LATENCY_ALLOWANCE, and at least 4 (12 at the default 50/s). Each is also
+    a message a process killed mid-send may send twice (README, "At least once on Teams")."""
+    return max(4, math.ceil(rate * headroom * LATENCY_ALLOWANCE))
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -296,12 +321,33 @@ def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:
 # --- the turn ------------------------------------------------------------------------------
 
 
-class TeamsBot:
-    """What happens on each inbound activity; the router and handlers do the rest."""
+# A reply is retried (and waits for the rate limit) for at most this long after its activity
+# arrived: later it would answer something the person has moved on from. A turn whose HTTP
+# answer waits for it (``shapes_reply``) must be done within Teams' 15 s.
+REPLY_SECONDS = 60.0
+INLINE_SECONDS = 10.0
 
-    def __init__(self, runtime: Runtime, router: Router) -> None:
+
+@dataclass
+class Turn:
+    """One turn's replies: where they go, until when they may be retried, and who to tell
+    (``key``, once identified) should one of them finally fail."""
+
+    context: TurnContext
+    sender: Sender
+    deadline: float
+    key: str | None = None
+    apologised: bool = False
+
+
+class TeamsBot:
+    """What happens on each inbound activity; the router and handlers do the rest. Replies go
+    through ``platform``: the same limiter and retries as queued sends."""
+
+    def __init__(self, runtime: Runtime, router: Router, platform: TeamsPlatform) -> None:
         self.runtime = runtime
         self.router = router
+        self.platform = platform
         settings = runtime.settings
         # the turns after each ack: bounded, so a burst can never make the acks wait
         self.after_ack = AfterAck(
@@ -313,85 +359,140 @@ class TeamsBot:
         async with asyncio.timeout(timeout):
             await self.after_ack.idle()
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
+    async def on_turn(self, turn_context: TurnContext, received: float | None = None) -> None:
+        """One activity; ``received`` (time.monotonic) is when it arrived, its replies'
+        deadlines count from there (default: now)."""
         activity = turn_context.activity
         sender = sender_of(activity)
         if sender is None or activity.conversation is None:
             return
+        within = INLINE_SECONDS if shapes_reply(activity) else REPLY_SECONDS
+        start = time.monotonic() if received is None else received
+        turn = Turn(turn_context, sender, deadline=start + within)
         if activity.type == ActivityTypes.message:
-            await self._on_message(turn_context, sender)
+            await self._on_message(turn)
         elif activity.type == ActivityTypes.conversation_update:
-            await self._on_conversation_update(turn_context, sender)
+            await self._on_conversation_update(turn)
         elif activity.type == ActivityTypes.installation_update:
             if (activity.action or "").startswith("remove"):
                 await asyncio.to_thread(forget, self.runtime, sender, "uninstalled the Teams app")
             else:
-                await self._identify(turn_context, sender)
+                await self._identify(turn)
         else:
             log.debug("ignoring a Teams %s activity", activity.type)
 
-    async def _identify(self, turn_context: TurnContext, sender: Sender) -> str | None:
-        reference = reference_json(turn_context.activity)
+    async def _identify(self, turn: Turn) -> str | None:
+        reference = reference_json(turn.context.activity)
+        sender = turn.sender
         key = await asyncio.to_thread(remember, self.runtime, sender, reference)
         if key is None:
-            sender = await with_email(turn_context, sender)
+            sender = await with_email(turn.context, sender)
             key = await asyncio.to_thread(remember, self.runtime, sender, reference)
+        turn.key = key
         return key
 
-    async def _on_conversation_update(self, turn_context: TurnContext, sender: Sender) -> None:
-        activity = turn_context.activity
+    async def _on_conversation_update(self, turn: Turn) -> None:
+        activity = turn.context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_removed or []):
-            await asyncio.to_thread(forget, self.runtime, sender, "removed the bot")
+            await asyncio.to_thread(forget, self.runtime, turn.sender, "removed the bot")
             return
         if not any(m.id == bot_id for m in activity.members_added or []):
             return
-        key = await self._identify(turn_context, sender)
+        key = await self._identify(turn)
         if key is None:
             hello = prompts.text("common.unknown_user", admin=self.runtime.settings.admin_contact)
         else:
             hello = prompts.text("teams.welcome")
-        await turn_context.send_activity(card_activity(text_message(hello)))
+        await self.reply(turn, card_activity(text_message(hello)))
 
-    async def _on_message(self, turn_context: TurnContext, sender: Sender) -> None:
-        key = await self._identify(turn_context, sender)
-        incoming = to_incoming(turn_context.activity, key or sender.key)
+    async def _on_message(self, turn: Turn) -> None:
+        key = await self._identify(turn)
+        incoming = to_incoming(turn.context.activity, key or turn.sender.key)
         if isinstance(incoming, Message):
             response = Response(replies=[incoming], refused=True)
         else:
             response = await asyncio.to_thread(
                 metrics.timed_handle, self.router, self.runtime, incoming
             )
-        await self._respond(turn_context, response, is_form_submission(turn_context.activity.value))
+        await self._respond(turn, response, is_form_submission(turn.context.activity.value))
 
-    async def _respond(
-        self, turn_context: TurnContext, response: Response, form_submitted: bool = False
-    ) -> None:
+    async def _respond(self, turn: Turn, response: Response, form_submitted: bool = False) -> None:
         """Send the response. A form card that was submitted and accepted is closed: its
         first reply replaces it, so the form cannot be sent a second time (Slack closes its
         modal the same way). A refused form stays open for the person to correct."""
         replies = list(response.replies)
         if response.update is not None:
-            await self._update(turn_context, response.update)
+            await self._update(turn, response.update)
         elif form_submitted and replies and not response.refused:
-            await self._update(turn_context, replies.pop(0))
+            await self._update(turn, replies.pop(0))
         for reply in replies:
-            await turn_context.send_activity(card_activity(reply))
+            await self.reply(turn, card_activity(reply))
         if response.form is not None:
-            await turn_context.send_activity(card_activity(form_message(response.form)))
+            await self.reply(turn, card_activity(form_message(response.form)))
 
-    async def _update(self, turn_context: TurnContext, message: Message) -> None:
+    async def _update(self, turn: Turn, message: Message) -> None:
         """Replace the card acted on; send a new message if Teams will not let us."""
-        acted_on = turn_context.activity.reply_to_id
+        context = turn.context
+        acted_on = context.activity.reply_to_id
         if acted_on:
             replacement = card_activity(message)
             replacement.id = acted_on
             try:
-                await turn_context.update_activity(replacement)
+                await self.platform.call(
+                    lambda: context.update_activity(replacement),
+                    context.activity.conversation.id,
+                    deadline=turn.deadline,
+                )
+                metrics.REPLIES.labels(platform=PLATFORM, outcome="sent").inc()
                 return
-            except ErrorResponseException as error:
+            except DeliveryError as error:
                 log.info("could not update card %s (%s); replying instead", acted_on, error)
-        await turn_context.send_activity(card_activity(message))
+        await self.reply(turn, card_activity(message))
+
+    async def reply(self, turn: Turn, activity: Activity) -> bool:
+        """Send one reply through the platform's limiter and retries, within the turn's
+        deadline. One that finally fails is logged with its reason and, where the person can
+        still be reached, replaced by a short message queued in the outbox (once a turn), which
+        the delivery worker sends when Teams takes sends again. True when the reply went."""
+        context = turn.context
+        if context.activity.delivery_mode == DeliveryModes.expect_replies:
+            await context.send_activity(activity)  # buffered into the HTTP answer: no request
+            return True
+        try:
+            await self.platform.call(
+                lambda: context.send_activity(activity),
+                context.activity.conversation.id,
+                deadline=turn.deadline,
+            )
+        except DeliveryError as error:
+            metrics.REPLIES.labels(platform=PLATFORM, outcome="failed").inc()
+            log.warning("teams: reply to %s failed: %s", turn.sender.key, error)
+            if turn.key is not None and not error.unreachable and not turn.apologised:
+                turn.apologised = True
+                key = f"reply-failed:{event_id(context.activity) or uuid.uuid4().hex}"
+                await asyncio.to_thread(queue_apology, self.runtime, turn.key, key)
+            return False
+        metrics.REPLIES.labels(platform=PLATFORM, outcome="sent").inc()
+        return True
+
+
+def queue_apology(runtime: Runtime, identity: str, key: str) -> bool:
+    """Queue "sorry, Teams was too busy to answer" for the person filed under ``identity``
+    (once per ``key``); False when they cannot be reached on Teams."""
+    with runtime.db.session() as session:
+        person = people.by_identity(session, PLATFORM, identity)
+        if person is None or person.id is None:
+            return False
+        return outbox.enqueue(
+            session,
+            person_id=person.id,
+            message=text_message(prompts.text("teams.reply_failed")),
+            key=key,
+            kind="reply_failed",
+            now=runtime.clock.now(),
+            channels=(PLATFORM,),
+        )
 
 
 def shapes_reply(activity: Activity) -> bool:
@@ -416,11 +517,12 @@ async def messages(
     """``POST /api/messages``: 4xx for what is not a well-formed, authenticated activity; for
     the rest 200 at once and the turn queued after the ack (unless ``shapes_reply``).
 
-    After the ack, a reply the connector refuses is logged, not answered with a 5xx: Teams
-    would retry the activity, and the router drops a retry of an event it handled, so the
+    After the ack, a reply the connector still refuses after its retries is logged (and
+    replaced by a queued short message, see ``TeamsBot.reply``), not answered with a 5xx:
+    Teams would retry the activity, and the router drops a retry of an event it handled, so the
     retry could not bring the reply back either. Teams gives the HTTP answer 15 s; a turn
     inline could miss that under a burst (the database, then each reply's round trip)."""
-    started = time.perf_counter()
+    started, received = time.perf_counter(), time.monotonic()
     if request.content_type != "application/json":
         return web.json_response({"error": "expected application/json"}, status=415)
     try:
@@ -450,7 +552,8 @@ async def messages(
             return web.json_response({"error": "reply failed"}, status=502)
         response = _invoke_response(invoke)
     else:
-        bot.after_ack.submit(_turn(adapter, auth, activity, bot), f"Teams {activity.type}")
+        work = _turn(adapter, auth, activity, bot, received)
+        bot.after_ack.submit(work, f"Teams {activity.type}")
         response = web.Response(status=200)
     metrics.ACK_SECONDS.labels(platform=PLATFORM).observe(time.perf_counter() - started)
     return response
@@ -463,11 +566,20 @@ def _invoke_response(invoke: InvokeResponse | None) -> web.Response:
 
 
 async def _turn(
-    adapter: CloudAdapter, auth: AuthenticateRequestResult, activity: Activity, bot: TeamsBot
+    adapter: CloudAdapter,
+    auth: AuthenticateRequestResult,
+    activity: Activity,
+    bot: TeamsBot,
+    received: float,
 ) -> None:
-    """One turn after its ack; a reply the connector refused is logged with its reason."""
+    """One turn after its ack (its replies' deadlines count from ``received``); what fails
+    outside the replies (which log their own failures) is logged with its reason."""
+
+    async def on_turn(turn_context: TurnContext) -> None:
+        await bot.on_turn(turn_context, received)
+
     try:
-        await adapter.process_activity(auth, activity, bot.on_turn)
+        await adapter.process_activity(auth, activity, on_turn)
     except (ErrorResponseException, ClientRequestError, OSError) as error:
         log.warning("could not answer a Teams %s after its ack: %s", activity.type, error)
 
@@ -479,14 +591,14 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
     """Add ``POST /api/messages`` to the app; return the platform that delivers for Teams."""
     settings = runtime.settings
     adapter = build_adapter(settings)
-    bot = TeamsBot(runtime, router)
+    platform = TeamsPlatform(adapter, settings, shared=shared_reserve(runtime))
+    bot = TeamsBot(runtime, router, platform)
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         return await messages(adapter, bot, request)
 
     web_app.router.add_post("/api/messages", endpoint)
     web_app[TEAMS] = bot
-    platform = TeamsPlatform(adapter, settings, shared=shared_reserve(runtime))
 
     async def close(_app: web.Application) -> None:
         try:  # the server has stopped taking requests: let the acked turns finish first
@@ -495,8 +607,23 @@ def mount(web_app: web.Application, runtime: Runtime, router: Router) -> TeamsPl
             log.warning("teams: stopping with %s acked turns unfinished", bot.after_ack.depth)
         await platform.close()
 
+    async def room_for_sends(_app: web.Application) -> None:
+        _room_for_sends(platform.in_flight)
+
+    web_app.on_startup.append(room_for_sends)
     web_app.on_cleanup.append(close)
     return platform
+
+
+def _room_for_sends(requests: int) -> None:
+    """Give the loop's default executor a thread for each of ``requests`` Teams requests in
+    flight on top of its usual ones. The SDK sends with `requests` on that executor, which
+    ``asyncio.to_thread`` (the database) shares: with the usual min(32, cores + 4) threads, a
+    2-core host holds 6 requests at once, about 30 a second at 200 ms each, under the pace,
+    and the database's calls wait behind them."""
+    usual = min(32, (os.cpu_count() or 1) + 4)
+    executor = ThreadPoolExecutor(usual + requests, thread_name_prefix="asyncio")
+    asyncio.get_running_loop().set_default_executor(executor)
 
 
 # --- proactive delivery --------------------------------------------------------------------
@@ -549,15 +676,18 @@ class TeamsPlatform:
             if shared is not None
             else RateLimiter(rate, headroom=headroom, monotonic=monotonic, sleep=sleep)
         )
+        # kept across instances by the claims (bot.delivery), within one by the limiter below
+        self.person_spacing = 1 / (settings.teams_conversation_rate_per_second * headroom)
         self._conversation_limiter = PerKey(
             settings.teams_conversation_rate_per_second,
             headroom=headroom,
             monotonic=monotonic,
             sleep=sleep,
         )
-        # The SDK sends with `requests` on the loop's default executor (a handful of threads);
-        # more requests in flight than that would queue there and arrive in bursts.
-        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        # The SDK sends with `requests` on the loop's default executor: ``mount`` gives it a
+        # thread for each request in flight (see ``_room_for_sends``).
+        self.in_flight = in_flight(rate, headroom)
+        self._in_flight = asyncio.Semaphore(self.in_flight)
 
     async def close(self) -> None:
         """Release the HTTP connections kept open to Teams."""
@@ -576,13 +706,27 @@ class TeamsPlatform:
             ) from None
         if reference.conversation is None or not reference.service_url:
             raise DeliveryError("incomplete conversation reference", unreachable=True)
-        limiter = self._conversation_limiter(reference.conversation.id)
+        return await self.call(
+            lambda: self._send_once(reference, message), reference.conversation.id
+        )
+
+    async def call(
+        self,
+        request: Callable[[], Awaitable[T]],
+        conversation: str,
+        *,
+        deadline: float | None = None,
+    ) -> T:
+        """One Bot Connector request, a queued send or a reply inside a turn alike: paced per
+        conversation and per app, and retried (412/429/502/504) after Retry-After or a backoff
+        with jitter, up to ``attempts`` tries, never past ``deadline`` (on this platform's
+        monotonic clock). Raises DeliveryError with the reason when it gives up."""
+        limiter = self._conversation_limiter(conversation)
         for attempt in range(1, self.attempts + 1):
             try:
-                # The global slot is taken only when a request can start at once (see
-                # IN_FLIGHT), so slots are held for the request's real time in transit.
-                async with limiter.slot(), self._in_flight, self.limiter.slot():
-                    return await self._send_once(reference, message)
+                async with AsyncExitStack() as held:
+                    await self._take_slots(held, limiter, deadline)
+                    return await request()
             except ErrorResponseException as error:
                 status, retry_after = _status(error)
                 if status in GONE:
@@ -600,7 +744,11 @@ class TeamsPlatform:
                     if retry_after is not None
                     else backoff(attempt, cap=MAX_INLINE_WAIT)
                 )
-                if attempt == self.attempts or delay > MAX_INLINE_WAIT:
+                if (
+                    attempt == self.attempts
+                    or delay > MAX_INLINE_WAIT
+                    or (deadline is not None and self._monotonic() + delay >= deadline)
+                ):
                     raise DeliveryError(
                         f"Teams answered {status} {attempt} time(s)", retry_after=delay
                     ) from None
@@ -609,6 +757,19 @@ class TeamsPlatform:
             except (ClientRequestError, OSError) as error:
                 raise DeliveryError(f"could not reach Teams: {error}") from None
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _take_slots(
+        self, held: AsyncExitStack, conversation: Limiter, deadline: float | None
+    ) -> None:
+        """The conversation's slot, a place in flight, then the app's slot: the app's is taken
+        only when a request can start at once (see ``in_flight``), so slots are held for the
+        request's real time in transit. Gives up at ``deadline``."""
+        slots = (conversation.slot(), self._in_flight, self.limiter.slot())
+        timeout = None if deadline is None else max(0.0, deadline - self._monotonic())
+        try:
+            await take_slots(held, slots, timeout)
+        except TimeoutError:
+            raise DeliveryError("too late to answer (waited for Teams' rate limit)") from None
 
     async def _send_once(self, reference: ConversationReference, message: Message) -> str:
         sent: list[str] = []

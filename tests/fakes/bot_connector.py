@@ -2,7 +2,8 @@
 
 It receives the bot's replies, proactive sends and card updates as the Bot Connector REST API
 (v3) documents them, records them, answers the roster call, and can be told to answer a
-status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second).
+status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second per
+app, and per conversation).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class FakeBotConnector:
 
     max_requests: int = 10_000
     limit_per_second: int | None = None
+    conversation_limit_per_second: int | None = None  # sends and updates to one conversation
     roster: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     url: str = ""
@@ -73,9 +75,11 @@ class FakeBotConnector:
         self._ids = itertools.count(1)
         self._failures: dict[str, list[Failure]] = {}
         self._arrivals: deque[float] = deque()
+        self._conversation_arrivals: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self.requests = 0
-        self.rate_limited = 0
+        self.rate_limited = 0  # 429s, of which
+        self.conversation_limited = 0  # for the conversation's limit
         # cleared, every send and update waits unanswered until it is set again (Teams slow)
         self.gate = asyncio.Event()
         self.gate.set()
@@ -119,15 +123,23 @@ class FakeBotConnector:
             return web.json_response({"error": {"code": "TooMany"}}, status=503)
         return None
 
-    def _over_limit(self, now: float) -> bool:
-        if self.limit_per_second is None:
-            return False
-        while self._arrivals and self._arrivals[0] <= now - 1.0:
-            self._arrivals.popleft()
-        if len(self._arrivals) >= self.limit_per_second:
-            return True
-        self._arrivals.append(now)
-        return False
+    def _over_limit(self, now: float, conversation: str) -> bool:
+        """Over Teams' limit per app or per conversation in the last second (rolling)."""
+        windows = [(self._arrivals, self.limit_per_second)]
+        if self.conversation_limit_per_second is not None:
+            arrivals = self._conversation_arrivals.setdefault(conversation, deque())
+            windows.append((arrivals, self.conversation_limit_per_second))
+        over = False
+        for arrivals, limit in windows:
+            while arrivals and arrivals[0] <= now - 1.0:
+                arrivals.popleft()
+            if limit is not None and len(arrivals) >= limit and not over:
+                over = True
+                self.conversation_limited += arrivals is not self._arrivals
+        if not over:
+            for arrivals, _limit in windows:
+                arrivals.append(now)
+        return over
 
     async def _activity(self, request: web.Request) -> web.Response:
         await self.gate.wait()
@@ -140,7 +152,7 @@ class FakeBotConnector:
         body = await request.json()
         status, headers = 200, {}
         queue = self._failures.get(conversation)
-        if self._over_limit(now):
+        if self._over_limit(now, conversation):
             status, headers = 429, {"Retry-After": "1"}
             self.rate_limited += 1
         elif queue:
@@ -168,7 +180,12 @@ class FakeBotConnector:
         [conversation, summary] (what a person would see arrive), and how often it said 429."""
         sends = [[r.conversation_id, r.body.get("summary", "")] for r in self.delivered("POST")]
         return web.json_response(
-            {"sends": sends, "rate_limited": self.rate_limited, "requests": self.requests}
+            {
+                "sends": sends,
+                "rate_limited": self.rate_limited,
+                "conversation_limited": self.conversation_limited,
+                "requests": self.requests,
+            }
         )
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -181,9 +198,13 @@ class FakeBotConnector:
         return web.json_response(member)
 
 
-async def _serve_until_stdin_closes(limit_per_second: int | None) -> None:
+async def _serve_until_stdin_closes(
+    limit_per_second: int | None, conversation_limit_per_second: int | None = None
+) -> None:
     connector = await FakeBotConnector(
-        max_requests=10**9, limit_per_second=limit_per_second
+        max_requests=10**9,
+        limit_per_second=limit_per_second,
+        conversation_limit_per_second=conversation_limit_per_second,
     ).start()
     print(connector.url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -191,8 +212,8 @@ async def _serve_until_stdin_closes(limit_per_second: int | None) -> None:
 
 
 if __name__ == "__main__":
-    # `python -m tests.fakes.bot_connector [LIMIT]`: serve in a process of its own (prints the
-    # serviceUrl, stops when stdin closes), as Teams is on a machine of its own: a bot that
-    # is killed cannot take the connector with it. LIMIT 0 means no limit.
-    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    asyncio.run(_serve_until_stdin_closes(limit or None))
+    # `python -m tests.fakes.bot_connector [LIMIT [CONVERSATION_LIMIT]]`: serve in a process of
+    # its own (prints the serviceUrl, stops when stdin closes), as Teams is on a machine of its
+    # own: a bot that is killed cannot take the connector with it. 0 means no limit.
+    limits = [int(a) or None for a in sys.argv[1:3]]
+    asyncio.run(_serve_until_stdin_closes(*limits))

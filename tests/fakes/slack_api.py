@@ -105,7 +105,8 @@ class FakeSlack:
         self.burst = 1.0 + (rate_limit or 0) / 10
         self._tokens = self.burst
         self._refilled = time.monotonic()
-        self.rate_limited = 0
+        self.rate_limited = 0  # 429s for chat.postMessage, of which
+        self.channel_limited = 0  # for the channel's one message a second
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -231,11 +232,13 @@ class FakeSlack:
             if failure.error:
                 return web.json_response({"ok": False, "error": failure.error})
         if method == "chat.postMessage":
-            wait = self._channel_busy(params) or self._over_limit()
+            channel_wait = self._channel_busy(params)
+            wait = channel_wait if channel_wait is not None else self._over_limit()
             if wait is None and self.channel_interval:
                 self._channel_last[self._channel(str(params.get("channel", "")))] = time.monotonic()
             if wait is not None:
                 self.rate_limited += 1
+                self.channel_limited += channel_wait is not None
                 return web.json_response(
                     {"ok": False, "error": "ratelimited"},
                     status=429,
@@ -372,6 +375,7 @@ class FakeSlack:
                     for m in self.messages.values()
                 ],
                 "rate_limited": self.rate_limited,
+                "channel_limited": self.channel_limited,
                 "calls": dict(Counter(call.method for call in self.calls)),
             }
         )

@@ -206,3 +206,28 @@ async def test_a_row_in_doubt_is_looked_for_in_the_dm_before_it_is_sent_again(
         rows = {r.idempotency_key: r for r in session.exec(select(Outbox))}
     assert rows["k-doubt"].platform_ref == f"DUANN:{fake_slack.dm('UANN')[0].ts}"
     assert {r.status for r in rows.values()} == {"sent"}
+
+
+async def test_a_stop_cut_short_leaves_only_the_send_in_flight_in_doubt(
+    slack_runtime, platform, fake_slack
+) -> None:
+    """The shutdown time runs out while Slack hangs on one send: that row stays in doubt (it
+    may have gone; the next worker looks for its key in the DM), while the rows claimed behind
+    it, never started, are plain pending again, so nobody has to look for them."""
+    from bot.delivery import DeliveryWorker
+
+    for key in ("k0", "k1", "k2"):
+        queue_for_ann(slack_runtime, key=key)
+    fake_slack.fail("chat.postMessage", delay=3)  # Slack hangs on the first send
+    worker = DeliveryWorker(slack_runtime, platform, concurrency=1)
+    worker.start()
+    await fake_slack.wait_for(lambda: fake_slack.called("chat.postMessage"))
+    await worker.stop(0.2)
+    with slack_runtime.db.session() as session:
+        rows = {r.idempotency_key: r for r in session.exec(select(Outbox))}
+    assert {key: row.status for key, row in rows.items()} == {
+        "k0": "sending",
+        "k1": "pending",
+        "k2": "pending",
+    }
+    assert all(row.claimed_by is None for row in rows.values())

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from botbuilder.core.adapters import TestAdapter
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlmodel import func, select
 
@@ -24,7 +25,7 @@ from bot.chat import (
     UserError,
     text_message,
 )
-from bot.platforms.teams import TeamsBot
+from bot.platforms.teams import TeamsBot, TeamsPlatform
 from bot.platforms.teams_cards import render
 from bot.router import Router
 from bot.runtime import Runtime
@@ -71,7 +72,9 @@ class Person:
             recipient=ChannelAccount(id="28:culturebot", name="culturebot"),
             conversation=ConversationAccount(id=f"a:{local}", conversation_type="personal"),
         )
-        self.adapter = TestAdapter(TeamsBot(runtime, router).on_turn, template)
+        # the replies go through a platform's limiter and retries, as in the app
+        platform = TeamsPlatform(CloudAdapter(), runtime.settings)
+        self.adapter = TestAdapter(TeamsBot(runtime, router, platform).on_turn, template)
 
     async def say(self, text: str) -> str:
         await self.adapter.send(text)

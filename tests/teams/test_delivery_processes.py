@@ -10,12 +10,15 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.procs import (
     Bot,
     bots,
     fake_connector_process,
     outbox_counts,
     prepare_round,
+    queue_notes,
     teams_bot_env,
     teams_outbox_messages,
     wait_until,
@@ -24,9 +27,13 @@ from tests.procs import (
 PEOPLE = 100  # a question and a story invitation each: 202 cards
 
 
-def finished(url: str) -> bool:
+def finished(url: str, at_least: int = 1) -> bool:
     counts = outbox_counts(url)
-    return counts.get("sent", 0) > 0 and not counts.get("pending") and not counts.get("sending")
+    return (
+        counts.get("sent", 0) >= at_least
+        and not counts.get("pending")
+        and not counts.get("sending")
+    )
 
 
 def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path: Path) -> None:
@@ -65,3 +72,45 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
     duplicates = sum(n - 1 for n in posted.values())
     # only rows the dead process held can go twice (README: about 5, never more than held)
     assert duplicates <= held, f"{duplicates} duplicates, {held} rows held at the kill"
+
+
+@pytest.mark.parametrize("instances", [2, 3])
+def test_instances_on_one_postgres_keep_each_conversations_limit(
+    tmp_path: Path, instances: int, postgres_schema: str
+) -> None:
+    """The fake connector allows 50 requests a second per app and (here) one a second per
+    conversation, and each instance is configured so. A person's rows sit side by side in the
+    queue, so instances claim them together: no 429 of either kind, every card arrives once."""
+    from storage.db import Database
+    from tests.conftest import _truncate_all
+
+    db = Database(postgres_schema)
+    _truncate_all(db)
+    db.dispose()
+    people = 40
+    with (
+        fake_connector_process(limit_per_second=50, conversation_limit_per_second=1) as fake,
+        bots() as started,
+    ):
+        prepare_round(postgres_schema, people, teams_service_url=fake.url)
+        notes = queue_notes(postgres_schema, 3, platform="teams")
+        env = teams_bot_env(
+            postgres_schema, teams_rate_per_second=50, teams_conversation_rate_per_second=1
+        )
+        for i in range(instances):
+            started.append(Bot(env, tmp_path / f"bot{i}.log"))
+        wait_until(
+            lambda: finished(postgres_schema, at_least=notes + 2 * people),
+            240,
+            "the instances to finish",
+            every=0.5,
+        )
+        for bot in started:
+            bot.signal(signal.SIGTERM)
+            assert bot.wait(60) == 0, bot.output()[-3000:]
+        stats = fake.stats()
+        posted = fake.posted()
+
+    assert (stats["rate_limited"], stats["conversation_limited"]) == (0, 0)
+    assert set(posted) == teams_outbox_messages(postgres_schema), "a message never arrived"
+    assert max(posted.values()) == 1, "a message arrived twice"

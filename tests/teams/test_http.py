@@ -345,16 +345,18 @@ async def test_a_reply_teams_refuses_is_logged_with_its_reason_and_a_retry_is_no
     world: TeamsWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The turn runs after the ack, so Teams gets its 200 and the refused reply is logged
-    (with the connector's answer, not the person's text)."""
+    (with the connector's answer, not the person's text) and replaced by a queued apology
+    (tests/teams/test_replies.py)."""
     await installed_team(world)
     world.connector.fail(BOSS.conversation, 500)
     body = activity(BOSS, world.connector.url, text="checkin")
     assert await world.post(body) == 200
-    assert "could not answer a Teams message after its ack" in caplog.text
+    assert "teams: reply to aad-boss failed: Teams answered 500" in caplog.text
     assert "fake 500" in caplog.text and "checkin" not in caplog.text
     assert await world.post(body) == 200  # Teams retries the same activity: handled once
     with world.runtime.db.session() as session:
-        assert session.exec(select(func.count()).select_from(Outbox)).one() == 6
+        kinds = session.exec(select(Outbox.kind)).all()
+    assert len(kinds) == 7 and kinds.count("reply_failed") == 1  # 6 check-ins, 1 apology
 
 
 async def test_dashboard_answers_with_a_personal_link(world: TeamsWorld) -> None:
