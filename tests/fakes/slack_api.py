@@ -117,6 +117,8 @@ class Failure:
     delay: float = 0.0
     times: int = 1
     channel: str | None = None  # only for calls to this channel (or user id)
+    # do what was asked (a post lands in the DM), then never answer: the client times out
+    answer_lost: bool = False
 
 
 @dataclass
@@ -169,6 +171,8 @@ class FakeSlack:
     ) -> None:
         # what the installed bot token was granted: the manifest's scopes unless told fewer
         self.scopes: list[str] = manifest_scopes() if scopes is None else list(scopes)
+        self.answers_lost = 0  # calls done whose answer never left (``answer_lost``)
+        self.refused: Counter[str] = Counter()  # "method: error" of each call Slack would refuse
         self.channel_interval = channel_interval  # at most one post per channel this often
         self._channel_last: dict[str, float] = {}
         self.calls: list[Call] = []
@@ -185,6 +189,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._changed = asyncio.Condition()
+        self._stopping = asyncio.Event()  # lets answers that were never to come end at stop
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
@@ -215,6 +220,7 @@ class FakeSlack:
         return f"{self.url}/respond/{key}"
 
     async def stop(self) -> None:
+        self._stopping.set()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner is not None:
@@ -309,6 +315,7 @@ class FakeSlack:
                 "needed": needed,
                 "provided": ",".join(granted),
             }
+            self.refused[f"{method}: missing_scope {needed}"] += 1
             return web.json_response(refusal, headers=headers)
         failure = self._take_failure(method, params)
         if failure is not None:
@@ -325,6 +332,12 @@ class FakeSlack:
                 return web.Response(status=failure.status, text="upstream trouble")
             if failure.error:
                 return web.json_response({"ok": False, "error": failure.error})
+            if failure.answer_lost:
+                handler = getattr(self, "_" + method.replace(".", "_"))
+                await handler(params)
+                self.answers_lost += 1
+                await self._stopping.wait()
+                return web.Response(status=500)  # nobody is listening any more
         if method == "chat.postMessage":
             channel_wait = self._channel_busy(params)
             wait = channel_wait if channel_wait is not None else self._over_limit()
@@ -483,6 +496,8 @@ class FakeSlack:
                 "rate_limited": self.rate_limited,
                 "channel_limited": self.channel_limited,
                 "calls": dict(Counter(call.method for call in self.calls)),
+                "scopes": self.scopes,
+                "refused": dict(self.refused),
             }
         )
 
