@@ -733,7 +733,7 @@ class TeamsPlatform:
                     raise DeliveryError(f"Teams answered {status}", unreachable=True) from None
                 if status not in RETRYABLE:
                     raise DeliveryError(
-                        f"Teams answered {status}: {error}", permanent=status == 400
+                        f"Teams answered {status}: {error}", permanent=status in (400, 413)
                     ) from None
                 if status == 429:
                     metrics.count_rate_limited("teams", retry_after)
