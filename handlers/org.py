@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
 
+from storage.dashboard import revoke as revoke_dashboard_access
 from storage.models import ROLES, Identity, Person
 from storage.people import link_identity
 
@@ -436,6 +437,7 @@ def apply(
     fields = ("name", "department", "role", "timezone", "country", "subdivision")
     created: set[str] = set()
     changed: set[str] = set()
+    revoked: list[int | None] = []  # deactivated or back: their dashboard access ends
     for r in rows:
         person = existing.get(r.email)
         r = _keep_synced_timezone(r, person)
@@ -454,6 +456,8 @@ def apply(
         elif any(getattr(person, f) != getattr(r, f) for f in fields) or not person.active:
             for f in fields:
                 setattr(person, f, getattr(r, f))
+            if not person.active:
+                revoked.append(person.id)  # back, with no link or session of before
             person.active = True
             changed.add(r.email)
         person.timezone_source = r.timezone_source
@@ -467,6 +471,8 @@ def apply(
             person.active = False
             person.manager_id = None
             result.deactivated += 1
+            revoked.append(person.id)
+    revoke_dashboard_access(session, revoked)
     for r in rows:
         person = existing[r.email]
         manager_id = existing[r.manager_email].id if r.manager_email else None

@@ -228,7 +228,7 @@ def build_view(
     if name in SCOPED:
         scope = resolve(session, viewer, query.get("scope"))
         if name == "stories":
-            return views.stories(session, viewer, scope, now)
+            return views.stories(session, viewer, scope, settings, now)
         if name == "groups":
             return pulse.groups(session, viewer, scope, settings, now, query.get("week"))
         return pulse.overview(session, viewer, scope, settings, now)
