@@ -34,10 +34,10 @@ def dashboard(
     if ctx.invoked_subcommand is not None:
         return
     import asyncio
-    import logging
 
     from bot.clock import ShiftedClock
     from bot.config import get_settings
+    from bot.logs import setup_logging
 
     runtime = cli_runtime(channels=())
     if as_of:
@@ -52,7 +52,7 @@ def dashboard(
         console.print(sign_in_link(runtime, link_for), highlight=False, soft_wrap=True)
         return
     link = sign_in_link(runtime, as_) if as_ else None
-    logging.basicConfig(level=get_settings().log_level)
+    setup_logging(get_settings())  # as `run`: no access log, secrets scrubbed from every line
     asyncio.run(_serve(runtime, link))
 
 
