@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
 
+from handlers.workdays import region_problem
 from storage.dashboard import revoke as revoke_dashboard_access
 from storage.models import ROLES, Identity, Person
-from storage.people import link_identity
+from storage.people import PLATFORM_ZONES, link_identity
 
 REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
 OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision")
@@ -232,16 +233,18 @@ def _row(
     if not _valid_timezone(timezone):
         refuse("timezone", f"unknown IANA time zone '{timezone}' (e.g. Europe/Berlin)")
     country = cells.get("country", "").upper()
+    subdivision = cells.get("subdivision", "").upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         refuse("country", f"'{cells['country']}' is not a two-letter country code (e.g. DE)")
-    subdivision = cells.get("subdivision", "").upper()
-    if subdivision and not country:
+    elif subdivision and not country:
         refuse("subdivision", "a subdivision needs a country")
     elif subdivision and not _SUBDIVISION.fullmatch(subdivision):
         refuse(
             "subdivision",
             f"'{cells['subdivision']}' is not a subdivision code (e.g. BY for Bavaria)",
         )
+    elif country and (unknown := region_problem(country, subdivision or None)):
+        refuse(*unknown)  # well-formed, but no holiday calendar: say so rather than skip it
     for column in ("slack_user_id", "teams_user_id"):
         if any(c.isspace() for c in cells.get(column, "")):
             refuse(column, f"'{cells[column]}' is not a {column.replace('_', ' ')} (no spaces)")
@@ -494,9 +497,10 @@ def apply(
 
 
 def _keep_synced_timezone(row: OrgRow, person: Person | None) -> OrgRow:
-    """A row without a time zone keeps the one a directory sync (Slack's tz) filled in."""
-    if row.timezone_source == "default" and person and person.timezone_source == "slack":
-        return replace(row, timezone=person.timezone, timezone_source="slack")
+    """A row without a time zone keeps the one a chat platform filled in (Slack's ``tz``,
+    Teams' ``localTimezone``)."""
+    if row.timezone_source == "default" and person and person.timezone_source in PLATFORM_ZONES:
+        return replace(row, timezone=person.timezone, timezone_source=person.timezone_source)
     return row
 
 

@@ -107,7 +107,10 @@ def fake_connector_process(
         str(conversation_limit_per_second or 0),
     ]
     with _fake_process(args, "fake Bot Connector") as (url, process):
-        yield FakeConnectorProcess(url, process)
+        connector = FakeConnectorProcess(url, process)
+        yield connector
+        refusals = connector.stats()["refusals"]
+        assert not refusals, f"Teams would refuse what culturebot sent: {refusals}"
 
 
 @contextmanager
