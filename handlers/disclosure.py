@@ -109,6 +109,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
+from storage import scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -870,7 +871,10 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def close_round(session: Session, round_id: int, now: datetime) -> int:
     """Move a closed round's pending answers into pulse_answer, all at once, in shuffled
     order, and touch every prompt of the round in the same transaction (so on PostgreSQL
-    they all share one xmin and nothing orders them). Returns the answers moved."""
+    they all share one xmin and nothing orders them). The deleted pending rows' old versions
+    still share the answering transactions' ids with the prompts' old versions: the table is
+    marked for ``storage.scrub``, which the tick runs once this commits. Returns the answers
+    moved."""
     round_ = session.get(PulseRound, round_id)
     if round_ is None or round_.closed:
         return 0
@@ -927,4 +931,5 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     )
     round_.closed = True
     session.add(round_)
+    scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)
