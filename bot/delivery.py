@@ -70,7 +70,9 @@ class Address:
 class DeliveryError(Exception):
     """A send that failed. ``retry_after`` (seconds) when the platform said when to retry;
     ``unreachable`` when the person cannot be reached there (blocked, never installed);
-    ``permanent`` when retrying cannot help."""
+    ``permanent`` when retrying cannot help; ``in_doubt`` when the message may have gone (the
+    request was written but its answer never came), so the row is retried in doubt: a
+    platform that can look (Slack) checks before sending it again."""
 
     def __init__(
         self,
@@ -79,11 +81,13 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         unreachable: bool = False,
         permanent: bool = False,
+        in_doubt: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.unreachable = unreachable
         self.permanent = permanent
+        self.in_doubt = in_doubt
 
 
 class Platform(Protocol):
@@ -437,7 +441,10 @@ def record(runtime: Runtime, worker: str, outcomes: list[Outcome]) -> DeliverySt
                     if isinstance(error, DeliveryError) and error.retry_after
                     else backoff(row.attempts)
                 )
-                row.status, row.last_error = "pending", f"{type(error).__name__}: {error}"
+                # "sending" without a claim: due again, in doubt (see Claimed.in_doubt)
+                doubt = isinstance(error, DeliveryError) and error.in_doubt
+                row.status = "sending" if doubt else "pending"
+                row.last_error = f"{type(error).__name__}: {error}"
                 row.next_attempt_at = now + timedelta(seconds=delay)
                 stats.retried += 1
             session.add(row)

@@ -9,6 +9,9 @@
   (two a second), are logged at DEBUG instead of INFO.
 - No message text, score or comment is logged at INFO or above (a test enforces it): log
   what happened and to which kind of thing, never what a person wrote.
+- No secret is logged, by us or by a library: ``RedactSecrets`` rewrites every line (and its
+  traceback) that carries a sign-in token, a cookie, a bearer or Slack token, or the value of
+  any secret setting; aiohttp's access log (which writes query strings) is off.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -82,6 +86,60 @@ class DemoteChatter(logging.Filter):
         return True
 
 
+REDACTED = "[redacted]"
+# what a secret looks like wherever it turns up: a sign-in token in a query or form, the
+# dashboard's cookie, a Cookie/Authorization header, a bearer token, a Slack token
+_SECRET_SHAPES = (
+    re.compile(r"(?i)(\btoken=)[^&\s\"'<>]+"),
+    re.compile(r"(?i)(culturebot_dashboard=)[^;\s\"'<>]+"),
+    re.compile(r"(?i)(\b(?:set-)?cookie['\"]?\s*[:=,]\s*['\"]?)[^\r\n'\"]+"),
+    re.compile(r"(?i)(\bauthorization['\"]?\s*[:=,]\s*['\"]?)[^\r\n'\"]+"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"()\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+"),
+)
+SECRET_SETTINGS = (
+    "dashboard_secret",
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "teams_app_password",
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every secret in it replaced by [redacted]."""
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    for shape in _SECRET_SHAPES:
+        text = shape.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Scrubs secrets from each line and its traceback before any formatter sees them."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # short values would blank out ordinary words; real secrets are long
+        self.secrets = tuple(sorted({s for s in secrets if s and len(s) >= 8}, key=len))[::-1]
+
+    @classmethod
+    def of(cls, settings: Settings) -> RedactSecrets:
+        return cls(str(getattr(settings, name) or "") for name in SECRET_SETTINGS)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message, self.secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        return True
+
+
 def wants_json(log_format: str, stream: object = None) -> bool:
     if log_format == "json":
         return True
@@ -110,12 +168,14 @@ def setup_logging(settings: Settings, stream: object = None) -> logging.Handler:
     handler.setFormatter(make_formatter(wants_json(settings.log_format, handler.stream)))
     handler.addFilter(RequestIdFilter())
     handler.addFilter(DemoteChatter())
+    handler.addFilter(RedactSecrets.of(settings))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    # one access line per request is the request-id middleware's DEBUG line, not aiohttp's INFO
+    # one access line per request is the request-id middleware's DEBUG line (its path, never
+    # the query string a sign-in token rides in), not aiohttp's INFO one
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     clamp_platform_loggers()
     return handler

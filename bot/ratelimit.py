@@ -29,6 +29,9 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 POLL = 0.005  # how often to look again while every slot is held by a request in flight
+# A reserved send time may be used this late (a busy loop, a slow wake-up) before it is
+# dropped; at a high ceiling two gaps are microseconds, shorter than any wake-up.
+LATE_FLOOR = 0.05
 RESERVE_TIMEOUT = 2.0  # a shared reservation slower than this falls back to pacing alone
 
 
@@ -67,7 +70,9 @@ class RateLimiter:
     and starts at least ``1 / (rate * headroom)`` apart (``spacing``): an even stream a little
     under the limit, which the window only enforces when requests bunch up.
 
-    A rate below one becomes one per 1/rate seconds; a fractional rate above one rounds down.
+    The window holds ``capacity`` requests (the whole part of the rate, at least one) for
+    ``capacity / rate`` seconds, so a fractional rate, above one or below, is kept exactly:
+    1.5 a second is one per 2/3 s, 0.25 a second one per 4 s.
     """
 
     def __init__(
@@ -82,8 +87,8 @@ class RateLimiter:
         if rate <= 0 or not 0 < headroom <= 1:
             raise ValueError("rate must be positive, headroom in (0, 1]")
         self.rate = rate
-        self.capacity = int(rate) if rate >= 1 else 1
-        self.per = 1.0 if rate >= 1 else 1 / rate
+        self.capacity = max(1, int(rate))
+        self.per = self.capacity / rate
         self.gap = 1.0 / (rate * headroom) if spacing else 0.0
         self._monotonic = monotonic
         self._sleep = sleep
@@ -156,10 +161,16 @@ class SharedBudget:
     Send times are handed out ``1 / (rate * headroom)`` apart on one timeline kept in the
     database: an
     instance reserves a short run of them (about ``ahead`` seconds' worth) in one statement,
-    the next run while it uses this one, and starts one request at each. A time it missed by
-    more than two gaps is dropped, never used late, so instances never bunch up. A pause (Retry-After) moves the shared timeline for
-    everyone. Requests also take a slot of a local ``RateLimiter`` at the same rate, so the
-    platform's rolling window holds within this instance too.
+    the next run while it uses this one, and starts one request at each. A time already missed
+    by more than ``late`` (two gaps, at least ``LATE_FLOOR``) when a sender takes it is dropped,
+    so a stalled instance does not bunch its sends into another's. A pause (Retry-After) moves
+    the shared timeline for everyone. Requests also take a slot of a local ``RateLimiter`` at
+    the same rate, so the platform's rolling window holds within this instance too.
+
+    No livelock, by construction: a sender takes one time (reserving more when none is left,
+    and a run just reserved is used as it comes, late or not), waits for it and goes. It never
+    gives a time back to try again, so every ``acquire`` ends after at most one reservation,
+    whatever the ceiling and however late the loop wakes.
     """
 
     def __init__(
@@ -189,7 +200,7 @@ class SharedBudget:
         self._alone_next = 0.0
         # a time may be used this late (a busy loop); later it is dropped, so a stalled
         # instance never bunches its sends into another's
-        self.late = 2 * self.gap
+        self.late = max(2 * self.gap, LATE_FLOOR)
         # the timeline spaces the starts; the local window holds within this instance
         self.local = RateLimiter(rate, spacing=False, monotonic=monotonic, sleep=sleep)
 
@@ -256,15 +267,12 @@ class SharedBudget:
     async def acquire(self) -> None:
         self._waiting += 1
         try:
-            while True:
-                at = await self._next_time()
-                wait = at - self._wall()
-                if wait > 0:
-                    await self._sleep(wait)
-                if self._wall() < at + self.late:
-                    break  # on time (a stalled loop drops the time and reserves another)
+            at = await self._next_time()
         finally:
             self._waiting -= 1
+        wait = at - self._wall()
+        if wait > 0:
+            await self._sleep(wait)  # then go, however late the wake-up (see the class doc)
         await self.local.acquire()
 
     def release(self) -> None:

@@ -11,6 +11,7 @@ import time
 
 from aiohttp import web
 
+from bot import limits
 from bot.delivery import Platform
 from bot.health import HEALTH, Health
 from bot.health import install as install_health
@@ -44,7 +45,7 @@ def settle_process() -> None:
 
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
     """The aiohttp app with each configured platform's routes, and those platforms."""
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = limits.application(runtime.settings)
     health = Health(runtime)
     install_health(web_app, health)  # /healthz, /readyz, /metrics and request ids
     from bot.dashboard import web as dashboard
@@ -94,10 +95,7 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
     scheduler = Scheduler(runtime, platforms)
     web_app[HEALTH].holder = lambda: scheduler.holder
     scheduler.start()
-    runner = web.AppRunner(web_app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
-    await site.start()
+    runner = await limits.serve(web_app, runtime.settings)
     settle_process()
     log.info(
         "culturebot listening on http://%s:%s",

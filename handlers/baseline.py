@@ -21,8 +21,6 @@ them.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,7 +37,7 @@ from bot.router import Router
 from bot.runtime import Context
 from handlers import disclosure
 from handlers.disclosure import Atom, Cell
-from handlers.formatting import safe_row, sparkline
+from handlers.formatting import csv_text, sparkline
 from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
@@ -198,23 +196,18 @@ class BaselineView:
         return json.dumps(asdict(self), indent=2, default=str)
 
     def to_csv(self) -> str:
-        buffer = io.StringIO()
         names = [n for n in Figure.__dataclass_fields__ if n not in ("spread", "recent_series")]
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["assessment", *names, *(f"share_{s}" for s in range(1, 6))])
-        for f in self.figures:
-            values = asdict(f)
-            spread = f.spread or {}
-            writer.writerow(
-                safe_row(
-                    [
-                        self.assessment_id,
-                        *(values[n] for n in names),
-                        *(spread.get(s) for s in range(1, 6)),
-                    ]
-                )
-            )
-        return buffer.getvalue()
+        return csv_text(
+            ["assessment", *names, *(f"share_{s}" for s in range(1, 6))],
+            (
+                [
+                    self.assessment_id,
+                    *(asdict(f)[n] for n in names),
+                    *((f.spread or {}).get(s) for s in range(1, 6)),
+                ]
+                for f in self.figures
+            ),
+        )
 
 
 def _why(cell: Cell, min_size: int) -> str:
@@ -494,13 +487,10 @@ def comment_groups(
 
 
 def comments_csv(groups: list[CommentGroup]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["assessment", "dimension", "group", "comment"])
-    for g in groups:
-        for text in g.comments:
-            writer.writerow(safe_row([g.assessment_id, g.dimension_name, g.group, text]))
-    return buffer.getvalue()
+    return csv_text(
+        ["assessment", "dimension", "group", "comment"],
+        ([g.assessment_id, g.dimension_name, g.group, text] for g in groups for text in g.comments),
+    )
 
 
 def comments_json(groups: list[CommentGroup]) -> str:

@@ -63,9 +63,16 @@ combines the others, as the anchors and statistical offices do:
    50-99, 100-199, 200+; exact counts would help subtraction of counts), participation
    rounded to 10%, means to one decimal. Comment sentiment is shown only for a cell that the
    same suppression, run on commenter counts, also shows.
-6. **Comments**: the same suppression with k = ``min_comment_group_size`` decides which cells'
-   comments may be listed; they are listed in an order unrelated to answering (sorted by a
-   hash of the text), without names, dates finer than the period, or any sub-group.
+6. **Comments are sets** (``handlers/comment_sets.py``): a reader can intersect and subtract
+   lists of texts, not only add them. So with k = ``min_comment_group_size`` (counting
+   people who commented), after the same suppression, every comment's *class* (the atoms
+   whose comments appear in exactly the same shown lists: the deepest shown group on the
+   atom's chain and its department if shown) must hold 0 or at least k commenters; where it
+   does not, the smaller list that sets it apart is withheld whole, so the comment is listed
+   only in the larger group, or not at all. Decided once, when the period is published, for
+   the whole publication (so for every viewer and union of viewers). Lists are listed in an
+   order unrelated to answering (sorted by a hash of the text), without names, dates finer
+   than the period, or any sub-group.
 
 The API (what reports, assessments and the dashboard use)
 -------------------------------------------------------
@@ -109,6 +116,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.comment_sets import suppress_sets
 from storage import scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
@@ -407,9 +415,9 @@ def _cells(
     k = settings.min_group_size
     shown = lattice.suppress({a: x.respondents for a, x in atoms.items()}, k)
     mood = lattice.suppress({a: x.commenters for a, x in atoms.items()}, k)
-    talk = lattice.suppress(
-        {a: x.commenters for a, x in atoms.items()}, settings.min_comment_group_size
-    )
+    commenters = {a: x.commenters for a, x in atoms.items()}
+    talk = lattice.suppress(commenters, settings.min_comment_group_size)
+    suppress_sets(lattice, commenters, talk, settings.min_comment_group_size)
     rows: list[dict[str, object]] = []
     for node in lattice.nodes:
         members = lattice.members[node]

@@ -1,8 +1,11 @@
-"""Small formatting helpers every report shares: spreadsheet-safe CSV cells and sparklines."""
+"""Small formatting helpers every report shares: the one CSV writer, and sparklines."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BARS = "▁▂▃▄▅▆▇█"
@@ -17,12 +20,24 @@ def safe_cell(value: object) -> object:
         return ""
     if isinstance(value, bool | int | float):
         return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def safe_row(values: Iterable[object]) -> list[object]:
     return [safe_cell(v) for v in values]
+
+
+def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
+    """The one CSV writer of every export (CLI and dashboard): every cell, the header's too,
+    through ``safe_cell``, so no text a person wrote reaches a spreadsheet as a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)
+    return buffer.getvalue()
 
 
 def sparkline(values: Sequence[float | None], low: float = 1.0, high: float = 5.0) -> str:

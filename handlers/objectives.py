@@ -25,8 +25,6 @@ with ``UserError`` naming the field; nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -572,9 +570,8 @@ def to_json(views: list[ObjectiveView]) -> str:
 
 def to_csv(views: list[ObjectiveView]) -> str:
     """One row per action (an objective without actions is one row); formulas neutralised."""
-    from handlers.formatting import safe_row
+    from handlers.formatting import csv_text
 
-    buffer = io.StringIO()
     names = [
         "id",
         "title",
@@ -592,8 +589,7 @@ def to_csv(views: list[ObjectiveView]) -> str:
         "action_status",
         "action_due",
     ]
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
+    rows: list[list[object]] = []
     for v in views:
         base = [
             v.id,
@@ -610,8 +606,8 @@ def to_csv(views: list[ObjectiveView]) -> str:
         ]
         for a in v.actions or [None]:
             extra = ["", "", "", ""] if a is None else [a.text, a.owner, a.status, a.due]
-            writer.writerow(safe_row([*base, *extra]))
-    return buffer.getvalue()
+            rows.append([*base, *extra])
+    return csv_text(names, rows)
 
 
 # --- chat and the monthly nudge ----------------------------------------------------------

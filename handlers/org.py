@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
 
+from handlers.workdays import region_problem
+from storage.dashboard import revoke as revoke_dashboard_access
 from storage.models import ROLES, Identity, Person
-from storage.people import link_identity
+from storage.people import PLATFORM_ZONES, link_identity
 
 REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
 OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision")
@@ -231,16 +233,18 @@ def _row(
     if not _valid_timezone(timezone):
         refuse("timezone", f"unknown IANA time zone '{timezone}' (e.g. Europe/Berlin)")
     country = cells.get("country", "").upper()
+    subdivision = cells.get("subdivision", "").upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         refuse("country", f"'{cells['country']}' is not a two-letter country code (e.g. DE)")
-    subdivision = cells.get("subdivision", "").upper()
-    if subdivision and not country:
+    elif subdivision and not country:
         refuse("subdivision", "a subdivision needs a country")
     elif subdivision and not _SUBDIVISION.fullmatch(subdivision):
         refuse(
             "subdivision",
             f"'{cells['subdivision']}' is not a subdivision code (e.g. BY for Bavaria)",
         )
+    elif country and (unknown := region_problem(country, subdivision or None)):
+        refuse(*unknown)  # well-formed, but no holiday calendar: say so rather than skip it
     for column in ("slack_user_id", "teams_user_id"):
         if any(c.isspace() for c in cells.get(column, "")):
             refuse(column, f"'{cells[column]}' is not a {column.replace('_', ' ')} (no spaces)")
@@ -436,6 +440,7 @@ def apply(
     fields = ("name", "department", "role", "timezone", "country", "subdivision")
     created: set[str] = set()
     changed: set[str] = set()
+    revoked: list[int | None] = []  # deactivated or back: their dashboard access ends
     for r in rows:
         person = existing.get(r.email)
         r = _keep_synced_timezone(r, person)
@@ -454,6 +459,8 @@ def apply(
         elif any(getattr(person, f) != getattr(r, f) for f in fields) or not person.active:
             for f in fields:
                 setattr(person, f, getattr(r, f))
+            if not person.active:
+                revoked.append(person.id)  # back, with no link or session of before
             person.active = True
             changed.add(r.email)
         person.timezone_source = r.timezone_source
@@ -467,6 +474,8 @@ def apply(
             person.active = False
             person.manager_id = None
             result.deactivated += 1
+            revoked.append(person.id)
+    revoke_dashboard_access(session, revoked)
     for r in rows:
         person = existing[r.email]
         manager_id = existing[r.manager_email].id if r.manager_email else None
@@ -488,9 +497,10 @@ def apply(
 
 
 def _keep_synced_timezone(row: OrgRow, person: Person | None) -> OrgRow:
-    """A row without a time zone keeps the one a directory sync (Slack's tz) filled in."""
-    if row.timezone_source == "default" and person and person.timezone_source == "slack":
-        return replace(row, timezone=person.timezone, timezone_source="slack")
+    """A row without a time zone keeps the one a chat platform filled in (Slack's ``tz``,
+    Teams' ``localTimezone``)."""
+    if row.timezone_source == "default" and person and person.timezone_source in PLATFORM_ZONES:
+        return replace(row, timezone=person.timezone, timezone_source=person.timezone_source)
     return row
 
 

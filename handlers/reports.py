@@ -7,8 +7,6 @@ Nothing here aggregates answers: every figure is a published cell or combines sh
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -19,7 +17,7 @@ from sqlmodel import Session, select
 import prompts
 from handlers import disclosure
 from handlers.disclosure import Cell
-from handlers.formatting import safe_row, sparkline
+from handlers.formatting import csv_text, sparkline
 from handlers.periods import Period
 from storage.models import Person
 
@@ -72,25 +70,31 @@ class Report:
 
     def to_csv(self) -> str:
         """One line per group and theme (the series as a sparkline); formulas neutralised."""
-        buffer = io.StringIO()
         names = [n for n in GroupRow.__dataclass_fields__ if n not in SERIES_FIELDS]
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([*names, "series"])
-        for row in self.rows:
-            values = asdict(row)
-            writer.writerow(safe_row([*(values[n] for n in names), sparkline(row.series)]))
-        return buffer.getvalue()
+        return csv_text(
+            [*names, "series"],
+            ([*(asdict(row)[n] for n in names), sparkline(row.series)] for row in self.rows),
+        )
 
     def series_csv(self) -> str:
         """The weekly series: one line per group, theme and week; a withheld week says why."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["kind", "group", "theme", "week", "mean", "withheld_because"])
-        for row in self.rows:
-            for week, mean, reason in zip(row.weeks, row.series, row.series_reasons, strict=True):
-                why = withheld_text(reason, self.min_group_size) if reason else ""
-                writer.writerow(safe_row([row.kind, row.group, row.theme, week, mean, why]))
-        return buffer.getvalue()
+        return csv_text(
+            ["kind", "group", "theme", "week", "mean", "withheld_because"],
+            (
+                [
+                    row.kind,
+                    row.group,
+                    row.theme,
+                    week,
+                    mean,
+                    withheld_text(reason, self.min_group_size) if reason else "",
+                ]
+                for row in self.rows
+                for week, mean, reason in zip(
+                    row.weeks, row.series, row.series_reasons, strict=True
+                )
+            ),
+        )
 
 
 SERIES_FIELDS = ("weeks", "series", "series_reasons")

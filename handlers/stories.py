@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -50,6 +51,7 @@ from bot.clock import local_instant
 from bot.parsing import parse_id, parse_time
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later, send_many
+from handlers import anonymity
 from handlers.sentiment import score as sentiment_of
 from storage import job_marks, people
 from storage.models import Person, PulsePrompt
@@ -250,6 +252,8 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     manager = ctx.session.get(Person, me.manager_id) if me.manager_id else None
     if manager is not None and not manager.active:
         manager = None
+    if idea and consent == "anonymous":  # a manager of few would know who it was
+        manager = anonymity.idea_recipient(ctx.session, me, ctx.settings.min_group_size)
     inserted = insert_ignore(
         ctx.session,
         Story,
@@ -284,11 +288,12 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
             kind=f"stories.{kind}",
         )
     if idea:
-        said = (
-            t("stories.saved_idea", manager=manager.name)
-            if manager
-            else t("stories.saved_idea_no_manager")
-        )
+        if manager:
+            said = t("stories.saved_idea", manager=manager.name)
+        elif consent == "anonymous" and me.manager_id:
+            said = t("stories.saved_idea_too_few")
+        else:
+            said = t("stories.saved_idea_no_manager")
     elif consent == "manager":
         said = (
             t("stories.saved_manager", manager=manager.name)
@@ -298,10 +303,6 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     else:
         said = t(f"stories.saved_{consent}")
     return Response(replies=[text_message(said)])
-
-
-def _author_label(story: Story, author: Person) -> str:
-    return prompts.text("stories.someone_in_team") if story.consent == "anonymous" else author.name
 
 
 def _details(story: Story) -> list[Text]:
@@ -325,7 +326,10 @@ def manager_message(story: Story, author: Person) -> Message:
     heading_key = (
         "stories.idea_for_manager" if story.kind == "idea" else "stories.story_for_manager"
     )
-    heading = t(heading_key, author=_author_label(story, author), department=story.department)
+    if story.consent == "anonymous":  # no name, no department: the group is who is told
+        heading = t("stories.idea_for_manager_anonymous")
+    else:
+        heading = t(heading_key, author=author.name, department=story.department)
     parts: list[Text | Buttons] = [Text(text=heading, style="heading"), *_details(story)]
     if story.kind == "idea":
         parts.append(Text(text=t("stories.status_line", status=status_label(story.status))))
@@ -349,10 +353,15 @@ def manager_message(story: Story, author: Person) -> Message:
 # --- ideas: status set by the manager, reported back to the author ---------------------------
 
 
-def may_set_status(manager: Person, story: Story, author: Person) -> bool:
-    """The manager the idea went to, the author's current manager, or a leader above them."""
+def may_set_status(session: Session, manager: Person, story: Story, author: Person) -> bool:
+    """The manager the idea went to, the author's current manager, or a leader above them.
+    An anonymous idea: only the manager it went to, or a leader above them (whether a
+    button is refused must not say whose team the idea came from)."""
     if manager.id == author.id:
         return False
+    if story.consent == "anonymous":
+        told = session.get(Person, story.manager_id) if story.manager_id else None
+        return told is not None and (manager.id == told.id or people.in_subtree(told, manager))
     return manager.id in (story.manager_id, author.manager_id) or people.in_subtree(author, manager)
 
 
@@ -368,7 +377,7 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     author = ctx.session.get(Person, story.author_id) if story.author_id else None
     if author is None:  # an anonymous idea whose author was erased: nobody to tell
         raise UserError(t("stories.not_found"))
-    if not may_set_status(ctx.person, story, author):
+    if not may_set_status(ctx.session, ctx.person, story, author):
         raise UserError(t("stories.status_not_allowed"))
     if story.status == status:
         return Response(
@@ -441,14 +450,14 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
         heading = f"{heading}, {chosen.words()}"
     parts: list[Text] = [Text(text=heading, style="heading")]
     for department, ideas in grouped.items():
-        parts.append(Text(text=department, style="heading"))
+        parts.append(Text(text=department or t("stories.ideas_anonymous"), style="heading"))
         lines = [
             t(
                 "stories.ideas_line",
                 id=idea.id,
                 status=status_label(idea.status),
                 text=_excerpt(idea.text),
-                author=idea.author or t("stories.someone_in_team"),
+                author=idea.author or t("stories.anonymous"),
                 date=idea.created_on.isoformat(),
             )
             for idea in ideas
@@ -467,7 +476,11 @@ def helps_my_team(ctx: Context, incoming: Incoming) -> Response:
     story = ctx.session.get(Story, story_id) if story_id else None
     if story is None or story.kind != "story" or story.consent not in SHARED:
         raise UserError(t("stories.not_found"))
-    if story.department == ctx.person.department or story.author_id == ctx.person.id:
+    named = story.consent == "named" or story.department in anonymity.named_departments(
+        anonymity.department_sizes(ctx.session), ctx.settings.min_group_size
+    )
+    # an anonymous story of a small department names none: neither may the refusal
+    if story.author_id == ctx.person.id or (named and story.department == ctx.person.department):
         raise UserError(t("stories.helps_own"))
     added = insert_ignore(
         ctx.session,
@@ -481,6 +494,8 @@ def helps_my_team(ctx: Context, incoming: Incoming) -> Response:
     )
     if not added:
         return Response(replies=[text_message(t("stories.helps_already"))])
+    if not named:
+        return Response(replies=[text_message(t("stories.helps_thanks_anonymous"))])
     return Response(replies=[text_message(t("stories.helps_thanks", department=story.department))])
 
 
@@ -499,11 +514,19 @@ def _reaction_counts(session: Session, story_ids: list[int]) -> dict[int, int]:
 
 
 def best_stories(
-    session: Session, department: str, now: datetime, *, size: int, window_weeks: int
+    session: Session,
+    department: str,
+    now: datetime,
+    *,
+    size: int,
+    window_weeks: int,
+    small: Sequence[str] = (),
 ) -> list[Story]:
     """The digest's choice for ``department``: shared stories of *other* departments from the
     last ``window_weeks``, not shown to this department before, most "helps my team"
-    reactions first, then the most recent. Private stories never qualify."""
+    reactions first, then the most recent. Private stories never qualify. An anonymous story
+    of a department in ``small`` (too few people to be named) may go to its own department
+    too: leaving it out there would name the department it came from."""
     shown = select(StoryDigestItem.story_id).join(
         StoryDigest, col(StoryDigest.id) == col(StoryDigestItem.digest_id)
     )
@@ -519,7 +542,10 @@ def best_stories(
         .where(
             Story.kind == "story",
             col(Story.consent).in_(SHARED),
-            Story.department != department,
+            or_(
+                Story.department != department,
+                (col(Story.consent) == "anonymous") & col(Story.department).in_(small),
+            ),
             col(Story.created_at) > now - timedelta(weeks=window_weeks),
             col(Story.created_at) <= now,
             col(Story.id).not_in(shown),
@@ -534,8 +560,9 @@ def best_stories(
     return list(session.exec(query))
 
 
-def digest_message(session: Session, digest: StoryDigest) -> Message | None:
-    """The digest as it stands now (reaction counts are current), or None when empty."""
+def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | None:
+    """The digest as it stands now (reaction counts are current), or None when empty; an
+    anonymous story names its department only when that has at least ``k`` people."""
     t = prompts.text
     rows = session.exec(
         select(Story, Person)
@@ -553,6 +580,7 @@ def digest_message(session: Session, digest: StoryDigest) -> Message | None:
         Text(text=t("stories.digest_intro"), style="muted"),
     ]
     buttons: list[Button] = []
+    named = anonymity.named_departments(anonymity.department_sizes(session), k)
     for number, (story, author) in enumerate(rows, 1):
         if story.consent == "named":
             byline = t(
@@ -561,10 +589,12 @@ def digest_message(session: Session, digest: StoryDigest) -> Message | None:
                 department=story.department,
                 author=author.name,
             )
-        else:
+        elif story.department in named:
             byline = t(
                 "stories.digest_byline_anonymous", number=number, department=story.department
             )
+        else:
+            byline = t("stories.digest_byline_anonymous_no_group", number=number)
         parts.append(Text(text=byline, style="heading"))
         parts.extend(_details(story))
         helpful = counts.get(story.id, 0)  # type: ignore[arg-type]
@@ -591,8 +621,11 @@ def _department_zones(session: Session) -> dict[str, set[str]]:
     return zones
 
 
-def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -> int:
-    """Fix each department's digest for the week when its first member's local time comes."""
+def open_due_digests(
+    session: Session, now: datetime, config: StoriesSettings, *, k: int = 5
+) -> int:
+    """Fix each department's digest for the week when its first member's local time comes
+    (``k``: the minimum group size, below which an anonymous story names no department)."""
     weekday = WEEKDAYS.index(config.digest_weekday)
     window = timedelta(hours=config.digest_open_hours)
     opened = 0
@@ -600,6 +633,8 @@ def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -
     days = [day for day in around if day.weekday() == weekday]
     if not days:
         return 0
+    sizes = anonymity.department_sizes(session)
+    small = sorted(set(sizes) - anonymity.named_departments(sizes, k))
     for department, zones in _department_zones(session).items():
         for day in days:
             times = [local_instant(day, config.digest_at, tz) for tz in zones]
@@ -618,6 +653,7 @@ def open_due_digests(session: Session, now: datetime, config: StoriesSettings) -
                 now,
                 size=config.digest_size,
                 window_weeks=config.digest_window_weeks,
+                small=small,
             )
             if not insert_ignore(
                 session,
@@ -658,7 +694,7 @@ def send_due_digests(
             for tz in zones.get(digest.department, ())
             if (at := local_instant(digest.local_date, config.digest_at, tz)) <= now < at + window
         ]
-        message = digest_message(session, digest) if due else None
+        message = digest_message(session, digest, runtime.settings.min_group_size) if due else None
         if message is None:
             continue
         received = (
@@ -825,7 +861,7 @@ def tick(runtime: Runtime, config: StoriesSettings | None = None) -> dict[str, i
     now = runtime.clock.now()
     with runtime.db.session() as session:
         invited = send_invitations(session, runtime, now, config)
-        opened = open_due_digests(session, now, config)
+        opened = open_due_digests(session, now, config, k=runtime.settings.min_group_size)
         delivered = send_due_digests(session, runtime, now, config)
     return {"invited": invited, "digests_opened": opened, "digests_sent": delivered}
 

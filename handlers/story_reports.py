@@ -301,12 +301,15 @@ def ideas_by_department(
     session: Session, viewer: Person, period: Period | None = None
 ) -> dict[str, list[IdeaView]]:
     """Ideas from the viewer's subtree (shared within ``period``, when given), grouped by
-    department, newest first."""
+    department, newest first; anonymous ideas last, under "" and without a department, and
+    only those that went to the viewer or to a manager below them (whole anonymity groups,
+    handlers/anonymity.py: a list never narrows one down to fewer people)."""
     rows = session.exec(
         select(Story, Person)
         .join(Person, col(Person.id) == col(Story.author_id))
         .where(
             Story.kind == "idea",
+            Story.consent != "anonymous",
             col(Person.path).startswith(viewer.path),
             Story.author_id != viewer.id,
             *_shared_in(period),
@@ -324,11 +327,34 @@ def ideas_by_department(
                 id=story.id,  # type: ignore[arg-type]
                 department=story.department,
                 text=story.what_happened,
-                author=None if story.consent == "anonymous" else author.name,
+                author=author.name,
                 status=story.status or "new",
                 created_on=story.created_at.date(),
             )
         )
+    anonymous = session.exec(
+        select(Story)
+        .join(Person, col(Person.id) == col(Story.manager_id))
+        .where(
+            Story.kind == "idea",
+            Story.consent == "anonymous",
+            col(Person.path).startswith(viewer.path),
+            *_shared_in(period),
+        )
+        .order_by(col(Story.created_at).desc(), col(Story.id).desc())
+    ).all()
+    if anonymous:
+        grouped[""] = [
+            IdeaView(
+                id=story.id,  # type: ignore[arg-type]
+                department="",
+                text=story.what_happened,
+                author=None,
+                status=story.status or "new",
+                created_on=story.created_at.date(),
+            )
+            for story in anonymous
+        ]
     return grouped
 
 

@@ -61,6 +61,30 @@ def _holidays(country: str, subdivision: str | None, year: int) -> dict[date, st
     return dict(found.items())
 
 
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, frozenset[str]]:
+    import holidays
+
+    return {
+        code: frozenset(s.upper() for s in subdivisions)
+        for code, subdivisions in holidays.list_supported_countries().items()
+    }
+
+
+def region_problem(country: str, subdivision: str | None) -> tuple[str, str] | None:
+    """(column, why) when the `holidays` package knows no such country or no such
+    subdivision of it: that person would silently get no public holidays."""
+    regions = _regions()
+    if country not in regions:
+        return "country", f"'{country}' is not a country with a public holiday calendar (e.g. DE)"
+    known = sorted(regions[country])
+    if subdivision and subdivision not in regions[country]:
+        shown = ", ".join(known[:30]) + (", ..." if len(known) > 30 else "")
+        choice = f"one of: {shown}" if known else "it has none; leave it empty"
+        return "subdivision", f"'{subdivision}' is not a subdivision of {country} ({choice})"
+    return None
+
+
 def holiday_name(country: str | None, subdivision: str | None, day: date) -> str | None:
     """The public holiday on ``day`` for that country (and subdivision), or None."""
     if not country:

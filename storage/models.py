@@ -34,7 +34,8 @@ class Person(SQLModel, table=True):
     department: str = Field(max_length=120, index=True)
     role: str = Field(default="employee", max_length=20)
     timezone: str = Field(default="UTC", max_length=64)
-    # where the time zone came from: "org" (the org file), "default", or "slack" (directory sync)
+    # where the time zone came from: "org" (the org file), "default", "slack" (directory sync)
+    # or "teams" (the localTimezone of the person's activities)
     timezone_source: str = Field(
         default="org", max_length=10, sa_column_kwargs={"server_default": "org"}
     )

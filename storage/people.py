@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
@@ -10,6 +12,25 @@ from storage.models import Identity, Person
 
 def by_email(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+
+
+# time zone sources a chat platform filled in (Slack's ``tz``, Teams' ``localTimezone``); an
+# org file without a zone for that person keeps them on the next import
+PLATFORM_ZONES = ("slack", "teams")
+
+
+def fill_timezone(session: Session, person: Person, zone: str, source: str) -> bool:
+    """Take the time zone a chat platform reports for ``person`` unless the org file gave one
+    (the file always wins); True when it changed. An unknown zone name is ignored."""
+    if person.timezone_source == "org" or not zone or zone == person.timezone:
+        return False
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    person.timezone, person.timezone_source = zone, source
+    session.add(person)
+    return True
 
 
 def by_identity(session: Session, platform: str, external_id: str) -> Person | None:

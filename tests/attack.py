@@ -1,5 +1,6 @@
 """The attacker's tools for the disclosure tests: read every figure a viewer is shown, and
-solve the linear system those figures give.
+solve the linear system those figures give; read every comment list a viewer is shown, and
+intersect and subtract them (lists of texts are sets).
 
 A shown mean of a group whose respondents the attacker knows is one equation: the sum of
 those people's scores. A set of people is *determined* when its indicator vector lies in the
@@ -10,6 +11,8 @@ be worked out from what is shown.
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -55,3 +58,66 @@ def determined(
     matrix = np.array([vector(e) for e in equations])
     with_goal = np.vstack([matrix, goal])
     return bool(np.linalg.matrix_rank(with_goal) == np.linalg.matrix_rank(matrix))
+
+
+# --- comments: lists of texts are sets -----------------------------------------------------
+
+HEADING = re.compile(
+    r"^(?P<label>.+) - (?P<theme>.+), week (?P<period>\S+) \(\d+ comments, in no particular order\):$"
+)
+
+
+def comment_lists(output: str) -> dict[tuple[str, str], dict[str, frozenset[str]]]:
+    """What ``culturebot comments`` (or chat ``comments``) printed: per (week, theme), the
+    texts listed under each group label."""
+    lists: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    texts: set[str] | None = None
+    for line in output.splitlines():
+        heading = HEADING.match(line)
+        if heading:
+            texts = lists[(heading["period"], heading["theme"])][heading["label"]]
+        elif line.startswith("- ") and texts is not None:
+            texts.add(line[2:])
+    return {key: {label: frozenset(t) for label, t in by.items()} for key, by in lists.items()}
+
+
+def candidate_authors(
+    lists: dict[str, frozenset[str]], members: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """For every comment in ``lists`` (group label -> texts) of one week and theme: who
+    could have written it, from the lists alone. ``members``: the people of each group who
+    commented (the attacker knows the organisation and, at worst, who commented). The people
+    of every list that holds the comment, minus the people of every list that does not."""
+    found: dict[str, frozenset[str]] = {}
+    for text in {t for texts in lists.values() for t in texts}:
+        holding = [members[label] for label, texts in lists.items() if text in texts]
+        others = [members[label] for label, texts in lists.items() if text not in texts]
+        found[text] = frozenset.intersection(*holding).difference(*others)
+    return found
+
+
+def comment_groups(rows: Iterable[tuple[str, str, str | None, str]]) -> dict[str, set[str]]:
+    """Every group label the gate can list comments under, and its people, from the org
+    (email, name, manager email, department) as the attacker knows it."""
+    import prompts
+
+    by_email = {email: (name, boss, department) for email, name, boss, department in rows}
+
+    def above(email: str) -> list[str]:
+        chain, boss = [], by_email[email][1]
+        while boss:
+            chain.append(boss)
+            boss = by_email[boss][1]
+        return chain
+
+    groups: dict[str, set[str]] = defaultdict(set)
+    for email, (_, boss, department) in by_email.items():
+        groups[prompts.text("disclosure.org")].add(email)
+        groups[department].add(email)
+        if not boss:
+            groups[prompts.text("disclosure.top")].add(email)
+        else:
+            groups[prompts.text("disclosure.team", name=by_email[boss][0])].add(email)
+        for manager in above(email):
+            groups[prompts.text("disclosure.subtree", name=by_email[manager][0])].add(email)
+    return groups

@@ -107,7 +107,10 @@ def fake_connector_process(
         str(conversation_limit_per_second or 0),
     ]
     with _fake_process(args, "fake Bot Connector") as (url, process):
-        yield FakeConnectorProcess(url, process)
+        connector = FakeConnectorProcess(url, process)
+        yield connector
+        refusals = connector.stats()["refusals"]
+        assert not refusals, f"Teams would refuse what culturebot sent: {refusals}"
 
 
 @contextmanager
@@ -181,13 +184,13 @@ def _base_env(database_url: str, **settings: object) -> dict[str, str]:
 
 
 class Bot:
-    """One `culturebot run` process, its output in ``log``."""
+    """One `culturebot run` process (or another server ``command``), its output in ``log``."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: tuple[str, ...] = ("run",)) -> None:
         self.log = log
         self._out = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli", *command],
             cwd=ROOT,
             env=env,
             stdout=self._out,

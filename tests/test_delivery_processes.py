@@ -10,12 +10,16 @@ Every wait is bounded and polls a condition; every process is killed when its te
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.procs import (
+    ROOT,
     Bot,
     FakeSlackProcess,
     bot_env,
@@ -28,6 +32,19 @@ from tests.procs import (
     queue_notes,
     wait_until,
 )
+
+
+def printed_manifest_scopes() -> list[str]:
+    """The bot scopes of the manifest as `culturebot slack manifest` prints it."""
+    printed = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "slack", "manifest"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return list(yaml.safe_load(printed)["oauth_config"]["scopes"]["bot"])
+
 
 PEOPLE = 100  # a round: a question and a story invitation each, about 200 DMs
 
@@ -47,6 +64,7 @@ def finished(url: str, at_least: int = 1) -> bool:
 
 
 def assert_each_message_once(fake: FakeSlackProcess, url: str) -> None:
+    assert not fake.stats()["refused"], "Slack would have refused a call"
     posted = fake.posted()
     keys = outbox_keys(url)
     assert set(posted) == keys, f"lost: {sorted(keys - set(posted))[:5]}"
@@ -87,10 +105,13 @@ def test_a_stop_mid_round_exits_0_releases_every_claim_and_the_next_start_finish
 
 def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: Path) -> None:
     """Rows the killed worker held are in doubt: their claims run out within 30 s, and the
-    next worker looks for each one's key in the DM before sending it."""
+    next worker looks for each one's key in the DM before sending it. The fake Slack's token
+    holds exactly the scopes of the manifest `culturebot slack manifest` prints, so the check
+    (conversations.open, conversations.history) must work with what an admin installs."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     prepare_round(url, PEOPLE)
     with fake_slack_process(rate=50) as fake, bots() as started:
+        assert fake.stats()["scopes"] == printed_manifest_scopes()
         env = bot_env(url, fake.api_url, slack_max_per_second=20)
         first = Bot(env, tmp_path / "first.log")
         started.append(first)
@@ -105,6 +126,10 @@ def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: P
         # 30 s of claims to run out, the history checks, and the rest at 20/s: well within
         assert time.monotonic() - restarted < 180
         assert stop(second) == 0
+        calls = fake.stats()["calls"]
+        assert calls.get("conversations.open", 0) >= 1, "no row was in doubt: nothing checked"
+        assert calls["conversations.history"] == calls["conversations.open"]
+        assert not outbox_counts(url).get("dead"), outbox_counts(url)
         assert_each_message_once(fake, url)
 
 

@@ -110,6 +110,15 @@ def test_cli_names_the_row_and_column_and_writes_nothing(tmp_path: Path, monkeyp
     result = runner.invoke(app, ["org", "import", str(bad)])
     assert result.exit_code == 2
     assert "row 5, column timezone" in result.output and "nothing was imported" in result.output
+    header = "email,name,manager_email,department,role,timezone,country,subdivision\n"
+    bad.write_text(
+        header + "ceo@x.io,Cea,,Exec,leader,UTC,DE,BY\nvp@x.io,Vic,ceo@x.io,Sales,manager,UTC,ZZ,\n"
+    )
+    result = runner.invoke(app, ["org", "import", str(bad)])
+    assert result.exit_code == 2
+    assert "row 3, column country: 'ZZ' is not a country with a public holiday calendar" in (
+        result.output
+    )
     good = tmp_path / "good.csv"
     good.write_text(org_csv(*BASE))
     result = runner.invoke(app, ["org", "import", str(good)])
@@ -165,6 +174,11 @@ def test_country_and_subdivision_are_optional_columns(runtime) -> None:
         ("D1", "", "country", "two-letter country code"),
         ("", "BY", "subdivision", "needs a country"),
         ("DE", "Bay ern", "subdivision", "not a subdivision code"),
+        # well-formed, but no public holiday calendar: they would silently get no holidays
+        ("ZZ", "", "country", "'ZZ' is not a country with a public holiday calendar"),
+        ("XX", "", "country", "'XX' is not a country with a public holiday calendar"),
+        ("DE", "ZZ", "subdivision", "'ZZ' is not a subdivision of DE (one of: "),
+        ("US", "BY", "subdivision", "'BY' is not a subdivision of US"),
     ],
 )
 def test_bad_country_or_subdivision_is_refused(

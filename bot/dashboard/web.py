@@ -228,7 +228,7 @@ def build_view(
     if name in SCOPED:
         scope = resolve(session, viewer, query.get("scope"))
         if name == "stories":
-            return views.stories(session, viewer, scope, now)
+            return views.stories(session, viewer, scope, settings, now)
         if name == "groups":
             return pulse.groups(session, viewer, scope, settings, now, query.get("week"))
         return pulse.overview(session, viewer, scope, settings, now)
@@ -354,8 +354,9 @@ def standalone_app(runtime: Runtime) -> web.Application:
     """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
     from bot.health import Health
     from bot.health import install as install_health
+    from bot.limits import application
 
-    app = web.Application(client_max_size=64 * 1024)
+    app = application(runtime.settings)
     install_health(app, Health(runtime))
     mount(app, runtime)
     return app

@@ -6,7 +6,9 @@ under by ``CULTUREBOT_RATE_HEADROOM``) through the one limiter of bot/ratelimit.
 discovering Slack's limits through 429s; a 429 that still comes pauses every sender for its
 Retry-After. 5xx and connection errors are retried here a few times with backoff and
 jitter; after that the row goes back to the outbox with a retry time, and the outbox
-dead-letters it after its bounded number of attempts.
+dead-letters it after its bounded number of attempts. A post whose answer never came (a
+timeout, a reset after the request was written) may have landed: it is never resent blindly
+but goes back to the outbox in doubt, and is looked for in the DM before it is sent again.
 """
 
 from __future__ import annotations
@@ -128,10 +130,13 @@ class SlackPlatform:
         channel: str | None = None,
         deadline: float | None = None,
         limiter: Limiter | None = None,
+        unsure: bool = False,
     ) -> T:
         """Make one Slack request paced and retried: 429s pause every sender for Retry-After,
         5xx and connection errors back off with jitter, up to ``tries`` attempts and never past
-        ``deadline`` (on the platform's monotonic clock). Raises DeliveryError with the reason when it gives up."""
+        ``deadline`` (on the platform's monotonic clock). Raises DeliveryError with the reason
+        when it gives up. With ``unsure`` (a post that must not go twice) a request whose
+        answer never came is not retried blindly: it raises DeliveryError ``in_doubt``."""
         self._keep_alive()
         for attempt in range(1, self.tries + 1):
             if deadline is not None and self._monotonic() >= deadline:
@@ -148,10 +153,15 @@ class SlackPlatform:
                     error.status, "", error.retry_after, attempt, "response_url"
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                doubt = unsure and no_answer(error)
                 failure = DeliveryError(
-                    f"connection: {type(error).__name__}",
+                    f"connection: {type(error).__name__}"
+                    + (" (the request went; it may have been posted)" if doubt else ""),
                     retry_after=backoff(attempt, first=0.5, cap=30.0),
+                    in_doubt=doubt,
                 )
+                if doubt:
+                    raise failure from error
             wait = failure.retry_after or 0.0
             if limited:
                 metrics.count_rate_limited("slack", wait)
@@ -193,7 +203,11 @@ class SlackPlatform:
         except ValueError as error:  # a part Slack cannot carry: retrying cannot help
             raise DeliveryError(str(error), permanent=True) from error
         if address.in_doubt and address.key:
-            found = await self.find_sent(address.external_id, address.key)
+            try:
+                found = await self.find_sent(address.external_id, address.key)
+            except DeliveryError as error:  # not checked: still in doubt
+                error.in_doubt = True
+                raise
             if found is not None:
                 log.info("slack: a message in doubt was already in the DM; not sent again")
                 metrics.count_send("slack", "duplicate_skipped")
@@ -209,6 +223,7 @@ class SlackPlatform:
                 channel=address.external_id, text=text, blocks=blocks, metadata=metadata
             ),
             channel=address.external_id,
+            unsure=bool(address.key),  # one with a key can be looked for before a resend
         )
         return f"{response['channel']}:{response['ts']}"
 
@@ -233,6 +248,13 @@ class SlackPlatform:
             ):
                 return f"{channel}:{message['ts']}"
         return None
+
+
+def no_answer(error: BaseException) -> bool:
+    """Whether a request may have reached Slack though its answer never came (a timeout, a
+    connection reset or closed after the request was written), unlike one that could not even
+    connect."""
+    return not isinstance(error, aiohttp.ClientConnectorError)
 
 
 class WebhookFailed(Exception):

@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -76,14 +75,6 @@ def _is_person(member: dict[str, Any]) -> bool:
     )
 
 
-def _valid_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 DELETED_REASON = "deleted in Slack"
 
 
@@ -118,12 +109,7 @@ def apply_member(session: Session, member: dict[str, Any]) -> MemberOutcome:
     identity = people.link_identity(session, person, "slack", user_id)
     if identity.unreachable and identity.unreachable_reason == DELETED_REASON:
         identity.unreachable, identity.unreachable_reason = False, None
-    tz = str(member.get("tz") or "")
-    zone_filled = False
-    if person.timezone_source != "org" and tz and _valid_zone(tz) and tz != person.timezone:
-        person.timezone, person.timezone_source = tz, "slack"
-        session.add(person)
-        zone_filled = True
+    zone_filled = people.fill_timezone(session, person, str(member.get("tz") or ""), "slack")
     return MemberOutcome("linked", timezone=zone_filled)
 
 

@@ -23,13 +23,19 @@ COMMANDS = {
     "/story": ("Share a customer story or idea", "[what happened]"),
     "/cascade": ("Leadership messages down the management chain", "[message]"),
 }
-# chat.postMessage/update/postEphemeral; slash commands; users.list with emails; DMs and
-# mentions as events. views.open/views.publish need no scope.
+# Exactly what the code uses (a test derives it from the Web API methods the code calls, the
+# events below and the slash commands; `culturebot doctor` checks an installed token has it):
+# chat:write for chat.postMessage/update/postEphemeral; commands for the slash commands;
+# users:read and users:read.email for users.list with emails (and team_join, user_change);
+# im:write for conversations.open and im:history for conversations.history (a message in
+# doubt is looked for in the DM) and the message.im event; app_mentions:read for app_mention.
+# views.open, views.publish and auth.test need no scope.
 SCOPES = [
     "chat:write",
     "commands",
     "users:read",
     "users:read.email",
+    "im:write",
     "im:history",
     "app_mentions:read",
 ]

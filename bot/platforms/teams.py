@@ -194,12 +194,14 @@ def build_adapter(settings: Settings) -> CloudAdapter:
 
 @dataclass(frozen=True)
 class Sender:
-    """A Teams user as an activity names them: AAD object id, Teams user id, maybe an email."""
+    """A Teams user as an activity names them: AAD object id, Teams user id, maybe an email,
+    and the IANA time zone of their client (the activity's ``localTimezone``)."""
 
     user_id: str
     aad_id: str = ""
     email: str = ""
     name: str = ""
+    timezone: str = ""
 
     @property
     def key(self) -> str:
@@ -211,7 +213,12 @@ def sender_of(activity: Activity) -> Sender | None:
     who = activity.from_property
     if who is None or not who.id:
         return None
-    return Sender(user_id=who.id, aad_id=who.aad_object_id or "", name=who.name or "")
+    return Sender(
+        user_id=who.id,
+        aad_id=who.aad_object_id or "",
+        name=who.name or "",
+        timezone=(activity.local_timezone or "").strip(),
+    )
 
 
 def reference_json(activity: Activity) -> str:
@@ -225,7 +232,8 @@ def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | N
     """Store or refresh the person's reference; the identity key, or None for a stranger.
 
     Matched by an identity already filed under the AAD object id or Teams user id (the org
-    import may have put either in ``teams_user_id``), else by email.
+    import may have put either in ``teams_user_id``), else by email. Their client's time zone
+    is taken where the org file gave none, as Slack's ``tz`` is.
     """
     with runtime.db.session() as session:
         person = None
@@ -238,6 +246,7 @@ def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | N
         if person is None:
             return None
         people.link_identity(session, person, PLATFORM, sender.key, reference)
+        people.fill_timezone(session, person, sender.timezone, PLATFORM)
         return sender.key
 
 
@@ -260,6 +269,7 @@ async def with_email(turn_context: TurnContext, sender: Sender) -> Sender:
         aad_id=sender.aad_id or member.aad_object_id or "",
         email=email if "@" in email else "",
         name=sender.name or member.name or "",
+        timezone=sender.timezone,
     )
 
 
@@ -733,7 +743,7 @@ class TeamsPlatform:
                     raise DeliveryError(f"Teams answered {status}", unreachable=True) from None
                 if status not in RETRYABLE:
                     raise DeliveryError(
-                        f"Teams answered {status}: {error}", permanent=status == 400
+                        f"Teams answered {status}: {error}", permanent=status in (400, 413)
                     ) from None
                 if status == 429:
                     metrics.count_rate_limited("teams", retry_after)

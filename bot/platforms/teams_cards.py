@@ -5,14 +5,21 @@ User text is never interpreted as markup: it goes into ``TextRun`` elements of a
 ``RichTextBlock``, which Adaptive Cards show verbatim (``TextBlock`` would apply markdown).
 Every submit button carries its meaning in ``data["culturebot"]``; the inputs' values arrive
 next to it, keyed by input id.
+
+Every card passes the Adaptive Cards validator's rules: each input has a ``label`` (screen
+readers announce it; ``RequiredInputsShouldHaveLabel``), the card carries ``fallbackText`` for
+clients that cannot render it, and it fits Teams' message size limit: past it, the text is cut
+with a note saying how much is not shown (``fit``), so a send never fails for its size.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import prompts
 from bot.chat import Buttons, Form, Message, Question, Text
 
 CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
@@ -20,6 +27,12 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 META = "culturebot"  # the key of our own data in a submission; never an input id
 CHOICE = "choice"
 COMMENT = "comment"
+
+# Teams refuses a message over 28 KB, counted as the activity's JSON in UTF-16 (issue 21; the
+# docs' figure is larger). The card gets this much; the rest is the activity's envelope (ids,
+# conversation, serviceUrl, summary: under 2 KB).
+CARD_LIMIT = 24 * 1024
+FALLBACK_LIMIT = 500  # the fallbackText: what a client that cannot show the card shows
 
 Card = dict[str, Any]
 
@@ -69,10 +82,10 @@ def _question(part: Question) -> tuple[list[Card], list[Card]]:
         title = f"{choice.label} ({end})" if end else choice.label
         choices.append({"title": title, "value": choice.value})
     body: list[Card] = [
-        *_runs(part.prompt, "plain"),
         {
             "type": "Input.ChoiceSet",
             "id": CHOICE,
+            "label": part.prompt,
             "style": "expanded",
             "isRequired": True,
             "errorMessage": part.prompt[:200],
@@ -135,13 +148,60 @@ def _form(part: Form) -> tuple[list[Card], list[Card]]:
     return body, [submit]
 
 
+def size(card: Card) -> int:
+    """The card's size as Teams counts a message: its JSON in UTF-16."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
+
+
 def render(message: Message) -> Card:
+    """One Adaptive Card for a message, within Teams' size limit (see ``fit``)."""
+    card = _render(message)
+    return card if size(card) <= CARD_LIMIT else fit(message)
+
+
+def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
+    """The card within ``limit``: every text longer than some length is cut to it (the
+    longest found by bisection), so short lines (headings, status, hints) stay whole and the
+    long ones give way, and a note says how much is not shown. Questions, forms and buttons
+    are all kept; should even those not fit (never with culturebot's own forms), the card
+    says only the summary and the note."""
+    texts = [len(part.text) for part in message.parts if isinstance(part, Text)]
+    low, high = 0, max(texts, default=0)
+    best: Card | None = None
+    while low <= high:
+        longest = (low + high) // 2
+        card = _render(_cut(message, longest))
+        if size(card) <= limit:
+            best, low = card, longest + 1
+        else:
+            high = longest - 1
+    if best is None:
+        note = Text(text=prompts.text("teams.too_long", hidden=sum(texts)), style="muted")
+        best = _render(Message(summary=message.summary, parts=(Text(text=message.summary), note)))
+    return best
+
+
+def _cut(message: Message, longest: int) -> Message:
+    """The message with each text cut to ``longest`` characters, and a note saying so."""
+    parts: list[Any] = []
+    hidden = 0
+    for part in message.parts:
+        if isinstance(part, Text) and len(part.text) > longest:
+            hidden += len(part.text) - longest
+            part = part.model_copy(update={"text": part.text[:longest] + "…"})
+        parts.append(part)
+    note = prompts.text("teams.too_long", hidden=hidden)
+    return Message(summary=message.summary, parts=(*parts, Text(text=note, style="muted")))
+
+
+def _render(message: Message) -> Card:
     """One Adaptive Card for a message; parts in order, their buttons at the bottom."""
     body: list[Card] = []
     actions: list[Card] = []
     for part in message.parts:
         if isinstance(part, Text):
-            body.extend(_text(part))
+            if part.text.strip():  # a blank card is unreadable: it falls back to the summary
+                body.extend(_text(part))
         elif isinstance(part, Question):
             more, submit = _question(part)
             body.extend(more)
@@ -156,16 +216,24 @@ def render(message: Message) -> Card:
             body.extend(more)
             actions.extend(submit)
     if not body:
-        body = _runs(message.summary, "plain")
+        body = _runs(_fallback(message), "plain")
     card: Card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
+        "fallbackText": _fallback(message),
         "body": body,
     }
     if actions:
         card["actions"] = actions
     return card
+
+
+def _fallback(message: Message) -> str:
+    """The card's plain-text stand-in: the summary, else its first words."""
+    texts = (p.text if isinstance(p, Text) else getattr(p, "title", "") for p in message.parts)
+    text = message.summary.strip() or next((t.strip() for t in texts if t.strip()), "culturebot")
+    return text[:FALLBACK_LIMIT]
 
 
 def form_message(form: Form) -> Message:

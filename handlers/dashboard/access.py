@@ -1,7 +1,7 @@
 """Passwordless access to the dashboard: a personal sign-in link from chat, then a session.
 
 - ``dashboard`` in chat answers the asker alone with a link carrying a **signed token**
-  (HMAC-SHA256 over the person's id, a random nonce and the expiry): valid
+  (HMAC-SHA256 over the person's id and access key, a random nonce and the expiry): valid
   ``dashboard_link_minutes`` (15), usable once. Opening the link shows a button; only the
   button's POST uses the token, so a chat app's link preview (which fetches links) cannot
   use it up.
@@ -9,7 +9,10 @@
   even when two requests race) and opens a **session**: a random cookie whose SHA-256 is kept
   with the person, an expiry (``dashboard_session_hours``, 8) and a CSRF token that every
   state-changing form must send back.
-- The key comes from ``CULTUREBOT_DASHBOARD_SECRET`` or is generated once and kept in the
+- The person's **access key** (``storage.dashboard``) is random and never reused: links and
+  sessions name it with the id, and erasure, deactivation and re-activation delete it, so an
+  old link cannot sign in whoever gets the id next, nor the same person back.
+- The signing key comes from ``CULTUREBOT_DASHBOARD_SECRET`` or is generated once and kept in the
   database, so every instance signs and checks with the same key and restarts keep links valid.
 """
 
@@ -26,7 +29,13 @@ from urllib.parse import urlencode
 from sqlmodel import Session, col, delete, select
 
 from bot.config import Settings
-from storage.dashboard import DashboardSecret, DashboardSession, DashboardTokenUse
+from storage.dashboard import (
+    DashboardSecret,
+    DashboardSession,
+    DashboardTokenUse,
+    access_key,
+    current_key,
+)
 from storage.models import Person
 from storage.sql import insert_ignore
 
@@ -66,7 +75,9 @@ def _sign(key: bytes, payload: str) -> str:
 def issue_token(session: Session, settings: Settings, person: Person, now: datetime) -> str:
     """A fresh single-use token for ``person``, valid ``dashboard_link_minutes``."""
     expires = int((now + timedelta(minutes=settings.dashboard_link_minutes)).timestamp())
-    payload = _b64(f"1:{person.id}:{secrets.token_urlsafe(18)}:{expires}".encode("ascii"))
+    assert person.id is not None
+    key = access_key(session, person.id, now)
+    payload = _b64(f"2:{person.id}:{key}:{secrets.token_urlsafe(18)}:{expires}".encode("ascii"))
     return f"{payload}.{_sign(signing_key(session, settings, now), payload)}"
 
 
@@ -82,6 +93,7 @@ class TokenCheck:
     person_id: int | None = None
     nonce: str = ""
     expires_at: datetime | None = None
+    key: str = ""
 
 
 def check_token(session: Session, settings: Settings, token: str, now: datetime) -> TokenCheck:
@@ -91,21 +103,30 @@ def check_token(session: Session, settings: Settings, token: str, now: datetime)
     if not payload or not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
         return TokenCheck("forged")
     try:
-        version, person_id, nonce, expires = _unb64(payload).decode("ascii").split(":")
+        version, person_id, key, nonce, expires = _unb64(payload).decode("ascii").split(":")
         expires_at = datetime.fromtimestamp(int(expires), UTC)
-        if version != "1":
+        if version != "2":
             raise ValueError(version)
     except (ValueError, UnicodeDecodeError):
         return TokenCheck("forged")
-    check = TokenCheck("ok", int(person_id), nonce, expires_at)
+    check = TokenCheck("ok", int(person_id), nonce, expires_at, key)
     if now >= expires_at:
         return TokenCheck("expired", check.person_id, nonce, expires_at)
     if session.get(DashboardTokenUse, nonce) is not None:
         return TokenCheck("used", check.person_id, nonce, expires_at)
-    person = session.get(Person, check.person_id)
-    if person is None or not person.active:
+    if not _key_holds(session, check.person_id, key):
         return TokenCheck("forged")
     return check
+
+
+def _key_holds(session: Session, person_id: int, key: str) -> bool:
+    """The person is active and ``key`` is their current access key (not a revoked one, nor
+    one of an erased person whose id was given to someone else)."""
+    person = session.get(Person, person_id)
+    current = current_key(session, person_id)
+    if person is None or not person.active or not key or current is None:
+        return False
+    return hmac.compare_digest(current.encode(), key.encode())
 
 
 @dataclass(frozen=True)
@@ -145,6 +166,7 @@ def redeem(
             csrf=csrf,
             created_at=now,
             expires_at=expires_at,
+            access_key=check.key,
         )
     )
     _forget_expired(session, now)
@@ -160,10 +182,11 @@ def session_of(session: Session, cookie: str | None, now: datetime) -> Dashboard
     if not cookie:
         return None
     row = session.get(DashboardSession, _digest(cookie))
-    if row is None or row.expires_at <= now:
-        return None
-    person = session.get(Person, row.person_id)
-    if person is None or not person.active:
+    if (
+        row is None
+        or row.expires_at <= now
+        or not _key_holds(session, row.person_id, row.access_key)
+    ):
         return None
     return row
 

@@ -7,12 +7,12 @@ figure is ``None`` in a table and is never anywhere else.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from handlers.formatting import csv_text
 
 WITHHELD = "withheld"
 
@@ -148,15 +148,6 @@ def _plain(value: object) -> str:
 
 
 def to_csv(table: Table) -> str:
-    """A section's table as CSV: one header line of column keys; a missing value is empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(
-            [
-                "" if v is None else v.isoformat() if isinstance(v, datetime | date) else v
-                for v in row
-            ]
-        )
-    return buffer.getvalue()
+    """A section's table as CSV (the one writer): a header of column keys; a missing value is
+    empty; formulas neutralised."""
+    return csv_text(table.columns, table.rows)

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from handlers import cascade_report, story_reports
+from bot.config import Settings
+from handlers import anonymity, cascade_report, story_reports
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
@@ -38,7 +39,9 @@ TREE_LABELS = 60  # managers named on the cascade tree; a bigger chain is drawn 
 # --- stories ---------------------------------------------------------------------------------
 
 
-def stories(session: Session, viewer: Viewer, scope: Scope, now: datetime) -> View:
+def stories(
+    session: Session, viewer: Viewer, scope: Scope, settings: Settings, now: datetime
+) -> View:
     view = View("stories", "Stories and ideas", scope.key, scope.label)
     shared = story_reports.shared_per_department_week(
         session, now, team=None if scope is ORG else scope.holds_team
@@ -72,7 +75,7 @@ def stories(session: Session, viewer: Viewer, scope: Scope, now: datetime) -> Vi
         )
     )
     view.sections.append(_connectedness(session, now))
-    view.sections.append(_latest_stories(session, viewer, scope))
+    view.sections.append(_latest_stories(session, viewer, scope, settings.min_group_size))
     return view
 
 
@@ -126,10 +129,13 @@ def _connectedness(session: Session, now: datetime) -> Section:
     )
 
 
-def _latest_stories(session: Session, viewer: Viewer, scope: Scope) -> Section:
+def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> Section:
     """Stories the viewer may read: shared ones (named or anonymous) in the scope, and those
-    shared "only with my manager" when the viewer is that manager. Anonymous: no name."""
+    shared "only with my manager" when the viewer is that manager. Anonymous: no name, no
+    department of fewer than ``k`` people, and only in the whole organisation's scope (a
+    team's list next to the organisation's would say which team it came from)."""
     me = viewer.person
+    named = anonymity.named_departments(anonymity.department_sizes(session), k)
     rows = session.exec(
         select(Story, Person.name)
         .join(Person, col(Person.id) == col(Story.author_id))
@@ -145,12 +151,16 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope) -> Section:
     ).all()
     shown: list[tuple[Any, ...]] = []
     for story, name in rows:
-        if not scope.holds_team(story.team_path):
+        anonymous = story.consent == "anonymous"
+        if (anonymous and scope is not ORG) or not scope.holds_team(story.team_path):
             continue
+        department = story.department
+        if anonymous and department not in named:
+            department = ""
         shown.append(
             (
                 story.created_at.date().isoformat(),
-                story.department,
+                department,
                 name if story.consent == "named" else None,
                 story.customer,
                 story.what_happened,
@@ -184,7 +194,8 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope) -> Section:
             ),
             tuple(shown),
         ),
-        note="Anonymous stories carry no name.",
+        note=f"Anonymous stories carry no name, nor a department of fewer than {k} people, "
+        "and are listed only for the whole organisation.",
     )
 
 

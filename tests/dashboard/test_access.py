@@ -138,3 +138,68 @@ def test_link_uses_the_public_url_and_the_secret_is_kept(seeded) -> None:  # typ
         assert access.signing_key(session, seeded.settings, seeded.clock.now()) == (
             b"from-the-environment"
         )
+
+
+def _person(runtime, name: str):  # type: ignore[no-untyped-def]
+    from storage import people
+
+    with runtime.db.session() as session:
+        return people.by_email(session, f"{name}@x.io")
+
+
+async def test_an_erased_persons_link_does_not_sign_in_whoever_gets_their_id(
+    client, seeded
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite gives the highest id back after a delete: the erased admin's links, used or not,
+    and their session must not open the newcomer's (admin) dashboard."""
+    from handlers.erase import erase
+    from tests.cascade.helpers import ROWS
+    from tests.dashboard.conftest import ADMIN
+    from tests.support import import_org, org_csv
+
+    await sign_in(client, seeded, "adm")
+    session_cookie = client.session.cookie_jar.filter_cookies(client.make_url("/dashboard"))
+    assert (await client.get("/dashboard/delivery")).status == 200
+    unused = token_of(link_for(seeded, "adm"))
+    used = token_of(link_for(seeded, "adm"))
+    assert (await client.post("/dashboard/login", data={"token": used})).status == 200
+    old_id = _person(seeded, "adm").id
+    with seeded.db.session() as session:
+        from storage import people
+
+        erase(session, people.by_email(session, "adm@x.io"))
+    newcomer = ADMIN.replace("adm@x.io,Ada Admin", "new@x.io,Nia Newcomer")
+    import_org(seeded, org_csv(*ROWS.values(), newcomer))
+    if seeded.db.url.startswith("sqlite"):
+        assert _person(seeded, "new").id == old_id  # the id came back: the risky case
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies(session_cookie)
+    assert (await client.get("/dashboard/delivery")).status == 401
+    for token in (unused, used):
+        page = await client.get("/dashboard/login", params={"token": token})
+        assert page.status in (400, 410) and "Nia Newcomer" not in await page.text()
+        done = await client.post("/dashboard/login", data={"token": token}, allow_redirects=False)
+        assert done.status in (400, 410) and "Set-Cookie" not in done.headers
+    assert (await client.get("/dashboard/delivery")).status == 401
+
+
+async def test_a_reactivated_persons_old_session_and_link_stay_dead(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    from tests.cascade.helpers import ROWS
+    from tests.dashboard.conftest import ADMIN
+    from tests.support import import_org, org_csv
+
+    await sign_in(client, seeded, "a1")
+    assert (await client.get("/dashboard/stories")).status == 200
+    unused = token_of(link_for(seeded, "a1"))
+    without = {k: v for k, v in ROWS.items() if k != "a1"}
+    import_org(seeded, org_csv(*without.values(), ADMIN))  # a1 leaves...
+    assert (await client.get("/dashboard/stories")).status == 401
+    import_org(seeded, org_csv(*ROWS.values(), ADMIN))  # ...and comes back
+    assert _person(seeded, "a1").active
+    assert (await client.get("/dashboard/stories")).status == 401  # the old session stays dead
+    page = await client.get("/dashboard/login", params={"token": unused})
+    assert page.status == 400
+    refused = await client.post("/dashboard/login", data={"token": unused}, allow_redirects=False)
+    assert refused.status == 400 and "Set-Cookie" not in refused.headers
+    await sign_in(client, seeded, "a1")  # a new link works
+    assert (await client.get("/dashboard/stories")).status == 200

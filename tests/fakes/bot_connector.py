@@ -4,6 +4,12 @@ It receives the bot's replies, proactive sends and card updates as the Bot Conne
 (v3) documents them, records them, answers the roster call, and can be told to answer a
 status (429 with Retry-After, 403, ...) or to rate-limit like Teams (N requests per second per
 app, and per conversation).
+
+It is as strict as Teams about what it accepts, and no test can turn that off: an activity
+over Teams' size limit is answered 413 ``MessageSizeTooBig``, and an Adaptive Card that breaks
+its declared schema version or the validator's rules (``tests.fakes.adaptive_cards``) is
+answered 400 ``BadArgument``. Each refusal is kept in ``refusals``; the Teams fixtures fail any
+test that leaves one there.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.adaptive_cards import MESSAGE_LIMIT, payload_size, problems
+
+CARD = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass
@@ -36,7 +46,8 @@ class Received:
 
     @property
     def card_text(self) -> str:
-        """Every TextRun's text in the card, one line each (what a person reads)."""
+        """Every TextRun's text in the card, one line each (what a person reads, but for the
+        inputs' labels)."""
         lines: list[str] = []
 
         def walk(node: Any) -> None:
@@ -78,6 +89,7 @@ class FakeBotConnector:
         self._conversation_arrivals: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self.requests = 0
+        self.refusals: list[str] = []  # why each refused activity was refused
         self.rate_limited = 0  # 429s, of which
         self.conversation_limited = 0  # for the conversation's limit
         # cleared, every send and update waits unanswered until it is set again (Teams slow)
@@ -152,6 +164,14 @@ class FakeBotConnector:
         body = await request.json()
         status, headers = 200, {}
         queue = self._failures.get(conversation)
+        refusal = self._refusal(body)
+        if refusal is not None:
+            status, code, message = refusal
+            self.refusals.append(f"{code}: {message}")
+            self.received.append(
+                Received(request.method, conversation, activity_id, body, status, at=now)
+            )
+            return web.json_response({"error": {"code": code, "message": message}}, status=status)
         if self._over_limit(now, conversation):
             status, headers = 429, {"Retry-After": "1"}
             self.rate_limited += 1
@@ -175,6 +195,21 @@ class FakeBotConnector:
             )
         return web.json_response({"id": new_id})
 
+    @staticmethod
+    def _refusal(body: Any) -> tuple[int, str, str] | None:
+        """What Teams refuses before anything else: a message over the size limit (413), a
+        card it cannot render (400)."""
+        size = payload_size(body)
+        if size > MESSAGE_LIMIT:
+            return 413, "MessageSizeTooBig", f"message of {size} bytes over {MESSAGE_LIMIT}"
+        attachments = body.get("attachments") if isinstance(body, dict) else None
+        for attachment in attachments or []:
+            if isinstance(attachment, dict) and attachment.get("contentType") == CARD:
+                found = problems(attachment.get("content"))
+                if found:
+                    return 400, "BadArgument", "invalid Adaptive Card: " + "; ".join(found)
+        return None
+
     async def _stats(self, _request: web.Request) -> web.Response:
         """For a connector in another process (the benchmark): each accepted send as
         [conversation, summary] (what a person would see arrive), and how often it said 429."""
@@ -185,6 +220,7 @@ class FakeBotConnector:
                 "rate_limited": self.rate_limited,
                 "conversation_limited": self.conversation_limited,
                 "requests": self.requests,
+                "refusals": self.refusals,
             }
         )
 

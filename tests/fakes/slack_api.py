@@ -1,5 +1,11 @@
 """A fake Slack Web API on 127.0.0.1 (random port), speaking Slack's documented JSON.
 
+It is as strict as Slack about scopes: the bot token holds the scopes of the manifest that
+culturebot prints (``culturebot slack manifest``) unless a test grants fewer, every method
+needs the bot-token scope Slack's method reference lists (``METHOD_SCOPES``), and a call
+without it gets ``missing_scope`` with ``needed`` and ``provided``, as from Slack. Every answer
+carries the token's scopes in ``x-oauth-scopes``. There is no way to turn this off.
+
 It implements the methods culturebot calls (auth.test, chat.postMessage with message metadata,
 chat.update, chat.postEphemeral, conversations.open, conversations.history, views.open,
 views.publish, users.list, apps.connections.open), the
@@ -27,7 +33,73 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import WSMsgType, web
+
+from bot.platforms.slack_manifest import manifest_yaml
+
+# Bot-token scopes from Slack's method reference (docs.slack.dev/reference/methods/<method>),
+# for the conversations culturebot uses (DMs); ``needed_scope`` picks the one a call needs
+# when it depends on the conversation's type. None: no scope needed.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.delete": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.history": "im:history",
+    "conversations.info": "im:read",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "views.open": None,
+    "views.publish": None,
+    "views.update": None,
+    "views.push": None,
+    "apps.connections.open": "connections:write",  # an app-level token (xapp-)
+}
+# Event subscriptions and features, with the scope each needs (Slack's events reference).
+EVENT_SCOPES: dict[str, str | None] = {
+    "app_home_opened": None,
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "team_join": "users:read",
+    "user_change": "users:read",
+}
+# A field Slack leaves out of an answer unless the token holds a scope of its own.
+FIELD_SCOPES = {"profile.email": "users:read.email"}  # users.list, users.info
+SLASH_COMMAND_SCOPE = "commands"
+APP_TOKEN_SCOPES = ("connections:write",)
+# history, read and write scopes by the first letter of a conversation id: D a DM, C a public
+# channel, G a private channel or a group DM
+_BY_KIND = {
+    "history": {"D": "im:history", "C": "channels:history", "G": "groups:history"},
+    "read": {"D": "im:read", "C": "channels:read", "G": "groups:read"},
+    "write": {"D": "im:write", "C": "channels:manage", "G": "groups:write"},
+}
+
+
+def manifest_scopes() -> list[str]:
+    """The bot scopes of the manifest culturebot prints, as an admin would install them."""
+    printed = yaml.safe_load(manifest_yaml())
+    return list(printed["oauth_config"]["scopes"]["bot"])
+
+
+def needed_scope(method: str, params: dict[str, Any]) -> str | None:
+    """The scope this call needs: Slack's for the method, by conversation type where it
+    depends on it (a DM, a channel, a group DM)."""
+    channel = str(params.get("channel") or "")
+    if method == "conversations.open":
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if len(users) > 1:
+            return "mpim:write"
+        return _BY_KIND["write"].get(channel[:1], "im:write") if channel else "im:write"
+    if method in ("conversations.history", "conversations.replies"):
+        return _BY_KIND["history"].get(channel[:1], "im:history")
+    if method == "conversations.info":
+        return _BY_KIND["read"].get(channel[:1], "im:read")
+    return METHOD_SCOPES.get(method)
 
 
 @dataclass
@@ -45,6 +117,8 @@ class Failure:
     delay: float = 0.0
     times: int = 1
     channel: str | None = None  # only for calls to this channel (or user id)
+    # do what was asked (a post lands in the DM), then never answer: the client times out
+    answer_lost: bool = False
 
 
 @dataclass
@@ -93,7 +167,12 @@ class FakeSlack:
         rate_limit: float | None = None,
         channel_interval: float | None = None,
         page_size: int = 2,
+        scopes: list[str] | None = None,
     ) -> None:
+        # what the installed bot token was granted: the manifest's scopes unless told fewer
+        self.scopes: list[str] = manifest_scopes() if scopes is None else list(scopes)
+        self.answers_lost = 0  # calls done whose answer never left (``answer_lost``)
+        self.refused: Counter[str] = Counter()  # "method: error" of each call Slack would refuse
         self.channel_interval = channel_interval  # at most one post per channel this often
         self._channel_last: dict[str, float] = {}
         self.calls: list[Call] = []
@@ -110,6 +189,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._changed = asyncio.Condition()
+        self._stopping = asyncio.Event()  # lets answers that were never to come end at stop
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
@@ -140,6 +220,7 @@ class FakeSlack:
         return f"{self.url}/respond/{key}"
 
     async def stop(self) -> None:
+        self._stopping.set()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner is not None:
@@ -215,7 +296,27 @@ class FakeSlack:
         except (ValueError, TypeError):
             return web.json_response({"ok": False, "error": "invalid_json"})
         auth = request.headers.get("Authorization", "")
-        await self._record(Call(method, params, auth.removeprefix("Bearer ") or None))
+        token = auth.removeprefix("Bearer ") or str(params.get("token") or "") or None
+        await self._record(Call(method, params, token))
+        if method not in METHOD_SCOPES:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        if not token:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        granted = self.granted(token)
+        headers = {
+            "x-oauth-scopes": ",".join(granted),
+            "x-accepted-oauth-scopes": METHOD_SCOPES[method] or "",
+        }
+        needed = needed_scope(method, params)
+        if needed is not None and needed not in granted:
+            refusal = {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": needed,
+                "provided": ",".join(granted),
+            }
+            self.refused[f"{method}: missing_scope {needed}"] += 1
+            return web.json_response(refusal, headers=headers)
         failure = self._take_failure(method, params)
         if failure is not None:
             if failure.delay:
@@ -231,6 +332,12 @@ class FakeSlack:
                 return web.Response(status=failure.status, text="upstream trouble")
             if failure.error:
                 return web.json_response({"ok": False, "error": failure.error})
+            if failure.answer_lost:
+                handler = getattr(self, "_" + method.replace(".", "_"))
+                await handler(params)
+                self.answers_lost += 1
+                await self._stopping.wait()
+                return web.Response(status=500)  # nobody is listening any more
         if method == "chat.postMessage":
             channel_wait = self._channel_busy(params)
             wait = channel_wait if channel_wait is not None else self._over_limit()
@@ -247,7 +354,11 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(await handler(params))
+        return web.json_response(await handler(params), headers=headers)
+
+    def granted(self, token: str) -> list[str]:
+        """The scopes ``token`` holds: an app-level token (xapp-) only connects Socket Mode."""
+        return list(APP_TOKEN_SCOPES) if token.startswith("xapp-") else self.scopes
 
     def _channel_busy(self, params: dict[str, Any]) -> float | None:
         """Slack's one message a second per channel: seconds to wait, None if it may pass."""
@@ -345,6 +456,14 @@ class FakeSlack:
     async def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         start = int(params.get("cursor") or 0)
         page = self.users[start : start + self.page_size]
+        if FIELD_SCOPES["profile.email"] not in self.scopes:  # Slack leaves it out
+            page = [
+                {
+                    **u,
+                    "profile": {k: v for k, v in (u.get("profile") or {}).items() if k != "email"},
+                }
+                for u in page
+            ]
         after = start + self.page_size
         cursor = str(after) if after < len(self.users) else ""
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
@@ -377,6 +496,8 @@ class FakeSlack:
                 "rate_limited": self.rate_limited,
                 "channel_limited": self.channel_limited,
                 "calls": dict(Counter(call.method for call in self.calls)),
+                "scopes": self.scopes,
+                "refused": dict(self.refused),
             }
         )
 

@@ -101,9 +101,11 @@ async def test_server_errors_retry_in_process_then_go_back_to_the_outbox_and_die
     assert "Slack 500" in row.last_error
 
 
-async def test_slow_slack_times_out_and_is_retried_later(
+async def test_slow_slack_times_out_and_is_retried_later_in_doubt(
     slack_runtime, slack_settings, fake_slack, sleeps
 ) -> None:
+    """The request went and no answer came: the post may have landed, so the row is retried
+    in doubt (the next worker looks for it in the DM first), not as a plain resend."""
     queue_for_ann(slack_runtime)
     quick = slack_settings.model_copy(update={"slack_timeout": 0.2})
     platform = SlackPlatform(quick, tries=1, sleep=sleeps, monotonic=sleeps.now)
@@ -114,7 +116,8 @@ async def test_slow_slack_times_out_and_is_retried_later(
         await platform.close()
     assert stats.retried == 1
     row = outbox_row(slack_runtime)
-    assert row.status == "pending" and "connection" in row.last_error
+    assert row.status == "sending" and row.claimed_by is None  # in doubt, due again later
+    assert "may have been posted" in row.last_error
 
 
 @pytest.mark.parametrize("error", ["user_not_found", "account_inactive", "cannot_dm_bot"])
@@ -231,3 +234,49 @@ async def test_a_stop_cut_short_leaves_only_the_send_in_flight_in_doubt(
         "k2": "pending",
     }
     assert all(row.claimed_by is None for row in rows.values())
+
+
+async def test_posts_whose_answers_never_came_are_checked_and_each_person_gets_one(
+    slack_runtime, slack_settings, sleeps, fake_slack
+) -> None:
+    """Slack takes four posts and their answers never come (the client times out): each of
+    those rows is in doubt, looked for in the DM before any resend, and the round ends with
+    every person's message in their DM exactly once."""
+    people = [f"U{i:03d}" for i in range(10)]
+    import_org(
+        slack_runtime,
+        "email,name,manager_email,department,role,timezone,slack_user_id\n"
+        + "".join(
+            f"p{u}@x.io,P {u},{'' if u == people[0] else 'p' + people[0] + '@x.io'},Ops,"
+            f"employee,UTC,{u}\n"
+            for u in people
+        ),
+    )
+    with slack_runtime.db.session() as session:
+        for identity in session.exec(select(Identity)):
+            send_later(
+                session,
+                slack_runtime,
+                identity.person_id,
+                text_message("How was your week?"),
+                key=f"pulse:{identity.external_id}",
+                kind="t",
+            )
+    fake_slack.fail("chat.postMessage", answer_lost=True, times=4)
+    impatient = slack_settings.model_copy(update={"slack_timeout": 0.3})
+    platform = SlackPlatform(impatient, sleep=sleeps, monotonic=sleeps.now)
+    try:
+        for _ in range(20):
+            await deliver_due(slack_runtime, platform, limit=50, concurrency=4)
+            with slack_runtime.db.session() as session:
+                left = [r for r in session.exec(select(Outbox)) if r.status != "sent"]
+            if not left:
+                break
+            slack_runtime.clock.advance(timedelta(minutes=20))
+    finally:
+        await platform.close()
+    assert fake_slack.answers_lost == 4
+    assert not left, [(r.idempotency_key, r.status, r.last_error) for r in left]
+    assert {u: len(fake_slack.dm(u)) for u in people} == {u: 1 for u in people}
+    assert len(fake_slack.called("conversations.history")) == 4  # the four in doubt, checked
+    assert not fake_slack.refused

@@ -130,9 +130,11 @@ class TeamsWorld:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeBotConnector]:
+    """The strict fake: a test that made it refuse a card or an oversized message fails."""
     fake = await FakeBotConnector(max_requests=500).start()
     yield fake
     await fake.stop()
+    assert not fake.refusals, f"Teams would refuse what culturebot sent: {fake.refusals}"
 
 
 @pytest.fixture

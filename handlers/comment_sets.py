@@ -1,0 +1,115 @@
+"""Comment lists are sets: which cells' comments the gate may list (handlers/disclosure.py).
+
+A figure is a sum, so the linear check guards it. A list of comments is a set of texts: a
+reader who sees two lists can intersect them (the comments in both) and subtract them (the
+comments in one only), and learn who wrote a comment from the groups alone. So for comments
+the gate asks, for every comment someone can read: who could have written it, given every
+list of its (period, measure) that anyone may see (the whole publication, as for figures)?
+Those are the commenters of the atoms whose comments appear in exactly the same shown lists:
+the comment's *class*. Every class must hold 0 or at least k commenters.
+
+The groups of one (period, measure) are a hierarchy (org, subtrees, teams: nested) crossed by
+departments (disjoint), so an atom's class is a pair: the deepest shown group on its chain
+(which fixes every shown group above it) and its department if that is shown. Checking is
+one pass over the atoms. Where a class is small, a list is withheld whole, the smaller of
+the ones that set the class apart, so its comments are listed only in the larger group (or,
+at the end, not at all); lists are never cut, so what a reader sees is all there is.
+Withholding a list only merges classes, so every subset of the publication (one viewer's
+view) is safe too, and the decision is taken once, when the period is published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.disclosure import Lattice
+
+Node = tuple[str, str]  # (kind, key), as in handlers/disclosure.py
+Class = tuple[Node | None, Node | None]  # (deepest shown group, shown department)
+
+
+def suppress_sets(
+    lattice: Lattice, weight: dict[tuple[str, str], int], reason: dict[Node, str | None], k: int
+) -> None:
+    """Withhold more cells in ``reason`` (None: shown) until every class of commenters is
+    0 or at least ``k``. ``weight``: commenters per atom (a lower bound on people)."""
+    size = {node: sum(weight[a] for a in atoms) for node, atoms in lattice.members.items()}
+    while True:
+        classes, up = _classes(lattice, weight, reason)
+        small = sorted((c for c, w in classes.items() if w < k), key=lambda c: (classes[c], str(c)))
+        if not small:
+            return
+        below: dict[Class, list[tuple[Node, int]]] = defaultdict(list)
+        departments: dict[Node | None, list[tuple[Node, int]]] = defaultdict(list)
+        for (region, department), n in classes.items():
+            if region is not None:
+                below[(up[region], department)].append((region, n))
+            if department is not None:
+                departments[region].append((department, n))
+        # fix several classes a pass; a class a withholding merged into waits for the next
+        stale_regions: set[Node | None] = set()
+        stale_departments: set[Node | None] = set()
+        for region, department in small:
+            if region in stale_regions or department in stale_departments:
+                continue
+            neighbours = below[(region, department)]
+            if department is None:
+                neighbours = neighbours + departments[region]
+            victim = _victim((region, department), classes, up, neighbours, size, k)
+            reason[victim] = "complementary"
+            if victim[0] == "department":
+                stale_departments |= {victim, None}
+            else:
+                stale_regions |= {victim, up[victim]}
+
+
+def _classes(
+    lattice: Lattice, weight: dict[tuple[str, str], int], reason: dict[Node, str | None]
+) -> tuple[dict[Class, int], dict[Node, Node | None]]:
+    """Commenters per readable class, and each shown group's nearest shown group above."""
+    classes: dict[Class, int] = defaultdict(int)
+    for atom in lattice.atoms:
+        w = weight[atom]
+        if not w:
+            continue
+        region = next((n for n in lattice.chain[atom] if reason[n] is None), None)
+        department: Node | None = ("department", atom[1])
+        if reason[department] is not None:
+            department = None
+        if region is not None or department is not None:  # else nobody reads these
+            classes[(region, department)] += w
+    up: dict[Node, Node | None] = {}
+    for region, _ in classes:
+        if region is not None and region not in up:
+            above = lattice.parent.get(region)
+            while above is not None and reason[above] is not None:
+                above = lattice.parent.get(above)
+            up[region] = above
+    return classes, up
+
+
+def _victim(
+    small: Class,
+    classes: dict[Class, int],
+    up: dict[Node, Node | None],
+    neighbours: list[tuple[Node, int]],
+    size: dict[Node, int],
+    k: int,
+) -> Node:
+    """The list to withhold for a small class: among those whose withholding merges it with
+    a neighbour (or hides it), one that makes it big enough, the smallest first.
+    ``neighbours``: (list, its commenters) of the classes that withholding that list merges
+    into this one (a shown group just below; with no shown department, a department)."""
+    region, department = small
+    w = classes[small]
+    options: list[tuple[Node, bool]] = []  # (list, whether the merged class is safe)
+    if region is not None:  # its people join the nearest shown group above
+        merged = (up[region], department)
+        options.append((region, merged == (None, None) or classes.get(merged, 0) + w >= k))
+    if department is not None:  # its people join the class with no shown department
+        merged = (region, None)
+        options.append((department, region is None or classes.get(merged, 0) + w >= k))
+    options += [(node, n + w >= k) for node, n in neighbours]
+    return min(options, key=lambda o: (not o[1], size[o[0]], o[0]))[0]

@@ -1,0 +1,98 @@
+"""Every export goes through one CSV writer, and none hands a spreadsheet a formula: a hostile
+name, story and objective reach the dashboard's CSV files as text, never as ``=...``."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage.models import Person
+from storage.roadmap import Objective
+from storage.stories import Story
+from tests.cascade.helpers import ROWS
+from tests.dashboard.conftest import ADMIN, sign_in
+from tests.dashboard.test_pulse_views import published  # noqa: F401 (a fixture)
+from tests.support import import_org, org_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = '=HYPERLINK("http://evil.example","Mia")'
+STORY = "@SUM(1+1)*cmd|' /C calc'!A0"
+CUSTOMER = "+1+2"
+CHANGED = "-2+3"
+OBJECTIVE = '\t=IMPORTXML("http://evil.example","//a")'
+VIEWS = (("overview", "?scope=org"), ("groups", ""), ("stories", ""), ("cascades", ""))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_csv_export_uses_the_one_writer() -> None:
+    """A second ``csv.writer`` would be a second place to forget the neutralising."""
+    writers = []
+    for folder in ("bot", "handlers", "storage"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in ("writer", "DictWriter")
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "csv"
+                ):
+                    writers.append(str(path.relative_to(ROOT)))
+    assert writers == ["handlers/formatting.py"]
+
+
+@pytest.mark.usefixtures("published")
+async def test_hostile_text_reaches_every_dashboard_csv_as_text(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    line = io.StringIO()
+    cells = ROWS["m1"].split(",")
+    csv.writer(line, lineterminator="").writerow([cells[0], NAME, *cells[2:]])
+    import_org(seeded, org_csv(*{**ROWS, "m1": line.getvalue()}.values(), ADMIN))
+    with seeded.db.session() as session:
+        people = {p.email.split("@")[0]: p for p in session.exec(select(Person))}
+        assert people["m1"].name == NAME
+        story = session.exec(select(Story).where(Story.consent == "named")).first()
+        assert story is not None
+        story.what_happened, story.customer, story.what_changed = STORY, CUSTOMER, CHANGED
+        session.add(story)
+        ceo = people["ceo"]
+        session.add(
+            Objective(
+                scope_id=ceo.id,  # type: ignore[arg-type]
+                created_by_id=ceo.id,  # type: ignore[arg-type]
+                owner_id=ceo.id,  # type: ignore[arg-type]
+                title=OBJECTIVE,
+                dimension="customer_measures",
+                start=3.1,
+                target=3.8,
+                due=date(2027, 6, 30),
+                created_at=seeded.clock.now(),
+            )
+        )
+    await sign_in(client, seeded, "vp")  # sent the cascade: sees the whole chain and stories
+    seen: dict[str, str] = {}
+    for view, query in VIEWS:
+        shown = json.loads(await (await client.get(f"/dashboard/export/{view}.json{query}")).text())
+        for section in shown["sections"]:
+            response = await client.get(f"/dashboard/export/{view}/{section}.csv{query}")
+            assert response.status == 200, (view, section)
+            for line in csv.reader(io.StringIO(await response.text())):
+                for cell in line:
+                    assert not cell.startswith(FORMULA_STARTS) or _number(cell), (view, cell)
+                    seen[cell] = f"{view}/{section}"
+    # the hostile texts are there, each as text (a leading apostrophe), not dropped
+    for text in (NAME, STORY, CUSTOMER, CHANGED, OBJECTIVE):
+        assert "'" + text in seen, (text, [c for c in seen if "IMPORT" in c])

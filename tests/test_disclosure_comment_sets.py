@@ -1,0 +1,226 @@
+"""Comment lists are sets (issue 19, finding 1): a manager who reads two lists can intersect
+and subtract them. The attacker reads every list a viewer is shown, as printed by
+``culturebot comments`` (and ``culturebot assess comments``), and works out for every comment
+the people who could have written it; none may be fewer than the comment minimum (10)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.app import run_due
+from bot.config import Settings
+from handlers import disclosure
+from storage.models import Person
+from tests.attack import candidate_authors, comment_groups, comment_lists
+from tests.roadmap.helpers import form_answers
+from tests.support import comment, import_org, org_csv
+from tests.test_disclosure_attacker import THEMES, _seed, _wipe
+
+K = 10  # min_comment_group_size
+
+# (email, name, manager email, department)
+Row = tuple[str, str, str | None, str]
+
+
+def _people(manager: str, departments: list[str]) -> list[Row]:
+    return [
+        (f"{manager}{i}@x.io", f"{manager.title()}{i}", f"{manager}@x.io", department)
+        for i, department in enumerate(departments, 1)
+    ]
+
+
+# Finding 1, first example: the team of Max has 10 Sales people and one Support person;
+# Support has 11 commenters, the other ten spread over two teams mixed with Sales, so no sum
+# of the lists singles anyone out, but Max's list and Support's share exactly one comment.
+ONE_IN_COMMON: list[Row] = [
+    ("cea@x.io", "Cea", None, "Exec"),
+    ("max@x.io", "Max", "cea@x.io", "Exec"),
+    ("nia@x.io", "Nia", "cea@x.io", "Exec"),
+    ("oli@x.io", "Oli", "cea@x.io", "Exec"),
+    *_people("max", ["Sales"] * 10 + ["Support"]),
+    *_people("nia", ["Support"] * 5 + ["Sales"] * 5),
+    *_people("oli", ["Support"] * 5 + ["Sales"] * 5),
+]
+# The second: everyone below Ada (19: 9 Sales, 5 Ops, 5 HR) and Sales (19) share 9 comments.
+NINE_IN_COMMON: list[Row] = [
+    ("cea@x.io", "Cea", None, "Exec"),
+    ("ada@x.io", "Ada", "cea@x.io", "Exec"),
+    ("ben@x.io", "Ben", "cea@x.io", "Exec"),
+    *_people("ada", ["Sales"] * 9 + ["Ops"] * 5 + ["HR"] * 5),
+    *_people("ben", ["Sales"] * 10 + ["Ops"] * 5 + ["HR"] * 5),
+]
+
+
+def _import(runtime, rows: list[Row]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The org; returns the people who will comment (everyone who is not a manager)."""
+    import_org(
+        runtime,
+        org_csv(
+            *(
+                f"{e},{n},{b or ''},{d},{'leader' if not b else 'employee'},UTC"
+                for e, n, b, d in rows
+            )
+        ),
+    )
+    managers = {b for _, _, b, _ in rows if b}
+    return [e for e, _, _, _ in rows if e not in managers]
+
+
+def _cli(runtime, *args: str) -> str:  # type: ignore[no-untyped-def]
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"CULTUREBOT_DATABASE_URL": runtime.db.url})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _attack(
+    lists: dict[str, frozenset[str]], rows: list[Row], written: dict[str, str]
+) -> dict[str, frozenset[str]]:
+    """Every comment's candidate authors from ``lists``; each holds the real author (the
+    lists are whole: what a reader sees is all there is)."""
+    groups = comment_groups(rows)
+    members = {label: frozenset(groups[label] & set(written.values())) for label in lists}
+    candidates = candidate_authors(lists, members)
+    for text, who in candidates.items():
+        assert written[text] in who, (text, sorted(who))
+    return candidates
+
+
+def _pulse_week(runtime, chat, router, rows: list[Row]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Everyone below Cea answers one check-in with a comment; the week closes."""
+    people = _import(runtime, rows)
+    chat("cea@x.io").say("checkin")
+    written = {}
+    for i, email in enumerate(people):
+        text = f"remark number {i} about customers"
+        comment(runtime, router, email, text)
+        written[text] = email
+    runtime.clock.advance(timedelta(days=10))
+    run_due(runtime)
+    return written
+
+
+def _pulse_lists(runtime, email: str) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
+    lists = comment_lists(_cli(runtime, "comments", "--as", email))
+    assert len(lists) == 1  # one week, one theme
+    return next(iter(lists.values()))
+
+
+def test_a_team_and_a_department_sharing_one_comment_do_not_name_its_author(
+    runtime, chat, router
+) -> None:
+    written = _pulse_week(runtime, chat, router, ONE_IN_COMMON)
+    for viewer in ("max@x.io", "cea@x.io"):
+        lists = _pulse_lists(runtime, viewer)
+        smallest = min(_attack(lists, ONE_IN_COMMON, written).items(), key=lambda c: len(c[1]))
+        assert len(smallest[1]) >= K, (viewer, smallest, {k: len(v) for k, v in lists.items()})
+        # every comment is still read, in the larger group
+        assert set().union(*lists.values()) == set(written)
+
+
+def test_everyone_below_and_sales_sharing_nine_comments_are_not_both_listed(
+    runtime, chat, router
+) -> None:
+    written = _pulse_week(runtime, chat, router, NINE_IN_COMMON)
+    for viewer in ("ada@x.io", "cea@x.io", "ada1@x.io", "ben1@x.io"):
+        lists = _pulse_lists(runtime, viewer)
+        smallest = min(_attack(lists, NINE_IN_COMMON, written).items(), key=lambda c: len(c[1]))
+        assert len(smallest[1]) >= K, (viewer, smallest, {k: len(v) for k, v in lists.items()})
+        assert set().union(*lists.values()) == set(written)
+
+
+def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
+    """The first example again, with the assessment's comments (``assess comments``)."""
+    people = _import(runtime, ONE_IN_COMMON)
+    chat("cea@x.io").say("assess launch 7")
+    written = {}
+    for i, email in enumerate(people):
+        text = f"assessment remark {i}"
+        person = chat(email)
+        person.inbox()
+        person.say("1", *form_answers(4, {"leadership": text}))
+        written[text] = email
+    clock.advance(timedelta(days=7, minutes=1))
+    run_due(runtime)
+    for viewer in ("max@x.io", "cea@x.io"):
+        groups = json.loads(_cli(runtime, "assess", "comments", "--as", viewer, "--format", "json"))
+        lists = {g["group"]: frozenset(g["comments"]) for g in groups}
+        smallest = min(_attack(lists, ONE_IN_COMMON, written).items(), key=lambda c: len(c[1]))
+        assert len(smallest[1]) >= K, (viewer, smallest, {k: len(v) for k, v in lists.items()})
+        assert set().union(*lists.values()) == set(written)
+
+
+@st.composite
+def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list[dict]]:
+    """A random organisation (up to 150 people, depth up to 4, teams of 1-15, departments
+    crossing the hierarchy) and a week or two of rounds in which many people comment."""
+    departments = [f"D{i}" for i in range(draw(st.integers(1, 4)))]
+    people = [("p0@x.io", None, draw(st.sampled_from(departments)))]
+    frontier = [("p0@x.io", 1)]
+    size = draw(st.integers(12, 150))
+    while frontier and len(people) < size:
+        manager, depth = frontier.pop(0)
+        for _ in range(draw(st.integers(1, 15))):
+            if len(people) >= size:
+                break
+            email = f"p{len(people)}@x.io"
+            people.append((email, manager, draw(st.sampled_from(departments))))
+            if depth < 4 and draw(st.integers(0, 2)) == 0:
+                frontier.append((email, depth + 1))
+    managers = sorted({m for _, m, _ in people if m})
+    rolls = st.sampled_from([0.1, 0.3, 0.7])  # under 0.5: answered with a comment
+    rounds = [
+        {
+            "week": draw(st.integers(0, 1)),
+            "question": draw(st.sampled_from(THEMES[:2])),
+            "root": draw(st.sampled_from([None, None, *managers])),
+            "answers": draw(st.lists(rolls, min_size=len(people), max_size=len(people))),
+            "share": 1.0,
+        }
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    return people, rounds
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=commented_histories())
+def test_no_comment_is_narrowed_below_ten_people_from_every_list_anyone_reads(
+    database, history
+) -> None:  # type: ignore[no-untyped-def]
+    """Every role reads its comment lists (``disclosure.comments``: chat ``comments``,
+    ``culturebot comments``); the union of everything read, per week and theme, is
+    intersected and subtracted; every comment's candidate authors number at least 10."""
+    people, rounds = history
+    _wipe(database)
+    _, commenters = _seed(database, people, rounds)
+    config = Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
+    with database.session() as session:
+        disclosure.publish_due(session, datetime(2027, 3, 20, tzinfo=UTC), config)
+    read: dict[tuple[str, str], dict[str, frozenset[str]]] = defaultdict(dict)
+    with database.session() as session:
+        for viewer in [None, *session.exec(select(Person))]:
+            for group in disclosure.comments(session, viewer):
+                lists = read[(group.period, group.measure)]
+                texts = frozenset(group.comments)
+                assert lists.setdefault(group.label, texts) == texts  # one list, one content
+    rows = [(e, e.split("@")[0].upper(), m, d) for e, m, d in people]
+    groups = comment_groups(rows)
+    author = {f"words {i}-{n}": e for n in range(len(rounds)) for i, (e, _, _) in enumerate(people)}
+    for (period, theme), lists in read.items():
+        wrote = set(commenters[(period, theme)])
+        members = {label: frozenset(groups[label] & wrote) for label in lists}
+        for text, who in candidate_authors(lists, members).items():
+            assert author[text] in who  # the lists are whole
+            assert len(who) >= K, (period, theme, text, sorted(who), sorted(lists))
