@@ -88,11 +88,15 @@ The API (what reports, assessments and the dashboard use)
   ``kind="assessment"`` and get ``spread``.
 - ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
   (when a round is created).
+- Live counts (the progress of a running check-in, an open assessment, a cascade's
+  acknowledgements) move under the viewer, so they follow the gate's own rule for figures
+  that move: ``handlers/live_counts.progress``.
 
 What this does not protect against (README, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
-to the prompts they came from until the round closes, and a team path names a small set of
+to the prompts they came from until the round closes (and, on disk, until the next tick
+scrubs them: ``storage/scrub.py``), and a team path names a small set of
 people (a team of two is two people), which is why such a team is reported only inside the
 level above it.
 """

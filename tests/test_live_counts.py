@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 import prompts
-from bot.app import build_router
+from bot.app import build_router, run_due
 from bot.chat import Incoming
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -134,6 +134,11 @@ def test_a_manager_of_one_polls_checkin_and_assess_status_and_learns_nothing(
     for said in after:
         assert "fewer than 5 so far" in said
         assert "0 of 1" not in said and "1 of 1" not in said and "100%" not in said
+
+    runtime.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
+    run_due(runtime)
+    closed = mo.say("assess status")  # participation only from the gate's figures
+    assert "closed on" in closed and "type baseline" in closed and "%" not in closed
 
 
 def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(
