@@ -87,6 +87,8 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # deleted rows are overwritten with zeros, not left in free space (storage.scrub)
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
