@@ -89,11 +89,15 @@ The API (what reports, assessments and the dashboard use)
   ``kind="assessment"`` and get ``spread``.
 - ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
   (when a round is created).
+- Live counts (the progress of a running check-in, an open assessment, a cascade's
+  acknowledgements) move under the viewer, so they follow the gate's own rule for figures
+  that move: ``handlers/live_counts.progress``.
 
 What this does not protect against (README, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
-to the prompts they came from until the round closes, and a team path names a small set of
+to the prompts they came from until the round closes (and, on disk, until the next tick
+scrubs them: ``storage/scrub.py``), and a team path names a small set of
 people (a team of two is two people), which is why such a team is reported only inside the
 level above it.
 """
@@ -118,7 +122,7 @@ import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.comment_sets import suppress_sets
-from storage import job_marks
+from storage import job_marks, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -966,7 +970,10 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def close_round(session: Session, round_id: int, now: datetime) -> int:
     """Move a closed round's pending answers into pulse_answer, all at once, in shuffled
     order, and touch every prompt of the round in the same transaction (so on PostgreSQL
-    they all share one xmin and nothing orders them). Returns the answers moved."""
+    they all share one xmin and nothing orders them). The deleted pending rows' old versions
+    still share the answering transactions' ids with the prompts' old versions: the table is
+    marked for ``storage.scrub``, which the tick runs once this commits. Returns the answers
+    moved."""
     round_ = session.get(PulseRound, round_id)
     if round_ is None or round_.closed:
         return 0
@@ -1023,4 +1030,5 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     )
     round_.closed = True
     session.add(round_)
+    scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)
