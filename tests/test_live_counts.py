@@ -28,6 +28,8 @@ from bot.config import Settings
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import live_counts
+from handlers.dashboard import views
+from handlers.dashboard.scope import Viewer
 from storage.db import Database
 from storage.models import Person
 from storage.roadmap import AssessmentInvite
@@ -38,7 +40,7 @@ K = 5
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 CHECKIN = re.compile(r"Answered so far: (.+?) \(counted")
 ASSESS = re.compile(r"Finished so far, across everyone it asked: (.+?) \(counted")
-ACKED = re.compile(r"acknowledged by (.+?)\.")
+ACKED = re.compile(r"[Aa]cknowledged by (.+?)\.")
 
 
 def interval(words: str, asked: int) -> tuple[int, int]:
@@ -105,6 +107,14 @@ def acknowledge(runtime: Runtime, router: Router, email: str, cascade_id: int) -
     assert "Thanks for acknowledging" in router.handle(runtime, ack).replies[0].summary
 
 
+def dashboard_summary(runtime: Runtime, email: str) -> str:
+    """The dashboard's chain view of cascade 1, as its sender sees it: the reach summary."""
+    with runtime.db.session() as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        view = views.cascades(session, Viewer.of(session, person), 1, K)
+    return next(section.summary for section in view.sections if section.id == "reach")
+
+
 def live(pattern: re.Pattern[str], said: str) -> str:
     found = pattern.search(said)
     assert found, f"no live count in {said!r}"
@@ -159,6 +169,7 @@ def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(
         polls.append(vp.say("cascade report"))
     assert len({live(ACKED, said) for said in polls}) == 1
     assert "acknowledged by fewer than 5 so far" in polls[-1]
+    assert "Acknowledged by fewer than 5 so far." in dashboard_summary(runtime, "vp@x.io")
 
 
 # --- the poller, under hypothesis ------------------------------------------------------------
@@ -254,10 +265,16 @@ def test_a_cascade_sender_polling_acknowledgements_learns_nothing_about_one_pers
         assert "Sent" in broadcast(vp)
         order = data.draw(st.permutations(team))
         order = order[: data.draw(st.integers(0, size))]
-        polls = [live(ACKED, vp.say("cascade report"))]
+
+        def poll() -> str:
+            said = live(ACKED, vp.say("cascade report"))
+            assert live(ACKED, dashboard_summary(runtime, "vp@x.io")) == said
+            return said
+
+        polls = [poll()]
         for email in order:
             acknowledge(runtime, ROUTER, email, 1)
-            polls.append(live(ACKED, vp.say("cascade report")))
+            polls.append(poll())
         assert_nobody_given_away(polls, size, "cascade acknowledgements")
     finally:
         runtime.db.dispose()
