@@ -172,6 +172,33 @@ def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(
     assert "Acknowledged by fewer than 5 so far." in dashboard_summary(runtime, "vp@x.io")
 
 
+def test_relays_are_not_counted_again_as_acknowledgements(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    """The report names every manager who relayed. Were relays counted, "fewer than 5" after
+    four named relays would say that nobody else acknowledged; so only other acks count."""
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            *(f"m{i}@x.io,M{i},vp@x.io,Sales,manager,UTC" for i in range(6)),
+            *(f"e{i}@x.io,E{i},m{i}@x.io,Sales,employee,UTC" for i in range(6)),
+        ),
+    )
+    vp = chat("vp@x.io")
+    assert "Sent" in broadcast(vp)
+    polls = [live(ACKED, vp.say("cascade report"))]
+    for i in range(6):
+        manager = chat(f"m{i}@x.io")
+        assert "[1] Relay to my team" in manager.inbox()
+        assert "Relayed" in manager.say("1", "This matters for every customer call this quarter.")
+        polls.append(live(ACKED, vp.say("cascade report")))
+    assert set(polls) == {"fewer than 5 so far"}  # six relays, and no figure moved
+    for i in range(5):
+        acknowledge(runtime, router, f"e{i}@x.io", 1)
+    assert live(ACKED, vp.say("cascade report")) == "5 or more"
+
+
 # --- the poller, under hypothesis ------------------------------------------------------------
 
 
