@@ -155,6 +155,20 @@ def test_posts_slack_took_but_never_answered_mid_round_are_checked_not_sent_twic
         assert_each_message_once(fake, url)
 
 
+def test_no_ceiling_at_all_delivers_the_round(tmp_path: Path) -> None:
+    """CULTUREBOT_SLACK_MAX_PER_SECOND=100000 is an admin's "no limit": with the shared
+    budget (limits shared through the database) the round is delivered, once each, instead
+    of every reserved send time being dropped as late, forever."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    prepare_round(url, PEOPLE)
+    with fake_slack_process(rate=None, channel_interval=None) as fake, bots() as started:
+        env = bot_env(url, fake.api_url, slack_max_per_second=100000, shared_limits="on")
+        started.append(Bot(env, tmp_path / "bot.log"))
+        wait_until(lambda: finished(url), 120, "the round to be delivered", every=0.2)
+        assert stop(started[0]) == 0
+        assert_each_message_once(fake, url)
+
+
 @pytest.mark.parametrize("instances", [2, 3])
 def test_instances_on_one_postgres_share_the_ceiling_and_each_channels_limit(
     tmp_path: Path, instances: int, postgres_schema: str
