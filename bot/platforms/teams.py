@@ -111,8 +111,11 @@ class _ReusedConnectors(ConnectorFactory):
     turn: building one costs the SDK milliseconds of CPU (msrest rebuilds its retry table)
     and a fresh HTTP session. Tokens stay fresh: the credentials sign every request."""
 
-    def __init__(self, inner: ConnectorFactory, cache: dict, app_id: str) -> None:
+    def __init__(
+        self, inner: ConnectorFactory, cache: dict, app_id: str, token_timeout: float = 10.0
+    ) -> None:
         self._inner, self._cache, self._app_id = inner, cache, app_id
+        self._token_timeout = token_timeout
 
     async def create(self, service_url: str, audience: str = None):  # type: ignore[no-untyped-def, assignment]
         key = (self._app_id, service_url, audience)
@@ -122,16 +125,19 @@ class _ReusedConnectors(ConnectorFactory):
                 evicted = self._cache.pop(next(iter(self._cache)))
                 await evicted.__aexit__(None, None, None)
             client = self._cache[key] = await self._inner.create(service_url, audience)
+        credentials = getattr(getattr(client, "config", None), "credentials", None)
+        await teams_auth.token_ready(credentials, self._token_timeout)
         return client
 
 
 class _Authentication(ConfigurationBotFrameworkAuthentication):
     """The SDK's configuration-based authentication, reusing connector and token clients."""
 
-    def __init__(self, configuration: object) -> None:
+    def __init__(self, configuration: object, token_timeout: float = 10.0) -> None:
         super().__init__(configuration)
         self._connectors: dict = {}
         self._token_clients: dict = {}
+        self._token_timeout = token_timeout
 
     @staticmethod
     def _app_id(claims: ClaimsIdentity) -> str:
@@ -143,7 +149,9 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         inner = super().create_connector_factory(claims_identity)
-        return _ReusedConnectors(inner, self._connectors, self._app_id(claims_identity))
+        return _ReusedConnectors(
+            inner, self._connectors, self._app_id(claims_identity), self._token_timeout
+        )
 
     async def authenticate_request(self, activity: Activity, auth_header: str):  # type: ignore[no-untyped-def]
         result = await super().authenticate_request(activity, auth_header)
@@ -189,7 +197,7 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         raise ValueError("Teams needs MicrosoftAppId (or CULTUREBOT_TEAMS_EMULATOR=true locally)")
     # the keys of inbound tokens: fetched off the loop, with a timeout, cached
     teams_auth.install(settings.teams_key_timeout, settings.teams_openid_metadata_url)
-    return CloudAdapter(_Authentication(config))
+    return CloudAdapter(_Authentication(config, settings.teams_key_timeout))
 
 
 # --- who is talking --------------------------------------------------------------------------
