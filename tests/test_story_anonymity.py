@@ -4,7 +4,8 @@ and 5), tested by an attacker who knows exactly what each person is shown.
 Everyone in the organisation shares one anonymous story (or idea). For each viewer, a
 story's *signature* is everything that viewer can see about it, apart from its text: the
 digest's byline and whether the digest carries it, the dashboard's list in every scope the
-viewer may pick (and the department it names), the answer to "helps my team"; for ideas,
+viewer may pick (and the department it names), the answer to "helps my team" (and which
+department's column of the connectedness matrix a click moves); for ideas,
 the message to a manager, where the ``ideas`` list puts it and under which heading, and
 whether setting its status is refused. The people who could have written a story, as far as
 that viewer can tell, are the authors of the stories with the same signature (other than the
@@ -116,12 +117,26 @@ def test_an_anonymous_story_names_no_group_of_fewer_than_five(org, chat, clock, 
                 [latest] = [s for s in view.sections if s.id == "latest"]
                 dashboards[name].append((key, list(latest.table.rows)))  # type: ignore[union-attr]
     ids = story_ids(org, "story")
+
+    def clicks() -> dict[tuple[str, str], int]:
+        """The connectedness matrix the dashboard shows Sam (reader, story department)."""
+        with org.db.session() as session:
+            sam = Viewer.of(session, people.by_email(session, email("sam")))  # type: ignore[arg-type]
+            view = build_view(session, sam, "stories", {"scope": "org"}, clock.now(), org.settings)
+        [matrix] = [s for s in view.sections if s.id == "connectedness"]
+        return {(r[0], r[1]): r[2] for r in matrix.table.rows}  # type: ignore[union-attr]
+
     helps = {
         (reader, author): click(org, router, reader, "stories.helps", str(ids[author]))
         for reader in EVERYONE
         for author in EVERYONE
-        if reader != author
+        if reader != author and (reader, author) != ("s1", "lou")
     }
+    before = clicks()  # then one click more: s1 (Sam's team) finds Lou's story helpful
+    helps[("s1", "lou")] = click(org, router, "s1", "stories.helps", str(ids["lou"]))
+    moved = {pair for pair, n in clicks().items() if n != before.get(pair, 0)}
+    sizes = {"Exec": 1, "Ops": 1, "Legal": 1, "Sales": 6}
+    assert all(sizes[department] >= K for _, department in moved), moved
 
     def signature(viewer: str, author: str) -> object:
         mark = marker("story", author)
