@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -544,6 +545,10 @@ async def messages(
     retry could not bring the reply back either. Teams gives the HTTP answer 15 s; a turn
     inline could miss that under a burst (the database, then each reply's round trip)."""
     started, received = time.perf_counter(), time.monotonic()
+    if not bot.runtime.settings.teams_emulator and not _bearer_jwt(
+        request.headers.get("Authorization", "")
+    ):  # no token at all: refused before the body is parsed (the SDK checks the rest)
+        return web.json_response({"error": "unauthorized"}, status=401)
     if request.content_type != "application/json":
         return web.json_response({"error": "expected application/json"}, status=415)
     try:
@@ -578,6 +583,14 @@ async def messages(
         response = web.Response(status=200)
     metrics.ACK_SECONDS.labels(platform=PLATFORM).observe(time.perf_counter() - started)
     return response
+
+
+_JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def _bearer_jwt(header: str) -> bool:
+    """The header has the shape of a Bot Framework token (its signature is the SDK's check)."""
+    return _JWT.fullmatch(header) is not None
 
 
 def _invoke_response(invoke: InvokeResponse | None) -> web.Response:
