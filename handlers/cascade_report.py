@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from bot.clock import format_local
@@ -217,14 +217,28 @@ def sent_in(
 
 
 def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
-    """How many of everyone reached acknowledged, through the gate's live-count rule. Every
-    receipt counts, whatever became of the person since, so the figure only grows."""
-    reached, acked = session.exec(
-        select(func.count(), func.count(col(CascadeReceipt.acknowledged_at))).where(
-            CascadeReceipt.cascade_id == cascade_id
+    """How many of everyone reached acknowledged, through the gate's live-count rule.
+
+    Every receipt counts, whatever became of the person since, so the figure only grows. A
+    relay acknowledges too, but relays are reported by name: counting them would tell a
+    reader that the rest had not acknowledged ("fewer than 5", with four relays known), so
+    only acknowledgements that were not a relay count (a relay stamps the receipt at the
+    moment it closes the manager's link)."""
+    by_relay = (
+        select(CascadeLink.id)
+        .where(
+            CascadeLink.cascade_id == cascade_id,
+            col(CascadeLink.manager_id) == col(CascadeReceipt.person_id),
+            CascadeLink.status == "relayed",
+            col(CascadeLink.acted_at) == col(CascadeReceipt.acknowledged_at),
         )
+        .exists()
+    )
+    acked = func.count(case((and_(col(CascadeReceipt.acknowledged_at).is_not(None), ~by_relay), 1)))
+    reached, done = session.exec(
+        select(func.count(), acked).where(CascadeReceipt.cascade_id == cascade_id)
     ).one()
-    return live_counts.progress(acked, reached, min_size)
+    return live_counts.progress(done, reached, min_size)
 
 
 def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:
