@@ -272,6 +272,8 @@ def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:
     response = error.response
     code = str(response.get("error", "") if isinstance(response.data, dict) else "")
     header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+    if code == "missing_scope":  # name the scope, so the admin knows what to grant
+        code = f"missing_scope {response.get('needed')} (see `culturebot doctor`)"
     return classify_status(response.status_code, code, header, attempt)
 
 
