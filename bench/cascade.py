@@ -28,12 +28,12 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
-from bot.chat import Incoming, Message
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.delivery import Address, deliver_due
-from bot.runtime import Runtime
-from handlers import cascade_report
+from bot.core.chat import Incoming, Message
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.delivery.worker import Address, deliver_due
+from handlers.cascade import report as cascade_report
 from storage.cascade_models import Cascade, CascadeLink
 from storage.db import open_database
 from storage.models import Person

@@ -87,9 +87,9 @@ def run_postgres(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from bench.history import HistorySpec, seed
-    from bot.clock import FakeClock
-    from bot.config import Settings
-    from bot.runtime import Runtime
+    from bot.core.clock import FakeClock
+    from bot.core.config import Settings
+    from bot.core.runtime import Runtime
     from storage.db import open_database
 
     db = open_database(url)
@@ -118,7 +118,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def publish(runtime: Any) -> int:
     """Publish every closed week, as the scheduler's tick would."""
-    from handlers import disclosure
+    from handlers.reports import disclosure
 
     with runtime.db.session() as session:
         return len(disclosure.publish_due(session, runtime.clock.now(), runtime.settings))
@@ -170,7 +170,7 @@ async def measure(runtime: Any, repeat: int) -> dict[str, Any]:
     import aiohttp
     from aiohttp import web
 
-    from bot.dashboard.web import standalone_app
+    from bot.web.dashboard import standalone_app
     from handlers.dashboard.access import COOKIE
 
     runner = web.AppRunner(standalone_app(runtime))

@@ -299,8 +299,9 @@ def _concat(*parts: Any) -> Any:
 def _payloads() -> dict[str, str]:
     """One real rendered message per kind (the history's rows all carry these)."""
     import prompts
-    from bot.chat import text_message
-    from handlers import pulse, stories
+    from bot.core.chat import text_message
+    from handlers.pulse import rounds as pulse
+    from handlers.stories import capture as stories
     from storage.models import PulsePrompt
 
     question_id = prompts.questions().rotation()[0].id
@@ -324,10 +325,10 @@ def _payloads() -> dict[str, str]:
 def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
     """Write ``spec``'s history into an empty, migrated database; returns what was written."""
     import prompts
-    from bot.clock import local_instant
-    from handlers.disclosure import week_of
-    from handlers.sentiment import score as sentiment_of
-    from handlers.stories import WEEKDAYS, get_stories_settings, local_week
+    from bot.core.clock import local_instant
+    from handlers.common.sentiment import score as sentiment_of
+    from handlers.reports.disclosure import week_of
+    from handlers.stories.capture import WEEKDAYS, get_stories_settings, local_week
 
     spec = spec or HistorySpec()
     began = time.perf_counter()
@@ -497,7 +498,7 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
                     s.c.remind_at,
                     s.c.closes_at,
                     and_(~answered, s.c.reminder_due),
-                    # the atom each answer is counted in (handlers/disclosure.py)
+                    # the atom each answer is counted in (handlers/reports/disclosure.py)
                     func.coalesce(boss.c.path, _s("/")),
                     p.c.department,
                     s.c.round_closed,
@@ -901,11 +902,11 @@ def seed(engine: Engine, spec: HistorySpec | None = None) -> HistorySummary:
 
 
 def publish_history(engine: Engine, now: datetime) -> list[str]:
-    """Publish every week closed by ``now`` (handlers/disclosure.py), as the tick would have."""
+    """Publish every week closed by ``now`` (handlers/reports/disclosure.py), as the tick would have."""
     from sqlmodel import Session
 
-    from bot.config import Settings
-    from handlers.disclosure import publish_due
+    from bot.core.config import Settings
+    from handlers.reports.disclosure import publish_due
 
     with Session(engine) as session:
         published = publish_due(session, now, Settings(_env_file=None))  # type: ignore[call-arg]

@@ -105,9 +105,9 @@ def prepare(workdir: Path, people: int, api_url: str) -> tuple[str, list[dict[st
     for each person, where their question is and its answer buttons."""
     from bench.slack_fanout import prepare as prepare_round
     from bot.app import run_due
-    from bot.chat import Message
-    from bot.platforms import slack_blocks
-    from bot.platforms.slack_delivery import SlackPlatform
+    from bot.core.chat import Message
+    from bot.platforms.slack import blocks as slack_blocks
+    from bot.platforms.slack.delivery import SlackPlatform
     from storage.models import Identity, Outbox
 
     runtime = prepare_round(
@@ -148,7 +148,7 @@ def prepare(workdir: Path, people: int, api_url: str) -> tuple[str, list[dict[st
 async def _deliver(runtime: Any, platform: Any) -> None:
     """Send everything due (the questions, the invitations) before the measurement."""
     from bench.slack_fanout import pending
-    from bot.delivery import deliver_due
+    from bot.delivery.worker import deliver_due
 
     try:
         deadline = time.monotonic() + 120

@@ -7,8 +7,8 @@ Slack (each gets the question and a story invitation). ``--instances`` processes
 together, each configured with the workspace ceiling R (CULTUREBOT_SLACK_MAX_PER_SECOND), against
 the fake Slack in a process of its own that allows R DMs a second and one a second per channel.
 They share the limits through the database (the default on PostgreSQL): send times on one
-timeline (bot.ratelimit.SharedBudget), so together they stay under R, and claims that skip a
-person being sent to or sent to less than a second ago (bot.delivery.claim). Figures: ``lost``,
+timeline (bot.delivery.ratelimit.SharedBudget), so together they stay under R, and claims that skip a
+person being sent to or sent to less than a second ago (bot.delivery.worker.claim). Figures: ``lost``,
 ``duplicates`` (from the fake's log of outbox keys), ``fake_429s``, of which
 ``channel_429s`` (a second DM to one channel within a second), and ``seconds`` (from the
 round's rows becoming visible to the last DM) against ``floor_seconds`` = messages / R.

@@ -70,8 +70,8 @@ def publish_history(url: str, end_iso: str) -> dict[str, Any]:
     once), in a process of its own."""
     from datetime import datetime
 
-    from bot.config import Settings
-    from handlers import disclosure
+    from bot.core.config import Settings
+    from handlers.reports import disclosure
     from storage.db import Database
 
     end = datetime.fromisoformat(end_iso)
@@ -93,11 +93,13 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
 
     from sqlalchemy import func, select, text
 
-    from bot.config import Settings
-    from handlers import disclosure, reports, story_reports
-    from handlers.basics import CHAT_LINES, comments_text
+    from bot.core.config import Settings
     from handlers.dashboard import views
     from handlers.dashboard.scope import ORG, Viewer, default_scope
+    from handlers.home.basics import CHAT_LINES, comments_text
+    from handlers.reports import disclosure
+    from handlers.reports import pulse_reports as reports
+    from handlers.stories import reports as story_reports
     from storage.db import Database
     from storage.models import Person
 

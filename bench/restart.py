@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.platforms.teams import TeamsPlatform, in_flight
+from bot.platforms.teams.adapter import TeamsPlatform, in_flight
 from tests import procs
 
 CLAIM_TAKEOVER = 70.0  # the goal: the rest finished within this, plus the floor

@@ -5,8 +5,8 @@ the disclosure gate), then one baseline assessment of everyone, answered by ``an
 of them (15 statements each, a comment from some), closed and published through the gate as
 the tick does it, and a dozen objectives with actions across the organisation.
 
-Timed (median of ``--repeat`` runs, warm): the baseline view (``handlers.baseline.view``) and
-the objectives view (``handlers.objectives.visible``) for the top leader, a department head,
+Timed (median of ``--repeat`` runs, warm): the baseline view (``handlers.roadmap.baseline.view``) and
+the objectives view (``handlers.roadmap.objectives.visible``) for the top leader, a department head,
 a manager and an employee. Goal: each under 300 ms on SQLite and PostgreSQL. Also timed once:
 closing the assessment (moving the answers, publishing its cells).
 
@@ -30,8 +30,8 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bench.history import HistorySpec, publish_history, seed
-from bot.config import Settings
-from handlers import assessment, baseline, objectives
+from bot.core.config import Settings
+from handlers.roadmap import assessment, baseline, objectives
 from storage import people
 from storage.db import open_database
 from storage.models import Person

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from handlers.sentiment import Sentiment, score, textblob_score
-from handlers.sentiment_eval import RatedText, evaluate, load_rated
+from handlers.common.sentiment import Sentiment, score, textblob_score
+from handlers.common.sentiment_eval import RatedText, evaluate, load_rated
 
 DATA_DIR = Path("shared") / "datasets" / "vader-ground-truth"
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -36,16 +36,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, func, select
 
 from bot.app import build_router
-from bot.chat import Incoming
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.delivery import DeliveryWorker
-from bot.logs import clamp_platform_loggers
-from bot.platforms import slack_blocks
-from bot.platforms.slack_delivery import METADATA_TYPE, SlackPlatform
-from bot.runtime import Runtime
-from bot.server import settle_process
-from handlers import org
+from bot.core.chat import Incoming
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.core.logs import clamp_platform_loggers
+from bot.core.runtime import Runtime
+from bot.delivery.worker import DeliveryWorker
+from bot.platforms.slack import blocks as slack_blocks
+from bot.platforms.slack.delivery import METADATA_TYPE, SlackPlatform
+from bot.web.server import settle_process
+from handlers.people import org
 from storage.db import open_database
 from storage.models import Outbox
 from tests.fakes.slack_api import FakeSlack
@@ -104,7 +104,7 @@ async def raw_loop(fake: FakeSlack, runtime: Runtime, n: int, keep_alive: bool =
     (``keep_alive``: reusing one HTTP session, which slack_sdk does not do by default)."""
     with runtime.db.session() as session:
         payload = session.exec(select(Outbox.payload).limit(1)).one()
-    from bot.chat import Message
+    from bot.core.chat import Message
 
     message = Message.from_json(payload)
     blocks, text = slack_blocks.blocks(message), slack_blocks.fallback_text(message)
@@ -146,7 +146,7 @@ async def raw_concurrent(fake: FakeSlack, runtime: Runtime, n: int, concurrency:
     posting the same requests as ours (blocks, text and the outbox key in message metadata)."""
     with runtime.db.session() as session:
         payload = session.exec(select(Outbox.payload).limit(1)).one()
-    from bot.chat import Message
+    from bot.core.chat import Message
 
     message = Message.from_json(payload)
     blocks, text = slack_blocks.blocks(message), slack_blocks.fallback_text(message)
@@ -284,5 +284,5 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rate-recipients", type=int, default=300)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    clamp_platform_loggers()  # as `culturebot run` does (bot.logs.setup_logging)
+    clamp_platform_loggers()  # as `culturebot run` does (bot.core.logs.setup_logging)
     print(json.dumps(asyncio.run(run(args))))

@@ -25,13 +25,13 @@ from typing import Any
 from sqlmodel import func, select
 
 from bot.app import build_router
-from bot.chat import Incoming
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.delivery import deliver_due
-from bot.platforms.teams import TeamsPlatform, build_adapter
-from bot.runtime import Runtime
-from handlers import org
+from bot.core.chat import Incoming
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.delivery.worker import deliver_due
+from bot.platforms.teams.adapter import TeamsPlatform, build_adapter
+from handlers.people import org
 from storage import people
 from storage.db import Database
 from storage.models import Outbox

@@ -94,9 +94,9 @@ def in_process(url: str, end: datetime, args: argparse.Namespace) -> dict[str, A
     """Idle ticks and the opening of a 2,000-person round, on a fake clock."""
     import prompts
     from bot.app import run_due
-    from bot.clock import FakeClock
-    from bot.config import Settings
-    from bot.runtime import Runtime
+    from bot.core.clock import FakeClock
+    from bot.core.config import Settings
+    from bot.core.runtime import Runtime
     from storage.models import Outbox, Person, PulsePrompt, PulseSchedule
 
     prompts.validate_all()  # as `culturebot run` does at start-up
@@ -202,10 +202,10 @@ async def fake_stats(url: str) -> dict[str, Any]:
 def through_culturebot_run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     """A whole-organisation check-in drained by `culturebot run` into the fake Slack."""
     from bot.app import build_router
-    from bot.chat import Incoming
-    from bot.clock import SystemClock
-    from bot.config import Settings
-    from bot.runtime import Runtime
+    from bot.core.chat import Incoming
+    from bot.core.clock import SystemClock
+    from bot.core.config import Settings
+    from bot.core.runtime import Runtime
     from storage.models import Outbox, Person
 
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]

@@ -6,13 +6,13 @@ import logging
 from typing import TYPE_CHECKING
 
 import prompts
-from bot.clock import Clock, SystemClock
-from bot.config import Settings, get_settings
-from bot.runtime import Runtime
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings, get_settings
+from bot.core.runtime import Runtime
 from storage.db import open_database
 
 if TYPE_CHECKING:
-    from bot.router import Router
+    from bot.core.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +20,15 @@ log = logging.getLogger(__name__)
 def build_router() -> Router:
     """Every capability registers its commands and actions here, in one place."""
     # imported here, not at the top: commands that need no handler start faster without them
-    from bot.router import Router
-    from handlers import (
-        assessment,
-        baseline,
-        basics,
-        cascade,
-        dashboard,
-        leave,
-        objectives,
-        pulse,
-        stories,
-    )
-    from handlers import home as home_view
+    from bot.core.router import Router
+    from handlers.cascade import actions as cascade
+    from handlers.dashboard import link as dashboard
+    from handlers.home import basics
+    from handlers.home import view as home_view
+    from handlers.people import leave
+    from handlers.pulse import rounds as pulse
+    from handlers.roadmap import assessment, baseline, objectives
+    from handlers.stories import capture as stories
 
     router = Router()
     basics.register(router)
@@ -50,7 +46,11 @@ def build_router() -> Router:
 
 def due_jobs() -> list:  # type: ignore[type-arg]
     """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
-    from handlers import assessment, cascade, disclosure, objectives, pulse, stories
+    from handlers.cascade import actions as cascade
+    from handlers.pulse import rounds as pulse
+    from handlers.reports import disclosure
+    from handlers.roadmap import assessment, objectives
+    from handlers.stories import capture as stories
 
     return [
         pulse.tick,

@@ -20,11 +20,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 from sqlmodel import col
 
-from bot import metrics
 from bot.app import run_due
-from bot.delivery import DeliveryWorker, Platform, deliver_due, prune_sent
-from bot.runtime import Runtime
-from handlers import retention
+from bot.core import metrics
+from bot.core.runtime import Runtime
+from bot.delivery.worker import DeliveryWorker, Platform, deliver_due, prune_sent
+from handlers.people import retention
 from storage.lease import give_up, try_acquire
 from storage.models import ProcessedEvent
 

@@ -1,4 +1,4 @@
-"""The disclosure gate's published snapshots (see handlers/disclosure.py).
+"""The disclosure gate's published snapshots (see handlers/reports/disclosure.py).
 
 A period is published once, when it is closed; its cells never change afterwards. A withheld
 cell keeps only why it is withheld. ``n``, ``answers`` and ``total`` are the exact figures of

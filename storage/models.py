@@ -46,7 +46,7 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True, index=True)
     path: str = Field(default="/", max_length=2000, index=True)
     # on leave up to and including this local date ("pause until ..." in chat): no check-ins,
-    # and their relay windows wait (handlers.workdays)
+    # and their relay windows wait (handlers.people.workdays)
     paused_until: date | None = None
 
 
@@ -105,7 +105,7 @@ class PulseRound(SQLModel, table=True):
     question_id: str = Field(max_length=40)
     created_at: datetime = Field(sa_column=utc_column())
     closes_at: datetime = Field(sa_column=utc_column())
-    # the reporting period its answers belong to ("2027-W10"; see handlers/disclosure.py)
+    # the reporting period its answers belong to ("2027-W10"; see handlers/reports/disclosure.py)
     period: str | None = Field(default=None, max_length=40, index=True)
     # set once its answers were moved from pending into pulse_answer (at close)
     closed: bool = Field(default=False, index=True)
@@ -264,7 +264,7 @@ class SchedulerLease(SQLModel, table=True):
 
 class RateBudget(SQLModel, table=True):
     """A send ceiling shared by every instance on one database: ``next_at`` (epoch seconds) is
-    the first moment not yet reserved by anyone (see bot.ratelimit.SharedBudget)."""
+    the first moment not yet reserved by anyone (see bot.delivery.ratelimit.SharedBudget)."""
 
     __tablename__ = "rate_budget"
 

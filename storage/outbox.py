@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from bot.chat import Message
+from bot.core.chat import Message
 from storage.models import Identity, Outbox
 from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 

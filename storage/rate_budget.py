@@ -1,4 +1,4 @@
-"""The shared send timeline behind bot.ratelimit.SharedBudget: one row per ceiling."""
+"""The shared send timeline behind bot.delivery.ratelimit.SharedBudget: one row per ceiling."""
 
 from __future__ import annotations
 

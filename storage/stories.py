@@ -29,7 +29,7 @@ class Story(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    # None only for an anonymous story whose author was erased (handlers.erase)
+    # None only for an anonymous story whose author was erased (handlers.people.erase)
     author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     department: str = Field(max_length=120, index=True)

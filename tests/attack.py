@@ -18,12 +18,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from typer.testing import CliRunner
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 
 
 def report_json(runtime: Runtime, email: str | None = None) -> dict:
     """What ``culturebot report [--as EMAIL] --format json`` prints, parsed."""
-    from bot.cli import app
+    from bot.cli.main import app
 
     args = ["report", "--format", "json"] + (["--as", email] if email else [])
     result = CliRunner().invoke(app, args, env={"CULTUREBOT_DATABASE_URL": runtime.db.url})

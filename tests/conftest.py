@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.app import build_router
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
 from storage.db import Database, normalise_url
 from storage.tables import metadata
 from tests.support import Chat

@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 
 from sqlmodel import col, func, select
 
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.runtime import Runtime
-from handlers import org
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from handlers.people import org
 from storage.db import open_database
 from storage.models import Identity, Outbox, PulseSchedule
 
@@ -324,7 +324,7 @@ def queue_notes(database_url: str, per_person: int, platform: str = "slack") -> 
     """Queue ``per_person`` short messages to everyone on ``platform``, a person's one after
     another (as a reminder, a relay and a follow-up can come together): the claims meet a
     person's rows side by side, to go to one DM channel or conversation. Returns how many."""
-    from bot.chat import text_message
+    from bot.core.chat import text_message
     from storage import outbox
 
     runtime = runtime_for(database_url)
@@ -379,7 +379,7 @@ def outbox_keys(database_url: str) -> set[str]:
 
 def teams_outbox_messages(database_url: str) -> set[tuple[str, str]]:
     """Each outbox row as the fake connector sees it arrive: (conversation, summary)."""
-    from bot.chat import Message
+    from bot.core.chat import Message
 
     runtime = runtime_for(database_url)
     try:

@@ -8,11 +8,11 @@ from datetime import date
 
 from sqlmodel import select
 
-from bot.chat import Incoming
-from bot.platforms.console import ConsoleChat
-from bot.router import Router
-from bot.runtime import Runtime
-from handlers import org
+from bot.core.chat import Incoming
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.platforms.console.platform import ConsoleChat
+from handlers.people import org
 from storage import people
 from storage.models import PulsePrompt, PulseSchedule
 

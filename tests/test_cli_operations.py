@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from storage.db import MIGRATIONS, open_database, script_heads
 from storage.errors import FULL, LOCKED, READ_ONLY, UNREACHABLE, describe
 from tests.procs import bot_env, cli, outbox_counts, prepare_round
@@ -35,7 +35,13 @@ HEAVY = {
 }
 
 # plain constants the CLI's --help shows
-LIGHT = {"handlers", "handlers.cascade_time", "handlers.workdays"}
+LIGHT = {
+    "handlers",
+    "handlers.cascade",
+    "handlers.cascade.timing",
+    "handlers.people",
+    "handlers.people.workdays",
+}
 
 
 def imported_by(args: list[str], database_url: str, *, whole: bool = False) -> set[str]:
@@ -113,8 +119,8 @@ def test_schema_heads_read_without_alembic_match_alembic() -> None:
 def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
     from datetime import timedelta
 
-    from bot.chat import text_message
-    from bot.runtime import send_later
+    from bot.core.chat import text_message
+    from bot.core.runtime import send_later
     from storage.lease import try_acquire
     from storage.models import Person
 
@@ -137,8 +143,8 @@ def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
 
 
 def test_status_counts_what_waits_and_lists_dead_letters_not_history(runtime, monkeypatch) -> None:
-    from bot.chat import text_message
-    from bot.runtime import send_later
+    from bot.core.chat import text_message
+    from bot.core.runtime import send_later
     from storage.models import Identity, Outbox, Person
 
     states = ["sent"] * 5 + ["dead", "pending"]

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from bot.app import run_due
-from handlers import reports
+from handlers.reports import pulse_reports as reports
 from tests.support import import_org, org_csv
 
 TEAM = org_csv(
@@ -46,7 +46,7 @@ def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> N
 
 def test_console_numbers_and_forms_are_forgiving(runtime, chat, router) -> None:
     """A number out of range is explained; end of input in a form sends nothing."""
-    from bot.chat import Form, FormField, Response
+    from bot.core.chat import Form, FormField, Response
 
     import_org(runtime, TEAM)
     chat("boss@x.io").say("checkin")

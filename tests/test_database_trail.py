@@ -24,10 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.app import run_due
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
 from storage import scrub
 from storage.db import Database, normalise_url
 from tests.roadmap.helpers import ORG, SUPPORT, form_answers

@@ -10,10 +10,10 @@ from datetime import timedelta
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.chat import text_message
-from bot.cli import app
-from bot.delivery import Address, DeliveryError, deliver_due
-from bot.runtime import send_later, send_many
+from bot.cli.main import app
+from bot.core.chat import text_message
+from bot.core.runtime import send_later, send_many
+from bot.delivery.worker import Address, DeliveryError, deliver_due
 from storage.models import Identity, Outbox
 from storage.outbox import Queued
 from storage.people import by_email, link_identity
@@ -196,7 +196,7 @@ def test_claims_read_only_rows_still_to_send(runtime) -> None:
     """A year of sent history costs a claim nothing: it reads the partial index of due rows."""
     from sqlalchemy import text
 
-    from bot.delivery import due_rows
+    from bot.delivery.worker import due_rows
 
     if runtime.db.engine.dialect.name != "sqlite":
         return  # PostgreSQL's plan depends on its statistics; the index exists on both
@@ -212,7 +212,7 @@ def test_a_spaced_claim_takes_one_row_a_person_and_none_of_who_was_just_sent_to(
     """How instances keep per-person spacing between them (a DM channel's one message a
     second): a claim takes at most one of a person's rows, none while another worker sends
     to them, none within the spacing after the last one sent to them."""
-    from bot.delivery import claim, record
+    from bot.delivery.worker import claim, record
 
     runtime.channels = ("slack",)
     import_org(runtime, ORG)
@@ -231,7 +231,7 @@ def test_a_spaced_claim_takes_one_row_a_person_and_none_of_who_was_just_sent_to(
 
 
 def test_sent_messages_older_than_the_keep_days_are_pruned(runtime) -> None:
-    from bot.delivery import prune_sent
+    from bot.delivery.worker import prune_sent
 
     runtime.channels = ("slack",)
     import_org(runtime, ORG)

@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 from sqlmodel import select
 
-from bot.config import Settings
-from handlers import disclosure, org, reports
-from handlers.disclosure import week_of
+from bot.core.config import Settings
+from handlers.people import org
+from handlers.reports import disclosure
+from handlers.reports import pulse_reports as reports
+from handlers.reports.disclosure import week_of
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
 from storage.tables import metadata

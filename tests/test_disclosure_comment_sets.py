@@ -16,8 +16,9 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.config import Settings
-from handlers import baseline, disclosure
+from bot.core.config import Settings
+from handlers.reports import disclosure
+from handlers.roadmap import baseline
 from storage.disclosure_models import DisclosureCell
 from storage.job_marks import JobMark
 from storage.models import Person
@@ -79,7 +80,7 @@ def _import(runtime, rows: list[Row]) -> list[str]:  # type: ignore[no-untyped-d
 
 
 def _cli(runtime, *args: str) -> str:  # type: ignore[no-untyped-def]
-    from bot.cli import app
+    from bot.cli.main import app
 
     result = CliRunner().invoke(app, list(args), env={"CULTUREBOT_DATABASE_URL": runtime.db.url})
     assert result.exit_code == 0, result.output

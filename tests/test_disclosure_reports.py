@@ -9,9 +9,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bench.history import HistorySpec, seed
-from bot.cli import app
-from bot.config import Settings
-from handlers import reports
+from bot.cli.main import app
+from bot.core.config import Settings
+from handlers.reports import pulse_reports as reports
 from storage.models import Person
 
 

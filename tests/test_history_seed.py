@@ -11,9 +11,9 @@ from sqlalchemy import func, inspect, select
 
 from bench.history import BULK, END, HistorySpec, seed
 from bot.app import run_due
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from storage.db import Database
 from storage.models import Outbox, PulseAnswer, PulseAnswerPending, PulsePrompt, PulseRound
 

@@ -1,7 +1,7 @@
 """Live counts can be polled: a viewer who reads a check-in's, an assessment's or a cascade's
 progress after every single answer must learn nothing about one person.
 
-The attacker knows the organisation, who was asked, and the rule (handlers/live_counts.py):
+The attacker knows the organisation, who was asked, and the rule (handlers/reports/live_counts.py):
 each figure it reads is an interval for the count, and the count never goes down. A person
 is given away when, at some poll, every count that fits all polls has them answered (the
 interval's low end is everyone) or has them not answered (its high end is 0). Finding 6 of
@@ -22,14 +22,14 @@ from sqlmodel import select
 
 import prompts
 from bot.app import build_router, run_due
-from bot.chat import Incoming
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.router import Router
-from bot.runtime import Runtime
-from handlers import live_counts
+from bot.core.chat import Incoming
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
 from handlers.dashboard import views
 from handlers.dashboard.scope import Viewer
+from handlers.reports import live_counts
 from storage.db import Database
 from storage.models import Person
 from storage.roadmap import AssessmentInvite

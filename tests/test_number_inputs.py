@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.chat import UserError
-from bot.cli import app
-from bot.parsing import ID_MAX, parse_date, parse_id, parse_int, parse_time
-from handlers import cascade
+from bot.cli.main import app
+from bot.core.chat import UserError
+from bot.core.parsing import ID_MAX, parse_date, parse_id, parse_int, parse_time
+from handlers.cascade import actions as cascade
 from tests.support import import_org, org_csv
 
 LONG = "9" * 5000

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from handlers import org
+from bot.cli.main import app
+from handlers.people import org
 from storage.audit import AuditEvent
 from storage.models import Identity, Person
 from tests.support import import_org, org_csv

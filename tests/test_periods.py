@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from handlers import cascade_chain
+from bot.cli.main import app
+from handlers.cascade import chain as cascade_chain
 from storage import people
 from tests.cascade.helpers import org as cascade_org
 from tests.support import import_org, org_csv

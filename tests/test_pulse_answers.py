@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlmodel import func, select
 
 from bot.app import run_due
-from bot.chat import Incoming
+from bot.core.chat import Incoming
 from storage.models import PulseAnswer, PulsePrompt
 from tests.support import import_org, org_csv
 

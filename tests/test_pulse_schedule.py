@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.app import run_due
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.db import Database
 from storage.models import Outbox, Person, PulseSchedule
 from tests.support import add_schedule, import_org, org_csv

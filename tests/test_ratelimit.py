@@ -11,7 +11,7 @@ import heapq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.ratelimit import RateLimiter, SharedBudget
+from bot.delivery.ratelimit import RateLimiter, SharedBudget
 
 
 class Timeline:

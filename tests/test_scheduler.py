@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from sqlmodel import func, select
 
-from bot.chat import Incoming
-from bot.platforms.console import ConsolePlatform
+from bot.core.chat import Incoming
+from bot.platforms.console.platform import ConsolePlatform
 from bot.scheduler import Scheduler, forget_processed_events
 from storage.models import ProcessedEvent, PulsePrompt
 from tests.support import add_schedule, import_org, org_csv

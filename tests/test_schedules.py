@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.audit import AuditEvent
 from storage.models import PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
 from tests.support import import_org, org_csv
@@ -41,7 +41,7 @@ def cli(runtime, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def app_():  # type: ignore[no-untyped-def]
-    from bot.cli import app
+    from bot.cli.main import app
 
     return app
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textblob import TextBlob
 
-from handlers.sentiment import NEUTRAL, Sentiment, score
-from handlers.sentiment_eval import (
+from handlers.common.sentiment import NEUTRAL, Sentiment, score
+from handlers.common.sentiment_eval import (
     accuracy,
     confusion,
     evaluate,

@@ -16,13 +16,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.app import run_due
-from bot.chat import Incoming
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.router import Router
-from bot.runtime import Runtime
-from handlers import disclosure, story_reports
-from handlers.stories import StoriesSettings, clean, has_words, tick
+from bot.core.chat import Incoming
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from handlers.reports import disclosure
+from handlers.stories import reports as story_reports
+from handlers.stories.capture import StoriesSettings, clean, has_words, tick
 from storage import people
 from storage.models import Outbox, PulseAnswerPending
 from storage.stories import Story, StoryReaction
@@ -612,7 +613,7 @@ def test_report_section_publishes_closed_weeks_in_bands(org, chat, clock) -> Non
 def test_culturebot_report_has_the_stories_section(org, chat, clock) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from bot import cli
+    from bot.cli import main as cli
 
     # shared three weeks ago (the CLI reads the system clock): five people, a closed week
     today = datetime.now(UTC)

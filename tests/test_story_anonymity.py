@@ -23,12 +23,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.chat import Incoming
-from bot.dashboard.web import build_view
-from bot.runtime import Runtime
-from handlers import anonymity
+from bot.core.chat import Incoming
+from bot.core.runtime import Runtime
+from bot.web.dashboard import build_view
 from handlers.dashboard.scope import NotAllowed, Viewer
-from handlers.stories import StoriesSettings, tick
+from handlers.reports import anonymity
+from handlers.stories.capture import StoriesSettings, tick
 from storage import people
 from storage.models import Person
 from storage.stories import Story

@@ -16,11 +16,12 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot import cli
-from bot.dashboard.web import build_view
-from bot.runtime import Runtime
-from handlers import disclosure, story_reports
+from bot.cli import main as cli
+from bot.core.runtime import Runtime
+from bot.web.dashboard import build_view
 from handlers.dashboard.scope import Viewer
+from handlers.reports import disclosure
+from handlers.stories import reports as story_reports
 from storage import people
 from storage.stories import Story
 from tests.support import import_org, org_csv

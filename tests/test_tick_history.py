@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from bench.history import END, HistorySpec, seed
 from bot.app import run_due
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.delivery import claim
-from bot.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.delivery.worker import claim
 from storage.db import Database
 from storage.models import Outbox, Person, PulseSchedule
 from tests.support import add_schedule, import_org, org_csv

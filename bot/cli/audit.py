@@ -10,7 +10,7 @@ from enum import StrEnum
 import typer
 from rich.table import Table
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli.common import cli_runtime, console, fail
 
 audit_app = typer.Typer(help="The audit log of administrative actions.")
 

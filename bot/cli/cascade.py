@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import (
+from bot.cli.common import (
     Since,
     Until,
     Weeks,
@@ -22,11 +22,11 @@ from bot.cli_common import (
     time_of_day,
     whole_number,
 )
-from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
+from handlers.cascade.timing import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
-    from handlers import cascade_report
-    from handlers.periods import Period
+    from handlers.cascade import report as cascade_report
+    from handlers.reports.periods import Period
 
 cascade_app = typer.Typer(
     help="Leadership messages down the management chain.", no_args_is_help=True
@@ -49,7 +49,7 @@ def split_title(text: str) -> tuple[str, str]:
 def date_and_time(value: str) -> str:
     """A typer ``parser=`` for "YYYY-MM-DD HH:MM" (a real date, a real time); kept as text
     until the sender's time zone is known."""
-    from bot.parsing import parse_date, parse_time
+    from bot.core.parsing import parse_date, parse_time
 
     day, _, at = str(value).strip().partition(" ")
     if parse_date(day) is None or parse_time(at.strip()) is None:
@@ -89,9 +89,10 @@ def send(
     ),
 ) -> None:
     """Send the message in FILE from a leader down their subtree (or schedule it)."""
-    from bot.chat import UserError
-    from bot.clock import local_instant
-    from handlers import cascade, cascade_preview
+    from bot.core.chat import UserError
+    from bot.core.clock import local_instant
+    from handlers.cascade import actions as cascade
+    from handlers.cascade import preview as cascade_preview
     from storage import audit, people
 
     try:
@@ -142,8 +143,8 @@ def cancel(
     cascade_id: int = typer.Argument(..., help="The cascade's number.", parser=row_id),
 ) -> None:
     """Cancel a scheduled cascade before it goes out."""
-    from bot.chat import UserError
-    from handlers import cascade
+    from bot.core.chat import UserError
+    from handlers.cascade import actions as cascade
     from storage import audit
 
     runtime = cli_runtime()
@@ -173,7 +174,7 @@ def report(
     """How far a cascade reached, how, how fast per level; broken links, questions, delivery.
     Without a number: every cascade sent in the period (--since, --until, --weeks; all time
     without them)."""
-    from handlers import cascade_report
+    from handlers.cascade import report as cascade_report
     from storage import audit
 
     runtime = cli_runtime()
@@ -230,7 +231,7 @@ def print_list(sent: list[cascade_report.CascadeReport], chosen: Period) -> None
     from rich.console import Console
     from rich.table import Table
 
-    from bot.clock import format_local
+    from bot.core.clock import format_local
 
     words = chosen.words()
     if not sent:
@@ -266,8 +267,8 @@ def print_list(sent: list[cascade_report.CascadeReport], chosen: Period) -> None
 def print_report(result: cascade_report.CascadeReport) -> None:
     from rich.table import Table
 
-    from bot.clock import format_local
-    from handlers.cascade_report import question_lines
+    from bot.core.clock import format_local
+    from handlers.cascade.report import question_lines
 
     tz = "UTC"
     console.print(

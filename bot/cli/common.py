@@ -18,14 +18,14 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from bot.parsing import ID_MAX, WEEKS_MAX, parse_date, parse_int, parse_time
+from bot.core.parsing import ID_MAX, WEEKS_MAX, parse_date, parse_int, parse_time
 
 if TYPE_CHECKING:
     from rich.table import Table
     from sqlmodel import Session
 
-    from bot.runtime import Runtime
-    from handlers.periods import Period
+    from bot.core.runtime import Runtime
+    from handlers.reports.periods import Period
     from storage.models import Person
 
 console = Console()
@@ -117,7 +117,7 @@ def _database_url() -> str | None:
     try:
         from sqlalchemy.engine import make_url
 
-        from bot.config import get_settings
+        from bot.core.config import get_settings
 
         return make_url(get_settings().database_url).render_as_string(hide_password=True)
     except Exception:  # a bad URL or setting: say the error without the place
@@ -170,12 +170,12 @@ def time_of_day(value: str) -> str:
 
 def print_table(table: Table, out: Console | None = None, nothing: str | None = None) -> None:
     """A table, or its title and "nothing yet" (or ``nothing``) when it has no rows."""
-    from bot.empty import print_table as show
+    from handlers.common.empty import print_table as show
 
     show(table, out or console, *([nothing] if nothing else []))
 
 
-# The period options every report takes (one spelling, one meaning: handlers/periods.py).
+# The period options every report takes (one spelling, one meaning: handlers/reports/periods.py).
 
 
 def _weeks(value: str) -> int:
@@ -203,7 +203,7 @@ Weeks = Annotated[
 def period(runtime: Runtime, since: date | None, until: date | None, weeks: int | None) -> Period:
     """The period the three options give, on the runtime's clock; one error line naming the
     option when they contradict."""
-    from handlers import periods
+    from handlers.reports import periods
 
     try:
         return periods.make(runtime.clock.now().date(), since=since, until=until, weeks=weeks)

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli.common import cli_runtime, console, fail
 
-log = logging.getLogger("bot.dashboard")
+log = logging.getLogger("bot.web.dashboard")
 
 app = typer.Typer(
     help="The web dashboard: serve it alone, or print a personal sign-in link.",
@@ -38,9 +38,9 @@ def dashboard(
         return
     import asyncio
 
-    from bot.clock import ShiftedClock
-    from bot.config import get_settings
-    from bot.logs import setup_logging
+    from bot.core.clock import ShiftedClock
+    from bot.core.config import get_settings
+    from bot.core.logs import setup_logging
 
     runtime = cli_runtime(channels=())
     if as_of:
@@ -109,9 +109,9 @@ def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
 async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from bot import limits
-    from bot.dashboard.web import standalone_app
-    from bot.server import stop_on_signals
+    from bot.web import limits
+    from bot.web.dashboard import standalone_app
+    from bot.web.server import stop_on_signals
     from handlers.dashboard.access import key_warnings
 
     for warning in key_warnings(runtime.settings):

@@ -2,7 +2,7 @@
 
 Everything goes through the real path: the scheduler's tick opens pulse rounds in each
 person's local time, fixes the weekly story digests and watches the cascade; the outbox
-delivers to the console platform; and scripted people (bot.demo_cast) answer by typing into a
+delivers to the console platform; and scripted people (bot.cli.demo_cast) answer by typing into a
 console session, exactly as a person would: pulse scores, customer stories through the
 ``story`` form, "this helps my team" clicks, a leadership message through the ``cascade``
 form, personal relays, acknowledgements and a question. A few lines tell what happened; the
@@ -25,9 +25,7 @@ from rich.console import Console
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.demo_cast import (
+from bot.cli.demo_cast import (
     ASSESSMENT_AT,
     ASSESSMENT_BY,
     ASSESSMENT_DAYS,
@@ -39,10 +37,14 @@ from bot.demo_cast import (
     Persona,
     Reply,
 )
-from bot.platforms.console import ConsoleChat
-from bot.router import Router
-from bot.runtime import Runtime
-from handlers import org, reports, story_reports
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.platforms.console.platform import ConsoleChat
+from handlers.people import org
+from handlers.reports import pulse_reports as reports
+from handlers.stories import reports as story_reports
 from storage.cascade_models import CascadeLink
 from storage.db import open_database
 from storage.models import Outbox, Person, PulseSchedule
@@ -204,7 +206,7 @@ class Demo:
 
     def send_cascade(self) -> None:
         """The top leader sends a leadership message down the chain with the cascade form."""
-        from bot.chat import Incoming
+        from bot.core.chat import Incoming
         from storage.cascade_models import Cascade
 
         leader = self.by_email[LEADERSHIP.email]
@@ -243,7 +245,7 @@ class Demo:
     def set_objective(self) -> None:
         """Once the baseline is in, the leader reads it and sets an objective on the weakest
         dimension: from the baseline figure to half a point more, with two actions."""
-        from handlers import baseline, objectives
+        from handlers.roadmap import baseline, objectives
 
         leader = self.by_email[ASSESSMENT_BY]
         self.tell(f'{leader.name} types "baseline" (the organisation\'s lines):')
@@ -264,7 +266,7 @@ class Demo:
 
     def print_progress(self) -> None:
         """The organisation's baseline against the pulse of the last weeks."""
-        from handlers import baseline
+        from handlers.roadmap import baseline
 
         leader = self.by_email[ASSESSMENT_BY]
         with self.runtime.db.session() as session:
@@ -358,7 +360,7 @@ class Demo:
 
     def print_reports(self, weeks: int) -> None:
         """The pulse report, its stories section, and the leader's chain report."""
-        from bot.cli import print_report
+        from bot.cli.main import print_report
 
         settings = self.runtime.settings
         with self.runtime.db.session() as session:

@@ -3,7 +3,7 @@ reaches them.
 
 A scripted person never calls a handler: they look at a message's question or buttons, as a
 person looking at the console would, and say what they would type (a number, then the form's
-fields). ``bot.demo`` types it into a real console session.
+fields). ``bot.cli.demo`` types it into a real console session.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import prompts
-from bot.chat import Buttons, Form, Question
+from bot.core.chat import Buttons, Form, Question
 from storage.models import Person
 from storage.stories import CONSENTS, KINDS
 

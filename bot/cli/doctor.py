@@ -1,4 +1,4 @@
-"""`culturebot doctor`: check the installation, one line per check (bot/doctor.py)."""
+"""`culturebot doctor`: check the installation, one line per check (bot/cli/doctor_checks.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import asyncio
 
 import typer
 
-from bot.cli_common import console
+from bot.cli.common import console
 
 
 def doctor() -> None:
     """Check the set-up: Slack token and scopes, signing secret, database, clock, dashboard
     key. One line per check; exits 1 when something is wrong."""
-    from bot import doctor as checks
-    from bot.config import get_settings
+    from bot.cli import doctor_checks as checks
+    from bot.core.config import get_settings
 
     findings = asyncio.run(checks.run(get_settings()))
     for finding in findings:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import prompts
-from bot.config import Settings
+from bot.core.config import Settings
 
 if TYPE_CHECKING:
-    from bot.platforms.slack_doctor import SlackAuth
+    from bot.platforms.slack.doctor import SlackAuth
 
 Level = Literal["ok", "warn", "fail", "skip"]
 SIGNING_SECRET = re.compile(r"[0-9a-f]{32}")
@@ -54,7 +54,7 @@ class Probe:
         return self._slack
 
     async def _ask_slack(self) -> SlackAuth | Finding:
-        from bot.platforms.slack_doctor import SlackRefused, auth_test
+        from bot.platforms.slack.doctor import SlackRefused, auth_test
 
         try:
             return await auth_test(self.settings)
@@ -83,7 +83,7 @@ async def slack_token(probe: Probe) -> list[Finding]:
 async def slack_scopes(probe: Probe) -> list[Finding]:
     """The token's scopes (Slack's x-oauth-scopes header) against what the code needs (the
     manifest's scopes, which a test keeps equal to the methods the code calls)."""
-    from bot.platforms.slack_manifest import SCOPES
+    from bot.platforms.slack.manifest import SCOPES
 
     token = probe.settings.slack_bot_token
     if not token or not token.startswith("xoxb-"):

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot import cli_dashboard, cli_doctor, cli_teams
-from bot.cli_audit import audit_app
-from bot.cli_cascade import cascade_app
-from bot.cli_common import (
+from bot.cli import dashboard as cli_dashboard
+from bot.cli import doctor as cli_doctor
+from bot.cli import teams as cli_teams
+from bot.cli.audit import audit_app
+from bot.cli.cascade import cascade_app
+from bot.cli.common import (
     CulturebotGroup,
     Since,
     Until,
@@ -30,14 +32,15 @@ from bot.cli_common import (
     print_table,
     skip_collection_at_exit,
 )
-from bot.cli_outbox import outbox_app
-from bot.cli_person import person_app
-from bot.cli_pulse import pulse_app
-from bot.cli_roadmap import assess_app, objective_app
-from bot.cli_slack import slack_app
+from bot.cli.outbox import outbox_app
+from bot.cli.person import person_app
+from bot.cli.pulse import pulse_app
+from bot.cli.roadmap import assess_app, objective_app
+from bot.cli.slack import slack_app
 
 if TYPE_CHECKING:
-    from handlers import org, reports
+    from handlers.people import org
+    from handlers.reports import pulse_reports as reports
 
 app = typer.Typer(
     cls=CulturebotGroup,
@@ -115,7 +118,7 @@ def org_import(
     --allow-deactivate is given."""
     from rich.progress import Progress
 
-    from handlers import org
+    from handlers.people import org
     from storage import audit
 
     runtime = cli_runtime()
@@ -202,7 +205,7 @@ def chat(
     import asyncio
 
     from bot.app import build_router
-    from bot.platforms.console import ConsoleChat
+    from bot.platforms.console.platform import ConsoleChat
     from storage import people
 
     runtime = cli_runtime(channels=())
@@ -235,7 +238,9 @@ def report(
 ) -> None:
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
-    from handlers import disclosure, reports, story_reports
+    from handlers.reports import disclosure
+    from handlers.reports import pulse_reports as reports
+    from handlers.stories import reports as story_reports
     from storage import audit
 
     runtime = cli_runtime()
@@ -283,8 +288,8 @@ def comments(
     weeks: Weeks = None,
 ) -> None:
     """Pulse comments of the published weeks, for groups where enough people commented."""
-    from handlers import disclosure
-    from handlers.basics import comments_text
+    from handlers.home.basics import comments_text
+    from handlers.reports import disclosure
     from storage import audit
 
     runtime = cli_runtime()
@@ -310,8 +315,8 @@ def print_report(result: reports.Report) -> None:
     from rich.table import Table
 
     import prompts
-    from handlers import reports
-    from handlers.formatting import sparkline
+    from handlers.common.formatting import sparkline
+    from handlers.reports import pulse_reports as reports
 
     themes = prompts.questions().themes
     out = console if console.is_terminal else Console(width=max(console.width, 140))
@@ -380,7 +385,7 @@ def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) 
     """Messages not sent yet (or given up on) by platform and state, dead letters with their
     errors, people not reached, the scheduler lease."""
     with collector_paused():
-        from bot.status import status_report
+        from bot.web.status import status_report
 
         runtime = cli_runtime()
         result = status_report(runtime)
@@ -440,9 +445,9 @@ def run() -> None:
     import asyncio
 
     from bot.app import build_router
-    from bot.config import get_settings
-    from bot.logs import setup_logging
-    from bot.server import serve
+    from bot.core.config import get_settings
+    from bot.core.logs import setup_logging
+    from bot.web.server import serve
 
     setup_logging(get_settings())
     asyncio.run(serve(cli_runtime(), build_router()))  # serve() tunes the process (settle_process)
@@ -454,7 +459,7 @@ def demo(
     weeks: int = typer.Option(4, min=1, max=12),
 ) -> None:
     """Import the sample org and run simulated weeks of pulses on a fast clock, then report."""
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     run_demo(db, weeks, console)
 

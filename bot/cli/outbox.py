@@ -9,7 +9,7 @@ from enum import StrEnum
 import typer
 from rich.table import Table
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli.common import cli_runtime, console, fail
 
 outbox_app = typer.Typer(help="Queued messages: list them, send dead letters again.")
 GIVEN_UP = ("dead", "unreachable")

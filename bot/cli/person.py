@@ -7,7 +7,7 @@ import json
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli.common import cli_runtime, console, fail
 
 person_app = typer.Typer(help="People's data: erasure and retention.", no_args_is_help=True)
 
@@ -18,7 +18,7 @@ def erase(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Remove the person and everything that names them; figures that never named them stay."""
-    from handlers import erase as erasure
+    from handlers.people import erase as erasure
     from storage import audit, people
 
     runtime = cli_runtime()
@@ -60,7 +60,7 @@ def erase(
 def retention_now() -> None:
     """Delete comments and story texts older than CULTUREBOT_RETENTION_MONTHS now (the
     scheduler does this each night)."""
-    from handlers import retention
+    from handlers.people import retention
 
     runtime = cli_runtime()
     if runtime.settings.retention_months <= 0:

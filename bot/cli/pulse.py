@@ -1,7 +1,7 @@
 """`culturebot pulse ...`: the recurring check-in schedules, managed by name.
 
 `add`, `list`, `edit`, `pause`, `resume`, `remove`; every change is checked against the org
-(handlers.schedules) and written to the audit log in the same transaction.
+(handlers.pulse.schedules) and written to the audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import (
+from bot.cli.common import (
     calendar_date,
     cli_runtime,
     console,
@@ -25,7 +25,7 @@ from bot.cli_common import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from bot.runtime import Runtime
+    from bot.core.runtime import Runtime
 
 pulse_app = typer.Typer(help="Pulse check-in schedules.", no_args_is_help=True)
 
@@ -66,7 +66,7 @@ def pulse_add(
     questions: Path | None = typer.Option(None, help=QUESTIONS_HELP, dir_okay=False),
 ) -> None:
     """Add a recurring check-in schedule."""
-    from handlers import schedules
+    from handlers.pulse import schedules
 
     runtime = cli_runtime()
     try:
@@ -103,7 +103,7 @@ def pulse_list() -> None:
     """List the check-in schedules (paused ones say so)."""
     from rich.table import Table
 
-    from handlers import schedules
+    from handlers.pulse import schedules
 
     runtime = cli_runtime()
     table = Table("id", "name", "audience", "when", "themes", "status", title="Pulse schedules")
@@ -142,7 +142,7 @@ def pulse_edit(
     ),
 ) -> None:
     """Change a schedule; rounds already open finish as they were."""
-    from handlers import schedules
+    from handlers.pulse import schedules
 
     runtime = cli_runtime()
     try:
@@ -175,7 +175,7 @@ def pulse_edit(
 
 
 def _set_active(schedule_name: str, active: bool) -> None:
-    from handlers import schedules
+    from handlers.pulse import schedules
 
     runtime = cli_runtime()
     try:
@@ -221,7 +221,7 @@ def pulse_remove(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Remove a schedule for good; its past answers stay in the reports."""
-    from handlers import schedules
+    from handlers.pulse import schedules
 
     runtime = cli_runtime()
     try:

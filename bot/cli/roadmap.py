@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail, person_named, row_id, whole_number
+from bot.cli.common import cli_runtime, console, fail, person_named, row_id, whole_number
 
 
 def _named(refusal: Exception) -> str:
@@ -26,8 +26,8 @@ def assess_launch(
     ),
 ) -> None:
     """Launch the assessment for everyone below a leader."""
-    from bot.chat import UserError
-    from handlers import assessment
+    from bot.core.chat import UserError
+    from handlers.roadmap import assessment
     from storage import people
 
     runtime = cli_runtime()
@@ -50,7 +50,7 @@ def assess_status(
     as_: str = typer.Option(..., "--as", help="The manager's email."),
 ) -> None:
     """How far the latest assessment has got in a manager's part of the organisation."""
-    from handlers import assessment
+    from handlers.roadmap import assessment
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
@@ -73,7 +73,7 @@ def assess_baseline(
     """Baseline and progress per group and dimension: mean, spread, participation, the change
     since the scope's first assessment, and the pulse of the last 4 weeks (small groups
     withheld, saying why)."""
-    from handlers import baseline
+    from handlers.roadmap import baseline
     from storage import audit
 
     if format not in ("table", "json", "csv"):
@@ -111,7 +111,7 @@ def assess_comments(
 ) -> None:
     """The assessment comments the gate lets this viewer read (groups of at least the comment
     minimum), without names, dates or sub-groups; spreadsheet formulas neutralised in CSV."""
-    from handlers import baseline
+    from handlers.roadmap import baseline
     from storage import audit
 
     if format not in ("json", "csv"):
@@ -161,8 +161,8 @@ def objective_add(
     ),
 ) -> None:
     """Set an objective with its actions for your own part of the organisation."""
-    from bot.chat import UserError
-    from handlers import objectives
+    from bot.core.chat import UserError
+    from handlers.roadmap import objectives
     from storage import audit
 
     runtime = cli_runtime()
@@ -193,7 +193,7 @@ def objective_list(
     format: str = typer.Option("table", "--format", help="table, json or csv"),
 ) -> None:
     """Objectives with their state (on track, at risk, reached, missed) and actions."""
-    from handlers import objectives
+    from handlers.roadmap import objectives
     from storage import audit
 
     if format not in ("table", "json", "csv"):
@@ -231,9 +231,9 @@ def objective_update(
     ),
 ) -> None:
     """Change an objective's target, due date, owner or title, add actions, move actions on."""
-    from bot.chat import UserError
-    from bot.parsing import parse_id
-    from handlers import objectives
+    from bot.core.chat import UserError
+    from bot.core.parsing import parse_id
+    from handlers.roadmap import objectives
     from storage import audit
 
     statuses: dict[int, str] = {}
@@ -273,8 +273,8 @@ def objective_close(
     dropped: bool = typer.Option(False, "--dropped", help="Closed without being reached."),
 ) -> None:
     """Close an objective: reached or missed from the latest figure, or dropped."""
-    from bot.chat import UserError
-    from handlers import objectives
+    from bot.core.chat import UserError
+    from handlers.roadmap import objectives
     from storage import audit
 
     runtime = cli_runtime()

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from bot.cli_common import cli_runtime, console, fail
+from bot.cli.common import cli_runtime, console, fail
 
 slack_app = typer.Typer(help="Slack: directory sync and the app manifest.", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def sync() -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     import prompts
-    from bot.platforms.slack_directory import sync as run_sync
+    from bot.platforms.slack.directory import sync as run_sync
 
     runtime = cli_runtime()
     if not runtime.settings.slack_bot_token:
@@ -74,7 +74,7 @@ def manifest(
     name: str = typer.Option("culturebot", help="The app's name in Slack."),
 ) -> None:
     """Print the Slack app manifest (YAML) to paste at api.slack.com/apps."""
-    from bot.platforms.slack_manifest import manifest_yaml
+    from bot.platforms.slack.manifest import manifest_yaml
 
     try:
         print(manifest_yaml(mode=mode.value, url=url, name=name), end="")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli_common import console, fail
+from bot.cli.common import console, fail
 
 app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 PLACEHOLDER = "https://www.example.com/culturebot"
@@ -22,8 +22,8 @@ def package(
     terms_url: str = typer.Option(PLACEHOLDER, help="https:// terms of use."),
 ) -> None:
     """Write the Teams app package (manifest + icons) to upload in Teams or its admin center."""
-    from bot import teams_package
-    from bot.config import get_settings
+    from bot.core.config import get_settings
+    from bot.platforms.teams import package as teams_package
 
     bot_id = get_settings().teams_app_id
     if not bot_id:

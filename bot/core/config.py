@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     inbound_threads: int = Field(2, ge=1, le=64)  # threads running the handlers (the GIL)
     http_host: str = "127.0.0.1"
     http_port: int = 3978
-    # every server's limits (bot.limits; docs/configuration.md): seconds to send the request
+    # every server's limits (bot.web.limits; docs/configuration.md): seconds to send the request
     # line and headers (and idle time between kept-alive requests), seconds to send a body,
     # the largest body, and the most connections open at once
     http_header_timeout: float = Field(10.0, gt=0)
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     @field_validator("work_week")
     @classmethod
     def _valid_work_week(cls, value: str) -> str:
-        from handlers.workdays import parse_work_week
+        from handlers.people.workdays import parse_work_week
 
         parse_work_week(value)
         return value

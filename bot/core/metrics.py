@@ -27,9 +27,9 @@ from prometheus_client import (
 )
 
 if TYPE_CHECKING:
-    from bot.chat import Incoming, Response
-    from bot.router import Router
-    from bot.runtime import Runtime
+    from bot.core.chat import Incoming, Response
+    from bot.core.router import Router
+    from bot.core.runtime import Runtime
 
 __all__ = ["CONTENT_TYPE_LATEST", "REGISTRY", "render"]
 
@@ -128,7 +128,7 @@ def count_rate_limited(platform: str, retry_after: float | None) -> None:
 
 def refresh_from_database(runtime: Runtime, now: datetime | None = None) -> None:
     """Set the outbox gauges from the database (blocking: call it in a thread)."""
-    from bot import status
+    from bot.web import status
 
     snapshot = status.outbox_snapshot(runtime, now)
     OUTBOX_DEPTH.clear()

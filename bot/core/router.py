@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.chat import Incoming, Response, UserError, plain_text, text_message
-from bot.runtime import Context, Runtime
+from bot.core.chat import Incoming, Response, UserError, plain_text, text_message
+from bot.core.runtime import Context, Runtime
 from prompts import text
 from storage import people
 from storage.models import ProcessedEvent

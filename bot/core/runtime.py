@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported by every command: the ORM and the tables only where used
     from sqlmodel import Session
 
-    from bot.chat import Message
-    from bot.clock import Clock
-    from bot.config import Settings
+    from bot.core.chat import Message
+    from bot.core.clock import Clock
+    from bot.core.config import Settings
     from storage import outbox
     from storage.db import Database
     from storage.models import Person

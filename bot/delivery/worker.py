@@ -37,9 +37,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from bot.chat import Message
-from bot.ratelimit import Reserve
-from bot.runtime import Runtime
+from bot.core.chat import Message
+from bot.core.runtime import Runtime
+from bot.delivery.ratelimit import Reserve
 from storage import outbox, rate_budget
 from storage.models import Identity, Outbox
 
@@ -132,7 +132,7 @@ def shares_limits(runtime: Runtime) -> bool:
 
 def shared_reserve(runtime: Runtime) -> Reserve | None:
     """How a platform reserves send times on the ceiling every instance on this database
-    shares (bot.ratelimit.SharedBudget); None when limits are per process."""
+    shares (bot.delivery.ratelimit.SharedBudget); None when limits are per process."""
     if not shares_limits(runtime):
         return None
 
@@ -518,7 +518,7 @@ class Recorder:
 
 
 def _count(platform: str, stats: DeliveryStats) -> None:
-    from bot import metrics
+    from bot.core import metrics
 
     metrics.count_send(platform, "sent", stats.sent)
     metrics.count_send(platform, "retry", stats.retried)

@@ -3,7 +3,7 @@
 Slack wants its ack within 3 seconds and retries (or gives up on the app) when it does not get
 it; Teams gives 15 seconds. The work after the ack (a database transaction, a reply) is what
 can pile up under a burst. Each platform has its own queue (Slack's listeners, Teams' turns;
-see ``bot.platforms.teams.shapes_reply`` for what Teams must run before its answer). ``AfterAck`` holds that work: at most ``workers`` pieces run at once, at most ``limit``
+see ``bot.platforms.teams.adapter.shapes_reply`` for what Teams must run before its answer). ``AfterAck`` holds that work: at most ``workers`` pieces run at once, at most ``limit``
 are accepted (running or waiting). Past the limit a piece is shed: it never starts, a warning
 says so (at most once every ``WARN_EVERY`` seconds, with the count since the last one), and
 ``culturebot_inbound_shed_total`` counts it. The ack has already gone by then, so the platform
@@ -11,7 +11,7 @@ does not retry; the person's click or message is lost, which is better than ever
 behind a backlog that only grows.
 
 Each piece runs as its own task created in the caller's context, so it keeps the request id
-of the request that brought it (see ``bot.logs``).
+of the request that brought it (see ``bot.core.logs``).
 
 The acks and the work share one event loop (and, in Python, one GIL with the handler threads).
 So a piece also waits to start while the loop is late, by more than ``max_lag`` seconds, on a
@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import metrics
+from bot.core import metrics
 
 log = logging.getLogger(__name__)
 

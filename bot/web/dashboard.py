@@ -23,9 +23,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dashboard import pages
-from bot.parsing import parse_id
-from bot.runtime import Runtime
+from bot.core.parsing import parse_id
+from bot.core.runtime import Runtime
+from bot.web import pages
 from handlers.dashboard import access, pulse, views
 from handlers.dashboard.model import View, to_csv
 from handlers.dashboard.scope import NotAllowed, Viewer, choices, resolve
@@ -297,7 +297,7 @@ async def page(request: web.Request) -> web.StreamResponse:
     view, viewer, csrf, scopes = loaded
 
     def draw() -> dict[str, str]:
-        from bot.dashboard import charts
+        from bot.web import charts
 
         return {
             s.id: charts.svg(s.chart, title=s.title) for s in view.sections if s.chart is not None
@@ -352,9 +352,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 def standalone_app(runtime: Runtime) -> web.Application:
     """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
-    from bot.health import Health
-    from bot.health import install as install_health
-    from bot.limits import application
+    from bot.web.health import Health
+    from bot.web.health import install as install_health
+    from bot.web.limits import application
 
     app = application(runtime.settings)
     install_health(app, Health(runtime))

@@ -2,8 +2,8 @@
 
 - ``GET /healthz``: liveness. Answers as long as the event loop runs; touches nothing else.
 - ``GET /readyz``: readiness. 200 with every check when this instance should take traffic,
-  503 with the failing check otherwise (see ``bot.status.readiness``).
-- ``GET /metrics``: Prometheus text format (``bot.metrics``); the outbox gauges are read from
+  503 with the failing check otherwise (see ``bot.web.status.readiness``).
+- ``GET /metrics``: Prometheus text format (``bot.core.metrics``); the outbox gauges are read from
   the database at scrape time.
 
 The database checks run on a small thread pool of their own, bounded by a timeout, so a
@@ -24,10 +24,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import metrics
-from bot.logs import REQUEST_ID_HEADER, new_request_id, request_id
-from bot.runtime import Runtime
-from bot.status import readiness
+from bot.core import metrics
+from bot.core.logs import REQUEST_ID_HEADER, new_request_id, request_id
+from bot.core.runtime import Runtime
+from bot.web.status import readiness
 
 log = logging.getLogger(__name__)
 

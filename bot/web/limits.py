@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
 BUSY = (

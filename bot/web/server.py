@@ -11,13 +11,13 @@ import time
 
 from aiohttp import web
 
-from bot import limits
-from bot.delivery import Platform
-from bot.health import HEALTH, Health
-from bot.health import install as install_health
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.delivery.worker import Platform
 from bot.scheduler import Scheduler
+from bot.web import limits
+from bot.web.health import HEALTH, Health
+from bot.web.health import install as install_health
 from handlers.dashboard.access import key_warnings
 
 log = logging.getLogger(__name__)
@@ -49,18 +49,18 @@ def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, li
     web_app = limits.application(runtime.settings)
     health = Health(runtime)
     install_health(web_app, health)  # /healthz, /readyz, /metrics and request ids
-    from bot.dashboard import web as dashboard
+    from bot.web import dashboard
 
     dashboard.mount(web_app, runtime)
     platforms: list[Platform] = []
-    from bot.platforms import slack
+    from bot.platforms.slack import app as slack
 
     slack_bot = slack.install(runtime, router, web_app)
     if slack_bot is not None:
         platforms.append(slack_bot.platform)
         health.platforms["slack"] = slack_bot.connected
     if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
-        from bot.platforms import teams
+        from bot.platforms.teams import adapter as teams
 
         platforms.append(teams.mount(web_app, runtime, router))
         health.platforms["teams"] = lambda: True  # answers over HTTP: up when the server is

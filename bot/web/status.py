@@ -18,7 +18,7 @@ from sqlalchemy import text
 from storage import outbox_report
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.runtime import Runtime
     from storage.outbox_report import OutboxSnapshot
 
 

@@ -3,7 +3,7 @@
 A leader broadcasts (``cascade`` opens a form); each manager on the chain relays with a
 personal note (there is no "relay as is"), everyone can acknowledge or ask their own manager
 a question, and ``cascade report [ID]`` shows the sender how far it reached. The chain engine
-(handlers.cascade_chain) does the reaching; the scheduler tick (``tick``) nudges, escalates
+(handlers.cascade.chain) does the reaching; the scheduler tick (``tick``) nudges, escalates
 and keeps up with joiners and leavers.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.chat import (
+from bot.core.chat import (
     Button,
     Buttons,
     Form,
@@ -26,13 +26,16 @@ from bot.chat import (
     plain_text,
     text_message,
 )
-from bot.clock import format_local
-from bot.parsing import parse_id, parse_int
-from bot.router import Router
-from bot.runtime import Context, Runtime
-from handlers import cascade_chain, cascade_preview, cascade_report, periods
-from handlers.cascade_messages import notice
-from handlers.cascade_time import WINDOW_DEFAULT, WINDOW_MAX
+from bot.core.clock import format_local
+from bot.core.parsing import parse_id, parse_int
+from bot.core.router import Router
+from bot.core.runtime import Context, Runtime
+from handlers.cascade import chain as cascade_chain
+from handlers.cascade import preview as cascade_preview
+from handlers.cascade import report as cascade_report
+from handlers.cascade.messages import notice
+from handlers.cascade.timing import WINDOW_DEFAULT, WINDOW_MAX
+from handlers.reports import periods
 from prompts import text
 from storage import audit, people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
@@ -50,7 +53,7 @@ QUESTION_MAX = 1000
 
 
 def clean(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
-    """Plain text (see bot.chat.plain_text) within ``limit``; a clear UserError when empty (if
+    """Plain text (see bot.core.chat.plain_text) within ``limit``; a clear UserError when empty (if
     required) or too long. ``what`` is also the name of the form field the text comes from."""
     value = plain_text(value)
     if required and not value:

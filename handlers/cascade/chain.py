@@ -19,11 +19,11 @@ from sqlalchemy import and_, delete, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.clock import local_instant
-from bot.runtime import Runtime, send_later
-from handlers.cascade_messages import cascade_message, notice, relay_request
-from handlers.cascade_time import relay_deadlines
-from handlers.workdays import calendar_for
+from bot.core.clock import local_instant
+from bot.core.runtime import Runtime, send_later
+from handlers.cascade.messages import cascade_message, notice, relay_request
+from handlers.cascade.timing import relay_deadlines
+from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.sql import insert_ignore

@@ -3,8 +3,8 @@ notices and questions. Every platform renders these parts (buttons, forms) its o
 
 from __future__ import annotations
 
-from bot.chat import Button, Buttons, Message, Text, text_message
-from bot.clock import format_local
+from bot.core.chat import Button, Buttons, Message, Text, text_message
+from bot.core.clock import format_local
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from bot.runtime import Runtime
-from handlers.cascade_chain import managers_among
-from handlers.workdays import calendar_for
+from bot.core.runtime import Runtime
+from handlers.cascade.chain import managers_among
+from handlers.people.workdays import calendar_for
 from prompts import text
 from storage import people
 from storage.models import Identity, Person

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from bot.clock import format_local
-from handlers import live_counts
-from handlers.periods import Period
+from bot.core.clock import format_local
+from handlers.reports import live_counts
+from handlers.reports.periods import Period
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Outbox, Person
@@ -75,7 +75,7 @@ class CascadeReport:
     via_relay: int
     via_escalation: int
     # a live count of everyone reached, in the gate's words ("10 or more"): never per level
-    # or per person (handlers/live_counts.py)
+    # or per person (handlers/reports/live_counts.py)
     acknowledged: str
     depth: int
     levels: list[LevelStats] = field(default_factory=list)

@@ -3,7 +3,7 @@
 A manager in Sydney who receives a cascade on Friday afternoon should not be escalated over
 their weekend, so time only runs on the manager's working days *local*: days outside the work
 week (``CULTUREBOT_WORK_WEEK``), their public holidays and their leave are skipped (see
-handlers.workdays). A working day is 24 hours of wall-clock time, so a 2-day window that starts
+handlers.people.workdays). A working day is 24 hours of wall-clock time, so a 2-day window that starts
 Friday 16:00 ends Tuesday 16:00 local; a window started on a non-working day starts counting at
 the next working day's 00:00. Wall-clock arithmetic in the zone keeps 16:00 at 16:00 across DST
 changes.
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.workdays import Calendar
+from handlers.people.workdays import Calendar
 
-# Working days a manager has to relay a cascade (here, not in handlers.cascade, so the CLI's
+# Working days a manager has to relay a cascade (here, not in handlers.cascade.actions, so the CLI's
 # --help can show them without importing the handlers).
 WINDOW_DEFAULT = 2
 WINDOW_MAX = 10

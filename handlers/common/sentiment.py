@@ -25,7 +25,7 @@ compiled regular expression and a plain copy of its lexicon. That reproduces Tex
 subjectivity exactly for about 98% of the tweets (mean absolute difference about 0.003) at
 about seven times the speed.
 
-What we tried and rejected (measured on both sets with ``handlers.sentiment_eval``): a
+What we tried and rejected (measured on both sets with ``handlers.common.sentiment_eval``): a
 neutral band (``|compound| < t`` counted as 0, t from 0.1 to 0.5), a linear blend of VADER's
 and TextBlob's polarities (weights 0.2 to 0.8), zeroing when the two disagree in sign,
 VADER's ``neu`` share as a neutrality test, and TextBlob's polarity as a fallback where VADER

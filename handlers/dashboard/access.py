@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, col, delete, select
 
-from bot.config import Settings
+from bot.core.config import Settings
 from storage.dashboard import (
     DashboardSecret,
     DashboardSession,

@@ -1,14 +1,11 @@
-"""The web dashboard's platform-neutral half: access (links, sessions), scopes, and views.
-
-The chat command ``dashboard`` (Slack: ``/pulse dashboard``) lives here too: it answers the
-asker alone with a personal sign-in link.
-"""
+"""The chat command ``dashboard`` (Slack: ``/pulse dashboard``): it answers the asker alone
+with a personal sign-in link."""
 
 from __future__ import annotations
 
-from bot.chat import Incoming, Response, text_message
-from bot.router import Router
-from bot.runtime import Context
+from bot.core.chat import Incoming, Response, text_message
+from bot.core.router import Router
+from bot.core.runtime import Context
 from handlers.dashboard import access
 from prompts import text
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from handlers.formatting import csv_text
+from handlers.common.formatting import csv_text
 
 WITHHELD = "withheld"
 

@@ -1,6 +1,6 @@
 """The dashboard's pulse views: the overview and the theme x group heat map.
 
-Every figure about answers comes from the disclosure gate (``handlers.disclosure``): only
+Every figure about answers comes from the disclosure gate (``handlers.reports.disclosure``): only
 published cells, only those this viewer may see (``visible_cells`` applies the role's scope
 again, whatever the URL said), withheld cells shown as withheld with the reason, never a
 figure. The page, its JSON and its exports are made from the same sections, so all three
@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
-from handlers import disclosure
 from handlers.dashboard.model import (
     WITHHELD,
     BarChart,
@@ -28,7 +27,8 @@ from handlers.dashboard.model import (
     View,
 )
 from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
-from handlers.pulse import theme_dimensions
+from handlers.pulse.rounds import theme_dimensions
+from handlers.reports import disclosure
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 
@@ -245,7 +245,7 @@ def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tup
 
 
 def objectives_of(session: Session, viewer: Viewer, now: datetime) -> list[Any]:
-    from handlers import objectives
+    from handlers.roadmap import objectives
 
     return objectives.visible(session, viewer.person, now, include_closed=False)
 

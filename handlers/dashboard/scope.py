@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.parsing import parse_id
+from bot.core.parsing import parse_id
 from storage import people
 from storage.models import Person
 

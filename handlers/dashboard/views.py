@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
-from handlers import anonymity, cascade_report, story_reports
+from bot.core.config import Settings
+from handlers.cascade import report as cascade_report
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
@@ -29,6 +29,8 @@ from handlers.dashboard.model import (
     View,
 )
 from handlers.dashboard.scope import ORG, NotAllowed, Scope, Viewer
+from handlers.reports import anonymity
+from handlers.stories import reports as story_reports
 from storage import outbox_report
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person
@@ -234,7 +236,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     """One cascade's chain as the viewer may see it: the whole chain for its sender and for
     admins, a manager's own part of it (from them down) for anyone who carried it.
     Acknowledgements are one live count of the whole chain, for the whole chain's viewers
-    only (a count per part beside it could be subtracted: handlers/live_counts.py)."""
+    only (a count per part beside it could be subtracted: handlers/reports/live_counts.py)."""
     mine = visible_cascades(session, viewer)
     view = View("cascades", "Leadership messages", "org", "")
     view.extra["cascades"] = [

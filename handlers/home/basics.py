@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import prompts
-from bot.chat import Incoming, Response, UserError, text_message
-from bot.router import Router
-from bot.runtime import Context
-from handlers import disclosure, periods, reports
-from handlers.reports import CHAT_LINES
+from bot.core.chat import Incoming, Response, UserError, text_message
+from bot.core.router import Router
+from bot.core.runtime import Context
+from handlers.reports import disclosure, periods
+from handlers.reports import pulse_reports as reports
+from handlers.reports.pulse_reports import CHAT_LINES
 from storage import audit, people
 
 
@@ -30,7 +31,7 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
     """A short summary of what this person may see: the organisation, departments and their
     own team; managers and leaders also their subtree and the groups one level below.
     ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks; ``since`` and ``until``
-    take dates (handlers/periods.py)."""
+    take dates (handlers/reports/periods.py)."""
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "report", bare_weeks=True)
     if rest:
         raise UserError(prompts.text("period.chat_usage", command="report"), field="weeks")

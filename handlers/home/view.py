@@ -13,11 +13,11 @@ from collections.abc import Callable
 from sqlmodel import col, select
 
 import prompts
-from bot.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
-from bot.clock import format_local
-from bot.router import Router
-from bot.runtime import Context
-from handlers.pulse import question_message, round_bank
+from bot.core.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
+from bot.core.clock import format_local
+from bot.core.router import Router
+from bot.core.runtime import Context
+from handlers.pulse.rounds import question_message, round_bank
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story

@@ -2,7 +2,7 @@
 
 While paused (up to and including that local date) a person gets no pulse check-ins; cascades
 still reach them, but a relay window of theirs only counts working days after the pause, so
-their pending links get new deadlines when they pause or resume (handlers.workdays).
+their pending links get new deadlines when they pause or resume (handlers.people.workdays).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 import prompts
-from bot.chat import Incoming, Response, UserError, text_message
-from bot.parsing import parse_date
-from bot.router import Router
-from bot.runtime import Context
-from handlers.cascade_time import relay_deadlines
-from handlers.workdays import calendar_for
+from bot.core.chat import Incoming, Response, UserError, text_message
+from bot.core.parsing import parse_date
+from bot.core.router import Router
+from bot.core.runtime import Context
+from handlers.cascade.timing import relay_deadlines
+from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person
 

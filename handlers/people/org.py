@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, select
 
-from handlers.workdays import region_problem
+from handlers.people.workdays import region_problem
 from storage.dashboard import revoke as revoke_dashboard_access
 from storage.models import ROLES, Identity, Person
 from storage.people import PLATFORM_ZONES, link_identity

@@ -169,7 +169,7 @@ def calendar_for(person: object, work_week: frozenset[int] | str | None = None) 
     )
 
 
-# --- pulse check-ins: the hooks handlers.pulse calls before sending -----------------------
+# --- pulse check-ins: the hooks handlers.pulse.rounds calls before sending -----------------------
 
 
 def hold_prompt(prompt: Any, round_: Any, person: Any, work_week: str) -> bool:

@@ -16,13 +16,23 @@ from sqlalchemy import ColumnElement, case, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.chat import Choice, Incoming, Message, Question, Response, Text, UserError, text_message
-from bot.clock import format_local, local_instant
-from bot.parsing import parse_id
-from bot.router import Router
-from bot.runtime import Context, Runtime, send_many
-from handlers import disclosure, live_counts, workdays
-from handlers.sentiment import score as sentiment_of
+from bot.core.chat import (
+    Choice,
+    Incoming,
+    Message,
+    Question,
+    Response,
+    Text,
+    UserError,
+    text_message,
+)
+from bot.core.clock import format_local, local_instant
+from bot.core.parsing import parse_id
+from bot.core.router import Router
+from bot.core.runtime import Context, Runtime, send_many
+from handlers.common.sentiment import score as sentiment_of
+from handlers.people import workdays
+from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
 from storage import people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
@@ -88,7 +98,7 @@ def theme_dimensions(session: Session, *, other_than: int | None = None) -> dict
     """Theme -> assessment dimension from prompts/questions.yaml and every schedule's own
     question file (removed ones too: their past answers still count), so a schedule asking
     its own questions shows against the baseline. Add and edit refuse a file that maps a
-    theme differently (handlers.schedules.check_dimensions), so the merge has no conflicts."""
+    theme differently (handlers.pulse.schedules.check_dimensions), so the merge has no conflicts."""
     mapping = dict(prompts.questions().dimensions)
     banks = session.exec(
         select(PulseSchedule.question_bank)
@@ -489,7 +499,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
 
 def _progress(session: Session, round_id: int) -> tuple[int, int]:
     """(asked, answered) in a round: every prompt it created, whatever became of the person
-    since, so both only grow (see handlers/live_counts.py)."""
+    since, so both only grow (see handlers/reports/live_counts.py)."""
     rows = session.exec(select(PulsePrompt.status).where(PulsePrompt.round_id == round_id)).all()
     return len(rows), sum(1 for status in rows if status == "answered")
 

@@ -20,8 +20,8 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.parsing import parse_id
-from handlers.pulse import AUDIENCES, schedule_bank, theme_dimensions
+from bot.core.parsing import parse_id
+from handlers.pulse.rounds import AUDIENCES, schedule_bank, theme_dimensions
 from prompts import QuestionBank
 from storage import people
 from storage.models import Person, PulsePrompt, PulseRound, PulseSchedule

@@ -1,4 +1,4 @@
-"""Comment lists are sets: which cells' comments the gate may list (handlers/disclosure.py).
+"""Comment lists are sets: which cells' comments the gate may list (handlers/reports/disclosure.py).
 
 A figure is a sum, so the linear check guards it. A list of comments is a set of texts: a
 reader who sees two lists can intersect them (the comments in both) and subtract them (the
@@ -24,9 +24,9 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from handlers.disclosure import Lattice
+    from handlers.reports.disclosure import Lattice
 
-Node = tuple[str, str]  # (kind, key), as in handlers/disclosure.py
+Node = tuple[str, str]  # (kind, key), as in handlers/reports/disclosure.py
 Class = tuple[Node | None, Node | None]  # (deepest shown group, shown department)
 
 

@@ -63,7 +63,7 @@ combines the others, as the anchors and statistical offices do:
    50-99, 100-199, 200+; exact counts would help subtraction of counts), participation
    rounded to 10%, means to one decimal. Comment sentiment is shown only for a cell that the
    same suppression, run on commenter counts, also shows.
-6. **Comments are sets** (``handlers/comment_sets.py``): a reader can intersect and subtract
+6. **Comments are sets** (``handlers/reports/comment_sets.py``): a reader can intersect and subtract
    lists of texts, not only add them. So with k = ``min_comment_group_size`` (counting
    people who commented), after the same suppression, every comment's *class* (the atoms
    whose comments appear in exactly the same shown lists: the deepest shown group on the
@@ -119,9 +119,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.config import Settings
-from bot.runtime import Runtime
-from handlers.comment_sets import suppress_sets
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from handlers.reports.comment_sets import suppress_sets
 from storage import job_marks, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
@@ -247,7 +247,7 @@ AtomKey = tuple[str, str, str]  # (measure, team_path, department)
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
-    closed weeks of stories and ideas are published too (handlers/story_periods.py)."""
+    closed weeks of stories and ideas are published too (handlers/reports/story_periods.py)."""
     recheck_comments(session, now, settings)
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
@@ -272,7 +272,7 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
             session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
         )
         done.append(period)
-    from handlers import story_periods  # it builds on this module: imported when used
+    from handlers.reports import story_periods
 
     story_periods.publish_due(session, now, settings)
     return done
@@ -283,7 +283,7 @@ COMMENT_SETS_MARK = "comment_sets"  # job_mark: weeks published before the set r
 
 def recheck_comments(session: Session, now: datetime, settings: Settings) -> int:
     """Once per database: withhold the comment lists of periods published before comment
-    lists were treated as sets (handlers/comment_sets.py) that the set rule would not show.
+    lists were treated as sets (handlers/reports/comment_sets.py) that the set rule would not show.
     Only ever withholds (a list once read stays known; hiding it now tells nothing new), so
     a published figure still never changes. Returns the lists withheld."""
     if job_marks.read(session, COMMENT_SETS_MARK) is not None:
@@ -340,7 +340,7 @@ def _assessment_commenters(session: Session, assessment_id: int) -> dict[AtomKey
 
 def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
     """The figures of a closed pulse week per (theme, team path, department)."""
-    from handlers.pulse import schedule_bank
+    from handlers.pulse.rounds import schedule_bank
 
     bank = prompts.questions()
     own_banks = {
@@ -794,7 +794,7 @@ def visible_cells(
 ) -> list[Cell]:
     """Every published cell this viewer may see (``viewer=None``: the admin's full view),
     oldest period first. ``groups`` narrows to some (kind, key) pairs, ``kinds`` to some
-    kinds of group; ``roles`` are the viewer's roles (handlers.basics.roles_of), if known."""
+    kinds of group; ``roles`` are the viewer's roles (handlers.home.basics.roles_of), if known."""
     # the periods are few (one a week): chosen here, so the cell queries use their index
     periods = {
         p.period: p.starts

@@ -1,7 +1,7 @@
 """Live counts: how far an open check-in, an open assessment or a cascade's acknowledgements
 got, in words that polling any number of times cannot narrow to one person.
 
-Part of the disclosure gate (``handlers/disclosure.py`` owns every figure that leaves
+Part of the disclosure gate (``handlers/reports/disclosure.py`` owns every figure that leaves
 culturebot; this is its rule for figures that move). ``progress`` is the only way a live count
 is shown: chat ``checkin`` while a check-in runs, ``assess status`` and the launch refusal,
 the cascade report (chat, CLI, JSON) and the dashboard's chain view.
@@ -49,7 +49,7 @@ closed figures (README, "How anonymity is protected").
 from __future__ import annotations
 
 import prompts
-from handlers.disclosure import BANDS
+from handlers.reports.disclosure import BANDS
 
 
 def steps(k: int) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import prompts
-from bot.parsing import WEEKS_MAX, looks_numeric, parse_date, parse_int
+from bot.core.parsing import WEEKS_MAX, looks_numeric, parse_date, parse_int
 
 
 class PeriodError(ValueError):
@@ -127,7 +127,7 @@ def typed(
 ) -> tuple[Period, list[str]]:
     """``from_words`` for a chat command: a refusal becomes a polite ``UserError`` naming the
     word at fault, with an example for ``command``."""
-    from bot.chat import UserError
+    from bot.core.chat import UserError
 
     try:
         return from_words(text, today, bare_weeks=bare_weeks)

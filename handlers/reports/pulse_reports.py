@@ -1,5 +1,5 @@
 """Pulse reports: per group and theme, the latest published week's figures, its trend and a
-recent mean, read from the disclosure gate's published cells (handlers/disclosure.py).
+recent mean, read from the disclosure gate's published cells (handlers/reports/disclosure.py).
 
 Nothing here aggregates answers: every figure is a published cell or combines shown cells
 (``disclosure.combine``). Which groups a viewer may see is the gate's decision too.
@@ -15,10 +15,10 @@ from datetime import date
 from sqlmodel import Session, select
 
 import prompts
-from handlers import disclosure
-from handlers.disclosure import Cell
-from handlers.formatting import csv_text, sparkline
-from handlers.periods import Period
+from handlers.common.formatting import csv_text, sparkline
+from handlers.reports import disclosure
+from handlers.reports.disclosure import Cell
+from handlers.reports.periods import Period
 from storage.models import Person
 
 RECENT = 4  # periods in the recent mean

@@ -3,7 +3,7 @@ own period ("stories:2027-W10", kind ``stories``), with the measures ``story`` a
 
 A cell counts the distinct people who shared (in bands), and its mean is their stories' mean
 polarity; it is withheld under ``min_group_size`` and by complementary suppression, exactly
-as pulse figures (handlers/disclosure.py). Nothing about stories is computed over a week
+as pulse figures (handlers/reports/disclosure.py). Nothing about stories is computed over a week
 still open: a figure read on Monday and again on Tuesday could be subtracted to one story,
 and a window cut by day to one day's stories. Each person is placed once per week and
 measure, in the (team path, department) of their first story that week.
@@ -17,9 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
-from handlers import disclosure
-from handlers.disclosure import Atom, AtomKey
+from bot.core.config import Settings
+from handlers.reports import disclosure
+from handlers.reports.disclosure import Atom, AtomKey
 from storage.disclosure_models import DisclosurePeriod
 from storage.stories import Story
 

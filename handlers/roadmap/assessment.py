@@ -30,7 +30,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.chat import (
+from bot.core.chat import (
     Button,
     Buttons,
     Choice,
@@ -43,13 +43,13 @@ from bot.chat import (
     UserError,
     text_message,
 )
-from bot.clock import format_local
-from bot.config import Settings
-from bot.parsing import parse_id, parse_int
-from bot.router import Router
-from bot.runtime import Context, Runtime, send_later
-from handlers import live_counts
-from handlers.sentiment import score as sentiment_of
+from bot.core.clock import format_local
+from bot.core.config import Settings
+from bot.core.parsing import parse_id, parse_int
+from bot.core.router import Router
+from bot.core.runtime import Context, Runtime, send_later
+from handlers.common.sentiment import score as sentiment_of
+from handlers.reports import live_counts
 from storage import people, scrub
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
@@ -245,7 +245,7 @@ def launched_text(session: Session, launched: Launched, leader: Person, min_size
 def progress(session: Session, assessment: Assessment) -> tuple[int, int]:
     """(asked, finished) over the whole assessment: every invite it sent, whatever became of
     the person since, so both only grow. One group for every viewer: a figure per part
-    beside the whole could be subtracted (handlers/live_counts.py)."""
+    beside the whole could be subtracted (handlers/reports/live_counts.py)."""
     rows = session.exec(
         select(AssessmentInvite.status, func.count())
         .where(AssessmentInvite.assessment_id == assessment.id)
@@ -492,7 +492,7 @@ def close_due(
     """Close every assessment whose window has closed: move finished answers out of the
     invites, shuffled and without the person, erase every draft, and publish its figures
     through the disclosure gate, all in this transaction."""
-    from handlers import baseline
+    from handlers.roadmap import baseline
 
     due = session.exec(
         select(Assessment).where(Assessment.status == "open", col(Assessment.closes_at) <= now)

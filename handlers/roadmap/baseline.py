@@ -1,7 +1,7 @@
 """Baseline and progress: the assessment's figures per group and dimension, compared with the
 first assessment of the same scope, and with the pulse of the last weeks.
 
-Every figure here is a cell published by the disclosure gate (``handlers.disclosure``) or a
+Every figure here is a cell published by the disclosure gate (``handlers.reports.disclosure``) or a
 combination of *shown* cells (``disclosure.combine``); nothing reads answers. An assessment is
 its own period ("assessment:<id>", each dimension a measure); it is published once, when its
 window closes (``publish_closed``, run by the tick right after the answers are moved).
@@ -31,14 +31,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.chat import Incoming, Response, text_message
-from bot.config import Settings
-from bot.router import Router
-from bot.runtime import Context
-from handlers import disclosure
-from handlers.disclosure import Atom, Cell
-from handlers.formatting import csv_text, sparkline
-from handlers.pulse import theme_dimensions
+from bot.core.chat import Incoming, Response, text_message
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Context
+from handlers.common.formatting import csv_text, sparkline
+from handlers.pulse.rounds import theme_dimensions
+from handlers.reports import disclosure
+from handlers.reports.disclosure import Atom, Cell
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
@@ -265,7 +265,7 @@ def view(
     scope = session.get(Person, current.scope_id)
     groups = None
     if not full:
-        from handlers.reports import summary_groups
+        from handlers.reports.pulse_reports import summary_groups
 
         groups = summary_groups(session, viewer, disclosure.visible_scope(session, viewer, roles))
     cells = disclosure.visible_cells(session, viewer, kind="assessment", roles=roles, groups=groups)
@@ -557,7 +557,7 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
 
 
 def show(ctx: Context, incoming: Incoming) -> Response:
-    from handlers.basics import roles_of
+    from handlers.home.basics import roles_of
     from storage import audit
 
     result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles_of(ctx))

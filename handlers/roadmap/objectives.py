@@ -4,7 +4,7 @@ A leader or manager sets an objective for their own subtree: a dimension, where 
 the target (3.1 -> 3.8), a due date, an owner in the subtree, and a few concrete actions, each
 with an owner in the subtree and a status (planned, doing, done).
 
-Each objective shows its progress from the latest *closed* figures (``handlers.baseline``,
+Each objective shows its progress from the latest *closed* figures (``handlers.roadmap.baseline``,
 through the disclosure gate, never from raw answers):
 
 - **reached**: the latest figure is at or above the target;
@@ -34,10 +34,10 @@ from datetime import date, datetime
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.chat import Incoming, Response, UserError, text_message
-from bot.parsing import looks_numeric, parse_date, parse_id
-from bot.router import Router
-from bot.runtime import Context, Runtime, send_later
+from bot.core.chat import Incoming, Response, UserError, text_message
+from bot.core.parsing import looks_numeric, parse_date, parse_id
+from bot.core.router import Router
+from bot.core.runtime import Context, Runtime, send_later
 from storage import people
 from storage.models import Person
 from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction
@@ -184,7 +184,7 @@ def add(
     when = _due(due, now.date())
     owner_person = _owner(session, owner, actor)
     if start is None or str(start).strip() == "":
-        from handlers import baseline
+        from handlers.roadmap import baseline
 
         figure = baseline.current_figure(session, actor, key, now)
         if figure is None:
@@ -437,7 +437,7 @@ def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveVie
 def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> list[ObjectiveView]:
     """Each objective as people see it: a few reads for all of them (the people, the
     figures, the actions), not a few per objective."""
-    from handlers import baseline
+    from handlers.roadmap import baseline
 
     if not objectives:
         return []
@@ -570,7 +570,7 @@ def to_json(views: list[ObjectiveView]) -> str:
 
 def to_csv(views: list[ObjectiveView]) -> str:
     """One row per action (an objective without actions is one row); formulas neutralised."""
-    from handlers.formatting import csv_text
+    from handlers.common.formatting import csv_text
 
     names = [
         "id",

@@ -33,7 +33,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.chat import (
+from bot.core.chat import (
     Button,
     Buttons,
     Choice,
@@ -46,13 +46,13 @@ from bot.chat import (
     UserError,
     text_message,
 )
-from bot.chat import plain_text as clean
-from bot.clock import local_instant
-from bot.parsing import parse_id, parse_time
-from bot.router import Router
-from bot.runtime import Context, Runtime, send_later, send_many
-from handlers import anonymity
-from handlers.sentiment import score as sentiment_of
+from bot.core.chat import plain_text as clean
+from bot.core.clock import local_instant
+from bot.core.parsing import parse_id, parse_time
+from bot.core.router import Router
+from bot.core.runtime import Context, Runtime, send_later, send_many
+from handlers.common.sentiment import score as sentiment_of
+from handlers.reports import anonymity
 from storage import job_marks, people
 from storage.models import Person, PulsePrompt
 from storage.outbox import Queued
@@ -426,8 +426,8 @@ def _excerpt(text: str, limit: int = 80) -> str:
 def list_ideas(ctx: Context, incoming: Incoming) -> Response:
     """The leader's (and manager's) view: ideas in their subtree, grouped by department
     (``ideas weeks 4``, ``since``, ``until``: those shared in a period, as for the report)."""
-    from handlers import periods
-    from handlers.story_reports import ideas_by_department
+    from handlers.reports import periods
+    from handlers.stories.reports import ideas_by_department
 
     t = prompts.text
     if not people.has_reports(ctx.session, ctx.person):

@@ -8,12 +8,12 @@
   the share of unordered department pairs {A, B} with a connection in either direction.
   Departments are those of active people.
 - **People who shared stories and ideas** per group and week, and **story sentiment per
-  team**: only the disclosure gate's published cells (handlers/story_periods.py): closed,
+  team**: only the disclosure gate's published cells (handlers/reports/story_periods.py): closed,
   whole ISO weeks, distinct people in bands, withheld under the minimum group size and by
   complementary suppression. A period asked for counts every week it touches, whole.
 - **Ideas by department** for a manager's or leader's view, with their status; an idea shared
   "only with my manager" is listed to that manager only, and anonymous ideas carry no name
-  nor department (handlers/anonymity.py).
+  nor department (handlers/reports/anonymity.py).
 
 Given a ``Period`` (``culturebot report --since/--until/--weeks``), every figure keeps to it
 instead of its default number of weeks.
@@ -34,10 +34,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.empty import NOTHING_YET, print_table
-from handlers import anonymity, disclosure, story_periods
-from handlers.disclosure import Cell
-from handlers.periods import Period, weeks_back
+from handlers.common.empty import NOTHING_YET, print_table
+from handlers.reports import anonymity, disclosure, story_periods
+from handlers.reports.disclosure import Cell
+from handlers.reports.periods import Period, weeks_back
 from storage import people
 from storage.models import Person
 from storage.stories import Story, StoryReaction
@@ -73,7 +73,7 @@ def connection_counts(
 ) -> dict[tuple[str, str], int]:
     """ "This helps my team" clicks in the window per directed (reader's department, story's
     department) pair of different departments. A click on an anonymous story counts only
-    when its department may be named (handlers/anonymity.py): the reader knows which story
+    when its department may be named (handlers/reports/anonymity.py): the reader knows which story
     they clicked, and a column that moved would name the department."""
     named = anonymity.named_departments(anonymity.department_sizes(session), min_group_size)
     rows = session.exec(
@@ -291,7 +291,7 @@ def ideas_by_department(
     """Ideas from the viewer's subtree (shared within ``period``, when given), grouped by
     department, newest first; anonymous ideas last, under "" and without a department, and
     only those that went to the viewer or to a manager below them (whole anonymity groups,
-    handlers/anonymity.py: a list never narrows one down to fewer people)."""
+    handlers/reports/anonymity.py: a list never narrows one down to fewer people)."""
     rows = session.exec(
         select(Story, Person)
         .join(Person, col(Person.id) == col(Story.author_id))

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.cli import app
-from handlers import cascade
+from bot.cli.main import app
+from handlers.cascade import actions as cascade
 from storage import audit
 from storage.cascade_models import Cascade
 from storage.models import Outbox, Person

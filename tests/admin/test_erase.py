@@ -12,9 +12,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.cli import app
-from handlers import reports
-from handlers.erase import is_text
+from bot.cli.main import app
+from handlers.people.erase import is_text
+from handlers.reports import pulse_reports as reports
 from storage import audit
 from storage.db import Database
 from storage.models import Person

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from handlers import retention
-from handlers.disclosure import week_of
+from bot.cli.main import app
+from handlers.people import retention
+from handlers.reports.disclosure import week_of
 from storage.models import PulseAnswer, PulseRound
 from storage.stories import Story
 

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.app import run_due
-from bot.runtime import Runtime
-from handlers.cascade_time import relay_deadlines
-from handlers.workdays import Calendar, parse_work_week
+from bot.core.runtime import Runtime
+from handlers.cascade.timing import relay_deadlines
+from handlers.people.workdays import Calendar, parse_work_week
 from storage.models import Person, PulsePrompt
 from tests.cascade.helpers import broadcast, links
 from tests.support import add_schedule, import_org
@@ -93,7 +93,7 @@ def test_the_work_week_is_configurable(runtime) -> None:
 def test_a_bad_work_week_setting_is_refused_at_start() -> None:
     from pydantic import ValidationError
 
-    from bot.config import Settings
+    from bot.core.config import Settings
 
     with pytest.raises(ValidationError, match="not a day"):
         Settings(work_week="weekdays", _env_file=None)  # type: ignore[call-arg]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.cascade_models import CascadeLink, CascadeReceipt
 from storage.models import Outbox, Person
 from tests.support import org_csv

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import run_due
-from bot.chat import Incoming
-from handlers import cascade_report
+from bot.core.chat import Incoming
+from handlers.cascade import report as cascade_report
 from storage.cascade_models import Cascade
 from tests.cascade.helpers import (
     AUDIENCE,

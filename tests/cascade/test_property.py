@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
-from bot.chat import Incoming
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.runtime import Runtime
-from handlers import org
+from bot.core.chat import Incoming
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from handlers.people import org
 from storage.cascade_models import CascadeLink, CascadeReceipt
 from storage.db import Database
 from storage.models import Outbox, Person

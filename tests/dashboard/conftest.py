@@ -16,9 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.app import build_router, run_due
-from bot.chat import Incoming
-from bot.dashboard.web import standalone_app
-from bot.runtime import Runtime
+from bot.core.chat import Incoming
+from bot.core.runtime import Runtime
+from bot.web.dashboard import standalone_app
 from storage.models import Person
 from storage.stories import Story, StoryReaction
 from tests.cascade.helpers import NOTE, ROWS, broadcast, email

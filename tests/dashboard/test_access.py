@@ -154,7 +154,7 @@ async def test_an_erased_persons_link_does_not_sign_in_whoever_gets_their_id(
 ) -> None:  # type: ignore[no-untyped-def]
     """SQLite gives the highest id back after a delete: the erased admin's links, used or not,
     and their session must not open the newcomer's (admin) dashboard."""
-    from handlers.erase import erase
+    from handlers.people.erase import erase
     from tests.cascade.helpers import ROWS
     from tests.dashboard.conftest import ADMIN
     from tests.support import import_org, org_csv
@@ -210,7 +210,7 @@ async def test_a_reactivated_persons_old_session_and_link_stay_dead(client, seed
 async def test_rotating_the_key_ends_every_session_and_link(client, seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.cli.main import app
     from storage.audit import AuditEvent
     from storage.dashboard import DashboardSecret
 

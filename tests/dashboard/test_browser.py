@@ -25,11 +25,11 @@ from aiohttp.test_utils import TestServer
 from rich.console import Console
 
 from bot.app import build_router
-from bot.chat import Incoming
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.dashboard.web import standalone_app
-from bot.runtime import Runtime
+from bot.core.chat import Incoming
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.web.dashboard import standalone_app
 from storage.db import open_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,7 +55,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=SKIP_REASON)
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The demo's database, played once for the module, and the time the demo ended."""
-    from bot.demo import START, WEEK, run_demo
+    from bot.cli.demo import START, WEEK, run_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     run_demo(path, 4, Console(file=io.StringIO(), width=120))

@@ -54,7 +54,7 @@ def test_every_csv_export_uses_the_one_writer() -> None:
                     and node.value.id == "csv"
                 ):
                     writers.append(str(path.relative_to(ROOT)))
-    assert writers == ["handlers/formatting.py"]
+    assert writers == ["handlers/common/formatting.py"]
 
 
 @pytest.mark.usefixtures("published")
@@ -104,7 +104,7 @@ async def test_hostile_text_reaches_every_dashboard_csv_as_text(client, seeded) 
 def test_hostile_group_names_reach_the_cli_report_as_text(seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.cli.main import app
     from storage.disclosure_models import DisclosureCell
 
     with seeded.db.session() as session:  # a department the org file named so

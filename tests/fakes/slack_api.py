@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl
 import yaml
 from aiohttp import WSMsgType, web
 
-from bot.platforms.slack_manifest import manifest_yaml
+from bot.platforms.slack.manifest import manifest_yaml
 from tests.fakes.block_kit import message_errors, view_errors
 
 # Bot-token scopes from Slack's method reference (docs.slack.dev/reference/methods/<method>),

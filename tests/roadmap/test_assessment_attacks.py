@@ -40,7 +40,7 @@ PEOPLE = sorted(SAM_TEAM | EVE_TEAM)
 
 
 def baseline_json(runtime, email: str | None, *more: str) -> dict:
-    from bot.cli import app
+    from bot.cli.main import app
 
     args = ["assess", "baseline", "--format", "json", *more] + (["--as", email] if email else [])
     result = CliRunner().invoke(app, args, env={"CULTUREBOT_DATABASE_URL": runtime.db.url})

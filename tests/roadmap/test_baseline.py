@@ -9,7 +9,7 @@ import pytest
 
 import prompts
 from bot.app import run_due
-from handlers import baseline, objectives
+from handlers.roadmap import baseline, objectives
 from storage import people
 from tests.roadmap.helpers import ENGINEERING, ORG, SUPPORT, form_answers
 from tests.support import import_org

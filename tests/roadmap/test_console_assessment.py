@@ -98,7 +98,7 @@ def test_launch_refusals_write_nothing(runtime, chat) -> None:
 
 
 def test_a_double_submit_is_kept_once(runtime, chat, router) -> None:
-    from bot.chat import Incoming
+    from bot.core.chat import Incoming
 
     import_org(runtime, ORG)
     chat("lea@x.io").say("assess launch")
@@ -120,8 +120,9 @@ def test_a_double_submit_is_kept_once(runtime, chat, router) -> None:
 
 
 def test_the_form_renders_radio_buttons_pre_filled_on_slack_and_teams() -> None:
-    from bot.platforms import slack_blocks, teams_cards
-    from handlers.assessment import answer_form
+    from bot.platforms.slack import blocks as slack_blocks
+    from bot.platforms.teams import cards as teams_cards
+    from handlers.roadmap.assessment import answer_form
 
     invite = AssessmentInvite(id=7, assessment_id=1, person_id=1, draft='{"al1": "4"}')
     form = answer_form(invite)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from handlers.formatting import safe_cell, sparkline
+from handlers.common.formatting import safe_cell, sparkline
 from tests.roadmap.helpers import ORG, form_answers
 from tests.support import import_org, org_csv
 
@@ -31,7 +31,7 @@ def test_sparkline_draws_withheld_weeks_as_gaps() -> None:
 
 
 def _cli(runtime, *args: str) -> str:
-    from bot.cli import app
+    from bot.cli.main import app
 
     result = CliRunner().invoke(app, list(args), env={"CULTUREBOT_DATABASE_URL": runtime.db.url})
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from handlers import objectives
+from handlers.roadmap import objectives
 from storage import people
 from storage.audit import AuditEvent
 from storage.roadmap import Objective, ObjectiveAction
@@ -90,7 +90,7 @@ def test_the_setter_drops_an_objective_in_chat(runtime, chat) -> None:
 
 
 def test_the_command_line_records_its_changes_too(runtime, monkeypatch) -> None:
-    from bot.cli import app
+    from bot.cli.main import app
 
     import_org(runtime, ORG)
     monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)

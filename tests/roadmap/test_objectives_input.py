@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from bot.chat import UserError
-from handlers import objectives
+from bot.core.chat import UserError
+from handlers.roadmap import objectives
 from storage import people
 from storage.roadmap import Objective, ObjectiveAction
 from tests.roadmap.helpers import ORG

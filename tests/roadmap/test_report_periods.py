@@ -13,15 +13,15 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.app import run_due
-from handlers import objectives
-from handlers.formatting import BARS
+from handlers.common.formatting import BARS
+from handlers.roadmap import objectives
 from storage import people
 from tests.roadmap.helpers import ORG, SUPPORT, form_answers
 from tests.support import add_schedule, answer, import_org
 
 
 def _cli(runtime, *args: str) -> str:
-    from bot.cli import app
+    from bot.cli.main import app
 
     result = CliRunner().invoke(app, list(args), env={"CULTUREBOT_DATABASE_URL": runtime.db.url})
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from sqlmodel import select
 
-from handlers import org
+from handlers.people import org
 from storage.dashboard import DashboardSecret
 from tests.procs import Bot, bot_env, bots, cli, fake_slack_process, free_port, runtime_for
 from tests.security.http import request, wait_healthy
@@ -81,7 +81,7 @@ def test_no_secret_reaches_the_log_of_a_server_command(tmp_path: Path, command: 
 def test_a_library_logging_a_secret_is_scrubbed_too() -> None:
     """Whatever a library writes (an aiohttp access line, a request's headers in a traceback)
     passes the same filter."""
-    from bot.logs import RedactSecrets
+    from bot.core.logs import RedactSecrets
 
     records: list[str] = []
 

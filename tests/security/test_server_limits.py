@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers import org
+from handlers.people import org
 from tests.procs import (
     Bot,
     bot_env,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from bot.config import Settings
+from bot.core.config import Settings
 from storage.db import open_database
 from storage.models import Person
 

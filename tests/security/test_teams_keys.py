@@ -103,7 +103,7 @@ def test_a_silent_key_endpoint_leaves_healthz_answering_and_sigterm_working(
 
 
 async def test_made_up_key_ids_cause_at_most_one_fetch_an_hour() -> None:
-    from bot.platforms.teams_auth import KeyUnavailable, OpenIdKeys
+    from bot.platforms.teams.auth import KeyUnavailable, OpenIdKeys
 
     fetches: list[str] = []
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(PRIVATE.public_key()))
@@ -138,7 +138,7 @@ async def test_made_up_key_ids_cause_at_most_one_fetch_an_hour() -> None:
 
 
 async def test_a_key_endpoint_that_fails_is_not_asked_again_at_once() -> None:
-    from bot.platforms.teams_auth import KeyUnavailable, OpenIdKeys
+    from bot.platforms.teams.auth import KeyUnavailable, OpenIdKeys
 
     asked: list[int] = []
 
@@ -163,7 +163,7 @@ async def test_the_bots_own_token_is_fetched_off_the_loop_within_the_timeout() -
 
     from botframework.connector.auth import MicrosoftAppCredentials
 
-    from bot.platforms.teams_auth import token_ready
+    from bot.platforms.teams.auth import token_ready
 
     release = threading.Event()
     calls: list[str] = []

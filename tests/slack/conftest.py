@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.platforms.slack import SLACK, SlackBot
-from bot.router import Router
-from bot.runtime import Runtime
-from bot.server import build_web_app
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.platforms.slack.app import SLACK, SlackBot
+from bot.web.server import build_web_app
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlack, sign
 

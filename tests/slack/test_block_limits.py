@@ -1,5 +1,5 @@
 """Block Kit's limits, met whatever culturebot is asked to show: long reports, many objectives,
-long names and labels are split or cut by bot/platforms/slack_blocks.py, never refused by Slack
+long names and labels are split or cut by bot/platforms/slack/blocks.py, never refused by Slack
 and never an error. Checked with the fake Slack's own validator (tests/fakes/block_kit.py)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
-from bot.platforms import slack_blocks
+from bot.core.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
+from bot.platforms.slack import blocks as slack_blocks
 from tests.fakes.block_kit import message_errors, view_errors
 
 # text people type, with Slack's control characters, long lines and blank lines

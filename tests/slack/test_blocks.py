@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.chat import Choice, Form, FormField, Message, Question, Response, Text, text_message
-from bot.platforms import slack_blocks
+from bot.core.chat import Choice, Form, FormField, Message, Question, Response, Text, text_message
+from bot.platforms.slack import blocks as slack_blocks
 
 
 def test_long_text_is_split_into_sections_within_slacks_limit() -> None:
@@ -40,7 +40,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown() -> None:
 
 
 def test_large_forms_are_packed_into_the_button_value_and_come_back_whole() -> None:
-    from bot.chat import Form, FormField
+    from bot.core.chat import Form, FormField
 
     form = Form(
         action="big.form",

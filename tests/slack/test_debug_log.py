@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.delivery import deliver_due
-from bot.logs import CLAMPED_LOGGERS, setup_logging
+from bot.core.logs import CLAMPED_LOGGERS, setup_logging
+from bot.delivery.worker import deliver_due
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_pulse import elements, start_checkin
 

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.chat import text_message
-from bot.delivery import Address, DeliveryError, deliver_due
-from bot.platforms.slack_delivery import METADATA_TYPE, SlackPlatform
-from bot.ratelimit import PerKey, RateLimiter
-from bot.runtime import send_later
+from bot.core.chat import text_message
+from bot.core.runtime import send_later
+from bot.delivery.ratelimit import PerKey, RateLimiter
+from bot.delivery.worker import Address, DeliveryError, deliver_due
+from bot.platforms.slack.delivery import METADATA_TYPE, SlackPlatform
 from storage.models import Identity, Outbox
 from tests.support import import_org
 
@@ -177,7 +177,7 @@ async def test_a_row_in_doubt_is_looked_for_in_the_dm_before_it_is_sent_again(
 ) -> None:
     """A worker that died after Slack took the message but before recording it: the next
     worker finds the key in the DM's history and records the message as sent, once."""
-    from bot.delivery import claim
+    from bot.delivery.worker import claim
 
     queue_for_ann(slack_runtime, key="k-doubt")
     queue_for_ann_second = "k-never-sent"
@@ -197,7 +197,7 @@ async def test_a_row_in_doubt_is_looked_for_in_the_dm_before_it_is_sent_again(
     assert len(fake_slack.dm("UANN")) == 1
     stats = await deliver_due(slack_runtime, platform)
     assert stats.sent == 0  # the claims have not run out yet
-    from bot.clock import FakeClock
+    from bot.core.clock import FakeClock
 
     assert isinstance(slack_runtime.clock, FakeClock)
     slack_runtime.clock.advance(timedelta(seconds=31))
@@ -217,7 +217,7 @@ async def test_a_stop_cut_short_leaves_only_the_send_in_flight_in_doubt(
     """The shutdown time runs out while Slack hangs on one send: that row stays in doubt (it
     may have gone; the next worker looks for its key in the DM), while the rows claimed behind
     it, never started, are plain pending again, so nobody has to look for them."""
-    from bot.delivery import DeliveryWorker
+    from bot.delivery.worker import DeliveryWorker
 
     for key in ("k0", "k1", "k2"):
         queue_for_ann(slack_runtime, key=key)

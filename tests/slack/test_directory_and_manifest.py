@@ -9,10 +9,10 @@ import yaml
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.platforms.slack_delivery import make_client
-from bot.platforms.slack_directory import sync
-from bot.platforms.slack_manifest import manifest
+from bot.cli.main import app
+from bot.platforms.slack.delivery import make_client
+from bot.platforms.slack.directory import sync
+from bot.platforms.slack.manifest import manifest
 from storage import people
 from storage.models import Identity
 from tests.slack.manifest_reference import problems

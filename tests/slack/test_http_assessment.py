@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 import prompts
-from bot.delivery import deliver_due
-from handlers import assessment
+from bot.delivery.worker import deliver_due
+from handlers.roadmap import assessment
 from storage import people
 from storage.roadmap import AssessmentInvite
 from tests.fakes.slack_api import block_text

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.delivery import deliver_due
-from bot.platforms import slack_blocks
+from bot.delivery.worker import deliver_due
+from bot.platforms.slack import blocks as slack_blocks
 from storage.cascade_models import CascadeReceipt
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_home_and_commands import open_home
@@ -64,7 +64,7 @@ async def test_cascade_from_modal_to_acknowledgement(slack_app, slack_runtime) -
 
 async def test_cascade_report_for_a_period_in_slack(slack_app, slack_runtime) -> None:
     """The period words read the same in Slack as on the console (one parser)."""
-    from handlers import cascade_chain
+    from handlers.cascade import chain as cascade_chain
     from storage import people
 
     import_org(slack_runtime, ORG)

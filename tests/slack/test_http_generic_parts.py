@@ -5,7 +5,7 @@ replaces the message acted on. Driven through a real Router with small test hand
 from __future__ import annotations
 
 from bot.app import build_router
-from bot.chat import (
+from bot.core.chat import (
     Button,
     Buttons,
     Choice,

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from sqlmodel import select
 
 from bot.app import build_router
-from bot.delivery import deliver_due
-from bot.platforms import slack_blocks
-from bot.router import Router
-from handlers import stories
+from bot.core.router import Router
+from bot.delivery.worker import deliver_due
+from bot.platforms.slack import blocks as slack_blocks
+from handlers.stories import capture as stories
 from prompts import text
 from storage.cascade_models import CascadeLink
 from storage.models import PulseAnswerPending

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from handlers import objectives
+from handlers.roadmap import objectives
 from storage import people
 from storage.roadmap import ObjectiveAction
 from tests.fakes.slack_api import block_text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from bot.delivery import deliver_due
+from bot.delivery.worker import deliver_due
 from storage.models import ProcessedEvent, PulseAnswerPending
 from tests.fakes.slack_api import block_text
 from tests.support import import_org

@@ -11,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from bench.history import END, HistorySpec, seed
-from bot.delivery import deliver_due
-from bot.platforms import slack_blocks
-from handlers import cascade, objectives
+from bot.delivery.worker import deliver_due
+from bot.platforms.slack import blocks as slack_blocks
+from handlers.cascade import actions as cascade
+from handlers.roadmap import objectives
 from storage import people
 from tests.fakes.slack_api import block_text
 from tests.slack.test_http_pulse import elements

@@ -15,14 +15,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.afterack import AfterAck
-from bot.chat import text_message
-from bot.config import Settings
-from bot.delivery import deliver_due
-from bot.health import HEALTH
-from bot.logs import setup_logging
-from bot.runtime import Runtime, send_later
-from bot.server import build_web_app
+from bot.core.chat import text_message
+from bot.core.config import Settings
+from bot.core.logs import setup_logging
+from bot.core.runtime import Runtime, send_later
+from bot.delivery.worker import deliver_due
+from bot.platforms.afterack import AfterAck
+from bot.web.health import HEALTH
+from bot.web.server import build_web_app
 from storage import people
 from storage.db import open_database
 from storage.lease import try_acquire

@@ -35,7 +35,7 @@ async def test_a_form_that_cannot_open_in_time_is_replaced_by_a_dm(
     [question] = slack_app.fake.dm("U1")
     comment = elements(question.blocks)[5]
     slack_app.fake.fail("views.open", status=429, retry_after=4)  # past the trigger's 3 s
-    with caplog.at_level(logging.WARNING, logger="bot.platforms.slack"):
+    with caplog.at_level(logging.WARNING, logger="bot.platforms.slack.app"):
         assert await slack_app.click("U1", question.channel, question.ts, comment) == 200
     assert len(slack_app.fake.called("views.open")) == 1  # no retry after the trigger expired
     assert any("views.open to U1 failed" in r.getMessage() for r in caplog.records)

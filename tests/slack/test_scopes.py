@@ -15,7 +15,7 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.platforms import slack_manifest
+from bot.platforms.slack import manifest as slack_manifest
 from tests.fakes.slack_api import (
     EVENT_SCOPES,
     FIELD_SCOPES,
@@ -121,9 +121,9 @@ async def test_a_token_without_a_scope_gets_missing_scope_as_from_slack() -> Non
 async def test_a_send_slack_refuses_for_a_scope_names_the_scope(slack_settings) -> None:
     """An installation without chat:write: the row is given up on (retrying cannot grant a
     scope) with a reason that names the scope and the command that checks them all."""
-    from bot.chat import text_message
-    from bot.delivery import Address, DeliveryError
-    from bot.platforms.slack_delivery import SlackPlatform
+    from bot.core.chat import text_message
+    from bot.delivery.worker import Address, DeliveryError
+    from bot.platforms.slack.delivery import SlackPlatform
 
     fake = FakeSlack(scopes=[s for s in manifest_scopes() if s != "chat:write"])
     await fake.start()

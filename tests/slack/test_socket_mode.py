@@ -8,7 +8,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from bot.server import serve
+from bot.web.server import serve
 from tests.fakes.slack_api import FakeSlack, block_text
 from tests.procs import Bot, bot_env, bots, org_csv, runtime_for
 from tests.slack.test_http_pulse import ORG

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.delivery import DeliveryStats, deliver_due
-from bot.platforms.teams import TEAMS, TeamsBot, TeamsPlatform
-from bot.router import Router
-from bot.runtime import Runtime
-from bot.server import build_web_app
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.delivery.worker import DeliveryStats, deliver_due
+from bot.platforms.teams.adapter import TEAMS, TeamsBot, TeamsPlatform
+from bot.web.server import build_web_app
 from tests.fakes.bot_connector import FakeBotConnector
 
 BOT = {"id": "28:culturebot", "name": "culturebot"}

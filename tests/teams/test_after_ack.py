@@ -1,4 +1,4 @@
-"""Teams' turns run after the ack, in the same bounded queue as Slack's (bot/afterack.py):
+"""Teams' turns run after the ack, in the same bounded queue as Slack's (bot/platforms/afterack.py):
 under a burst the endpoint still answers 200 at once and says in the log what it dropped;
 what shapes the HTTP answer (an invoke) still runs before it."""
 
@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from tests.teams.conftest import TeamsWorld, activity
 from tests.teams.test_http import BOSS, STAFF, installed_team
 
@@ -35,7 +35,7 @@ async def test_a_full_queue_still_acks_says_what_it_dropped_and_recovers(
     first, second = STAFF[0], STAFF[1]
     before = {p.conversation: len(cards_to(world, p.conversation)) for p in (first, second)}
     world.connector.gate.clear()  # Teams is slow to take replies: the first turn waits on it
-    caplog.set_level(logging.WARNING, logger="bot.afterack")
+    caplog.set_level(logging.WARNING, logger="bot.platforms.afterack")
 
     assert await world.post(activity(first, world.connector.url, text="help"), settle=False) == 200
     assert await world.post(activity(second, world.connector.url, text="help"), settle=False) == 200

@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import prompts
-from bot.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
-from bot.platforms.teams import card_activity
-from bot.platforms.teams_cards import render
-from handlers import reports, stories
-from handlers.cascade_messages import cascade_message
-from handlers.pulse import question_message
+from bot.core.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
+from bot.platforms.teams.adapter import card_activity
+from bot.platforms.teams.cards import render
+from handlers.cascade.messages import cascade_message
+from handlers.pulse.rounds import question_message
+from handlers.reports import pulse_reports as reports
+from handlers.stories import capture as stories
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person, PulsePrompt
 from tests.fakes.adaptive_cards import MESSAGE_LIMIT, payload_size, problems

@@ -7,9 +7,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
-from bot.platforms.teams_cards import CARD_VERSION, parse_submission, render
-from bot.ratelimit import RateLimiter
+from bot.core.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
+from bot.delivery.ratelimit import RateLimiter
+from bot.platforms.teams.cards import CARD_VERSION, parse_submission, render
 
 
 def runs(card: object) -> list[str]:

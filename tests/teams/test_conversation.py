@@ -13,7 +13,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlmodel import func, select
 
 from bot.app import build_router
-from bot.chat import (
+from bot.core.chat import (
     Button,
     Buttons,
     Choice,
@@ -25,10 +25,10 @@ from bot.chat import (
     UserError,
     text_message,
 )
-from bot.platforms.teams import TeamsBot, TeamsPlatform
-from bot.platforms.teams_cards import render
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.platforms.teams.adapter import TeamsBot, TeamsPlatform
+from bot.platforms.teams.cards import render
 from storage.models import Outbox, PulseAnswerPending
 from tests.support import Chat, import_org, org_csv
 

@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from bot import cli as bot_cli
-from bot.runtime import Runtime
+from bot.cli import main as bot_cli
+from bot.core.runtime import Runtime
 from storage.models import Identity, Outbox, ProcessedEvent, PulseAnswerPending
 from tests.fakes.bot_connector import FakeBotConnector, Received
 from tests.support import import_org, org_csv

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 BOT_ID = "0c5e5a3e-1b2c-4d5e-8f90-123456789abc"
 REQUIRED = (

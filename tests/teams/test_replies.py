@@ -10,7 +10,7 @@ import logging
 import pytest
 from sqlmodel import select
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.models import Outbox
 from tests.teams.conftest import TeamsWorld, activity
 from tests.teams.test_http import BOSS, installed_team

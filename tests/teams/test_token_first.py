@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from tests.teams.conftest import TIMEOUT, start_app
 
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.chat import Buttons, Form, Incoming, Message, Question, Response, Text
-from bot.delivery import Address, deliver_due
-from bot.parsing import looks_numeric, parse_int
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core.chat import Buttons, Form, Incoming, Message, Question, Response, Text
+from bot.core.parsing import looks_numeric, parse_int
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.delivery.worker import Address, deliver_due
 from storage.people import by_email
 
 Reader = Callable[[str], str]

@@ -33,14 +33,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 import prompts
-from bot import metrics
-from bot.afterack import AfterAck
-from bot.chat import Form, Incoming, Message, Response
-from bot.delivery import DeliveryError, shared_reserve
-from bot.platforms import slack_blocks
-from bot.platforms.slack_delivery import SlackPlatform, WebhookFailed, make_client
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.core import metrics
+from bot.core.chat import Form, Incoming, Message, Response
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.delivery.worker import DeliveryError, shared_reserve
+from bot.platforms.afterack import AfterAck
+from bot.platforms.slack import blocks as slack_blocks
+from bot.platforms.slack.delivery import SlackPlatform, WebhookFailed, make_client
 
 log = logging.getLogger(__name__)
 
@@ -507,7 +507,7 @@ class SlackBot:
         self.later(self._directory_change(event, member), "directory change")
 
     async def _directory_change(self, event: dict[str, Any], member: dict[str, Any]) -> None:
-        from bot.platforms.slack_directory import apply_member
+        from bot.platforms.slack.directory import apply_member
 
         def write() -> str:
             with self.runtime.db.session() as session:

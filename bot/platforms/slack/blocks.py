@@ -16,7 +16,7 @@ import zlib
 from typing import Any
 
 import prompts
-from bot.chat import Buttons, Choice, Form, FormField, Message, Question, Response, Text
+from bot.core.chat import Buttons, Choice, Form, FormField, Message, Question, Response, Text
 
 log = logging.getLogger(__name__)
 

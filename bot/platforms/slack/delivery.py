@@ -1,8 +1,8 @@
 """Sending culturebot's queued messages to Slack: paced, retried, and classified on failure.
 
-The delivery worker (bot/delivery.py) calls ``SlackPlatform.send`` for each outbox row. We pace
+The delivery worker (bot/delivery/worker.py) calls ``SlackPlatform.send`` for each outbox row. We pace
 sends ourselves (about one message a second per channel, and a configurable global ceiling kept
-under by ``CULTUREBOT_RATE_HEADROOM``) through the one limiter of bot/ratelimit.py rather than
+under by ``CULTUREBOT_RATE_HEADROOM``) through the one limiter of bot/delivery/ratelimit.py rather than
 discovering Slack's limits through 429s; a 429 that still comes pauses every sender for its
 Retry-After. 5xx and connection errors are retried here a few times with backoff and
 jitter; after that the row goes back to the outbox with a retry time, and the outbox
@@ -24,12 +24,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import metrics
-from bot.chat import Message
-from bot.config import Settings
-from bot.delivery import Address, DeliveryError, backoff
-from bot.platforms import slack_blocks
-from bot.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, take_slots
+from bot.core import metrics
+from bot.core.chat import Message
+from bot.core.config import Settings
+from bot.delivery.ratelimit import Limiter, PerKey, RateLimiter, Reserve, SharedBudget, take_slots
+from bot.delivery.worker import Address, DeliveryError, backoff
+from bot.platforms.slack import blocks as slack_blocks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,7 +98,7 @@ class SlackPlatform:
         )
         interval = settings.slack_channel_interval
         self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
-        self.person_spacing = interval  # kept across instances by the claims (bot.delivery)
+        self.person_spacing = interval  # kept across instances by the claims (bot.delivery.worker)
         self.history = RateLimiter(
             HISTORY_RATE, headroom=settings.rate_headroom, monotonic=monotonic, sleep=sleep
         )

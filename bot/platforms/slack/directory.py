@@ -21,8 +21,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, col, select
 
-from bot.platforms.slack_delivery import make_client
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.platforms.slack.delivery import make_client
 from storage import people
 from storage.models import Identity, Person
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
-from bot.platforms.slack_delivery import make_client
+from bot.core.config import Settings
+from bot.platforms.slack.delivery import make_client
 
 
 @dataclass

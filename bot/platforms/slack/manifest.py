@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.platforms.slack import EVENTS_PATH
+from bot.platforms.slack.app import EVENTS_PATH
 
 COMMANDS = {
     "/pulse": ("Pulse check-ins: help, team (start one for your team), report", "[team|report]"),

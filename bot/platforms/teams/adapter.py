@@ -5,7 +5,7 @@ be swapped for its successor (the Microsoft 365 Agents SDK) without touching the
 
 In: ``POST /api/messages`` authenticates each activity with the SDK (JWT) and, unless the
 HTTP answer must carry the reply (see ``shapes_reply``), answers 200 at once and queues the
-turn after the ack (``bot.afterack``, as Slack does). The turn remembers the sender's
+turn after the ack (``bot.platforms.afterack``, as Slack does). The turn remembers the sender's
 ConversationReference on their identity, turns the activity into an ``Incoming`` and renders
 the router's ``Response`` as Adaptive Cards (an answered card is replaced in place).
 Out: ``TeamsPlatform`` sends outbox rows with ``continue_conversation`` at Teams' documented
@@ -56,20 +56,12 @@ from botframework.connector.auth import (
 from msrest.exceptions import ClientRequestError
 
 import prompts
-from bot import metrics
-from bot.afterack import AfterAck
-from bot.chat import Incoming, Message, Response, text_message
-from bot.config import Settings
-from bot.delivery import Address, DeliveryError, backoff, shared_reserve
-from bot.platforms import teams_auth
-from bot.platforms.teams_cards import (
-    CARD_CONTENT_TYPE,
-    form_message,
-    is_form_submission,
-    parse_submission,
-    render,
-)
-from bot.ratelimit import (
+from bot.core import metrics
+from bot.core.chat import Incoming, Message, Response, text_message
+from bot.core.config import Settings
+from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.delivery.ratelimit import (
     Limiter,
     PerKey,
     RateLimiter,
@@ -78,8 +70,16 @@ from bot.ratelimit import (
     Sleep,
     take_slots,
 )
-from bot.router import Router
-from bot.runtime import Runtime
+from bot.delivery.worker import Address, DeliveryError, backoff, shared_reserve
+from bot.platforms.afterack import AfterAck
+from bot.platforms.teams import auth as teams_auth
+from bot.platforms.teams.cards import (
+    CARD_CONTENT_TYPE,
+    form_message,
+    is_form_submission,
+    parse_submission,
+    render,
+)
 from storage import outbox, people
 
 log = logging.getLogger(__name__)
@@ -710,7 +710,7 @@ class TeamsPlatform:
             if shared is not None
             else RateLimiter(rate, headroom=headroom, monotonic=monotonic, sleep=sleep)
         )
-        # kept across instances by the claims (bot.delivery), within one by the limiter below
+        # kept across instances by the claims (bot.delivery.worker), within one by the limiter below
         self.person_spacing = 1 / (settings.teams_conversation_rate_per_second * headroom)
         self._conversation_limiter = PerKey(
             settings.teams_conversation_rate_per_second,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import prompts
-from bot.chat import Buttons, Form, Message, Question, Text
+from bot.core.chat import Buttons, Form, Message, Question, Text
 
 CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -5,7 +5,7 @@ Revises: 0015_invite_created
 Create Date: 2026-12-02 18:40:00
 
 With limits shared across instances, a claim skips a person who has a row being sent or one
-sent a moment ago (bot.delivery.claim). Each test is one probe of an index by person: rows
+sent a moment ago (bot.delivery.worker.claim). Each test is one probe of an index by person: rows
 claimed (being sent) are a handful; rows sent are found by person and time. (Rows claimed are
 told by ``claimed_by``, not by status, so the planner cannot take the status index instead and
 read every row being sent.)

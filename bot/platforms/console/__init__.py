@@ -1,0 +1,1 @@
+"""The console platform: culturebot in a terminal, for local use, demos and tests."""

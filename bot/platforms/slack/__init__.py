@@ -1,0 +1,1 @@
+"""Slack: the bolt app, Block Kit rendering, delivery, the directory sync, doctor checks, the manifest."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams: the Bot Framework adapter, token keys, Adaptive Cards, the Teams app package."""

@@ -1,0 +1,1 @@
+"""The web server: `culturebot run`, health and metrics endpoints, limits, dashboard pages and charts."""

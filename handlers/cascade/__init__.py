@@ -1,0 +1,1 @@
+"""Cascading leadership messages: the chain engine, relays, nudges, previews and the chain report."""

@@ -1,0 +1,1 @@
+"""What several capabilities share: sentiment scoring, CSV and sparkline formatting, empty tables."""

@@ -1,0 +1,1 @@
+"""What a person sees first: help by role, their report, and the personal home view."""

@@ -1,0 +1,1 @@
+"""Pulse check-ins: rounds opened on schedule in each time zone, answers, reminders, schedules."""

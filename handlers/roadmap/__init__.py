@@ -1,0 +1,1 @@
+"""The roadmap: the baseline assessment, baseline and progress figures, objectives and actions."""

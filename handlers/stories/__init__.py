@@ -1,0 +1,1 @@
+"""Customer stories and ideas: capture, reactions, the weekly digest, and their figures."""
