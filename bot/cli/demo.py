@@ -37,6 +37,8 @@ from bot.cli.demo_cast import (
     Persona,
     Reply,
 )
+from bot.cli.printing import print_report
+from bot.core.chat import Incoming
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.router import Router
@@ -44,8 +46,9 @@ from bot.core.runtime import Runtime
 from bot.platforms.console.platform import ConsoleChat
 from handlers.people import org
 from handlers.reports import pulse_reports as reports
+from handlers.roadmap import baseline, objectives
 from handlers.stories import reports as story_reports
-from storage.cascade_models import CascadeLink
+from storage.cascade_models import Cascade, CascadeLink
 from storage.db import open_database
 from storage.models import Outbox, Person, PulseSchedule
 
@@ -206,9 +209,6 @@ class Demo:
 
     def send_cascade(self) -> None:
         """The top leader sends a leadership message down the chain with the cascade form."""
-        from bot.core.chat import Incoming
-        from storage.cascade_models import Cascade
-
         leader = self.by_email[LEADERSHIP.email]
         self.type_as(leader.email, *LEADERSHIP.typed())  # the form, then its preview
         with self.runtime.db.session() as session:
@@ -245,8 +245,6 @@ class Demo:
     def set_objective(self) -> None:
         """Once the baseline is in, the leader reads it and sets an objective on the weakest
         dimension: from the baseline figure to half a point more, with two actions."""
-        from handlers.roadmap import baseline, objectives
-
         leader = self.by_email[ASSESSMENT_BY]
         self.tell(f'{leader.name} types "baseline" (the organisation\'s lines):')
         with self.runtime.db.session() as session:
@@ -266,8 +264,6 @@ class Demo:
 
     def print_progress(self) -> None:
         """The organisation's baseline against the pulse of the last weeks."""
-        from handlers.roadmap import baseline
-
         leader = self.by_email[ASSESSMENT_BY]
         with self.runtime.db.session() as session:
             result = baseline.view(session, leader, self.now, self.runtime.settings)
@@ -360,8 +356,6 @@ class Demo:
 
     def print_reports(self, weeks: int) -> None:
         """The pulse report, its stories section, and the leader's chain report."""
-        from bot.cli.main import print_report
-
         settings = self.runtime.settings
         with self.runtime.db.session() as session:
             pulse = reports.build(session, min_group_size=settings.min_group_size)

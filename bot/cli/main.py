@@ -34,13 +34,13 @@ from bot.cli.common import (
 )
 from bot.cli.outbox import outbox_app
 from bot.cli.person import person_app
+from bot.cli.printing import print_report
 from bot.cli.pulse import pulse_app
 from bot.cli.roadmap import assess_app, objective_app
 from bot.cli.slack import slack_app
 
 if TYPE_CHECKING:
     from handlers.people import org
-    from handlers.reports import pulse_reports as reports
 
 app = typer.Typer(
     cls=CulturebotGroup,
@@ -307,60 +307,6 @@ def comments(
             markup=False,
             soft_wrap=True,
         )
-
-
-def print_report(result: reports.Report) -> None:
-    """One row per group and theme; a group withheld for every theme is one row."""
-    from rich.console import Console
-    from rich.table import Table
-
-    import prompts
-    from handlers.common.formatting import sparkline
-    from handlers.reports import pulse_reports as reports
-
-    themes = prompts.questions().themes
-    out = console if console.is_terminal else Console(width=max(console.width, 140))
-    table = Table(title=f"Customer-focus pulse: {result.scope}{reports.period_words(result)}")
-    headers = ("group", "theme", "week", "people", "participation", "mean", "trend", "4 weeks")
-    for header in (*headers, "sentiment", "weekly"):
-        table.add_column(
-            header, justify="left" if header in ("group", "theme", "week") else "right"
-        )
-    withheld_everywhere = {
-        r.group for r in result.rows if all(o.withheld for o in result.rows if o.group == r.group)
-    }
-    done: set[str] = set()
-    for r in result.rows:
-        why = f"[dim]{reports.withheld_text(r.reason, result.min_group_size)}[/dim]"
-        if r.group in withheld_everywhere:
-            if r.group not in done:
-                table.add_row(r.group, "all", "", why, "", "", "", "", "", "")
-                done.add(r.group)
-            continue
-        if r.withheld:
-            table.add_row(r.group, themes.get(r.theme, r.theme), "", why, "", "", "", "", "", "")
-            continue
-        table.add_row(
-            r.group,
-            themes.get(r.theme, r.theme),
-            r.period or "",
-            r.respondents or "",
-            f"{r.participation:.0%}" if r.participation is not None else "",
-            f"{r.mean:.1f}" if r.mean is not None else "",
-            f"{r.trend:+.1f}" if r.trend is not None else "",
-            f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
-            f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
-            sparkline(r.series),
-        )
-    if not result.rows:
-        out.print(reports.empty_text(result), highlight=False)
-        return
-    out.print(table)
-    out.print(
-        f"withheld = {prompts.text('disclosure.small', min=result.min_group_size)}, or it would "
-        "give a smaller group away; people = respondents, in bands",
-        highlight=False,
-    )
 
 
 @app.command("tick")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.parsing import parse_work_week
+
 
 class Settings(BaseSettings):
     """Every setting culturebot reads; README lists them with their defaults."""
@@ -112,8 +114,6 @@ class Settings(BaseSettings):
     @field_validator("work_week")
     @classmethod
     def _valid_work_week(cls, value: str) -> str:
-        from handlers.people.workdays import parse_work_week
-
         parse_work_week(value)
         return value
 

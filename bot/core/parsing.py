@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 # the largest id a table's primary key holds (INTEGER on PostgreSQL is 32-bit)
 ID_MAX = 2**31 - 1
 # the longest report period in weeks (ten years), on the command line and in chat
@@ -66,3 +68,26 @@ def parse_date(raw: object) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
+
+
+def parse_work_week(value: str) -> frozenset[int]:
+    """``"mon,tue,wed,thu,fri"`` (or ``"sun-thu"``) as weekday numbers, Monday == 0."""
+    days: set[int] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if first[:3] not in WEEKDAYS or (dash and last[:3] not in WEEKDAYS):
+            raise ValueError(
+                f"work week: {part!r} is not a day; write e.g. mon,tue,wed,thu,fri or sun-thu"
+            )
+        start = WEEKDAYS.index(first[:3])
+        end = WEEKDAYS.index(last[:3]) if dash else start
+        day = start
+        days.add(day)
+        while day != end:
+            day = (day + 1) % 7
+            days.add(day)
+    if not days:
+        raise ValueError("work week: at least one working day is needed")
+    return frozenset(days)

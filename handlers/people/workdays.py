@@ -22,32 +22,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.core.parsing import parse_work_week
+
 DEFAULT_WORK_WEEK = "mon,tue,wed,thu,fri"
 SEARCH_DAYS = 400  # a year of leave plus holidays: beyond that something is misconfigured
-
-
-def parse_work_week(value: str) -> frozenset[int]:
-    """``"mon,tue,wed,thu,fri"`` (or ``"sun-thu"``) as weekday numbers, Monday == 0."""
-    days: set[int] = set()
-    for part in value.lower().replace(" ", "").split(","):
-        if not part:
-            continue
-        first, dash, last = part.partition("-")
-        if first[:3] not in WEEKDAYS or (dash and last[:3] not in WEEKDAYS):
-            raise ValueError(
-                f"work week: {part!r} is not a day; write e.g. mon,tue,wed,thu,fri or sun-thu"
-            )
-        start = WEEKDAYS.index(first[:3])
-        end = WEEKDAYS.index(last[:3]) if dash else start
-        day = start
-        days.add(day)
-        while day != end:
-            day = (day + 1) % 7
-            days.add(day)
-    if not days:
-        raise ValueError("work week: at least one working day is needed")
-    return frozenset(days)
 
 
 @lru_cache(maxsize=256)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import ColumnElement, case, func, insert, literal, update
 from sqlmodel import Session, col, select
@@ -30,6 +29,7 @@ from bot.core.clock import format_local, local_instant
 from bot.core.parsing import parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime, send_many
+from handlers.common.banks import bank_from_json, schedule_bank
 from handlers.common.sentiment import score as sentiment_of
 from handlers.people import workdays
 from handlers.reports import disclosure, live_counts
@@ -82,18 +82,6 @@ def audience_zones(session: Session, schedule: PulseSchedule) -> list[str]:
     return list(session.exec(select(Person.timezone).distinct().where(*where)))
 
 
-@cache
-def _bank_from_json(text: str) -> QuestionBank:
-    return QuestionBank.model_validate_json(text)
-
-
-def schedule_bank(schedule: PulseSchedule | None) -> QuestionBank:
-    """The questions a schedule asks from: its own file's, else prompts/questions.yaml."""
-    if schedule is not None and schedule.question_bank:
-        return _bank_from_json(schedule.question_bank)
-    return prompts.questions()
-
-
 def theme_dimensions(session: Session, *, other_than: int | None = None) -> dict[str, str]:
     """Theme -> assessment dimension from prompts/questions.yaml and every schedule's own
     question file (removed ones too: their past answers still count), so a schedule asking
@@ -106,7 +94,7 @@ def theme_dimensions(session: Session, *, other_than: int | None = None) -> dict
         .order_by(col(PulseSchedule.id))
     )
     for text in banks:
-        for theme, dimension in _bank_from_json(text).dimensions.items():  # type: ignore[arg-type]
+        for theme, dimension in bank_from_json(text).dimensions.items():  # type: ignore[arg-type]
             mapping.setdefault(theme, dimension)
     return mapping
 

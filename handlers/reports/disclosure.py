@@ -121,6 +121,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
+from handlers.common.banks import schedule_bank
 from handlers.reports.comment_sets import suppress_sets
 from storage import job_marks, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
@@ -340,8 +341,6 @@ def _assessment_commenters(session: Session, assessment_id: int) -> dict[AtomKey
 
 def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
     """The figures of a closed pulse week per (theme, team path, department)."""
-    from handlers.pulse.rounds import schedule_bank
-
     bank = prompts.questions()
     own_banks = {
         s.id: schedule_bank(s)
