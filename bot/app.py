@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import prompts
@@ -29,8 +30,9 @@ def build_router() -> Router:
     from handlers.pulse import rounds as pulse
     from handlers.roadmap import assessment, baseline, objectives
     from handlers.stories import capture as stories
+    from storage import events, people
 
-    router = Router()
+    router = Router(people.by_identity, events.first_time)
     basics.register(router)
     pulse.register(router)
     stories.register(router)
@@ -44,27 +46,28 @@ def build_router() -> Router:
     return router
 
 
-def due_jobs() -> list:  # type: ignore[type-arg]
-    """Functions the scheduler tick runs, each taking the Runtime (capabilities add theirs)."""
+def due_jobs() -> dict[str, Callable[[Runtime], object]]:
+    """Functions the scheduler tick runs, in order, each taking the Runtime (capabilities add
+    theirs); the names are the keys of the tick's report (``culturebot tick`` prints them)."""
     from handlers.cascade import actions as cascade
     from handlers.pulse import rounds as pulse
     from handlers.reports import disclosure
     from handlers.roadmap import assessment, objectives
     from handlers.stories import capture as stories
 
-    return [
-        pulse.tick,
-        stories.tick,
-        cascade.tick,
-        assessment.tick,
-        disclosure.tick,
-        objectives.tick,
-    ]
+    return {
+        "pulse": pulse.tick,
+        "stories": stories.tick,
+        "cascade": cascade.tick,
+        "assessment": assessment.tick,
+        "disclosure": disclosure.tick,
+        "objectives": objectives.tick,
+    }
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:
     """One scheduler tick: everything that is due now, in order."""
-    return {job.__module__.rsplit(".", 1)[-1]: job(runtime) for job in due_jobs()}
+    return {name: job(runtime) for name, job in due_jobs().items()}
 
 
 def channels_for(settings: Settings) -> tuple[str, ...]:

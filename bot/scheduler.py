@@ -14,13 +14,13 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 from sqlmodel import col
 
-from bot.app import run_due
 from bot.core import metrics
 from bot.core.runtime import Runtime
 from bot.delivery.worker import DeliveryWorker, Platform, deliver_due, prune_sent
@@ -37,9 +37,16 @@ log = logging.getLogger(__name__)
 
 class Scheduler:
     def __init__(
-        self, runtime: Runtime, platforms: list[Platform], *, deliver: bool = True
+        self,
+        runtime: Runtime,
+        platforms: list[Platform],
+        *,
+        run_due: Callable[[Runtime], dict[str, object]],
+        deliver: bool = True,
     ) -> None:
+        """``run_due`` is the tick: every capability's due work (bot.app.run_due)."""
         self.runtime = runtime
+        self.run_due = run_due
         self.platforms = platforms
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -112,7 +119,7 @@ class Scheduler:
         try:
             if await asyncio.to_thread(self._holds_lease):
                 with metrics.TICK_SECONDS.time():
-                    done = await asyncio.to_thread(run_due, self.runtime)
+                    done = await asyncio.to_thread(self.run_due, self.runtime)
                 log.debug("tick: %s", done)
                 for worker in self.workers:
                     worker.wake()

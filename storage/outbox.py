@@ -11,7 +11,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from bot.core.chat import Message
 from storage.models import Identity, Outbox
 from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 
@@ -73,14 +72,14 @@ def platforms_for(
 
 
 def _row(
-    person_id: int, message: Message, key: str, kind: str, platform: str, now: datetime
+    person_id: int, payload: str, key: str, kind: str, platform: str, now: datetime
 ) -> dict[str, Any]:
     return {
         "idempotency_key": key,
         "person_id": person_id,
         "platform": platform,
         "kind": kind,
-        "payload": message.to_json(),
+        "payload": payload,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -90,10 +89,11 @@ def _row(
 
 @dataclass(frozen=True)
 class Queued:
-    """One message for ``enqueue_many``."""
+    """One message for ``enqueue_many``, as plain data: ``payload`` is the neutral message's
+    JSON (bot.core.chat.Message.to_json); delivery turns it back into a message."""
 
     person_id: int
-    message: Message
+    payload: str
     key: str
     kind: str
 
@@ -109,7 +109,7 @@ def enqueue_many(
     session.info["outbox_enqueued"] = True  # wakes this process's delivery worker on commit
     platforms = platforms_for(session, [item.person_id for item in items], channels)
     rows = [
-        _row(item.person_id, item.message, item.key, item.kind, platforms[item.person_id], now)
+        _row(item.person_id, item.payload, item.key, item.kind, platforms[item.person_id], now)
         for item in items
     ]
     return insert_ignore_many(session, Outbox, rows, returning="idempotency_key")
@@ -119,16 +119,16 @@ def enqueue(
     session: Session,
     *,
     person_id: int,
-    message: Message,
+    payload: str,
     key: str,
     kind: str,
     now: datetime,
     channels: tuple[str, ...],
 ) -> bool:
-    """Queue ``message`` for ``person_id`` once per ``key``; False if that key was queued before."""
+    """Queue ``payload`` (a message's JSON) for ``person_id`` once per ``key``; False if that key was queued before."""
     session.info["outbox_enqueued"] = True
     platform = choose_platform(session, person_id, channels)
-    return insert_ignore(session, Outbox, _row(person_id, message, key, kind, platform, now))
+    return insert_ignore(session, Outbox, _row(person_id, payload, key, kind, platform, now))
 
 
 def pending_for(session: Session, person_id: int, platform: str) -> list[Outbox]:

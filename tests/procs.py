@@ -338,7 +338,7 @@ def queue_notes(database_url: str, per_person: int, platform: str = "slack") -> 
             items = [
                 outbox.Queued(
                     person,
-                    text_message(f"Note {n + 1} of {per_person}"),
+                    text_message(f"Note {n + 1} of {per_person}").to_json(),
                     f"note:{person}:{n}",
                     "note",
                 )

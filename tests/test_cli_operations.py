@@ -120,7 +120,7 @@ def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
     from datetime import timedelta
 
     from bot.core.chat import text_message
-    from bot.core.runtime import send_later
+    from handlers.common.outbox import send_later
     from storage.lease import try_acquire
     from storage.models import Person
 
@@ -144,7 +144,7 @@ def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
 
 def test_status_counts_what_waits_and_lists_dead_letters_not_history(runtime, monkeypatch) -> None:
     from bot.core.chat import text_message
-    from bot.core.runtime import send_later
+    from handlers.common.outbox import send_later
     from storage.models import Identity, Outbox, Person
 
     states = ["sent"] * 5 + ["dead", "pending"]

@@ -12,10 +12,9 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.core.chat import text_message
-from bot.core.runtime import send_later, send_many
 from bot.delivery.worker import Address, DeliveryError, deliver_due
+from handlers.common.outbox import Outgoing, send_later, send_many
 from storage.models import Identity, Outbox
-from storage.outbox import Queued
 from storage.people import by_email, link_identity
 from tests.support import import_org, org_csv
 
@@ -73,10 +72,10 @@ def test_many_queued_at_once_are_each_queued_once_and_sent_once(runtime) -> None
         ann, ben = by_email(session, "a@x.io"), by_email(session, "b@x.io")
         link_identity(session, ann, "slack", "U-a@x.io")
         items = [
-            Queued(ben.id, text_message("again"), key="k0", kind="test"),
-            Queued(ann.id, text_message("to Ann"), key="k1", kind="test"),
-            Queued(ben.id, text_message("to Ben"), key="k2", kind="test"),
-            Queued(ann.id, text_message("to Ann twice"), key="k1", kind="test"),
+            Outgoing(ben.id, text_message("again"), key="k0", kind="test"),
+            Outgoing(ann.id, text_message("to Ann"), key="k1", kind="test"),
+            Outgoing(ben.id, text_message("to Ben"), key="k2", kind="test"),
+            Outgoing(ann.id, text_message("to Ann twice"), key="k1", kind="test"),
         ]
         assert send_many(session, runtime, items) == {"k1", "k2"}
     with runtime.db.session() as session:

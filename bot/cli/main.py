@@ -390,13 +390,15 @@ def run() -> None:
     """Run the bot: the scheduler, the delivery worker and every configured platform."""
     import asyncio
 
-    from bot.app import build_router
+    from bot.app import build_router, run_due
     from bot.core.config import get_settings
     from bot.core.logs import setup_logging
     from bot.web.server import serve
 
     setup_logging(get_settings())
-    asyncio.run(serve(cli_runtime(), build_router()))  # serve() tunes the process (settle_process)
+    asyncio.run(
+        serve(cli_runtime(), build_router(), run_due=run_due)
+    )  # serve() tunes the process (settle_process)
 
 
 @app.command("demo")

@@ -3,7 +3,7 @@
 Code that does something worth counting imports this module and calls the small helpers below
 (or the metric objects themselves); only the server renders them. Gauges about the database
 (outbox depth by state, dead letters, the oldest due message) are read at scrape time by
-``refresh_from_database``, so they are right for every instance, whichever one sent the rows.
+``bot.web.health.refresh_from_database``, so they are right for every instance, whichever one sent the rows.
 
 Metric names follow Prometheus conventions: ``_total`` counters, ``_seconds`` durations, base
 units. Labels are small fixed sets (platform, outcome, state, kind): never a person, a message
@@ -13,7 +13,6 @@ or any text.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -124,19 +123,6 @@ def count_rate_limited(platform: str, retry_after: float | None) -> None:
     RATE_LIMITED.labels(platform=platform).inc()
     if retry_after:
         RETRY_AFTER.labels(platform=platform).inc(max(0.0, float(retry_after)))
-
-
-def refresh_from_database(runtime: Runtime, now: datetime | None = None) -> None:
-    """Set the outbox gauges from the database (blocking: call it in a thread)."""
-    from bot.web import status
-
-    snapshot = status.outbox_snapshot(runtime, now)
-    OUTBOX_DEPTH.clear()
-    for (platform, state), count in snapshot.by_state.items():
-        OUTBOX_DEPTH.labels(platform=platform, state=state).set(count)
-    DEAD_LETTERS.set(snapshot.dead)
-    DUE_MESSAGES.set(snapshot.due)
-    OLDEST_DUE_AGE.set(snapshot.oldest_due_age_seconds or 0.0)
 
 
 def render(registry: CollectorRegistry = REGISTRY) -> bytes:

@@ -10,22 +10,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.core.chat import Incoming, Response, UserError, plain_text, text_message
 from bot.core.runtime import Context, Runtime
 from prompts import text
-from storage import people
-from storage.models import ProcessedEvent
-from storage.sql import insert_ignore
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, Incoming], Response]
+# what the router asks the database; storage answers (storage.people.by_identity and
+# storage.events.first_time), bot.app wires them in, so the floor never imports storage
+FindPerson = Callable[["Session", str, str], Any]
+FirstTime = Callable[["Session", str, str, datetime], bool]
 MAX_TEXT = 5000
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, find_person: FindPerson, first_time: FirstTime) -> None:
+        self._find_person = find_person
+        self._first_time = first_time
         self._commands: dict[str, Handler] = {}
         self._actions: dict[str, Handler] = {}
 
@@ -85,21 +93,15 @@ class Router:
             )
         try:
             with runtime.db.session() as session:
-                person = people.by_identity(session, incoming.platform, incoming.user_id)
+                person = self._find_person(session, incoming.platform, incoming.user_id)
                 if person is None:
                     return _reply(text("common.unknown_user", admin=runtime.settings.admin_contact))
                 if not person.active:
                     return _reply(
                         text("common.inactive_user", admin=runtime.settings.admin_contact)
                     )
-                if incoming.event_id and not insert_ignore(
-                    session,
-                    ProcessedEvent,
-                    {
-                        "platform": incoming.platform,
-                        "event_id": incoming.event_id,
-                        "created_at": runtime.clock.now(),
-                    },
+                if incoming.event_id and not self._first_time(
+                    session, incoming.platform, incoming.event_id, runtime.clock.now()
                 ):
                     log.info("dropping retry of %s event %s", incoming.platform, incoming.event_id)
                     return Response()

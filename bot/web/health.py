@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -27,7 +28,7 @@ from aiohttp import web
 from bot.core import metrics
 from bot.core.logs import REQUEST_ID_HEADER, new_request_id, request_id
 from bot.core.runtime import Runtime
-from bot.web.status import readiness
+from bot.web.status import outbox_snapshot, readiness
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     health = request.app[HEALTH]
     try:
-        await health._in_thread(metrics.refresh_from_database, health.runtime)
+        await health._in_thread(refresh_from_database, health.runtime)
     except Exception as error:  # still serve what the process knows
         log.warning("metrics: the outbox gauges could not be read (%s)", type(error).__name__)
     return web.Response(
@@ -136,3 +137,14 @@ def install(web_app: web.Application, health: Health) -> None:
         health.close()
 
     web_app.on_cleanup.append(close)
+
+
+def refresh_from_database(runtime: Runtime, now: datetime | None = None) -> None:
+    """Set the outbox gauges from the database (blocking: call it in a thread)."""
+    snapshot = outbox_snapshot(runtime, now)
+    metrics.OUTBOX_DEPTH.clear()
+    for (platform, state), count in snapshot.by_state.items():
+        metrics.OUTBOX_DEPTH.labels(platform=platform, state=state).set(count)
+    metrics.DEAD_LETTERS.set(snapshot.dead)
+    metrics.DUE_MESSAGES.set(snapshot.due)
+    metrics.OLDEST_DUE_AGE.set(snapshot.oldest_due_age_seconds or 0.0)

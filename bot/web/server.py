@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -82,7 +83,13 @@ def stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, handle, sig.name)
 
 
-async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    runtime: Runtime,
+    router: Router,
+    *,
+    run_due: Callable[[Runtime], dict[str, object]],
+    stop: asyncio.Event | None = None,
+) -> None:
     """Run until ``stop`` is set (by SIGTERM or SIGINT when none is given), then stop
     gracefully: no new ticks or claims, sends in flight finish within
     CULTUREBOT_SHUTDOWN_SECONDS, every claim and the scheduler lease are given back, the
@@ -95,7 +102,7 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         log.warning("dashboard: %s", warning)
     if not platforms:
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
-    scheduler = Scheduler(runtime, platforms)
+    scheduler = Scheduler(runtime, platforms, run_due=run_due)
     web_app[HEALTH].holder = lambda: scheduler.holder
     scheduler.start()
     runner = await limits.serve(web_app, runtime.settings)

@@ -35,6 +35,7 @@ from handlers.cascade import preview as cascade_preview
 from handlers.cascade import report as cascade_report
 from handlers.cascade.messages import notice
 from handlers.cascade.timing import WINDOW_DEFAULT, WINDOW_MAX
+from handlers.common.outbox import send_later
 from handlers.reports import periods
 from prompts import text
 from storage import audit, people
@@ -455,7 +456,9 @@ def question(ctx: Context, incoming: Incoming) -> Response:
     ctx.session.add(row)
     ctx.session.flush()
     intro = text("cascade.question_for_you", asker=ctx.person.name, title=cascade.title)
-    ctx.enqueue(
+    send_later(
+        ctx.session,
+        ctx.runtime,
         manager.id,  # type: ignore[arg-type]
         Message(
             summary=intro,
@@ -522,7 +525,9 @@ def answer_send(ctx: Context, incoming: Incoming) -> Response:
     row.answer, row.answered_at = reply, ctx.now
     ctx.session.add(row)
     intro = text("cascade.answer_for_you", manager=ctx.person.name, title=cascade.title)
-    ctx.enqueue(
+    send_later(
+        ctx.session,
+        ctx.runtime,
         asker.id,  # type: ignore[arg-type]
         Message(summary=intro, parts=(Text(text=intro), Text(text=reply, style="quote"))),
         key=f"cascade:{cascade.id}:answer:{row.id}",

@@ -28,15 +28,15 @@ from bot.core.chat import (
 from bot.core.clock import format_local, local_instant
 from bot.core.parsing import parse_id
 from bot.core.router import Router
-from bot.core.runtime import Context, Runtime, send_many
+from bot.core.runtime import Context, Runtime
 from handlers.common.banks import bank_from_json, schedule_bank
+from handlers.common.outbox import Outgoing, send_many
 from handlers.common.sentiment import score as sentiment_of
 from handlers.people import workdays
 from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
 from storage import people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
-from storage.outbox import Queued
 from storage.types import UTCDateTime
 
 MAX_COMMENT = 2000
@@ -264,7 +264,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
         .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
     ).all()
-    queued: list[Queued] = []
+    queued: list[Outgoing] = []
     bank_of = _banks(session)
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
@@ -273,7 +273,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
             session.add(round_)  # on leave (skipped) or moved to their next working day
         else:
             queued.append(
-                Queued(
+                Outgoing(
                     person.id,  # type: ignore[arg-type]
                     question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
                     key=f"pulse:prompt:{prompt.id}",
@@ -302,7 +302,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
             col(PulsePrompt.closes_at) > now,
         )
     ).all()
-    queued: list[Queued] = []
+    queued: list[Outgoing] = []
     bank_of = _banks(session)
     for prompt, round_, person in due:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
@@ -313,7 +313,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
         question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
         queued.append(
-            Queued(
+            Outgoing(
                 person.id,  # type: ignore[arg-type]
                 Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
                 key=f"pulse:reminder:{prompt.id}",

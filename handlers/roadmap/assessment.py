@@ -47,7 +47,8 @@ from bot.core.clock import format_local
 from bot.core.config import Settings
 from bot.core.parsing import parse_id, parse_int
 from bot.core.router import Router
-from bot.core.runtime import Context, Runtime, send_later
+from bot.core.runtime import Context, Runtime
+from handlers.common.outbox import send_later
 from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import live_counts
 from storage import people, scrub

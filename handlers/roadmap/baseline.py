@@ -39,6 +39,7 @@ from handlers.common.formatting import csv_text, sparkline
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Atom, Cell
+from storage import audit, people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
@@ -557,10 +558,8 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
 
 
 def show(ctx: Context, incoming: Incoming) -> Response:
-    from handlers.home.basics import roles_of
-    from storage import audit
-
-    result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles_of(ctx))
+    roles = people.roles(ctx.session, ctx.person)
+    result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles)
     audit.viewed(ctx.session, "assessment baseline (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(as_text(result))])
 

@@ -37,7 +37,8 @@ import prompts
 from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
-from bot.core.runtime import Context, Runtime, send_later
+from bot.core.runtime import Context, Runtime
+from handlers.common.outbox import send_later
 from storage import people
 from storage.models import Person
 from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction

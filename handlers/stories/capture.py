@@ -50,12 +50,12 @@ from bot.core.chat import plain_text as clean
 from bot.core.clock import local_instant
 from bot.core.parsing import parse_id, parse_time
 from bot.core.router import Router
-from bot.core.runtime import Context, Runtime, send_later, send_many
+from bot.core.runtime import Context, Runtime
+from handlers.common.outbox import Outgoing, send_later, send_many
 from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import anonymity
 from storage import job_marks, people
 from storage.models import Person, PulsePrompt
-from storage.outbox import Queued
 from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 from storage.stories import (
     CONSENTS,
@@ -281,7 +281,9 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
         select(Story).where(Story.author_id == me.id, Story.submission_key == key[:200])
     ).one()
     if manager is not None and (idea or consent == "manager"):
-        ctx.enqueue(
+        send_later(
+            ctx.session,
+            ctx.runtime,
             manager.id,  # type: ignore[arg-type]
             manager_message(story, me),
             key=f"stories:{kind}:{story.id}:manager",
@@ -399,7 +401,9 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
         ctx.session.refresh(story)
         return Response(update=manager_message(story, author))
     ctx.session.refresh(story)
-    ctx.enqueue(
+    send_later(
+        ctx.session,
+        ctx.runtime,
         author.id,  # type: ignore[arg-type]
         text_message(
             t(
@@ -840,7 +844,7 @@ def send_invitations(
     new = insert_ignore_many(session, StoryInvite, invites, returning="person_id")
     message = invitation_message()
     queued = [
-        Queued(
+        Outgoing(
             row["person_id"],
             message,
             f"stories:invite:{row['person_id']}:{row['week']}",

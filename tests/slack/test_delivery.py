@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import select
 
 from bot.core.chat import text_message
-from bot.core.runtime import send_later
 from bot.delivery.ratelimit import PerKey, RateLimiter
 from bot.delivery.worker import Address, DeliveryError, deliver_due
 from bot.platforms.slack.delivery import METADATA_TYPE, SlackPlatform
+from handlers.common.outbox import send_later
 from storage.models import Identity, Outbox
 from tests.support import import_org
 

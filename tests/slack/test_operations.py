@@ -18,11 +18,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.core.chat import text_message
 from bot.core.config import Settings
 from bot.core.logs import setup_logging
-from bot.core.runtime import Runtime, send_later
+from bot.core.runtime import Runtime
 from bot.delivery.worker import deliver_due
 from bot.platforms.afterack import AfterAck
 from bot.web.health import HEALTH
 from bot.web.server import build_web_app
+from handlers.common.outbox import send_later
 from storage import people
 from storage.db import open_database
 from storage.lease import try_acquire

@@ -509,7 +509,7 @@ def queue_apology(runtime: Runtime, identity: str, key: str) -> bool:
         return outbox.enqueue(
             session,
             person_id=person.id,
-            message=text_message(prompts.text("teams.reply_failed")),
+            payload=text_message(prompts.text("teams.reply_failed")).to_json(),
             key=key,
             kind="reply_failed",
             now=runtime.clock.now(),

@@ -1,0 +1,44 @@
+"""Queueing a neutral message in the caller's transaction: the outbox keeps it as plain data
+(its JSON), and delivery turns it back into a message for the platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.core.chat import Message
+from bot.core.runtime import Runtime
+from storage import outbox
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for ``send_many``."""
+
+    person_id: int
+    message: Message
+    key: str
+    kind: str
+
+
+def send_many(session: Session, runtime: Runtime, items: Sequence[Outgoing]) -> set[str]:
+    """Queue many messages in a few statements; see storage.outbox.enqueue_many."""
+    rows = [outbox.Queued(i.person_id, i.message.to_json(), i.key, i.kind) for i in items]
+    return outbox.enqueue_many(session, rows, now=runtime.clock.now(), channels=runtime.channels)
+
+
+def send_later(
+    session: Session, runtime: Runtime, person_id: int, message: Message, *, key: str, kind: str
+) -> bool:
+    """Queue a message in the caller's transaction; see storage.outbox.enqueue."""
+    return outbox.enqueue(
+        session,
+        person_id=person_id,
+        payload=message.to_json(),
+        key=key,
+        kind=kind,
+        now=runtime.clock.now(),
+        channels=runtime.channels,
+    )
