@@ -118,10 +118,10 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def publish(runtime: Any) -> int:
     """Publish every closed week, as the scheduler's tick would."""
-    from handlers.reports import disclosure
+    from handlers.reports import publish
 
     with runtime.db.session() as session:
-        return len(disclosure.publish_due(session, runtime.clock.now(), runtime.settings))
+        return len(publish.publish_due(session, runtime.clock.now(), runtime.settings))
 
 
 def periods(runtime: Any) -> int:

@@ -906,7 +906,7 @@ def publish_history(engine: Engine, now: datetime) -> list[str]:
     from sqlmodel import Session
 
     from bot.core.config import Settings
-    from handlers.reports.disclosure import publish_due
+    from handlers.reports.publish import publish_due
 
     with Session(engine) as session:
         published = publish_due(session, now, Settings(_env_file=None))  # type: ignore[call-arg]

@@ -71,14 +71,14 @@ def publish_history(url: str, end_iso: str) -> dict[str, Any]:
     from datetime import datetime
 
     from bot.core.config import Settings
-    from handlers.reports import disclosure
+    from handlers.reports import publish
     from storage.db import Database
 
     end = datetime.fromisoformat(end_iso)
     db = Database(url)
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     with db.session() as session:
-        ms, done = _ms(lambda: disclosure.publish_due(session, end - timedelta(days=7), settings))
+        ms, done = _ms(lambda: publish.publish_due(session, end - timedelta(days=7), settings))
     db.dispose()
     return {
         "publish_history_ms": round(ms),
@@ -97,7 +97,7 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
     from handlers.dashboard import views
     from handlers.dashboard.scope import ORG, Viewer, default_scope
     from handlers.home.basics import CHAT_LINES, comments_text
-    from handlers.reports import disclosure
+    from handlers.reports import disclosure, publish
     from handlers.reports import pulse_reports as reports
     from handlers.stories import reports as story_reports
     from storage.db import Database
@@ -108,7 +108,7 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     out: dict[str, Any] = {}
     with db.session() as session:
-        ms, newest = _ms(lambda: disclosure.publish_due(session, end, settings))
+        ms, newest = _ms(lambda: publish.publish_due(session, end, settings))
     out["publish_period_ms"] = round(ms)
     out["newest_period"] = newest
     with db.session() as session:

@@ -51,7 +51,7 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
     theirs); the names are the keys of the tick's report (``culturebot tick`` prints them)."""
     from handlers.cascade import actions as cascade
     from handlers.pulse import rounds as pulse
-    from handlers.reports import disclosure
+    from handlers.reports import publish
     from handlers.roadmap import assessment, objectives
     from handlers.stories import capture as stories
 
@@ -60,7 +60,7 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
         "stories": stories.tick,
         "cascade": cascade.tick,
         "assessment": assessment.tick,
-        "disclosure": disclosure.tick,
+        "disclosure": publish.tick,
         "objectives": objectives.tick,
     }
 

@@ -37,9 +37,8 @@ HEAVY = {
 # plain constants the CLI's --help shows
 LIGHT = {
     "handlers",
-    "handlers.cascade",
-    "handlers.cascade.timing",
     "handlers.people",
+    "handlers.people.relay_windows",
     "handlers.people.workdays",
 }
 

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from bot.core.config import Settings
 from handlers.people import org
-from handlers.reports import disclosure
+from handlers.reports import disclosure, publish
 from handlers.reports import pulse_reports as reports
 from handlers.reports.disclosure import week_of
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
@@ -242,7 +242,7 @@ def test_no_role_can_work_out_a_small_group_from_everything_it_is_shown(database
     for n, _ in enumerate(weeks):
         now = datetime(2027, 3, 10, tzinfo=UTC) + timedelta(weeks=n)
         with database.session() as session:
-            disclosure.publish_due(session, now, config)
+            publish.publish_due(session, now, config)
         with database.session() as session:
             for viewer in viewers:
                 for cell in disclosure.visible_cells(session, viewer):

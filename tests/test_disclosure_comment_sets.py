@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from bot.core.config import Settings
-from handlers.reports import disclosure
+from handlers.reports import disclosure, publish
 from handlers.roadmap import baseline
 from storage.disclosure_models import DisclosureCell
 from storage.job_marks import JobMark
@@ -336,7 +336,7 @@ def test_no_comment_is_narrowed_below_ten_people_from_every_list_anyone_reads(
     _, commenters = _seed(database, people, rounds)
     config = Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
     with database.session() as session:
-        disclosure.publish_due(session, datetime(2027, 3, 20, tzinfo=UTC), config)
+        publish.publish_due(session, datetime(2027, 3, 20, tzinfo=UTC), config)
     author = {f"words {i}-{n}": e for n in range(len(rounds)) for i, (e, _, _) in enumerate(people)}
     author.update(_seed_assessment(database, people, assessment))
     # everything every role reads, per (week or assessment, theme or dimension)

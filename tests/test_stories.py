@@ -21,7 +21,7 @@ from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Runtime
-from handlers.reports import disclosure
+from handlers.reports import publish
 from handlers.stories import reports as story_reports
 from handlers.stories.capture import StoriesSettings, clean, has_words, tick
 from storage import people
@@ -584,12 +584,12 @@ def test_report_section_publishes_closed_weeks_in_bands(org, chat, clock) -> Non
     chat("dot@x.io").say("idea", "Status page", "", "Fewer tickets", NAMED)
     two = Settings(database_url=org.db.url, min_group_size=2, _env_file=None)  # type: ignore[call-arg]
     with org.db.session() as session:
-        disclosure.publish_due(session, clock.now(), two)
+        publish.publish_due(session, clock.now(), two)
         live = story_reports.build(session, clock.now(), min_group_size=2)
     assert live.shared == [] and live.sentiment == []  # the week is open: nothing yet
     clock.set(datetime(2027, 3, 10, 9, tzinfo=UTC))  # Wednesday after: week 9 is closed
     with org.db.session() as session:
-        disclosure.publish_due(session, clock.now(), two)
+        publish.publish_due(session, clock.now(), two)
     with org.db.session() as session:
         section = story_reports.build(session, clock.now(), min_group_size=2)
     rows = {(r.group, r.week): (r.stories, r.ideas) for r in section.shared}

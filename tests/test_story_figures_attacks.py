@@ -20,7 +20,7 @@ from bot.cli import main as cli
 from bot.core.runtime import Runtime
 from bot.web.dashboard import build_view
 from handlers.dashboard.scope import Viewer
-from handlers.reports import disclosure
+from handlers.reports import publish
 from handlers.stories import reports as story_reports
 from storage import people
 from storage.stories import Story
@@ -108,7 +108,7 @@ def test_the_live_week_does_not_give_the_newest_story_away(org, chat, clock) -> 
         """What ``culturebot report --format json`` prints at the clock's time (and what
         the dashboard's stories page shows the leader)."""
         with org.db.session() as session:
-            disclosure.publish_due(session, clock.now(), org.settings)
+            publish.publish_due(session, clock.now(), org.settings)
         with org.db.session() as session:
             section = story_reports.build(
                 session, clock.now(), min_group_size=org.settings.min_group_size

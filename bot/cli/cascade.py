@@ -22,7 +22,7 @@ from bot.cli.common import (
     time_of_day,
     whole_number,
 )
-from handlers.cascade.timing import WINDOW_DEFAULT, WINDOW_MAX
+from handlers.people.relay_windows import WINDOW_DEFAULT, WINDOW_MAX
 
 if TYPE_CHECKING:  # handlers and storage are imported by the commands (fast --help)
     from handlers.cascade import report as cascade_report

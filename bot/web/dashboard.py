@@ -26,10 +26,14 @@ from aiohttp import web
 from bot.core.parsing import parse_id
 from bot.core.runtime import Runtime
 from bot.web import pages
+from bot.web.health import Health
+from bot.web.health import install as install_health
+from bot.web.limits import application
 from handlers.dashboard import access, pulse, views
 from handlers.dashboard.model import View, to_csv
 from handlers.dashboard.scope import NotAllowed, Viewer, choices, resolve
 from prompts import text
+from storage import audit
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -263,8 +267,6 @@ async def _load(
         viewer = Viewer.of(session, person)
         view = build_view(session, viewer, name, query, now, runtime.settings)
         if export is not None:
-            from storage import audit
-
             audit.viewed(
                 session,
                 f"dashboard {export}",
@@ -352,10 +354,6 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 def standalone_app(runtime: Runtime) -> web.Application:
     """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
-    from bot.web.health import Health
-    from bot.web.health import install as install_health
-    from bot.web.limits import application
-
     app = application(runtime.settings)
     install_health(app, Health(runtime))
     mount(app, runtime)

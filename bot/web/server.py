@@ -16,7 +16,7 @@ from bot.core.router import Router
 from bot.core.runtime import Runtime
 from bot.delivery.worker import Platform
 from bot.scheduler import Scheduler
-from bot.web import limits
+from bot.web import dashboard, limits
 from bot.web.health import HEALTH, Health
 from bot.web.health import install as install_health
 from handlers.dashboard.access import key_warnings
@@ -50,7 +50,6 @@ def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, li
     web_app = limits.application(runtime.settings)
     health = Health(runtime)
     install_health(web_app, health)  # /healthz, /readyz, /metrics and request ids
-    from bot.web import dashboard
 
     dashboard.mount(web_app, runtime)
     platforms: list[Platform] = []

@@ -34,8 +34,8 @@ from handlers.cascade import chain as cascade_chain
 from handlers.cascade import preview as cascade_preview
 from handlers.cascade import report as cascade_report
 from handlers.cascade.messages import notice
-from handlers.cascade.timing import WINDOW_DEFAULT, WINDOW_MAX
 from handlers.common.outbox import send_later
+from handlers.people.relay_windows import WINDOW_DEFAULT, WINDOW_MAX
 from handlers.reports import periods
 from prompts import text
 from storage import audit, people

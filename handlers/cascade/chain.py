@@ -22,8 +22,8 @@ from sqlmodel import Session, col, select
 from bot.core.clock import local_instant
 from bot.core.runtime import Runtime
 from handlers.cascade.messages import cascade_message, notice, relay_request
-from handlers.cascade.timing import relay_deadlines
 from handlers.common.outbox import send_later
+from handlers.people.relay_windows import relay_deadlines
 from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person

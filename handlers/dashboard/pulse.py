@@ -29,6 +29,7 @@ from handlers.dashboard.model import (
 from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
+from handlers.roadmap import objectives
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 
@@ -245,8 +246,6 @@ def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tup
 
 
 def objectives_of(session: Session, viewer: Viewer, now: datetime) -> list[Any]:
-    from handlers.roadmap import objectives
-
     return objectives.visible(session, viewer.person, now, include_closed=False)
 
 

@@ -16,7 +16,7 @@ from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import parse_date
 from bot.core.router import Router
 from bot.core.runtime import Context
-from handlers.cascade.timing import relay_deadlines
+from handlers.people.relay_windows import relay_deadlines
 from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 import prompts
+from storage import audit
 from storage.models import PulseAnswer, PulseRound
 from storage.stories import Story
 from storage.tables import metadata
@@ -92,8 +93,6 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
 
 def nightly(runtime) -> Purged:  # type: ignore[no-untyped-def]
     """The nightly job: purge with the configured period, and record it in the audit log."""
-    from storage import audit
-
     now = runtime.clock.now()
     months = runtime.settings.retention_months
     with runtime.db.session() as session:

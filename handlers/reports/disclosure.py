@@ -84,8 +84,9 @@ The API (what reports, assessments and the dashboard use)
   period first; withheld cells come with ``shown=False`` and a ``reason``.
 - ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
 - ``comments(session, viewer, since=, until=, limit=)``: ``CommentGroup``s the viewer may read.
-- ``publish_due(session, now, settings)``: publish every closed pulse week (the scheduler's
-  ``tick`` and ``culturebot report`` call it). Other kinds of period (an assessment) call
+- ``publish_pulse_due(session, now, settings)``: publish every closed pulse week
+  (``handlers.reports.publish.publish_due`` runs it for the scheduler's tick and
+  ``culturebot report``, then the stories' weeks). Other kinds of period (an assessment) call
   ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
   closed, with an ``Atom`` of figures per (measure, team path, department); assessments set
   ``kind="assessment"`` and get ``spread``.
@@ -122,10 +123,9 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
 from handlers.common.banks import schedule_bank
 from handlers.reports.comment_sets import suppress_sets
-from storage import job_marks, scrub
+from storage import job_marks, people, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -247,10 +247,9 @@ class Atom:
 AtomKey = tuple[str, str, str]  # (measure, team_path, department)
 
 
-def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
+def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
-    published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
-    closed weeks of stories and ideas are published too (handlers/reports/story_periods.py)."""
+    published. handlers/reports/publish.py runs it, then the stories' weeks."""
     recheck_comments(session, now, settings)
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
@@ -275,9 +274,6 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
             session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
         )
         done.append(period)
-    from handlers.reports import story_periods
-
-    story_periods.publish_due(session, now, settings)
     return done
 
 
@@ -872,7 +868,6 @@ def visible_scope(
     """None for the full view; else (own team path, path of the subtree they may see)."""
     if viewer is None or viewer.role == "admin":
         return None
-    from storage import people
 
     roles = set(roles) if roles is not None else set()
     manages = "manager" in roles or people.has_reports(session, viewer)
@@ -959,12 +954,6 @@ def comments(
                 groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
                 gathered += len(texts)
     return groups
-
-
-def tick(runtime: Runtime) -> dict[str, int]:
-    """Publish the periods that closed (the scheduler runs it after the pulse tick)."""
-    with runtime.db.session() as session:
-        return {"published": len(publish_due(session, runtime.clock.now(), runtime.settings))}
 
 
 # --- closing rounds ----------------------------------------------------------------------

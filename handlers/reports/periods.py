@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import prompts
+from bot.core.chat import UserError
 from bot.core.parsing import WEEKS_MAX, looks_numeric, parse_date, parse_int
 
 
@@ -127,8 +128,6 @@ def typed(
 ) -> tuple[Period, list[str]]:
     """``from_words`` for a chat command: a refusal becomes a polite ``UserError`` naming the
     word at fault, with an example for ``command``."""
-    from bot.core.chat import UserError
-
     try:
         return from_words(text, today, bare_weeks=bare_weeks)
     except PeriodError as refusal:

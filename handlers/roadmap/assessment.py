@@ -51,6 +51,7 @@ from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import send_later
 from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import live_counts
+from handlers.roadmap import baseline
 from storage import people, scrub
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
@@ -493,8 +494,6 @@ def close_due(
     """Close every assessment whose window has closed: move finished answers out of the
     invites, shuffled and without the person, erase every draft, and publish its figures
     through the disclosure gate, all in this transaction."""
-    from handlers.roadmap import baseline
-
     due = session.exec(
         select(Assessment).where(Assessment.status == "open", col(Assessment.closes_at) <= now)
     ).all()

@@ -39,10 +39,17 @@ from handlers.common.formatting import csv_text, sparkline
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Atom, Cell
+from handlers.reports.pulse_reports import summary_groups
 from storage import audit, people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
-from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
+from storage.roadmap import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentComment,
+    AssessmentInvite,
+    period_of,
+)
 
 RECENT_WEEKS = 4
 KIND_ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}
@@ -56,8 +63,6 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[tuple[str, st
 
     Respondents and invited are counted from the invites (one person once per dimension, in
     the atom recorded at submission); scores and comments from the unlinked answers."""
-    from storage.roadmap import AssessmentInvite
-
     dimensions = list(prompts.assessment().dimensions)
     atoms: dict[tuple[str, str, str], Atom] = defaultdict(Atom)
     counts = session.exec(
@@ -266,8 +271,6 @@ def view(
     scope = session.get(Person, current.scope_id)
     groups = None
     if not full:
-        from handlers.reports.pulse_reports import summary_groups
-
         groups = summary_groups(session, viewer, disclosure.visible_scope(session, viewer, roles))
     cells = disclosure.visible_cells(session, viewer, kind="assessment", roles=roles, groups=groups)
     if groups is not None:

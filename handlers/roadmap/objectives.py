@@ -38,8 +38,10 @@ from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
+from handlers.common.formatting import csv_text
 from handlers.common.outbox import send_later
-from storage import people
+from handlers.roadmap import baseline
+from storage import audit, people
 from storage.models import Person
 from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction
 
@@ -185,8 +187,6 @@ def add(
     when = _due(due, now.date())
     owner_person = _owner(session, owner, actor)
     if start is None or str(start).strip() == "":
-        from handlers.roadmap import baseline
-
         figure = baseline.current_figure(session, actor, key, now)
         if figure is None:
             raise UserError(
@@ -237,8 +237,6 @@ def _audit(
     **details: object,
 ) -> None:
     """One audit row for a change to an objective, in the change's own transaction."""
-    from storage import audit
-
     audit.record(
         session,
         action,
@@ -438,8 +436,6 @@ def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveVie
 def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> list[ObjectiveView]:
     """Each objective as people see it: a few reads for all of them (the people, the
     figures, the actions), not a few per objective."""
-    from handlers.roadmap import baseline
-
     if not objectives:
         return []
     ids = [o.id for o in objectives]
@@ -571,8 +567,6 @@ def to_json(views: list[ObjectiveView]) -> str:
 
 def to_csv(views: list[ObjectiveView]) -> str:
     """One row per action (an objective without actions is one row); formulas neutralised."""
-    from handlers.common.formatting import csv_text
-
     names = [
         "id",
         "title",
@@ -615,8 +609,6 @@ def to_csv(views: list[ObjectiveView]) -> str:
 
 
 def show(ctx: Context, incoming: Incoming) -> Response:
-    from storage import audit
-
     audit.viewed(ctx.session, "objectives (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(replies=[text_message(as_text(visible(ctx.session, ctx.person, ctx.now)))])
 

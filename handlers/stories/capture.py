@@ -53,7 +53,8 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import Outgoing, send_later, send_many
 from handlers.common.sentiment import score as sentiment_of
-from handlers.reports import anonymity
+from handlers.reports import anonymity, periods
+from handlers.stories.reports import ideas_by_department
 from storage import job_marks, people
 from storage.models import Person, PulsePrompt
 from storage.sql import CHUNK, insert_ignore, insert_ignore_many
@@ -430,9 +431,6 @@ def _excerpt(text: str, limit: int = 80) -> str:
 def list_ideas(ctx: Context, incoming: Incoming) -> Response:
     """The leader's (and manager's) view: ideas in their subtree, grouped by department
     (``ideas weeks 4``, ``since``, ``until``: those shared in a period, as for the report)."""
-    from handlers.reports import periods
-    from handlers.stories.reports import ideas_by_department
-
     t = prompts.text
     if not people.has_reports(ctx.session, ctx.person):
         raise UserError(t("stories.ideas_only_managers"))

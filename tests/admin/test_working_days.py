@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.app import run_due
 from bot.core.runtime import Runtime
-from handlers.cascade.timing import relay_deadlines
+from handlers.people.relay_windows import relay_deadlines
 from handlers.people.workdays import Calendar, parse_work_week
 from storage.models import Person, PulsePrompt
 from tests.cascade.helpers import broadcast, links

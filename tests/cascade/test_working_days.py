@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.cascade.timing import relay_deadlines
+from handlers.people.relay_windows import relay_deadlines
 
 
 def utc(*args: int) -> datetime:

@@ -41,6 +41,7 @@ from bot.delivery.worker import DeliveryError, shared_reserve
 from bot.platforms.afterack import AfterAck
 from bot.platforms.slack import blocks as slack_blocks
 from bot.platforms.slack.delivery import SlackPlatform, WebhookFailed, make_client
+from bot.platforms.slack.directory import apply_member
 
 log = logging.getLogger(__name__)
 
@@ -507,8 +508,6 @@ class SlackBot:
         self.later(self._directory_change(event, member), "directory change")
 
     async def _directory_change(self, event: dict[str, Any], member: dict[str, Any]) -> None:
-        from bot.platforms.slack.directory import apply_member
-
         def write() -> str:
             with self.runtime.db.session() as session:
                 return apply_member(session, member).outcome

@@ -1,0 +1,25 @@
+"""Publishing every closed week through the disclosure gate: the pulse weeks, then the weeks of
+stories and ideas. Run by the scheduler tick, and by ``culturebot report`` before reading."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from handlers.reports import disclosure, story_periods
+
+
+def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
+    """Publish every closed, unpublished week (incremental); return the pulse periods published."""
+    done = disclosure.publish_pulse_due(session, now, settings)
+    story_periods.publish_due(session, now, settings)
+    return done
+
+
+def tick(runtime: Runtime) -> dict[str, int]:
+    """Publish the periods that closed (the scheduler runs it after the pulse tick)."""
+    with runtime.db.session() as session:
+        return {"published": len(publish_due(session, runtime.clock.now(), runtime.settings))}
