@@ -377,6 +377,7 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     author = ctx.session.get(Person, story.author_id) if story.author_id else None
     if author is None:  # an anonymous idea whose author was erased: nobody to tell
         raise UserError(t("stories.not_found"))
+    anonymity.regroup_old_ideas(ctx.session, ctx.settings.min_group_size, ctx.now)  # this too
     if not may_set_status(ctx.session, ctx.person, story, author):
         raise UserError(t("stories.status_not_allowed"))
     if story.status == status:
@@ -432,6 +433,7 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
     t = prompts.text
     if not people.has_reports(ctx.session, ctx.person):
         raise UserError(t("stories.ideas_only_managers"))
+    anonymity.regroup_old_ideas(ctx.session, ctx.settings.min_group_size, ctx.now)
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "ideas")
     if rest:
         raise UserError(t("period.chat_usage", command="ideas"), field="weeks")
@@ -881,6 +883,7 @@ def tick(runtime: Runtime, config: StoriesSettings | None = None) -> dict[str, i
     config = config or get_stories_settings()
     now = runtime.clock.now()
     with runtime.db.session() as session:
+        anonymity.regroup_old_ideas(session, runtime.settings.min_group_size, now)
         invited = send_invitations(session, runtime, now, config)
         opened = open_due_digests(session, now, config, k=runtime.settings.min_group_size)
         delivered = send_due_digests(session, runtime, now, config)
