@@ -17,6 +17,7 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
+import prompts
 from bot.cli import app
 from bot.config import Settings
 from handlers.stories import StoriesSettings
@@ -35,7 +36,10 @@ SKIPPED = {
     "culturebot dashboard --port": "serves the dashboard until stopped",
 }
 # What the reader types into an interactive command, or is told to write before it.
-STDIN = {"culturebot chat": "help\nreport\nquit\n"}
+# The chat words README's employee tour names (forms, such as story, would wait for answers).
+STDIN = {
+    "culturebot chat": "help\nreport\ncomments\ndashboard\npause until 2027-08-20\nresume\nquit\n"
+}
 FILES = {"msg.md": "# Our customers this quarter\nWe ask customers first, then decide.\n"}
 
 FENCE = re.compile(r"^\s*```")
@@ -164,6 +168,7 @@ def test_readme_commands_run_offline_in_order(
         if key.startswith(("CULTUREBOT_", "SLACK_", "Microsoft")):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    unknown = prompts.text("common.unknown_command", command="").split('""')[0]
     ran = []
     for command in commands:
         if any(command.startswith(prefix) for prefix in SKIPPED):
@@ -172,6 +177,7 @@ def test_readme_commands_run_offline_in_order(
         args = shlex.split(command, comments=True)[1:]
         result = CliRunner().invoke(app, args, input=stdin)
         assert result.exit_code == 0, f"{command}\n{result.output}\n{result.exception!r}"
+        assert unknown not in result.output, f"{command}: a chat word is not known\n{result.output}"
         ran.append(command)
     assert (tmp_path / "culturebot.db").is_file()  # README: the SQLite file in this folder
     assert "culturebot org import examples/people.csv" in ran and len(ran) >= 15, ran
