@@ -144,7 +144,7 @@ class PulseAnswer(SQLModel, table=True):
     """An anonymous answer: the round, the question, the team it came from, never the person.
 
     Written only when its round closes, all answers of the round at once in shuffled order
-    (handlers/pulse.close_rounds): no date finer than the period, no answering order."""
+    (handlers/pulse/rounds.close_rounds): no date finer than the period, no answering order."""
 
     __tablename__ = "pulse_answer"
 
