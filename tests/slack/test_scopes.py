@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def profile_fields_read() -> set[str]:
     """The Slack profile fields the code reads (``profile.get("email")``)."""
     fields = set()
-    for path in (ROOT / "bot").rglob("slack*.py"):
+    for path in (ROOT / "bot" / "platforms" / "slack").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if (
                 isinstance(node, ast.Call)
