@@ -170,7 +170,7 @@ def time_of_day(value: str) -> str:
 
 def print_table(table: Table, out: Console | None = None, nothing: str | None = None) -> None:
     """A table, or its title and "nothing yet" (or ``nothing``) when it has no rows."""
-    from handlers.common.empty import print_table as show
+    from bot.core.empty import print_table as show
 
     show(table, out or console, *([nothing] if nothing else []))
 

@@ -1,1 +1,2 @@
-"""What several capabilities share: sentiment scoring, CSV and sparkline formatting, empty tables."""
+"""What several capabilities share: sentiment scoring, CSV and sparkline formatting, the
+question bank of a schedule, and queueing a message in the outbox."""

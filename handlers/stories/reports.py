@@ -34,7 +34,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 import prompts
-from handlers.common.empty import NOTHING_YET, print_table
+from bot.core.empty import NOTHING_YET, print_table
 from handlers.reports import anonymity, disclosure, story_periods
 from handlers.reports.disclosure import Cell
 from handlers.reports.periods import Period, weeks_back
