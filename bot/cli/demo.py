@@ -52,7 +52,7 @@ from storage.cascade_models import Cascade, CascadeLink
 from storage.db import open_database
 from storage.models import Outbox, Person, PulseSchedule
 
-SAMPLE_ORG = Path(__file__).resolve().parents[1] / "examples" / "people.csv"
+SAMPLE_ORG = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
 START = datetime(2027, 3, 7, 12, 0, tzinfo=UTC)  # a Sunday; the US changes to DST a week later
 ADHOC_AT = datetime(2027, 3, 16, 13, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
