@@ -142,7 +142,7 @@ def scrub(session: Session, *needles: str) -> int:
     for needle in (n for n in needles if n):
         for column in ("actor", "target", "details"):
             attr = getattr(AuditEvent, column)
-            result = session.exec(  # type: ignore[call-overload]
+            result = session.exec(
                 update(AuditEvent)
                 .where(col(attr).contains(needle, autoescape=True))
                 .values({column: func.replace(attr, needle, ERASED)})

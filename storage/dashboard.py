@@ -98,12 +98,12 @@ def revoke(session: Session, person_ids: Iterable[int | None]) -> None:
     if not ids:
         return
     for table in (DashboardAccess, DashboardSession):
-        session.exec(delete(table).where(col(table.person_id).in_(ids)))  # type: ignore[call-overload]
+        session.exec(delete(table).where(col(table.person_id).in_(ids)))
 
 
 def revoke_everyone(session: Session) -> int:
     """End every link and session of everyone (the signing key changed): every access key
     goes. Returns the number of sessions ended."""
-    session.exec(delete(DashboardAccess))  # type: ignore[call-overload]
-    result = session.exec(delete(DashboardSession))  # type: ignore[call-overload]
+    session.exec(delete(DashboardAccess))
+    result = session.exec(delete(DashboardSession))
     return int(result.rowcount or 0)

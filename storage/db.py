@@ -38,7 +38,7 @@ def sqlite_file(url: str) -> Path | None:
         return None
     if database.startswith("file:") or parsed.query.get("uri"):  # SQLite URI filenames
         return None
-    return Path(parsed.database)
+    return Path(database)
 
 
 def create_private(path: Path) -> None:
@@ -82,7 +82,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")

@@ -32,6 +32,6 @@ def read(session: Session, name: str) -> datetime | None:
 def write(session: Session, name: str, until: datetime) -> None:
     """Set the mark (an upsert, in the caller's transaction)."""
     stmt = upsert_insert(session)(JobMark.__table__).values(name=name, until=until)  # type: ignore[attr-defined]
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         stmt.on_conflict_do_update(index_elements=["name"], set_={"until": stmt.excluded.until})
     )

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from storage.models import Identity, Person
+from storage.types import row_id
 
 
 def by_email(session: Session, email: str) -> Person | None:
@@ -57,11 +58,13 @@ def link_identity(
     ).first()
     if identity is None:
         identity = session.exec(
-            select(Identity).where(Identity.platform == platform, Identity.person_id == person.id)
+            select(Identity).where(
+                col(Identity.platform) == platform, col(Identity.person_id) == person.id
+            )
         ).first()
     if identity is None:
-        identity = Identity(person_id=person.id, platform=platform, external_id=external_id)
-    identity.person_id = person.id  # type: ignore[assignment]
+        identity = Identity(person_id=row_id(person.id), platform=platform, external_id=external_id)
+    identity.person_id = row_id(person.id)
     identity.external_id = external_id
     if conversation_ref is not None:
         identity.conversation_ref = conversation_ref

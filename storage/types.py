@@ -27,3 +27,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def row_id(value: int | None) -> int:
+    """A saved row's primary key: SQLModel types every ``id`` optional until the row is flushed."""
+    if value is None:
+        raise ValueError("this row has no id yet: add and flush it first")
+    return value

@@ -95,7 +95,7 @@ def rotate_key(
         console.print("A new signing key is in the database.", highlight=False)
 
 
-def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
+def sign_in_link(runtime, email: str) -> str:
     from handlers.dashboard import access
     from storage import people
 
@@ -106,7 +106,7 @@ def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
         return access.sign_in_link(session, runtime.settings, person, runtime.clock.now())
 
 
-async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-def]
+async def _serve(runtime, link: str | None) -> None:
     import asyncio
 
     from bot.web import limits

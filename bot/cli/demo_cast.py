@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import prompts
 from bot.core.chat import Buttons, Form, Question
@@ -47,7 +48,7 @@ ASSESSMENT_AT = datetime(2027, 3, 7, 14, tzinfo=UTC)
 ASSESSMENT_DAYS = 5
 # once it has closed, she sets an objective on its weakest dimension
 OBJECTIVE_AT = datetime(2027, 3, 13, 10, tzinfo=UTC)
-OBJECTIVE = {
+OBJECTIVE: dict[str, Any] = {
     "title": "The customer message reaches every team",
     "dimension": "leadership",
     "due": "2027-06-30",

@@ -343,7 +343,7 @@ def status(format: StatusFormat = typer.Option(StatusFormat.table, "--format")) 
     print_status(result, runtime.channels)
 
 
-def print_status(result: dict, channels: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+def print_status(result: dict, channels: tuple[str, ...]) -> None:
     from rich.table import Table
 
     table = Table("platform", "status", "messages", title="Outbox (sent messages not counted)")

@@ -136,7 +136,7 @@ def assess_comments(
 objective_app = typer.Typer(help="Objectives and the roadmap.", no_args_is_help=True)
 
 
-def _actor(session, email: str):  # type: ignore[no-untyped-def]
+def _actor(session, email: str):
     from storage import people
 
     person = people.by_email(session, email)

@@ -175,7 +175,7 @@ OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDENTITY = Identity.__table__  # type: ignore[attr-defined]
 
 
-def due_rows(platform: str, now: datetime, limit: int) -> Select:  # type: ignore[type-arg]
+def due_rows(platform: str, now: datetime, limit: int) -> Select:
     """The rows a claim takes: due on ``platform``, oldest due first, locked (skipping rows
     another worker is claiming). Its WHERE matches the partial index ``ix_outbox_due``: the
     states are written into the SQL as literals, because SQLite uses a partial index only when
@@ -319,7 +319,7 @@ def _turn_key(platform: str) -> int:
     return zlib.crc32(f"culturebot.claim.{platform}".encode())
 
 
-def _first_per_person(rows: list) -> list:  # type: ignore[type-arg]
+def _first_per_person(rows: list) -> list:
     """The first (oldest due) row of each person; the others wait for their spacing."""
     seen: set[int] = set()
     first = []

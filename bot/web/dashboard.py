@@ -288,7 +288,7 @@ async def _load(
         return _refusal("not_allowed", 403)
     if loaded is None:
         return _refusal("signed_out", 401, hours=runtime.settings.dashboard_session_hours)
-    return loaded  # type: ignore[no-any-return]
+    return loaded
 
 
 async def page(request: web.Request) -> web.StreamResponse:

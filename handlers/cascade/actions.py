@@ -41,6 +41,7 @@ from prompts import text
 from storage import audit, people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Person
+from storage.types import row_id
 
 TITLE_MAX = 150
 BODY_MAX = 4000
@@ -447,9 +448,9 @@ def question(ctx: Context, incoming: Incoming) -> Response:
     asked = clean(incoming.fields.get("question"), "question", QUESTION_MAX)
     manager = _manager_of(ctx, receipt, cascade)
     row = CascadeQuestion(
-        cascade_id=cascade.id,  # type: ignore[arg-type]
-        asker_id=ctx.person.id,  # type: ignore[arg-type]
-        manager_id=manager.id,  # type: ignore[arg-type]
+        cascade_id=row_id(cascade.id),
+        asker_id=row_id(ctx.person.id),
+        manager_id=row_id(manager.id),
         text=asked,
         asked_at=ctx.now,
     )
@@ -459,7 +460,7 @@ def question(ctx: Context, incoming: Incoming) -> Response:
     send_later(
         ctx.session,
         ctx.runtime,
-        manager.id,  # type: ignore[arg-type]
+        row_id(manager.id),
         Message(
             summary=intro,
             parts=(
@@ -528,7 +529,7 @@ def answer_send(ctx: Context, incoming: Incoming) -> Response:
     send_later(
         ctx.session,
         ctx.runtime,
-        asker.id,  # type: ignore[arg-type]
+        row_id(asker.id),
         Message(summary=intro, parts=(Text(text=intro), Text(text=reply, style="quote"))),
         key=f"cascade:{cascade.id}:answer:{row.id}",
         kind="cascade.answer",
@@ -574,7 +575,7 @@ def report_for(ctx: Context, ref: str) -> Message:
         raise UserError(text("cascade.report_not_yours"))
     report = cascade_report.build(
         ctx.session,
-        cascade.id,  # type: ignore[arg-type]
+        row_id(cascade.id),
         ctx.settings.min_group_size,
         ctx.settings.min_comment_group_size,
     )

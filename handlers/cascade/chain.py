@@ -28,6 +28,7 @@ from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.sql import insert_ignore
+from storage.types import row_id
 
 WATCH = timedelta(days=30)
 DRAFTS = timedelta(
@@ -94,11 +95,11 @@ class Chain:
             and person.path.startswith(self.sender.path)
         )
 
-    def _send(self, person: Person, message_key_: str, message, kind: str) -> None:  # type: ignore[no-untyped-def]
+    def _send(self, person: Person, message_key_: str, message, kind: str) -> None:
         send_later(
             self.session,
             self.runtime,
-            person.id,  # type: ignore[arg-type]
+            row_id(person.id),
             message,
             key=message_key_,
             kind=kind,
@@ -145,7 +146,7 @@ class Chain:
         note = via_link.note if how == "relay" else None
         reached = 0
         for person in targets:
-            key = message_key(self.id, person.id)  # type: ignore[arg-type]
+            key = message_key(row_id(self.id), row_id(person.id))
             new = insert_ignore(
                 self.session,
                 CascadeReceipt,
@@ -173,9 +174,9 @@ class Chain:
 
     def _close_link(self, link: CascadeLink, status: str, **values: object) -> bool:
         """Move a pending link on, once: a conditional UPDATE, so racing clicks/ticks lose."""
-        done = self.session.exec(  # type: ignore[call-overload]
+        done = self.session.exec(
             update(CascadeLink)
-            .where(col(CascadeLink.id) == link.id, CascadeLink.status == "pending")
+            .where(col(CascadeLink.id) == link.id, col(CascadeLink.status) == "pending")
             .values(status=status, acted_at=self.now, **values)
         ).rowcount
         if done:
@@ -186,7 +187,7 @@ class Chain:
         """The manager's personal relay; None when the link was no longer pending."""
         if not self._close_link(link, "relayed", note=note):
             return None
-        self.session.exec(  # type: ignore[call-overload]
+        self.session.exec(
             update(CascadeReceipt)
             .where(
                 col(CascadeReceipt.cascade_id) == self.id,
@@ -196,7 +197,7 @@ class Chain:
             .values(acknowledged_at=self.now)  # relaying it is the strongest acknowledgement
         )
         return self.reach(
-            active_reports(self.session, manager.id),  # type: ignore[arg-type]
+            active_reports(self.session, row_id(manager.id)),
             how="relay",
             via=manager,
             via_link=link,
@@ -210,7 +211,7 @@ class Chain:
         manager = self.session.get(Person, link.manager_id)
         assert manager is not None
         count = self.reach(
-            active_reports(self.session, manager.id),  # type: ignore[arg-type]
+            active_reports(self.session, row_id(manager.id)),
             how="escalation",
             via=manager,
             via_link=link,
@@ -280,7 +281,7 @@ class Chain:
             self.session.add(self.cascade)
         return counts
 
-    def _pending_links(self, *where) -> list[tuple[CascadeLink, Person]]:  # type: ignore[no-untyped-def]
+    def _pending_links(self, *where) -> list[tuple[CascadeLink, Person]]:
         return list(
             self.session.exec(
                 select(CascadeLink, Person)
@@ -346,7 +347,7 @@ class Chain:
             .where(
                 CascadeReceipt.cascade_id == self.id,
                 col(Person.active).is_(True),
-                exists().where(child.manager_id == Person.id, child.active.is_(True)),  # type: ignore[attr-defined]
+                exists().where(col(child.manager_id) == Person.id, child.active.is_(True)),  # type: ignore[attr-defined]
                 ~exists().where(
                     col(CascadeLink.cascade_id) == self.id,
                     col(CascadeLink.manager_id) == col(Person.id),
@@ -406,7 +407,7 @@ def start(
     now = runtime.clock.now()
     scheduled = send_at is not None or local_time is not None
     cascade = Cascade(
-        sender_id=sender.id,  # type: ignore[arg-type]
+        sender_id=row_id(sender.id),
         title=title,
         body=body,
         customer_line=customer_line,
@@ -419,8 +420,8 @@ def start(
     session.add(cascade)
     session.flush()
     root = CascadeLink(
-        cascade_id=cascade.id,  # type: ignore[arg-type]
-        manager_id=sender.id,  # type: ignore[arg-type]
+        cascade_id=row_id(cascade.id),
+        manager_id=row_id(sender.id),
         level=0,
         status="scheduled" if scheduled else "relayed",
         since=now,
@@ -445,7 +446,7 @@ def _reach_direct_reports(
 ) -> int:
     chain = Chain(session, runtime, cascade, sender, now)
     return chain.reach(
-        active_reports(session, sender.id),  # type: ignore[arg-type]
+        active_reports(session, row_id(sender.id)),
         how="relay",
         via=sender,
         via_link=root,
@@ -464,7 +465,7 @@ def draft(
 ) -> Cascade:
     """A cascade the sender is previewing: nothing is sent until ``launch``."""
     cascade = Cascade(
-        sender_id=sender.id,  # type: ignore[arg-type]
+        sender_id=row_id(sender.id),
         title=title,
         body=body,
         customer_line=customer_line,
@@ -480,17 +481,17 @@ def draft(
 def launch(session: Session, runtime: Runtime, cascade: Cascade, sender: Person) -> int | None:
     """Send a draft now (once: a second click finds it no longer a draft and gets None)."""
     now = runtime.clock.now()
-    claimed = session.exec(  # type: ignore[call-overload]
+    claimed = session.exec(
         update(Cascade)
-        .where(col(Cascade.id) == cascade.id, Cascade.status == "draft")
+        .where(col(Cascade.id) == cascade.id, col(Cascade.status) == "draft")
         .values(status="running", created_at=now)
     ).rowcount
     if not claimed:
         return None
     session.refresh(cascade)
     root = CascadeLink(
-        cascade_id=cascade.id,  # type: ignore[arg-type]
-        manager_id=sender.id,  # type: ignore[arg-type]
+        cascade_id=row_id(cascade.id),
+        manager_id=row_id(sender.id),
         level=0,
         status="relayed",
         since=now,
@@ -525,12 +526,12 @@ def release(session: Session, runtime: Runtime, cascade: Cascade) -> int:
     """Reach each of the sender's direct reports whose arrival time has come; once all have,
     the sender's link counts as relayed (joiners are then reached as usual)."""
     chain = Chain.of(session, runtime, cascade)
-    root = chain.link_of(chain.sender.id)  # type: ignore[arg-type]
+    root = chain.link_of(row_id(chain.sender.id))
     if root is None or root.status != "scheduled":
         return 0
     work_week = runtime.settings.work_week
     due, waiting = [], 0
-    for person in active_reports(session, chain.sender.id):  # type: ignore[arg-type]
+    for person in active_reports(session, row_id(chain.sender.id)):
         if arrival(cascade, person, work_week) <= chain.now:
             due.append(person)
         else:
@@ -551,9 +552,9 @@ def release(session: Session, runtime: Runtime, cascade: Cascade) -> int:
 
 def cancel(session: Session, cascade: Cascade) -> bool:
     """Cancel a scheduled cascade before anything went out; False when it already did."""
-    done = session.exec(  # type: ignore[call-overload]
+    done = session.exec(
         update(Cascade)
-        .where(col(Cascade.id) == cascade.id, Cascade.status == "scheduled")
+        .where(col(Cascade.id) == cascade.id, col(Cascade.status) == "scheduled")
         .values(status="cancelled")
     ).rowcount
     if done:
@@ -565,9 +566,10 @@ def tick(runtime: Runtime) -> dict[str, int]:
     """Watch every running cascade, each in its own transaction."""
     totals: dict[str, int] = defaultdict(int)
     with runtime.db.session() as session:  # previews nobody sent or discarded
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(Cascade).where(
-                Cascade.status == "draft", col(Cascade.created_at) < runtime.clock.now() - DRAFTS
+                col(Cascade.status) == "draft",
+                col(Cascade.created_at) < runtime.clock.now() - DRAFTS,
             )
         )
     with runtime.db.session() as session:

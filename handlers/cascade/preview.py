@@ -17,6 +17,7 @@ from handlers.people.workdays import calendar_for
 from prompts import text
 from storage import people
 from storage.models import Identity, Person
+from storage.types import row_id
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ def build(session: Session, runtime: Runtime, sender: Person) -> Preview:
             ):
                 identities.setdefault(identity.person_id, []).append(identity)
         for person in members:
-            mine = [i for i in identities.get(person.id, []) if i.platform in runtime.channels]  # type: ignore[arg-type]
+            mine = [
+                i for i in identities.get(row_id(person.id), []) if i.platform in runtime.channels
+            ]
             if not mine:
                 why = text("cascade.preview_not_linked", channels=" / ".join(runtime.channels))
             elif all(i.unreachable for i in mine):

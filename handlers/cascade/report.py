@@ -29,6 +29,7 @@ from handlers.reports.periods import Period
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
 from storage.models import Outbox, Person
+from storage.types import row_id
 
 DELIVERY_STATES = {"sent": "sent", "dead": "failed", "unreachable": "unreachable"}
 
@@ -442,7 +443,7 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
             "children": [],
         }
 
-    root = node(sender.id, sender.name, state="sender")  # type: ignore[arg-type]
+    root = node(row_id(sender.id), sender.name, state="sender")
     nodes: dict[int, dict[str, Any]] = {sender.id: root}  # type: ignore[dict-item]
     parents: dict[int, int] = {}
     reached = session.exec(

@@ -94,7 +94,7 @@ def rotate(session: Session, settings: Settings, now: datetime) -> int:
     whichever key signs: everyone's access key goes. Returns the sessions ended."""
     ended = revoke_everyone(session)
     if not settings.dashboard_secret:
-        session.exec(delete(DashboardSecret).where(col(DashboardSecret.name) == SECRET_NAME))  # type: ignore[call-overload]
+        session.exec(delete(DashboardSecret).where(col(DashboardSecret.name) == SECRET_NAME))
         signing_key(session, settings, now)
     return ended
 
@@ -134,18 +134,18 @@ def check_token(session: Session, settings: Settings, token: str, now: datetime)
     if not payload or not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
         return TokenCheck("forged")
     try:
-        version, person_id, key, nonce, expires = _unb64(payload).decode("ascii").split(":")
+        version, person_id, person_key, nonce, expires = _unb64(payload).decode("ascii").split(":")
         expires_at = datetime.fromtimestamp(int(expires), UTC)
         if version != "2":
             raise ValueError(version)
     except (ValueError, UnicodeDecodeError):
         return TokenCheck("forged")
-    check = TokenCheck("ok", int(person_id), nonce, expires_at, key)
+    check = TokenCheck("ok", int(person_id), nonce, expires_at, person_key)
     if now >= expires_at:
         return TokenCheck("expired", check.person_id, nonce, expires_at)
     if session.get(DashboardTokenUse, nonce) is not None:
         return TokenCheck("used", check.person_id, nonce, expires_at)
-    if not _key_holds(session, check.person_id, key):
+    if not _key_holds(session, int(person_id), person_key):
         return TokenCheck("forged")
     return check
 
@@ -228,13 +228,13 @@ def csrf_ok(row: DashboardSession, sent: str | None) -> bool:
 
 def sign_out(session: Session, cookie: str | None) -> None:
     if cookie:
-        session.exec(delete(DashboardSession).where(col(DashboardSession.id) == _digest(cookie)))  # type: ignore[call-overload]
+        session.exec(delete(DashboardSession).where(col(DashboardSession.id) == _digest(cookie)))
 
 
 def _forget_expired(session: Session, now: datetime) -> None:
     """Drop sessions and used-link records that can no longer matter."""
-    session.exec(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))  # type: ignore[call-overload]
-    session.exec(delete(DashboardTokenUse).where(col(DashboardTokenUse.expires_at) <= now))  # type: ignore[call-overload]
+    session.exec(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))
+    session.exec(delete(DashboardTokenUse).where(col(DashboardTokenUse.expires_at) <= now))
 
 
 def live_sessions(session: Session, person_id: int, now: datetime) -> int:

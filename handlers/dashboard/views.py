@@ -227,7 +227,7 @@ def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
     if not viewer.is_admin:
         carried = select(CascadeLink.cascade_id).where(CascadeLink.manager_id == viewer.person.id)
         query = query.where(
-            or_(Cascade.sender_id == viewer.person.id, col(Cascade.id).in_(carried))
+            or_(col(Cascade.sender_id) == viewer.person.id, col(Cascade.id).in_(carried))
         )
     return list(session.exec(query.limit(50)))
 
@@ -406,7 +406,7 @@ def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:
     return None
 
 
-def _walk(node: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _walk(node: dict[str, Any]):
     stack = [node]
     while stack:
         current = stack.pop()

@@ -43,6 +43,7 @@ from sqlmodel import Session, col
 
 from storage.models import Person
 from storage.tables import metadata
+from storage.types import row_id
 
 ERASED = "(erased person)"
 OWNED_COLUMNS = ("person_id", "author_id", "asker_id")
@@ -92,7 +93,7 @@ def successor(session: Session, person: Person) -> Person | None:
             .where(
                 col(Person.manager_id).is_(None),
                 col(Person.active).is_(True),
-                Person.id != person.id,
+                col(Person.id) != person.id,
             )
             .order_by(col(Person.id))
         )
@@ -118,20 +119,22 @@ def _delete_rows(session: Session, table: Table, where: ColumnElement[bool], out
     for child, column in _references(table):
         doomed = select(pk[0]).where(where)
         if column.nullable:
-            result = session.execute(
+            result = session.exec(
                 update(child).where(column.in_(doomed)).values({column.name: None})
             )
             out.cleared[f"{child.name}.{column.name}"] += result.rowcount or 0
         else:
             _delete_rows(session, child, column.in_(doomed), out)
-    result = session.execute(delete(table).where(where))
+    result = session.exec(delete(table).where(where))
     out.deleted[table.name] += result.rowcount or 0
 
 
 def erase(session: Session, person: Person) -> Erased:
     """Erase ``person`` in the caller's transaction; see the module docstring."""
     reports = session.exec(
-        select(Person).where(Person.manager_id == person.id, col(Person.active).is_(True))  # type: ignore[arg-type]
+        select(Person).where(
+            col(Person.manager_id) == row_id(person.id), col(Person.active).is_(True)
+        )
     ).all()
     if reports:
         raise EraseRefused(
@@ -148,7 +151,7 @@ def erase(session: Session, person: Person) -> Erased:
 
     stories = metadata.tables.get("story")
     if stories is not None:  # anonymous stories stay, without their author
-        result = session.execute(
+        result = session.exec(
             update(stories)
             .where(stories.c.author_id == pid, stories.c.consent == "anonymous")
             .values(author_id=None)
@@ -158,7 +161,7 @@ def erase(session: Session, person: Person) -> Erased:
     cascades = metadata.tables.get("cascade")
     if receipts is not None and cascades is not None:  # "reached via" passes to the sender
         sender = select(cascades.c.sender_id).where(cascades.c.id == receipts.c.cascade_id)
-        result = session.execute(
+        result = session.exec(
             update(receipts)
             .where(receipts.c.via_id == pid, receipts.c.person_id != pid)
             .values(via_id=sender.scalar_subquery())
@@ -168,15 +171,15 @@ def erase(session: Session, person: Person) -> Erased:
     for table, column in _references(person_table):
         match = column == pid
         if table is person_table:  # people who reported to them (inactive): no manager now
-            result = session.execute(update(table).where(match).values({column.name: None}))
+            result = session.exec(update(table).where(match).values({column.name: None}))
             out.cleared[f"{table.name}.{column.name}"] += result.rowcount or 0
         elif column.name in OWNED_COLUMNS or (table.name, column.name) in DELETE:
             _delete_rows(session, table, match, out)
         elif column.nullable:
-            result = session.execute(update(table).where(match).values({column.name: None}))
+            result = session.exec(update(table).where(match).values({column.name: None}))
             out.cleared[f"{table.name}.{column.name}"] += result.rowcount or 0
         elif heir is not None:
-            result = session.execute(update(table).where(match).values({column.name: heir.id}))
+            result = session.exec(update(table).where(match).values({column.name: heir.id}))
             out.passed[f"{table.name}.{column.name}"] += result.rowcount or 0
         else:
             _delete_rows(session, table, match, out)

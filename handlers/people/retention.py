@@ -52,7 +52,7 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
         return out
     cutoff = months_before(now, months)
     out.pulse_comments = (
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(PulseAnswer)
             .where(
                 # answers keep no date of their own: the close of their round is the one known
@@ -67,7 +67,7 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
     )
     removed = prompts.text("retention.removed", months=months)
     out.stories = (
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Story)
             .where(
                 col(Story.created_at) < cutoff,
@@ -86,12 +86,12 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
     if comments is not None and assessments is not None:
         old = select(assessments.c.id).where(assessments.c.closes_at < cutoff)
         out.assessment_comments = (
-            session.execute(delete(comments).where(comments.c.assessment_id.in_(old))).rowcount or 0
+            session.exec(delete(comments).where(comments.c.assessment_id.in_(old))).rowcount or 0
         )
     return out
 
 
-def nightly(runtime) -> Purged:  # type: ignore[no-untyped-def]
+def nightly(runtime) -> Purged:
     """The nightly job: purge with the configured period, and record it in the audit log."""
     now = runtime.clock.now()
     months = runtime.settings.retention_months

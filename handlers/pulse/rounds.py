@@ -37,7 +37,7 @@ from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
 from storage import people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, row_id
 
 MAX_COMMENT = 2000
 CLOSE_GRACE = timedelta(minutes=5)  # an answer clicked just before the close still lands
@@ -94,7 +94,7 @@ def theme_dimensions(session: Session, *, other_than: int | None = None) -> dict
         .order_by(col(PulseSchedule.id))
     )
     for text in banks:
-        for theme, dimension in bank_from_json(text).dimensions.items():  # type: ignore[arg-type]
+        for theme, dimension in bank_from_json(text).dimensions.items():
             mapping.setdefault(theme, dimension)
     return mapping
 
@@ -163,7 +163,7 @@ def open_due_rounds(session: Session, now: datetime) -> int:
             session.flush()
             create_prompts(
                 session,
-                round_.id,  # type: ignore[arg-type]
+                row_id(round_.id),
                 where,
                 zone_times,
                 remind_after=timedelta(hours=schedule.reminder_after_hours),
@@ -197,10 +197,10 @@ def create_prompts(
         values = {tz: literal(t + delta, UTCDateTime()) for tz, t in times.items()}
         if len(values) == 1:
             return next(iter(values.values()))
-        return case(values, value=zone)  # type: ignore[return-value]
+        return case(values, value=zone)
 
     table = PulsePrompt.__table__  # type: ignore[attr-defined]
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         insert(table)
         .from_select(
             ["round_id", "person_id", "status", "send_at", "remind_at", "closes_at", "reminded"],
@@ -274,7 +274,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         else:
             queued.append(
                 Outgoing(
-                    person.id,  # type: ignore[arg-type]
+                    row_id(person.id),
                     question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
@@ -314,7 +314,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
         queued.append(
             Outgoing(
-                person.id,  # type: ignore[arg-type]
+                row_id(person.id),
                 Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
                 key=f"pulse:reminder:{prompt.id}",
                 kind="pulse.reminder",
@@ -327,7 +327,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
 
 
 def expire_prompts(session: Session, now: datetime) -> int:
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(PulsePrompt)
         .where(
             col(PulsePrompt.status).in_(("sent", "scheduled")), col(PulsePrompt.closes_at) <= now
@@ -396,9 +396,9 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         )
         return Response(update=text_message(closed))
     team_path = people.team_path(ctx.session, ctx.person)
-    claimed = ctx.session.exec(  # type: ignore[call-overload]
+    claimed = ctx.session.exec(
         update(PulsePrompt)
-        .where(col(PulsePrompt.id) == prompt.id, PulsePrompt.status == "sent")
+        .where(col(PulsePrompt.id) == prompt.id, col(PulsePrompt.status) == "sent")
         .values(status="answered", team_path=team_path, department=ctx.person.department)
     ).rowcount
     if claimed != 1:
@@ -410,7 +410,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     # pending until the round closes (then moved, shuffled, into pulse_answer): no date
     ctx.session.add(
         PulseAnswerPending(
-            round_id=round_.id,  # type: ignore[arg-type]
+            round_id=row_id(round_.id),
             question_id=question.id,
             theme=question.theme,
             team_path=team_path,
@@ -449,7 +449,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
         )
     ).first()
     if running is not None:
-        asked, answered = _progress(ctx.session, running.id)  # type: ignore[arg-type]
+        asked, answered = _progress(ctx.session, row_id(running.id))
         k = ctx.settings.min_group_size
         raise UserError(
             prompts.text(
@@ -472,7 +472,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     ctx.session.flush()
     asked = create_prompts(
         ctx.session,
-        round_.id,  # type: ignore[arg-type]
+        row_id(round_.id),
         where,
         ctx.now,
         remind_after=timedelta(hours=ctx.settings.reminder_after_hours),

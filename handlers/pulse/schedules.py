@@ -309,9 +309,9 @@ def remove(session: Session, schedule: PulseSchedule) -> int:
     """Stop it for good and drop its invitations not yet sent; returns how many were dropped.
     The schedule row stays (hidden) so its past rounds and answers keep their meaning."""
     rounds = select(PulseRound.id).where(PulseRound.schedule_id == schedule.id)
-    dropped = session.exec(  # type: ignore[call-overload]
+    dropped = session.exec(
         delete(PulsePrompt).where(
-            col(PulsePrompt.round_id).in_(rounds), PulsePrompt.status == "scheduled"
+            col(PulsePrompt.round_id).in_(rounds), col(PulsePrompt.status) == "scheduled"
         )
     ).rowcount
     schedule.active = False

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from storage import job_marks
 from storage.models import Person
 from storage.stories import Story
+from storage.types import row_id
 
 REGROUPED_MARK = "anonymous_ideas_regrouped"
 
@@ -136,7 +137,7 @@ def _active_links(session: Session) -> dict[int, int | None]:
 
 def idea_recipient(session: Session, author: Person, k: int) -> Person | None:
     """The manager who may be told of ``author``'s anonymous idea (see the module's doc)."""
-    manager = groups(_active_links(session), k).get(author.id)  # type: ignore[arg-type]
+    manager = groups(_active_links(session), k).get(row_id(author.id))
     return session.get(Person, manager) if manager is not None else None
 
 

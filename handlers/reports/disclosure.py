@@ -820,7 +820,9 @@ def visible_cells(
             query = _CELL_ROWS.where(DisclosureCell.kind == group_kind)
             if group_kind in ("subtree", "team") and scope is not None:
                 own_team, below = scope
-                mine = [and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team)]
+                mine = [
+                    and_(col(DisclosureCell.kind) == "team", col(DisclosureCell.key) == own_team)
+                ]
                 if below is not None:
                     mine.append(col(DisclosureCell.key).startswith(below))
                 query = query.where(or_(*mine))
@@ -831,7 +833,7 @@ def visible_cells(
             own_team, below = scope
             allowed = [
                 col(DisclosureCell.kind).in_(("org", "department")),
-                and_(DisclosureCell.kind == "team", DisclosureCell.key == own_team),
+                and_(col(DisclosureCell.kind) == "team", col(DisclosureCell.key) == own_team),
             ]
             if below is not None:
                 allowed.append(
@@ -849,7 +851,7 @@ def visible_cells(
     for query in queries:
         for row in session.execute(query):  # plain rows: an export reads a year of cells
             if row.period in periods and (wanted is None or row.measure in wanted):
-                cells[row.id] = _cell(row)  # type: ignore[index]
+                cells[row.id] = _cell(row)
     return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
 
 

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -201,8 +202,13 @@ def _by_group(cells: list[Cell]) -> dict[tuple[str, str, str], list[Cell]]:
 def _row(cells: list[Cell]) -> GroupRow:
     latest = cells[-1]
     shown = [c for c in cells if c.shown]
-    base = {"kind": latest.kind, "key": latest.key, "group": latest.label, "theme": latest.measure}
-    series = {
+    base: dict[str, Any] = {
+        "kind": latest.kind,
+        "key": latest.key,
+        "group": latest.label,
+        "theme": latest.measure,
+    }
+    series: dict[str, Any] = {
         "weeks": [c.period for c in cells],
         "series": [c.mean if c.shown else None for c in cells],
         "series_reasons": [None if c.shown else (c.reason or "small") for c in cells],

@@ -56,6 +56,7 @@ from storage import people, scrub
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from storage.sql import insert_rows
+from storage.types import row_id
 
 WINDOW_DEFAULT = 14
 WINDOW_MAX = 60
@@ -199,8 +200,8 @@ def launch(
         raise UserError(prompts.text("assess.no_reports"))
     window = timedelta(days=window_days)
     assessment = Assessment(
-        scope_id=root.id,  # type: ignore[arg-type]
-        launched_by_id=leader.id,  # type: ignore[arg-type]
+        scope_id=row_id(root.id),
+        launched_by_id=row_id(leader.id),
         created_at=now,
         remind_at=now + window / 2,
         closes_at=now + window,
@@ -208,7 +209,7 @@ def launch(
     session.add(assessment)
     session.flush()
     invites = [
-        AssessmentInvite(assessment_id=assessment.id, person_id=p.id)  # type: ignore[arg-type]
+        AssessmentInvite(assessment_id=row_id(assessment.id), person_id=row_id(p.id))
         for p in members
     ]
     session.add_all(invites)
@@ -217,14 +218,14 @@ def launch(
         send_later(
             session,
             runtime,
-            person.id,  # type: ignore[arg-type]
+            row_id(person.id),
             invitation(
                 assessment, invite, root.name, person.timezone, runtime.settings.min_group_size
             ),
             key=f"assess:invite:{invite.id}",
             kind="assess.invite",
         )
-    return Launched(assessment.id, len(members), assessment.closes_at, assessment.remind_at)  # type: ignore[arg-type]
+    return Launched(row_id(assessment.id), len(members), assessment.closes_at, assessment.remind_at)
 
 
 def launched_text(session: Session, launched: Launched, leader: Person, min_size: int) -> str:
@@ -352,7 +353,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     answered = answered_count(draft)
     total = len(bank.statements)
     finished = answered == total
-    claimed = ctx.session.exec(  # type: ignore[call-overload]
+    claimed = ctx.session.exec(
         update(AssessmentInvite)
         .where(
             col(AssessmentInvite.id) == invite.id,
@@ -478,7 +479,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         send_later(
             session,
             runtime,
-            person.id,  # type: ignore[arg-type]
+            row_id(person.id),
             Message(summary=words, parts=(Text(text=words), *button.parts[1:])),
             key=f"assess:reminder:{invite.id}",
             kind="assess.reminder",
@@ -536,7 +537,7 @@ def close_due(
         # two statements for everyone invited, not one per person
         session.execute(
             update(AssessmentInvite)
-            .where(mine, AssessmentInvite.status != "submitted")
+            .where(mine, col(AssessmentInvite.status) != "submitted")
             .values(status="expired")
         )
         session.execute(update(AssessmentInvite).where(mine).values(draft=None))
@@ -544,7 +545,7 @@ def close_due(
         # inserted in shuffled order, so ids carry no answering order
         for table, rows in ((AssessmentAnswer, answers), (AssessmentComment, comments)):
             shuffle(rows)
-            insert_rows(session, table.__table__, rows)  # type: ignore[attr-defined]
+            insert_rows(session, table.__table__, rows)
         assessment.status = "closed"
         session.add(assessment)
         session.flush()

@@ -50,6 +50,7 @@ from storage.roadmap import (
     AssessmentInvite,
     period_of,
 )
+from storage.types import row_id
 
 RECENT_WEEKS = 4
 KIND_ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}
@@ -149,7 +150,7 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[tuple[str, st
 
 def publish(session: Session, assessment: Assessment, now: datetime, settings: Settings) -> int:
     """Publish a closed assessment once (its own period); returns the cells stored."""
-    period = period_of(assessment.id)  # type: ignore[arg-type]
+    period = period_of(row_id(assessment.id))
     if disclosure.is_published(session, period):
         return 0
     return disclosure.publish_period(
@@ -158,7 +159,7 @@ def publish(session: Session, assessment: Assessment, now: datetime, settings: S
         "assessment",
         assessment.created_at.date(),
         assessment.closes_at.date(),
-        assessment_atoms(session, assessment.id),  # type: ignore[arg-type]
+        assessment_atoms(session, row_id(assessment.id)),
         now,
         settings,
     )
@@ -242,7 +243,7 @@ def published_assessments(session: Session, viewer: Person | None) -> list[Asses
             select(DisclosurePeriod.period).where(DisclosurePeriod.kind == "assessment")
         ).all()
     )
-    return [a for a in rows if period_of(a.id) in published]  # type: ignore[arg-type]
+    return [a for a in rows if period_of(row_id(a.id)) in published]
 
 
 def view(
@@ -277,11 +278,11 @@ def view(
         cells += disclosure.visible_cells(
             session, viewer, kind="assessment", roles=roles, kinds=("department",)
         )
-    now_cells = [c for c in cells if c.period == period_of(current.id)]  # type: ignore[arg-type]
+    now_cells = [c for c in cells if c.period == period_of(row_id(current.id))]
     base = {
         (c.measure, c.kind, c.key): c
         for c in cells
-        if c.period == period_of(first.id) and c.shown  # type: ignore[arg-type]
+        if c.period == period_of(row_id(first.id)) and c.shown
     }
     recent = _recent(session, viewer, now, roles, groups)
     bank = prompts.assessment()
@@ -322,10 +323,10 @@ def view(
         )
     )
     return BaselineView(
-        assessment_id=current.id,  # type: ignore[arg-type]
+        assessment_id=row_id(current.id),
         scope=scope.name if scope else "",
         closed_on=current.closes_at.date(),
-        baseline_id=first.id,  # type: ignore[arg-type]
+        baseline_id=row_id(first.id),
         min_group_size=settings.min_group_size,
         figures=figures,
     )
@@ -421,7 +422,7 @@ def current_figures(
             best = (
                 cell.mean,
                 prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]),
-            )  # type: ignore[arg-type]
+            )
             latest_end = ends.get(cell.period)
         weekly = [c for c in pulses if c.measure in themes_of[dimension] and c.group in mine]
         if weekly:

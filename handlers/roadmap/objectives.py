@@ -44,6 +44,7 @@ from handlers.roadmap import baseline
 from storage import audit, people
 from storage.models import Person
 from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction
+from storage.types import row_id
 
 CLOSED_STATES = ("reached", "missed", "dropped")
 STATES = ("on track", "at risk", "reached", "missed")
@@ -201,9 +202,9 @@ def add(
         raise UserError(prompts.text("objective.bad_action"), field="action")
     owners = [_owner(session, email, actor, "bad_action_owner") for _, email in specs]
     objective = Objective(
-        scope_id=actor.id,  # type: ignore[arg-type]
-        created_by_id=actor.id,  # type: ignore[arg-type]
-        owner_id=owner_person.id,  # type: ignore[arg-type]
+        scope_id=row_id(actor.id),
+        created_by_id=row_id(actor.id),
+        owner_id=row_id(owner_person.id),
         title=title,
         dimension=key,
         start=begin,
@@ -216,9 +217,9 @@ def add(
     for (text, _), person in zip(specs, owners, strict=True):
         session.add(
             ObjectiveAction(
-                objective_id=objective.id,  # type: ignore[arg-type]
+                objective_id=row_id(objective.id),
                 text=text,
-                owner_id=person.id,  # type: ignore[arg-type]
+                owner_id=row_id(person.id),
                 due=when,
             )
         )
@@ -310,9 +311,9 @@ def update(
     for text, person in new_actions:
         session.add(
             ObjectiveAction(
-                objective_id=objective.id,  # type: ignore[arg-type]
+                objective_id=row_id(objective.id),
                 text=text,
-                owner_id=person.id,  # type: ignore[arg-type]
+                owner_id=row_id(person.id),
                 due=objective.due,
             )
         )
@@ -458,7 +459,7 @@ def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> 
         owner = who[action.owner_id]
         actions_of[action.objective_id].append(
             ActionView(
-                id=action.id,  # type: ignore[arg-type]
+                id=row_id(action.id),
                 text=action.text,
                 owner=owner.name,
                 owner_email=owner.email,
@@ -484,7 +485,7 @@ def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> 
             state = "reached" if objective.status == "reached" else "missed"
         views.append(
             ObjectiveView(
-                id=objective.id,  # type: ignore[arg-type]
+                id=row_id(objective.id),
                 title=objective.title,
                 scope=scope.name,
                 scope_email=scope.email,
@@ -687,7 +688,7 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
             sent += send_later(
                 session,
                 runtime,
-                person.id,  # type: ignore[arg-type]
+                row_id(person.id),
                 text_message(words),
                 key=f"objective:nudge:{view.id}:{person.id}:{month}",
                 kind="objective.nudge",

@@ -69,6 +69,7 @@ from storage.stories import (
     StoryInvite,
     StoryReaction,
 )
+from storage.types import row_id
 
 MAX_STORY = 3000
 MAX_CUSTOMER = 200
@@ -285,7 +286,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
         send_later(
             ctx.session,
             ctx.runtime,
-            manager.id,  # type: ignore[arg-type]
+            row_id(manager.id),
             manager_message(story, me),
             key=f"stories:{kind}:{story.id}:manager",
             kind=f"stories.{kind}",
@@ -392,7 +393,7 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
             ]
         )
     version = story.status_version + 1
-    changed = ctx.session.exec(  # type: ignore[call-overload]
+    changed = ctx.session.exec(
         update(Story)
         .where(col(Story.id) == story.id, col(Story.status_version) == story.status_version)
         .values(
@@ -406,7 +407,7 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     send_later(
         ctx.session,
         ctx.runtime,
-        author.id,  # type: ignore[arg-type]
+        row_id(author.id),
         text_message(
             t(
                 "stories.status_to_author",
@@ -524,7 +525,7 @@ def _readers(session: Session, story_ids: list[int]) -> dict[int, int]:
         return {}
     rows = session.exec(
         select(StoryDigestItem.story_id, func.count(func.distinct(StoryDigestReceipt.person_id)))
-        .join(StoryDigestReceipt, StoryDigestReceipt.digest_id == StoryDigestItem.digest_id)
+        .join(StoryDigestReceipt, col(StoryDigestReceipt.digest_id) == StoryDigestItem.digest_id)
         .where(col(StoryDigestItem.story_id).in_(story_ids))
         .group_by(col(StoryDigestItem.story_id))
     ).all()
@@ -561,7 +562,7 @@ def best_stories(
             Story.kind == "story",
             col(Story.consent).in_(SHARED),
             or_(
-                Story.department != department,
+                col(Story.department) != department,
                 (col(Story.consent) == "anonymous") & col(Story.department).in_(small),
             ),
             col(Story.created_at) > now - timedelta(weeks=window_weeks),
@@ -621,8 +622,8 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
         parts.append(Text(text=byline, style="heading"))
         parts.extend(_details(story))
         helpful = live_counts.at_least(
-            counts.get(story.id, 0),  # type: ignore[arg-type]
-            readers.get(story.id, 0),  # type: ignore[arg-type]
+            counts.get(row_id(story.id), 0),
+            readers.get(row_id(story.id), 0),
             k,
         )
         if helpful is not None:
@@ -698,7 +699,9 @@ def open_due_digests(session: Session, now: datetime, config: StoriesSettings, *
             ).one()
             for position, story in enumerate(chosen, 1):
                 session.add(
-                    StoryDigestItem(digest_id=digest.id, story_id=story.id, position=position)  # type: ignore[arg-type]
+                    StoryDigestItem(
+                        digest_id=row_id(digest.id), story_id=row_id(story.id), position=position
+                    )
                 )
             opened += 1
     session.flush()
@@ -747,7 +750,7 @@ def send_due_digests(
                 send_later(
                     session,
                     runtime,
-                    person.id,  # type: ignore[arg-type]
+                    row_id(person.id),
                     message,
                     key=f"stories:digest:{digest.id}:{person.id}",
                     kind="stories.digest",
@@ -854,7 +857,7 @@ def send_invitations(
                     col(StoryInvite.week_start) >= earliest,
                 )
                 .group_by(col(StoryInvite.person_id))
-            ).all()  # type: ignore[arg-type]
+            ).all()
         )
     invites = []
     for person_id, tz in rows:

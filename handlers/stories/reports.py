@@ -41,6 +41,7 @@ from handlers.reports.periods import Period, weeks_back
 from storage import people
 from storage.models import Person
 from storage.stories import Story, StoryReaction
+from storage.types import row_id
 
 CONNECTEDNESS_WEEKS = 4
 REPORT_WEEKS = 8
@@ -312,7 +313,7 @@ def ideas_by_department(
             continue
         grouped.setdefault(story.department, []).append(
             IdeaView(
-                id=story.id,  # type: ignore[arg-type]
+                id=row_id(story.id),
                 department=story.department,
                 text=story.what_happened,
                 author=author.name,
@@ -334,7 +335,7 @@ def ideas_by_department(
     if anonymous:
         grouped[""] = [
             IdeaView(
-                id=story.id,  # type: ignore[arg-type]
+                id=row_id(story.id),
                 department="",
                 text=story.what_happened,
                 author=None,

@@ -70,7 +70,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def manifest(*, mode: str = "socket", url: str | None = None, name: str = "culturebot") -> dict:  # type: ignore[type-arg]
+def manifest(*, mode: str = "socket", url: str | None = None, name: str = "culturebot") -> dict:
     """The manifest for ``mode`` "socket" or "http" (then ``url`` is the bot's public base URL)."""
     if mode not in ("socket", "http"):
         raise ValueError("mode is socket or http")

@@ -118,7 +118,7 @@ class _ReusedConnectors(ConnectorFactory):
         self._inner, self._cache, self._app_id = inner, cache, app_id
         self._token_timeout = token_timeout
 
-    async def create(self, service_url: str, audience: str = None):  # type: ignore[no-untyped-def, assignment]
+    async def create(self, service_url: str, audience: str = None):  # type: ignore[assignment]
         key = (self._app_id, service_url, audience)
         client = self._cache.get(key)
         if client is None:
@@ -154,7 +154,7 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
             inner, self._connectors, self._app_id(claims_identity), self._token_timeout
         )
 
-    async def authenticate_request(self, activity: Activity, auth_header: str):  # type: ignore[no-untyped-def]
+    async def authenticate_request(self, activity: Activity, auth_header: str):
         result = await super().authenticate_request(activity, auth_header)
         result.connector_factory = self.create_connector_factory(result.claims_identity)
         return result
@@ -168,7 +168,7 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
             except Exception as error:  # closing is best effort
                 log.debug("closing a Teams connector client: %s", error)
 
-    async def create_user_token_client(self, claims_identity: ClaimsIdentity):  # type: ignore[no-untyped-def]
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity):
         app_id = self._app_id(claims_identity)
         if app_id not in self._token_clients:
             self._token_clients[app_id] = await super().create_user_token_client(claims_identity)

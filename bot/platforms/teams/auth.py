@@ -138,4 +138,4 @@ def install(timeout: float, channel_metadata_url: str = "") -> None:
             cache[url] = OpenIdKeys(url, timeout)
         return cache[url]
 
-    JwtTokenExtractor.get_open_id_metadata = staticmethod(keys_for)  # type: ignore[method-assign]
+    JwtTokenExtractor.get_open_id_metadata = staticmethod(keys_for)

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types
