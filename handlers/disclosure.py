@@ -249,7 +249,8 @@ AtomKey = tuple[str, str, str]  # (measure, team_path, department)
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
-    closed weeks of stories and ideas are published too (handlers/story_periods.py)."""
+    closed weeks of stories and ideas are published too (handlers/story_periods.py), and the
+    closed four-week blocks of connectedness (handlers/connection_periods.py)."""
     recheck_comments(session, now, settings)
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
@@ -274,9 +275,10 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
             session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
         )
         done.append(period)
-    from handlers import story_periods  # it builds on this module: imported when used
+    from handlers import connection_periods, story_periods  # they build on this module
 
     story_periods.publish_due(session, now, settings)
+    connection_periods.publish_due(session, now, settings)
     return done
 
 
