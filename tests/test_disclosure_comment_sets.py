@@ -313,6 +313,53 @@ def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
     assert smallest("max@x.io") >= K and smallest("cea@x.io") >= K
 
 
+def test_an_assessment_is_checked_again_with_the_counts_it_is_published_with(
+    runtime, chat, clock
+) -> None:
+    """Re-checking an assessment's lists counts its commenters with the code that publishes
+    it (``handlers.atoms.assessment_atoms``: people from the invites still on record). Max's
+    team (10 commenters) was listed; then one of them is erased. The re-check now finds 9
+    people behind the list, as a fresh publication would, and withholds it: no comment is
+    narrowed to fewer than 10 people the organisation still holds."""
+    rows: list[Row] = [
+        ("cea@x.io", "Cea", None, "Exec"),
+        ("max@x.io", "Max", "cea@x.io", "Exec"),
+        ("nia@x.io", "Nia", "cea@x.io", "Exec"),
+        *_people("max", ["Sales"] * 10),
+        *_people("nia", ["Support"] * 10),
+    ]
+    people = _import(runtime, rows)
+    chat("cea@x.io").say("assess launch 7")
+    written = {}
+    for i, email in enumerate(people):
+        text = f"assessment remark {i}"
+        person = chat(email)
+        person.inbox()
+        person.say("1", *form_answers(4, {"leadership": text}))
+        written[text] = email
+    clock.advance(timedelta(days=7, minutes=1))
+    run_due(runtime)
+
+    def smallest() -> int:
+        groups = json.loads(
+            _cli(runtime, "assess", "comments", "--as", "cea@x.io", "--format", "json")
+        )
+        lists = {g["group"]: frozenset(g["comments"]) for g in groups}
+        still = {e for e, _, _, _ in rows if e != "max1@x.io"}
+        members = {
+            label: frozenset(comment_groups(rows)[label] & still & set(written.values()))
+            for label in lists
+        }
+        return min(len(who) for who in candidate_authors(lists, members).values())
+
+    _cli(runtime, "person", "erase", "max1@x.io", "--yes")
+    with runtime.db.session() as session:  # a database the set rule has not checked yet
+        session.execute(delete(JobMark).where(col(JobMark.name) == disclosure.COMMENT_SETS_MARK))
+    assert smallest() == 9  # Max's team's list (or Sales, the same list)
+    run_due(runtime)
+    assert smallest() >= K
+
+
 @st.composite
 def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list, list]:
     """A random organisation (up to 150 people, depth up to 4, teams of 1-15, departments
