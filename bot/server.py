@@ -93,11 +93,15 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)
     web_app[HEALTH].holder = lambda: scheduler.holder
-    scheduler.start()
     runner = web.AppRunner(web_app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError:  # the port in use: the CLI says so in one line; nothing ticked or sent
+        await runner.cleanup()
+        raise
+    scheduler.start()
     settle_process()
     log.info(
         "culturebot listening on http://%s:%s",
