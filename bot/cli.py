@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot import cli_dashboard, cli_teams
+from bot import cli_dashboard, cli_doctor, cli_teams
 from bot.cli_audit import audit_app
 from bot.cli_cascade import cascade_app
 from bot.cli_common import (
@@ -58,6 +58,7 @@ app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")
+app.command("doctor")(cli_doctor.doctor)
 
 
 class Format(StrEnum):

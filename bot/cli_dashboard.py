@@ -70,14 +70,11 @@ def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
 async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from aiohttp import web
-
+    from bot import limits
     from bot.dashboard.web import standalone_app
+    from bot.server import stop_on_signals
 
-    runner = web.AppRunner(standalone_app(runtime))
-    await runner.setup()
-    site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
-    await site.start()
+    runner = await limits.serve(standalone_app(runtime), runtime.settings)
     console.print(f"dashboard on {runtime.settings.base_url}/dashboard", highlight=False)
     if link:
         console.print(f"sign in (once, within 15 minutes): {link}", highlight=False, soft_wrap=True)
@@ -86,7 +83,9 @@ async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-
             "sign in with a link from chat (dashboard), or: culturebot dashboard --link-for EMAIL",
             highlight=False,
         )
+    stop = asyncio.Event()
+    stop_on_signals(stop)  # SIGTERM/SIGINT: stop gracefully, as `run` does
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()

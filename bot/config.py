@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     inbound_threads: int = Field(2, ge=1, le=64)  # threads running the handlers (the GIL)
     http_host: str = "127.0.0.1"
     http_port: int = 3978
+    # every server's limits (bot.limits; docs/configuration.md): seconds to send the request
+    # line and headers (and idle time between kept-alive requests), seconds to send a body,
+    # the largest body, and the most connections open at once
+    http_header_timeout: float = Field(10.0, gt=0)
+    http_body_timeout: float = Field(30.0, gt=0)
+    http_max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    http_max_connections: int = Field(1000, ge=1)
     # The dashboard: the base of its links (e.g. https://bot.example.com; default the local
     # server), and the key that signs them (default: generated once, kept in the database).
     public_url: str = ""

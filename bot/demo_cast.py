@@ -142,13 +142,68 @@ MOMENTS = [
         "We would hear what matters to them before we build it, not after.",
     ),
     Moment(
-        _utc(23, 9),
+        _utc(19, 9),
         "vera.khan@example.com",
         "story",
         "named",
         "We called customers who had cancelled and asked what we got wrong.",
         "Three former customers",
         "Two came back, and the third told us exactly which feature to fix first.",
+    ),
+    # Engineering's customer hour (Bea's note on the leadership message): five people share
+    # in one week, enough for the team's first published story figure
+    *(
+        Moment(
+            _utc(day, hour),
+            email,
+            "story",
+            "named",
+            what,
+            customer,
+            changed,
+        )
+        for day, hour, email, what, customer, changed in (
+            (
+                22,
+                10,
+                "eli.chen@example.com",
+                "I sat with a customer's finance team while they closed their month.",
+                "Harbour Foods",
+                "We fixed the export they retype by hand.",
+            ),
+            (
+                22,
+                15,
+                "fay.jones@example.com",
+                "A customer showed me how they work around our bulk edit.",
+                "Blue Fern Studio",
+                "Bulk edit now keeps their filters.",
+            ),
+            (
+                23,
+                11,
+                "gus.quist@example.com",
+                "I answered support calls for an hour.",
+                "Riverside Clinics",
+                "Two error messages now say what to do next.",
+            ),
+            (
+                24,
+                9,
+                "hana.xu@example.com",
+                "I visited a depot that uses our scanner app.",
+                "Northwind Traders",
+                "The app works offline in their cold store now.",
+            ),
+            (
+                25,
+                14,
+                "ivan.evans@example.com",
+                "A customer's IT team walked me through their sign-in set-up.",
+                "Three former customers",
+                "Single sign-on took them ten minutes instead of a day.",
+            ),
+        )
     ),
 ]
 

@@ -11,6 +11,7 @@ import time
 
 from aiohttp import web
 
+from bot import limits
 from bot.delivery import Platform
 from bot.health import HEALTH, Health
 from bot.health import install as install_health
@@ -44,7 +45,7 @@ def settle_process() -> None:
 
 def build_web_app(runtime: Runtime, router: Router) -> tuple[web.Application, list[Platform]]:
     """The aiohttp app with each configured platform's routes, and those platforms."""
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = limits.application(runtime.settings)
     health = Health(runtime)
     install_health(web_app, health)  # /healthz, /readyz, /metrics and request ids
     from bot.dashboard import web as dashboard
@@ -93,14 +94,9 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)
     web_app[HEALTH].holder = lambda: scheduler.holder
-    runner = web.AppRunner(web_app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, runtime.settings.http_host, runtime.settings.http_port)
-    try:
-        await site.start()
-    except OSError:  # the port in use: the CLI says so in one line; nothing ticked or sent
-        await runner.cleanup()
-        raise
+    # listening first: on a port in use it fails at once (the CLI says so in one line),
+    # before anything ticked or sent
+    runner = await limits.serve(web_app, runtime.settings)
     scheduler.start()
     settle_process()
     log.info(

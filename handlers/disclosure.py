@@ -239,7 +239,8 @@ AtomKey = tuple[str, str, str]  # (measure, team_path, department)
 
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
-    published. Run by the scheduler tick, and by ``culturebot report`` before reading."""
+    published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
+    closed weeks of stories and ideas are published too (handlers/story_periods.py)."""
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
         select(
@@ -263,6 +264,9 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
             session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
         )
         done.append(period)
+    from handlers import story_periods  # it builds on this module: imported when used
+
+    story_periods.publish_due(session, now, settings)
     return done
 
 

@@ -1,32 +1,31 @@
-"""Figures about stories and ideas, for ``culturebot report``, chat and (later) the dashboard.
+"""Figures about stories and ideas, for ``culturebot report`` and the dashboard.
 
-- **Connectedness** over the last ``weeks`` (default 4), or the period asked for: a "this helps my team" click by someone
-  in department A on a story from department B connects A to B. Per department: how many
-  *other* departments' stories its people found helpful (``reacted_to``), how many other
-  departments found its stories helpful (``reacted_by``), and how many other departments it is
-  connected to either way (``connected``). Org-wide: the share of unordered department pairs
-  {A, B} with a connection in either direction. Departments are those of active people.
-- **Stories and ideas per department per week** (ISO weeks of the sharing date).
-- **Sentiment trend per team**: the mean polarity of the stories and ideas a team (a manager's
-  direct reports) shared each week, withheld for a week with fewer distinct authors than the
-  minimum reporting size; the trend is the change between the two latest weeks shown.
+- **Connectedness** over the last ``weeks`` (default 4), or the period asked for: a "this
+  helps my team" click by someone in department A on a story from department B connects A
+  to B. Per department: how many *other* departments' stories its people found helpful
+  (``reacted_to``), how many other departments found its stories helpful (``reacted_by``),
+  and how many other departments it is connected to either way (``connected``). Org-wide:
+  the share of unordered department pairs {A, B} with a connection in either direction.
+  Departments are those of active people.
+- **People who shared stories and ideas** per group and week, and **story sentiment per
+  team**: only the disclosure gate's published cells (handlers/story_periods.py): closed,
+  whole ISO weeks, distinct people in bands, withheld under the minimum group size and by
+  complementary suppression. A period asked for counts every week it touches, whole.
 - **Ideas by department** for a manager's or leader's view, with their status; an idea shared
-  "only with my manager" is listed to that manager only, and anonymous ideas carry no name.
+  "only with my manager" is listed to that manager only, and anonymous ideas carry no name
+  nor department (handlers/anonymity.py).
 
-Everything here is a plain function of a session and a time, with dataclass results, so the
-dashboard can call the same code. Given a ``Period`` (``culturebot report --since/--until/
---weeks``), every figure keeps to it instead of its default number of weeks.
+Given a ``Period`` (``culturebot report --since/--until/--weeks``), every figure keeps to it
+instead of its default number of weeks.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from itertools import combinations
-from statistics import fmean
 from typing import Any
 
 from rich.console import Console
@@ -36,10 +35,12 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.empty import NOTHING_YET, print_table
-from handlers.periods import Period
+from handlers import disclosure, story_periods
+from handlers.disclosure import Cell
+from handlers.periods import Period, weeks_back
 from storage import people
 from storage.models import Person
-from storage.stories import IDEA_STATUSES, Story, StoryReaction
+from storage.stories import Story, StoryReaction
 
 CONNECTEDNESS_WEEKS = 4
 REPORT_WEEKS = 8
@@ -157,121 +158,105 @@ def connectedness(
     )
 
 
-# --- counts and sentiment ------------------------------------------------------------------
-
-
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+# --- counts and sentiment: published cells only ----------------------------------------
 
 
 @dataclass(frozen=True)
-class DepartmentWeek:
-    department: str
+class SharedWeek:
+    """How many people shared stories and ideas in one group and closed week (bands)."""
+
+    kind: str  # org | department | subtree | team
+    group: str
     week: str
-    stories: int
-    ideas: int
-
-
-def shared_per_department_week(
-    session: Session,
-    now: datetime,
-    *,
-    weeks: int = REPORT_WEEKS,
-    team: Callable[[str], bool] | None = None,
-    period: Period | None = None,
-) -> list[DepartmentWeek]:
-    """How many stories and ideas each department shared in each of the last ``weeks`` (or
-    the period; only those shared from teams for which ``team(team_path)`` holds, when given)."""
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    after, until = (period or Period()).window(now, weeks)
-    rows = session.exec(
-        select(Story.department, Story.kind, Story.created_at, Story.team_path).where(
-            col(Story.created_at) > after, col(Story.created_at) <= until
-        )
-    ).all()
-    for department, kind, created_at, team_path in rows:
-        if team is not None and not team(team_path):
-            continue
-        counts[(department, iso_week(created_at.date()))][0 if kind == "story" else 1] += 1
-    return [
-        DepartmentWeek(department=d, week=w, stories=s, ideas=i)
-        for (d, w), (s, i) in sorted(counts.items())
-    ]
+    stories: str | None  # a band of distinct people; None: withheld or nobody
+    ideas: str | None
+    mood: float | None  # the mean polarity of the stories, one decimal (None: withheld)
 
 
 @dataclass(frozen=True)
-class TeamSentiment:
-    team: str
-    department: str
+class TeamWeek:
     week: str
-    authors: int | None  # None when withheld
+    authors: str  # a band of distinct people
     polarity: float | None
-    withheld: bool
 
 
 @dataclass(frozen=True)
 class TeamTrend:
     team: str
-    department: str
-    weeks: list[TeamSentiment]
-    trend: float | None
+    weeks: list[TeamWeek]
+    trend: float | None  # change between the two latest weeks shown
 
 
-def sentiment_per_team(
+def story_cells(
     session: Session,
+    viewer: Person | None,
     now: datetime,
     *,
-    min_group_size: int,
-    scope: Person | None = None,
     weeks: int = REPORT_WEEKS,
     period: Period | None = None,
-) -> list[TeamTrend]:
-    """Mean story polarity per team and week (of the last ``weeks``, or the period); weeks
-    with too few authors are withheld."""
-    prefix = scope.path if scope else "/"
-    by_path = {p.path: p for p in session.exec(select(Person))}
-    buckets: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
-    after, until = (period or Period()).window(now, weeks)
-    rows = session.exec(
-        select(Story.team_path, Story.author_id, Story.polarity, Story.created_at).where(
-            col(Story.created_at) > after,
-            col(Story.created_at) <= until,
-            col(Story.team_path).startswith(prefix),
-        )
-    ).all()
-    for team_path, author_id, polarity, created_at in rows:
-        buckets[(team_path, iso_week(created_at.date()))].append((author_id, polarity))
-    teams: dict[str, list[TeamSentiment]] = defaultdict(list)
-    for (team_path, week), entries in sorted(buckets.items()):
-        manager = by_path.get(team_path)
-        name = f"Team of {manager.name}" if manager else "Top"
-        authors = len({a for a, _ in entries})
-        shown = authors >= min_group_size
-        teams[team_path].append(
-            TeamSentiment(
-                team=name,
-                department=manager.department if manager else "",
-                week=week,
-                authors=authors if shown else None,
-                polarity=round(fmean(p for _, p in entries), 3) if shown else None,
-                withheld=not shown,
+    roles: list[str] | None = None,
+    groups: list[tuple[str, str]] | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> list[Cell]:
+    """The shown story and idea cells of the published weeks this viewer may see: those of
+    ``period`` (whole weeks: a week that overlaps it counts whole, as for pulse reports),
+    else the last ``weeks`` weeks. Withheld cells are left out: a withheld cell of a group
+    that shared nothing would not exist, so it would say that someone did."""
+    if period:
+        since, until = period.since, period.until
+    else:
+        since, until = weeks_back(now.date(), weeks), None
+    cells = disclosure.visible_cells(
+        session,
+        viewer,
+        since=since,
+        until=until,
+        kind=story_periods.KIND,
+        roles=roles,
+        groups=groups,
+        kinds=kinds,
+    )
+    return [c for c in cells if c.shown]
+
+
+def shared_weeks(cells: list[Cell]) -> list[SharedWeek]:
+    """One row per group and week with a shown figure, groups in the cells' order."""
+    rows: dict[tuple[str, str, str], dict[str, Cell]] = {}
+    for cell in cells:
+        rows.setdefault((cell.kind, cell.label, cell.period), {})[cell.measure] = cell
+    found = []
+    for (kind, group, period), by_measure in rows.items():
+        story, idea = by_measure.get("story"), by_measure.get("idea")
+        found.append(
+            SharedWeek(
+                kind=kind,
+                group=group,
+                week=story_periods.week_of(period),
+                stories=story.respondents if story else None,
+                ideas=idea.respondents if idea else None,
+                mood=story.mean if story else None,
             )
         )
-    result = []
-    for team_weeks in teams.values():
-        shown = [w for w in team_weeks if not w.withheld]
-        trend = (
-            round(shown[-1].polarity - shown[-2].polarity, 3)  # type: ignore[operator]
-            if len(shown) >= 2
-            else None
-        )
-        first = team_weeks[0]
-        result.append(
-            TeamTrend(team=first.team, department=first.department, weeks=team_weeks, trend=trend)
-        )
-    result.sort(key=lambda t: (t.department, t.team))
-    return result
+    order = {"org": 0, "department": 1, "subtree": 2, "team": 3}
+    found.sort(key=lambda r: (order.get(r.kind, 9), r.group, r.week))
+    return found
+
+
+def team_trends(cells: list[Cell]) -> list[TeamTrend]:
+    """Story sentiment per team and published week (shown cells only), with the change
+    between the two latest weeks shown."""
+    teams: dict[str, list[TeamWeek]] = defaultdict(list)
+    for cell in cells:  # oldest period first
+        if cell.kind == "team" and cell.measure == "story" and cell.respondents:
+            teams[cell.label].append(
+                TeamWeek(story_periods.week_of(cell.period), cell.respondents, cell.mean)
+            )
+    found = []
+    for team, team_weeks in sorted(teams.items()):
+        means = [w.polarity for w in team_weeks if w.polarity is not None]
+        trend = round(means[-1] - means[-2], 1) if len(means) >= 2 else None
+        found.append(TeamTrend(team=team, weeks=team_weeks, trend=trend))
+    return found
 
 
 # --- ideas ---------------------------------------------------------------------------------
@@ -367,32 +352,14 @@ class StoriesReport:
     span: str  # the window of the weekly tables: "last 8 weeks" or the period asked for
     in_period: bool  # a period was asked for: an empty table says "nothing in this period"
     connectedness: Connectedness
-    shared: list[DepartmentWeek]
+    shared: list[SharedWeek]
     sentiment: list[TeamTrend]
-    ideas: dict[str, dict[str, int]] = field(default_factory=dict)  # department -> status -> n
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["connectedness"]["since"] = self.connectedness.since.isoformat()
         data["connectedness"]["until"] = self.connectedness.until.isoformat()
         return data
-
-
-def idea_status_counts(
-    session: Session, scope: Person | None = None, period: Period | None = None
-) -> dict[str, dict[str, int]]:
-    """Ideas per department and status (all time, or shared within ``period``)."""
-    prefix = scope.path if scope else "/"
-    counts: dict[str, dict[str, int]] = {}
-    rows = session.exec(
-        select(Story.department, Story.status).where(
-            Story.kind == "idea", col(Story.team_path).startswith(prefix), *_shared_in(period)
-        )
-    ).all()
-    for department, status in rows:
-        per = counts.setdefault(department, {})
-        per[status or "new"] = per.get(status or "new", 0) + 1
-    return dict(sorted(counts.items()))
 
 
 def build(
@@ -402,18 +369,18 @@ def build(
     min_group_size: int,
     scope: Person | None = None,
     period: Period | None = None,
+    roles: list[str] | None = None,
 ) -> StoriesReport:
-    """The section; over ``period`` when given, else each figure's default weeks."""
+    """The section ``scope`` may see (None: the whole organisation); over ``period`` when
+    given, else each figure's default weeks. Story figures are published cells only."""
+    cells = story_cells(session, scope, now, period=period, roles=roles)
     return StoriesReport(
         min_group_size=min_group_size,
         span=span_words(period, REPORT_WEEKS),
         in_period=bool(period),
         connectedness=connectedness(session, now, period=period),
-        shared=shared_per_department_week(session, now, period=period),
-        sentiment=sentiment_per_team(
-            session, now, min_group_size=min_group_size, scope=scope, period=period
-        ),
-        ideas=idea_status_counts(session, scope, period),
+        shared=shared_weeks([c for c in cells if c.kind in ("org", "department")]),
+        sentiment=team_trends(cells),
     )
 
 
@@ -467,32 +434,26 @@ def print_section(section: StoriesReport, console: Console) -> None:
                 row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected)
             )
     print_table(table, out, nothing)
-    shared = Table(title=f"Stories and ideas shared per department and week, {section.span}")
-    for header in ("department", "week", "stories", "ideas"):
-        shared.add_column(header, justify="left" if header in ("department", "week") else "right")
+    shared = Table(title=f"People who shared stories and ideas, per week, {section.span}")
+    for header in ("group", "week", "stories", "ideas", "story mood"):
+        shared.add_column(header, justify="left" if header in ("group", "week") else "right")
     for item in section.shared:
-        shared.add_row(item.department, item.week, str(item.stories), str(item.ideas))
+        shared.add_row(
+            item.group,
+            item.week,
+            item.stories or "",
+            item.ideas or "",
+            "" if item.mood is None else f"{item.mood:+.1f}",
+        )
     print_table(shared, out, nothing)
-    withheld = t("stories_report.withheld", min=section.min_group_size)
     mood = Table(title=f"Story sentiment per team and week, {section.span}")
     for header in ("team", "week", "authors", "mean polarity", "trend"):
         mood.add_column(header, justify="left" if header in ("team", "week") else "right")
     for team in section.sentiment:
-        label = f"{team.team} ({team.department})" if team.department else team.team
         for i, week in enumerate(team.weeks):
             last = i == len(team.weeks) - 1
-            trend = f"{team.trend:+.2f}" if last and team.trend is not None else ""
-            if week.withheld:
-                mood.add_row(label, week.week, f"[dim]{withheld}[/dim]", "", trend)
-            else:
-                mood.add_row(label, week.week, str(week.authors), f"{week.polarity:+.2f}", trend)
+            trend = f"{team.trend:+.1f}" if last and team.trend is not None else ""
+            polarity = "" if week.polarity is None else f"{week.polarity:+.1f}"
+            mood.add_row(team.team, week.week, week.authors, polarity, trend)
     print_table(mood, out, nothing)
-    if section.ideas or section.in_period:
-        title = "Ideas by department and status"
-        ideas = Table(title=f"{title}, {section.span}" if section.in_period else title)
-        ideas.add_column("department")
-        for status in IDEA_STATUSES:
-            ideas.add_column(t(f"stories.status_{status}"), justify="right")
-        for department, counts in section.ideas.items():
-            ideas.add_row(department, *(str(counts.get(s, 0)) for s in IDEA_STATUSES))
-        print_table(ideas, out, nothing)
+    out.print(t("stories_report.published_only", min=section.min_group_size), highlight=False)

@@ -18,9 +18,10 @@ from sqlmodel import col, select
 from bot.app import run_due
 from bot.chat import Incoming
 from bot.clock import FakeClock
+from bot.config import Settings
 from bot.router import Router
 from bot.runtime import Runtime
-from handlers import story_reports
+from handlers import disclosure, story_reports
 from handlers.stories import StoriesSettings, clean, has_words, tick
 from storage import people
 from storage.models import Outbox, PulseAnswerPending
@@ -574,30 +575,38 @@ def test_pulse_comments_and_stories_get_the_project_scorer(org, chat) -> None:  
 # --- reports -------------------------------------------------------------------------------
 
 
-def test_report_section_counts_withholds_and_prints(org, chat, clock) -> None:  # type: ignore[no-untyped-def]
+def test_report_section_publishes_closed_weeks_in_bands(org, chat, clock) -> None:  # type: ignore[no-untyped-def]
+    # (this test read exact live counts and authors before issue 19; they now go through the
+    # gate: closed weeks only, bands of people, small groups left out)
     share(chat("sal@x.io"), "Great call with ACME", "They were delighted")
     share(chat("sue@x.io"), "Terrible outage for Globex", "They were angry", consent=ANONYMOUS)
     chat("dot@x.io").say("idea", "Status page", "", "Fewer tickets", NAMED)
+    two = Settings(database_url=org.db.url, min_group_size=2, _env_file=None)  # type: ignore[call-arg]
+    with org.db.session() as session:
+        disclosure.publish_due(session, clock.now(), two)
+        live = story_reports.build(session, clock.now(), min_group_size=2)
+    assert live.shared == [] and live.sentiment == []  # the week is open: nothing yet
+    clock.set(datetime(2027, 3, 10, 9, tzinfo=UTC))  # Wednesday after: week 9 is closed
+    with org.db.session() as session:
+        disclosure.publish_due(session, clock.now(), two)
     with org.db.session() as session:
         section = story_reports.build(session, clock.now(), min_group_size=2)
-        strict = story_reports.build(session, clock.now(), min_group_size=5)
-    assert [(r.department, r.stories, r.ideas) for r in section.shared] == [
-        ("Sales", 2, 0),
-        ("Support", 0, 1),
-    ]
+    rows = {(r.group, r.week): (r.stories, r.ideas) for r in section.shared}
+    assert rows[("Whole organisation", "2027-W09")] == ("2-4", None)  # one idea: withheld
+    assert rows[("Sales", "2027-W09")] == ("2-4", None)
+    assert ("Support", "2027-W09") not in rows  # one person shared there
     [sales_team] = [t for t in section.sentiment if t.team == "Team of Sam Sales"]
-    assert sales_team.weeks[0].authors == 2 and not sales_team.weeks[0].withheld
-    [strict_team] = [t for t in strict.sentiment if t.team == "Team of Sam Sales"]
-    assert strict_team.weeks[0].withheld and strict_team.weeks[0].polarity is None
-    assert section.ideas == {"Support": {"new": 1}}
+    assert [(w.week, w.authors) for w in sales_team.weeks] == [("2027-W09", "2-4")]
+    assert sales_team.weeks[0].polarity is not None and sales_team.trend is None
     data = json.loads(story_reports.merge_json('{"rows": []}', section))
     assert data["rows"] == [] and data["stories"]["connectedness"]["pairs_possible"] == 3
+    assert data["stories"]["shared"][0]["stories"] == "2-4"
     out = io.StringIO()
-    story_reports.print_section(section, Console(file=out, width=140))
+    story_reports.print_section(section, Console(file=out, width=160))
     printed = out.getvalue()
     assert "Connectedness, last 4 weeks: 0 of 3 department pairs connected (0%)" in printed
     assert "Least connected: Exec, Sales, Support" in printed
-    assert "Ideas by department and status" in printed
+    assert "People who shared stories and ideas" in printed and "2-4" in printed
 
 
 def test_culturebot_report_has_the_stories_section(org, chat, clock) -> None:  # type: ignore[no-untyped-def]
@@ -605,13 +614,19 @@ def test_culturebot_report_has_the_stories_section(org, chat, clock) -> None:  #
 
     from bot import cli
 
-    clock.set(datetime.now(UTC))  # the CLI reads the system clock
-    share(chat("sal@x.io"), "Great call with ACME", "They were delighted")
+    # shared three weeks ago (the CLI reads the system clock): five people, a closed week
+    today = datetime.now(UTC)
+    clock.set(today - timedelta(weeks=3, days=today.weekday()))
+    for email in ("sal@x.io", "sue@x.io", "dot@x.io", "dan@x.io", "sam@x.io"):
+        share(chat(email), "Great call with ACME", "They were delighted")
     env = {"CULTUREBOT_DATABASE_URL": org.db.url}
     result = CliRunner().invoke(cli.app, ["report", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["stories"]["shared"][0]["department"] == "Sales"
+    # (before issue 19 this read Sales' exact count of the live week: Sales is three people)
+    assert [(r["group"], r["stories"]) for r in data["stories"]["shared"]] == [
+        ("Whole organisation", "5-9")
+    ]
     assert "share" in data["stories"]["connectedness"]
     table = CliRunner().invoke(cli.app, ["report"], env=env)
     assert table.exit_code == 0, table.output

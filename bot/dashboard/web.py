@@ -354,8 +354,9 @@ def standalone_app(runtime: Runtime) -> web.Application:
     """The dashboard alone (``culturebot dashboard``), with the health endpoints."""
     from bot.health import Health
     from bot.health import install as install_health
+    from bot.limits import application
 
-    app = web.Application(client_max_size=64 * 1024)
+    app = application(runtime.settings)
     install_health(app, Health(runtime))
     mount(app, runtime)
     return app

@@ -19,6 +19,8 @@ from handlers import anonymity, cascade_report, story_reports
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
+    LineChart,
+    Reference,
     Section,
     Series,
     Table,
@@ -43,34 +45,47 @@ def stories(
     session: Session, viewer: Viewer, scope: Scope, settings: Settings, now: datetime
 ) -> View:
     view = View("stories", "Stories and ideas", scope.key, scope.label)
-    shared = story_reports.shared_per_department_week(
-        session, now, team=None if scope is ORG else scope.holds_team
-    )
+    roles = list(viewer.roles)
+    if scope is ORG:  # the organisation and its departments
+        cells = story_reports.story_cells(
+            session, viewer.person, now, roles=roles, kinds=("org", "department")
+        )
+    else:
+        cells = story_reports.story_cells(
+            session, viewer.person, now, roles=roles, groups=[scope.cell]
+        )
+    shared = story_reports.shared_weeks(cells)
     weeks = sorted({row.week for row in shared})
-    departments = sorted({row.department for row in shared})
-    totals = {(r.department, r.week): r.stories + r.ideas for r in shared}
+    groups = list(dict.fromkeys(row.group for row in shared))
+    by = {(r.group, r.week): r for r in shared}
     view.sections.append(
         Section(
             id="shared",
-            title="Stories and ideas shared per department and week",
-            summary=f"{sum(totals.values())} stories and ideas shared in {len(weeks)} weeks "
-            f"by {len(departments)} departments.",
-            chart=BarChart(
-                categories=tuple(weeks),
+            title="People who shared stories and ideas, per published week",
+            summary=f"{len(weeks)} published weeks with a figure for {len(groups)} groups.",
+            note=f"Closed weeks only, in bands of people who shared; a group or week where "
+            f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
+            "group away, is left out. Mood: the stories' mean polarity (-1 to +1).",
+            chart=LineChart(
+                x_labels=tuple(weeks),
                 series=tuple(
-                    Series(d, tuple(float(totals.get((d, w), 0)) for w in weeks))
-                    for d in departments
+                    Series(
+                        g,
+                        tuple(by[(g, w)].mood if (g, w) in by else None for w in weeks),
+                    )
+                    for g in groups
                 ),
                 x_title="ISO week",
-                y_title="stories and ideas shared (count)",
-                stacked=True,
+                y_title="story mood (-1 negative, +1 positive)",
+                y_range=(-1.0, 1.0),
+                references=(Reference("neutral", 0.0),),
             )
-            if shared
+            if any(r.mood is not None for r in shared)
             else None,
             table=Table(
-                ("department", "week", "stories", "ideas"),
-                ("Department", "Week", "Stories", "Ideas"),
-                tuple((r.department, r.week, r.stories, r.ideas) for r in shared),
+                ("group", "week", "stories", "ideas", "mood"),
+                ("Group", "Week", "People who shared stories", "People who shared ideas", "Mood"),
+                tuple((r.group, r.week, r.stories, r.ideas, r.mood) for r in shared),
             ),
         )
     )

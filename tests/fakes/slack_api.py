@@ -4,7 +4,8 @@ It is as strict as Slack about scopes: the bot token holds the scopes of the man
 culturebot prints (``culturebot slack manifest``) unless a test grants fewer, every method
 needs the bot-token scope Slack's method reference lists (``METHOD_SCOPES``), and a call
 without it gets ``missing_scope`` with ``needed`` and ``provided``, as from Slack. Every answer
-carries the token's scopes in ``x-oauth-scopes``. There is no way to turn this off.
+carries the token's scopes in ``x-oauth-scopes``. Messages and views past Block Kit's limits
+are refused as Slack refuses them (tests/fakes/block_kit.py). There is no way to turn either off.
 
 It implements the methods culturebot calls (auth.test, chat.postMessage with message metadata,
 chat.update, chat.postEphemeral, conversations.open, conversations.history, views.open,
@@ -37,6 +38,7 @@ import yaml
 from aiohttp import WSMsgType, web
 
 from bot.platforms.slack_manifest import manifest_yaml
+from tests.fakes.block_kit import message_errors, view_errors
 
 # Bot-token scopes from Slack's method reference (docs.slack.dev/reference/methods/<method>),
 # for the conversations culturebot uses (DMs); ``needed_scope`` picks the one a call needs
@@ -317,6 +319,9 @@ class FakeSlack:
             }
             self.refused[f"{method}: missing_scope {needed}"] += 1
             return web.json_response(refusal, headers=headers)
+        refused = self._invalid(method, params)
+        if refused is not None:
+            return web.json_response(refused, headers=headers)
         failure = self._take_failure(method, params)
         if failure is not None:
             if failure.delay:
@@ -355,6 +360,23 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(await handler(params), headers=headers)
+
+    def _invalid(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to blocks or a view past Block Kit's limits (None: they are fine)."""
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            errors, code = message_errors(params.get("blocks")), "invalid_blocks"
+        elif method.startswith("views."):
+            errors, code = view_errors(params.get("view")), "invalid_arguments"
+        else:
+            return None
+        if not errors:
+            return None
+        self.refused[f"{method}: {code} {errors[0]}"] += 1
+        answer: dict[str, Any] = {"ok": False, "error": code}
+        if code == "invalid_blocks":
+            answer["errors"] = errors
+        answer["response_metadata"] = {"messages": [f"[ERROR] {e}" for e in errors]}
+        return answer
 
     def granted(self, token: str) -> list[str]:
         """The scopes ``token`` holds: an app-level token (xapp-) only connects Socket Mode."""
@@ -475,6 +497,10 @@ class FakeSlack:
         params = await self._params(request)
         params["response_url_key"] = request.match_info["key"]
         await self._record(Call("response_url", params, None))
+        errors = message_errors(params.get("blocks"))
+        if errors:  # a response_url answers a plain 400 with the error's name
+            self.refused[f"response_url: invalid_blocks {errors[0]}"] += 1
+            return web.Response(status=400, text="invalid_blocks")
         failure = self._take_failure("response_url", params)
         if failure is not None and failure.status == 429:
             headers = {"Retry-After": str(math.ceil(failure.retry_after or 1))}

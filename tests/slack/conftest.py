@@ -32,6 +32,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+    # Slack would have refused these calls (a missing scope, blocks past Block Kit's limits)
+    assert not fake.refused, dict(fake.refused)
 
 
 @pytest.fixture
