@@ -202,7 +202,7 @@ def main(argv: list[str]) -> None:
             timings = []
             for _ in range(5):
                 t0 = time.perf_counter()
-                report = cascade_report.build(session, cascade_id)
+                report = cascade_report.build(session, cascade_id, settings.min_group_size)
                 timings.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             cascade_report.chain_tree(session, cascade_id)

@@ -10,6 +10,9 @@ then, in a fresh process (so its peak memory is the reports', not the seeder's):
   ``culturebot report`` prints it) and a mid-level manager's (``team_report_ms``, as
   ``report`` in chat), each the median of several runs, and the full JSON export of the
   organisation (``org_export_ms``, every group of every week);
+- times ``comments`` in chat for the same manager and the top leader (``team_comments_ms``,
+  ``org_comments_ms``; goal under 300 ms like the reports): the comment-set checks run when a
+  week is published (in ``publish_*_ms``), so reading is only the lists the gate let out;
 - the baseline assessment (bench/roadmap.py, in a fresh process): one assessment of
   everyone, answered by 70%, closed and published through the gate
   (``close_and_publish_assessment_ms``), a dozen objectives with actions, and the baseline and
@@ -88,6 +91,7 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
 
     from bot.config import Settings
     from handlers import disclosure, reports
+    from handlers.basics import CHAT_LINES, comments_text
     from storage.db import Database
     from storage.models import Person
 
@@ -134,6 +138,26 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
             1,
         )
         out["org_report_rows"] = len(org_rows[-1].rows)
+        # comments as chat `comments` shows them (the newest weeks, about 40 lines), for the
+        # mid-level manager and the top leader; the sets were checked when each week was
+        # published, so reading is a lookup of the lists the gate let out
+        top = session.execute(select(Person).where(Person.manager_id.is_(None))).scalars().first()
+        k_comments = settings.min_comment_group_size
+        for name, viewer in (("team", manager), ("org", top)):
+            texts: list[str] = []
+            out[f"{name}_comments_ms"] = round(
+                timed(
+                    lambda viewer=viewer, texts=texts: texts.append(
+                        comments_text(
+                            disclosure.comments(session, viewer, limit=CHAT_LINES),
+                            min_size=k_comments,
+                            email=viewer.email,
+                        )
+                    )
+                ),
+                1,
+            )
+            out[f"{name}_comments_lines"] = texts[-1].count("\n") + 1
         out["team_report_lines"] = team_rows[-1].count("\n") + 1
         raw = text(
             "SELECT theme, team_path, department, count(*), avg(score) FROM pulse_answer"
@@ -241,6 +265,8 @@ def main(argv: list[str]) -> None:
     result["goals_met"] = all(
         result[b]["org_report_ms"] < 300
         and result[b]["team_report_ms"] < 300
+        and result[b]["org_comments_ms"] < 300
+        and result[b]["team_comments_ms"] < 300
         and result[b]["peak_rss_mb"] < 200
         for b in goals
     )

@@ -180,7 +180,7 @@ def report(
     chosen = period(runtime, since, until, weeks)
     if cascade_id is None:
         with runtime.db.session() as session:
-            sent = cascade_report.sent_in(session, chosen)
+            sent = cascade_report.sent_in(session, chosen, runtime.settings.min_group_size)
             audit.viewed(
                 session,
                 "cascade reports",
@@ -198,7 +198,7 @@ def report(
         raise fail(f"{flag}: a period lists the cascades sent in it; leave out the number")
     try:
         with runtime.db.session() as session:
-            result = cascade_report.build(session, cascade_id)
+            result = cascade_report.build(session, cascade_id, runtime.settings.min_group_size)
             chain = cascade_report.chain_tree(session, cascade_id) if tree else None
             audit.viewed(
                 session,
@@ -245,7 +245,7 @@ def print_list(sent: list[cascade_report.CascadeReport], chosen: Period) -> None
             str(r.audience),
             str(r.via_relay),
             str(r.via_escalation),
-            str(r.acknowledged),
+            r.acknowledged,
             str(r.depth),
         )
     # piped or captured: wide enough that titles are not wrapped mid-word
@@ -267,17 +267,16 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     console.print(
         f"reached {result.reached} of {result.audience} ({result.reached_share:.0%}); "
         f"{result.via_relay} by personal relay, {result.via_escalation} by escalation; "
-        f"{result.acknowledged} acknowledged; depth {result.depth}",
+        f"acknowledged by {result.acknowledged}; depth {result.depth}",
         highlight=False,
     )
-    levels = Table("level", "reached", "relay", "escalation", "acknowledged", "median h", "p90 h")
+    levels = Table("level", "reached", "relay", "escalation", "median h", "p90 h")
     for s in result.levels:
         levels.add_row(
             str(s.level),
             str(s.reached),
             str(s.via_relay),
             str(s.via_escalation),
-            str(s.acknowledged),
             f"{s.median_hours:.1f}" if s.median_hours is not None else "",
             f"{s.p90_hours:.1f}" if s.p90_hours is not None else "",
         )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import typer
 
 from bot.cli_common import cli_runtime, console, fail
+
+log = logging.getLogger("bot.dashboard")
 
 app = typer.Typer(
     help="The web dashboard: serve it alone, or print a personal sign-in link.",
@@ -56,6 +59,42 @@ def dashboard(
     asyncio.run(_serve(runtime, link))
 
 
+@app.command("rotate-key")
+def rotate_key(
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """A new dashboard signing key: every sign-in link and session ends at once."""
+    from handlers.dashboard import access
+    from storage import audit
+
+    if not yes and not typer.confirm("End every dashboard session and sign-in link now?"):
+        raise typer.Exit(1)
+    runtime = cli_runtime(channels=())
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        ended = access.rotate(session, runtime.settings, now)
+        audit.record(
+            session,
+            "dashboard.rotate_key",
+            actor=audit.cli_actor(),
+            at=now,
+            details={"sessions_ended": ended},
+        )
+    console.print(
+        f"Every sign-in link and session has ended ({ended} sessions); people sign in again "
+        "with a new link from chat.",
+        highlight=False,
+    )
+    if runtime.settings.dashboard_secret:
+        console.print(
+            "The signing key is CULTUREBOT_DASHBOARD_SECRET: if it leaked, set a new value and "
+            "restart every instance.",
+            highlight=False,
+        )
+    else:
+        console.print("A new signing key is in the database.", highlight=False)
+
+
 def sign_in_link(runtime, email: str) -> str:  # type: ignore[no-untyped-def]
     from handlers.dashboard import access
     from storage import people
@@ -73,7 +112,10 @@ async def _serve(runtime, link: str | None) -> None:  # type: ignore[no-untyped-
     from bot import limits
     from bot.dashboard.web import standalone_app
     from bot.server import stop_on_signals
+    from handlers.dashboard.access import key_warnings
 
+    for warning in key_warnings(runtime.settings):
+        log.warning("dashboard: %s", warning)
     runner = await limits.serve(standalone_app(runtime), runtime.settings)
     console.print(f"dashboard on {runtime.settings.base_url}/dashboard", highlight=False)
     if link:

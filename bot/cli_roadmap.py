@@ -55,7 +55,9 @@ def assess_status(
     runtime = cli_runtime()
     with runtime.db.session() as session:
         person = person_named(session, as_, option="--as: ")
-        words = assessment.status_text(session, person, runtime.clock.now())
+        words = assessment.status_text(
+            session, person, runtime.clock.now(), runtime.settings.min_group_size
+        )
     console.print(words, highlight=False)
 
 

@@ -25,7 +25,6 @@ Level = Literal["ok", "warn", "fail", "skip"]
 SIGNING_SECRET = re.compile(r"[0-9a-f]{32}")
 SKEW_FAIL = 300.0  # Slack refuses a request signed more than 5 minutes off its clock
 SKEW_WARN = 30.0
-DASHBOARD_SECRET_MIN = 32
 
 
 @dataclass(frozen=True)
@@ -171,12 +170,11 @@ async def clock(probe: Probe) -> list[Finding]:
 
 
 async def dashboard_key(probe: Probe) -> list[Finding]:
-    secret = probe.settings.dashboard_secret
-    if not secret:
-        return [_say("warn", "dashboard_db_key")]
-    if len(secret) < DASHBOARD_SECRET_MIN:
-        return [_say("warn", "dashboard_short")]
-    return [_say("ok", "dashboard_ok")]
+    """What weakens the dashboard's signing key (the same words the server logs at start-up)."""
+    from handlers.dashboard.access import key_warnings
+
+    found = [_say("warn", "dashboard_warn", warning=w) for w in key_warnings(probe.settings)]
+    return found or [_say("ok", "dashboard_ok")]
 
 
 CHECKS: list[Check] = [slack_token, slack_scopes, slack_secrets, database, clock, dashboard_key]

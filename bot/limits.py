@@ -124,6 +124,8 @@ class LimitedRunner(web.AppRunner):
             handle_signals=False,
             keepalive_timeout=settings.http_header_timeout,
             lingering_time=min(10.0, settings.http_body_timeout),
+            # at a stop, requests still running get this long (CULTUREBOT_SHUTDOWN_SECONDS)
+            shutdown_timeout=settings.shutdown_seconds,
         )
         self._cap = settings.http_max_connections
 

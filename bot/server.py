@@ -18,6 +18,7 @@ from bot.health import install as install_health
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
+from handlers.dashboard.access import key_warnings
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         stop = asyncio.Event()
         stop_on_signals(stop)
     web_app, platforms = build_web_app(runtime, router)
+    for warning in key_warnings(runtime.settings):
+        log.warning("dashboard: %s", warning)
     if not platforms:
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)

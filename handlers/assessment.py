@@ -48,8 +48,9 @@ from bot.config import Settings
 from bot.parsing import parse_id, parse_int
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later
+from handlers import live_counts
 from handlers.sentiment import score as sentiment_of
-from storage import people
+from storage import people, scrub
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from storage.sql import insert_rows
@@ -182,13 +183,13 @@ def launch(
         select(Assessment).where(Assessment.scope_id == root.id, Assessment.status == "open")
     ).first()
     if running is not None:
-        asked, finished, _ = progress(session, running, root)
+        asked, finished = progress(session, running)
+        k = runtime.settings.min_group_size
         raise UserError(
             prompts.text(
                 "assess.already_running",
                 closes=format_local(running.closes_at, leader.timezone),
-                answered=finished,
-                asked=asked,
+                answered=live_counts.progress(finished, asked, k),
             )
         )
     members = people.subtree(session, root)
@@ -241,21 +242,17 @@ def launched_text(session: Session, launched: Launched, leader: Person, min_size
 # --- progress ----------------------------------------------------------------------------
 
 
-def progress(session: Session, assessment: Assessment, root: Person) -> tuple[int, int, int]:
-    """(asked, finished, started but not finished) among the invites below ``root``."""
+def progress(session: Session, assessment: Assessment) -> tuple[int, int]:
+    """(asked, finished) over the whole assessment: every invite it sent, whatever became of
+    the person since, so both only grow. One group for every viewer: a figure per part
+    beside the whole could be subtracted (handlers/live_counts.py)."""
     rows = session.exec(
         select(AssessmentInvite.status, func.count())
-        .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
-        .where(
-            AssessmentInvite.assessment_id == assessment.id,
-            col(Person.path).startswith(root.path),
-            Person.id != root.id,
-        )
+        .where(AssessmentInvite.assessment_id == assessment.id)
         .group_by(col(AssessmentInvite.status))
     ).all()
     counts = dict(rows)
-    asked = sum(counts.values())
-    return asked, counts.get("submitted", 0), counts.get("partial", 0)
+    return sum(counts.values()), counts.get("submitted", 0)
 
 
 def covering(session: Session, person: Person) -> Assessment | None:
@@ -268,26 +265,25 @@ def covering(session: Session, person: Person) -> Assessment | None:
     ).first()
 
 
-def status_text(session: Session, person: Person, now: datetime) -> str:
+def status_text(session: Session, person: Person, now: datetime, min_size: int) -> str:
+    """How far the assessment covering a manager got: while open, a live count of the whole
+    assessment; once closed, a pointer to its figures (participation comes from the gate)."""
     if not people.has_reports(session, person):
         return prompts.text("assess.status_only_managers")
     assessment = covering(session, person)
     if assessment is None:
         return prompts.text("assess.status_none")
     leader = session.get(Person, assessment.scope_id)
-    asked, finished, partial = progress(session, assessment, person)
-    share = f"{finished / asked:.0%}" if asked else "0%"
     values = {
         "id": assessment.id,
         "leader": leader.name if leader else "?",
         "closes": format_local(assessment.closes_at, person.timezone),
-        "finished": finished,
-        "asked": asked,
-        "partial": partial,
-        "share": share,
+        "min": min_size,
     }
     if assessment.status == "open" and now < assessment.closes_at:
-        return prompts.text("assess.status_line", **values)
+        asked, finished = progress(session, assessment)
+        finished_words = live_counts.progress(finished, asked, min_size)
+        return prompts.text("assess.status_line", finished=finished_words, **values)
     return prompts.text("assess.status_closed", **values)
 
 
@@ -403,7 +399,13 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
         return Response(replies=[text_message(words)])
     if word == "status":
-        return Response(replies=[text_message(status_text(ctx.session, ctx.person, ctx.now))])
+        return Response(
+            replies=[
+                text_message(
+                    status_text(ctx.session, ctx.person, ctx.now, ctx.settings.min_group_size)
+                )
+            ]
+        )
     if word:
         raise UserError(prompts.text("assess.unknown_sub"))
     buttons: list[Button] = []
@@ -436,7 +438,11 @@ def launch_button(ctx: Context, incoming: Incoming) -> Response:
 
 
 def status_button(ctx: Context, incoming: Incoming) -> Response:
-    return Response(replies=[text_message(status_text(ctx.session, ctx.person, ctx.now))])
+    return Response(
+        replies=[
+            text_message(status_text(ctx.session, ctx.person, ctx.now, ctx.settings.min_group_size))
+        ]
+    )
 
 
 # --- the scheduled side ------------------------------------------------------------------
@@ -534,6 +540,7 @@ def close_due(
             .values(status="expired")
         )
         session.execute(update(AssessmentInvite).where(mine).values(draft=None))
+        scrub.mark_due(session, "assessment_invite", now)  # the drafts' old row versions
         # inserted in shuffled order, so ids carry no answering order
         for table, rows in ((AssessmentAnswer, answers), (AssessmentComment, comments)):
             shuffle(rows)
@@ -552,6 +559,7 @@ def tick(runtime: Runtime) -> dict[str, int]:
     with runtime.db.session() as session:
         reminded = send_reminders(session, runtime, now)
         closed = close_due(session, now, runtime.settings)
+    scrub.run_due(runtime.db)  # the erased drafts, gone from disk too
     return {"reminded": reminded, "closed": closed}
 
 

@@ -53,7 +53,12 @@ def show_comments(ctx: Context, incoming: Incoming) -> Response:
     if rest:
         raise UserError(prompts.text("period.chat_usage", command="comments"), field="weeks")
     groups = disclosure.comments(
-        ctx.session, ctx.person, roles=roles_of(ctx), since=chosen.since, until=chosen.until
+        ctx.session,
+        ctx.person,
+        roles=roles_of(ctx),
+        since=chosen.since,
+        until=chosen.until,
+        limit=CHAT_LINES,  # chat shows about this many lines: no need to read further
     )
     audit.viewed(ctx.session, "comments (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(

@@ -536,7 +536,9 @@ def report_or_list(ctx: Context, typed: str) -> Message:
         return report_for(ctx, " ".join(rest))
     if rest:
         raise UserError(text("cascade.report_and_period"))
-    sent = cascade_report.sent_in(ctx.session, chosen, sender_id=ctx.person.id)
+    sent = cascade_report.sent_in(
+        ctx.session, chosen, ctx.settings.min_group_size, sender_id=ctx.person.id
+    )
     audit.viewed(ctx.session, "cascade reports (chat)", actor=ctx.person.email, at=ctx.now)
     return text_message(cascade_report.list_text(sent, chosen, ctx.person.timezone))
 
@@ -558,7 +560,11 @@ def report_for(ctx: Context, ref: str) -> Message:
             raise UserError(text("cascade.no_cascades"))
     if cascade.sender_id != ctx.person.id:
         raise UserError(text("cascade.report_not_yours"))
-    report = cascade_report.build(ctx.session, cascade.id)  # type: ignore[arg-type]
+    report = cascade_report.build(
+        ctx.session,
+        cascade.id,  # type: ignore[arg-type]
+        ctx.settings.min_group_size,
+    )
     audit.record(
         ctx.session,
         "report.open",

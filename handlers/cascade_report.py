@@ -23,6 +23,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.clock import format_local
+from handlers import live_counts
 from handlers.periods import Period
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
@@ -37,7 +38,6 @@ class LevelStats:
     reached: int
     via_relay: int
     via_escalation: int
-    acknowledged: int
     median_hours: float | None
     p90_hours: float | None
 
@@ -75,7 +75,9 @@ class CascadeReport:
     reached: int
     via_relay: int
     via_escalation: int
-    acknowledged: int
+    # a live count of everyone reached, in the gate's words ("10 or more"): never per level
+    # or per person (handlers/live_counts.py)
+    acknowledged: str
     depth: int
     levels: list[LevelStats] = field(default_factory=list)
     broken_links: list[LinkRow] = field(default_factory=list)
@@ -128,8 +130,9 @@ def _in_audience(sender: Person) -> list[Any]:
     ]
 
 
-def build(session: Session, cascade_id: int) -> CascadeReport:
-    """The report for one cascade (the caller checks who may see it)."""
+def build(session: Session, cascade_id: int, min_size: int) -> CascadeReport:
+    """The report for one cascade (the caller checks who may see it); ``min_size`` is the
+    minimum group size its live acknowledgement count keeps to."""
     cascade = session.get(Cascade, cascade_id)
     if cascade is None:
         raise KeyError(cascade_id)
@@ -144,7 +147,6 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
             CascadeReceipt.reached_at,
             CascadeReceipt.how,
             func.count(),
-            func.count(col(CascadeReceipt.acknowledged_at)),
         )
         .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
         .where(CascadeReceipt.cascade_id == cascade_id, *_in_audience(sender))
@@ -154,11 +156,10 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
     ).all()
     per_level: dict[int, list[tuple[float, int]]] = defaultdict(list)
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for level, reached_at, how, count, acked in groups:
+    for level, reached_at, how, count in groups:
         hours = (reached_at - cascade.created_at).total_seconds() / 3600
         per_level[level].append((hours, count))
         totals[level][how] += count
-        totals[level]["acknowledged"] += acked
     levels = []
     for level in sorted(per_level):
         times = sorted(per_level[level])
@@ -169,7 +170,6 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
                 reached=t["relay"] + t["escalation"],
                 via_relay=t["relay"],
                 via_escalation=t["escalation"],
-                acknowledged=t["acknowledged"],
                 median_hours=nearest_rank(times, 0.5),
                 p90_hours=nearest_rank(times, 0.9),
             )
@@ -187,7 +187,7 @@ def build(session: Session, cascade_id: int) -> CascadeReport:
         reached=sum(s.reached for s in levels),
         via_relay=sum(s.via_relay for s in levels),
         via_escalation=sum(s.via_escalation for s in levels),
-        acknowledged=sum(s.acknowledged for s in levels),
+        acknowledged=acknowledged(session, cascade_id, min_size),
         depth=max((s.level for s in levels), default=0),
         levels=levels,
         broken_links=broken,
@@ -201,7 +201,7 @@ SENT = ("running", "closed")  # scheduled and cancelled ones never went out
 
 
 def sent_in(
-    session: Session, period: Period, *, sender_id: int | None = None
+    session: Session, period: Period, min_size: int, *, sender_id: int | None = None
 ) -> list[CascadeReport]:
     """The report of every cascade sent within ``period`` (by ``sender_id`` when given),
     newest first: what ``cascade report --weeks 4`` lists."""
@@ -213,7 +213,18 @@ def sent_in(
     if sender_id is not None:
         query = query.where(Cascade.sender_id == sender_id)
     ids = session.exec(query.order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc()))
-    return [build(session, cascade_id) for cascade_id in ids.all()]  # type: ignore[arg-type]
+    return [build(session, cascade_id, min_size) for cascade_id in ids.all()]  # type: ignore[arg-type]
+
+
+def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
+    """How many of everyone reached acknowledged, through the gate's live-count rule. Every
+    receipt counts, whatever became of the person since, so the figure only grows."""
+    reached, acked = session.exec(
+        select(func.count(), func.count(col(CascadeReceipt.acknowledged_at))).where(
+            CascadeReceipt.cascade_id == cascade_id
+        )
+    ).one()
+    return live_counts.progress(acked, reached, min_size)
 
 
 def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:
@@ -415,13 +426,12 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
             CascadeReceipt.how,
             CascadeReceipt.level,
             CascadeReceipt.reached_at,
-            CascadeReceipt.acknowledged_at,
         )
         .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
         .where(CascadeReceipt.cascade_id == cascade_id)
         .order_by(col(CascadeReceipt.level), col(CascadeReceipt.id))
     ).all()
-    for person_id, name, via_id, how, level, reached_at, acknowledged_at in reached:
+    for person_id, name, via_id, how, level, reached_at in reached:
         nodes[person_id] = node(
             person_id,
             name,
@@ -429,7 +439,6 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
             how=how,
             level=level,
             reached_at=reached_at.isoformat(),
-            acknowledged=acknowledged_at is not None,
         )
         parents[person_id] = via_id
     missing = session.exec(

@@ -88,11 +88,15 @@ The API (what reports, assessments and the dashboard use)
   ``kind="assessment"`` and get ``spread``.
 - ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
   (when a round is created).
+- Live counts (the progress of a running check-in, an open assessment, a cascade's
+  acknowledgements) move under the viewer, so they follow the gate's own rule for figures
+  that move: ``handlers/live_counts.progress``.
 
 What this does not protect against (README, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
-to the prompts they came from until the round closes, and a team path names a small set of
+to the prompts they came from until the round closes (and, on disk, until the next tick
+scrubs them: ``storage/scrub.py``), and a team path names a small set of
 people (a team of two is two people), which is why such a team is reported only inside the
 level above it.
 """
@@ -117,6 +121,7 @@ import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.comment_sets import suppress_sets
+from storage import scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -839,34 +844,54 @@ def comments(
     since: date | None = None,
     roles: Iterable[str] | None = None,
     until: date | None = None,
+    limit: int | None = None,
 ) -> list[CommentGroup]:
     """The comments of every published comment cell this viewer may see, per cell (newest
-    week first), in an order that says nothing about who wrote them or when."""
-    groups = []
-    by_period: dict[str, list[Cell]] = defaultdict(list)
-    for cell in visible_cells(session, viewer, since=since, until=until, roles=roles):
-        by_period[cell.period].append(cell)  # oldest period first, broadest group first
+    week first), in an order that says nothing about who wrote them or when. ``limit``:
+    stop once that many comments are gathered (chat shows about 40 lines); which lists may
+    be shown was decided when each week was published, so reading only looks them up."""
+    scope = visible_scope(session, viewer, roles)
+    weeks = sorted(
+        (
+            p
+            for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == "pulse"))
+            if (since is None or p.ends >= since) and (until is None or p.starts <= until)
+        ),
+        key=lambda p: p.starts,
+        reverse=True,
+    )
+    groups: list[CommentGroup] = []
     listed: set[tuple[str, str, frozenset[str]]] = set()
-    for cell in (c for period in reversed(by_period) for c in by_period[period]):
-        if not cell.shown or not cell.comments_shown:
-            continue
-        query = select(PulseAnswer.comment).where(
-            PulseAnswer.period == cell.period,
-            PulseAnswer.theme == cell.measure,
-            col(PulseAnswer.comment).is_not(None),
+    gathered = 0
+    for week in weeks:
+        rows = session.execute(
+            _CELL_ROWS.where(
+                DisclosureCell.period == week.period,
+                col(DisclosureCell.shown).is_(True),
+                col(DisclosureCell.comments_shown).is_(True),
+            ).order_by(col(DisclosureCell.id))  # broadest group first
         )
-        if cell.kind == "department":
-            query = query.where(PulseAnswer.department == cell.key)
-        elif cell.kind == "team":
-            query = query.where(PulseAnswer.team_path == cell.key)
-        elif cell.kind == "subtree":
-            query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
-        texts = [t for t in session.exec(query) if t]
-        texts.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
-        same = (cell.period, cell.measure, frozenset(texts))
-        if texts and same not in listed:  # a group identical to one listed is one group
-            listed.add(same)
-            groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
+        for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
+            if limit is not None and gathered >= limit:
+                return groups
+            query = select(PulseAnswer.comment).where(
+                PulseAnswer.period == cell.period,
+                PulseAnswer.theme == cell.measure,
+                col(PulseAnswer.comment).is_not(None),
+            )
+            if cell.kind == "department":
+                query = query.where(PulseAnswer.department == cell.key)
+            elif cell.kind == "team":
+                query = query.where(PulseAnswer.team_path == cell.key)
+            elif cell.kind == "subtree":
+                query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
+            texts = [t for t in session.exec(query) if t]
+            texts.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+            same = (cell.period, cell.measure, frozenset(texts))
+            if texts and same not in listed:  # a group identical to one listed is one group
+                listed.add(same)
+                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
+                gathered += len(texts)
     return groups
 
 
@@ -882,7 +907,10 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def close_round(session: Session, round_id: int, now: datetime) -> int:
     """Move a closed round's pending answers into pulse_answer, all at once, in shuffled
     order, and touch every prompt of the round in the same transaction (so on PostgreSQL
-    they all share one xmin and nothing orders them). Returns the answers moved."""
+    they all share one xmin and nothing orders them). The deleted pending rows' old versions
+    still share the answering transactions' ids with the prompts' old versions: the table is
+    marked for ``storage.scrub``, which the tick runs once this commits. Returns the answers
+    moved."""
     round_ = session.get(PulseRound, round_id)
     if round_ is None or round_.closed:
         return 0
@@ -939,4 +967,5 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     )
     round_.closed = True
     session.add(round_)
+    scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)

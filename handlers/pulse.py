@@ -21,10 +21,10 @@ from bot.clock import format_local, local_instant
 from bot.parsing import parse_id
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_many
-from handlers import disclosure, workdays
+from handlers import disclosure, live_counts, workdays
 from handlers.sentiment import score as sentiment_of
 from prompts import QuestionBank
-from storage import people
+from storage import people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
 from storage.outbox import Queued
 from storage.types import UTCDateTime
@@ -363,6 +363,7 @@ def tick(runtime: Runtime) -> dict[str, int]:
         reminded = send_reminders(session, runtime, now)
         expired = expire_prompts(session, now)
     closed = close_rounds(runtime, now)
+    scrub.run_due(runtime.db)  # the closed rounds' pending answers, gone from disk too
     return {
         "opened": opened,
         "sent": sent,
@@ -451,12 +452,13 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     ).first()
     if running is not None:
         asked, answered = _progress(ctx.session, running.id)  # type: ignore[arg-type]
+        k = ctx.settings.min_group_size
         raise UserError(
             prompts.text(
                 "pulse.adhoc_running",
                 closes=format_local(running.closes_at, me.timezone),
-                answered=answered,
-                asked=asked,
+                answered=live_counts.progress(answered, asked, k),
+                min=k,
             )
         )
     where = people.subtree_filter(root)
@@ -486,6 +488,8 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _progress(session: Session, round_id: int) -> tuple[int, int]:
+    """(asked, answered) in a round: every prompt it created, whatever became of the person
+    since, so both only grow (see handlers/live_counts.py)."""
     rows = session.exec(select(PulsePrompt.status).where(PulsePrompt.round_id == round_id)).all()
     return len(rows), sum(1 for status in rows if status == "answered")
 

@@ -41,6 +41,7 @@ ACTIONS = (
     "export",
     "report.open",
     "person.erase",
+    "dashboard.rotate_key",
     "retention.purge",
     "outbox.retry",
     "objective.add",

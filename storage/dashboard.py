@@ -101,7 +101,9 @@ def revoke(session: Session, person_ids: Iterable[int | None]) -> None:
         session.exec(delete(table).where(col(table.person_id).in_(ids)))  # type: ignore[call-overload]
 
 
-def end_every_session(session: Session) -> int:
-    """Sign everyone out (the signing key changed): the number of sessions ended."""
+def revoke_everyone(session: Session) -> int:
+    """End every link and session of everyone (the signing key changed): every access key
+    goes. Returns the number of sessions ended."""
+    session.exec(delete(DashboardAccess))  # type: ignore[call-overload]
     result = session.exec(delete(DashboardSession))  # type: ignore[call-overload]
     return int(result.rowcount or 0)

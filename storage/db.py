@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,11 +30,50 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):  # SQLite URI filenames
+        return None
+    return Path(parsed.database)
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file readable by this user alone (0600); SQLite gives its -wal and
+    -shm files the file's mode. An existing file is left as it is (``exposed`` reports it).
+    A missing directory is not created: a mistyped path stays an error (create it with
+    ``install -d -m 700 DIR``)."""
+    if not path.parent.is_dir():
+        return  # SQLite's own "unable to open database file" follows
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def exposed(url: str) -> list[str]:
+    """Which of the SQLite file and its -wal/-shm files others may open (group or world
+    bits), each with its mode: the dashboard's signing key may live in that file."""
+    path = sqlite_file(url)
+    if path is None or not path.exists():
+        return []
+    found = []
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists() and candidate.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            found.append(f"{candidate} (mode {stat.S_IMODE(candidate.stat().st_mode):04o})")
+    return found
+
+
 def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     """SQLite runs in WAL mode (readers never wait for the writer) and waits up to
-    ``busy_timeout`` seconds for another process's write lock before saying it is locked.
-    Statement parameters (people's words, scores) never appear in errors or logs."""
+    ``busy_timeout`` seconds for another process's write lock before saying it is locked; a
+    new database file is created private (``create_private``). Statement parameters
+    (people's words, scores) never appear in errors or logs."""
     url = normalise_url(url)
+    path = sqlite_file(url)
+    if path is not None:
+        create_private(path)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -46,6 +87,8 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # deleted rows are overwritten with zeros, not left in free space (storage.scrub)
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine

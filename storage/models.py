@@ -164,7 +164,8 @@ class PulseAnswer(SQLModel, table=True):
 class PulseAnswerPending(SQLModel, table=True):
     """An answer while its round is open. Written in the transaction that marks the prompt
     answered (the one link between a person and an answer culturebot cannot avoid: it lasts
-    until the round closes, when close_rounds moves the round's answers to pulse_answer)."""
+    until the round closes, when close_rounds moves the round's answers to pulse_answer, and
+    the next tick's storage.scrub removes the deleted rows' old versions from disk)."""
 
     __tablename__ = "pulse_answer_pending"
 

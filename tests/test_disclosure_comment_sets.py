@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from bot.config import Settings
-from handlers import disclosure
+from handlers import baseline, disclosure
 from storage.models import Person
+from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from tests.attack import candidate_authors, comment_groups, comment_lists
 from tests.roadmap.helpers import form_answers
 from tests.support import comment, import_org, org_csv
@@ -159,7 +160,7 @@ def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
 
 
 @st.composite
-def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list[dict]]:
+def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list, list]:
     """A random organisation (up to 150 people, depth up to 4, teams of 1-15, departments
     crossing the hierarchy) and a week or two of rounds in which many people comment."""
     departments = [f"D{i}" for i in range(draw(st.integers(1, 4)))]
@@ -187,7 +188,67 @@ def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, st
         }
         for _ in range(draw(st.integers(1, 3)))
     ]
-    return people, rounds
+    # and an assessment of everyone: the same rolls decide who comments on leadership
+    assessment = draw(st.lists(rolls, min_size=len(people), max_size=len(people)))
+    return people, rounds, assessment
+
+
+def _seed_assessment(database, people, rolls: list[float]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A closed assessment of everyone below the top, as it is once its answers are moved:
+    submitted invites with their atoms, unlinked comments; published. Returns who wrote
+    each comment."""
+    opened = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    written = {}
+    with database.session() as session:
+        by_email = {p.email: p for p in session.exec(select(Person))}
+        by_id = {p.id: p for p in by_email.values()}
+        top = by_email[people[0][0]]
+        assessment = Assessment(
+            scope_id=top.id,  # type: ignore[arg-type]
+            launched_by_id=top.id,  # type: ignore[arg-type]
+            created_at=opened,
+            remind_at=opened,
+            closes_at=opened + timedelta(days=7),
+            status="closed",
+        )
+        session.add(assessment)
+        session.flush()
+        for i, (email, _, _) in enumerate(people[1:], 1):
+            person = by_email[email]
+            team_path = by_id[person.manager_id].path  # type: ignore[index]
+            atom = {"team_path": team_path, "department": person.department}
+            session.add(
+                AssessmentInvite(
+                    assessment_id=assessment.id,  # type: ignore[arg-type]
+                    person_id=person.id,  # type: ignore[arg-type]
+                    status="submitted",
+                    **atom,
+                )
+            )
+            session.add(
+                AssessmentAnswer(
+                    assessment_id=assessment.id,  # type: ignore[arg-type]
+                    dimension="leadership",
+                    statement_id="ld01",
+                    score=1 + i % 5,
+                    **atom,
+                )
+            )
+            if rolls[i] < 0.5:
+                text = f"assessment words {i}"
+                written[text] = email
+                session.add(
+                    AssessmentComment(
+                        assessment_id=assessment.id,  # type: ignore[arg-type]
+                        dimension="leadership",
+                        comment=text,
+                        **atom,
+                    )
+                )
+        session.flush()
+        config = Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
+        baseline.publish(session, assessment, opened + timedelta(days=8), config)
+    return written
 
 
 @settings(
@@ -199,28 +260,42 @@ def commented_histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, st
 def test_no_comment_is_narrowed_below_ten_people_from_every_list_anyone_reads(
     database, history
 ) -> None:  # type: ignore[no-untyped-def]
-    """Every role reads its comment lists (``disclosure.comments``: chat ``comments``,
-    ``culturebot comments``); the union of everything read, per week and theme, is
-    intersected and subtracted; every comment's candidate authors number at least 10."""
-    people, rounds = history
+    """Every role reads its comment lists: pulse comments (``disclosure.comments``: chat
+    ``comments``, ``culturebot comments``) and assessment comments (``baseline.comment_groups``:
+    ``culturebot assess comments``, JSON and CSV). The union of everything read, per week and
+    theme (or assessment and dimension), is intersected and subtracted; every comment's
+    candidate authors number at least 10."""
+    people, rounds, assessment = history
     _wipe(database)
     _, commenters = _seed(database, people, rounds)
     config = Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
     with database.session() as session:
         disclosure.publish_due(session, datetime(2027, 3, 20, tzinfo=UTC), config)
+    author = {f"words {i}-{n}": e for n in range(len(rounds)) for i, (e, _, _) in enumerate(people)}
+    author.update(_seed_assessment(database, people, assessment))
+    # everything every role reads, per (week or assessment, theme or dimension)
     read: dict[tuple[str, str], dict[str, frozenset[str]]] = defaultdict(dict)
     with database.session() as session:
         for viewer in [None, *session.exec(select(Person))]:
-            for group in disclosure.comments(session, viewer):
-                lists = read[(group.period, group.measure)]
-                texts = frozenset(group.comments)
-                assert lists.setdefault(group.label, texts) == texts  # one list, one content
-    rows = [(e, e.split("@")[0].upper(), m, d) for e, m, d in people]
-    groups = comment_groups(rows)
-    author = {f"words {i}-{n}": e for n in range(len(rounds)) for i, (e, _, _) in enumerate(people)}
-    for (period, theme), lists in read.items():
-        wrote = set(commenters[(period, theme)])
+            lists = [
+                (g.period, g.measure, g.label, g.comments)
+                for g in disclosure.comments(session, viewer)
+            ]
+            lists += [
+                (f"assessment:{g.assessment_id}", g.dimension, g.group, g.comments)
+                for g in baseline.comment_groups(session, viewer)
+            ]
+            for period, measure, label, texts in lists:
+                seen = read[(period, measure)].setdefault(label, frozenset(texts))
+                assert seen == frozenset(texts)  # one group, one list, for every reader
+    groups = comment_groups([(e, e.split("@")[0].upper(), m, d) for e, m, d in people])
+    for (period, measure), lists in read.items():
+        wrote = {author[t] for texts in lists.values() for t in texts}
+        if not period.startswith("assessment:"):  # everyone who commented, read or not
+            wrote |= set(commenters[(period, measure)])
+        else:
+            wrote |= {e for t, e in author.items() if t.startswith("assessment")}
         members = {label: frozenset(groups[label] & wrote) for label in lists}
         for text, who in candidate_authors(lists, members).items():
             assert author[text] in who  # the lists are whole
-            assert len(who) >= K, (period, theme, text, sorted(who), sorted(lists))
+            assert len(who) >= K, (period, measure, text, sorted(who), sorted(lists))

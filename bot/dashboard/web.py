@@ -237,7 +237,7 @@ def build_view(
         cascade_id = parse_id(raw) if raw else None
         if raw and cascade_id is None:
             raise NotAllowed(raw[:20])
-        return views.cascades(session, viewer, cascade_id)
+        return views.cascades(session, viewer, cascade_id, settings.min_group_size)
     if name == "delivery":
         return views.delivery(session, viewer, now)
     raise KeyError(name)

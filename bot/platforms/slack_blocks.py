@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import zlib
 from typing import Any
 
 import prompts
 from bot.chat import Buttons, Choice, Form, FormField, Message, Question, Response, Text
+
+log = logging.getLogger(__name__)
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
@@ -99,7 +102,7 @@ def _text_blocks(part: Text) -> list[Block]:
         text = "\n".join(f"&gt; {line}" for line in text.split("\n"))
     if part.style == "muted":
         return [
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": chunk}]}
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": chunk or " "}]}
             for chunk in _chunks(text)
         ]
     return [
@@ -129,6 +132,72 @@ def _button(text: str, action_id: str, value: str, style: str = "default") -> Bl
     return button
 
 
+def _fit(part: Form | Question) -> str | None:
+    """``part`` packed into one button value (2000 characters), trimmed first to what Slack's
+    modal can show anyway and then, while it still does not fit, with its texts and lists
+    cut shorter step by step. None when even the shortest does not fit (the caller leaves
+    the button out rather than have Slack refuse the whole message)."""
+    cap, count = 2000, OPTIONS_LIMIT
+    while cap >= 10:
+        try:
+            return pack(_trimmed(part, cap, count).model_dump_json())
+        except ValueError:
+            cap, count = cap // 2, max(1, count // 2)
+    log.warning("slack: a %s is too large for a button even when cut; left out", part.type)
+    return None
+
+
+def _trimmed(part: Form | Question, cap: int, count: int) -> Form | Question:
+    """``part`` with every text cut to ``cap`` (and Slack's own limits) and at most ``count``
+    options per field; choice values are kept whole (they are the answers)."""
+
+    def cut(text: str, limit: int = cap) -> str:
+        return _cut(text, min(limit, cap))
+
+    def choice(c: Choice, limit: int) -> Choice:
+        return Choice(label=cut(c.label, limit), value=c.value)
+
+    if isinstance(part, Question):
+        return part.model_copy(
+            update={
+                "prompt": cut(part.prompt),
+                "choices": tuple(choice(c, BUTTON_TEXT) for c in part.choices),
+                "low_label": cut(part.low_label, BUTTON_TEXT),
+                "high_label": cut(part.high_label, BUTTON_TEXT),
+                "comment_label": cut(part.comment_label),
+            }
+        )
+    fields = tuple(
+        f.model_copy(
+            update={
+                "label": cut(f.label),
+                "placeholder": cut(f.placeholder, 150),
+                "initial": cut(f.initial, min(f.max_length, 3000)),
+                "options": tuple(
+                    Choice(label=cut(o.label, OPTION_TEXT), value=o.value[:OPTION_VALUE])
+                    for o in f.options[:count]
+                ),
+            }
+        )
+        for f in part.fields[: max(1, min(VIEW_BLOCKS, count))]
+    )
+    return part.model_copy(
+        update={
+            "title": cut(part.title, TITLE_LIMIT),
+            "submit_label": cut(part.submit_label, TITLE_LIMIT),
+            "fields": fields,
+        }
+    )
+
+
+def _packed_or_none(data: str) -> str | None:
+    try:
+        return pack(data)
+    except ValueError:
+        log.warning("slack: a button value is too large even compressed; left out")
+        return None
+
+
 def _question_blocks(question: Question) -> list[Block]:
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{chunk}*"}}
@@ -138,24 +207,20 @@ def _question_blocks(question: Question) -> list[Block]:
     # share is encoded once (a round renders this for every person)
     head = json.dumps({"a": question.action, "r": question.ref})[:-1]
     elements = [
-        _button(
-            choice_label(question, i),
-            f"{ACTION_PREFIX}choice.{i}",
-            pack(f'{head}, "v": {json.dumps(choice.value)}}}'),
-        )
+        _button(choice_label(question, i), f"{ACTION_PREFIX}choice.{i}", value)
         for i, choice in enumerate(question.choices)
+        if (value := _packed_or_none(f'{head}, "v": {json.dumps(choice.value)}}}')) is not None
     ]
     for start in range(0, len(elements), 25):  # an actions block holds at most 25 elements
         blocks.append({"type": "actions", "elements": elements[start : start + 25]})
-    if question.comment_label:
+    comment = _fit(question) if question.comment_label else None
+    if comment is not None:
         blocks.append(
             {
                 "type": "actions",
                 "elements": [
                     _button(
-                        prompts.text("slack.comment_button"),
-                        f"{ACTION_PREFIX}comment",
-                        pack(question.model_dump_json()),
+                        prompts.text("slack.comment_button"), f"{ACTION_PREFIX}comment", comment
                     )
                 ],
             }
@@ -165,13 +230,10 @@ def _question_blocks(question: Question) -> list[Block]:
 
 def _buttons_blocks(part: Buttons) -> list[Block]:
     elements = [
-        _button(
-            button.label,
-            f"{ACTION_PREFIX}button.{i}",
-            pack(json.dumps({"a": button.action, "v": button.value})),
-            button.style,
-        )
+        _button(button.label, f"{ACTION_PREFIX}button.{i}", value, button.style)
         for i, button in enumerate(part.buttons)
+        if (value := _packed_or_none(json.dumps({"a": button.action, "v": button.value})))
+        is not None
     ]
     return [
         {"type": "actions", "elements": elements[start : start + 25]}
@@ -180,13 +242,16 @@ def _buttons_blocks(part: Buttons) -> list[Block]:
 
 
 def _form_blocks(form: Form) -> list[Block]:
-    """A form inside a message is a button that opens it as a modal."""
+    """A form inside a message is a button that opens it as a modal (cut to fit the button's
+    value when it must be; a note instead when even that cannot fit)."""
+    value = _fit(form)
+    if value is None:
+        note = prompts.text("slack.form_too_large")
+        return [{"type": "context", "elements": [_plain(note, 2000)]}]
     return [
         {
             "type": "actions",
-            "elements": [
-                _button(form.title, f"{ACTION_PREFIX}form", pack(form.model_dump_json()), "primary")
-            ],
+            "elements": [_button(form.title, f"{ACTION_PREFIX}form", value, "primary")],
         }
     ]
 
@@ -294,7 +359,7 @@ def modal(form: Form, *, message_ref: str | None = None, value_field: str | None
                 "label": _plain(spec.label, 2000),
                 "element": _element(spec),
             }
-            for spec in form.fields
+            for spec in form.fields[:VIEW_BLOCKS]  # a modal holds 100 blocks
         ],
     }
 

@@ -59,6 +59,7 @@ from bot.afterack import AfterAck
 from bot.chat import Incoming, Message, Response, text_message
 from bot.config import Settings
 from bot.delivery import Address, DeliveryError, backoff, shared_reserve
+from bot.platforms import teams_auth
 from bot.platforms.teams_cards import (
     CARD_CONTENT_TYPE,
     form_message,
@@ -185,6 +186,8 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         )
     else:
         raise ValueError("Teams needs MicrosoftAppId (or CULTUREBOT_TEAMS_EMULATOR=true locally)")
+    # the keys of inbound tokens: fetched off the loop, with a timeout, cached
+    teams_auth.install(settings.teams_key_timeout, settings.teams_openid_metadata_url)
     return CloudAdapter(_Authentication(config))
 
 

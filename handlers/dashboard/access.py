@@ -14,6 +14,8 @@
   old link cannot sign in whoever gets the id next, nor the same person back.
 - The signing key comes from ``CULTUREBOT_DASHBOARD_SECRET`` or is generated once and kept in the
   database, so every instance signs and checks with the same key and restarts keep links valid.
+  Kept in the database, it is as safe as the database: ``key_warnings`` says so at start-up
+  (and to ``culturebot doctor``); ``rotate`` replaces it and ends every link and session.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from storage.dashboard import (
     DashboardTokenUse,
     access_key,
     current_key,
+    revoke_everyone,
 )
+from storage.db import exposed
 from storage.models import Person
 from storage.sql import insert_ignore
 
@@ -66,6 +70,33 @@ def signing_key(session: Session, settings: Settings, now: datetime) -> bytes:
         row = session.get(DashboardSecret, SECRET_NAME)
     assert row is not None
     return row.value.encode("utf-8")
+
+
+def key_warnings(settings: Settings) -> list[str]:
+    """What weakens the signing key, in words for an operator's log (empty when nothing):
+    the key kept in the database, and a database file other users can read."""
+    if settings.dashboard_secret:
+        return []
+    found = [
+        "CULTUREBOT_DASHBOARD_SECRET is not set: the dashboard's signing key lives in the "
+        "database, so whoever can read the database can sign in as anyone; set the secret, "
+        "or keep the database private"
+    ]
+    found += [
+        f"{name} is readable by other users and holds the signing key: chmod 600 it"
+        for name in exposed(settings.database_url)
+    ]
+    return found
+
+
+def rotate(session: Session, settings: Settings, now: datetime) -> int:
+    """A new signing key (when it is kept in the database) and every link and session ended,
+    whichever key signs: everyone's access key goes. Returns the sessions ended."""
+    ended = revoke_everyone(session)
+    if not settings.dashboard_secret:
+        session.exec(delete(DashboardSecret).where(col(DashboardSecret.name) == SECRET_NAME))  # type: ignore[call-overload]
+        signing_key(session, settings, now)
+    return ended
 
 
 def _sign(key: bytes, payload: str) -> str:

@@ -228,9 +228,11 @@ def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
     return list(session.exec(query.limit(50)))
 
 
-def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
+def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size: int) -> View:
     """One cascade's chain as the viewer may see it: the whole chain for its sender and for
-    admins, a manager's own part of it (from them down) for anyone who carried it."""
+    admins, a manager's own part of it (from them down) for anyone who carried it.
+    Acknowledgements are one live count of the whole chain, for the whole chain's viewers
+    only (a count per part beside it could be subtracted: handlers/live_counts.py)."""
     mine = visible_cascades(session, viewer)
     view = View("cascades", "Leadership messages", "org", "")
     view.extra["cascades"] = [
@@ -277,12 +279,12 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
                 len(members),
                 sum(n["how"] == "relay" for n in members),
                 sum(n["how"] == "escalation" for n in members),
-                sum(bool(n["acknowledged"]) for n in members),
                 cascade_report.nearest_rank(weighted, 0.5),
                 cascade_report.nearest_rank(weighted, 0.9),
             )
         )
     waiting = sum(n.get("state") == "waiting" for n in nodes)
+    acknowledged = cascade_report.acknowledged(session, cascade.id, min_size) if whole else None
     level_names = tuple(f"level {lv}" for lv in levels)
     view.sections.append(
         Section(
@@ -329,7 +331,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
         Section(
             id="reach",
             title="Reach per level",
-            summary=f"{len(reached)} people reached over {len(levels)} levels.",
+            summary=f"{len(reached)} people reached over {len(levels)} levels."
+            + (f" Acknowledged by {acknowledged}." if acknowledged else ""),
             chart=BarChart(
                 categories=level_names,
                 series=(
@@ -348,7 +351,6 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
                     "reached",
                     "via_relay",
                     "via_escalation",
-                    "acknowledged",
                     "median_hours",
                     "p90_hours",
                 ),
@@ -357,7 +359,6 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
                     "Reached",
                     "By relay",
                     "By escalation",
-                    "Acknowledged",
                     "Median hours",
                     "90th percentile hours",
                 ),
@@ -373,8 +374,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
             chart=BarChart(
                 categories=level_names,
                 series=(
-                    Series("median", tuple(r[5] for r in rows)),
-                    Series("90th percentile", tuple(r[6] for r in rows)),
+                    Series("median", tuple(r[4] for r in rows)),
+                    Series("90th percentile", tuple(r[5] for r in rows)),
                 ),
                 x_title="level below the sender",
                 y_title="hours after sending",
@@ -384,7 +385,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None) -> View:
             table=Table(
                 ("level", "median_hours", "p90_hours"),
                 ("Level", "Median hours", "90th percentile hours"),
-                tuple((r[0], r[5], r[6]) for r in rows),
+                tuple((r[0], r[4], r[5]) for r in rows),
             ),
         )
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import unquote
 
+from sqlmodel import select
+
 from handlers.dashboard import access
 from tests.dashboard.conftest import link_for, said, sign_in
 
@@ -202,4 +204,33 @@ async def test_a_reactivated_persons_old_session_and_link_stay_dead(client, seed
     refused = await client.post("/dashboard/login", data={"token": unused}, allow_redirects=False)
     assert refused.status == 400 and "Set-Cookie" not in refused.headers
     await sign_in(client, seeded, "a1")  # a new link works
+    assert (await client.get("/dashboard/stories")).status == 200
+
+
+async def test_rotating_the_key_ends_every_session_and_link(client, seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from storage.audit import AuditEvent
+    from storage.dashboard import DashboardSecret
+
+    await sign_in(client, seeded, "a1")
+    assert (await client.get("/dashboard/stories")).status == 200
+    unused = token_of(link_for(seeded, "m1"))
+    with seeded.db.session() as session:
+        before = session.get(DashboardSecret, access.SECRET_NAME).value
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", seeded.db.url)
+    done = CliRunner().invoke(app, ["dashboard", "rotate-key", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "Every sign-in link and session has ended (1 sessions)" in done.output
+    assert (await client.get("/dashboard/stories")).status == 401
+    refused = await client.post("/dashboard/login", data={"token": unused}, allow_redirects=False)
+    assert refused.status == 400 and "Set-Cookie" not in refused.headers
+    with seeded.db.session() as session:
+        assert session.get(DashboardSecret, access.SECRET_NAME).value != before
+        (event,) = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "dashboard.rotate_key")
+        ).all()
+        assert event.actor.startswith("cli:")
+    await sign_in(client, seeded, "a1")  # a new link from chat works
     assert (await client.get("/dashboard/stories")).status == 200

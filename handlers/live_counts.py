@@ -1,0 +1,74 @@
+"""Live counts: how far an open check-in, an open assessment or a cascade's acknowledgements
+got, in words that polling any number of times cannot narrow to one person.
+
+Part of the disclosure gate (``handlers/disclosure.py`` owns every figure that leaves
+culturebot; this is its rule for figures that move). ``progress`` is the only way a live count
+is shown: chat ``checkin`` while a check-in runs, ``assess status`` and the launch refusal,
+the cascade report (chat, CLI, JSON) and the dashboard's chain view.
+
+The rule, for a group of ``asked`` people of whom ``done`` have answered so far:
+
+- a group of fewer than ``k`` people (the minimum group size, 5) never shows progress: it
+  says "fewer than k so far", which is always true of it;
+- otherwise the figure is the largest step of the ladder ``k, 10, 20, 50, 100, 200`` that is
+  at most ``min(done, asked - 1)``, said as "N or more"; under the first step it says "fewer
+  than k so far". The asked count is never shown next to it.
+
+Why that tells a poller nothing about one person
+-------------------------------------------------
+The poller knows the group (the org chart) and polls as often as they like, so they see a
+sequence of figures, each one an interval for the count: "fewer than 5" is [0, 4], "10 or
+more" is [10, next step] (or up to ``asked``). A person is given away when every way of
+answering that fits all those intervals has them answered by some moment, or has them not
+answered by then. The figure is the same for every member of the group (it counts; it names
+no one), so any answering order can be replaced by one where a chosen person answers first,
+or last. Hence, for every person and moment, both remain possible exactly when:
+
+1. the interval's lower end is below ``asked`` (someone may still be missing): the cap at
+   ``asked - 1`` makes sure "everyone has answered" is never shown, which in a group of 5
+   would name all five;
+2. the interval's upper end is at least 1 (someone may have answered): "fewer than 5" holds
+   0 to 4, and a group is shown only with 5 or more people;
+3. the figure never goes down while answers come in, so a person chosen to answer first or
+   last fits every later poll too: ``done`` and ``asked`` only grow (answers are final, the
+   group is fixed when the round, assessment or cascade starts; a cascade's group grows as it
+   reaches people), and the ladder is monotone in both.
+
+Seeing the figure change from one poll to the next says that someone in the group answered in
+between, never who. Each live figure counts one whole group (the whole check-in, the whole
+assessment, everyone the cascade reached), never a part of it beside the whole: two nested
+intervals could be subtracted ("fewer than 5 below Ben, 5 or more overall" would tell that
+the one person outside Ben's part answered). ``tests/test_live_counts.py`` plays that
+attacker over random organisations and answering orders.
+
+What no count can hide: someone who learns from the others that all but one of them
+answered, and sees the figure step up, learns about the last one; that is as true of the
+closed figures (README, "How anonymity is protected").
+"""
+
+from __future__ import annotations
+
+import prompts
+from handlers.disclosure import BANDS
+
+
+def steps(k: int) -> tuple[int, ...]:
+    """The ladder of shown lower bounds: the minimum group size, then the band edges above."""
+    return (k, *sorted(low for low, _ in BANDS if low > k))
+
+
+def at_least(done: int, asked: int, k: int) -> int | None:
+    """The lower bound shown for ``done`` of ``asked``, or None for "fewer than k so far"."""
+    if asked < k:
+        return None
+    capped = min(done, asked - 1)
+    shown = [step for step in steps(k) if step <= capped]
+    return shown[-1] if shown else None
+
+
+def progress(done: int, asked: int, k: int) -> str:
+    """The words for a live count: "fewer than 5 so far" or "20 or more"."""
+    bound = at_least(done, asked, k)
+    if bound is None:
+        return prompts.text("disclosure.live_fewer", min=k)
+    return prompts.text("disclosure.live_at_least", count=bound)

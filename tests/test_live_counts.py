@@ -1,0 +1,266 @@
+"""Live counts can be polled: a viewer who reads a check-in's, an assessment's or a cascade's
+progress after every single answer must learn nothing about one person.
+
+The attacker knows the organisation, who was asked, and the rule (handlers/live_counts.py):
+each figure it reads is an interval for the count, and the count never goes down. A person
+is given away when, at some poll, every count that fits all polls has them answered (the
+interval's low end is everyone) or has them not answered (its high end is 0). Finding 6 of
+issue 19 (a manager of one reads "0 of 1", then "1 of 1") is reproduced as stated.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+import prompts
+from bot.app import build_router, run_due
+from bot.chat import Incoming
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.router import Router
+from bot.runtime import Runtime
+from handlers import live_counts
+from storage.db import Database
+from storage.models import Person
+from storage.roadmap import AssessmentInvite
+from tests.cascade.helpers import broadcast
+from tests.support import Chat, click_score, import_org, org_csv
+
+K = 5
+START = datetime(2027, 3, 1, 9, tzinfo=UTC)
+CHECKIN = re.compile(r"Answered so far: (.+?) \(counted")
+ASSESS = re.compile(r"Finished so far, across everyone it asked: (.+?) \(counted")
+ACKED = re.compile(r"acknowledged by (.+?)\.")
+
+
+def interval(words: str, asked: int) -> tuple[int, int]:
+    """What the words say about the count, to someone who knows the rule and the group."""
+    fits = [n for n in range(asked + 1) if live_counts.progress(n, asked, K) == words]
+    assert fits, f"not a live count the gate would show: {words!r}"
+    return min(fits), max(fits)
+
+
+def assert_nobody_given_away(polls: list[str], asked: int, what: str) -> None:
+    """Every poll of one group, in order: no moment at which one person is known to have
+    answered or known not to have; a group under K never changes at all."""
+    spans = [interval(words, asked) for words in polls]
+    low, high = [], []
+    for lo, _ in spans:  # the count never goes down: a later poll bounds the earlier ones
+        low.append(max(lo, low[-1]) if low else lo)
+    for _, hi in reversed(spans):
+        high.insert(0, min(hi, high[0]) if high else hi)
+    for moment, (lo, hi) in enumerate(zip(low, high, strict=True)):
+        assert lo <= hi, (what, moment, polls)
+        assert lo < asked, f"{what}: everyone is known to have answered at poll {moment}"
+        assert hi > 0, f"{what}: nobody is known to have answered at poll {moment}"
+    if asked < K:
+        assert len(set(polls)) == 1, f"{what}: a group of {asked} showed progress: {polls}"
+
+
+def fresh_runtime(template: Path, folder: Path) -> Runtime:
+    path = folder / f"{uuid.uuid4().hex}.db"
+    shutil.copy(template, path)
+    db = Database(f"sqlite:///{path}")
+    return Runtime(
+        db=db,
+        clock=FakeClock(START),
+        settings=Settings(database_url=db.url, _env_file=None),  # type: ignore[call-arg]
+    )
+
+
+def submit_assessment(runtime: Runtime, router: Router, email: str) -> None:
+    with runtime.db.session() as session:
+        invite = session.exec(
+            select(AssessmentInvite)
+            .join(Person, Person.id == AssessmentInvite.person_id)  # type: ignore[arg-type]
+            .where(Person.email == email)
+        ).one()
+    scores = {s.id: "3" for s in prompts.assessment().statements}
+    reply = router.handle(
+        runtime,
+        Incoming(
+            platform="console",
+            user_id=email,
+            kind="action",
+            name="assess.submit",
+            ref=str(invite.id),
+            fields=scores,
+        ),
+    )
+    assert "Thank you" in reply.replies[0].summary
+
+
+def acknowledge(runtime: Runtime, router: Router, email: str, cascade_id: int) -> None:
+    ack = Incoming(
+        platform="console", user_id=email, kind="action", name="cascade.ack", ref=str(cascade_id)
+    )
+    assert "Thanks for acknowledging" in router.handle(runtime, ack).replies[0].summary
+
+
+def live(pattern: re.Pattern[str], said: str) -> str:
+    found = pattern.search(said)
+    assert found, f"no live count in {said!r}"
+    return found.group(1)
+
+
+# --- finding 6, as stated ------------------------------------------------------------------
+
+
+def test_a_manager_of_one_polls_checkin_and_assess_status_and_learns_nothing(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    import_org(
+        runtime,
+        org_csv("mo@x.io,Mo,,Ops,leader,UTC", "rae@x.io,Rae,mo@x.io,Ops,employee,UTC"),
+    )
+    mo = chat("mo@x.io")
+    assert "Check-in started: 1 people" in mo.say("checkin")
+    assert "assessment" in mo.say("assess launch 10").lower()
+    before = (mo.say("checkin"), mo.say("assess status"), mo.say("assess launch 10"))
+
+    click_score(runtime, router, "rae@x.io", 2)
+    submit_assessment(runtime, router, "rae@x.io")
+    after = (mo.say("checkin"), mo.say("assess status"), mo.say("assess launch 10"))
+
+    assert before == after  # nothing moved: Rae's answers cannot be seen coming in
+    for said in after:
+        assert "fewer than 5 so far" in said
+        assert "0 of 1" not in said and "1 of 1" not in said and "100%" not in said
+
+    runtime.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
+    run_due(runtime)
+    closed = mo.say("assess status")  # participation only from the gate's figures
+    assert "closed on" in closed and "type baseline" in closed and "%" not in closed
+
+
+def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            *(f"r{i}@x.io,R{i},vp@x.io,Sales,employee,UTC" for i in range(3)),
+        ),
+    )
+    vp = chat("vp@x.io")
+    assert "Sent" in broadcast(vp)
+    polls = [vp.say("cascade report")]
+    for i in range(3):
+        acknowledge(runtime, router, f"r{i}@x.io", 1)
+        polls.append(vp.say("cascade report"))
+    assert len({live(ACKED, said) for said in polls}) == 1
+    assert "acknowledged by fewer than 5 so far" in polls[-1]
+
+
+# --- the poller, under hypothesis ------------------------------------------------------------
+
+
+@st.composite
+def organisations(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """(email, manager email) rows below the leader l0: a tree of 1 to 14 people."""
+    rows: list[tuple[str, str]] = []
+    managers = ["l0@x.io"]
+    for i in range(draw(st.integers(1, 14))):
+        email = f"p{i}@x.io"
+        rows.append((email, draw(st.sampled_from(managers))))
+        if draw(st.booleans()):
+            managers.append(email)
+    return rows
+
+
+@given(
+    people=organisations(),
+    data=st.data(),
+)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_a_poller_learns_nothing_about_one_person(
+    sqlite_template: Path, tmp_path: Path, people: list[tuple[str, str]], data: st.DataObject
+) -> None:
+    runtime = fresh_runtime(sqlite_template, tmp_path)
+    router = ROUTER
+    try:
+        import_org(
+            runtime,
+            org_csv(
+                "l0@x.io,L0,,Ops,leader,UTC",
+                *(f"{e},{e[:3].upper()},{m},Ops,employee,UTC" for e, m in people),
+            ),
+        )
+        leader = Chat(runtime, router, "l0@x.io")
+        leader.say("checkin")
+        leader.say("assess launch 10")
+        managers = sorted({m for _, m in people})
+        everyone = [e for e, _ in people]
+        acts = [("pulse", e) for e in everyone] + [("assess", e) for e in everyone]
+        order = data.draw(st.permutations(acts))
+        order = order[: data.draw(st.integers(0, len(order)))]
+
+        checkin_polls: list[str] = []
+        assess_polls: list[str] = []
+
+        def poll() -> None:
+            checkin_polls.append(live(CHECKIN, Chat(runtime, router, "l0@x.io").say("checkin")))
+            seen = {live(ASSESS, Chat(runtime, router, m).say("assess status")) for m in managers}
+            assert len(seen) == 1, f"managers see different counts of one assessment: {seen}"
+            assess_polls.append(seen.pop())
+
+        poll()
+        for kind, email in order:
+            runtime.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+            if kind == "pulse":
+                click_score(runtime, router, email, 3)
+            else:
+                submit_assessment(runtime, router, email)
+            poll()
+        assert_nobody_given_away(checkin_polls, len(everyone), "checkin")
+        assert_nobody_given_away(assess_polls, len(everyone), "assess status")
+    finally:
+        runtime.db.dispose()
+
+
+@given(size=st.integers(1, 12), data=st.data())
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_a_cascade_sender_polling_acknowledgements_learns_nothing_about_one_person(
+    sqlite_template: Path, tmp_path: Path, size: int, data: st.DataObject
+) -> None:
+    runtime = fresh_runtime(sqlite_template, tmp_path)
+    try:
+        team = [f"r{i}@x.io" for i in range(size)]
+        import_org(
+            runtime,
+            org_csv(
+                "vp@x.io,Vera,,Sales,leader,UTC",
+                *(f"{e},{e[:2].upper()},vp@x.io,Sales,employee,UTC" for e in team),
+            ),
+        )
+        vp = Chat(runtime, ROUTER, "vp@x.io")
+        assert "Sent" in broadcast(vp)
+        order = data.draw(st.permutations(team))
+        order = order[: data.draw(st.integers(0, size))]
+        polls = [live(ACKED, vp.say("cascade report"))]
+        for email in order:
+            acknowledge(runtime, ROUTER, email, 1)
+            polls.append(live(ACKED, vp.say("cascade report")))
+        assert_nobody_given_away(polls, size, "cascade acknowledgements")
+    finally:
+        runtime.db.dispose()
+
+
+ROUTER = build_router()
