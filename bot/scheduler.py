@@ -123,6 +123,10 @@ class Scheduler:
         except Exception as error:
             metrics.TICK_FAILURES.inc()
             failed(error, "scheduler tick failed; the next tick retries")
+        except asyncio.CancelledError:
+            # the process is stopping: the tick's thread finishes its transaction before the
+            # process exits; a traceback from APScheduler would tell of no fault
+            log.debug("scheduler tick: stopping while it ran")
 
     async def housekeeping(self) -> None:
         """Forget platform event ids old enough that no platform retries them any more."""
