@@ -18,6 +18,10 @@ then, in a fresh process (so its peak memory is the reports', not the seeder's):
   (``close_and_publish_assessment_ms``), a dozen objectives with actions, and the baseline and
   objectives views for the top leader, a department head, a manager and an employee
   (``baseline_*_ms``, ``objectives_*_ms``; goal: each under 300 ms, ``roadmap_goals_met``);
+- times the stories section of the report (published story and idea cells, and the
+  connectedness of the last four weeks) for the organisation and that manager
+  (``org_stories_ms``, ``team_stories_ms``), and the dashboard's stories view in the
+  manager's own scope and the whole organisation's (``dashboard_stories_*_ms``);
 - times one hand-written GROUP BY over the answers (``raw_group_by_ms``) and prints the ratio;
 - ``peak_rss_mb``: the peak resident memory of the process that published the newest week and
   made the reports; the full export's time and peak come after it (``org_export_ms``,
@@ -90,8 +94,10 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
     from sqlalchemy import func, select, text
 
     from bot.config import Settings
-    from handlers import disclosure, reports
+    from handlers import disclosure, reports, story_reports
     from handlers.basics import CHAT_LINES, comments_text
+    from handlers.dashboard import views
+    from handlers.dashboard.scope import ORG, Viewer, default_scope
     from storage.db import Database
     from storage.models import Person
 
@@ -137,6 +143,22 @@ def measure(url: str, end_iso: str) -> dict[str, Any]:
             ),
             1,
         )
+        # stories and ideas (published cells only): the report's section for the
+        # organisation and the manager, and the dashboard's stories view in both scopes
+        out["org_stories_ms"] = round(
+            timed(lambda: story_reports.build(session, end, min_group_size=k)), 1
+        )
+        out["team_stories_ms"] = round(
+            timed(lambda: story_reports.build(session, end, min_group_size=k, scope=manager)), 1
+        )
+        signed_in = Viewer.of(session, manager)  # type: ignore[arg-type]
+        for name, chosen in (("team", default_scope(session, signed_in)), ("org", ORG)):
+            out[f"dashboard_stories_{name}_ms"] = round(
+                timed(
+                    lambda chosen=chosen: views.stories(session, signed_in, chosen, settings, end)
+                ),
+                1,
+            )
         out["org_report_rows"] = len(org_rows[-1].rows)
         # comments as chat `comments` shows them (the newest weeks, about 40 lines), for the
         # mid-level manager and the top leader; the sets were checked when each week was
@@ -265,6 +287,10 @@ def main(argv: list[str]) -> None:
     result["goals_met"] = all(
         result[b]["org_report_ms"] < 300
         and result[b]["team_report_ms"] < 300
+        and result[b]["org_stories_ms"] < 300
+        and result[b]["team_stories_ms"] < 300
+        and result[b]["dashboard_stories_team_ms"] < 300
+        and result[b]["dashboard_stories_org_ms"] < 300
         and result[b]["org_comments_ms"] < 300
         and result[b]["team_comments_ms"] < 300
         and result[b]["peak_rss_mb"] < 200

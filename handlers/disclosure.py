@@ -70,9 +70,10 @@ combines the others, as the anchors and statistical offices do:
    atom's chain and its department if shown) must hold 0 or at least k commenters; where it
    does not, the smaller list that sets it apart is withheld whole, so the comment is listed
    only in the larger group, or not at all. Decided once, when the period is published, for
-   the whole publication (so for every viewer and union of viewers). Lists are listed in an
-   order unrelated to answering (sorted by a hash of the text), without names, dates finer
-   than the period, or any sub-group.
+   the whole publication (so for every viewer and union of viewers); periods published
+   before this rule are checked again once (``recheck_comments``, which only withholds).
+   Comments are listed in an order unrelated to answering (sorted by a hash of the text),
+   without names, dates finer than the period, or any sub-group.
 
 The API (what reports, assessments and the dashboard use)
 -------------------------------------------------------
@@ -80,7 +81,7 @@ The API (what reports, assessments and the dashboard use)
   roles=)``: the published ``Cell``s a viewer may see (``viewer=None``: everything), oldest
   period first; withheld cells come with ``shown=False`` and a ``reason``.
 - ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
-- ``comments(session, viewer, since=)``: ``CommentGroup``s the viewer may read.
+- ``comments(session, viewer, since=, until=, limit=)``: ``CommentGroup``s the viewer may read.
 - ``publish_due(session, now, settings)``: publish every closed pulse week (the scheduler's
   ``tick`` and ``culturebot report`` call it). Other kinds of period (an assessment) call
   ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
@@ -121,7 +122,7 @@ import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.comment_sets import suppress_sets
-from storage import scrub
+from storage import job_marks, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -131,6 +132,7 @@ from storage.models import (
     PulseRound,
     PulseSchedule,
 )
+from storage.roadmap import AssessmentComment
 from storage.sql import insert_rows
 
 KINDS = ("org", "department", "subtree", "team")
@@ -246,6 +248,7 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
     closed weeks of stories and ideas are published too (handlers/story_periods.py)."""
+    recheck_comments(session, now, settings)
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
         select(
@@ -273,6 +276,66 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
 
     story_periods.publish_due(session, now, settings)
     return done
+
+
+COMMENT_SETS_MARK = "comment_sets"  # job_mark: weeks published before the set rule re-checked
+
+
+def recheck_comments(session: Session, now: datetime, settings: Settings) -> int:
+    """Once per database: withhold the comment lists of periods published before comment
+    lists were treated as sets (handlers/comment_sets.py) that the set rule would not show.
+    Only ever withholds (a list once read stays known; hiding it now tells nothing new), so
+    a published figure still never changes. Returns the lists withheld."""
+    if job_marks.read(session, COMMENT_SETS_MARK) is not None:
+        return 0
+    job_marks.write(session, COMMENT_SETS_MARK, now)
+    cells = session.exec(
+        select(DisclosureCell).where(col(DisclosureCell.comments_shown).is_(True))
+    ).all()
+    by_period: dict[str, list[DisclosureCell]] = defaultdict(list)
+    for cell in cells:
+        by_period[cell.period].append(cell)
+    withheld = 0
+    for period, listed in by_period.items():
+        if period.startswith("assessment:"):
+            weights = _assessment_commenters(session, int(period.split(":", 1)[1]))
+        else:
+            weights = {k: a.commenters for k, a in pulse_atoms(session, period).items()}
+        by_measure: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+        for (measure, team_path, department), n in weights.items():
+            by_measure[measure][(team_path, department)] = n
+        for measure, atoms in by_measure.items():
+            shown = {(c.kind, c.key): c for c in listed if c.measure == measure}
+            if not shown:
+                continue
+            lattice = Lattice(atoms)
+            reason = {n: None if n in shown else "withheld" for n in lattice.nodes}
+            suppress_sets(lattice, atoms, reason, settings.min_comment_group_size)
+            for node, cell in shown.items():
+                if reason.get(node) is not None:
+                    cell.comments_shown = False
+                    session.add(cell)
+                    withheld += 1
+    return withheld
+
+
+def _assessment_commenters(session: Session, assessment_id: int) -> dict[AtomKey, int]:
+    """People who commented per (dimension, team path, department): one comment each."""
+    rows = session.exec(
+        select(
+            AssessmentComment.dimension,
+            AssessmentComment.team_path,
+            AssessmentComment.department,
+            func.count(),
+        )
+        .where(AssessmentComment.assessment_id == assessment_id)
+        .group_by(
+            col(AssessmentComment.dimension),
+            col(AssessmentComment.team_path),
+            col(AssessmentComment.department),
+        )
+    ).all()
+    return {(d, tp, dept): n for d, tp, dept, n in rows}
 
 
 def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
@@ -783,6 +846,8 @@ def visible_cells(
             query = query.where(or_(*allowed))
         queries.append(query)
     wanted = set(measures) if measures is not None else None
+    if len(periods) <= 500:  # the periods asked for, in SQL: other kinds' cells stay unread
+        queries = [q.where(col(DisclosureCell.period).in_(list(periods))) for q in queries]
     cells: dict[int, Cell] = {}
     for query in queries:
         for row in session.execute(query):  # plain rows: an export reads a year of cells

@@ -30,12 +30,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 import prompts
 from bot.empty import NOTHING_YET, print_table
-from handlers import disclosure, story_periods
+from handlers import anonymity, disclosure, story_periods
 from handlers.disclosure import Cell
 from handlers.periods import Period, weeks_back
 from storage import people
@@ -69,22 +69,24 @@ class Connectedness:
 
 
 def connection_counts(
-    session: Session, since: datetime, until: datetime
+    session: Session, since: datetime, until: datetime, *, min_group_size: int
 ) -> dict[tuple[str, str], int]:
     """ "This helps my team" clicks in the window per directed (reader's department, story's
-    department) pair of different departments."""
+    department) pair of different departments. A click on an anonymous story counts only
+    when its department may be named (handlers/anonymity.py): the reader knows which story
+    they clicked, and a column that moved would name the department."""
+    named = anonymity.named_departments(anonymity.department_sizes(session), min_group_size)
     rows = session.exec(
         select(StoryReaction.department, Story.department, func.count())
         .join(Story, col(Story.id) == col(StoryReaction.story_id))
-        .where(col(StoryReaction.created_at) > since, col(StoryReaction.created_at) <= until)
+        .where(
+            col(StoryReaction.created_at) > since,
+            col(StoryReaction.created_at) <= until,
+            or_(col(Story.consent) != "anonymous", col(Story.department).in_(named)),
+        )
         .group_by(col(StoryReaction.department), col(Story.department))
     ).all()
     return {(reader, author): n for reader, author, n in rows if reader != author}
-
-
-def connection_edges(session: Session, since: datetime, until: datetime) -> set[tuple[str, str]]:
-    """Directed (reader's department, story's department) pairs with a reaction in the window."""
-    return set(connection_counts(session, since, until))
 
 
 def connectedness_from(
@@ -122,6 +124,7 @@ def connectedness(
     session: Session,
     now: datetime,
     *,
+    min_group_size: int,
     weeks: int = CONNECTEDNESS_WEEKS,
     period: Period | None = None,
 ) -> Connectedness:
@@ -131,7 +134,7 @@ def connectedness(
         session.exec(select(Person.department).where(col(Person.active).is_(True))).all()
     )
     rows, connected, possible = connectedness_from(
-        departments, connection_edges(session, since, now)
+        departments, set(connection_counts(session, since, now, min_group_size=min_group_size))
     )
     most: list[str] = []
     least: list[str] = []
@@ -245,14 +248,14 @@ def shared_weeks(cells: list[Cell]) -> list[SharedWeek]:
 def team_trends(cells: list[Cell]) -> list[TeamTrend]:
     """Story sentiment per team and published week (shown cells only), with the change
     between the two latest weeks shown."""
-    teams: dict[str, list[TeamWeek]] = defaultdict(list)
+    teams: dict[tuple[str, str], list[TeamWeek]] = defaultdict(list)
     for cell in cells:  # oldest period first
         if cell.kind == "team" and cell.measure == "story" and cell.respondents:
-            teams[cell.label].append(
+            teams[(cell.label, cell.key)].append(  # two managers may share a name
                 TeamWeek(story_periods.week_of(cell.period), cell.respondents, cell.mean)
             )
     found = []
-    for team, team_weeks in sorted(teams.items()):
+    for (team, _key), team_weeks in sorted(teams.items()):
         means = [w.polarity for w in team_weeks if w.polarity is not None]
         trend = round(means[-1] - means[-2], 1) if len(means) >= 2 else None
         found.append(TeamTrend(team=team, weeks=team_weeks, trend=trend))
@@ -378,7 +381,7 @@ def build(
         min_group_size=min_group_size,
         span=span_words(period, REPORT_WEEKS),
         in_period=bool(period),
-        connectedness=connectedness(session, now, period=period),
+        connectedness=connectedness(session, now, min_group_size=min_group_size, period=period),
         shared=shared_weeks([c for c in cells if c.kind in ("org", "department")]),
         sentiment=team_trends(cells),
     )

@@ -11,15 +11,19 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import select
+from sqlalchemy import delete, update
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.app import run_due
 from bot.config import Settings
 from handlers import baseline, disclosure
+from storage.disclosure_models import DisclosureCell
+from storage.job_marks import JobMark
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from tests.attack import candidate_authors, comment_groups, comment_lists
+from tests.cascade.helpers import NOTE, broadcast
 from tests.roadmap.helpers import form_answers
 from tests.support import comment, import_org, org_csv
 from tests.test_disclosure_attacker import THEMES, _seed, _wipe
@@ -138,6 +142,54 @@ def test_everyone_below_and_sales_sharing_nine_comments_are_not_both_listed(
         assert set().union(*lists.values()) == set(written)
 
 
+def test_cascade_questions_are_one_list_without_the_manager_they_went_to(runtime, chat) -> None:
+    """Questions go to the asker's own manager; the sender's chain report lists them as one
+    list for everyone reached (no manager, no time, no order), and only once 10 were
+    reached: "to Max" would name the one Support person of Max's team."""
+    _import(runtime, ONE_IN_COMMON)
+    cea = chat("cea@x.io")
+    assert "[1] Send" in broadcast(cea)
+    for manager in ("max", "nia", "oli"):
+        person = chat(f"{manager}@x.io")
+        assert "[1] Relay to my team" in person.inbox()
+        person.say("1", NOTE)
+    asker = chat("max11@x.io")
+    assert "Ask a question" in asker.inbox()
+    assert "Your question went to Max" in asker.say("2", "Does Support take the calls too?")
+    report = cea.say("cascade report")
+    assert "Questions: 1 (1 unanswered)" in report
+    assert "- (unanswered) Does Support take the calls too?" in report
+    assert "to Max" not in report and "Max11" not in report
+    shown = _cli(runtime, "cascade", "report", "1", "--format", "json")
+    (question,) = json.loads(shown)["questions"]
+    assert set(question) == {"answered", "text"}  # no manager, no time
+
+
+def test_weeks_published_by_the_old_gate_are_checked_again_once(runtime, chat, router) -> None:
+    """A database where the old (linear) gate published the first example: Max's team and
+    Support both listed. The next tick withholds what the set rule would not show."""
+    written = _pulse_week(runtime, chat, router, ONE_IN_COMMON)
+    with runtime.db.session() as session:  # as the old gate left it
+        session.execute(
+            update(DisclosureCell)
+            .where(col(DisclosureCell.kind) == "department", col(DisclosureCell.shown))
+            .values(comments_shown=True)
+        )
+        session.execute(delete(JobMark).where(col(JobMark.name) == "comment_sets"))
+
+    def lists() -> dict[str, frozenset[str]]:
+        with runtime.db.session() as session:
+            max_ = session.exec(select(Person).where(Person.email == "max@x.io")).one()
+            return {g.label: frozenset(g.comments) for g in disclosure.comments(session, max_)}
+
+    before = _attack(lists(), ONE_IN_COMMON, written)
+    assert min(len(who) for who in before.values()) == 1  # max11 wrote it
+    run_due(runtime)
+    after = _attack(lists(), ONE_IN_COMMON, written)
+    assert min(len(who) for who in after.values()) >= K
+    assert set(after) == set(written)  # still every comment, in the larger group
+
+
 def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
     """The first example again, with the assessment's comments (``assess comments``)."""
     people = _import(runtime, ONE_IN_COMMON)
@@ -151,12 +203,25 @@ def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
         written[text] = email
     clock.advance(timedelta(days=7, minutes=1))
     run_due(runtime)
-    for viewer in ("max@x.io", "cea@x.io"):
+
+    def smallest(viewer: str) -> int:
         groups = json.loads(_cli(runtime, "assess", "comments", "--as", viewer, "--format", "json"))
         lists = {g["group"]: frozenset(g["comments"]) for g in groups}
-        smallest = min(_attack(lists, ONE_IN_COMMON, written).items(), key=lambda c: len(c[1]))
-        assert len(smallest[1]) >= K, (viewer, smallest, {k: len(v) for k, v in lists.items()})
         assert set().union(*lists.values()) == set(written)
+        return min(len(who) for who in _attack(lists, ONE_IN_COMMON, written).values())
+
+    assert smallest("max@x.io") >= K and smallest("cea@x.io") >= K
+    # as the old (linear) gate published it: Support listed too; the next tick checks again
+    with runtime.db.session() as session:
+        session.execute(
+            update(DisclosureCell)
+            .where(col(DisclosureCell.kind) == "department", col(DisclosureCell.shown))
+            .values(comments_shown=True)
+        )
+        session.execute(delete(JobMark).where(col(JobMark.name) == "comment_sets"))
+    assert smallest("max@x.io") == 1
+    run_due(runtime)
+    assert smallest("max@x.io") >= K and smallest("cea@x.io") >= K
 
 
 @st.composite

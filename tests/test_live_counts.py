@@ -28,6 +28,8 @@ from bot.config import Settings
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import live_counts
+from handlers.dashboard import views
+from handlers.dashboard.scope import Viewer
 from storage.db import Database
 from storage.models import Person
 from storage.roadmap import AssessmentInvite
@@ -38,7 +40,7 @@ K = 5
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 CHECKIN = re.compile(r"Answered so far: (.+?) \(counted")
 ASSESS = re.compile(r"Finished so far, across everyone it asked: (.+?) \(counted")
-ACKED = re.compile(r"acknowledged by (.+?)\.")
+ACKED = re.compile(r"[Aa]cknowledged by (.+?)\.")
 
 
 def interval(words: str, asked: int) -> tuple[int, int]:
@@ -105,6 +107,14 @@ def acknowledge(runtime: Runtime, router: Router, email: str, cascade_id: int) -
     assert "Thanks for acknowledging" in router.handle(runtime, ack).replies[0].summary
 
 
+def dashboard_summary(runtime: Runtime, email: str) -> str:
+    """The dashboard's chain view of cascade 1, as its sender sees it: the reach summary."""
+    with runtime.db.session() as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        view = views.cascades(session, Viewer.of(session, person), 1, K)
+    return next(section.summary for section in view.sections if section.id == "reach")
+
+
 def live(pattern: re.Pattern[str], said: str) -> str:
     found = pattern.search(said)
     assert found, f"no live count in {said!r}"
@@ -159,6 +169,34 @@ def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(
         polls.append(vp.say("cascade report"))
     assert len({live(ACKED, said) for said in polls}) == 1
     assert "acknowledged by fewer than 5 so far" in polls[-1]
+    assert "Acknowledged by fewer than 5 so far." in dashboard_summary(runtime, "vp@x.io")
+
+
+def test_relays_are_not_counted_again_as_acknowledgements(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    """The report names every manager who relayed. Were relays counted, "fewer than 5" after
+    four named relays would say that nobody else acknowledged; so only other acks count."""
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            *(f"m{i}@x.io,M{i},vp@x.io,Sales,manager,UTC" for i in range(6)),
+            *(f"e{i}@x.io,E{i},m{i}@x.io,Sales,employee,UTC" for i in range(6)),
+        ),
+    )
+    vp = chat("vp@x.io")
+    assert "Sent" in broadcast(vp)
+    polls = [live(ACKED, vp.say("cascade report"))]
+    for i in range(6):
+        manager = chat(f"m{i}@x.io")
+        assert "[1] Relay to my team" in manager.inbox()
+        assert "Relayed" in manager.say("1", "This matters for every customer call this quarter.")
+        polls.append(live(ACKED, vp.say("cascade report")))
+    assert set(polls) == {"fewer than 5 so far"}  # six relays, and no figure moved
+    for i in range(5):
+        acknowledge(runtime, router, f"e{i}@x.io", 1)
+    assert live(ACKED, vp.say("cascade report")) == "5 or more"
 
 
 # --- the poller, under hypothesis ------------------------------------------------------------
@@ -254,10 +292,16 @@ def test_a_cascade_sender_polling_acknowledgements_learns_nothing_about_one_pers
         assert "Sent" in broadcast(vp)
         order = data.draw(st.permutations(team))
         order = order[: data.draw(st.integers(0, size))]
-        polls = [live(ACKED, vp.say("cascade report"))]
+
+        def poll() -> str:
+            said = live(ACKED, vp.say("cascade report"))
+            assert live(ACKED, dashboard_summary(runtime, "vp@x.io")) == said
+            return said
+
+        polls = [poll()]
         for email in order:
             acknowledge(runtime, ROUTER, email, 1)
-            polls.append(live(ACKED, vp.say("cascade report")))
+            polls.append(poll())
         assert_nobody_given_away(polls, size, "cascade acknowledgements")
     finally:
         runtime.db.dispose()

@@ -435,7 +435,7 @@ def test_connectedness_from_the_database_counts_the_last_four_weeks(
     clock.advance(timedelta(weeks=5))
     react("lea@x.io", support_story.id)  # Exec -> Support, five weeks later
     with org.db.session() as session:
-        figure = story_reports.connectedness(session, clock.now())
+        figure = story_reports.connectedness(session, clock.now(), min_group_size=5)
     assert (figure.pairs_connected, figure.pairs_possible, figure.share) == (1, 3, 0.333)
     assert figure.most_connected == ["Exec", "Support"]
     assert figure.least_connected == ["Sales"]  # its only connection is older than 4 weeks

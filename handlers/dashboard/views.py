@@ -89,15 +89,17 @@ def stories(
             ),
         )
     )
-    view.sections.append(_connectedness(session, now))
+    view.sections.append(_connectedness(session, now, settings.min_group_size))
     view.sections.append(_latest_stories(session, viewer, scope, settings.min_group_size))
     return view
 
 
-def _connectedness(session: Session, now: datetime) -> Section:
+def _connectedness(session: Session, now: datetime, k: int) -> Section:
     """The department x department matrix of "this helps my team" clicks (whole org)."""
     weeks = story_reports.CONNECTEDNESS_WEEKS
-    counts = story_reports.connection_counts(session, now - timedelta(weeks=weeks), now)
+    counts = story_reports.connection_counts(
+        session, now - timedelta(weeks=weeks), now, min_group_size=k
+    )
     departments = sorted(
         set(session.exec(select(Person.department).where(col(Person.active).is_(True))).all())
         | {d for pair in counts for d in pair}
@@ -112,7 +114,7 @@ def _connectedness(session: Session, now: datetime) -> Section:
     notes = tuple(
         tuple("" if v is None else str(int(v)) for v in row) for row in values
     )  # the diagonal stays empty: a department's own stories do not count
-    figure = story_reports.connectedness(session, now, weeks=weeks)
+    figure = story_reports.connectedness(session, now, min_group_size=k, weeks=weeks)
     share = "" if figure.share is None else f" {figure.share:.0%} of department pairs connected."
     return Section(
         id="connectedness",
