@@ -180,7 +180,12 @@ def report(
     chosen = period(runtime, since, until, weeks)
     if cascade_id is None:
         with runtime.db.session() as session:
-            sent = cascade_report.sent_in(session, chosen, runtime.settings.min_group_size)
+            sent = cascade_report.sent_in(
+                session,
+                chosen,
+                runtime.settings.min_group_size,
+                min_texts=runtime.settings.min_comment_group_size,
+            )
             audit.viewed(
                 session,
                 "cascade reports",
@@ -198,7 +203,12 @@ def report(
         raise fail(f"{flag}: a period lists the cascades sent in it; leave out the number")
     try:
         with runtime.db.session() as session:
-            result = cascade_report.build(session, cascade_id, runtime.settings.min_group_size)
+            result = cascade_report.build(
+                session,
+                cascade_id,
+                runtime.settings.min_group_size,
+                runtime.settings.min_comment_group_size,
+            )
             chain = cascade_report.chain_tree(session, cascade_id) if tree else None
             audit.viewed(
                 session,
@@ -257,6 +267,7 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     from rich.table import Table
 
     from bot.clock import format_local
+    from handlers.cascade_report import question_lines
 
     tz = "UTC"
     console.print(
@@ -285,12 +296,13 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     for link in [*result.broken_links, *result.waiting]:
         links.add_row(link.manager, str(link.level), link.status, format_local(link.since, tz))
     print_table(links)
-    questions = Table("to", "asked (UTC)", "answered", "question", title="Questions")
-    for q in result.questions:
-        questions.add_row(
-            q.manager, format_local(q.asked_at, tz), "yes" if q.answered else "no", q.text
-        )
-    print_table(questions)
+    if result.questions_withheld_below is not None:
+        console.print(question_lines(result)[0], highlight=False)
+    else:
+        questions = Table("answered", "question", title="Questions")
+        for q in result.questions:
+            questions.add_row("yes" if q.answered else "no", q.text)
+        print_table(questions)
     delivery = Table("platform", "sent", "failed", "unreachable", "waiting", title="Delivery")
     for platform, counts in sorted(result.delivery.items()):
         delivery.add_row(

@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     teams_conversation_rate_per_second: float = Field(7.0, gt=0)  # per conversation
     teams_send_attempts: int = Field(4, ge=1, le=10)  # tries within one delivery
     teams_concurrency: int = Field(32, ge=1, le=256)  # sends in flight per process
-    # the signing keys of inbound tokens: seconds to fetch them, and where (default: the
-    # Bot Framework's public cloud; sovereign clouds name their own)
+    # seconds to fetch the keys that sign inbound tokens (or the bot's own token), and where
+    # the keys are listed (default: the Bot Framework's public cloud)
     teams_key_timeout: float = Field(10.0, gt=0)
     teams_openid_metadata_url: str = ""
 

@@ -537,7 +537,11 @@ def report_or_list(ctx: Context, typed: str) -> Message:
     if rest:
         raise UserError(text("cascade.report_and_period"))
     sent = cascade_report.sent_in(
-        ctx.session, chosen, ctx.settings.min_group_size, sender_id=ctx.person.id
+        ctx.session,
+        chosen,
+        ctx.settings.min_group_size,
+        sender_id=ctx.person.id,
+        min_texts=ctx.settings.min_comment_group_size,
     )
     audit.viewed(ctx.session, "cascade reports (chat)", actor=ctx.person.email, at=ctx.now)
     return text_message(cascade_report.list_text(sent, chosen, ctx.person.timezone))
@@ -564,6 +568,7 @@ def report_for(ctx: Context, ref: str) -> Message:
         ctx.session,
         cascade.id,  # type: ignore[arg-type]
         ctx.settings.min_group_size,
+        ctx.settings.min_comment_group_size,
     )
     audit.record(
         ctx.session,

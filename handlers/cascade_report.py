@@ -12,6 +12,7 @@ itself, one per person, without adding a column to the shared outbox table.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -56,8 +57,6 @@ class LinkRow:
 
 @dataclass
 class QuestionRow:
-    manager: str
-    asked_at: datetime
     answered: bool
     text: str
 
@@ -82,7 +81,10 @@ class CascadeReport:
     levels: list[LevelStats] = field(default_factory=list)
     broken_links: list[LinkRow] = field(default_factory=list)
     waiting: list[LinkRow] = field(default_factory=list)
+    # one list for everyone reached, only once at least the comment minimum were reached;
+    # no manager, no time, in an order unrelated to asking (comments are sets: see _questions)
     questions: list[QuestionRow] = field(default_factory=list)
+    questions_withheld_below: int | None = None  # set: fewer people reached than this
     delivery: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -130,9 +132,10 @@ def _in_audience(sender: Person) -> list[Any]:
     ]
 
 
-def build(session: Session, cascade_id: int, min_size: int) -> CascadeReport:
+def build(session: Session, cascade_id: int, min_size: int, min_texts: int = 10) -> CascadeReport:
     """The report for one cascade (the caller checks who may see it); ``min_size`` is the
-    minimum group size its live acknowledgement count keeps to."""
+    minimum group size its live acknowledgement count keeps to, ``min_texts`` the people it
+    must have reached before questions are listed (``min_comment_group_size``)."""
     cascade = session.get(Cascade, cascade_id)
     if cascade is None:
         raise KeyError(cascade_id)
@@ -175,6 +178,7 @@ def build(session: Session, cascade_id: int, min_size: int) -> CascadeReport:
             )
         )
     broken, waiting = _links(session, cascade_id)
+    reached = sum(s.reached for s in levels)
     return CascadeReport(
         id=cascade_id,
         title=cascade.title,
@@ -184,7 +188,7 @@ def build(session: Session, cascade_id: int, min_size: int) -> CascadeReport:
         status=cascade.status,
         window_days=cascade.window_days,
         audience=audience,
-        reached=sum(s.reached for s in levels),
+        reached=reached,
         via_relay=sum(s.via_relay for s in levels),
         via_escalation=sum(s.via_escalation for s in levels),
         acknowledged=acknowledged(session, cascade_id, min_size),
@@ -192,7 +196,8 @@ def build(session: Session, cascade_id: int, min_size: int) -> CascadeReport:
         levels=levels,
         broken_links=broken,
         waiting=waiting,
-        questions=_questions(session, cascade_id),
+        questions=_questions(session, cascade_id) if reached >= min_texts else [],
+        questions_withheld_below=None if reached >= min_texts else min_texts,
         delivery=_delivery(session, cascade_id),
     )
 
@@ -201,7 +206,12 @@ SENT = ("running", "closed")  # scheduled and cancelled ones never went out
 
 
 def sent_in(
-    session: Session, period: Period, min_size: int, *, sender_id: int | None = None
+    session: Session,
+    period: Period,
+    min_size: int,
+    *,
+    sender_id: int | None = None,
+    min_texts: int = 10,
 ) -> list[CascadeReport]:
     """The report of every cascade sent within ``period`` (by ``sender_id`` when given),
     newest first: what ``cascade report --weeks 4`` lists."""
@@ -213,7 +223,7 @@ def sent_in(
     if sender_id is not None:
         query = query.where(Cascade.sender_id == sender_id)
     ids = session.exec(query.order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc()))
-    return [build(session, cascade_id, min_size) for cascade_id in ids.all()]  # type: ignore[arg-type]
+    return [build(session, cascade_id, min_size, min_texts) for cascade_id in ids.all()]  # type: ignore[arg-type]
 
 
 def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
@@ -295,20 +305,31 @@ def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkR
 
 
 def _questions(session: Session, cascade_id: int) -> list[QuestionRow]:
-    """What people asked, addressed to whom, answered or not; the asker is not named here
-    (their own manager knows them), so asking up the chain stays safe."""
+    """What people asked, answered or not. A question goes to the asker's own manager, who
+    knows them; the sender reads all of a cascade's questions as one list (the caller lists
+    them only once the comment minimum was reached), so whoever asked is one of everyone
+    reached: no manager (a team of one would name them), no time, sorted by a hash of the
+    text. A question is listed for its own cascade only (lists are not a group and its
+    sub-groups), so two cascades' lists cannot be intersected or subtracted."""
     rows = session.exec(
-        select(CascadeQuestion, Person.name)
-        .join(Person, col(Person.id) == col(CascadeQuestion.manager_id))
-        .where(CascadeQuestion.cascade_id == cascade_id)
-        .order_by(col(CascadeQuestion.asked_at), col(CascadeQuestion.id))
-    ).all()
-    return [
-        QuestionRow(
-            manager=name, asked_at=q.asked_at, answered=q.answered_at is not None, text=q.text
+        select(CascadeQuestion.text, CascadeQuestion.answered_at).where(
+            CascadeQuestion.cascade_id == cascade_id
         )
-        for q, name in rows
-    ]
+    ).all()
+    rows.sort(key=lambda r: hashlib.sha256(r[0].encode()).hexdigest())
+    return [QuestionRow(answered=answered_at is not None, text=t) for t, answered_at in rows]
+
+
+def question_lines(report: CascadeReport) -> list[str]:
+    """The questions part of a report, in words (chat and the command line)."""
+    if report.questions_withheld_below is not None:
+        return [text("cascade.report_questions_withheld", min=report.questions_withheld_below)]
+    unanswered = sum(not q.answered for q in report.questions)
+    lines = [text("cascade.report_questions", count=len(report.questions), unanswered=unanswered)]
+    for q in report.questions:
+        state = "" if q.answered else text("cascade.report_unanswered")
+        lines.append(text("cascade.report_question_line", state=state, text=q.text))
+    return lines
 
 
 def _delivery(session: Session, cascade_id: int) -> dict[str, dict[str, int]]:
@@ -384,15 +405,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
                     due=format_local(link.due_at, tz),
                 )
             )
-    unanswered = sum(not q.answered for q in report.questions)
-    lines.append(
-        text("cascade.report_questions", count=len(report.questions), unanswered=unanswered)
-    )
-    for q in report.questions:
-        state = "" if q.answered else text("cascade.report_unanswered")
-        lines.append(
-            text("cascade.report_question_line", manager=q.manager, state=state, text=q.text)
-        )
+    lines.extend(question_lines(report))
     for platform, counts in sorted(report.delivery.items()):
         lines.append(text("cascade.report_delivery", platform=platform, **counts))
     return "\n".join(lines)

@@ -621,9 +621,7 @@ def _department_zones(session: Session) -> dict[str, set[str]]:
     return zones
 
 
-def open_due_digests(
-    session: Session, now: datetime, config: StoriesSettings, *, k: int = 5
-) -> int:
+def open_due_digests(session: Session, now: datetime, config: StoriesSettings, *, k: int) -> int:
     """Fix each department's digest for the week when its first member's local time comes
     (``k``: the minimum group size, below which an anonymous story names no department)."""
     weekday = WEEKDAYS.index(config.digest_weekday)

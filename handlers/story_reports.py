@@ -248,14 +248,14 @@ def shared_weeks(cells: list[Cell]) -> list[SharedWeek]:
 def team_trends(cells: list[Cell]) -> list[TeamTrend]:
     """Story sentiment per team and published week (shown cells only), with the change
     between the two latest weeks shown."""
-    teams: dict[str, list[TeamWeek]] = defaultdict(list)
+    teams: dict[tuple[str, str], list[TeamWeek]] = defaultdict(list)
     for cell in cells:  # oldest period first
         if cell.kind == "team" and cell.measure == "story" and cell.respondents:
-            teams[cell.label].append(
+            teams[(cell.label, cell.key)].append(  # two managers may share a name
                 TeamWeek(story_periods.week_of(cell.period), cell.respondents, cell.mean)
             )
     found = []
-    for team, team_weeks in sorted(teams.items()):
+    for (team, _key), team_weeks in sorted(teams.items()):
         means = [w.polarity for w in team_weeks if w.polarity is not None]
         trend = round(means[-1] - means[-2], 1) if len(means) >= 2 else None
         found.append(TeamTrend(team=team, weeks=team_weeks, trend=trend))

@@ -62,6 +62,16 @@ class FakeSlackProcess:
         with urllib.request.urlopen(f"{self.url}/_stats", timeout=30) as response:
             return json.loads(response.read())
 
+    def fail(self, method: str, **failure: Any) -> None:
+        """Make the fake fail ``method`` from now on (see tests.fakes.slack_api.Failure)."""
+        request = urllib.request.Request(
+            f"{self.url}/_fail/{method}",
+            data=json.dumps(failure).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
     def posted(self) -> Counter[str]:
         """How many times each outbox key was posted (culturebot puts it in message metadata)."""
         return Counter(str(key) for key in self.stats()["keys"])

@@ -23,6 +23,7 @@ from storage.job_marks import JobMark
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from tests.attack import candidate_authors, comment_groups, comment_lists
+from tests.cascade.helpers import NOTE, broadcast
 from tests.roadmap.helpers import form_answers
 from tests.support import comment, import_org, org_csv
 from tests.test_disclosure_attacker import THEMES, _seed, _wipe
@@ -139,6 +140,29 @@ def test_everyone_below_and_sales_sharing_nine_comments_are_not_both_listed(
         smallest = min(_attack(lists, NINE_IN_COMMON, written).items(), key=lambda c: len(c[1]))
         assert len(smallest[1]) >= K, (viewer, smallest, {k: len(v) for k, v in lists.items()})
         assert set().union(*lists.values()) == set(written)
+
+
+def test_cascade_questions_are_one_list_without_the_manager_they_went_to(runtime, chat) -> None:
+    """Questions go to the asker's own manager; the sender's chain report lists them as one
+    list for everyone reached (no manager, no time, no order), and only once 10 were
+    reached: "to Max" would name the one Support person of Max's team."""
+    _import(runtime, ONE_IN_COMMON)
+    cea = chat("cea@x.io")
+    assert "[1] Send" in broadcast(cea)
+    for manager in ("max", "nia", "oli"):
+        person = chat(f"{manager}@x.io")
+        assert "[1] Relay to my team" in person.inbox()
+        person.say("1", NOTE)
+    asker = chat("max11@x.io")
+    assert "Ask a question" in asker.inbox()
+    assert "Your question went to Max" in asker.say("2", "Does Support take the calls too?")
+    report = cea.say("cascade report")
+    assert "Questions: 1 (1 unanswered)" in report
+    assert "- (unanswered) Does Support take the calls too?" in report
+    assert "to Max" not in report and "Max11" not in report
+    shown = _cli(runtime, "cascade", "report", "1", "--format", "json")
+    (question,) = json.loads(shown)["questions"]
+    assert set(question) == {"answered", "text"}  # no manager, no time
 
 
 def test_weeks_published_by_the_old_gate_are_checked_again_once(runtime, chat, router) -> None:

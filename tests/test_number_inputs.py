@@ -147,8 +147,10 @@ def test_cli_assess_launch_refuses_a_strange_window(cli: CliRunner) -> None:
 
 
 def test_a_cascade_report_without_questions_says_nothing_yet(cli: CliRunner, tmp_path) -> None:
-    people = tmp_path / "people.csv"
-    people.write_text(TEAM)
+    people = tmp_path / "people.csv"  # ten reached: questions are listed from ten on
+    people.write_text(
+        TEAM + "".join(f"q{i}@x.io,Q{i},boss@x.io,Ops,employee,UTC\n" for i in range(1, 5))
+    )
     assert cli.invoke(app, ["org", "import", str(people)]).exit_code == 0
     message = tmp_path / "m.md"
     message.write_text("# Customers first\nCall one customer this week, everyone.")
@@ -156,4 +158,4 @@ def test_a_cascade_report_without_questions_says_nothing_yet(cli: CliRunner, tmp
     assert sent.exit_code == 0, sent.output
     report = cli.invoke(app, ["cascade", "report", "1"])
     assert report.exit_code == 0, report.output
-    assert "Questions: nothing yet" in report.output
+    assert "Questions: nothing yet" in report.output, report.output

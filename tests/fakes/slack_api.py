@@ -206,6 +206,7 @@ class FakeSlack:
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/_stats", self._stats)
+        app.router.add_post("/_fail/{method}", self._fail_later)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -509,6 +510,12 @@ class FakeSlack:
             return web.Response(status=failure.status, text="upstream trouble")
         return web.Response(text="ok")
 
+    async def _fail_later(self, request: web.Request) -> web.Response:
+        """For a fake in another process: ``fail`` from now on (the body is a Failure's
+        fields as JSON), e.g. posts that land and are never answered, mid-round."""
+        self.fail(request.match_info["method"], **(await request.json()))
+        return web.json_response({"ok": True})
+
     async def _stats(self, request: web.Request) -> web.Response:
         """For a fake in another process (the benchmark): what was posted, how often limited."""
         return web.json_response(
@@ -524,6 +531,7 @@ class FakeSlack:
                 "calls": dict(Counter(call.method for call in self.calls)),
                 "scopes": self.scopes,
                 "refused": dict(self.refused),
+                "answers_lost": self.answers_lost,
             }
         )
 

@@ -154,3 +154,41 @@ async def test_a_key_endpoint_that_fails_is_not_asked_again_at_once() -> None:
             with pytest.raises(KeyUnavailable):
                 await cache.get("any")
         assert len(asked) == 1
+
+
+async def test_the_bots_own_token_is_fetched_off_the_loop_within_the_timeout() -> None:
+    """MSAL fetches the bot's token with a blocking call; the SDK would make it on the loop
+    while signing a send. ``token_ready`` makes it in a thread first, within the timeout."""
+    import asyncio
+
+    from botframework.connector.auth import MicrosoftAppCredentials
+
+    from bot.platforms.teams_auth import token_ready
+
+    release = threading.Event()
+    calls: list[str] = []
+
+    class SlowAuthority(MicrosoftAppCredentials):
+        def get_access_token(self, force_refresh: bool = False) -> str:
+            calls.append(threading.current_thread().name)
+            release.wait(60)  # the token endpoint answers when the test says so
+            return "token"
+
+    credentials = SlowAuthority(APP_ID, "password")
+    ticks = 0
+
+    async def loop_alive() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(loop_alive())
+    with pytest.raises(TimeoutError):
+        await token_ready(credentials, timeout=0.2)
+    assert ticks > 10 and calls and calls[0] != threading.current_thread().name
+    release.set()
+    await token_ready(credentials, timeout=30)
+    await token_ready(credentials, timeout=30)  # fresh: not asked again for a while
+    assert len(calls) == 2
+    ticker.cancel()

@@ -280,3 +280,20 @@ async def test_posts_whose_answers_never_came_are_checked_and_each_person_gets_o
     assert {u: len(fake_slack.dm(u)) for u in people} == {u: 1 for u in people}
     assert len(fake_slack.called("conversations.history")) == 4  # the four in doubt, checked
     assert not fake_slack.refused
+
+
+@pytest.mark.parametrize("error", ["fatal_error", "internal_error"])
+async def test_an_error_slack_says_may_have_half_happened_leaves_the_post_in_doubt(
+    slack_runtime, platform, fake_slack, error
+) -> None:
+    """Slack documents these two as "it's possible some aspect of the operation succeeded":
+    the row is retried in doubt, so the DM is checked before the message is sent again."""
+    queue_for_ann(slack_runtime)
+    fake_slack.fail("chat.postMessage", error=error)
+    assert (await deliver_due(slack_runtime, platform)).retried == 1
+    row = outbox_row(slack_runtime)
+    assert row.status == "sending" and row.claimed_by is None
+    slack_runtime.clock.advance(timedelta(minutes=5))
+    assert (await deliver_due(slack_runtime, platform)).sent == 1
+    assert len(fake_slack.called("conversations.history")) == 1
+    assert len(fake_slack.dm("UANN")) == 1

@@ -116,3 +116,25 @@ async def test_a_token_without_a_scope_gets_missing_scope_as_from_slack() -> Non
         assert fake.dm("UANN") == []
     finally:
         await fake.stop()
+
+
+async def test_a_send_slack_refuses_for_a_scope_names_the_scope(slack_settings) -> None:
+    """An installation without chat:write: the row is given up on (retrying cannot grant a
+    scope) with a reason that names the scope and the command that checks them all."""
+    from bot.chat import text_message
+    from bot.delivery import Address, DeliveryError
+    from bot.platforms.slack_delivery import SlackPlatform
+
+    fake = FakeSlack(scopes=[s for s in manifest_scopes() if s != "chat:write"])
+    await fake.start()
+    platform = SlackPlatform(slack_settings.model_copy(update={"slack_api_url": fake.api_url}))
+    try:
+        await platform.send(Address(person_id=1, external_id="UANN"), text_message("hi"))
+        raise AssertionError("sent without chat:write")
+    except DeliveryError as error:
+        assert error.permanent
+        assert str(error) == "Slack: missing_scope chat:write (see `culturebot doctor`)"
+    finally:
+        await platform.close()
+        await fake.stop()
+    assert fake.dm("UANN") == []

@@ -177,7 +177,7 @@ async def test_cascade_from_card_to_relay_question_and_report(world: TeamsWorld)
     (report,) = await world.say(p["vp"], "cascade report")
     assert 'Cascade 1 "Customers first" from Vera Vp' in report
     assert "Reached 4 of 8 (50%): 4 by personal relay, 0 by escalation" in report
-    assert "Questions: 1 (0 unanswered)" in report
+    assert "Questions: listed once the message has reached at least 10 people" in report
     assert "Delivery on teams: 4 sent, 0 failed, 0 unreachable" in report
     (refused,) = await world.say(p["m1"], "cascade report 1")
     assert "Only the leader who sent a cascade can see its chain report." in refused
