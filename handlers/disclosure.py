@@ -95,7 +95,7 @@ The API (what reports, assessments and the dashboard use)
   acknowledgements) move under the viewer, so they follow the gate's own rule for figures
   that move: ``handlers/live_counts.progress``.
 
-What this does not protect against (README, "How anonymity is protected"): someone who
+What this does not protect against (docs/privacy.md, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
 to the prompts they came from until the round closes (and, on disk, until the next tick

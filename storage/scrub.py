@@ -21,7 +21,7 @@ deletes or blanks what was there. But a database does not forget on DELETE or UP
 A close marks its table due in the close's own transaction (``mark_due``); ``run_due``, called
 by the scheduler's ticks after the close committed, scrubs it and clears the mark. What this
 cannot reach (the write-ahead log's recycled segments, backups, the file system's free blocks)
-is said in README's "How anonymity is protected".
+is said in docs/privacy.md, "How anonymity is protected".
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ LATENCY_ALLOWANCE = 0.25
 def in_flight(rate: float, headroom: float) -> int:
     """HTTP requests to Teams at once: enough to keep the pace (``rate`` x ``headroom``) while
     each takes up to LATENCY_ALLOWANCE, and at least 4 (12 at the default 50/s). Each is also
-    a message a process killed mid-send may send twice (README, "At least once on Teams")."""
+    a message a process killed mid-send may send twice (docs/operations.md, "At least once on Teams")."""
     return max(4, math.ceil(rate * headroom * LATENCY_ALLOWANCE))
 
 
@@ -685,7 +685,7 @@ class TeamsPlatform:
     name = PLATFORM
     # Teams cannot be asked whether a message went, so each outcome not yet written when the
     # process dies is sent twice: write each at once instead of lingering 50 ms for others
-    # to share the transaction (bench restart --platform teams: see README's guarantees)
+    # to share the transaction (bench restart --platform teams: see docs/operations.md)
     record_linger = 0.0
 
     def __init__(
