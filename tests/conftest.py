@@ -117,8 +117,11 @@ def postgres_schema() -> Iterator[str]:
 
 
 def _with_schema(url: str, schema: str) -> str:
+    """The session's schema; commits do not wait for the disk (a test database outlives no
+    crash, and a commit still is one: other connections see it at once)."""
     separator = "&" if "?" in url else "?"
-    return f"{normalise_url(url)}{separator}options=-csearch_path%3D{schema}"
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    return f"{normalise_url(url)}{separator}options={options}"
 
 
 def _truncate_all(db: Database) -> None:
