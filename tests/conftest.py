@@ -12,14 +12,17 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 from bot.app import build_router
+from bot.cli import app
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.router import Router
@@ -172,6 +175,22 @@ def settings(database: Database) -> Settings:
 @pytest.fixture
 def runtime(database: Database, clock: FakeClock, settings: Settings) -> Runtime:
     return Runtime(db=database, clock=clock, settings=settings)
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``cli("pulse", "list", input="y\n")`` runs `culturebot pulse list` in this process on
+    the test's database, as an admin types it; click's Result (exit code, output). A crash
+    fails the test: a command ends with its exit code, never a traceback."""
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result
+        return result
+
+    return run
 
 
 @pytest.fixture(scope="session")
