@@ -15,16 +15,28 @@ people, so that a byline, a heading or who was told cannot single its author out
   group is big enough. Every group is a set of at least the minimum, and the groups never
   overlap, so lists of ideas (each viewer's ``ideas`` holds whole groups) cannot be
   intersected or subtracted down to fewer people.
+
+  Ideas shared before this rule went to the author's own manager, who may hold fewer than the
+  minimum. ``regroup_old_ideas`` moves them, once per database, to the manager who holds the
+  author's group that day (``ideas`` lists an idea to that manager and those above, and only
+  they may set its status). Once, and not at every read: a list that followed today's org
+  chart would move an idea from one manager's list to another's when its author changes
+  teams, and so name the one person who moved.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import job_marks
 from storage.models import Person
+from storage.stories import Story
+
+REGROUPED_MARK = "anonymous_ideas_regrouped"
 
 
 def department_sizes(session: Session) -> dict[str, int]:
@@ -113,12 +125,45 @@ def _held_below(
     return found
 
 
-def idea_recipient(session: Session, author: Person, k: int) -> Person | None:
-    """The manager who may be told of ``author``'s anonymous idea (see the module's doc)."""
+def _active_links(session: Session) -> dict[int, int | None]:
+    """Each active person's active manager (None at the top): what ``groups`` cuts."""
     rows = session.exec(
         select(Person.id, Person.manager_id).where(col(Person.active).is_(True))
     ).all()
     active = {person for person, _ in rows}
-    links = {person: (m if m in active else None) for person, m in rows}
-    manager = groups(links, k).get(author.id)  # type: ignore[arg-type]
+    return {person: (m if m in active else None) for person, m in rows}  # type: ignore[misc]
+
+
+def idea_recipient(session: Session, author: Person, k: int) -> Person | None:
+    """The manager who may be told of ``author``'s anonymous idea (see the module's doc)."""
+    manager = groups(_active_links(session), k).get(author.id)  # type: ignore[arg-type]
     return session.get(Person, manager) if manager is not None else None
+
+
+def regroup_old_ideas(session: Session, k: int, now: datetime) -> int:
+    """Once per database: every anonymous idea whose manager holds no group today goes to
+    the manager who holds its author's group (an author no longer active: the nearest
+    manager holding a group above the one it went to; none: nobody). Returns those moved."""
+    if job_marks.read(session, REGROUPED_MARK) is not None:
+        return 0
+    job_marks.write(session, REGROUPED_MARK, now)
+    found = groups(_active_links(session), k)
+    holders = {m for m in found.values() if m is not None}
+    managers = dict(session.exec(select(Person.id, Person.manager_id)).all())
+    moved = 0
+    for idea in session.exec(
+        select(Story).where(Story.kind == "idea", Story.consent == "anonymous")
+    ).all():
+        if idea.manager_id is None or idea.manager_id in holders:
+            continue
+        holder = found.get(idea.author_id) if idea.author_id is not None else None
+        if holder is None and idea.author_id not in found:  # the author left: walk up
+            above, seen = managers.get(idea.manager_id), set()
+            while above is not None and above not in holders and above not in seen:
+                seen.add(above)
+                above = managers.get(above)
+            holder = above
+        idea.manager_id = holder
+        session.add(idea)
+        moved += 1
+    return moved

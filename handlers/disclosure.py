@@ -68,10 +68,12 @@ combines the others, as the anchors and statistical offices do:
    people who commented), after the same suppression, every comment's *class* (the atoms
    whose comments appear in exactly the same shown lists: the deepest shown group on the
    atom's chain and its department if shown) must hold 0 or at least k commenters; where it
-   does not, the smaller list that sets it apart is withheld whole, so the comment is listed
-   only in the larger group, or not at all. Decided once, when the period is published, for
-   the whole publication (so for every viewer and union of viewers); periods published
-   before this rule are checked again once (``recheck_comments``, which only withholds).
+   does not, a list that sets it apart is withheld whole (the smaller one, or the
+   department: whichever publication lists comments in more groups), so the comment is
+   listed only in the larger group, or not at all. Decided once, when the period is
+   published, for the whole publication (so for every viewer and union of viewers); periods
+   published before this rule are checked again once (``recheck_comments``, which only
+   withholds).
    Comments are listed in an order unrelated to answering (sorted by a hash of the text),
    without names, dates finer than the period, or any sub-group.
 
@@ -93,7 +95,7 @@ The API (what reports, assessments and the dashboard use)
   acknowledgements) move under the viewer, so they follow the gate's own rule for figures
   that move: ``handlers/live_counts.progress``.
 
-What this does not protect against (README, "How anonymity is protected"): someone who
+What this does not protect against (docs/privacy.md, "How anonymity is protected"): someone who
 knows the answers of all but one member of a shown group learns the last one (true of any
 published mean); a database administrator sees the pending answers of an open round next
 to the prompts they came from until the round closes (and, on disk, until the next tick

@@ -51,7 +51,7 @@ from bot.clock import local_instant
 from bot.parsing import parse_id, parse_time
 from bot.router import Router
 from bot.runtime import Context, Runtime, send_later, send_many
-from handlers import anonymity
+from handlers import anonymity, live_counts
 from handlers.sentiment import score as sentiment_of
 from storage import job_marks, people
 from storage.models import Person, PulsePrompt
@@ -377,6 +377,7 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     author = ctx.session.get(Person, story.author_id) if story.author_id else None
     if author is None:  # an anonymous idea whose author was erased: nobody to tell
         raise UserError(t("stories.not_found"))
+    anonymity.regroup_old_ideas(ctx.session, ctx.settings.min_group_size, ctx.now)  # this too
     if not may_set_status(ctx.session, ctx.person, story, author):
         raise UserError(t("stories.status_not_allowed"))
     if story.status == status:
@@ -432,6 +433,7 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
     t = prompts.text
     if not people.has_reports(ctx.session, ctx.person):
         raise UserError(t("stories.ideas_only_managers"))
+    anonymity.regroup_old_ideas(ctx.session, ctx.settings.min_group_size, ctx.now)
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "ideas")
     if rest:
         raise UserError(t("period.chat_usage", command="ideas"), field="weeks")
@@ -513,6 +515,20 @@ def _reaction_counts(session: Session, story_ids: list[int]) -> dict[int, int]:
     return {story_id: count for story_id, count in rows}
 
 
+def _readers(session: Session, story_ids: list[int]) -> dict[int, int]:
+    """How many people each story reached so far (a digest carrying it was sent to them):
+    the group its "helps my team" clicks come from, which grows as digests go out."""
+    if not story_ids:
+        return {}
+    rows = session.exec(
+        select(StoryDigestItem.story_id, func.count(func.distinct(StoryDigestReceipt.person_id)))
+        .join(StoryDigestReceipt, StoryDigestReceipt.digest_id == StoryDigestItem.digest_id)
+        .where(col(StoryDigestItem.story_id).in_(story_ids))
+        .group_by(col(StoryDigestItem.story_id))
+    ).all()
+    return {story_id: count for story_id, count in rows}
+
+
 def best_stories(
     session: Session,
     department: str,
@@ -561,8 +577,12 @@ def best_stories(
 
 
 def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | None:
-    """The digest as it stands now (reaction counts are current), or None when empty; an
-    anonymous story names its department only when that has at least ``k`` people."""
+    """The digest as it stands now, or None when empty; an anonymous story names its
+    department only when that has at least ``k`` people. How many found a story helpful is
+    a live count (it moves between two readers' local times), so it follows the live-count
+    rule (handlers/live_counts.py): one figure per story, over everyone the story reached so
+    far (the first reader's click, read by the second, would name the first), as "N or
+    more"; under ``k`` clicks or readers, nothing."""
     t = prompts.text
     rows = session.exec(
         select(Story, Person)
@@ -573,7 +593,8 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
     ).all()
     if not rows:
         return None
-    counts = _reaction_counts(session, [story.id for story, _ in rows])  # type: ignore[misc]
+    ids: list[int] = [story.id for story, _ in rows]  # type: ignore[misc]
+    counts, readers = _reaction_counts(session, ids), _readers(session, ids)
     heading = t("stories.digest_heading")
     parts: list[Text | Buttons] = [
         Text(text=heading, style="heading"),
@@ -597,8 +618,12 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
             byline = t("stories.digest_byline_anonymous_no_group", number=number)
         parts.append(Text(text=byline, style="heading"))
         parts.extend(_details(story))
-        helpful = counts.get(story.id, 0)  # type: ignore[arg-type]
-        if helpful:
+        helpful = live_counts.at_least(
+            counts.get(story.id, 0),  # type: ignore[arg-type]
+            readers.get(story.id, 0),  # type: ignore[arg-type]
+            k,
+        )
+        if helpful is not None:
             parts.append(Text(text=t("stories.digest_helpful", count=helpful), style="muted"))
         buttons.append(
             Button(
@@ -858,6 +883,7 @@ def tick(runtime: Runtime, config: StoriesSettings | None = None) -> dict[str, i
     config = config or get_stories_settings()
     now = runtime.clock.now()
     with runtime.db.session() as session:
+        anonymity.regroup_old_ideas(session, runtime.settings.min_group_size, now)
         invited = send_invitations(session, runtime, now, config)
         opened = open_due_digests(session, now, config, k=runtime.settings.min_group_size)
         delivered = send_due_digests(session, runtime, now, config)

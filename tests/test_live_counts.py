@@ -33,6 +33,7 @@ from handlers.dashboard.scope import Viewer
 from storage.db import Database
 from storage.models import Person
 from storage.roadmap import AssessmentInvite
+from storage.stories import Story
 from tests.cascade.helpers import broadcast
 from tests.support import Chat, click_score, import_org, org_csv
 
@@ -40,6 +41,7 @@ K = 5
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 CHECKIN = re.compile(r"Answered so far: (.+?) \(counted")
 ASSESS = re.compile(r"Finished so far, across everyone it asked: (.+?) \(counted")
+RUNNING = re.compile(r"Finished so far: (.+?)\.$", re.M)
 ACKED = re.compile(r"[Aa]cknowledged by (.+?)\.")
 
 
@@ -252,6 +254,7 @@ def test_a_poller_learns_nothing_about_one_person(
         def poll() -> None:
             checkin_polls.append(live(CHECKIN, Chat(runtime, router, "l0@x.io").say("checkin")))
             seen = {live(ASSESS, Chat(runtime, router, m).say("assess status")) for m in managers}
+            seen.add(live(RUNNING, Chat(runtime, router, "l0@x.io").say("assess launch 10")))
             assert len(seen) == 1, f"managers see different counts of one assessment: {seen}"
             assess_polls.append(seen.pop())
 
@@ -308,3 +311,62 @@ def test_a_cascade_sender_polling_acknowledgements_learns_nothing_about_one_pers
 
 
 ROUTER = build_router()
+
+
+# --- "N colleagues found this helpful" in the digest ------------------------------------------
+
+HELPFUL = re.compile(r"(\d+)( or more)? colleagues[^\n]* found this helpful")
+
+
+def test_readers_polling_the_digest_learn_nothing_about_who_found_a_story_helpful(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    """The digest reaches each reader at 10:00 their time, one hour apart here, and said how
+    many found a story helpful as it stood then: the second reader's "1 colleague" named the
+    first, the only one who had it. Every reader shares their digest with the attacker, who
+    knows who had it before each delivery (the time zones) and that each clicked at once."""
+    zones = [f"Etc/GMT-{hours}" for hours in range(8, 0, -1)]  # UTC+8 first, then westwards
+    readers = [f"r{i}@x.io" for i in range(len(zones))]
+    import_org(
+        runtime,
+        org_csv(
+            "lea@x.io,Lea,,Exec,leader,UTC",
+            "ann@x.io,Ann,lea@x.io,Support,employee,UTC",
+            *(
+                f"{e},R{e[1]},lea@x.io,Sales,employee,{z}"
+                for e, z in zip(readers, zones, strict=True)
+            ),
+        ),
+    )
+    chat("ann@x.io").say("story", "Ann rescued a customer's launch", "", "They stayed", "1", "1")
+    with runtime.db.session() as session:
+        [story] = session.exec(select(Story)).all()
+    polls: list[tuple[int, str | None]] = []  # (people who had it before, the figure read)
+    for hours, email in zip(range(8, 0, -1), readers, strict=True):
+        runtime.clock.set(datetime(2027, 3, 4, 10, tzinfo=UTC) - timedelta(hours=hours))  # type: ignore[attr-defined]
+        run_due(runtime)
+        digest = chat(email).inbox()
+        assert "Ann rescued a customer's launch" in digest
+        found = HELPFUL.search(digest)
+        polls.append((len(polls), found.group(0) if found else None))
+        said = router.handle(
+            runtime,
+            Incoming(
+                platform="console",
+                user_id=email,
+                kind="action",
+                name="stories.helps",
+                value=str(story.id),
+            ),
+        )
+        assert "helps your team" in said.replies[0].parts[0].text
+    for had, words in polls:
+        if words is None:  # nothing said: under 5 clicks (or under 5 people it reached)
+            low, high = 0, min(had, K - 1)
+        else:
+            count = int(HELPFUL.search(words).group(1))  # type: ignore[union-attr]
+            low, high = (count, had) if "or more" in words else (count, count)
+        assert had == 0 or low < had, f"everyone who had it known to have clicked: {polls}"
+        assert had == 0 or high > 0, f"nobody who had it known to have clicked: {polls}"
+    assert {words for had, words in polls if had < K} == {None}, polls
+    assert polls[-1][1] == "5 or more colleagues found this helpful"  # 7 had it, 7 clicked

@@ -156,6 +156,44 @@ def test_an_anonymous_idea_goes_to_no_group_of_fewer_than_five(org, chat, router
     for name in EVERYONE:
         chat(email(name)).say("idea", marker("idea", name), "", "Fewer surprises", "2")
     inboxes = {name: chat(email(name)).inbox() for name in EVERYONE}
+    assert_ideas_give_nobody_away(org, chat, router, inboxes)
+
+
+def test_ideas_shared_before_the_rule_leave_the_small_team_they_went_to(
+    org, chat, router, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Before issue 19 an anonymous idea went to the author's own manager: Lou's to Max, who
+    manages Lou alone. Such ideas now go, once, to the manager holding the author's group
+    today (Lea, here), and neither Max's ``ideas`` nor a status button tells Max more."""
+    with org.db.session() as session:  # as the old code stored them
+        for name in EVERYONE:
+            author = people.by_email(session, email(name))
+            session.add(
+                Story(
+                    author_id=author.id,  # type: ignore[union-attr]
+                    manager_id=author.manager_id,  # type: ignore[union-attr]
+                    department=author.department,  # type: ignore[union-attr]
+                    team_path=people.team_path(session, author),  # type: ignore[arg-type]
+                    kind="idea",
+                    consent="anonymous",
+                    what_happened=marker("idea", name),
+                    what_changed="Fewer surprises",
+                    polarity=0.0,
+                    subjectivity=0.0,
+                    created_at=clock.now(),
+                    submission_key=f"old-{name}",
+                    status="new",
+                )
+            )
+    max_sees = chat(email("max")).say("ideas")
+    assert marker("idea", "lou") not in max_sees
+    assert marker("idea", "lou") in chat(email("lea")).say("ideas")
+    assert_ideas_give_nobody_away(org, chat, router, dict.fromkeys(EVERYONE, ""))
+
+
+def assert_ideas_give_nobody_away(org, chat, router, inboxes: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Everyone's idea, seen by everyone: the message to a manager (``inboxes``), where the
+    ``ideas`` list puts it and whether a status button is refused. At least 5 candidates."""
     lists = {name: chat(email(name)).say("ideas") for name in EVERYONE}
     ids = story_ids(org, "idea")
 

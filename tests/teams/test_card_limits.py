@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import prompts
 from bot.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
 from bot.platforms.teams import card_activity
+from bot.platforms.teams_cards import CARD_CONTENT_TYPE as CARD
 from bot.platforms.teams_cards import render
 from handlers import reports, stories
 from handlers.cascade_messages import cascade_message
@@ -222,3 +223,54 @@ async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(
     assert "Status: trying it" in in_place and TOO_LONG in in_place  # short lines kept whole
     assert action_data(for_sam, "stories.idea_status")
     assert world.connector.refusals == []
+
+
+# --- the fake is as strict as Teams ---------------------------------------------------------
+
+
+async def test_the_fake_connector_refuses_what_teams_refuses() -> None:
+    """A card breaking a rule gets 400 with the rule named; a message over 28 KB gets 413
+    ``MessageSizeTooBig``, as Teams answers."""
+    import aiohttp
+
+    from tests.fakes.bot_connector import FakeBotConnector
+
+    fake = await FakeBotConnector().start()
+    bad_card = {
+        "type": "AdaptiveCard",
+        "version": "1.2",  # labels and isRequired came in 1.3
+        "body": [
+            {"type": "Input.ChoiceSet", "id": "c", "isRequired": True, "choices": []},
+            {"type": "Image", "url": "https://x.io/a.png"},
+            {"type": "Table", "rows": []},
+        ],
+    }
+    too_big = Message(summary="s", parts=(Text(text="x" * 20_000),))
+    big_body = card_activity(too_big).serialize()
+    big_body["attachments"][0]["content"] = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "fallbackText": "s",
+        "body": [{"type": "TextBlock", "text": "x" * 20_000}],
+    }
+    url = f"{fake.url}v3/conversations/a%3A1/activities"
+    async with aiohttp.ClientSession() as session:
+        card = {"type": "message", "attachments": [{"contentType": CARD, "content": bad_card}]}
+        async with session.post(url, json=card) as response:
+            assert response.status == 400
+            error = (await response.json())["error"]
+        async with session.post(url, json=big_body) as response:
+            assert response.status == 413
+            assert (await response.json())["error"]["code"] == "MessageSizeTooBig"
+    await fake.stop()
+    message = error["message"]
+    assert error["code"] == "BadArgument"
+    for rule in (
+        "no fallbackText",
+        "RequiredInputsShouldHaveLabel",
+        "Input.ChoiceSet.isRequired needs schema 1.3",
+        "Image without altText",
+        "'Table' is not a known element type",
+    ):
+        assert rule in message, rule
+    assert len(fake.refusals) == 2 and fake.delivered() == []
