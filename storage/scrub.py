@@ -100,8 +100,8 @@ def scrub(db: Database, table: str) -> bool:
 
 # sessions (of any database: PostgreSQL keeps what any snapshot in the cluster may still
 # see), replication slots and prepared transactions older than now: VACUUM FULL keeps the
-# row versions they may still see. Reading other sessions' backend_xmin needs the
-# pg_read_all_stats role (or a superuser); README says so.
+# row versions they may still see. pg_stat_activity shows every session's backend_xmin and
+# backend_xid to any role, so no extra privilege is needed.
 OLDER_SESSIONS = """
 WITH snap AS (SELECT age(pg_snapshot_xmax(pg_current_snapshot())::text::xid) AS now_age)
 SELECT (SELECT count(*) FROM pg_stat_activity, snap WHERE pid <> pg_backend_pid()
