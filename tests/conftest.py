@@ -12,14 +12,17 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 from bot.app import build_router
+from bot.cli import app
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.router import Router
@@ -117,8 +120,11 @@ def postgres_schema() -> Iterator[str]:
 
 
 def _with_schema(url: str, schema: str) -> str:
+    """The session's schema; commits do not wait for the disk (a test database outlives no
+    crash, and a commit still is one: other connections see it at once)."""
     separator = "&" if "?" in url else "?"
-    return f"{normalise_url(url)}{separator}options=-csearch_path%3D{schema}"
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    return f"{normalise_url(url)}{separator}options={options}"
 
 
 def _truncate_all(db: Database) -> None:
@@ -169,6 +175,22 @@ def settings(database: Database) -> Settings:
 @pytest.fixture
 def runtime(database: Database, clock: FakeClock, settings: Settings) -> Runtime:
     return Runtime(db=database, clock=clock, settings=settings)
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``cli("pulse", "list", input="y\n")`` runs `culturebot pulse list` in this process on
+    the test's database, as an admin types it; click's Result (exit code, output). A crash
+    fails the test: a command ends with its exit code, never a traceback."""
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result
+        return result
+
+    return run
 
 
 @pytest.fixture(scope="session")
