@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every setting culturebot reads; README lists them with their defaults."""
+    """Every setting culturebot reads; docs/configuration.md lists them with their defaults."""
 
     model_config = SettingsConfigDict(
         env_prefix="CULTUREBOT_", env_file=".env", extra="ignore", populate_by_name=True
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     dashboard_secret: str | None = None
     dashboard_link_minutes: int = Field(15, ge=1, le=60)
     dashboard_session_hours: int = Field(8, ge=1, le=24)
-    # delivery (README: Operations)
+    # delivery (docs/operations.md)
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
     rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit

@@ -97,8 +97,10 @@ async def serve(runtime: Runtime, router: Router, *, stop: asyncio.Event | None 
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
     scheduler = Scheduler(runtime, platforms)
     web_app[HEALTH].holder = lambda: scheduler.holder
-    scheduler.start()
+    # listening first: on a port in use it fails at once (the CLI says so in one line),
+    # before anything ticked or sent
     runner = await limits.serve(web_app, runtime.settings)
+    scheduler.start()
     settle_process()
     log.info(
         "culturebot listening on http://%s:%s",

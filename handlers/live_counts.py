@@ -43,7 +43,7 @@ attacker over random organisations and answering orders.
 
 What no count can hide: someone who learns from the others that all but one of them
 answered, and sees the figure step up, learns about the last one; that is as true of the
-closed figures (README, "How anonymity is protected").
+closed figures (docs/privacy.md, "How anonymity is protected").
 """
 
 from __future__ import annotations

@@ -3,17 +3,21 @@ README's fenced `culturebot` commands run, in order, as a newcomer would type th
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shlex
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
+import prompts
 from bot.cli import app
 from bot.config import Settings
 from handlers.stories import StoriesSettings
@@ -32,7 +36,10 @@ SKIPPED = {
     "culturebot dashboard --port": "serves the dashboard until stopped",
 }
 # What the reader types into an interactive command, or is told to write before it.
-STDIN = {"culturebot chat": "help\nreport\nquit\n"}
+# The chat words README's employee tour names (forms, such as story, would wait for answers).
+STDIN = {
+    "culturebot chat": "help\nreport\ncomments\ndashboard\npause until 2027-08-20\nresume\nquit\n"
+}
 FILES = {"msg.md": "# Our customers this quarter\nWe ask customers first, then decide.\n"}
 
 FENCE = re.compile(r"^\s*```")
@@ -161,6 +168,7 @@ def test_readme_commands_run_offline_in_order(
         if key.startswith(("CULTUREBOT_", "SLACK_", "Microsoft")):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    unknown = prompts.text("common.unknown_command", command="").split('""')[0]
     ran = []
     for command in commands:
         if any(command.startswith(prefix) for prefix in SKIPPED):
@@ -169,6 +177,114 @@ def test_readme_commands_run_offline_in_order(
         args = shlex.split(command, comments=True)[1:]
         result = CliRunner().invoke(app, args, input=stdin)
         assert result.exit_code == 0, f"{command}\n{result.output}\n{result.exception!r}"
+        assert unknown not in result.output, f"{command}: a chat word is not known\n{result.output}"
         ran.append(command)
     assert (tmp_path / "culturebot.db").is_file()  # README: the SQLite file in this folder
     assert "culturebot org import examples/people.csv" in ran and len(ran) >= 15, ran
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """Every `culturebot ...` written in README and docs/ (code spans and fenced lines), with
+    its page; alternatives written `a | b` become one command each."""
+    found = []
+    for page in PAGES:
+        text, fenced = page.read_text(encoding="utf-8"), False
+        lines = []
+        for line in text.splitlines():
+            if FENCE.match(line):
+                fenced = not fenced
+            elif fenced and line.strip().startswith("culturebot "):
+                lines.append(line.split(" #")[0])
+        lines += re.findall(r"`(culturebot [^`]+)`", text)
+        for line in lines:
+            first, *others = re.split(r" \| ", " ".join(re.sub(r"[][]", " ", line).split()))
+            found.append((page.name, first))
+            group = first.split()[:2]  # `culturebot pulse list | pause NAME`: siblings
+            found += [(page.name, " ".join(group + other.split())) for other in others]
+    return found
+
+
+def _subcommands(command: Any) -> dict[str, Any]:
+    """A command group's subcommands by name (none for a plain command)."""
+    return getattr(command, "commands", {})
+
+
+def test_every_documented_command_and_option_exists() -> None:
+    """A renamed command or option fails here until README and docs/ say the new name."""
+    top = typer.main.get_command(app)
+    wrong = []
+    for page, command in _documented_commands():
+        words, node = command.split()[1:], top
+        while words and words[0] in _subcommands(node):
+            node = _subcommands(node)[words.pop(0)]
+        if _subcommands(node) and words and not words[0].startswith("-"):
+            wrong.append(f"{page}: {command} (no command {words[0]!r})")
+            continue
+        options = {"--help"} | {opt for param in node.params for opt in param.opts}
+        options |= {opt for param in node.params for opt in param.secondary_opts}
+        flags = re.findall(r"(?<![\w-])--[a-z][a-z-]*", command)
+        missing = [flag for flag in flags if flag not in options]
+        if missing:
+            wrong.append(f"{page}: {command} (no option {', '.join(missing)})")
+    assert len(_documented_commands()) > 50
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_documented_benchmark_and_option_exists(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench NAME --flag` in README and docs/: NAME is a benchmark that takes --flag."""
+    written = set()
+    for page in PAGES:
+        for line in re.findall(r"python -m bench ([a-z_]+)([^`\n]*)", page.read_text("utf-8")):
+            written.add((page.name, line[0], line[1]))
+    assert len(written) >= 5, written
+    wrong = []
+    for page, name, rest in sorted(written):
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError:
+            wrong.append(f"{page}: python -m bench {name} (no such benchmark)")
+            continue
+        with pytest.raises(SystemExit):
+            module.main(["--help"])
+        usage = capsys.readouterr().out
+        flags = re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest)
+        wrong += [f"{page}: bench {name} {flag}" for flag in flags if flag not in usage]
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_named_file_and_test_exists() -> None:
+    """A source file, test file or test named in README and docs/ exists: a moved or renamed
+    one fails here until the page says where it went (privacy.md's tests hold its rules)."""
+    every_test = "\n".join(path.read_text("utf-8") for path in (ROOT / "tests").rglob("*.py"))
+    wrong, named = [], 0
+    for page in PAGES:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            where = every_test  # `tests/a.py::test_x`, `::test_y` on one line: both in a.py
+            for span in re.findall(r"`([^`\s]+)`", line):
+                file, _, test = span.partition("::")
+                if re.fullmatch(r"[\w.-]+/[\w./-]+\.(py|yaml|toml|csv|md|png)", file):
+                    named += 1
+                    if not (ROOT / file).is_file():
+                        wrong.append(f"{page.name}: {file} (no such file)")
+                        continue
+                    where = (ROOT / file).read_text("utf-8")
+                elif re.fullmatch(r"test_\w+", file):
+                    test, where = file, every_test
+                elif file not in ("", "..."):
+                    continue
+                if test:
+                    named += 1
+                    if f"def {test}(" not in where:
+                        wrong.append(f"{page.name}: {span} (no such test)")
+    assert named > 40, named
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_readme_stays_short_and_keeps_its_two_marked_commands() -> None:
+    """README is the front door (at most 250 lines; the rest lives in docs/), and .ci/run reads
+    the test command from the block after its marker."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250, len(text.splitlines())
+    for marker in ("<!-- demo-command -->", "<!-- test-command -->"):
+        block = re.search(re.escape(marker) + r"\n```sh\n(.+)\n```\n", text)
+        assert block and block[1].startswith("python3 -m venv .venv && "), marker

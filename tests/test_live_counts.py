@@ -41,6 +41,7 @@ K = 5
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 CHECKIN = re.compile(r"Answered so far: (.+?) \(counted")
 ASSESS = re.compile(r"Finished so far, across everyone it asked: (.+?) \(counted")
+RUNNING = re.compile(r"Finished so far: (.+?)\.$", re.M)
 ACKED = re.compile(r"[Aa]cknowledged by (.+?)\.")
 
 
@@ -253,6 +254,7 @@ def test_a_poller_learns_nothing_about_one_person(
         def poll() -> None:
             checkin_polls.append(live(CHECKIN, Chat(runtime, router, "l0@x.io").say("checkin")))
             seen = {live(ASSESS, Chat(runtime, router, m).say("assess status")) for m in managers}
+            seen.add(live(RUNNING, Chat(runtime, router, "l0@x.io").say("assess launch 10")))
             assert len(seen) == 1, f"managers see different counts of one assessment: {seen}"
             assess_polls.append(seen.pop())
 

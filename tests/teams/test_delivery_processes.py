@@ -70,7 +70,7 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
 
     assert set(posted) == teams_outbox_messages(url), "a message never arrived"
     duplicates = sum(n - 1 for n in posted.values())
-    # only rows the dead process held can go twice (README: about 5, never more than held)
+    # only rows the dead process held can go twice (docs/operations.md: about 13, never more than held)
     assert duplicates <= held, f"{duplicates} duplicates, {held} rows held at the kill"
 
 
