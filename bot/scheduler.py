@@ -111,6 +111,8 @@ class Scheduler:
             log.warning(
                 "could not renew the scheduler lease (%s); retrying in %.0f s", why, LEASE_RENEW
             )
+        except asyncio.CancelledError:  # stopping: ``stop`` gives the lease up
+            log.debug("scheduler lease: stopping while renewing it")
 
     async def tick(self) -> None:
         try:

@@ -5,8 +5,10 @@ disk, a read-only file; and during a database outage the scheduler logs one line
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -19,7 +21,16 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from storage.db import Database
 from storage.errors import FULL, READ_ONLY
-from tests.procs import ROOT, _base_env, cli, free_port, run_cli
+from tests.procs import (
+    ROOT,
+    Bot,
+    _base_env,
+    cli,
+    free_port,
+    private_postgres,
+    run_cli,
+    wait_until,
+)
 
 PEOPLE = ROOT / "examples" / "people.csv"
 COMMANDS = (["status"], ["org", "import", str(PEOPLE)], ["tick"])
@@ -121,3 +132,31 @@ async def test_during_a_database_outage_each_tick_logs_one_line(
         assert "\n" not in text
         assert text.startswith("scheduler tick failed; the next tick retries: cannot reach")
     down.dispose()
+
+
+def test_a_running_bot_logs_a_database_outage_as_one_line_per_tick(tmp_path: Path) -> None:
+    """`culturebot run` on a PostgreSQL server that stops: each tick says why in one line,
+    no traceback, and the bot keeps running and stops cleanly."""
+    with private_postgres(tmp_path) as server:
+        env = _base_env(server.url, tick_seconds=1, log_format="json")
+        cli(["status"], env)  # the schema, upgraded
+        bot = Bot(env, tmp_path / "run.log")
+        try:
+            wait_until(lambda: "culturebot listening" in bot.output(), 60, "the bot to listen")
+            server.stop()
+
+            def failed_ticks() -> list[dict[str, object]]:
+                lines = [json.loads(line) for line in bot.output().splitlines() if line.strip()]
+                return [line for line in lines if "tick failed" in str(line["message"])]
+
+            ticks = wait_until(lambda: len(failed_ticks()) >= 3 and failed_ticks(), 60, "ticks")
+            server.start()
+            bot.signal(signal.SIGTERM)
+            assert bot.wait(60) == 0
+            output = bot.output()
+        finally:
+            bot.end()
+    for line in ticks:
+        assert "exc_info" not in line and line["level"] == "WARNING", line
+        assert "cannot reach the database" in str(line["message"]), line
+    assert "Traceback" not in output, output

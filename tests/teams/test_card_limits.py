@@ -194,6 +194,10 @@ def test_any_message_becomes_a_card_teams_accepts(summary: str, body: list[Any])
     kept = [a["title"] for a in card.get("actions", [])]
     wanted = [b.label for p in body if isinstance(p, Buttons) for b in p.buttons]
     assert all(title in kept for title in wanted)  # cutting never loses a button
+    fields = [e for e in card["body"] if e["type"].startswith("Input.")]
+    asked = sum(1 + bool(p.comment_label) for p in body if isinstance(p, Question))
+    asked += sum(len(p.fields) for p in body if isinstance(p, Form))
+    assert len(fields) == asked  # nor a question or a form field
     assert render(message)["body"] == card["body"]  # the same card sent or updated
 
 
@@ -274,3 +278,61 @@ async def test_the_fake_connector_refuses_what_teams_refuses() -> None:
     ):
         assert rule in message, rule
     assert len(fake.refusals) == 2 and fake.delivered() == []
+
+
+async def test_an_assessment_draft_with_the_longest_comments_comes_back_and_loses_nothing(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    """Five comments at their longest make the pre-filled card too big for Teams: the longest
+    come back empty (an empty field keeps the saved comment), every statement and field is
+    on the card, and finishing it keeps every word written before."""
+    import json as _json
+
+    from sqlmodel import select
+
+    from handlers.assessment import COMMENT_PREFIX, MAX_COMMENT
+    from storage.roadmap import AssessmentInvite
+    from tests.support import import_org, org_csv
+    from tests.teams.conftest import install, member
+    from tests.teams.test_http_cascade import inputs
+
+    import_org(
+        world.runtime,
+        org_csv(
+            "lea@x.io,Lea Leader,,Exec,leader,UTC",
+            *(f"p{i}@x.io,P{i},lea@x.io,Sales,employee,UTC" for i in range(1, 6)),
+        ),
+    )
+    everyone = [member("lea@x.io"), *(member(f"p{i}@x.io") for i in range(1, 6))]
+    world.in_roster(*everyone)
+    for who in everyone:
+        assert await world.post(install(who, world.connector.url)) == 200
+    lea, p1 = everyone[0], everyone[1]
+    await world.say(lea, "assess launch 7")
+    await world.deliver()
+    await click(world, p1, last_card(world, p1), "assess.open")
+    bank = prompts.assessment()
+    comments = {
+        COMMENT_PREFIX + d: (f"{d} " + "words " * MAX_COMMENT)[:MAX_COMMENT].strip()
+        for d in bank.dimensions
+    }
+    first = {s.id: "4" for s in bank.statements[:5]}
+    (saved,) = await click(world, p1, last_card(world, p1), "assess.submit", **first, **comments)
+    assert saved.startswith("Saved: 5 of 15")
+
+    await world.say(p1, "assess")
+    await click(world, p1, last_card(world, p1), "assess.open")
+    again = last_card(world, p1)
+    assert payload_size(again.body) <= MESSAGE_LIMIT and TOO_LONG in again.card_text
+    fields = inputs(again)
+    assert set(fields) == {s.id for s in bank.statements} | set(comments)
+    assert {k: v["value"] for k, v in fields.items() if k in first} == first
+    rest = {s.id: "5" for s in bank.statements[5:]}
+    shown = {k: v.get("value", "") for k, v in fields.items() if k in comments}
+    (thanks,) = await click(world, p1, again, "assess.submit", **first, **rest, **shown)
+    assert thanks.startswith("Thank you")
+    with world.runtime.db.session() as session:
+        [mine] = session.exec(select(AssessmentInvite).where(AssessmentInvite.person_id == 2))
+    draft = _json.loads(mine.draft or "{}")
+    assert mine.status == "submitted"
+    assert {k: draft[k] for k in comments} == {k: v.strip() for k, v in comments.items()}
