@@ -40,14 +40,16 @@ Erasing a person deletes their prompt, invite, receipt and reactions, so ``done`
 ``asked`` would shrink and the figure could step down, which tells a poller that the erased
 person had answered. So before erasing, ``handlers/live_floors.hold`` writes the figure each
 live count they were in shows at that moment onto the round, assessment, cascade or story
-(``live_floor``), and the count is never shown below it. The floor is a figure that was
-already shown and is the same whether or not the erased person answered: nothing kept says
-whether they did (their rows are gone, and no count of erased people is kept). From then on
-the figure is the larger of the floor and the people left's own figure, a whole group under
-the same rule (conditions 1-3 hold for it); the floor is a statement about the group before
-the erasure, which the poller had already seen, so the two together tell nothing that each
-does not. A round's or an
-assessment's floor is cleared when it closes (its live count is no longer shown); a
+(``live_floor``), and the count is never shown below it. The floor is the figure anyone
+polling could read at that moment, a band of the whole group: it says no more about the
+erased person than that poll did, and nothing kept says whether they answered (their rows
+are gone, and no count of erased people, answered or not, is kept). From then on the figure
+is the larger of the floor and the people left's own figure, a whole group under the same
+rule (conditions 1-3 hold for it); the floor is a statement about the group before the
+erasure that a poller could already see, so the two together tell nothing that each does
+not. Why a floor and not an anonymous "answered" marker: a marker would keep, in the
+database, whether the erased person answered; the floor keeps only a shown figure. A round's
+or an assessment's floor is cleared when it closes (its live count is no longer shown); a
 cascade's and a story's stay with them, since their reports show the count for good.
 
 Seeing the figure change from one poll to the next says that someone in the group answered in

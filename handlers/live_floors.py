@@ -2,9 +2,9 @@
 
 Erasure deletes their prompt, invite, receipt and reactions, so the counts would shrink and
 could step down, which would tell a poller that the erased person had answered. ``hold``
-writes each figure onto its round, assessment, cascade or story (``live_floor``); the
-figure is the same whether or not they answered, so nothing kept says what they did
-(handlers/live_counts.py, "Erasure", says why that is enough).
+writes each figure onto its round, assessment, cascade or story (``live_floor``); it is the
+figure any poll could read at that moment, so what is kept says no more about what they did
+than that poll did (handlers/live_counts.py, "Erasure", says why that is enough).
 """
 
 from __future__ import annotations
