@@ -9,8 +9,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 import prompts
 from bot.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
@@ -18,12 +20,17 @@ from bot.platforms.teams import card_activity
 from bot.platforms.teams_cards import CARD_CONTENT_TYPE as CARD
 from bot.platforms.teams_cards import render
 from handlers import reports, stories
+from handlers.assessment import COMMENT_PREFIX, MAX_COMMENT
 from handlers.cascade_messages import cascade_message
 from handlers.pulse import question_message
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person, PulsePrompt
+from storage.roadmap import AssessmentInvite
 from tests.fakes.adaptive_cards import MESSAGE_LIMIT, payload_size, problems
-from tests.teams.test_http_cascade import action_data, cards_to, click, last_card
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.support import import_org, org_csv
+from tests.teams.conftest import TeamsWorld, install, member
+from tests.teams.test_http_cascade import action_data, cards_to, click, inputs, last_card
 from tests.teams.test_http_stories import SAL, SAM, installed
 
 TOO_LONG = "too long for Teams"
@@ -204,7 +211,9 @@ def test_any_message_becomes_a_card_teams_accepts(summary: str, body: list[Any])
 # --- end to end: the longest idea reaches its manager -----------------------------------------
 
 
-async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(world) -> None:  # type: ignore[no-untyped-def]
+async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(
+    world: TeamsWorld,
+) -> None:
     await installed(world)
     await world.say(SAL, "idea")
     lines = "Customers first\n" * stories.MAX_STORY  # a line each: a block each on the card
@@ -235,10 +244,6 @@ async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(
 async def test_the_fake_connector_refuses_what_teams_refuses() -> None:
     """A card breaking a rule gets 400 with the rule named; a message over 28 KB gets 413
     ``MessageSizeTooBig``, as Teams answers."""
-    import aiohttp
-
-    from tests.fakes.bot_connector import FakeBotConnector
-
     fake = await FakeBotConnector().start()
     bad_card = {
         "type": "AdaptiveCard",
@@ -281,21 +286,11 @@ async def test_the_fake_connector_refuses_what_teams_refuses() -> None:
 
 
 async def test_an_assessment_draft_with_the_longest_comments_comes_back_and_loses_nothing(
-    world,  # type: ignore[no-untyped-def]
+    world: TeamsWorld,
 ) -> None:
     """Five comments at their longest make the pre-filled card too big for Teams: the longest
     come back empty (an empty field keeps the saved comment), every statement and field is
     on the card, and finishing it keeps every word written before."""
-    import json as _json
-
-    from sqlmodel import select
-
-    from handlers.assessment import COMMENT_PREFIX, MAX_COMMENT
-    from storage.roadmap import AssessmentInvite
-    from tests.support import import_org, org_csv
-    from tests.teams.conftest import install, member
-    from tests.teams.test_http_cascade import inputs
-
     import_org(
         world.runtime,
         org_csv(
@@ -333,6 +328,6 @@ async def test_an_assessment_draft_with_the_longest_comments_comes_back_and_lose
     assert thanks.startswith("Thank you")
     with world.runtime.db.session() as session:
         [mine] = session.exec(select(AssessmentInvite).where(AssessmentInvite.person_id == 2))
-    draft = _json.loads(mine.draft or "{}")
+    draft = json.loads(mine.draft or "{}")
     assert mine.status == "submitted"
     assert {k: draft[k] for k in comments} == {k: v.strip() for k, v in comments.items()}
