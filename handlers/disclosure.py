@@ -1021,6 +1021,7 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
         update(PulsePrompt).where(col(PulsePrompt.round_id) == round_id).values(closed=True)
     )
     round_.closed = True
+    round_.live_floor = None  # its live count is no longer shown (handlers/live_counts.py)
     session.add(round_)
     scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)
