@@ -22,8 +22,8 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from bot.core import metrics
-from bot.delivery.worker import DeliveryWorker, Platform, deliver_due, prune_sent
 from bot.core.runtime import Runtime
+from bot.delivery.worker import DeliveryWorker, Platform, deliver_due, prune_sent
 from handlers.people import retention
 from storage.errors import describe
 from storage.lease import give_up, try_acquire

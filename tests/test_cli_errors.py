@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.runtime import Runtime
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from bot.scheduler import Scheduler
 from storage.db import Database
 from storage.errors import FULL, READ_ONLY

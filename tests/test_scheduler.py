@@ -48,7 +48,10 @@ async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
 async def test_a_second_instance_does_not_tick_while_the_first_holds_the_lease(runtime) -> None:
     import_org(runtime, ORG)
     add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
-    first, second = Scheduler(runtime, [], run_due=run_due, report=tick_report), Scheduler(runtime, [], run_due=run_due, report=tick_report)
+    first, second = (
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+    )
     second.holder = "other-host:1"
     assert first._holds_lease()
     await second.tick()
@@ -80,7 +83,10 @@ def test_a_lease_holder_that_dies_is_replaced_within_a_minute(runtime) -> None:
     from bot.scheduler import LEASE, LEASE_RENEW
 
     assert LEASE.total_seconds() + LEASE_RENEW <= 60
-    dead, other = Scheduler(runtime, [], run_due=run_due, report=tick_report), Scheduler(runtime, [], run_due=run_due, report=tick_report)
+    dead, other = (
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+    )
     other.holder = "other-host:2"
     assert dead._holds_lease()
     runtime.clock.advance(LEASE - timedelta(seconds=1))

@@ -434,7 +434,7 @@ def test_connectedness_is_published_per_closed_four_week_block(org, chat, clock,
 
     def figure() -> story_reports.Connectedness:
         with org.db.session() as session:
-            disclosure.publish_due(session, clock.now(), two)
+            publish.publish_due(session, clock.now(), two)
         with org.db.session() as session:
             return story_reports.connectedness(session)
 

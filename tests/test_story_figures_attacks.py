@@ -173,7 +173,7 @@ def test_connectedness_shows_no_click_as_it_happens_and_no_department_of_one(
     def read(since: date | None = None) -> tuple[object, object]:
         """The matrix the dashboard shows the leader, and the report's connectedness."""
         with runtime.db.session() as session:
-            disclosure.publish_due(session, clock.now(), runtime.settings)
+            publish.publish_due(session, clock.now(), runtime.settings)
         with runtime.db.session() as session:
             lea = Viewer.of(session, people.by_email(session, "lea@x.io"))  # type: ignore[arg-type]
             view = build_view(session, lea, "stories", {}, clock.now(), runtime.settings)

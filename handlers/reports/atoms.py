@@ -1,7 +1,7 @@
 """What the disclosure gate publishes from: per (measure, team path, department), the figures
 of one closed period (``Atom``), and an assessment's atoms.
 
-A floor below ``handlers/disclosure.py`` and ``handlers/baseline.py``: publishing an
+A floor below ``handlers/reports/disclosure.py`` and ``handlers/roadmap/baseline.py``: publishing an
 assessment (baseline) and re-checking an assessment's comment lists (the gate's
 ``recheck_comments``) count its commenters with this one piece of code. People are counted
 from the invites, never joined to what they answered.
@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import prompts
-from handlers.comment_sets import Moved
+from handlers.reports.comment_sets import Moved
 from storage.models import Person
 from storage.roadmap import AssessmentAnswer, AssessmentComment, AssessmentInvite
 

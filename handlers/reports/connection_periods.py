@@ -19,7 +19,7 @@ that could be subtracted, and a period asked for (``--since/--until``) reads eve
 touches, whole. A block is published once it ended ``disclosure.CLOSE_AFTER`` ago.
 
 A click on an anonymous story counts only when its department may be named
-(handlers/anonymity.py): a pair would otherwise name it. A person counts once per pair and
+(handlers/reports/anonymity.py): a pair would otherwise name it. A person counts once per pair and
 block, in the department they were in at their first click of the pair in the block.
 """
 
@@ -33,9 +33,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
-from handlers import anonymity, disclosure
-from handlers.disclosure import Atom, AtomKey
+from bot.core.config import Settings
+from handlers.reports import anonymity, disclosure
+from handlers.reports.disclosure import Atom, AtomKey
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.stories import Story, StoryReaction

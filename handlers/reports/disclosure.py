@@ -126,11 +126,10 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
 from handlers.common.banks import schedule_bank
 from handlers.reports.atoms import Atom, AtomKey, Movers, assessment_atoms
 from handlers.reports.comment_sets import Moved, suppress_sets
-from storage import job_marks, scrub
+from storage import job_marks, people, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
     Person,
@@ -141,7 +140,6 @@ from storage.models import (
     PulseSchedule,
 )
 from storage.sql import insert_rows
-from storage import people
 
 KINDS = ("org", "department", "subtree", "team")
 BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))

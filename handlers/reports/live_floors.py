@@ -4,14 +4,18 @@ Erasure deletes their prompt, invite, receipt and reactions, so the counts would
 could step down, which would tell a poller that the erased person had answered. ``hold``
 writes each figure onto its round, assessment, cascade or story (``live_floor``); it is the
 figure any poll could read at that moment, so what is kept says no more about what they did
-than that poll did (handlers/live_counts.py, "Erasure", says why that is enough).
+than that poll did (handlers/reports/live_counts.py, "Erasure", says why that is enough).
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from handlers import assessment, cascade_report, live_counts, pulse, stories
+from handlers.cascade import report as cascade_report
+from handlers.pulse import rounds as pulse
+from handlers.reports import live_counts
+from handlers.roadmap import assessment
+from handlers.stories import capture as stories
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.roadmap import Assessment, AssessmentInvite

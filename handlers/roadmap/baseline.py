@@ -34,16 +34,16 @@ from bot.core.chat import Incoming, Response, text_message
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Context
+from handlers.common.formatting import csv_text, sparkline
+from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
 from handlers.reports.atoms import assessment_atoms
 from handlers.reports.disclosure import Cell
-from handlers.common.formatting import csv_text, sparkline
-from handlers.pulse.rounds import theme_dimensions
+from handlers.reports.pulse_reports import summary_groups
+from storage import audit, people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentComment, period_of
-from handlers.reports.pulse_reports import summary_groups
-from storage import audit, people
 
 RECENT_WEEKS = 4
 KIND_ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}

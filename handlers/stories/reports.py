@@ -35,9 +35,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.empty import NOTHING_YET, print_table
-from handlers.reports import connection_periods
-from handlers.reports import disclosure
-from handlers.reports import story_periods
+from handlers.reports import connection_periods, disclosure, story_periods
 from handlers.reports.disclosure import Cell
 from handlers.reports.periods import Period, weeks_back
 from storage import people

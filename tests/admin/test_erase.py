@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import run_due
-from handlers.reports import pulse_reports as reports
 from handlers.people.erase import is_text
+from handlers.reports import pulse_reports as reports
 from storage import audit
 from storage.db import Database
 from storage.models import Person

@@ -26,8 +26,8 @@ from bot.app import build_router
 from bot.core.chat import Incoming
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
-from bot.web.dashboard import standalone_app
 from bot.core.runtime import Runtime
+from bot.web.dashboard import standalone_app
 from storage.db import open_database
 from tests.conftest import PlayedDemo
 

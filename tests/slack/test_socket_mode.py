@@ -26,7 +26,9 @@ async def test_run_connects_in_socket_mode_and_answers_events(
         update={"slack_app_token": "xapp-test", "slack_signing_secret": None, "http_port": 0}
     )
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(slack_runtime, router, run_due=run_due, report=tick_report, stop=stop))
+    running = asyncio.create_task(
+        serve(slack_runtime, router, run_due=run_due, report=tick_report, stop=stop)
+    )
     try:
         await fake_slack.wait_for(lambda: fake_slack.called("socket.connected"))
         [opened] = fake_slack.called("apps.connections.open")

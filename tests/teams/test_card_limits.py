@@ -19,11 +19,11 @@ from bot.core.chat import Button, Buttons, Choice, Form, FormField, Message, Que
 from bot.platforms.teams.adapter import card_activity
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE as CARD
 from bot.platforms.teams.cards import render
-from handlers.reports import pulse_reports as reports
-from handlers.stories import capture as stories
-from handlers.roadmap.assessment import COMMENT_PREFIX, MAX_COMMENT
 from handlers.cascade.messages import cascade_message
 from handlers.pulse.rounds import question_message
+from handlers.reports import pulse_reports as reports
+from handlers.roadmap.assessment import COMMENT_PREFIX, MAX_COMMENT
+from handlers.stories import capture as stories
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person, PulsePrompt
 from storage.roadmap import AssessmentInvite

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat import text_message
-from bot.delivery import Address, DeliveryError
+from bot.core.chat import text_message
+from bot.delivery.worker import Address, DeliveryError
 from tests.procs import free_port, teams_reference
 from tests.teams.conftest import TeamsWorld
 

@@ -6,7 +6,7 @@ Create Date: 2026-12-07 17:15:00
 
 Erasing a person deleted their prompt, invite, receipt or reaction, so a live count they were
 in could step down and tell a poller that they had answered. Erasure now holds the figure
-shown at that moment as the count's lower bound (handlers/live_counts.py).
+shown at that moment as the count's lower bound (handlers/reports/live_counts.py).
 """
 
 from collections.abc import Sequence
