@@ -318,7 +318,7 @@ def test_an_assessment_is_checked_again_with_the_counts_it_is_published_with(
     runtime, chat, clock
 ) -> None:
     """Re-checking an assessment's lists counts its commenters with the code that publishes
-    it (``handlers.atoms.assessment_atoms``: people from the invites still on record). Max's
+    it (``handlers.reports.atoms.assessment_atoms``: people from the invites still on record). Max's
     team (10 commenters) was listed; then one of them is erased. The re-check now finds 9
     people behind the list, as a fresh publication would, and withholds it: no comment is
     narrowed to fewer than 10 people the organisation still holds."""

@@ -234,7 +234,7 @@ LEADERSHIP = Leadership(
 )
 # Support reads the other departments' stories closely: every reader finds the first story of
 # their digest helpful, so at least 5 people connect one pair of departments within a closed
-# four-week block, and the report shows a connection (handlers/connection_periods.py)
+# four-week block, and the report shows a connection (handlers/reports/connection_periods.py)
 LEARNERS = "Support"
 STALLER = "gil.chen@example.com"  # a department head who never relays
 ASKER = "dana.varga@example.com"

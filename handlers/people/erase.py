@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from handlers import live_floors
+from handlers.people import live_floors
 from storage.models import Person
 from storage.tables import metadata
 
@@ -134,7 +134,7 @@ def _delete_rows(session: Session, table: Table, where: ColumnElement[bool], out
 
 def erase(session: Session, person: Person, min_size: int) -> Erased:
     """Erase ``person`` in the caller's transaction; see the module docstring. ``min_size``
-    is the minimum group size, the live counts' rule (handlers/live_floors.py)."""
+    is the minimum group size, the live counts' rule (handlers/people/live_floors.py)."""
     reports = session.exec(
         select(Person).where(Person.manager_id == person.id, col(Person.active).is_(True))  # type: ignore[arg-type]
     ).all()

@@ -38,7 +38,7 @@ Erasure
 -------
 Erasing a person deletes their prompt, invite, receipt and reactions, so ``done`` and
 ``asked`` would shrink and the figure could step down, which tells a poller that the erased
-person had answered. So before erasing, ``handlers/live_floors.hold`` writes the figure each
+person had answered. So before erasing, ``handlers/people/live_floors.hold`` writes the figure each
 live count they were in shows at that moment onto the round, assessment, cascade or story
 (``live_floor``), and the count is never shown below it. The floor is the figure anyone
 polling could read at that moment, a band of the whole group: it says no more about the
