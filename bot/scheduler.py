@@ -25,6 +25,7 @@ from bot.core import metrics
 from bot.core.runtime import Runtime
 from bot.delivery.worker import DeliveryWorker, Platform, deliver_due, prune_sent
 from handlers.people import retention
+from storage.errors import describe
 from storage.lease import give_up, try_acquire
 from storage.models import ProcessedEvent
 
@@ -42,11 +43,14 @@ class Scheduler:
         platforms: list[Platform],
         *,
         run_due: Callable[[Runtime], dict[str, object]],
+        report: Callable[[dict[str, object]], dict[str, object]],
         deliver: bool = True,
     ) -> None:
-        """``run_due`` is the tick: every capability's due work (bot.app.run_due)."""
+        """``run_due`` is the tick (bot.app.run_due) and ``report`` says what it did in the log
+        (bot.app.tick_report): bot.app hands them in, so the shell never imports it."""
         self.runtime = runtime
         self.run_due = run_due
+        self.report = report
         self.platforms = platforms
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -112,27 +116,36 @@ class Scheduler:
             held = self.holds_lease
             if await asyncio.to_thread(self._holds_lease) and not held:
                 log.info("scheduler lease taken by %s", self.holder)
-        except Exception:
-            log.warning("could not renew the scheduler lease; retrying in %.0f s", LEASE_RENEW)
+        except Exception as error:
+            why = describe(error) or type(error).__name__
+            log.warning(
+                "could not renew the scheduler lease (%s); retrying in %.0f s", why, LEASE_RENEW
+            )
+        except asyncio.CancelledError:  # stopping: ``stop`` gives the lease up
+            log.debug("scheduler lease: stopping while renewing it")
 
     async def tick(self) -> None:
         try:
             if await asyncio.to_thread(self._holds_lease):
                 with metrics.TICK_SECONDS.time():
                     done = await asyncio.to_thread(self.run_due, self.runtime)
-                log.debug("tick: %s", done)
+                log.debug("tick: %s", self.report(done))
                 for worker in self.workers:
                     worker.wake()
-        except Exception:
+        except Exception as error:
             metrics.TICK_FAILURES.inc()
-            log.exception("scheduler tick failed; the next tick retries")
+            failed(error, "scheduler tick failed; the next tick retries")
+        except asyncio.CancelledError:
+            # the process is stopping: the tick's thread finishes its transaction before the
+            # process exits; a traceback from APScheduler would tell of no fault
+            log.debug("scheduler tick: stopping while it ran")
 
     async def housekeeping(self) -> None:
         """Forget platform event ids old enough that no platform retries them any more."""
         try:
             await asyncio.to_thread(forget_processed_events, self.runtime)
-        except Exception:
-            log.exception("housekeeping failed; it runs again in an hour")
+        except Exception as error:
+            failed(error, "housekeeping failed; it runs again in an hour")
 
     async def nightly(self) -> None:
         """Prune sent messages older than CULTUREBOT_OUTBOX_KEEP_DAYS; delete comments and
@@ -140,13 +153,13 @@ class Scheduler:
         try:
             pruned = await asyncio.to_thread(prune_sent, self.runtime)
             log.info("outbox: pruned %s sent message(s)", pruned)
-        except Exception:
-            log.exception("pruning the outbox failed; it runs again tomorrow")
+        except Exception as error:
+            failed(error, "pruning the outbox failed; it runs again tomorrow")
         try:
             purged = await asyncio.to_thread(retention.nightly, self.runtime)
             log.info("retention: %s", purged.as_dict())
-        except Exception:
-            log.exception("the retention purge failed; it runs again tomorrow")
+        except Exception as error:
+            failed(error, "the retention purge failed; it runs again tomorrow")
 
     async def deliver(self) -> None:
         """Send everything due now once, platform by platform (tests; ``run`` uses workers)."""
@@ -158,8 +171,18 @@ class Scheduler:
                     )
                 ).sent:
                     pass
-            except Exception:
-                log.exception("delivery through %s failed; the next round retries", platform.name)
+            except Exception as error:
+                failed(error, f"delivery through {platform.name} failed; the next round retries")
+
+
+def failed(error: Exception, what: str) -> None:
+    """Log a job's failure: one line when the database is down (it repeats every tick until
+    it is back, and the cause is all an operator needs), a traceback for anything else."""
+    line = describe(error)
+    if line is None:
+        log.error(what, exc_info=error)
+    else:
+        log.warning("%s: %s", what, line)
 
 
 def forget_processed_events(runtime: Runtime) -> int:

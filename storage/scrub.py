@@ -87,7 +87,7 @@ def scrub(db: Database, table: str) -> bool:
                 # VACUUM would only warn and skip the table: say so, and keep it due
                 log.warning("scrub of %s: culturebot's database role does not own it", table)
                 return False
-            older = conn.execute(text(_OLDER_SESSIONS)).scalar()
+            older = conn.execute(text(OLDER_SESSIONS)).scalar()
             conn.execute(text("SET lock_timeout = '5s'"))
             try:
                 conn.execute(text(f'VACUUM FULL "{table}"'))
@@ -100,9 +100,9 @@ def scrub(db: Database, table: str) -> bool:
 
 # sessions (of any database: PostgreSQL keeps what any snapshot in the cluster may still
 # see), replication slots and prepared transactions older than now: VACUUM FULL keeps the
-# row versions they may still see. Reading other sessions' backend_xmin needs the
-# pg_read_all_stats role (or a superuser); README says so.
-_OLDER_SESSIONS = """
+# row versions they may still see. pg_stat_activity shows every session's backend_xmin and
+# backend_xid to any role, so no extra privilege is needed.
+OLDER_SESSIONS = """
 WITH snap AS (SELECT age(pg_snapshot_xmax(pg_current_snapshot())::text::xid) AS now_age)
 SELECT (SELECT count(*) FROM pg_stat_activity, snap WHERE pid <> pg_backend_pid()
           AND (age(backend_xmin) > now_age OR age(backend_xid) > now_age))

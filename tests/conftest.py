@@ -7,19 +7,25 @@ a schema of its own, so parallel runs against one server never see each other's 
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
 import shutil
 import socket
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 from bot.app import build_router
+from bot.cli.main import app
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.router import Router
@@ -117,8 +123,11 @@ def postgres_schema() -> Iterator[str]:
 
 
 def _with_schema(url: str, schema: str) -> str:
+    """The session's schema; commits do not wait for the disk (a test database outlives no
+    crash, and a commit still is one: other connections see it at once)."""
     separator = "&" if "?" in url else "?"
-    return f"{normalise_url(url)}{separator}options=-csearch_path%3D{schema}"
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    return f"{normalise_url(url)}{separator}options={options}"
 
 
 def _truncate_all(db: Database) -> None:
@@ -169,6 +178,65 @@ def settings(database: Database) -> Settings:
 @pytest.fixture
 def runtime(database: Database, clock: FakeClock, settings: Settings) -> Runtime:
     return Runtime(db=database, clock=clock, settings=settings)
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``cli("pulse", "list", input="y\n")`` runs `culturebot pulse list` in this process on
+    the test's database, as an admin types it; click's Result (exit code, output). A crash
+    fails the test: a command ends with its exit code, never a traceback."""
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result
+        return result
+
+    return run
+
+
+@dataclass(frozen=True)
+class PlayedDemo:
+    """`culturebot demo` (four weeks) as a newcomer runs it: what it printed, its database."""
+
+    output: str
+    db: Path
+    ended: datetime  # the demo's last simulated moment
+
+    def copy(self, folder: Path) -> Path:
+        """A copy of the demo's database, for a test that writes to it."""
+        path = folder / "demo.db"
+        shutil.copy(self.db, path)
+        return path
+
+
+@pytest.fixture(scope="session")
+def played_demo(tmp_path_factory: pytest.TempPathFactory) -> PlayedDemo:
+    """The demo, played once for the whole run (it takes long): under pytest-xdist the first
+    worker that needs it plays it, holding a lock, and the others read what it left."""
+    from bot.cli.demo import START, WEEK
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    folder, ended = shared / "played-demo", START + 4 * WEEK
+    with (shared / "played-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (folder / "output.txt").exists():
+            return PlayedDemo((folder / "output.txt").read_text(), folder / "demo.db", ended)
+        folder.mkdir(exist_ok=True)
+        with pytest.MonkeyPatch.context() as patch:  # as _isolated_environment, for the run
+            for name in list(os.environ):
+                if name.startswith(("CULTUREBOT_", "SLACK_", "Microsoft")):
+                    patch.delenv(name)
+            patch.chdir(folder)
+            result = CliRunner().invoke(app, ["demo", "--db", str(folder / "demo.db")])
+        assert result.exit_code == 0, result.output
+        with sqlite3.connect(folder / "demo.db") as conn:  # one file, for copies
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (folder / "output.txt").write_text(result.output)
+    return PlayedDemo(result.output, folder / "demo.db", ended)
 
 
 @pytest.fixture(scope="session")

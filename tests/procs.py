@@ -229,7 +229,17 @@ class Bot:
 def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
     """Run `culturebot ARGS` in a process of its own, as an operator does; its output (it
     must exit 0)."""
-    done = subprocess.run(
+    done = run_cli(args, env, timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 120, **popen: Any
+) -> subprocess.CompletedProcess[str]:
+    """`culturebot ARGS` in a process of its own, whatever it exits with (``popen``: more
+    subprocess options, e.g. a ``preexec_fn`` setting a resource limit, or ``user``)."""
+    return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=ROOT,
         env=env,
@@ -237,9 +247,8 @@ def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        **popen,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 @contextmanager

@@ -278,3 +278,13 @@ def test_every_named_file_and_test_exists() -> None:
                         wrong.append(f"{page.name}: {span} (no such test)")
     assert named > 40, named
     assert wrong == [], "\n".join(wrong)
+
+
+def test_readme_stays_short_and_keeps_its_two_marked_commands() -> None:
+    """README is the front door (at most 250 lines; the rest lives in docs/), and .ci/run reads
+    the test command from the block after its marker."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250, len(text.splitlines())
+    for marker in ("<!-- demo-command -->", "<!-- test-command -->"):
+        block = re.search(re.escape(marker) + r"\n```sh\n(.+)\n```\n", text)
+        assert block and block[1].startswith("python3 -m venv .venv && "), marker

@@ -4,12 +4,9 @@ else ("²", a 5,000-digit run, "٣") refused politely, on the console and in the
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli.main import app
 from bot.core.chat import UserError
 from bot.core.parsing import ID_MAX, parse_date, parse_id, parse_int, parse_time
 from handlers.cascade import actions as cascade
@@ -72,16 +69,9 @@ def test_cascade_window_refuses_with_the_range(raw: str) -> None:
     assert LONG not in str(refused.value)
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    return CliRunner()
-
-
 @pytest.mark.parametrize("raw", ["99999999999999999999", "²", LONG])
-def test_cli_cascade_report_refuses_a_number_it_cannot_hold(cli: CliRunner, raw: str) -> None:
-    result = cli.invoke(app, ["cascade", "report", raw])
+def test_cli_cascade_report_refuses_a_number_it_cannot_hold(cli, raw: str) -> None:
+    result = cli("cascade", "report", raw)
     assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "expected a whole number from 1 to" in result.output
@@ -99,24 +89,24 @@ def test_cli_cascade_report_refuses_a_number_it_cannot_hold(cli: CliRunner, raw:
     ],
 )
 def test_cli_pulse_add_refuses_bad_dates_times_and_numbers(
-    cli: CliRunner, option: str, value: str, words: str
+    cli, option: str, value: str, words: str
 ) -> None:
-    result = cli.invoke(app, ["pulse", "add", "--name", "weekly", option, value])
+    result = cli("pulse", "add", "--name", "weekly", option, value)
     assert result.exit_code == 2, result.output
     assert words in " ".join(result.output.split())
 
 
-def test_version_tick_json_and_empty_tables(cli: CliRunner) -> None:
+def test_version_tick_json_and_empty_tables(cli) -> None:
     import json
 
-    version = cli.invoke(app, ["--version"])
+    version = cli("--version")
     assert version.exit_code == 0 and version.output.startswith("culturebot ")
-    tick = cli.invoke(app, ["tick"])
+    tick = cli("tick")
     assert tick.exit_code == 0, tick.output
     assert json.loads(tick.output)["pulse"]["opened"] == 0
-    assert "Pulse schedules: nothing yet" in cli.invoke(app, ["pulse", "list"]).output
-    assert "Outbox (sent messages not counted): nothing yet" in cli.invoke(app, ["status"]).output
-    report = cli.invoke(app, ["report"]).output
+    assert "Pulse schedules: nothing yet" in cli("pulse", "list").output
+    assert "Outbox (sent messages not counted): nothing yet" in cli("status").output
+    report = cli("report").output
     assert "nothing yet" in report and "┏" not in report
 
 
@@ -140,22 +130,22 @@ def test_dashboard_scope_with_a_strange_number_is_not_allowed(runtime, key: str)
             scope.resolve(session, scope.Viewer.of(session, boss), key)
 
 
-def test_cli_assess_launch_refuses_a_strange_window(cli: CliRunner) -> None:
-    result = cli.invoke(app, ["assess", "launch", "--by", "x@x.io", "--window-days", "²"])
+def test_cli_assess_launch_refuses_a_strange_window(cli) -> None:
+    result = cli("assess", "launch", "--by", "x@x.io", "--window-days", "²")
     assert result.exit_code == 2
     assert "expected a whole number from 1 to 60" in " ".join(result.output.split())
 
 
-def test_a_cascade_report_without_questions_says_nothing_yet(cli: CliRunner, tmp_path) -> None:
+def test_a_cascade_report_without_questions_says_nothing_yet(cli, tmp_path) -> None:
     people = tmp_path / "people.csv"  # ten reached: questions are listed from ten on
     people.write_text(
         TEAM + "".join(f"q{i}@x.io,Q{i},boss@x.io,Ops,employee,UTC\n" for i in range(1, 5))
     )
-    assert cli.invoke(app, ["org", "import", str(people)]).exit_code == 0
+    assert cli("org", "import", str(people)).exit_code == 0
     message = tmp_path / "m.md"
     message.write_text("# Customers first\nCall one customer this week, everyone.")
-    sent = cli.invoke(app, ["cascade", "send", "--from", "boss@x.io", "--file", str(message)])
+    sent = cli("cascade", "send", "--from", "boss@x.io", "--file", str(message))
     assert sent.exit_code == 0, sent.output
-    report = cli.invoke(app, ["cascade", "report", "1"])
+    report = cli("cascade", "report", "1")
     assert report.exit_code == 0, report.output
     assert "Questions: nothing yet" in report.output, report.output

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
-from bot.cli.main import app
 from handlers.people import org
 from storage.audit import AuditEvent
 from storage.models import Identity, Person
@@ -37,10 +35,8 @@ def refused(runtime, text: str) -> org.OrgImportError:
 
 
 @pytest.fixture
-def cli(runtime, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    """Run `culturebot ...` against the test's database; returns (exit code, output)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+def cli(cli, tmp_path):  # type: ignore[no-untyped-def]
+    """The shared `cli`, given ``file`` as the org file; returns (exit code, output)."""
 
     def run(*args: str, file: str | None = None) -> tuple[int, str]:
         argv = list(args)
@@ -48,8 +44,7 @@ def cli(runtime, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
             path = tmp_path / "people.csv"
             path.write_text(file, encoding="utf-8")
             argv.append(str(path))
-        result = CliRunner().invoke(app, argv)
-        assert result.exception is None or isinstance(result.exception, SystemExit), result
+        result = cli(*argv)
         return result.exit_code, result.output
 
     return run

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlmodel import func, select
 
-from bot.app import run_due
+from bot.app import run_due, tick_report
 from bot.core.chat import Incoming
 from bot.platforms.console.platform import ConsolePlatform
 from bot.scheduler import Scheduler, forget_processed_events
@@ -24,7 +24,7 @@ async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
     import_org(runtime, ORG)
     add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
     screen = io.StringIO()
-    scheduler = Scheduler(runtime, [ConsolePlatform(screen)], run_due=run_due)
+    scheduler = Scheduler(runtime, [ConsolePlatform(screen)], run_due=run_due, report=tick_report)
     scheduler.start()
     try:
         jobs = {job.func.__name__ for job in scheduler._scheduler.get_jobs()}
@@ -48,7 +48,10 @@ async def test_tick_and_delivery_run_through_apscheduler(runtime) -> None:
 async def test_a_second_instance_does_not_tick_while_the_first_holds_the_lease(runtime) -> None:
     import_org(runtime, ORG)
     add_schedule(runtime, weekday=0, start=date(2027, 3, 1), at="00:00")
-    first, second = Scheduler(runtime, [], run_due=run_due), Scheduler(runtime, [], run_due=run_due)
+    first, second = (
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+    )
     second.holder = "other-host:1"
     assert first._holds_lease()
     await second.tick()
@@ -80,7 +83,10 @@ def test_a_lease_holder_that_dies_is_replaced_within_a_minute(runtime) -> None:
     from bot.scheduler import LEASE, LEASE_RENEW
 
     assert LEASE.total_seconds() + LEASE_RENEW <= 60
-    dead, other = Scheduler(runtime, [], run_due=run_due), Scheduler(runtime, [], run_due=run_due)
+    dead, other = (
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+        Scheduler(runtime, [], run_due=run_due, report=tick_report),
+    )
     other.holder = "other-host:2"
     assert dead._holds_lease()
     runtime.clock.advance(LEASE - timedelta(seconds=1))

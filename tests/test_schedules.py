@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
 from bot.app import run_due
 from bot.core.runtime import Runtime
@@ -27,23 +26,15 @@ MONDAY = "2027-03-01"  # the test clock starts at 00:00 UTC that Monday
 
 
 @pytest.fixture
-def cli(runtime, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+def cli(cli, runtime):  # type: ignore[no-untyped-def]
+    """The shared `cli` on the org, answering yes; (exit code, output on one line)."""
     import_org(runtime, ORG)
 
     def run(*args: str) -> tuple[int, str]:
-        result = CliRunner().invoke(app_(), list(args), input="y\n")
-        assert result.exception is None or isinstance(result.exception, SystemExit), result
+        result = cli(*args, input="y\n")
         return result.exit_code, " ".join(result.output.split())
 
     return run
-
-
-def app_():  # type: ignore[no-untyped-def]
-    from bot.cli.main import app
-
-    return app
 
 
 def schedules(runtime: Runtime) -> dict[str, PulseSchedule]:

@@ -171,3 +171,19 @@ def test_any_text_scores_within_range(text: str) -> None:
     result = score(text)
     assert -1.0 <= result.polarity <= 1.0
     assert 0.0 <= result.subjectivity <= 1.0
+
+
+def test_every_emoticon_the_tokenizer_keeps_is_one_textblob_scores() -> None:
+    """The emoticon list is ours (TextBlob does not export its own): each must still be one
+    that TextBlob's public sentiment lexicon scores as a mood, and score as TextBlob does."""
+    from handlers.sentiment import EMOTICONS
+    from textblob.en import sentiment as pattern
+
+    for face in EMOTICONS:
+        if face.isalpha():  # "XD": TextBlob's rules never score an all-letter token as a face
+            assert pattern.assessments([(face.lower(), None)]) == []
+            continue
+        (assessed,) = pattern.assessments([(face.lower(), None)])
+        assert assessed[3] == "mood", face
+        text = f"fine {face}"
+        assert score(text).subjectivity == pytest.approx(TextBlob(text).sentiment.subjectivity)

@@ -1,13 +1,15 @@
 """What every `culturebot` command shares: its consoles, its error exit, its runtime.
 
 Kept light (typer and rich only at the top): every command imports this module, and
-`culturebot --help` must start fast. A database that is locked, unreachable, read-only or full
-ends any command with one ``error:`` line and exit code 2, never a traceback.
+`culturebot --help` must start fast. A database that is locked, unreachable, read-only, full,
+damaged or not a database, and a server port already in use, end any command with one
+``error:`` line naming the cause and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,10 +108,29 @@ class CulturebotGroup(TyperGroup):
         except Exception as error:
             from storage.errors import describe
 
-            message = describe(error, _database_url())
+            message = describe(error, _database_url()) or _listen_problem(error)
             if message is None:
                 raise
             raise fail(message) from None
+
+
+# why a server cannot listen on its host and port
+_LISTEN = {
+    errno.EADDRINUSE: "the port is already in use (another culturebot, or another program, listens on it): stop it or set CULTUREBOT_HTTP_PORT",
+    errno.EACCES: "this user may not listen on that port (ports below 1024 need privileges): set CULTUREBOT_HTTP_PORT to 1024 or above",
+    errno.EADDRNOTAVAIL: "that address is not one of this machine's: check CULTUREBOT_HTTP_HOST",
+}
+
+
+def _listen_problem(error: BaseException) -> str | None:
+    """One line for a server that could not listen (asyncio says "while attempting to bind"),
+    else None."""
+    if not isinstance(error, OSError) or error.errno not in _LISTEN or "bind" not in str(error):
+        return None
+    from bot.config import get_settings
+
+    settings = get_settings()
+    return f"cannot listen on {settings.http_host}:{settings.http_port}: {_LISTEN[error.errno]}"
 
 
 def _database_url() -> str | None:

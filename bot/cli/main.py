@@ -315,9 +315,9 @@ def tick() -> None:
     import json
 
     with collector_paused():
-        from bot.app import run_due
+        from bot.app import run_due, tick_report
 
-        done = run_due(cli_runtime())
+        done = tick_report(run_due(cli_runtime()))
     print(json.dumps(done, default=str, sort_keys=True))
 
 
@@ -390,14 +390,14 @@ def run() -> None:
     """Run the bot: the scheduler, the delivery worker and every configured platform."""
     import asyncio
 
-    from bot.app import build_router, run_due
+    from bot.app import build_router, run_due, tick_report
     from bot.core.config import get_settings
     from bot.core.logs import setup_logging
     from bot.web.server import serve
 
     setup_logging(get_settings())
     asyncio.run(
-        serve(cli_runtime(), build_router(), run_due=run_due)
+        serve(cli_runtime(), build_router(), run_due=run_due, report=tick_report)
     )  # serve() tunes the process (settle_process)
 
 

@@ -87,6 +87,7 @@ async def serve(
     router: Router,
     *,
     run_due: Callable[[Runtime], dict[str, object]],
+    report: Callable[[dict[str, object]], dict[str, object]],
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until ``stop`` is set (by SIGTERM or SIGINT when none is given), then stop
@@ -101,10 +102,12 @@ async def serve(
         log.warning("dashboard: %s", warning)
     if not platforms:
         log.warning("no chat platform configured: messages wait for `culturebot chat --as EMAIL`")
-    scheduler = Scheduler(runtime, platforms, run_due=run_due)
+    scheduler = Scheduler(runtime, platforms, run_due=run_due, report=report)
     web_app[HEALTH].holder = lambda: scheduler.holder
-    scheduler.start()
+    # listening first: on a port in use it fails at once (the CLI says so in one line),
+    # before anything ticked or sent
     runner = await limits.serve(web_app, runtime.settings)
+    scheduler.start()
     settle_process()
     log.info(
         "culturebot listening on http://%s:%s",

@@ -72,16 +72,23 @@ class Sentiment:
 NEUTRAL = Sentiment(polarity=0.0, subjectivity=0.0)
 
 
+# The emoticons pattern's rules score (TextBlob's ``EMOTICONS``, which its public API does not
+# export): the tokenizer keeps each whole. A test checks TextBlob still scores every one.
+_EMOTICONS = (
+    r"<3 ♥ >:D :-D :D =-D =D X-D x-D XD xD 8-D >:P :-P :P :-p :p :-b :b :c) :o) :^) "
+    r">:) :-) :) =) =] :] :} :> :3 8) 8-) >;] ;-) ;) ;-] ;] ;D ;^) *-) *) "
+    r">:o :-O :O :o :-o o_O o.O °O° °o° >:/ :-/ :/ :\ >:\ :-. :-s :s :S :-S >.> "
+    r">:[ :-( :( =( :-[ :[ :{ :-< :c :-c =/ :'( :'''( ;'("
+)
+EMOTICONS = frozenset(_EMOTICONS.split())
+
+
 # One pass over lower-cased text: pattern's emoticons (":)", "<3", ...) as whole tokens,
 # "isn't" -> "is", "n't" (so pattern sees the negation), words with inner ' or -, and "!"
 # (pattern boosts the previous word on it). Everything else is dropped, as pattern ignores it.
 @cache
 def _token() -> re.Pattern[str]:
-    from textblob._text import EMOTICONS
-
-    emoticons = sorted(
-        {e.lower() for faces in EMOTICONS.values() for e in faces}, key=len, reverse=True
-    )
+    emoticons = sorted({e.lower() for e in EMOTICONS}, key=len, reverse=True)
     return re.compile(
         "|".join(re.escape(e) + r"(?=\s|$)" for e in emoticons)
         + r"|\w+(?=n't\b)|n't\b|\w+(?:[-']\w+)*|!"
@@ -128,9 +135,9 @@ def _pattern_lexicon() -> _PatternLexicon:
 
 def _subjectivity(text: str) -> float:
     """TextBlob's subjectivity by its own rules, with a cheap tokenizer."""
-    from textblob._text import Sentiment as PatternSentiment
+    from textblob.en import sentiment as pattern
 
-    assessed: list[Any] = PatternSentiment.assessments(
+    assessed: list[Any] = type(pattern).assessments(
         _pattern_lexicon(), ((word, None) for word in _token().findall(text.lower())), True
     )
     return sum(a[2] for a in assessed) / len(assessed) if assessed else 0.0

@@ -1,5 +1,6 @@
-"""Publishing every closed week through the disclosure gate: the pulse weeks, then the weeks of
-stories and ideas. Run by the scheduler tick, and by ``culturebot report`` before reading."""
+"""Publishing every closed period through the disclosure gate: the pulse weeks, the weeks of
+stories and ideas, and the four-week blocks of connectedness. Run by the scheduler tick, and by
+``culturebot report`` before reading."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from sqlmodel import Session
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
-from handlers.reports import disclosure, story_periods
+from handlers.reports import connection_periods, disclosure, story_periods
 
 
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished week (incremental); return the pulse periods published."""
     done = disclosure.publish_pulse_due(session, now, settings)
     story_periods.publish_due(session, now, settings)
+    connection_periods.publish_due(session, now, settings)
     return done
 
 

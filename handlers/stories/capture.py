@@ -625,6 +625,7 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
             counts.get(row_id(story.id), 0),
             readers.get(row_id(story.id), 0),
             k,
+            story.live_floor,
         )
         if helpful is not None:
             parts.append(Text(text=t("stories.digest_helpful", count=helpful), style="muted"))

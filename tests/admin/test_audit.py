@@ -6,17 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli.main import app
 from storage import audit
-
-
-@pytest.fixture
-def cli(runtime, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_an_empty_log_says_so(cli) -> None:

@@ -6,19 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli.main import app
 from tests.cascade.helpers import org
 
 
 @pytest.fixture
-def cli(runtime, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
-    runner = CliRunner()
+def cli(cli):  # type: ignore[no-untyped-def]
+    """The shared `cli`; each action must succeed."""
 
     def run(*args: str):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, list(args))
+        result = cli(*args)
         assert result.exit_code == 0, (args, result.output)
         return result
 

@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.cli.main import app
 from handlers.cascade import actions as cascade
 from storage import audit
 from storage.cascade_models import Cascade
@@ -21,13 +19,6 @@ from storage.models import Outbox, Person
 from storage.people import by_email, link_identity, mark_unreachable
 from tests.cascade.helpers import links, org
 from tests.support import import_org, org_csv
-
-
-@pytest.fixture
-def cli(runtime, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def message_file(tmp_path) -> str:  # type: ignore[no-untyped-def]

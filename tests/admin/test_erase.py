@@ -7,12 +7,9 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from bot.app import run_due
-from bot.cli.main import app
 from handlers.people.erase import is_text
 from handlers.reports import pulse_reports as reports
 from storage import audit
@@ -68,13 +65,6 @@ def story_counts(runtime) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with runtime.db.session() as session:
         rows = session.exec(select(Story.consent)).all()  # type: ignore[call-overload]
     return {consent: sum(1 for (c,) in rows if c == consent) for (consent,) in set(rows)}
-
-
-@pytest.fixture
-def cli(runtime, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
-    runner = CliRunner()
-    return lambda *args, input=None: runner.invoke(app, list(args), input=input)
 
 
 def a_busy_week(runtime, chat) -> None:  # type: ignore[no-untyped-def]

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli.main import app
 from tests.cascade.helpers import org
 from tests.support import import_org
 
 
 @pytest.fixture
-def cli(runtime, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
+def cli(cli, runtime):  # type: ignore[no-untyped-def]
+    """The shared `cli`, on the cascade's org."""
     import_org(runtime, org())
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
+    return cli
 
 
 def test_send_from_a_file_and_read_the_report(cli, tmp_path) -> None:

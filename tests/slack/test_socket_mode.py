@@ -8,7 +8,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from bot.app import run_due
+from bot.app import run_due, tick_report
 from bot.web.server import serve
 from tests.fakes.slack_api import FakeSlack, block_text
 from tests.procs import Bot, bot_env, bots, org_csv, runtime_for
@@ -26,7 +26,9 @@ async def test_run_connects_in_socket_mode_and_answers_events(
         update={"slack_app_token": "xapp-test", "slack_signing_secret": None, "http_port": 0}
     )
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(slack_runtime, router, run_due=run_due, stop=stop))
+    running = asyncio.create_task(
+        serve(slack_runtime, router, run_due=run_due, report=tick_report, stop=stop)
+    )
     try:
         await fake_slack.wait_for(lambda: fake_slack.called("socket.connected"))
         [opened] = fake_slack.called("apps.connections.open")

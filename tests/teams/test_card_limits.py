@@ -9,21 +9,29 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 import prompts
 from bot.core.chat import Button, Buttons, Choice, Form, FormField, Message, Question, Text
 from bot.platforms.teams.adapter import card_activity
+from bot.platforms.teams.cards import CARD_CONTENT_TYPE as CARD
 from bot.platforms.teams.cards import render
 from handlers.cascade.messages import cascade_message
 from handlers.pulse.rounds import question_message
 from handlers.reports import pulse_reports as reports
+from handlers.roadmap.assessment import COMMENT_PREFIX, MAX_COMMENT
 from handlers.stories import capture as stories
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person, PulsePrompt
+from storage.roadmap import AssessmentInvite
 from tests.fakes.adaptive_cards import MESSAGE_LIMIT, payload_size, problems
-from tests.teams.test_http_cascade import action_data, cards_to, click, last_card
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.support import import_org, org_csv
+from tests.teams.conftest import TeamsWorld, install, member
+from tests.teams.test_http_cascade import action_data, cards_to, click, inputs, last_card
 from tests.teams.test_http_stories import SAL, SAM, installed
 
 TOO_LONG = "too long for Teams"
@@ -194,13 +202,19 @@ def test_any_message_becomes_a_card_teams_accepts(summary: str, body: list[Any])
     kept = [a["title"] for a in card.get("actions", [])]
     wanted = [b.label for p in body if isinstance(p, Buttons) for b in p.buttons]
     assert all(title in kept for title in wanted)  # cutting never loses a button
+    fields = [e for e in card["body"] if e["type"].startswith("Input.")]
+    asked = sum(1 + bool(p.comment_label) for p in body if isinstance(p, Question))
+    asked += sum(len(p.fields) for p in body if isinstance(p, Form))
+    assert len(fields) == asked  # nor a question or a form field
     assert render(message)["body"] == card["body"]  # the same card sent or updated
 
 
 # --- end to end: the longest idea reaches its manager -----------------------------------------
 
 
-async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(world) -> None:  # type: ignore[no-untyped-def]
+async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(
+    world: TeamsWorld,
+) -> None:
     await installed(world)
     await world.say(SAL, "idea")
     lines = "Customers first\n" * stories.MAX_STORY  # a line each: a block each on the card
@@ -223,3 +237,98 @@ async def test_the_longest_idea_reaches_its_manager_cut_to_fit_with_its_buttons(
     assert "Status: trying it" in in_place and TOO_LONG in in_place  # short lines kept whole
     assert action_data(for_sam, "stories.idea_status")
     assert world.connector.refusals == []
+
+
+# --- the fake is as strict as Teams ---------------------------------------------------------
+
+
+async def test_the_fake_connector_refuses_what_teams_refuses() -> None:
+    """A card breaking a rule gets 400 with the rule named; a message over 28 KB gets 413
+    ``MessageSizeTooBig``, as Teams answers."""
+    fake = await FakeBotConnector().start()
+    bad_card = {
+        "type": "AdaptiveCard",
+        "version": "1.2",  # labels and isRequired came in 1.3
+        "body": [
+            {"type": "Input.ChoiceSet", "id": "c", "isRequired": True, "choices": []},
+            {"type": "Image", "url": "https://x.io/a.png"},
+            {"type": "Table", "rows": []},
+        ],
+    }
+    too_big = Message(summary="s", parts=(Text(text="x" * 20_000),))
+    big_body = card_activity(too_big).serialize()
+    big_body["attachments"][0]["content"] = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "fallbackText": "s",
+        "body": [{"type": "TextBlock", "text": "x" * 20_000}],
+    }
+    url = f"{fake.url}v3/conversations/a%3A1/activities"
+    async with aiohttp.ClientSession() as session:
+        card = {"type": "message", "attachments": [{"contentType": CARD, "content": bad_card}]}
+        async with session.post(url, json=card) as response:
+            assert response.status == 400
+            error = (await response.json())["error"]
+        async with session.post(url, json=big_body) as response:
+            assert response.status == 413
+            assert (await response.json())["error"]["code"] == "MessageSizeTooBig"
+    await fake.stop()
+    message = error["message"]
+    assert error["code"] == "BadArgument"
+    for rule in (
+        "no fallbackText",
+        "RequiredInputsShouldHaveLabel",
+        "Input.ChoiceSet.isRequired needs schema 1.3",
+        "Image without altText",
+        "'Table' is not a known element type",
+    ):
+        assert rule in message, rule
+    assert len(fake.refusals) == 2 and fake.delivered() == []
+
+
+async def test_an_assessment_draft_with_the_longest_comments_comes_back_and_loses_nothing(
+    world: TeamsWorld,
+) -> None:
+    """Five comments at their longest make the pre-filled card too big for Teams: the longest
+    come back empty (an empty field keeps the saved comment), every statement and field is
+    on the card, and finishing it keeps every word written before."""
+    import_org(
+        world.runtime,
+        org_csv(
+            "lea@x.io,Lea Leader,,Exec,leader,UTC",
+            *(f"p{i}@x.io,P{i},lea@x.io,Sales,employee,UTC" for i in range(1, 6)),
+        ),
+    )
+    everyone = [member("lea@x.io"), *(member(f"p{i}@x.io") for i in range(1, 6))]
+    world.in_roster(*everyone)
+    for who in everyone:
+        assert await world.post(install(who, world.connector.url)) == 200
+    lea, p1 = everyone[0], everyone[1]
+    await world.say(lea, "assess launch 7")
+    await world.deliver()
+    await click(world, p1, last_card(world, p1), "assess.open")
+    bank = prompts.assessment()
+    comments = {
+        COMMENT_PREFIX + d: (f"{d} " + "words " * MAX_COMMENT)[:MAX_COMMENT].strip()
+        for d in bank.dimensions
+    }
+    first = {s.id: "4" for s in bank.statements[:5]}
+    (saved,) = await click(world, p1, last_card(world, p1), "assess.submit", **first, **comments)
+    assert saved.startswith("Saved: 5 of 15")
+
+    await world.say(p1, "assess")
+    await click(world, p1, last_card(world, p1), "assess.open")
+    again = last_card(world, p1)
+    assert payload_size(again.body) <= MESSAGE_LIMIT and TOO_LONG in again.card_text
+    fields = inputs(again)
+    assert set(fields) == {s.id for s in bank.statements} | set(comments)
+    assert {k: v["value"] for k, v in fields.items() if k in first} == first
+    rest = {s.id: "5" for s in bank.statements[5:]}
+    shown = {k: v.get("value", "") for k, v in fields.items() if k in comments}
+    (thanks,) = await click(world, p1, again, "assess.submit", **first, **rest, **shown)
+    assert thanks.startswith("Thank you")
+    with world.runtime.db.session() as session:
+        [mine] = session.exec(select(AssessmentInvite).where(AssessmentInvite.person_id == 2))
+    draft = json.loads(mine.draft or "{}")
+    assert mine.status == "submitted"
+    assert {k: draft[k] for k in comments} == {k: v.strip() for k, v in comments.items()}

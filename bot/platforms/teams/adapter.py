@@ -53,7 +53,6 @@ from botframework.connector.auth import (
     ClaimsIdentity,
     ConnectorFactory,
 )
-from msrest.exceptions import ClientRequestError
 
 import prompts
 from bot.core import metrics
@@ -109,7 +108,7 @@ def bot_app_id(settings: Settings) -> str:
 
 class _ReusedConnectors(ConnectorFactory):
     """Hands out one ConnectorClient per (app, serviceUrl, audience) instead of a new one per
-    turn: building one costs the SDK milliseconds of CPU (msrest rebuilds its retry table)
+    turn: building one costs the SDK milliseconds of CPU (it rebuilds its retry table)
     and a fresh HTTP session. Tokens stay fresh: the credentials sign every request."""
 
     def __init__(
@@ -573,7 +572,9 @@ async def messages(
     if shapes_reply(activity):
         try:
             invoke = await adapter.process_activity(auth, activity, bot.on_turn)
-        except (ErrorResponseException, ClientRequestError, OSError) as error:
+        except Exception as error:
+            if not failed_at_teams(error):
+                raise
             log.warning("could not answer a Teams %s: %s", activity.type, error)
             return web.json_response({"error": "reply failed"}, status=502)
         response = _invoke_response(invoke)
@@ -591,6 +592,28 @@ _JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 def _bearer_jwt(header: str) -> bool:
     """The header has the shape of a Bot Framework token (its signature is the SDK's check)."""
     return _JWT.fullmatch(header) is not None
+
+
+def unreached(error: BaseException) -> bool:
+    """Whether a Bot Connector request got no HTTP answer at all. botbuilder's public API has
+    no type for that: its transport raises msrest's ``ClientRequestError`` (msrest is not
+    botbuilder's API, and unmaintained since 2022) while handling the socket's error, which
+    ``requests`` and ``aiohttp`` raise as an ``OSError``; so the OSError is looked for in
+    the error and what it was raised from."""
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain is a few links long; a cycle must not loop forever
+        if seen is None:
+            return False
+        if isinstance(seen, OSError):
+            return True
+        implicit = None if seen.__suppress_context__ else seen.__context__
+        seen = seen.__cause__ if seen.__cause__ is not None else implicit
+    return False
+
+
+def failed_at_teams(error: BaseException) -> bool:
+    """Teams answered an error, or could not be reached: logged, not raised."""
+    return isinstance(error, ErrorResponseException) or unreached(error)
 
 
 def _invoke_response(invoke: InvokeResponse | None) -> web.Response:
@@ -614,7 +637,9 @@ async def _turn(
 
     try:
         await adapter.process_activity(auth, activity, on_turn)
-    except (ErrorResponseException, ClientRequestError, OSError) as error:
+    except Exception as error:
+        if not failed_at_teams(error):
+            raise
         log.warning("could not answer a Teams %s after its ack: %s", activity.type, error)
 
 
@@ -788,7 +813,9 @@ class TeamsPlatform:
                     ) from None
                 log.info("Teams answered %s; retrying in %.1f s", status, delay)
                 await self._sleep(delay)
-            except (ClientRequestError, OSError) as error:
+            except Exception as error:
+                if not unreached(error):
+                    raise
                 raise DeliveryError(f"could not reach Teams: {error}") from None
         raise AssertionError("unreachable")  # the loop returns or raises
 

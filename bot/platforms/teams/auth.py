@@ -27,17 +27,27 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from botframework.connector.auth.channel_validation import ChannelValidation
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdConfig
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
 
 log = logging.getLogger(__name__)
 KEEP_SECONDS = 24 * 3600
 UNKNOWN_KEY_SECONDS = 3600
 RETRY_AFTER = 30.0
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """One key as the SDK's token check reads it (``public_key``, ``endorsements``); the SDK's
+    own class for it is private."""
+
+    public_key: Any
+    endorsements: list[str]
 
 
 class KeyUnavailable(Exception):
@@ -54,7 +64,7 @@ class OpenIdKeys:
         self.url = url
         self.timeout = timeout
         self.clock = clock
-        self.keys: dict[str, _OpenIdConfig] = {}
+        self.keys: dict[str, SigningKey] = {}
         self.fetched_at: float | None = None  # the last fetch that worked
         self.tried_at: float | None = None  # the last fetch, worked or not
         self._lock = asyncio.Lock()
@@ -67,7 +77,7 @@ class OpenIdKeys:
             return True
         return unknown_key and now - self.fetched_at >= UNKNOWN_KEY_SECONDS
 
-    async def get(self, key_id: str | None) -> _OpenIdConfig:
+    async def get(self, key_id: str | None) -> SigningKey:
         if self._due(unknown_key=False):
             await self._refresh(unknown_key=False)
         if key_id not in self.keys and self._due(unknown_key=True):
@@ -85,7 +95,7 @@ class OpenIdKeys:
             try:
                 keys = await self._fetch()
                 configs = {
-                    str(k["kid"]): _OpenIdConfig(
+                    str(k["kid"]): SigningKey(
                         RSAAlgorithm.from_jwk(json.dumps(k)), k.get("endorsements", [])
                     )
                     for k in keys

@@ -162,11 +162,12 @@ def render(message: Message) -> Card:
 def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
     """The card within ``limit``: every text longer than some length is cut to it (the
     longest found by bisection), so short lines (headings, status, hints) stay whole and the
-    long ones give way, and a note says how much is not shown. Questions, forms and buttons
-    are all kept; should even those not fit (never with culturebot's own forms), the card
-    says only the summary and the note."""
-    texts = [len(part.text) for part in message.parts if isinstance(part, Text)]
-    low, high = 0, max(texts, default=0)
+    long ones give way, and a note says how much is not shown. A form field pre-filled with
+    more than that length is shown empty instead of cut: an empty field keeps what was saved
+    (a draft), where a cut one, submitted, would replace it. Questions, forms and buttons are
+    all kept; should even those not fit, the card says only the summary and the note."""
+    lengths = [len(text) for text in _long_texts(message)]
+    low, high = 0, max(lengths, default=0)
     best: Card | None = None
     while low <= high:
         longest = (low + high) // 2
@@ -176,19 +177,38 @@ def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
         else:
             high = longest - 1
     if best is None:
-        note = Text(text=prompts.text("teams.too_long", hidden=sum(texts)), style="muted")
+        note = Text(text=prompts.text("teams.too_long", hidden=sum(lengths)), style="muted")
         best = _render(Message(summary=message.summary, parts=(Text(text=message.summary), note)))
     return best
 
 
+def _long_texts(message: Message) -> list[str]:
+    """What ``fit`` may shorten: the texts, and the forms' pre-filled values."""
+    found: list[str] = []
+    for part in message.parts:
+        if isinstance(part, Text):
+            found.append(part.text)
+        elif isinstance(part, Form):
+            found.extend(field.initial for field in part.fields)
+    return found
+
+
 def _cut(message: Message, longest: int) -> Message:
-    """The message with each text cut to ``longest`` characters, and a note saying so."""
+    """The message with each text cut to ``longest`` characters and each longer pre-filled
+    value left out, and a note saying how much is not shown."""
     parts: list[Any] = []
     hidden = 0
     for part in message.parts:
         if isinstance(part, Text) and len(part.text) > longest:
             hidden += len(part.text) - longest
             part = part.model_copy(update={"text": part.text[:longest] + "…"})
+        elif isinstance(part, Form) and any(len(f.initial) > longest for f in part.fields):
+            hidden += sum(len(f.initial) for f in part.fields if len(f.initial) > longest)
+            fields = tuple(
+                f.model_copy(update={"initial": ""}) if len(f.initial) > longest else f
+                for f in part.fields
+            )
+            part = part.model_copy(update={"fields": fields})
         parts.append(part)
     note = prompts.text("teams.too_long", hidden=hidden)
     return Message(summary=message.summary, parts=(*parts, Text(text=note, style="muted")))
