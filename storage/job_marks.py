@@ -14,6 +14,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from storage.models import utc_column
 from storage.sql import upsert_insert
+from storage.types import table_of
 
 
 class JobMark(SQLModel, table=True):
@@ -31,7 +32,7 @@ def read(session: Session, name: str) -> datetime | None:
 
 def write(session: Session, name: str, until: datetime) -> None:
     """Set the mark (an upsert, in the caller's transaction)."""
-    stmt = upsert_insert(session)(JobMark.__table__).values(name=name, until=until)  # type: ignore[attr-defined]
+    stmt = upsert_insert(session)(table_of(JobMark)).values(name=name, until=until)
     session.exec(
         stmt.on_conflict_do_update(index_elements=["name"], set_={"until": stmt.excluded.until})
     )

@@ -12,7 +12,7 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, table_of
 
 ROLES = ("employee", "manager", "leader", "admin")
 
@@ -220,7 +220,7 @@ def describe_outbox_due_index() -> None:
     dialect, about 0.05 s of every command's start-up on SQLite. Queries never need the indexes
     described; Alembic's comparison and ``create_all`` do, and they import storage.tables,
     which calls this."""
-    table = Outbox.__table__  # type: ignore[attr-defined]
+    table = table_of(Outbox)
     if any(index.name == "ix_outbox_due" for index in table.indexes):
         return
     for name, columns, where in OUTBOX_PARTIAL_INDEXES:

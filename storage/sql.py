@@ -9,6 +9,8 @@ from sqlalchemy import Connection, Table, column
 from sqlalchemy import table as table_clause
 from sqlmodel import Session, SQLModel
 
+from storage.types import table_of
+
 
 def upsert_insert(session: Session) -> Callable[..., Any]:
     """``insert`` of the session's database, the one with ``on_conflict_do_*``. Only that
@@ -28,7 +30,7 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     The unique constraint decides, so two processes racing on the same key cannot both win.
     RETURNING tells whether a row was written: psycopg 3 reports rowcount -1 for this statement.
     """
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     stmt = (
         upsert_insert(session)(table)
         .values(**values)
@@ -48,7 +50,7 @@ def insert_ignore_many(
     ``returning`` column of the rows that were new (the others already existed)."""
     if not rows:
         return set()
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     if session.get_bind().dialect.name == "postgresql":
         return _copy_then_insert_ignore(session.connection(), table, rows, returning)
     stmt = upsert_insert(session)(table).on_conflict_do_nothing().returning(table.c[returning])

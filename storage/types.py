@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +35,9 @@ def row_id(value: int | None) -> int:
     if value is None:
         raise ValueError("this row has no id yet: add and flush it first")
     return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for bulk statements (SQLModel sets it but does not type it)."""
+    # SQLModel's metaclass sets __table__ on table models without declaring it
+    return model.__table__  # type: ignore[attr-defined]  # see above

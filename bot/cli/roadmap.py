@@ -55,6 +55,7 @@ def assess_status(
     runtime = cli_runtime()
     with runtime.db.session() as session:
         person = person_named(session, as_, option="--as: ")
+        assert person is not None  # --as is required
         words = assessment.status_text(
             session, person, runtime.clock.now(), runtime.settings.min_group_size
         )

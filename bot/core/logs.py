@@ -166,7 +166,8 @@ def make_formatter(as_json: bool) -> logging.Formatter:
         )
     else:
         formatter = logging.Formatter(TEXT_FORMAT)
-    formatter.formatTime = rfc3339  # type: ignore[method-assign]
+    # one instance's formatTime, for both formatter classes (a subclass each would be two)
+    formatter.formatTime = rfc3339  # type: ignore[method-assign, assignment]  # see above
     return formatter
 
 

@@ -26,12 +26,21 @@ import time
 import uuid
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, Integer, bindparam, delete, literal_column, not_, text, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    delete,
+    literal_column,
+    not_,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Select
@@ -42,6 +51,7 @@ from bot.core.runtime import Runtime
 from bot.delivery.ratelimit import Reserve
 from storage import outbox, rate_budget
 from storage.models import Identity, Outbox
+from storage.types import table_of
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +181,8 @@ class Claimed(NamedTuple):
     unreachable: bool = False
 
 
-OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-IDENTITY = Identity.__table__  # type: ignore[attr-defined]
+OUTBOX = table_of(Outbox)
+IDENTITY = table_of(Identity)
 
 
 def due_rows(platform: str, now: datetime, limit: int) -> Select:
@@ -319,10 +329,17 @@ def _turn_key(platform: str) -> int:
     return zlib.crc32(f"culturebot.claim.{platform}".encode())
 
 
-def _first_per_person(rows: list) -> list:
+class _OfPerson(Protocol):
+    person_id: int
+
+
+_Due = TypeVar("_Due", bound=_OfPerson)
+
+
+def _first_per_person(rows: Sequence[_Due]) -> list[_Due]:
     """The first (oldest due) row of each person; the others wait for their spacing."""
     seen: set[int] = set()
-    first = []
+    first: list[_Due] = []
     for row in rows:
         if row.person_id not in seen:
             seen.add(row.person_id)
@@ -385,7 +402,7 @@ _SENT = (
 )
 
 
-def _mark_sent(conn: Connection, sent: list[dict[str, object]]) -> int:
+def _mark_sent(conn: Connection, sent: Sequence[Mapping[str, object]]) -> int:
     """Mark rows sent in one executemany; how many were still ours to mark."""
     if not sent:
         return 0
@@ -635,7 +652,11 @@ class DeliveryWorker:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._unsubscribe = outbox.on_enqueued(lambda: loop.call_soon_threadsafe(self.wake))
+
+        def wake_soon() -> None:  # called from the committing thread
+            loop.call_soon_threadsafe(self.wake)
+
+        self._unsubscribe = outbox.on_enqueued(wake_soon)
         self._tasks = [
             asyncio.create_task(self.recorder.run()),
             asyncio.create_task(self._renew_loop()),

@@ -71,18 +71,20 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
 
     matplotlib.use("svg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.rcsetup import cycler
 
-    rc = {
-        "svg.fonttype": "none",
-        "svg.hashsalt": salt,
-        "text.parse_math": False,
-        "font.family": "sans-serif",
-        "font.size": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
-    }
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": salt,
+            "text.parse_math": False,
+            "font.family": "sans-serif",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=OKABE_ITO),
+        }
+    ):
         if isinstance(chart, LineChart):
             fig = _line(Figure(figsize=(8, 3.6)), chart)
         elif isinstance(chart, BarChart):

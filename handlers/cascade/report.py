@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.core.clock import format_local
@@ -287,20 +288,20 @@ def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:
 
 def _links(session: Session, cascade_id: int) -> tuple[list[LinkRow], list[LinkRow]]:
     """Broken links (escalated, or passed on by a leaver) and links still waiting to relay."""
-    rows = session.exec(
-        select(
-            Person.name,
-            Person.email,
-            CascadeLink.level,
-            CascadeLink.status,
-            CascadeLink.since,
-            CascadeLink.due_at,
-            CascadeLink.acted_at,
-            CascadeLink.nudged,
+    rows = session.execute(
+        sa_select(
+            col(Person.name),
+            col(Person.email),
+            col(CascadeLink.level),
+            col(CascadeLink.status),
+            col(CascadeLink.since),
+            col(CascadeLink.due_at),
+            col(CascadeLink.acted_at),
+            col(CascadeLink.nudged),
         )
         .join(Person, col(Person.id) == col(CascadeLink.manager_id))
         .where(
-            CascadeLink.cascade_id == cascade_id,
+            col(CascadeLink.cascade_id) == cascade_id,
             col(CascadeLink.status).in_(("pending", "escalated", "passed")),
         )
         .order_by(col(CascadeLink.level), col(CascadeLink.since), col(Person.name))
@@ -320,12 +321,14 @@ def _questions(session: Session, cascade_id: int) -> list[QuestionRow]:
     reached: no manager (a team of one would name them), no time, sorted by a hash of the
     text. A question is listed for its own cascade only (lists are not a group and its
     sub-groups), so two cascades' lists cannot be intersected or subtracted."""
-    rows = session.exec(
-        select(CascadeQuestion.text, CascadeQuestion.answered_at).where(
-            CascadeQuestion.cascade_id == cascade_id
-        )
-    ).all()
-    rows.sort(key=lambda r: hashlib.sha256(r[0].encode()).hexdigest())
+    rows = sorted(
+        session.exec(
+            select(CascadeQuestion.text, CascadeQuestion.answered_at).where(
+                CascadeQuestion.cascade_id == cascade_id
+            )
+        ).all(),
+        key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
+    )
     return [QuestionRow(answered=answered_at is not None, text=t) for t, answered_at in rows]
 
 
@@ -453,18 +456,18 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
 
     root = node(row_id(sender.id), sender.name, state="sender")
     nodes: dict[int, dict[str, Any]] = {sender.id: root}  # type: ignore[dict-item]
-    parents: dict[int, int] = {}
-    reached = session.exec(
-        select(
-            CascadeReceipt.person_id,
-            Person.name,
-            CascadeReceipt.via_id,
-            CascadeReceipt.how,
-            CascadeReceipt.level,
-            CascadeReceipt.reached_at,
+    parents: dict[int, int | None] = {}
+    reached = session.execute(
+        sa_select(
+            col(CascadeReceipt.person_id),
+            col(Person.name),
+            col(CascadeReceipt.via_id),
+            col(CascadeReceipt.how),
+            col(CascadeReceipt.level),
+            col(CascadeReceipt.reached_at),
         )
         .join(Person, col(Person.id) == col(CascadeReceipt.person_id))
-        .where(CascadeReceipt.cascade_id == cascade_id)
+        .where(col(CascadeReceipt.cascade_id) == cascade_id)
         .order_by(col(CascadeReceipt.level), col(CascadeReceipt.id))
     ).all()
     for person_id, name, via_id, how, level, reached_at in reached:
@@ -490,8 +493,9 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
         .order_by(col(Person.id))
     ).all()
     for person_id, name, manager_id in missing:
-        nodes[person_id] = node(person_id, name, state="waiting")  # type: ignore[arg-type]
-        parents[person_id] = manager_id  # type: ignore[assignment]
+        nodes[row_id(person_id)] = node(row_id(person_id), name, state="waiting")
+        parents[row_id(person_id)] = manager_id
     for person_id, parent_id in parents.items():
-        nodes.get(parent_id, root)["children"].append(nodes[person_id])
+        parent = root if parent_id is None else nodes.get(parent_id, root)
+        parent["children"].append(nodes[person_id])
     return root

@@ -193,8 +193,8 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                         w,
                         themes[t],
                         "shown" if by[(w, t)].shown else WITHHELD,
-                        round(by[(w, t)].participation * 100)
-                        if by[(w, t)].shown and by[(w, t)].participation is not None
+                        round(share * 100)
+                        if by[(w, t)].shown and (share := by[(w, t)].participation) is not None
                         else None,
                     )
                     for w in weeks
@@ -426,7 +426,9 @@ def groups(
                 row_notes.append("")
                 continue
             combined = disclosure.combine(group_cells)
-            reasons = sorted({_why(c, min_size) for c in group_cells if not c.shown} - {None})
+            reasons = sorted(
+                {why for c in group_cells if not c.shown if (why := _why(c, min_size)) is not None}
+            )
             if combined.mean is None:
                 withheld += 1
                 row_values.append(None)

@@ -35,6 +35,7 @@ from storage import outbox_report
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person
 from storage.stories import Story
+from storage.types import row_id
 
 LATEST_STORIES = 12
 TREE_LABELS = 60  # managers named on the cascade tree; a bigger chain is drawn unlabelled
@@ -248,13 +249,14 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             return view
         cascade = mine[0]
     else:
-        cascade = next((c for c in mine if c.id == cascade_id), None)
-        if cascade is None:
+        found = next((c for c in mine if c.id == cascade_id), None)
+        if found is None:
             raise NotAllowed(f"cascade {cascade_id}")
+        cascade = found
     assert cascade.id is not None
     tree = cascade_report.chain_tree(session, cascade.id)
     whole = viewer.is_admin or cascade.sender_id == viewer.person.id
-    root = tree if whole else _find(tree, viewer.person.id)
+    root = tree if whole else _find(tree, row_id(viewer.person.id))
     if root is None:
         raise NotAllowed(f"cascade {cascade.id}")
     view.scope = f"cascade-{cascade.id}"

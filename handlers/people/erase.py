@@ -47,7 +47,7 @@ from sqlmodel import Session, col
 from handlers.people import live_floors
 from storage.models import Person
 from storage.tables import metadata
-from storage.types import row_id
+from storage.types import row_id, table_of
 
 ERASED = "(erased person)"
 OWNED_COLUMNS = ("person_id", "author_id", "asker_id")
@@ -136,7 +136,7 @@ def _delete_rows(session: Session, table: Table, where: ColumnElement[bool], out
 def erase(session: Session, person: Person, min_size: int) -> Erased:
     """Erase ``person`` in the caller's transaction; see the module docstring. ``min_size``
     is the minimum group size, the live counts' rule (handlers/people/live_floors.py)."""
-    reports = session.exec(
+    reports = session.scalars(
         select(Person).where(
             col(Person.manager_id) == row_id(person.id), col(Person.active).is_(True)
         )
@@ -146,10 +146,10 @@ def erase(session: Session, person: Person, min_size: int) -> Erased:
             f"{len(reports)} active people still report to {person.email}; import an org file "
             "that gives them another manager first, then erase."
         )
-    live_floors.hold(session, person.id, min_size)  # type: ignore[arg-type]
+    live_floors.hold(session, row_id(person.id), min_size)
     out = Erased()
     heir = successor(session, person)
-    person_table: Table = Person.__table__  # type: ignore[attr-defined]
+    person_table: Table = table_of(Person)
     pid = person.id
     email, name = person.email, person.name
     session.flush()

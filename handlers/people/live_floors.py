@@ -20,6 +20,7 @@ from storage.cascade_models import Cascade, CascadeReceipt
 from storage.models import PulsePrompt, PulseRound
 from storage.roadmap import Assessment, AssessmentInvite
 from storage.stories import Story, StoryDigestItem, StoryDigestReceipt
+from storage.types import row_id
 
 
 def hold(session: Session, person_id: int, k: int) -> None:
@@ -28,7 +29,7 @@ def hold(session: Session, person_id: int, k: int) -> None:
     for round_ in session.exec(
         rounds.where(PulsePrompt.person_id == person_id, col(PulseRound.closed).is_(False))
     ):
-        asked, answered = pulse._progress(session, round_.id)  # type: ignore[arg-type]
+        asked, answered = pulse._progress(session, row_id(round_.id))
         round_.live_floor = live_counts.at_least(answered, asked, k, round_.live_floor)
         session.add(round_)
     invited = select(Assessment).join(
@@ -42,13 +43,13 @@ def hold(session: Session, person_id: int, k: int) -> None:
         session.add(running)
     reached = select(Cascade).join(CascadeReceipt, col(CascadeReceipt.cascade_id) == Cascade.id)
     for cascade in session.exec(reached.where(CascadeReceipt.person_id == person_id)):
-        done, count = cascade_report.acknowledgements(session, cascade.id)  # type: ignore[arg-type]
+        done, count = cascade_report.acknowledgements(session, row_id(cascade.id))
         cascade.live_floor = live_counts.at_least(done, count, k, cascade.live_floor)
         session.add(cascade)
     read = (
         select(Story)
         .join(StoryDigestItem, col(StoryDigestItem.story_id) == Story.id)
-        .join(StoryDigestReceipt, StoryDigestReceipt.digest_id == StoryDigestItem.digest_id)
+        .join(StoryDigestReceipt, col(StoryDigestReceipt.digest_id) == StoryDigestItem.digest_id)
         .where(StoryDigestReceipt.person_id == person_id)
         .distinct()
     )
@@ -57,8 +58,8 @@ def hold(session: Session, person_id: int, k: int) -> None:
     counts, readers = stories._reaction_counts(session, ids), stories._readers(session, ids)
     for story in found:
         story.live_floor = live_counts.at_least(
-            counts.get(story.id, 0),  # type: ignore[arg-type]
-            readers.get(story.id, 0),  # type: ignore[arg-type]
+            counts.get(row_id(story.id), 0),
+            readers.get(row_id(story.id), 0),
             k,
             story.live_floor,
         )

@@ -57,7 +57,7 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
             .where(
                 # answers keep no date of their own: the close of their round is the one known
                 col(PulseAnswer.round_id).in_(
-                    select(PulseRound.id).where(col(PulseRound.closes_at) < cutoff)
+                    select(col(PulseRound.id)).where(col(PulseRound.closes_at) < cutoff)
                 ),
                 col(PulseAnswer.comment).is_not(None),
             )

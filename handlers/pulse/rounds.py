@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, insert, literal, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 import prompts
@@ -37,7 +39,7 @@ from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
 from storage import people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
-from storage.types import UTCDateTime, row_id
+from storage.types import UTCDateTime, row_id, table_of
 
 MAX_COMMENT = 2000
 CLOSE_GRACE = timedelta(minutes=5)  # an answer clicked just before the close still lands
@@ -186,6 +188,7 @@ def create_prompts(
     """One prompt per person matching ``where``, in one INSERT ... SELECT (a round for
     thousands is one statement, not thousands). ``send_at`` is one instant for everyone or
     one per time zone (people in a zone missing from it are left out). Returns how many."""
+    zone: ColumnElement[str] | Mapped[str]
     if isinstance(send_at, datetime):
         times = {"": send_at}
         zone = literal("")
@@ -199,12 +202,12 @@ def create_prompts(
             return next(iter(values.values()))
         return case(values, value=zone)
 
-    table = PulsePrompt.__table__  # type: ignore[attr-defined]
+    table = table_of(PulsePrompt)
     result = session.exec(
         insert(table)
         .from_select(
             ["round_id", "person_id", "status", "send_at", "remind_at", "closes_at", "reminded"],
-            select(
+            sa_select(
                 literal(round_id),
                 col(Person.id),
                 literal("scheduled"),
@@ -438,11 +441,12 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
         key = "pulse.no_reports" if me.role in ("manager", "leader") else "pulse.only_managers"
         raise UserError(prompts.text(key))
     target = incoming.text.strip().lower()
-    root: Person | None = me
+    root = me
     if target and target != me.email:
-        root = people.by_email(ctx.session, target)
-        if root is None or not people.in_subtree(root, me):
+        named = people.by_email(ctx.session, target)
+        if named is None or not people.in_subtree(named, me):
             raise UserError(prompts.text("pulse.outside_subtree"))
+        root = named
     running = ctx.session.exec(
         select(PulseRound).where(
             PulseRound.started_by_id == me.id, col(PulseRound.closes_at) > ctx.now

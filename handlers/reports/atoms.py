@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 import prompts
@@ -47,17 +48,17 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom
     person submits once, so nobody is in two atoms (no movers)."""
     dimensions = list(prompts.assessment().dimensions)
     atoms: dict[AtomKey, Atom] = defaultdict(Atom)
-    counts = session.exec(
-        select(
-            AssessmentInvite.status,
-            AssessmentInvite.team_path,
-            AssessmentInvite.department,
-            Person.manager_id,
-            Person.department,
+    counts = session.execute(
+        sa_select(
+            col(AssessmentInvite.status),
+            col(AssessmentInvite.team_path),
+            col(AssessmentInvite.department),
+            col(Person.manager_id),
+            col(Person.department),
             func.count(),
         )
         .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
-        .where(AssessmentInvite.assessment_id == assessment_id)
+        .where(col(AssessmentInvite.assessment_id) == assessment_id)
         .group_by(
             col(AssessmentInvite.status),
             col(AssessmentInvite.team_path),
@@ -82,15 +83,15 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom
             atom = atoms[(dimension, *atom_key)]
             atom.invited += n
             atom.respondents += n if status == "submitted" else 0
-    scores = session.exec(
-        select(
-            AssessmentAnswer.dimension,
-            AssessmentAnswer.team_path,
-            AssessmentAnswer.department,
-            AssessmentAnswer.score,
+    scores = session.execute(
+        sa_select(
+            col(AssessmentAnswer.dimension),
+            col(AssessmentAnswer.team_path),
+            col(AssessmentAnswer.department),
+            col(AssessmentAnswer.score),
             func.count(),
         )
-        .where(AssessmentAnswer.assessment_id == assessment_id)
+        .where(col(AssessmentAnswer.assessment_id) == assessment_id)
         .group_by(
             col(AssessmentAnswer.dimension),
             col(AssessmentAnswer.team_path),
@@ -103,16 +104,16 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom
         atom.answers += n
         atom.total += score * n
         atom.scores[score] = atom.scores.get(score, 0) + n
-    comments = session.exec(
-        select(
-            AssessmentComment.dimension,
-            AssessmentComment.team_path,
-            AssessmentComment.department,
+    comments = session.execute(
+        sa_select(
+            col(AssessmentComment.dimension),
+            col(AssessmentComment.team_path),
+            col(AssessmentComment.department),
             func.count(),
             func.count(col(AssessmentComment.polarity)),
             func.coalesce(func.sum(col(AssessmentComment.polarity)), 0.0),
         )
-        .where(AssessmentComment.assessment_id == assessment_id)
+        .where(col(AssessmentComment.assessment_id) == assessment_id)
         .group_by(
             col(AssessmentComment.dimension),
             col(AssessmentComment.team_path),

@@ -51,12 +51,13 @@ def suppress_sets(
     subtrees against 0 and 211); the one that lists comments in more groups (the sum of
     the shown lists' commenters) is published."""
     size = {node: sum(weight[a] for a in atoms) for node, atoms in lattice.members.items()}
-    trials = []
+    trials: list[dict[Node, str | None]] = []
     for departments_first in (False, True):
         trial = dict(reason)
         _settle(lattice, weight, trial, size, k, departments_first, movers or Counter())
         trials.append(trial)
-    reason.update(max(trials, key=lambda r: sum(size[n] for n, why in r.items() if why is None)))
+    best = max(trials, key=lambda r: sum(size[n] for n, why in r.items() if why is None))
+    reason.update(best)
 
 
 def _settle(
@@ -123,9 +124,8 @@ def _classes(
         if not w:
             continue
         region = next((n for n in lattice.chain[atom] if reason[n] is None), None)
-        department: Node | None = ("department", atom[1])
-        if reason[department] is not None:
-            department = None
+        own: Node = ("department", atom[1])
+        department = own if reason[own] is None else None
         if region is not None or department is not None:  # else nobody reads these
             of[atom] = (region, department)
             total[(region, department)] += w

@@ -105,7 +105,7 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
         if first is None:
             return []
         monday = block_start(first.date())
-    done = []
+    done: list[str] = []
     while True:
         ends = monday + timedelta(weeks=BLOCK_WEEKS, days=-1)
         if now < _instant(ends + timedelta(days=1)) + disclosure.CLOSE_AFTER:

@@ -121,6 +121,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -140,6 +141,7 @@ from storage.models import (
     PulseSchedule,
 )
 from storage.sql import insert_rows
+from storage.types import table_of
 
 KINDS = ("org", "department", "subtree", "team")
 BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))
@@ -284,7 +286,8 @@ def recheck_comments(session: Session, now: datetime, settings: Settings) -> int
     for period, listed in by_period.items():
         # the counts the period is published with (one piece of code for both)
         if period.startswith("assessment:"):
-            found, movers = assessment_atoms(session, int(period.split(":", 1)[1])), {}
+            found = assessment_atoms(session, int(period.split(":", 1)[1]))
+            movers: Movers = {}
         else:
             found, movers = pulse_atoms(session, period)
         by_measure: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
@@ -320,17 +323,17 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
     }
     atoms: dict[AtomKey, Atom] = defaultdict(Atom)
     # people: each counted once per theme, in the atom of their (first) answered prompt
-    asked = session.exec(
-        select(
-            PulseRound.schedule_id,
-            PulseRound.question_id,
-            PulsePrompt.person_id,
-            PulsePrompt.status,
-            PulsePrompt.team_path,
-            PulsePrompt.department,
+    asked = session.execute(
+        sa_select(
+            col(PulseRound.schedule_id),
+            col(PulseRound.question_id),
+            col(PulsePrompt.person_id),
+            col(PulsePrompt.status),
+            col(PulsePrompt.team_path),
+            col(PulsePrompt.department),
         )
         .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
-        .where(PulseRound.period == period, col(PulsePrompt.status) != "scheduled")
+        .where(col(PulseRound.period) == period, col(PulsePrompt.status) != "scheduled")
     ).all()
     placed: dict[tuple[str, int], tuple[AtomKey, bool]] = {}
     answered_in: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
@@ -350,19 +353,19 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
     for (theme, _person), where in answered_in.items():
         if len(where) > 1:
             movers[theme][frozenset(where)] += 1
-    sums = session.exec(
-        select(
-            PulseAnswer.theme,
-            PulseAnswer.team_path,
-            PulseAnswer.department,
-            PulseAnswer.round_id,
-            PulseAnswer.score,
+    sums = session.execute(
+        sa_select(
+            col(PulseAnswer.theme),
+            col(PulseAnswer.team_path),
+            col(PulseAnswer.department),
+            col(PulseAnswer.round_id),
+            col(PulseAnswer.score),
             func.count(),
             func.count(col(PulseAnswer.comment)),
             func.count(col(PulseAnswer.polarity)),
             func.coalesce(func.sum(col(PulseAnswer.polarity)), 0.0),
         )
-        .where(PulseAnswer.period == period)
+        .where(col(PulseAnswer.period) == period)
         .group_by(
             col(PulseAnswer.theme),
             col(PulseAnswer.team_path),
@@ -729,10 +732,10 @@ def _min_cut(graph: dict[Node, dict[Node, int]], below: int) -> tuple[int, set[N
             heapq.heappush(heap, (-attach[v], tie, v))
         while len(order) < len(adj):
             while True:
-                negative, _, v = heapq.heappop(heap) if heap else (0, 0, None)
-                if v is None:
+                if not heap:
                     v = next(x for x in adj if x not in added)
                     break
+                negative, _, v = heapq.heappop(heap)
                 if v not in added and -negative == attach[v]:
                     break
             added.add(v)
@@ -860,7 +863,7 @@ def visible_scope(
     return people.team_path(session, viewer), (viewer.path if manages else None)
 
 
-_CELL_TABLE = DisclosureCell.__table__  # type: ignore[attr-defined]
+_CELL_TABLE = table_of(DisclosureCell)
 _CELL_ROWS = select(*_CELL_TABLE.columns)
 
 
@@ -967,7 +970,7 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     if pending:
         insert_rows(
             session,
-            PulseAnswer.__table__,  # type: ignore[attr-defined]
+            table_of(PulseAnswer),
             [
                 {
                     "round_id": a.round_id,

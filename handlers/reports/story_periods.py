@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.core.config import Settings
@@ -38,14 +39,14 @@ def week_of(period: str) -> str:
 
 def story_atoms(session: Session, starts: date, ends: date) -> dict[AtomKey, Atom]:
     """The figures of one week's stories and ideas per (kind, team path, department)."""
-    rows = session.exec(
-        select(
-            Story.id,
-            Story.kind,
-            Story.author_id,
-            Story.team_path,
-            Story.department,
-            Story.polarity,
+    rows = session.execute(
+        sa_select(
+            col(Story.id),
+            col(Story.kind),
+            col(Story.author_id),
+            col(Story.team_path),
+            col(Story.department),
+            col(Story.polarity),
         )
         .where(
             col(Story.created_at) >= _instant(starts),
@@ -83,7 +84,7 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
         if first is None:
             return []
         monday = first.date() - timedelta(days=first.weekday())
-    done = []
+    done: list[str] = []
     while True:
         sunday = monday + timedelta(days=6)
         if now < _instant(sunday + timedelta(days=1)) + disclosure.CLOSE_AFTER:

@@ -56,7 +56,7 @@ from storage import people, scrub
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from storage.sql import insert_rows
-from storage.types import row_id
+from storage.types import row_id, table_of
 
 WINDOW_DEFAULT = 14
 WINDOW_MAX = 60
@@ -545,7 +545,7 @@ def close_due(
         # inserted in shuffled order, so ids carry no answering order
         for table, rows in ((AssessmentAnswer, answers), (AssessmentComment, comments)):
             shuffle(rows)
-            insert_rows(session, table.__table__, rows)
+            insert_rows(session, table_of(table), rows)
         assessment.status = "closed"
         assessment.live_floor = None  # its live count is no longer shown
         session.add(assessment)

@@ -319,13 +319,13 @@ def current_figures(
     figures: list[tuple[float, str] | None] = []
     for (_, dimension), mine in zip(wanted, groups_of, strict=True):
         cells = [c for c in assessed if c.measure == dimension and c.group in mine]
-        shown = [c for c in cells if c.shown and c.mean is not None]
+        shown = [(c, c.mean) for c in cells if c.shown and c.mean is not None]
         best: tuple[float, str] | None = None
         latest_end: date | None = None
         if shown:
-            cell = shown[-1]
+            cell, mean = shown[-1]
             best = (
-                cell.mean,
+                mean,
                 prompts.text("baseline.source_assessment", id=cell.period.split(":")[1]),
             )
             latest_end = ends.get(cell.period)
@@ -369,7 +369,7 @@ def comment_groups(
 
     bank = prompts.assessment()
     found = []
-    seen: set[tuple[int, str, frozenset[int]]] = set()
+    seen: set[tuple[int, str, frozenset[int | None]]] = set()
     for cell in disclosure.visible_cells(session, viewer, kind="assessment", roles=roles):
         if not cell.shown or not cell.comments_shown:
             continue

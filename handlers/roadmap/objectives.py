@@ -600,7 +600,8 @@ def to_csv(views: list[ObjectiveView]) -> str:
             v.state,
             "" if v.current is None else v.current,
         ]
-        for a in v.actions or [None]:
+        actions: list[ActionView | None] = [*v.actions] or [None]
+        for a in actions:
             extra = ["", "", "", ""] if a is None else [a.text, a.owner, a.status, a.due]
             rows.append([*base, *extra])
     return csv_text(names, rows)

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -860,7 +861,7 @@ def send_invitations(
                 .group_by(col(StoryInvite.person_id))
             ).all()
         )
-    invites = []
+    invites: list[dict[str, Any]] = []
     for person_id, tz in rows:
         week, monday = weeks[tz]
         last = latest.get(person_id)

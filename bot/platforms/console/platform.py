@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TextIO
 
 from bot.core.chat import Buttons, Form, Incoming, Message, Question, Response, Text
@@ -148,24 +149,25 @@ class ConsoleChat:
     def _answer(self, pending: Pending, number: int) -> Incoming | None:
         """The incoming for option ``number`` of a message; None if a form was abandoned."""
         part = pending.part
-        base = {"platform": "console", "user_id": self.email, "message_ref": pending.ref}
+        incoming = partial(
+            Incoming, platform="console", user_id=self.email, message_ref=pending.ref
+        )
         if isinstance(part, Question):
-            fields = {}
+            fields: dict[str, str] = {}
             if part.comment_label:
                 comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
                 if comment:
                     fields["comment"] = comment
-            return Incoming(
+            return incoming(
                 kind="action",
                 name=part.action,
                 ref=part.ref,
                 value=part.choices[number - 1].value,
                 fields=fields,
-                **base,
             )
         if isinstance(part, Buttons):
             button = part.buttons[number - 1]
-            return Incoming(kind="action", name=button.action, value=button.value, **base)
+            return incoming(kind="action", name=button.action, value=button.value)
         return self._fill(part)
 
     def _read_optional(self, prompt: str) -> str:

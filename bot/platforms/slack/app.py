@@ -565,10 +565,10 @@ class SlackBot:
         kind = payload.get("type")
         if kind == "event_callback":
             event = payload.get("event")
-            listener = self.events.get(event.get("type")) if isinstance(event, dict) else None
+            listener = self.events.get(event.get("type", "")) if isinstance(event, dict) else None
             return listener(ack=_acked, body=payload, event=event) if listener else None
         if kind == "block_actions":
-            actions = payload.get("actions")
+            actions = payload.get("actions") or []
             ours = isinstance(actions, list) and actions and isinstance(payload.get("user"), dict)
             if ours and all(
                 isinstance(a, dict) and str(a.get("action_id", "")).startswith("cb.")

@@ -199,7 +199,7 @@ def _packed_or_none(data: str) -> str | None:
 
 
 def _question_blocks(question: Question) -> list[Block]:
-    blocks = [
+    blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{chunk}*"}}
         for chunk in _chunks(escape(question.prompt), SECTION_LIMIT - 2)
     ]

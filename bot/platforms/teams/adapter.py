@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import TypeVar
 
@@ -315,7 +316,7 @@ def event_id(activity: Activity) -> str | None:
 
 def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:
     """The neutral input for a message activity, or a message to answer it with at once."""
-    base = {"platform": PLATFORM, "user_id": user_id, "event_id": event_id(activity)}
+    incoming = partial(Incoming, platform=PLATFORM, user_id=user_id, event_id=event_id(activity))
     if activity.value is not None:
         submission = parse_submission(activity.value)
         if submission is None:
@@ -324,19 +325,18 @@ def to_incoming(activity: Activity, user_id: str) -> Incoming | Message:
             return text_message(
                 prompts.text("teams.missing_fields", fields=", ".join(submission.missing))
             )
-        return Incoming(
+        return incoming(
             kind="action",
             name=submission.action,
             ref=submission.ref,
             value=submission.value,
             fields=dict(submission.fields),
             message_ref=activity.reply_to_id,
-            **base,
         )
     text = (TurnContext.remove_recipient_mention(activity) or "").strip()
     if not text:
         return text_message(prompts.text("teams.empty"))
-    return Incoming(kind="message", text=text, **base)
+    return incoming(kind="message", text=text)
 
 
 # --- the turn ------------------------------------------------------------------------------
