@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, column
+from sqlalchemy import Connection, Table, TableClause, column
 from sqlalchemy import table as table_clause
 from sqlmodel import Session, SQLModel
 
@@ -61,7 +61,7 @@ def insert_ignore_many(
 
 
 def insert_rows(
-    session: Session | Connection, table: Table, rows: Sequence[dict[str, Any]]
+    session: Session | Connection, table: TableClause, rows: Sequence[dict[str, Any]]
 ) -> None:
     """Many rows into one table, in the order given, the fastest way each backend has:
     COPY on PostgreSQL (one stream instead of a statement per row: 100,000 answers in a
@@ -104,7 +104,7 @@ def _copy_then_insert_ignore(
         f"CREATE TEMPORARY TABLE {incoming.name} ON COMMIT DROP AS "
         f"SELECT {columns} FROM {target} WITH NO DATA"
     )
-    insert_rows(conn, incoming, rows)  # type: ignore[arg-type]
+    insert_rows(conn, incoming, rows)
     new = conn.exec_driver_sql(
         f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {incoming.name} "
         f"ON CONFLICT DO NOTHING RETURNING {quote(returning)}"

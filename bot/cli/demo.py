@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
 from bot.app import build_router, run_due
@@ -291,19 +292,19 @@ class Demo:
             self.tell(f"culturebot nudges {names}: the relay window is half over")
         if chain.get("escalated"):
             names = self._link_managers(
-                CascadeLink.status == "escalated", CascadeLink.acted_at == self.now
+                col(CascadeLink.status) == "escalated", col(CascadeLink.acted_at) == self.now
             )
             self.tell(
                 f"{names} did not relay in time: culturebot escalates, sending the message to "
                 f"their team directly and telling their manager"
             )
 
-    def _link_managers(self, *where: object) -> str:
+    def _link_managers(self, *where: ColumnElement[bool]) -> str:
         with self.runtime.db.session() as session:
             names = session.exec(
                 select(Person.name)
                 .join(CascadeLink, col(CascadeLink.manager_id) == col(Person.id))
-                .where(col(CascadeLink.level) > 0, *where)  # type: ignore[arg-type]
+                .where(col(CascadeLink.level) > 0, *where)
             ).all()
         return ", ".join(names)
 

@@ -25,7 +25,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
@@ -67,7 +67,7 @@ def _stamp_records() -> None:
         record.request_id = request_id.get()
         return record
 
-    factory.stamps_request_id = True  # type: ignore[attr-defined]
+    factory.stamps_request_id = True  # type: ignore[attr-defined]  # a mark on the function itself
     logging.setLogRecordFactory(factory)
 
 
@@ -171,9 +171,9 @@ def make_formatter(as_json: bool) -> logging.Formatter:
     return formatter
 
 
-def setup_logging(settings: Settings, stream: object = None) -> logging.Handler:
+def setup_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Configure the root logger for a long-running process; returns the handler installed."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
     handler.setFormatter(make_formatter(wants_json(settings.log_format, handler.stream)))
     handler.addFilter(RequestIdFilter())
     handler.addFilter(DemoteChatter())

@@ -131,7 +131,8 @@ class LimitedRunner(web.AppRunner):
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
-        return _CappedServer(server, self._cap)  # type: ignore[return-value]
+        # a stand-in that forwards everything to the real server (aiohttp wants its class)
+        return _CappedServer(server, self._cap)  # type: ignore[return-value]  # see above
 
 
 async def serve(app: web.Application, settings: Settings) -> LimitedRunner:

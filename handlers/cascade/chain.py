@@ -58,11 +58,12 @@ def managers_among(session: Session, ids: Sequence[int]) -> set[int]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         found.update(
-            session.exec(
+            row_id(manager_id)  # the filter leaves no NULL
+            for manager_id in session.exec(
                 select(Person.manager_id)
                 .distinct()
                 .where(col(Person.manager_id).in_(chunk), col(Person.active).is_(True))
-            ).all()  # type: ignore[arg-type]
+            ).all()
         )
     return found
 
@@ -125,7 +126,9 @@ class Chain:
                 "nudged": False,
             },
         )
-        return self.link_of(manager.id)  # type: ignore[arg-type, return-value]
+        link = self.link_of(row_id(manager.id))
+        assert link is not None  # inserted just now, or there before
+        return link
 
     def link_of(self, manager_id: int) -> CascadeLink | None:
         return self.session.exec(
@@ -141,7 +144,7 @@ class Chain:
         targets = [p for p in targets if self.in_audience(p)]
         if not targets:
             return 0
-        managers = managers_among(self.session, [p.id for p in targets])  # type: ignore[misc]
+        managers = managers_among(self.session, [row_id(p.id) for p in targets])
         level = via_link.level + 1
         note = via_link.note if how == "relay" else None
         reached = 0
@@ -328,14 +331,15 @@ class Chain:
         by_link: dict[int, list[Person]] = defaultdict(list)
         links: dict[int, CascadeLink] = {}
         for person, link in rows:
-            by_link[link.id].append(person)  # type: ignore[index]
-            links[link.id] = link  # type: ignore[index]
+            by_link[row_id(link.id)].append(person)
+            links[row_id(link.id)] = link
         reached = 0
         for link_id, joiners in by_link.items():
             link = links[link_id]
             manager = self.session.get(Person, link.manager_id)
+            assert manager is not None  # link.manager_id is a foreign key to person
             how = "relay" if link.status == "relayed" else "escalation"
-            reached += self.reach(joiners, how=how, via=manager, via_link=link)  # type: ignore[arg-type]
+            reached += self.reach(joiners, how=how, via=manager, via_link=link)
         return reached
 
     def _open_new_links(self) -> int:
@@ -347,7 +351,7 @@ class Chain:
             .where(
                 CascadeReceipt.cascade_id == self.id,
                 col(Person.active).is_(True),
-                exists().where(col(child.manager_id) == Person.id, child.active.is_(True)),  # type: ignore[attr-defined]
+                exists().where(col(child.manager_id) == Person.id, col(child.active).is_(True)),
                 ~exists().where(
                     col(CascadeLink.cascade_id) == self.id,
                     col(CascadeLink.manager_id) == col(Person.id),

@@ -54,7 +54,7 @@ def build(session: Session, runtime: Runtime, sender: Person) -> Preview:
     base = depth(sender)
     result = Preview(audience=len(members))
     result.levels = dict(sorted(Counter(depth(p) - base for p in members).items()))
-    managers = managers_among(session, [p.id for p in members])  # type: ignore[misc]
+    managers = managers_among(session, [row_id(p.id) for p in members])
     today = calendar_for(sender).local_day(runtime.clock.now())
     for person in members:
         if person.id in managers:

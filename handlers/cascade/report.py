@@ -225,7 +225,7 @@ def sent_in(
     if sender_id is not None:
         query = query.where(Cascade.sender_id == sender_id)
     ids = session.exec(query.order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc()))
-    return [build(session, cascade_id, min_size, min_texts) for cascade_id in ids.all()]  # type: ignore[arg-type]
+    return [build(session, row_id(cascade_id), min_size, min_texts) for cascade_id in ids.all()]
 
 
 def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
@@ -455,7 +455,7 @@ def chain_tree(session: Session, cascade_id: int) -> dict[str, Any]:
         }
 
     root = node(row_id(sender.id), sender.name, state="sender")
-    nodes: dict[int, dict[str, Any]] = {sender.id: root}  # type: ignore[dict-item]
+    nodes: dict[int, dict[str, Any]] = {row_id(sender.id): root}
     parents: dict[int, int | None] = {}
     reached = session.execute(
         sa_select(

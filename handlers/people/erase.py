@@ -91,19 +91,15 @@ def successor(session: Session, person: Person) -> Person | None:
         ancestor = session.get(Person, ancestor_id)
         if ancestor is not None and ancestor.active:
             return ancestor
-    return (
-        session.exec(  # type: ignore[call-overload]
-            select(Person)
-            .where(
-                col(Person.manager_id).is_(None),
-                col(Person.active).is_(True),
-                col(Person.id) != person.id,
-            )
-            .order_by(col(Person.id))
+    return session.scalars(
+        select(Person)
+        .where(
+            col(Person.manager_id).is_(None),
+            col(Person.active).is_(True),
+            col(Person.id) != person.id,
         )
-        .scalars()
-        .first()
-    )
+        .order_by(col(Person.id))
+    ).first()
 
 
 def _references(target: Table) -> list[tuple[Table, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.chat import Incoming, Response, UserError, text_message
@@ -66,7 +66,7 @@ def reschedule_relay_windows(session: Session, person: Person, work_week: str) -
     calendar = calendar_for(person, work_week)
     rows = session.exec(
         select(CascadeLink, Cascade)
-        .join(Cascade, Cascade.id == CascadeLink.cascade_id)  # type: ignore[arg-type]
+        .join(Cascade, col(Cascade.id) == CascadeLink.cascade_id)
         .where(CascadeLink.manager_id == person.id, CascadeLink.status == "pending")
     ).all()
     for link, cascade in rows:

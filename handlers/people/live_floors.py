@@ -54,7 +54,7 @@ def hold(session: Session, person_id: int, k: int) -> None:
         .distinct()
     )
     found = list(session.exec(read))
-    ids: list[int] = [story.id for story in found]  # type: ignore[misc]
+    ids = [row_id(story.id) for story in found]
     counts, readers = stories._reaction_counts(session, ids), stories._readers(session, ids)
     for story in found:
         story.live_floor = live_counts.at_least(

@@ -351,7 +351,7 @@ def close_rounds(runtime: Runtime, now: datetime) -> int:
         ).all()
     for round_id in due:
         with runtime.db.session() as session:
-            disclosure.close_round(session, round_id, now)  # type: ignore[arg-type]
+            disclosure.close_round(session, row_id(round_id), now)
     return len(due)
 
 

@@ -132,7 +132,7 @@ def _active_links(session: Session) -> dict[int, int | None]:
         select(Person.id, Person.manager_id).where(col(Person.active).is_(True))
     ).all()
     active = {person for person, _ in rows}
-    return {person: (m if m in active else None) for person, m in rows}  # type: ignore[misc]
+    return {row_id(person): (m if m in active else None) for person, m in rows}
 
 
 def idea_recipient(session: Session, author: Person, k: int) -> Person | None:

@@ -141,7 +141,7 @@ from storage.models import (
     PulseSchedule,
 )
 from storage.sql import insert_rows
-from storage.types import table_of
+from storage.types import row_id, table_of
 
 KINDS = ("org", "department", "subtree", "team")
 BANDS = ((200, "200+"), (100, "100-199"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9"))
@@ -435,7 +435,7 @@ def _manager_names(session: Session, team_paths: set[str]) -> dict[str, str]:
         for person_id, name in session.exec(
             select(Person.id, Person.name).where(col(Person.id).in_(chunk))
         ):
-            names[ids[person_id]] = name  # type: ignore[index]
+            names[ids[row_id(person_id)]] = name
     return names
 
 

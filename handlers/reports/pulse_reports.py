@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import prompts
 from handlers.common.formatting import csv_text, sparkline
@@ -156,7 +156,7 @@ def summary_groups(
     and the assessment baseline share it)."""
     groups = [("org", "")]
     if scope is None:
-        tops = session.exec(select(Person.path).where(Person.manager_id.is_(None))).all()  # type: ignore[union-attr]
+        tops = session.exec(select(Person.path).where(col(Person.manager_id).is_(None))).all()
         groups.append(("team", "/"))
         for top in tops:
             groups += [("subtree", top), ("team", top)]
@@ -180,9 +180,7 @@ def _managers_below(session: Session, path: str) -> list[str]:
         return []
     managing = set(
         session.exec(
-            select(Person.manager_id).where(
-                Person.manager_id.in_([r[0] for r in reports])  # type: ignore[union-attr]
-            )
+            select(Person.manager_id).where(col(Person.manager_id).in_([r[0] for r in reports]))
         )
     )
     return [p for i, p in reports if i in managing]

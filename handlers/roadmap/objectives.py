@@ -344,7 +344,14 @@ def move_action(
     own = action.owner_id == actor.id and _in_scope(actor, scope) and objective.status == "open"
     if not own:
         try:
-            update(session, actor, now, objective.id, action_status={action.id: status}, by=by)  # type: ignore[arg-type,dict-item]
+            update(
+                session,
+                actor,
+                now,
+                row_id(objective.id),
+                action_status={row_id(action.id): status},
+                by=by,
+            )
         except UserError as refusal:
             if refusal.field == "objective":
                 raise UserError(
@@ -500,7 +507,7 @@ def _views(session: Session, objectives: Sequence[Objective], now: datetime) -> 
                 state=state,
                 current=current,
                 current_source=source,
-                actions=actions_of[objective.id],  # type: ignore[index]
+                actions=actions_of[row_id(objective.id)],
             )
         )
     return views

@@ -597,7 +597,7 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
     ).all()
     if not rows:
         return None
-    ids: list[int] = [story.id for story, _ in rows]  # type: ignore[misc]
+    ids = [row_id(story.id) for story, _ in rows]
     counts, readers = _reaction_counts(session, ids), _readers(session, ids)
     heading = t("stories.digest_heading")
     parts: list[Text | Buttons] = [

@@ -18,7 +18,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,9 +183,9 @@ class SlackBot:
 
         return send
 
-    def later(self, work: Awaitable[Any], what: str) -> None:
+    def later(self, work: Coroutine[Any, Any, Any], what: str) -> None:
         """Queue the work after an ack (shed, with a warning, when the queue is full)."""
-        self.after_ack.submit(work, what)  # type: ignore[arg-type]
+        self.after_ack.submit(work, what)
 
     async def connected(self) -> bool:
         """For /readyz: Socket Mode has a live connection; HTTP mode is up with the server."""

@@ -59,7 +59,7 @@ def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     return AsyncWebClient(
         token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url.rstrip("/") + "/",
-        timeout=settings.slack_timeout,  # type: ignore[arg-type]
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]  # its hint says int; float seconds work
     )
 
 

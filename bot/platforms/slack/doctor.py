@@ -46,4 +46,5 @@ async def auth_test(settings: Settings) -> SlackAuth:
         slack_now = parsedate_to_datetime(headers["date"]) if "date" in headers else None
     except (TypeError, ValueError):
         slack_now = None
-    return SlackAuth(dict(response.data), scopes, slack_now)  # type: ignore[arg-type]
+    # auth.test answers JSON, so data is a dict (the client types it dict | bytes)
+    return SlackAuth(dict(response.data), scopes, slack_now)  # type: ignore[arg-type]  # see above

@@ -118,7 +118,7 @@ class _ReusedConnectors(ConnectorFactory):
         self._inner, self._cache, self._app_id = inner, cache, app_id
         self._token_timeout = token_timeout
 
-    async def create(self, service_url: str, audience: str = None):  # type: ignore[assignment]
+    async def create(self, service_url: str, audience: str | None = None):
         key = (self._app_id, service_url, audience)
         client = self._cache.get(key)
         if client is None:
