@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 from bot.cli.common import console
@@ -12,6 +10,8 @@ from bot.cli.common import console
 def doctor() -> None:
     """Check the set-up: Slack token and scopes, signing secret, database, clock, dashboard
     key. One line per check; exits 1 when something is wrong."""
+    import asyncio
+
     from bot.cli import doctor_checks as checks
     from bot.core.config import get_settings
 
