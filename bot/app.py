@@ -67,6 +67,30 @@ def run_due(runtime: Runtime) -> dict[str, object]:
     return {job.__module__.rsplit(".", 1)[-1]: job(runtime) for job in due_jobs()}
 
 
+# (job, key) of tick counts that count people who had not answered by then: reminders go to
+# those who had not answered yet, and prompts expire for those who never did
+NOT_ANSWERED = {("pulse", "reminded"), ("pulse", "expired"), ("assessment", "reminded")}
+
+
+def tick_report(done: dict[str, object]) -> dict[str, object]:
+    """What a tick did, as operators see it (``culturebot tick``, the scheduler's log).
+
+    A count of people who had not answered, read after every tick, would tell an operator how
+    many of a group had answered by each moment, and "0 reminders" that all had: those are
+    said in words that hold no count. The rest counts rounds, messages and work done."""
+    import prompts
+
+    words = prompts.text("disclosure.tick_not_counted")
+    return {
+        job: (
+            {key: words if (job, key) in NOT_ANSWERED else n for key, n in counts.items()}
+            if isinstance(counts, dict)
+            else counts
+        )
+        for job, counts in done.items()
+    }
+
+
 def channels_for(settings: Settings) -> tuple[str, ...]:
     """The platforms configured to deliver, in preference order."""
     enabled = []

@@ -364,9 +364,9 @@ def tick() -> None:
     import json
 
     with collector_paused():
-        from bot.app import run_due
+        from bot.app import run_due, tick_report
 
-        done = run_due(cli_runtime())
+        done = tick_report(run_due(cli_runtime()))
     print(json.dumps(done, default=str, sort_keys=True))
 
 

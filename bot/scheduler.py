@@ -21,7 +21,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from bot import metrics
-from bot.app import run_due
+from bot.app import run_due, tick_report
 from bot.delivery import DeliveryWorker, Platform, deliver_due, prune_sent
 from bot.runtime import Runtime
 from handlers import retention
@@ -119,7 +119,7 @@ class Scheduler:
             if await asyncio.to_thread(self._holds_lease):
                 with metrics.TICK_SECONDS.time():
                     done = await asyncio.to_thread(run_due, self.runtime)
-                log.debug("tick: %s", done)
+                log.debug("tick: %s", tick_report(done))
                 for worker in self.workers:
                     worker.wake()
         except Exception as error:

@@ -189,7 +189,7 @@ def launch(
             prompts.text(
                 "assess.already_running",
                 closes=format_local(running.closes_at, leader.timezone),
-                answered=live_counts.progress(finished, asked, k),
+                answered=live_counts.progress(finished, asked, k, running.live_floor),
             )
         )
     members = people.subtree(session, root)
@@ -282,7 +282,7 @@ def status_text(session: Session, person: Person, now: datetime, min_size: int) 
     }
     if assessment.status == "open" and now < assessment.closes_at:
         asked, finished = progress(session, assessment)
-        finished_words = live_counts.progress(finished, asked, min_size)
+        finished_words = live_counts.progress(finished, asked, min_size, assessment.live_floor)
         return prompts.text("assess.status_line", finished=finished_words, **values)
     return prompts.text("assess.status_closed", **values)
 
@@ -546,6 +546,7 @@ def close_due(
             shuffle(rows)
             insert_rows(session, table.__table__, rows)  # type: ignore[attr-defined]
         assessment.status = "closed"
+        assessment.live_floor = None  # its live count is no longer shown
         session.add(assessment)
         session.flush()
         baseline.publish(session, assessment, now, settings)

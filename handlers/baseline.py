@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 import prompts
@@ -36,109 +35,19 @@ from bot.config import Settings
 from bot.router import Router
 from bot.runtime import Context
 from handlers import disclosure
-from handlers.disclosure import Atom, Cell
+from handlers.atoms import assessment_atoms
+from handlers.disclosure import Cell
 from handlers.formatting import csv_text, sparkline
 from handlers.pulse import theme_dimensions
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
-from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, period_of
+from storage.roadmap import Assessment, AssessmentComment, period_of
 
 RECENT_WEEKS = 4
 KIND_ORDER = {"org": 0, "subtree": 1, "team": 2, "department": 3}
 
 
 # --- publishing an assessment --------------------------------------------------------------
-
-
-def assessment_atoms(session: Session, assessment_id: int) -> dict[tuple[str, str, str], Atom]:
-    """The figures of a closed assessment per (dimension, team path, department).
-
-    Respondents and invited are counted from the invites (one person once per dimension, in
-    the atom recorded at submission); scores and comments from the unlinked answers."""
-    from storage.roadmap import AssessmentInvite
-
-    dimensions = list(prompts.assessment().dimensions)
-    atoms: dict[tuple[str, str, str], Atom] = defaultdict(Atom)
-    counts = session.exec(
-        select(
-            AssessmentInvite.status,
-            AssessmentInvite.team_path,
-            AssessmentInvite.department,
-            Person.manager_id,
-            Person.department,
-            func.count(),
-        )
-        .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
-        .where(AssessmentInvite.assessment_id == assessment_id)
-        .group_by(
-            col(AssessmentInvite.status),
-            col(AssessmentInvite.team_path),
-            col(AssessmentInvite.department),
-            col(Person.manager_id),
-            col(Person.department),
-        )
-    ).all()
-    manager_paths = dict(
-        session.exec(
-            select(Person.id, Person.path).where(
-                col(Person.id).in_({m for *_, m, _, _ in counts if m is not None})
-            )
-        ).all()
-    )
-    for status, team_path, department, manager_id, own_department, n in counts:
-        if status == "submitted":
-            atom_key = (team_path or "/", department or "")
-        else:  # not a respondent: counted where they sit now, for participation
-            atom_key = (manager_paths.get(manager_id, "/"), own_department)
-        for dimension in dimensions:
-            atom = atoms[(dimension, *atom_key)]
-            atom.invited += n
-            atom.respondents += n if status == "submitted" else 0
-    scores = session.exec(
-        select(
-            AssessmentAnswer.dimension,
-            AssessmentAnswer.team_path,
-            AssessmentAnswer.department,
-            AssessmentAnswer.score,
-            func.count(),
-        )
-        .where(AssessmentAnswer.assessment_id == assessment_id)
-        .group_by(
-            col(AssessmentAnswer.dimension),
-            col(AssessmentAnswer.team_path),
-            col(AssessmentAnswer.department),
-            col(AssessmentAnswer.score),
-        )
-    ).all()
-    for dimension, team_path, department, score, n in scores:
-        atom = atoms[(dimension, team_path, department)]
-        atom.answers += n
-        atom.total += score * n
-        atom.scores[score] = atom.scores.get(score, 0) + n
-    comments = session.exec(
-        select(
-            AssessmentComment.dimension,
-            AssessmentComment.team_path,
-            AssessmentComment.department,
-            func.count(),
-            func.count(col(AssessmentComment.polarity)),
-            func.coalesce(func.sum(col(AssessmentComment.polarity)), 0.0),
-        )
-        .where(AssessmentComment.assessment_id == assessment_id)
-        .group_by(
-            col(AssessmentComment.dimension),
-            col(AssessmentComment.team_path),
-            col(AssessmentComment.department),
-        )
-    ).all()
-    for dimension, team_path, department, n, n_polarity, polarity in comments:
-        atom = atoms[(dimension, team_path, department)]
-        atom.commenters += n  # one comment per person and dimension: people, exactly
-        atom.polarity_n += n_polarity
-        atom.polarity_sum += float(polarity)
-    for atom in atoms.values():
-        atom.commenters = min(atom.commenters, atom.respondents)
-    return dict(atoms)
 
 
 def publish(session: Session, assessment: Assessment, now: datetime, settings: Settings) -> int:

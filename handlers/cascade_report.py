@@ -227,7 +227,15 @@ def sent_in(
 
 
 def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
-    """How many of everyone reached acknowledged, through the gate's live-count rule.
+    """How many of everyone reached acknowledged, through the gate's live-count rule, never
+    below the floor held when someone reached was erased (handlers/live_counts.py)."""
+    cascade = session.get(Cascade, cascade_id)
+    done, reached = acknowledgements(session, cascade_id)
+    return live_counts.progress(done, reached, min_size, cascade.live_floor if cascade else None)
+
+
+def acknowledgements(session: Session, cascade_id: int) -> tuple[int, int]:
+    """(acknowledged, reached) over everyone the cascade reached.
 
     Every receipt counts, whatever became of the person since, so the figure only grows. A
     relay acknowledges too, but relays are reported by name: counting them would tell a
@@ -248,7 +256,7 @@ def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
     reached, done = session.exec(
         select(func.count(), acked).where(CascadeReceipt.cascade_id == cascade_id)
     ).one()
-    return live_counts.progress(done, reached, min_size)
+    return done, reached
 
 
 def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:

@@ -20,7 +20,7 @@ view) is safe too, and the decision is taken once, when the period is published.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,11 +30,20 @@ Node = tuple[str, str]  # (kind, key), as in handlers/disclosure.py
 Class = tuple[Node | None, Node | None]  # (deepest shown group, shown department)
 
 
+Moved = Counter[frozenset[tuple[str, str]]]  # atoms one person answered in: how many people
+
+
 def suppress_sets(
-    lattice: Lattice, weight: dict[tuple[str, str], int], reason: dict[Node, str | None], k: int
+    lattice: Lattice,
+    weight: dict[tuple[str, str], int],
+    reason: dict[Node, str | None],
+    k: int,
+    movers: Moved | None = None,
 ) -> None:
     """Withhold more cells in ``reason`` (None: shown) until every class of commenters is
-    0 or at least ``k``. ``weight``: commenters per atom (a lower bound on people).
+    0 or at least ``k``. ``weight``: commenters per atom (a lower bound on people in each);
+    ``movers``: people who answered in several atoms (each may be counted in every one), so
+    a class counts them once (see ``_classes``).
 
     Two ways to settle a conflict are tried: withhold the smaller list, or withhold the
     department. Where departments cross the hierarchy, the first keeps departments and
@@ -45,7 +54,7 @@ def suppress_sets(
     trials = []
     for departments_first in (False, True):
         trial = dict(reason)
-        _settle(lattice, weight, trial, size, k, departments_first)
+        _settle(lattice, weight, trial, size, k, departments_first, movers or Counter())
         trials.append(trial)
     reason.update(max(trials, key=lambda r: sum(size[n] for n, why in r.items() if why is None)))
 
@@ -57,9 +66,10 @@ def _settle(
     size: dict[Node, int],
     k: int,
     departments_first: bool,
+    movers: Moved,
 ) -> None:
     while True:
-        classes, up = _classes(lattice, weight, reason)
+        classes, up = _classes(lattice, weight, reason, movers)
         small = sorted((c for c, w in classes.items() if w < k), key=lambda c: (classes[c], str(c)))
         if not small:
             return
@@ -93,10 +103,21 @@ def _settle(
 
 
 def _classes(
-    lattice: Lattice, weight: dict[tuple[str, str], int], reason: dict[Node, str | None]
+    lattice: Lattice,
+    weight: dict[tuple[str, str], int],
+    reason: dict[Node, str | None],
+    movers: Moved,
 ) -> tuple[dict[Class, int], dict[Node, Node | None]]:
-    """Commenters per readable class, and each shown group's nearest shown group above."""
-    classes: dict[Class, int] = defaultdict(int)
+    """Commenters per readable class (a lower bound on distinct people), and each shown
+    group's nearest shown group above.
+
+    Each atom's weight bounds its own commenters, but a person who moved between two rounds
+    may be counted in both their atoms: a class holding j of a mover's atoms has counted
+    them at most j times, so j - 1 come off its sum. Each atom's weight alone is a bound
+    too, so a class with comments never counts fewer than its largest atom."""
+    of: dict[tuple[str, str], Class] = {}
+    total: dict[Class, int] = defaultdict(int)
+    largest: dict[Class, int] = defaultdict(int)
     for atom in lattice.atoms:
         w = weight[atom]
         if not w:
@@ -106,7 +127,14 @@ def _classes(
         if reason[department] is not None:
             department = None
         if region is not None or department is not None:  # else nobody reads these
-            classes[(region, department)] += w
+            of[atom] = (region, department)
+            total[(region, department)] += w
+            largest[(region, department)] = max(largest[(region, department)], w)
+    for atoms, people in movers.items():
+        counted = Counter(of[a] for a in atoms if a in of)
+        for c, j in counted.items():
+            total[c] -= people * (j - 1)
+    classes = {c: max(n, largest[c]) for c, n in total.items()}
     up: dict[Node, Node | None] = {}
     for region, _ in classes:
         if region is not None and region not in up:

@@ -61,8 +61,9 @@ combines the others, as the anchors and statistical offices do:
    atoms, and never pairwise over groups.
 5. **Coarsened figures** as defence in depth: respondents as a band (5-9, 10-19, 20-49,
    50-99, 100-199, 200+; exact counts would help subtraction of counts), participation
-   rounded to 10%, means to one decimal. Comment sentiment is shown only for a cell that the
-   same suppression, run on commenter counts, also shows.
+   rounded to 10%, means to one decimal. Comment sentiment is shown only for a cell whose
+   comment list is shown (point 6): one decision for both, since a reader who scores the
+   texts of a larger list could otherwise match them to a small cell by its sentiment.
 6. **Comments are sets** (``handlers/comment_sets.py``): a reader can intersect and subtract
    lists of texts, not only add them. So with k = ``min_comment_group_size`` (counting
    people who commented), after the same suppression, every comment's *class* (the atoms
@@ -70,7 +71,9 @@ combines the others, as the anchors and statistical offices do:
    atom's chain and its department if shown) must hold 0 or at least k commenters; where it
    does not, a list that sets it apart is withheld whole (the smaller one, or the
    department: whichever publication lists comments in more groups), so the comment is
-   listed only in the larger group, or not at all. Decided once, when the period is
+   listed only in the larger group, or not at all. Someone who moved between two rounds of
+   a week answered in two atoms; a class holding both counts them once (``pulse_atoms``
+   finds them from the prompts alone). Decided once, when the period is
    published, for the whole publication (so for every viewer and union of viewers); periods
    published before this rule are checked again once (``recheck_comments``, which only
    withholds).
@@ -110,7 +113,7 @@ import hashlib
 import heapq
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -123,7 +126,8 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.comment_sets import suppress_sets
+from handlers.atoms import Atom, AtomKey, Movers, assessment_atoms
+from handlers.comment_sets import Moved, suppress_sets
 from storage import job_marks, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import (
@@ -134,7 +138,6 @@ from storage.models import (
     PulseRound,
     PulseSchedule,
 )
-from storage.roadmap import AssessmentComment
 from storage.sql import insert_rows
 
 KINDS = ("org", "department", "subtree", "team")
@@ -229,23 +232,6 @@ def period_for(session: Session, day: date, now: datetime) -> str:
 # --- publishing --------------------------------------------------------------------------
 
 
-@dataclass
-class Atom:
-    """What one (team path, department) contributed to one measure in one period."""
-
-    respondents: int = 0  # distinct people who answered
-    invited: int = 0  # distinct people asked
-    answers: int = 0
-    total: float = 0.0
-    commenters: int = 0  # a lower bound on distinct people who commented
-    polarity_n: int = 0
-    polarity_sum: float = 0.0
-    scores: dict[int, int] = field(default_factory=dict)  # for the spread (assessments)
-
-
-AtomKey = tuple[str, str, str]  # (measure, team_path, department)
-
-
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
@@ -270,9 +256,8 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
             CLOSE_AFTER
         ):
             continue
-        publish_period(
-            session, period, "pulse", starts, ends, pulse_atoms(session, period), now, settings
-        )
+        atoms, movers = pulse_atoms(session, period)
+        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
         done.append(period)
     from handlers import story_periods  # it builds on this module: imported when used
 
@@ -280,7 +265,8 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
     return done
 
 
-COMMENT_SETS_MARK = "comment_sets"  # job_mark: weeks published before the set rule re-checked
+COMMENT_SETS_MARK = "comment_sets_movers"  # job_mark: periods published before the set rule
+# (as it now counts people who moved mid-week) checked again once
 
 
 def recheck_comments(session: Session, now: datetime, settings: Settings) -> int:
@@ -299,20 +285,23 @@ def recheck_comments(session: Session, now: datetime, settings: Settings) -> int
         by_period[cell.period].append(cell)
     withheld = 0
     for period, listed in by_period.items():
+        # the counts the period is published with (one piece of code for both)
         if period.startswith("assessment:"):
-            weights = _assessment_commenters(session, int(period.split(":", 1)[1]))
+            found, movers = assessment_atoms(session, int(period.split(":", 1)[1])), {}
         else:
-            weights = {k: a.commenters for k, a in pulse_atoms(session, period).items()}
+            found, movers = pulse_atoms(session, period)
         by_measure: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
-        for (measure, team_path, department), n in weights.items():
-            by_measure[measure][(team_path, department)] = n
+        for (measure, team_path, department), atom in found.items():
+            by_measure[measure][(team_path, department)] = atom.commenters
         for measure, atoms in by_measure.items():
             shown = {(c.kind, c.key): c for c in listed if c.measure == measure}
             if not shown:
                 continue
             lattice = Lattice(atoms)
             reason = {n: None if n in shown else "withheld" for n in lattice.nodes}
-            suppress_sets(lattice, atoms, reason, settings.min_comment_group_size)
+            suppress_sets(
+                lattice, atoms, reason, settings.min_comment_group_size, movers.get(measure)
+            )
             for node, cell in shown.items():
                 if reason.get(node) is not None:
                     cell.comments_shown = False
@@ -321,27 +310,10 @@ def recheck_comments(session: Session, now: datetime, settings: Settings) -> int
     return withheld
 
 
-def _assessment_commenters(session: Session, assessment_id: int) -> dict[AtomKey, int]:
-    """People who commented per (dimension, team path, department): one comment each."""
-    rows = session.exec(
-        select(
-            AssessmentComment.dimension,
-            AssessmentComment.team_path,
-            AssessmentComment.department,
-            func.count(),
-        )
-        .where(AssessmentComment.assessment_id == assessment_id)
-        .group_by(
-            col(AssessmentComment.dimension),
-            col(AssessmentComment.team_path),
-            col(AssessmentComment.department),
-        )
-    ).all()
-    return {(d, tp, dept): n for d, tp, dept, n in rows}
-
-
-def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
-    """The figures of a closed pulse week per (theme, team path, department)."""
+def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Movers]:
+    """The figures of a closed pulse week per (theme, team path, department), and the people
+    who answered one theme in more than one atom (they moved between two rounds of the
+    week): a group holding both atoms counts them once (handlers/comment_sets.py)."""
     from handlers.pulse import schedule_bank
 
     bank = prompts.questions()
@@ -366,6 +338,7 @@ def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
         .where(PulseRound.period == period, col(PulsePrompt.status) != "scheduled")
     ).all()
     placed: dict[tuple[str, int], tuple[AtomKey, bool]] = {}
+    answered_in: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
     for schedule_id, question_id, person_id, status, team_path, department in asked:
         theme = own_banks.get(schedule_id, bank).by_id(question_id).theme
         key = (theme, team_path or "/", department or "")
@@ -373,9 +346,15 @@ def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
         seen = placed.get((theme, person_id))
         if seen is None or (answered and not seen[1]):
             placed[(theme, person_id)] = (key, answered)
+        if answered:
+            answered_in[(theme, person_id)].add(key[1:])
     for key, answered in placed.values():
         atoms[key].invited += 1
         atoms[key].respondents += answered
+    movers: Movers = defaultdict(Counter)
+    for (theme, _person), where in answered_in.items():
+        if len(where) > 1:
+            movers[theme][frozenset(where)] += 1
     sums = session.exec(
         select(
             PulseAnswer.theme,
@@ -414,7 +393,7 @@ def pulse_atoms(session: Session, period: str) -> dict[AtomKey, Atom]:
         if atom.answers and not atom.respondents:
             atom.respondents = 1  # answers whose people cannot be placed (old data): never 0
         atom.commenters = min(atom.commenters, atom.respondents)
-    return dict(atoms)
+    return dict(atoms), dict(movers)
 
 
 def publish_period(
@@ -426,9 +405,11 @@ def publish_period(
     atoms: dict[AtomKey, Atom],
     now: datetime,
     settings: Settings,
+    movers: Movers | None = None,
 ) -> int:
     """Store the cells of one closed period (any kind: pulse weeks, assessments). Returns
-    the number of cells stored. Call once per period; a published period never changes."""
+    the number of cells stored. Call once per period; a published period never changes.
+    ``movers``: people counted in more than one atom (``pulse_atoms``)."""
     session.add(
         DisclosurePeriod(period=period, kind=kind, starts=starts, ends=ends, published_at=now)
     )
@@ -439,7 +420,8 @@ def publish_period(
     for (measure, team_path, department), atom in atoms.items():
         by_measure[measure][(team_path, department)] = atom
     for measure, measure_atoms in by_measure.items():
-        rows.extend(_cells(period, kind, measure, measure_atoms, names, settings))
+        moved = (movers or {}).get(measure)
+        rows.extend(_cells(period, kind, measure, measure_atoms, names, settings, moved))
     insert_rows(session, _CELL_TABLE, rows)  # every row has every key: one COPY on PostgreSQL
     return len(rows)
 
@@ -483,14 +465,16 @@ def _cells(
     atoms: dict[tuple[str, str], Atom],
     names: dict[str, str],
     settings: Settings,
+    movers: Moved | None,
 ) -> list[dict[str, object]]:
     lattice = Lattice(atoms)
     k = settings.min_group_size
     shown = lattice.suppress({a: x.respondents for a, x in atoms.items()}, k)
-    mood = lattice.suppress({a: x.commenters for a, x in atoms.items()}, k)
     commenters = {a: x.commenters for a, x in atoms.items()}
+    # one decision for a cell's comments: its list, and their sentiment (a reader who
+    # scores the texts of a larger list could match them to a small cell by sentiment)
     talk = lattice.suppress(commenters, settings.min_comment_group_size)
-    suppress_sets(lattice, commenters, talk, settings.min_comment_group_size)
+    suppress_sets(lattice, commenters, talk, settings.min_comment_group_size, movers)
     rows: list[dict[str, object]] = []
     for node in lattice.nodes:
         members = lattice.members[node]
@@ -535,10 +519,10 @@ def _cells(
                     {s: round(scores.get(s, 0) / answers, 1) for s in range(1, 6)}
                 )
             polarity_n = sum(atoms[a].polarity_n for a in members)
-            if mood[node] is None and polarity_n:
+            row["comments_shown"] = talk[node] is None
+            if row["comments_shown"] and polarity_n:
                 polarity = sum(atoms[a].polarity_sum for a in members) / polarity_n
                 row["sentiment"] = round(polarity, 1)
-            row["comments_shown"] = talk[node] is None
         rows.append(row)
     return rows
 
@@ -896,7 +880,9 @@ def _cell(row: Any) -> Cell:
         respondents=row.respondents,
         participation=row.participation,
         mean=row.mean,
-        sentiment=row.sentiment,
+        # cells published before sentiment followed the comment list, and lists withheld
+        # later by ``recheck_comments``: the list's decision is the sentiment's
+        sentiment=row.sentiment if row.comments_shown else None,
         spread={int(s): v for s, v in json.loads(row.spread).items()} if row.spread else None,
         comments_shown=row.comments_shown,
         _answers=row.answers,
@@ -1033,6 +1019,7 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
         update(PulsePrompt).where(col(PulsePrompt.round_id) == round_id).values(closed=True)
     )
     round_.closed = True
+    round_.live_floor = None  # its live count is no longer shown (handlers/live_counts.py)
     session.add(round_)
     scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)

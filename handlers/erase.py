@@ -16,7 +16,10 @@
   every text column of every table (messages others received, the audit log, ...).
 
 Figures that never named them stay: pulse and assessment answers are stored without the person,
-so reports keep their numbers. A person who still has active reports is refused: the org file
+so reports keep their numbers. A live count they were in (an open check-in or assessment, a
+cascade, a story's "helps my team") is first held at the figure it shows, so it cannot step
+down and tell that they had answered; what is held says nothing of what they did
+(handlers/live_counts.py, "Erasure"). A person who still has active reports is refused: the org file
 must move their team first.
 """
 
@@ -41,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
+from handlers import live_floors
 from storage.models import Person
 from storage.tables import metadata
 
@@ -128,8 +132,9 @@ def _delete_rows(session: Session, table: Table, where: ColumnElement[bool], out
     out.deleted[table.name] += result.rowcount or 0
 
 
-def erase(session: Session, person: Person) -> Erased:
-    """Erase ``person`` in the caller's transaction; see the module docstring."""
+def erase(session: Session, person: Person, min_size: int) -> Erased:
+    """Erase ``person`` in the caller's transaction; see the module docstring. ``min_size``
+    is the minimum group size, the live counts' rule (handlers/live_floors.py)."""
     reports = session.exec(
         select(Person).where(Person.manager_id == person.id, col(Person.active).is_(True))  # type: ignore[arg-type]
     ).all()
@@ -138,6 +143,7 @@ def erase(session: Session, person: Person) -> Erased:
             f"{len(reports)} active people still report to {person.email}; import an org file "
             "that gives them another manager first, then erase."
         )
+    live_floors.hold(session, person.id, min_size)  # type: ignore[arg-type]
     out = Erased()
     heir = successor(session, person)
     person_table: Table = Person.__table__  # type: ignore[attr-defined]

@@ -34,6 +34,24 @@ or last. Hence, for every person and moment, both remain possible exactly when:
    group is fixed when the round, assessment or cascade starts; a cascade's group grows as it
    reaches people), and the ladder is monotone in both.
 
+Erasure
+-------
+Erasing a person deletes their prompt, invite, receipt and reactions, so ``done`` and
+``asked`` would shrink and the figure could step down, which tells a poller that the erased
+person had answered. So before erasing, ``handlers/live_floors.hold`` writes the figure each
+live count they were in shows at that moment onto the round, assessment, cascade or story
+(``live_floor``), and the count is never shown below it. The floor is the figure anyone
+polling could read at that moment, a band of the whole group: it says no more about the
+erased person than that poll did, and nothing kept says whether they answered (their rows
+are gone, and no count of erased people, answered or not, is kept). From then on the figure
+is the larger of the floor and the people left's own figure, a whole group under the same
+rule (conditions 1-3 hold for it); the floor is a statement about the group before the
+erasure that a poller could already see, so the two together tell nothing that each does
+not. Why a floor and not an anonymous "answered" marker: a marker would keep, in the
+database, whether the erased person answered; the floor keeps only a shown figure. A round's
+or an assessment's floor is cleared when it closes (its live count is no longer shown); a
+cascade's and a story's stay with them, since their reports show the count for good.
+
 Seeing the figure change from one poll to the next says that someone in the group answered in
 between, never who. Each live figure counts one whole group (the whole check-in, the whole
 assessment, everyone the cascade reached), never a part of it beside the whole: two nested
@@ -57,18 +75,17 @@ def steps(k: int) -> tuple[int, ...]:
     return (k, *sorted(low for low, _ in BANDS if low > k))
 
 
-def at_least(done: int, asked: int, k: int) -> int | None:
-    """The lower bound shown for ``done`` of ``asked``, or None for "fewer than k so far"."""
-    if asked < k:
-        return None
-    capped = min(done, asked - 1)
-    shown = [step for step in steps(k) if step <= capped]
-    return shown[-1] if shown else None
+def at_least(done: int, asked: int, k: int, floor: int | None = None) -> int | None:
+    """The lower bound shown for ``done`` of ``asked``, or None for "fewer than k so far";
+    never below ``floor``, the bound held when someone counted was erased (see above)."""
+    shown = [step for step in steps(k) if asked >= k and step <= min(done, asked - 1)]
+    bounds = [bound for bound in (shown[-1] if shown else None, floor) if bound is not None]
+    return max(bounds) if bounds else None
 
 
-def progress(done: int, asked: int, k: int) -> str:
+def progress(done: int, asked: int, k: int, floor: int | None = None) -> str:
     """The words for a live count: "fewer than 5 so far" or "20 or more"."""
-    bound = at_least(done, asked, k)
+    bound = at_least(done, asked, k, floor)
     if bound is None:
         return prompts.text("disclosure.live_fewer", min=k)
     return prompts.text("disclosure.live_at_least", count=bound)

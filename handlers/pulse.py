@@ -457,7 +457,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
             prompts.text(
                 "pulse.adhoc_running",
                 closes=format_local(running.closes_at, me.timezone),
-                answered=live_counts.progress(answered, asked, k),
+                answered=live_counts.progress(answered, asked, k, running.live_floor),
                 min=k,
             )
         )

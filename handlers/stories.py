@@ -622,6 +622,7 @@ def digest_message(session: Session, digest: StoryDigest, k: int) -> Message | N
             counts.get(story.id, 0),  # type: ignore[arg-type]
             readers.get(story.id, 0),  # type: ignore[arg-type]
             k,
+            story.live_floor,
         )
         if helpful is not None:
             parts.append(Text(text=t("stories.digest_helpful", count=helpful), style="muted"))

@@ -39,6 +39,8 @@ class Cascade(SQLModel, table=True):
     # day's, from ``send_at`` on)
     send_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     local_time: str | None = Field(default=None, max_length=5)
+    # its live count's lower bound, held when someone it counted is erased (live_counts.py)
+    live_floor: int | None = None
 
 
 class CascadeLink(SQLModel, table=True):

@@ -109,6 +109,8 @@ class PulseRound(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=40, index=True)
     # set once its answers were moved from pending into pulse_answer (at close)
     closed: bool = Field(default=False, index=True)
+    # its live count's lower bound, held when someone it counted is erased (live_counts.py)
+    live_floor: int | None = None
 
 
 class PulsePrompt(SQLModel, table=True):

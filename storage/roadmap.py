@@ -46,6 +46,8 @@ class Assessment(SQLModel, table=True):
     remind_at: datetime = Field(sa_column=utc_column())
     closes_at: datetime = Field(sa_column=utc_column(index=True))
     status: str = Field(default="open", max_length=10, index=True)  # open | closed
+    # its live count's lower bound, held when someone it counted is erased (live_counts.py)
+    live_floor: int | None = None
 
 
 class AssessmentInvite(SQLModel, table=True):

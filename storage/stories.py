@@ -49,6 +49,8 @@ class Story(SQLModel, table=True):
     status_by_id: int | None = Field(default=None, foreign_key="person.id")
     status_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     status_version: int = 0
+    # the "helps my team" count's lower bound, held when a reader is erased (live_counts.py)
+    live_floor: int | None = None
 
 
 class StoryReaction(SQLModel, table=True):

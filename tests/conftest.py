@@ -7,12 +7,15 @@ a schema of its own, so parallel runs against one server never see each other's 
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
 import shutil
 import socket
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -191,6 +194,49 @@ def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Resu
         return result
 
     return run
+
+
+@dataclass(frozen=True)
+class PlayedDemo:
+    """`culturebot demo` (four weeks) as a newcomer runs it: what it printed, its database."""
+
+    output: str
+    db: Path
+    ended: datetime  # the demo's last simulated moment
+
+    def copy(self, folder: Path) -> Path:
+        """A copy of the demo's database, for a test that writes to it."""
+        path = folder / "demo.db"
+        shutil.copy(self.db, path)
+        return path
+
+
+@pytest.fixture(scope="session")
+def played_demo(tmp_path_factory: pytest.TempPathFactory) -> PlayedDemo:
+    """The demo, played once for the whole run (it takes long): under pytest-xdist the first
+    worker that needs it plays it, holding a lock, and the others read what it left."""
+    from bot.demo import START, WEEK
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    folder, ended = shared / "played-demo", START + 4 * WEEK
+    with (shared / "played-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (folder / "output.txt").exists():
+            return PlayedDemo((folder / "output.txt").read_text(), folder / "demo.db", ended)
+        folder.mkdir(exist_ok=True)
+        with pytest.MonkeyPatch.context() as patch:  # as _isolated_environment, for the run
+            for name in list(os.environ):
+                if name.startswith(("CULTUREBOT_", "SLACK_", "Microsoft")):
+                    patch.delenv(name)
+            patch.chdir(folder)
+            result = CliRunner().invoke(app, ["demo", "--db", str(folder / "demo.db")])
+        assert result.exit_code == 0, result.output
+        with sqlite3.connect(folder / "demo.db") as conn:  # one file, for copies
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (folder / "output.txt").write_text(result.output)
+    return PlayedDemo(result.output, folder / "demo.db", ended)
 
 
 @pytest.fixture(scope="session")

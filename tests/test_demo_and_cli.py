@@ -13,13 +13,12 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage.lease import try_acquire
+from tests.conftest import PlayedDemo
 
 
-def test_demo_shows_pulses_stories_and_a_cascade_in_four_weeks(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    result = CliRunner().invoke(app, ["demo", "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    out = result.output
+def test_demo_shows_pulses_stories_and_a_cascade_in_four_weeks(played_demo: PlayedDemo) -> None:
+    db = played_demo.db
+    out = played_demo.output
     assert "Imported the sample organisation: 60 people in 6 departments" in out
     assert "saw and typed in the console" in out and "Thanks, recorded" in out
     assert "Customer-focus pulse: Whole organisation" in out
@@ -66,9 +65,8 @@ def test_demo_shows_pulses_stories_and_a_cascade_in_four_weeks(tmp_path: Path) -
     assert len(parsed) == len(data["rows"])
 
 
-def test_chat_command_talks_as_a_person(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    CliRunner().invoke(app, ["demo", "--db", str(db), "--weeks", "1"])
+def test_chat_command_talks_as_a_person(played_demo: PlayedDemo, tmp_path: Path) -> None:
+    db = played_demo.copy(tmp_path)
     env = {"CULTUREBOT_DATABASE_URL": f"sqlite:///{db}"}
     result = CliRunner().invoke(
         app, ["chat", "--as", "ava.adams@example.com"], input="help\nquit\n", env=env

@@ -5,10 +5,13 @@ the people who could have written it; none may be fewer than the comment minimum
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
@@ -22,10 +25,10 @@ from storage.disclosure_models import DisclosureCell
 from storage.job_marks import JobMark
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
-from tests.attack import candidate_authors, comment_groups, comment_lists
+from tests.attack import candidate_authors, comment_groups, comment_lists, report_json
 from tests.cascade.helpers import NOTE, broadcast
 from tests.roadmap.helpers import form_answers
-from tests.support import comment, import_org, org_csv
+from tests.support import click_score, comment, import_org, org_csv
 from tests.test_disclosure_attacker import THEMES, _seed, _wipe
 
 K = 10  # min_comment_group_size
@@ -142,6 +145,92 @@ def test_everyone_below_and_sales_sharing_nine_comments_are_not_both_listed(
         assert set().union(*lists.values()) == set(written)
 
 
+def test_comment_sentiment_is_shown_only_where_the_comment_list_is(runtime, chat, router) -> None:
+    """The first example: the set rule withholds one of Max's team and Support. Were its
+    sentiment shown (it has 11 commenters, enough for the old sentiment rule), a reader who
+    scores the texts of the larger list could pick out the one comment whose sentiment
+    matches. Sentiment appears only beside a list that is shown: chat report, CLI JSON and
+    CSV, and the dashboard all read it from the gate."""
+    written = _pulse_week(runtime, chat, router, ONE_IN_COMMON)
+    groups = comment_groups(ONE_IN_COMMON)
+
+    def commenters(label: str) -> frozenset[str]:
+        return frozenset(groups[label]) & frozenset(written.values())
+
+    # a list identical to one listed is listed once, under the broader label
+    listed = {commenters(label) for label in _pulse_lists(runtime, "cea@x.io")}
+    assert commenters("Support") not in listed or commenters("Team of Max") not in listed
+    rows = report_json(runtime)["rows"]
+    moods = {row["group"] for row in rows if row["sentiment"] is not None}
+    assert moods and {commenters(label) for label in moods} <= listed, moods
+    chat_report = chat("cea@x.io").say("report")
+    for line in chat_report.splitlines():
+        if "comment sentiment" in line:
+            assert commenters(line.split(" - ")[0]) in listed, line
+    table = csv.DictReader(io.StringIO(_cli(runtime, "report", "--format", "csv")))
+    shown = [row for row in table if row["sentiment"]]
+    assert {row["group"] for row in shown} == moods
+    with runtime.db.session() as session:
+        cells = disclosure.visible_cells(session, None)
+    assert {c.label for c in cells if c.sentiment is not None} == moods
+
+
+# A person moves mid-week: in Max's team at Monday's check-in, in Nia's at Ada's. Max's five
+# commenters (the mover among them) and Nia's four (and one who answers without a comment)
+# make 9 people, but each team counts the mover: 5 + 5 = 10.
+MOVES: list[Row] = [
+    ("cea@x.io", "Cea", None, "Exec"),
+    ("ada@x.io", "Ada", "cea@x.io", "Exec"),
+    ("max@x.io", "Max", "ada@x.io", "Exec"),
+    ("nia@x.io", "Nia", "ada@x.io", "Exec"),
+    *_people("max", ["Sales"] * 5),
+    *_people("nia", ["Sales"] * 5),
+]
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["nine-people", "ten-people"])
+def test_a_person_who_moves_mid_week_is_counted_once(runtime, chat, router, extra: int) -> None:
+    """Comment groups count people, not (person, team) pairs: with 9 real commenters below
+    Ada no list holds their comments; with one more (10) they are listed."""
+    rows = MOVES + _people("max", ["Sales"] * 6)[5:] * extra
+    _import(runtime, rows)
+    written: dict[str, str] = {}
+
+    def say(email: str, text: str | None) -> None:
+        if text is None:
+            assert "Thanks" in click_score(runtime, router, email, 3)
+            return
+        comment(runtime, router, email, text)
+        written[text] = email
+
+    assert "asked" in chat("cea@x.io").say("checkin").lower()
+    for i in range(1, 6 + extra):
+        say(f"max{i}@x.io", f"monday remark {i} from Max's team")
+    for i in range(1, 5):
+        say(f"nia{i}@x.io", f"monday remark {i} from Nia's team")
+    say("nia5@x.io", None)
+    moved = [
+        (e, n, "nia@x.io" if e == "max1@x.io" else b, d) for e, n, b, d in rows
+    ]  # max1 joins Nia's team
+    _import(runtime, moved)
+    runtime.clock.advance(timedelta(hours=5))
+    assert "asked" in chat("ada@x.io").say("checkin").lower()  # the same first question
+    for i in range(1, 5):
+        say(f"nia{i}@x.io", f"afternoon remark {i} from Nia's team")
+    say("max1@x.io", "afternoon remark from the newcomer")
+    runtime.clock.advance(timedelta(days=10))
+    run_due(runtime)
+    for viewer in ("cea@x.io", "ada@x.io", "nia@x.io"):
+        lists = comment_lists(_cli(runtime, "comments", "--as", viewer))
+        lists = next(iter(lists.values()), {})
+        for text, who in _attack(lists, moved, written).items():
+            assert len(who) >= K, (viewer, text, sorted(who))
+        if extra:  # ten people: their comments are read
+            assert set().union(*lists.values()) == set(written), viewer
+        else:
+            assert not lists, (viewer, lists)
+
+
 def test_cascade_questions_are_one_list_without_the_manager_they_went_to(runtime, chat) -> None:
     """Questions go to the asker's own manager; the sender's chain report lists them as one
     list for everyone reached (no manager, no time, no order), and only once 10 were
@@ -175,7 +264,7 @@ def test_weeks_published_by_the_old_gate_are_checked_again_once(runtime, chat, r
             .where(col(DisclosureCell.kind) == "department", col(DisclosureCell.shown))
             .values(comments_shown=True)
         )
-        session.execute(delete(JobMark).where(col(JobMark.name) == "comment_sets"))
+        session.execute(delete(JobMark).where(col(JobMark.name) == disclosure.COMMENT_SETS_MARK))
 
     def lists() -> dict[str, frozenset[str]]:
         with runtime.db.session() as session:
@@ -218,10 +307,57 @@ def test_assessment_comment_lists_are_sets_too(runtime, chat, clock) -> None:
             .where(col(DisclosureCell.kind) == "department", col(DisclosureCell.shown))
             .values(comments_shown=True)
         )
-        session.execute(delete(JobMark).where(col(JobMark.name) == "comment_sets"))
+        session.execute(delete(JobMark).where(col(JobMark.name) == disclosure.COMMENT_SETS_MARK))
     assert smallest("max@x.io") == 1
     run_due(runtime)
     assert smallest("max@x.io") >= K and smallest("cea@x.io") >= K
+
+
+def test_an_assessment_is_checked_again_with_the_counts_it_is_published_with(
+    runtime, chat, clock
+) -> None:
+    """Re-checking an assessment's lists counts its commenters with the code that publishes
+    it (``handlers.atoms.assessment_atoms``: people from the invites still on record). Max's
+    team (10 commenters) was listed; then one of them is erased. The re-check now finds 9
+    people behind the list, as a fresh publication would, and withholds it: no comment is
+    narrowed to fewer than 10 people the organisation still holds."""
+    rows: list[Row] = [
+        ("cea@x.io", "Cea", None, "Exec"),
+        ("max@x.io", "Max", "cea@x.io", "Exec"),
+        ("nia@x.io", "Nia", "cea@x.io", "Exec"),
+        *_people("max", ["Sales"] * 10),
+        *_people("nia", ["Support"] * 10),
+    ]
+    people = _import(runtime, rows)
+    chat("cea@x.io").say("assess launch 7")
+    written = {}
+    for i, email in enumerate(people):
+        text = f"assessment remark {i}"
+        person = chat(email)
+        person.inbox()
+        person.say("1", *form_answers(4, {"leadership": text}))
+        written[text] = email
+    clock.advance(timedelta(days=7, minutes=1))
+    run_due(runtime)
+
+    def smallest() -> int:
+        groups = json.loads(
+            _cli(runtime, "assess", "comments", "--as", "cea@x.io", "--format", "json")
+        )
+        lists = {g["group"]: frozenset(g["comments"]) for g in groups}
+        still = {e for e, _, _, _ in rows if e != "max1@x.io"}
+        members = {
+            label: frozenset(comment_groups(rows)[label] & still & set(written.values()))
+            for label in lists
+        }
+        return min(len(who) for who in candidate_authors(lists, members).values())
+
+    _cli(runtime, "person", "erase", "max1@x.io", "--yes")
+    with runtime.db.session() as session:  # a database the set rule has not checked yet
+        session.execute(delete(JobMark).where(col(JobMark.name) == disclosure.COMMENT_SETS_MARK))
+    assert smallest() == 9  # Max's team's list (or Sales, the same list)
+    run_due(runtime)
+    assert smallest() >= K
 
 
 @st.composite

@@ -34,6 +34,7 @@ from storage.db import Database
 from storage.models import Person
 from storage.roadmap import AssessmentInvite
 from storage.stories import Story
+from storage.tables import metadata
 from tests.cascade.helpers import broadcast
 from tests.support import Chat, click_score, import_org, org_csv
 
@@ -370,3 +371,56 @@ def test_readers_polling_the_digest_learn_nothing_about_who_found_a_story_helpfu
         assert had == 0 or high > 0, f"nobody who had it known to have clicked: {polls}"
     assert {words for had, words in polls if had < K} == {None}, polls
     assert polls[-1][1] == "5 or more colleagues found this helpful"  # 7 had it, 7 clicked
+
+
+# --- erasure while a count is live ---------------------------------------------------------
+
+
+def test_erasing_someone_who_answered_does_not_step_a_live_count_down(
+    runtime: Runtime, router: Router, chat, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Erasure deletes the person's prompt, invite and receipt. Had the figures been counted
+    again without them, "5 or more" would fall to "fewer than 5" and tell the poller that
+    the erased person had answered. Afterwards no row names them."""
+    team = [f"r{i}@x.io" for i in range(7)]
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            *(f"{e},Rowan{e[1]},vp@x.io,Sales,employee,UTC" for e in team),
+        ),
+    )
+    vp = chat("vp@x.io")
+    assert "Check-in started: 7 people" in vp.say("checkin")
+    assert "assessment" in vp.say("assess launch 10").lower()
+    assert "Sent" in broadcast(vp)
+    for email in team[:5]:
+        click_score(runtime, router, email, 4)
+        submit_assessment(runtime, router, email)
+        acknowledge(runtime, router, email, 1)
+
+    def poll() -> tuple[str, str, str, str]:
+        return (
+            live(CHECKIN, vp.say("checkin")),
+            live(ASSESS, vp.say("assess status")),
+            live(ACKED, vp.say("cascade report")),
+            live(ACKED, dashboard_summary(runtime, "vp@x.io")),
+        )
+
+    assert poll() == ("5 or more",) * 4
+    erased = cli("person", "erase", "r0@x.io", "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert poll() == ("5 or more",) * 4  # no step down: nothing tells that r0 had answered
+
+    for email in team[5:]:  # the people left answer: the figures go on from there
+        click_score(runtime, router, email, 4)
+        submit_assessment(runtime, router, email)
+        acknowledge(runtime, router, email, 1)
+        assert poll() == ("5 or more",) * 4
+
+    with runtime.db.session() as session:
+        for table in metadata.sorted_tables:
+            for row in session.execute(table.select()).all():
+                said = " ".join(str(value) for value in row)
+                assert "r0@x.io" not in said and "Rowan0" not in said, (table.name, row)
+        assert session.exec(select(Person).where(Person.email == "r0@x.io")).first() is None

@@ -169,7 +169,7 @@ async def test_an_erased_persons_link_does_not_sign_in_whoever_gets_their_id(
     with seeded.db.session() as session:
         from storage import people
 
-        erase(session, people.by_email(session, "adm@x.io"))
+        erase(session, people.by_email(session, "adm@x.io"), 5)
     newcomer = ADMIN.replace("adm@x.io,Ada Admin", "new@x.io,Nia Newcomer")
     import_org(seeded, org_csv(*ROWS.values(), newcomer))
     if seeded.db.url.startswith("sqlite"):

@@ -13,7 +13,6 @@ the PostgreSQL run: install Debian's ``chromium`` package to run it.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import AsyncIterator
@@ -22,7 +21,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import TestServer
-from rich.console import Console
 
 from bot.app import build_router
 from bot.chat import Incoming
@@ -31,6 +29,7 @@ from bot.config import Settings
 from bot.dashboard.web import standalone_app
 from bot.runtime import Runtime
 from storage.db import open_database
+from tests.conftest import PlayedDemo
 
 CHROMIUM = "/usr/bin/chromium"
 SKIP_REASON = "browser test skipped: Debian's chromium (/usr/bin/chromium) is not installed"
@@ -52,19 +51,10 @@ VIEWS = {"overview": 2, "groups": 1, "stories": 2, "cascades": 3}
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=SKIP_REASON)
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    """The demo's database, played once for the module, and the time the demo ended."""
-    from bot.demo import START, WEEK, run_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_demo(path, 4, Console(file=io.StringIO(), width=120))
-    return path, START + 4 * WEEK
-
-
 @pytest.fixture
-async def server(demo_db) -> AsyncIterator[tuple[str, Runtime]]:  # type: ignore[no-untyped-def]
-    path, ended = demo_db
+async def server(played_demo: PlayedDemo, tmp_path: Path) -> AsyncIterator[tuple[str, Runtime]]:
+    """The dashboard on a copy of the demo's database, as of the demo's last moment."""
+    path, ended = played_demo.copy(tmp_path), played_demo.ended
     settings = Settings(database_url=f"sqlite:///{path}", _env_file=None)  # type: ignore[call-arg]
     runtime = Runtime(
         db=open_database(settings.database_url), clock=FakeClock(ended), settings=settings
