@@ -8,8 +8,8 @@ from bot.cli.common import console
 
 
 def doctor() -> None:
-    """Check the set-up: Slack token and scopes, signing secret, database, clock, dashboard
-    key. One line per check; exits 1 when something is wrong."""
+    """Check the set-up: Slack token and scopes, signing secret, Teams token, database, clock,
+    dashboard key. One line per check; exits 1 when something is wrong."""
     import asyncio
 
     from bot.cli import doctor_checks as checks
