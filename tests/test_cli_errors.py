@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import run_due, tick_report
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
@@ -120,7 +121,9 @@ async def test_during_a_database_outage_each_tick_logs_one_line(
     # nothing listens on port 9 of loopback: every connection is refused, as in an outage
     down = Database("postgresql://bot@127.0.0.1:9/culturebot?connect_timeout=5")
     settings = Settings(database_url="postgresql://bot@127.0.0.1:9/culturebot")
-    scheduler = Scheduler(Runtime(db=down, clock=clock, settings=settings), [])
+    scheduler = Scheduler(
+        Runtime(db=down, clock=clock, settings=settings), [], run_due=run_due, report=tick_report
+    )
     with caplog.at_level(logging.INFO, logger="bot.scheduler"):
         for _ in range(3):
             await scheduler.tick()
