@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     dashboard_session_hours: int = Field(8, ge=1, le=24)
     # delivery (docs/operations.md)
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
+    delivery_claim_seconds: float = Field(30.0, ge=1)  # a dead worker's sends are taken over after
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
     rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit
     # share the send limits (the ceiling, per-person spacing) through the database with every
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     # the keys are listed (default: the Bot Framework's public cloud)
     teams_key_timeout: float = Field(10.0, gt=0)
     teams_openid_metadata_url: str = ""
+    # the Microsoft Entra sign-in host the bot fetches its own token from, the tenant appended
+    # (default: the public cloud's, https://login.microsoftonline.com); a national cloud's,
+    # e.g. https://login.microsoftonline.us
+    teams_login_url: str = ""
 
     @property
     def base_url(self) -> str:

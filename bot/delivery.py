@@ -597,8 +597,8 @@ class DeliveryWorker:
         *,
         concurrency: int | None = None,
         poll: float = 0.25,
-        claim_seconds: float = CLAIM_SECONDS,
-        renew_seconds: float = RENEW_SECONDS,
+        claim_seconds: float | None = None,
+        renew_seconds: float | None = None,
         on_outcome: Callable[[str, Outcome], None] | None = None,
     ) -> None:
         self.runtime = runtime
@@ -611,8 +611,9 @@ class DeliveryWorker:
         self.hold = max(self.concurrency, min(MAX_HOLD, int(rate * 0.1)))
         self.batch = max(1, self.hold // 2)  # the fewest free places worth a claim
         self.poll = poll
-        self.claim_seconds = claim_seconds
-        self.renew_seconds = renew_seconds
+        # CULTUREBOT_DELIVERY_CLAIM_SECONDS (CLAIM_SECONDS by default); renewed well within it
+        self.claim_seconds = claim_seconds or runtime.settings.delivery_claim_seconds
+        self.renew_seconds = renew_seconds or min(RENEW_SECONDS, self.claim_seconds / 3)
         self.spacing = person_spacing(runtime, platform)
         self.worker = new_worker_id()
         self.recorder = Recorder(runtime, self.worker, platform.name, _linger(platform))

@@ -9,20 +9,20 @@ from the invites, never joined to what they answered.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import prompts
+from handlers.comment_sets import Moved
 from storage.models import Person
 from storage.roadmap import AssessmentAnswer, AssessmentComment, AssessmentInvite
 
 AtomKey = tuple[str, str, str]  # (measure, team_path, department)
-# per measure: the sets of atoms (team path, department) one person answered in (people who
-# moved between two rounds of one period), and how many people did so
-Movers = dict[str, Counter[frozenset[tuple[str, str]]]]
+# per measure: the people who answered in more than one atom (they moved between two rounds)
+Movers = dict[str, Moved]
 
 
 @dataclass

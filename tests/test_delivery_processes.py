@@ -104,15 +104,15 @@ def test_a_stop_mid_round_exits_0_releases_every_claim_and_the_next_start_finish
 
 
 def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: Path) -> None:
-    """Rows the killed worker held are in doubt: their claims run out within 30 s, and the
-    next worker looks for each one's key in the DM before sending it. The fake Slack's token
+    """Rows the killed worker held are in doubt: their claims run out (after the 5 s set here,
+    30 s by default), and the next worker looks for each one's key in the DM before sending it. The fake Slack's token
     holds exactly the scopes of the manifest `culturebot slack manifest` prints, so the check
     (conversations.open, conversations.history) must work with what an admin installs."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     prepare_round(url, PEOPLE)
     with fake_slack_process(rate=50) as fake, bots() as started:
         assert fake.stats()["scopes"] == printed_manifest_scopes()
-        env = bot_env(url, fake.api_url, slack_max_per_second=20)
+        env = bot_env(url, fake.api_url, slack_max_per_second=20, delivery_claim_seconds=5)
         first = Bot(env, tmp_path / "first.log")
         started.append(first)
         wait_until(lambda: posted_total(fake) >= 30, 120, "the round to start")
@@ -123,7 +123,7 @@ def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: P
         started.append(second)
         restarted = time.monotonic()
         wait_until(lambda: finished(url), 240, "the restart to finish the round", every=0.5)
-        # 30 s of claims to run out, the history checks, and the rest at 20/s: well within
+        # 5 s of claims to run out, the history checks, and the rest at 20/s: well within
         assert time.monotonic() - restarted < 180
         assert stop(second) == 0
         calls = fake.stats()["calls"]

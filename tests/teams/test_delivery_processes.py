@@ -40,7 +40,10 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     with fake_connector_process(limit_per_second=50) as fake, bots() as started:
         prepare_round(url, PEOPLE, teams_service_url=fake.url)
-        env = teams_bot_env(url, teams_rate_per_second=20, shutdown_seconds=10)
+        # the killed process's claims run out after 5 s (30 s by default): no waiting for them
+        env = teams_bot_env(
+            url, teams_rate_per_second=20, shutdown_seconds=10, delivery_claim_seconds=5
+        )
 
         first = Bot(env, tmp_path / "first.log")
         started.append(first)
