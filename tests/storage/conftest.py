@@ -15,28 +15,26 @@ from tests.conftest import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES, _with_schem
 
 @pytest.fixture(params=BACKENDS)
 def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Database]]:
-    """``blank()`` makes another empty database (a SQLite file, or a PostgreSQL schema dropped
-    after the test): SQLite always, PostgreSQL when configured."""
+    """``blank()`` makes another empty database: a SQLite file, or a PostgreSQL schema of its
+    own (dropped after the test) when the test server is configured."""
     if request.param == "postgres" and not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("CULTUREBOT_REQUIRE_POSTGRES=1 but CULTUREBOT_TEST_POSTGRES_URL is empty")
         pytest.skip("CULTUREBOT_TEST_POSTGRES_URL is not set")
+    admin = create_engine(normalise_url(POSTGRES_URL)) if POSTGRES_URL else None
     made: list[Database] = []
     schemas: list[str] = []
 
     def make() -> Database:
-        if request.param == "sqlite":
-            db = Database(f"sqlite:///{tmp_path / f'blank{len(made)}.db'}")
-        else:
-            schema = f"cb_blank_{uuid.uuid4().hex[:12]}"
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            schemas.append(schema)
-            db = Database(_with_schema(POSTGRES_URL or "", schema))
-        made.append(db)
-        return db
+        if admin is None or request.param == "sqlite":
+            made.append(Database(f"sqlite:///{tmp_path / f'blank{len(made)}.db'}"))
+            return made[-1]
+        schemas.append(f"cb_blank_{uuid.uuid4().hex[:12]}")
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schemas[-1]}"'))
+        made.append(Database(_with_schema(str(POSTGRES_URL), schemas[-1])))
+        return made[-1]
 
-    admin = create_engine(normalise_url(POSTGRES_URL)) if request.param == "postgres" else None
     yield make
     for db in made:
         db.dispose()
