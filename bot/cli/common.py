@@ -127,7 +127,7 @@ def _listen_problem(error: BaseException) -> str | None:
     else None."""
     if not isinstance(error, OSError) or error.errno not in _LISTEN or "bind" not in str(error):
         return None
-    from bot.config import get_settings
+    from bot.core.config import get_settings
 
     settings = get_settings()
     return f"cannot listen on {settings.http_host}:{settings.http_port}: {_LISTEN[error.errno]}"
