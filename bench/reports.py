@@ -19,7 +19,7 @@ then, in a fresh process (so its peak memory is the reports', not the seeder's):
   objectives views for the top leader, a department head, a manager and an employee
   (``baseline_*_ms``, ``objectives_*_ms``; goal: each under 300 ms, ``roadmap_goals_met``);
 - times the stories section of the report (published story and idea cells, and the
-  connectedness of the last four weeks) for the organisation and that manager
+  published connectedness of the latest closed four-week block) for the organisation and that manager
   (``org_stories_ms``, ``team_stories_ms``), and the dashboard's stories view in the
   manager's own scope and the whole organisation's (``dashboard_stories_*_ms``);
 - times one hand-written GROUP BY over the answers (``raw_group_by_ms``) and prints the ratio;

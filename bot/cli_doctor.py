@@ -10,8 +10,8 @@ from bot.cli_common import console
 
 
 def doctor() -> None:
-    """Check the set-up: Slack token and scopes, signing secret, database, clock, dashboard
-    key. One line per check; exits 1 when something is wrong."""
+    """Check the set-up: Slack token and scopes, signing secret, Teams token, database, clock,
+    dashboard key. One line per check; exits 1 when something is wrong."""
     from bot import doctor as checks
     from bot.config import get_settings
 

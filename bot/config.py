@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # the keys are listed (default: the Bot Framework's public cloud)
     teams_key_timeout: float = Field(10.0, gt=0)
     teams_openid_metadata_url: str = ""
+    # the Microsoft Entra sign-in host the bot fetches its own token from, the tenant appended
+    # (default: the public cloud's, https://login.microsoftonline.com); a national cloud's,
+    # e.g. https://login.microsoftonline.us
+    teams_login_url: str = ""
 
     @property
     def base_url(self) -> str:

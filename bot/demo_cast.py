@@ -232,6 +232,10 @@ LEADERSHIP = Leadership(
     customers="They meet the people who build what they use, and we fix what bothers them.",
     window_days="2",
 )
+# Support reads the other departments' stories closely: every reader finds the first story of
+# their digest helpful, so at least 5 people connect one pair of departments within a closed
+# four-week block, and the report shows a connection (handlers/connection_periods.py)
+LEARNERS = "Support"
 STALLER = "gil.chen@example.com"  # a department head who never relays
 ASKER = "dana.varga@example.com"
 QUESTION = "Does a call with a customer's IT team count, or should it be the people who use it?"
@@ -328,6 +332,8 @@ class Persona:
         return Reply(typed, "assess")
 
     def _helps(self, digest: Buttons) -> Reply | None:
+        if self.person.department == LEARNERS:
+            return Reply(["1"], "helps")
         if self.rng.random() >= 0.12:
             return None
         return Reply([str(self.rng.randint(1, len(digest.buttons)))], "helps")

@@ -169,6 +169,47 @@ async def clock(probe: Probe) -> list[Finding]:
     return found
 
 
+AADSTS = re.compile(r"AADSTS(\d+)")
+# Azure AD's answers an admin can act on: AADSTS code -> what to say (prompts/doctor.yaml)
+AADSTS_SAYS = {
+    "7000215": "teams_wrong_secret",
+    "7000222": "teams_secret_expired",
+    "700016": "teams_wrong_app",
+    "90002": "teams_wrong_tenant",
+    "900023": "teams_wrong_tenant",
+}
+
+
+async def teams_token(probe: Probe) -> list[Finding]:
+    """The Teams credentials fetch the bot's own token, as a send does (bot/platforms/teams.py):
+    off the loop, within ``CULTUREBOT_TEAMS_KEY_TIMEOUT`` seconds."""
+    from bot.platforms.teams import own_token
+
+    settings = probe.settings
+    if settings.teams_emulator:
+        return [_say("skip", "teams_emulator")]
+    if not settings.teams_app_id:
+        return [_say("skip", "teams_off")]
+    if not settings.teams_app_password:
+        return [_say("fail", "teams_no_password")]
+    login = settings.teams_login_url or "https://login.microsoftonline.com"
+    try:
+        authority = await own_token(settings)
+    except TimeoutError:
+        return [_say("fail", "teams_timeout", url=login, seconds=settings.teams_key_timeout)]
+    except (PermissionError, ValueError) as error:  # Azure AD's answer, through MSAL
+        said = AADSTS.search(f"{error} {error.__context__}")  # MSAL re-raises discovery's
+        key = AADSTS_SAYS.get(said.group(1), "") if said else ""
+        if key:
+            return [_say("fail", key, tenant=settings.teams_tenant_id or "botframework.com")]
+        if isinstance(error, PermissionError):
+            return [_say("fail", "teams_refused", reason=str(error).splitlines()[0][:300])]
+        return [_say("fail", "teams_not_entra", url=login)]
+    except OSError as error:  # refused, reset, TLS, DNS (requests' errors are OSErrors)
+        return [_say("fail", "teams_unreachable", url=login, error=type(error).__name__)]
+    return [_say("ok", "teams_ok", app=settings.teams_app_id, authority=authority)]
+
+
 async def dashboard_key(probe: Probe) -> list[Finding]:
     """What weakens the dashboard's signing key (the same words the server logs at start-up)."""
     from handlers.dashboard.access import key_warnings
@@ -177,7 +218,15 @@ async def dashboard_key(probe: Probe) -> list[Finding]:
     return found or [_say("ok", "dashboard_ok")]
 
 
-CHECKS: list[Check] = [slack_token, slack_scopes, slack_secrets, database, clock, dashboard_key]
+CHECKS: list[Check] = [
+    slack_token,
+    slack_scopes,
+    slack_secrets,
+    teams_token,
+    database,
+    clock,
+    dashboard_key,
+]
 
 
 async def run(settings: Settings, checks: list[Check] | None = None) -> list[Finding]:

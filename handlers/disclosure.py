@@ -235,7 +235,8 @@ def period_for(session: Session, day: date, now: datetime) -> str:
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. Run by the scheduler tick, and by ``culturebot report`` before reading. The
-    closed weeks of stories and ideas are published too (handlers/story_periods.py)."""
+    closed weeks of stories and ideas are published too (handlers/story_periods.py), and the
+    closed four-week blocks of connectedness (handlers/connection_periods.py)."""
     recheck_comments(session, now, settings)
     published = set(session.exec(select(DisclosurePeriod.period)))
     rows = session.exec(
@@ -259,9 +260,10 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
         atoms, movers = pulse_atoms(session, period)
         publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
         done.append(period)
-    from handlers import story_periods  # it builds on this module: imported when used
+    from handlers import connection_periods, story_periods  # they build on this module
 
     story_periods.publish_due(session, now, settings)
+    connection_periods.publish_due(session, now, settings)
     return done
 
 

@@ -1,12 +1,13 @@
 """Figures about stories and ideas, for ``culturebot report`` and the dashboard.
 
-- **Connectedness** over the last ``weeks`` (default 4), or the period asked for: a "this
-  helps my team" click by someone in department A on a story from department B connects A
-  to B. Per department: how many *other* departments' stories its people found helpful
-  (``reacted_to``), how many other departments found its stories helpful (``reacted_by``),
-  and how many other departments it is connected to either way (``connected``). Org-wide:
-  the share of unordered department pairs {A, B} with a connection in either direction.
-  Departments are those of active people.
+- **Connectedness** of the latest published four-week block, or of every block the period
+  asked for touches (handlers/connection_periods.py: closed blocks through the gate): A is
+  connected to B when at least the minimum of A's people found B's stories helpful ("this
+  helps my team") in a block. Per department: how many *other* departments' stories its
+  people found helpful (``reacted_to``), how many other departments found its stories
+  helpful (``reacted_by``), and how many other departments it is connected to either way
+  (``connected``). Org-wide: the share of unordered department pairs {A, B} with a
+  connection in either direction. Departments are those of active people.
 - **People who shared stories and ideas** per group and week, and **story sentiment per
   team**: only the disclosure gate's published cells (handlers/story_periods.py): closed,
   whole ISO weeks, distinct people in bands, withheld under the minimum group size and by
@@ -30,19 +31,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 import prompts
 from bot.empty import NOTHING_YET, print_table
-from handlers import anonymity, disclosure, story_periods
+from handlers import connection_periods, disclosure, story_periods
 from handlers.disclosure import Cell
 from handlers.periods import Period, weeks_back
 from storage import people
 from storage.models import Person
-from storage.stories import Story, StoryReaction
+from storage.stories import Story
 
-CONNECTEDNESS_WEEKS = 4
 REPORT_WEEKS = 8
 
 
@@ -56,37 +55,16 @@ class DepartmentConnections:
 
 @dataclass(frozen=True)
 class Connectedness:
-    weeks: int
-    span: str  # "last 4 weeks", or the period asked for ("since 2027-03-01")
-    since: datetime
-    until: datetime
+    span: str  # "weeks 2027-W08 to 2027-W11", or that no block was published yet
+    since: date | None  # the first day of the first block read (None: none published)
+    until: date | None  # the last day of the last block read
     departments: list[DepartmentConnections]
+    pairs: list[connection_periods.Pair]  # the shown (reader, story department) figures
     pairs_connected: int
     pairs_possible: int
     share: float | None  # None with fewer than two departments
     most_connected: list[str]
     least_connected: list[str]
-
-
-def connection_counts(
-    session: Session, since: datetime, until: datetime, *, min_group_size: int
-) -> dict[tuple[str, str], int]:
-    """ "This helps my team" clicks in the window per directed (reader's department, story's
-    department) pair of different departments. A click on an anonymous story counts only
-    when its department may be named (handlers/anonymity.py): the reader knows which story
-    they clicked, and a column that moved would name the department."""
-    named = anonymity.named_departments(anonymity.department_sizes(session), min_group_size)
-    rows = session.exec(
-        select(StoryReaction.department, Story.department, func.count())
-        .join(Story, col(Story.id) == col(StoryReaction.story_id))
-        .where(
-            col(StoryReaction.created_at) > since,
-            col(StoryReaction.created_at) <= until,
-            or_(col(Story.consent) != "anonymous", col(Story.department).in_(named)),
-        )
-        .group_by(col(StoryReaction.department), col(Story.department))
-    ).all()
-    return {(reader, author): n for reader, author, n in rows if reader != author}
 
 
 def connectedness_from(
@@ -120,21 +98,18 @@ def span_words(period: Period | None, weeks: int) -> str:
     return prompts.text("stories_report.last_weeks", weeks=weeks)
 
 
-def connectedness(
-    session: Session,
-    now: datetime,
-    *,
-    min_group_size: int,
-    weeks: int = CONNECTEDNESS_WEEKS,
-    period: Period | None = None,
-) -> Connectedness:
-    """Cross-department connectedness over the ``weeks`` up to ``now`` (or the period)."""
-    since, now = (period or Period()).window(now, weeks)
+def connectedness(session: Session, period: Period | None = None) -> Connectedness:
+    """Cross-department connectedness from the published four-week blocks
+    (handlers/connection_periods.py): those that touch ``period``, whole, else the latest.
+    A connection is a shown pair: at least the minimum of people found the stories helpful."""
+    blocks, pairs = connection_periods.published(
+        session, period.since if period else None, period.until if period else None
+    )
     departments = set(
         session.exec(select(Person.department).where(col(Person.active).is_(True))).all()
     )
     rows, connected, possible = connectedness_from(
-        departments, set(connection_counts(session, since, now, min_group_size=min_group_size))
+        departments, {(p.reader, p.story) for p in pairs}
     )
     most: list[str] = []
     least: list[str] = []
@@ -147,12 +122,22 @@ def connectedness(
             if top > bottom or top == 0
             else []
         )
+    if blocks:
+        span = prompts.text(
+            "stories_report.blocks",
+            first=disclosure.week_of(blocks[0].starts),
+            last=disclosure.week_of(blocks[-1].ends),
+        )
+    elif period:
+        span = period.words()
+    else:
+        span = prompts.text("stories_report.no_block", weeks=connection_periods.BLOCK_WEEKS)
     return Connectedness(
-        weeks=weeks,
-        span=span_words(period, weeks),
-        since=since,
-        until=now,
+        span=span,
+        since=blocks[0].starts if blocks else None,
+        until=blocks[-1].ends if blocks else None,
         departments=rows,
+        pairs=pairs,
         pairs_connected=connected,
         pairs_possible=possible,
         share=round(connected / possible, 3) if possible else None,
@@ -360,8 +345,9 @@ class StoriesReport:
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
-        data["connectedness"]["since"] = self.connectedness.since.isoformat()
-        data["connectedness"]["until"] = self.connectedness.until.isoformat()
+        for end in ("since", "until"):
+            day = getattr(self.connectedness, end)
+            data["connectedness"][end] = day.isoformat() if day else None
         return data
 
 
@@ -381,7 +367,7 @@ def build(
         min_group_size=min_group_size,
         span=span_words(period, REPORT_WEEKS),
         in_period=bool(period),
-        connectedness=connectedness(session, now, min_group_size=min_group_size, period=period),
+        connectedness=connectedness(session, period),
         shared=shared_weeks([c for c in cells if c.kind in ("org", "department")]),
         sentiment=team_trends(cells),
     )

@@ -6,11 +6,13 @@ politely naming the word."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from handlers import cascade_chain
+from handlers.periods import weeks_back
 from storage import people
 from tests.cascade.helpers import org as cascade_org
 from tests.support import import_org, org_csv
@@ -145,7 +147,9 @@ def test_stories_in_the_report_keep_to_its_period(runtime, chat, clock, cli) -> 
     assert [(r["group"], r["week"], r["stories"], r["ideas"]) for r in shared] == [
         ("Whole organisation", weeks_of(10), "5-9", None)
     ]
-    assert recent["stories"]["connectedness"]["span"].startswith("since ")
+    links = recent["stories"]["connectedness"]  # the closed four-week blocks it touches, whole
+    assert links["until"] is None or links["until"] >= weeks_back(now.date(), 2).isoformat()
+    assert links["since"] is None or links["since"] <= weeks_back(now.date(), 2).isoformat()
 
     until = (now - timedelta(days=30)).date().isoformat()
     early = json.loads(cli("report", "--until", until, "--format", "json").output)
@@ -164,7 +168,7 @@ def test_stories_in_the_report_keep_to_its_period(runtime, chat, clock, cli) -> 
     )
     assert "Connectedness by department, since 2099-01-01: nothing in this period" in said
     default = " ".join(cli("report").output.split())  # no period: the usual weeks
-    assert "Connectedness, last 4 weeks" in default
+    assert re.search(r"Connectedness, weeks \d{4}-W\d\d to \d{4}-W\d\d:", default)  # latest block
     assert "People who shared stories and ideas, per week, last 8 weeks" in default
 
     bad = cli("report", "--weeks", "0")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -411,12 +412,12 @@ def test_connectedness_on_a_hand_checked_example() -> None:
     ]
 
 
-def test_connectedness_from_the_database_counts_the_last_four_weeks(
-    org, chat, clock, router
-) -> None:  # type: ignore[no-untyped-def]
+def test_connectedness_is_published_per_closed_four_week_block(org, chat, clock, router) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2027, 3, 1, 9, tzinfo=UTC))  # a Monday; its block runs to 21 March
     share(chat("sal@x.io"), "Sales story", "Good")
     share(chat("dot@x.io"), "Support story", "Good")
     sales_story, support_story = stories(org)
+    two = Settings(database_url=org.db.url, min_group_size=2, _env_file=None)  # type: ignore[call-arg]
 
     def react(email: str, story_id: int) -> None:
         router.handle(
@@ -430,17 +431,27 @@ def test_connectedness_from_the_database_counts_the_last_four_weeks(
             ),
         )
 
-    react("dot@x.io", sales_story.id)  # Support -> Sales, now (week 0)
-    react("dan@x.io", sales_story.id)  # the same pair again: still one connection
-    clock.advance(timedelta(weeks=5))
-    react("lea@x.io", support_story.id)  # Exec -> Support, five weeks later
-    with org.db.session() as session:
-        figure = story_reports.connectedness(session, clock.now(), min_group_size=5)
-    assert (figure.pairs_connected, figure.pairs_possible, figure.share) == (1, 3, 0.333)
-    assert figure.most_connected == ["Exec", "Support"]
-    assert figure.least_connected == ["Sales"]  # its only connection is older than 4 weeks
-    by_name = {r.department: r for r in figure.departments}
-    assert (by_name["Exec"].reacted_to, by_name["Support"].reacted_by) == (1, 1)
+    def figure() -> story_reports.Connectedness:
+        with org.db.session() as session:
+            disclosure.publish_due(session, clock.now(), two)
+        with org.db.session() as session:
+            return story_reports.connectedness(session)
+
+    react("dot@x.io", sales_story.id)  # Support -> Sales: two people
+    react("dan@x.io", sales_story.id)
+    react("lea@x.io", support_story.id)  # Exec -> Support: one person, never shown
+    live = figure()
+    assert live.span == "no closed 4-week block yet" and live.pairs_connected == 0
+    clock.set(datetime(2027, 3, 24, 9, tzinfo=UTC))  # the block closed two days ago
+    closed = figure()
+    assert closed.span == "weeks 2027-W08 to 2027-W11"
+    assert [(p.reader, p.story, p.people) for p in closed.pairs] == [("Support", "Sales", "2-4")]
+    assert (closed.pairs_connected, closed.pairs_possible, closed.share) == (1, 3, 0.333)
+    assert closed.most_connected == ["Sales", "Support"] and closed.least_connected == ["Exec"]
+    by_name = {r.department: r for r in closed.departments}
+    assert (by_name["Support"].reacted_to, by_name["Sales"].reacted_by) == (1, 1)
+    react("pat@x.io", sales_story.id)  # a late click counts in the block it was made in
+    assert figure() == closed
 
 
 # --- ideas ---------------------------------------------------------------------------------
@@ -604,7 +615,7 @@ def test_report_section_publishes_closed_weeks_in_bands(org, chat, clock) -> Non
     out = io.StringIO()
     story_reports.print_section(section, Console(file=out, width=160))
     printed = out.getvalue()
-    assert "Connectedness, last 4 weeks: 0 of 3 department pairs connected (0%)" in printed
+    assert "Connectedness, no closed 4-week block yet: 0 of 3 department pairs connected" in printed
     assert "Least connected: Exec, Sales, Support" in printed
     assert "People who shared stories and ideas" in printed and "2-4" in printed
 
@@ -630,7 +641,7 @@ def test_culturebot_report_has_the_stories_section(org, chat, clock) -> None:  #
     assert "share" in data["stories"]["connectedness"]
     table = CliRunner().invoke(cli.app, ["report"], env=env)
     assert table.exit_code == 0, table.output
-    assert "Connectedness, last 4 weeks: 0 of 3 department pairs connected" in table.output
+    assert re.search(r"Connectedness, [^:]+: 0 of 3 department pairs connected", table.output)
 
 
 # --- storage -------------------------------------------------------------------------------

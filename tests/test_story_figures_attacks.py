@@ -137,3 +137,79 @@ def test_the_live_week_does_not_give_the_newest_story_away(org, chat, clock) -> 
     assert readings[2] and readings[2].items() <= readings[3].items()  # published: never moves
     assert dashboards[0] == dashboards[1] == ()
     assert dashboards[2] and set(dashboards[2]) <= set(dashboards[3])
+
+
+# --- connectedness: "this helps my team" clicks between departments ---------------------------
+
+K = 5
+CLICKERS = org_csv(
+    "lea@x.io,Lea Leader,,Exec,leader,UTC",
+    "lou@x.io,Lou Legal,lea@x.io,Legal,employee,UTC",
+    "sam@x.io,Sam Sales,lea@x.io,Sales,manager,UTC",
+    *(f"s{i}@x.io,Sal {i},sam@x.io,Sales,employee,UTC" for i in range(1, 6)),
+    "pia@x.io,Pia Support,lea@x.io,Support,manager,UTC",
+    *(f"p{i}@x.io,Pat {i},pia@x.io,Support,employee,UTC" for i in range(1, 7)),
+)
+
+
+def test_connectedness_shows_no_click_as_it_happens_and_no_department_of_one(
+    runtime, chat, clock, router
+) -> None:  # type: ignore[no-untyped-def]
+    """Connectedness was counted live over the last four weeks: the leader who read the
+    matrix before and after Lou (Legal's only person) clicked "this helps my team" on a
+    Sales story saw Legal -> Sales go from 0 to 1, and a window cut by day did the same.
+    Now it is published once per closed four-week block, in bands of people, and a pair of
+    fewer than 5 people is never shown."""
+    from bot.chat import Incoming
+    from handlers.periods import Period
+
+    import_org(runtime, CLICKERS)
+    clock.set(datetime(2027, 3, 1, 9, tzinfo=UTC))  # a Monday; the block runs to 21 March
+    share(chat, "s1", HAPPY)
+    with runtime.db.session() as session:
+        [story] = session.exec(select(Story)).all()
+
+    def read(since: date | None = None) -> tuple[object, object]:
+        """The matrix the dashboard shows the leader, and the report's connectedness."""
+        with runtime.db.session() as session:
+            disclosure.publish_due(session, clock.now(), runtime.settings)
+        with runtime.db.session() as session:
+            lea = Viewer.of(session, people.by_email(session, "lea@x.io"))  # type: ignore[arg-type]
+            view = build_view(session, lea, "stories", {}, clock.now(), runtime.settings)
+            [matrix] = [s for s in view.sections if s.id == "connectedness"]
+            period = Period(since=since) if since else None
+            section = story_reports.build(
+                session, clock.now(), min_group_size=K, period=period
+            ).to_dict()["connectedness"]
+        figures = {k: v for k, v in section.items() if k not in ("span", "since", "until")}
+        return tuple(matrix.table.rows), figures  # type: ignore[union-attr]
+
+    polls = [read()]
+    for who in ("lou", "p1", "p2", "p3", "p4", "p5"):  # Lou first, then five of Support
+        clock.advance(timedelta(hours=5))
+        said = router.handle(
+            runtime,
+            Incoming(
+                platform="console",
+                user_id=f"{who}@x.io",
+                kind="action",
+                name="stories.helps",
+                value=str(story.id),
+            ),
+        )
+        assert "helps your team" in said.replies[0].parts[0].text
+        polls.append(read())
+    assert all(poll == polls[0] for poll in polls), "a click moved a figure while it happened"
+    windows = [read(since=date(2027, 3, day)) for day in range(1, 4)]
+    assert all(w[1] == windows[0][1] for w in windows), "day windows differ by one day's clicks"
+
+    clock.set(datetime(2027, 3, 24, 9, tzinfo=UTC))  # the block closed two days ago
+    rows, figures = read()
+    people_of = {(r[0], r[1]): r[2] for r in rows}  # type: ignore[index]
+    assert people_of[("Support", "Sales")] == "5-9"  # five people: a connection, in a band
+    assert people_of[("Legal", "Sales")] in ("", None, 0)  # Lou alone: never shown
+    shown = [band for band in people_of.values() if band]
+    assert all(int(str(band).split("-")[0].rstrip("+")) >= K for band in shown), people_of
+    assert figures["pairs_connected"] == 1  # type: ignore[index]
+    clock.set(datetime(2027, 4, 30, 9, tzinfo=UTC))
+    assert read(since=date(2027, 3, 1))[1] == figures  # published once, never moves

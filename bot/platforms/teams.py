@@ -133,8 +133,11 @@ class _ReusedConnectors(ConnectorFactory):
 class _Authentication(ConfigurationBotFrameworkAuthentication):
     """The SDK's configuration-based authentication, reusing connector and token clients."""
 
-    def __init__(self, configuration: object, token_timeout: float = 10.0) -> None:
-        super().__init__(configuration)
+    def __init__(
+        self, configuration: object, token_timeout: float = 10.0, login_url: str = ""
+    ) -> None:
+        factory = teams_auth.BoundedCredentialFactory(configuration, token_timeout, login_url)
+        super().__init__(configuration, credentials_factory=factory)
         self._connectors: dict = {}
         self._token_clients: dict = {}
         self._token_timeout = token_timeout
@@ -197,7 +200,28 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         raise ValueError("Teams needs MicrosoftAppId (or CULTUREBOT_TEAMS_EMULATOR=true locally)")
     # the keys of inbound tokens: fetched off the loop, with a timeout, cached
     teams_auth.install(settings.teams_key_timeout, settings.teams_openid_metadata_url)
-    return CloudAdapter(_Authentication(config, settings.teams_key_timeout))
+    return CloudAdapter(
+        _Authentication(config, settings.teams_key_timeout, settings.teams_login_url)
+    )
+
+
+async def own_token(
+    settings: Settings, service_url: str = "https://smba.trafficmanager.net/teams/"
+) -> str:
+    """Fetch the bot's own token the way a proactive send does (the adapter's connector
+    factory, then ``token_ready``), for `culturebot doctor`; returns the sign-in authority.
+    Raises what a send would meet: ``TimeoutError``, the SDK's ``PermissionError`` (Azure AD
+    refused, with its AADSTS code), MSAL's ``ValueError`` (a tenant it cannot find) or an
+    ``OSError`` (unreachable)."""
+    adapter = build_adapter(settings)
+    authentication = adapter.bot_framework_authentication
+    claims = adapter.create_claims_identity(bot_app_id(settings))
+    try:
+        factory = authentication.create_connector_factory(claims)
+        client = await factory.create(service_url, authentication.get_originating_audience())
+        return str(client.config.credentials.oauth_endpoint)
+    finally:
+        await authentication.close()
 
 
 # --- who is talking --------------------------------------------------------------------------

@@ -17,6 +17,9 @@ Outbound, the SDK signs each request on the event loop, where MSAL fetches the b
 with a blocking call when its cached one is missing or due. ``token_ready`` asks for it first
 in a thread (every few minutes, within the same timeout), so the signing finds it cached; a
 token that cannot be had in time fails the send (the delivery worker retries it later).
+``BoundedCredentials`` are the SDK's credentials (its ``get_access_token``, through MSAL) with
+an HTTP timeout, so a silent sign-in endpoint cannot hold a thread forever, and with the
+sign-in authority ``CULTUREBOT_TEAMS_LOGIN_URL`` names (a national cloud's) when it is set.
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
+from botframework.connector.auth import MicrosoftAppCredentials
 from botframework.connector.auth.channel_validation import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
+from msal import ConfidentialClientApplication
 
 log = logging.getLogger(__name__)
 KEEP_SECONDS = 24 * 3600
@@ -135,6 +141,59 @@ async def token_ready(credentials: Any, timeout: float) -> None:
         return
     await asyncio.wait_for(asyncio.to_thread(fetch), timeout)
     _warmed[credentials] = time.monotonic()
+
+
+class BoundedCredentials(MicrosoftAppCredentials):
+    """The SDK's credentials, whose MSAL client (built lazily, in the fetching thread, as the
+    SDK builds it) has an HTTP timeout and, for an authority of the admin's, skips Microsoft's
+    instance discovery (MSAL's documented switch for a private or national cloud)."""
+
+    def __init__(self, made: MicrosoftAppCredentials, timeout: float, login_url: str) -> None:
+        self._msal: ConfidentialClientApplication | None = None
+        super().__init__(
+            made.microsoft_app_id, made.microsoft_app_password, made.tenant, made.oauth_scope
+        )
+        self.oauth_endpoint = (
+            f"{login_url.rstrip('/')}/{self.tenant}" if login_url else made.oauth_endpoint
+        )
+        self.timeout, self.own_authority = timeout, bool(login_url)
+
+    @property
+    def app(self) -> ConfidentialClientApplication | None:
+        """What the SDK's ``get_access_token`` asks for its token (it sets None at first)."""
+        if self._msal is None:
+            self._msal = ConfidentialClientApplication(
+                client_id=self.microsoft_app_id,
+                client_credential=self.microsoft_app_password,
+                authority=self.oauth_endpoint,
+                timeout=self.timeout,
+                instance_discovery=False if self.own_authority else None,
+            )
+        return self._msal
+
+    @app.setter
+    def app(self, value: ConfidentialClientApplication | None) -> None:
+        self._msal = value
+
+
+class BoundedCredentialFactory(ConfigurationServiceClientCredentialFactory):
+    """The SDK's configuration-based factory, handing out ``BoundedCredentials``."""
+
+    def __init__(self, configuration: Any, timeout: float, login_url: str = "") -> None:
+        super().__init__(configuration)
+        # MSAL's own bound is a little longer than ``token_ready``'s, which thus fires first
+        # (naming the timeout) while the thread still ends soon after.
+        self.timeout, self.login_url = timeout + 1.0, login_url
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
+        made = await super().create_credentials(
+            app_id, oauth_scope, login_endpoint, validate_authority
+        )
+        if not isinstance(made, MicrosoftAppCredentials) or not made.microsoft_app_id:
+            return made  # the emulator's anonymous credentials: nothing to fetch
+        return BoundedCredentials(made, self.timeout, self.login_url)
 
 
 def install(timeout: float, channel_metadata_url: str = "") -> None:

@@ -8,7 +8,7 @@ Each function takes a session, the viewer, the scope they picked and the time, a
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
@@ -89,39 +89,39 @@ def stories(
             ),
         )
     )
-    view.sections.append(_connectedness(session, now, settings.min_group_size))
+    view.sections.append(_connectedness(session, settings.min_group_size))
     view.sections.append(_latest_stories(session, viewer, scope, settings.min_group_size))
     return view
 
 
-def _connectedness(session: Session, now: datetime, k: int) -> Section:
-    """The department x department matrix of "this helps my team" clicks (whole org)."""
-    weeks = story_reports.CONNECTEDNESS_WEEKS
-    counts = story_reports.connection_counts(
-        session, now - timedelta(weeks=weeks), now, min_group_size=k
-    )
-    departments = sorted(
-        set(session.exec(select(Person.department).where(col(Person.active).is_(True))).all())
-        | {d for pair in counts for d in pair}
-    )
+def _connectedness(session: Session, k: int) -> Section:
+    """The department x department matrix of the latest published four-week block: how many
+    people of each department found another's stories helpful, in bands (whole org)."""
+    figure = story_reports.connectedness(session)
+    bands = {(p.reader, p.story): p.people for p in figure.pairs}
+    departments = sorted({d.department for d in figure.departments})
     values = tuple(
         tuple(
-            None if reader == author else float(counts.get((reader, author), 0))
+            None
+            if (reader, author) not in bands
+            else float(bands[(reader, author)].split("-")[0].rstrip("+"))
             for author in departments
         )
         for reader in departments
     )
     notes = tuple(
-        tuple("" if v is None else str(int(v)) for v in row) for row in values
-    )  # the diagonal stays empty: a department's own stories do not count
-    figure = story_reports.connectedness(session, now, min_group_size=k, weeks=weeks)
+        tuple(bands.get((reader, author), "") for author in departments) for reader in departments
+    )  # blank: fewer than k people (or none); the diagonal: a department's own stories
     share = "" if figure.share is None else f" {figure.share:.0%} of department pairs connected."
     return Section(
         id="connectedness",
-        title=f"Which departments found whose stories helpful (last {weeks} weeks)",
-        summary=f"{sum(counts.values())} helpful clicks across departments.{share}",
-        note="Rows: the department that clicked \u201cthis helps my team\u201d; columns: the "
-        "department whose story it was. The whole organisation, for every viewer.",
+        title=f"Which departments found whose stories helpful ({figure.span})",
+        summary=f"{len(bands)} department pairs where at least {k} people found the other's "
+        f"stories helpful.{share}",
+        note="Rows: the department whose people clicked \u201cthis helps my team\u201d; "
+        "columns: the department whose stories they were. People in bands, per closed block "
+        f"of four weeks; a pair with fewer than {k} people is left blank. The whole "
+        "organisation, for every viewer.",
         chart=HeatMap(
             rows=tuple(departments),
             columns=tuple(departments),
@@ -129,15 +129,15 @@ def _connectedness(session: Session, now: datetime, k: int) -> Section:
             notes=notes,
             x_title="story from department",
             y_title="found helpful by department",
-            scale_title="helpful clicks (count)",
+            scale_title="people who found it helpful (band's lower end)",
         )
         if len(departments) > 1
         else None,
         table=Table(
-            ("reader_department", "story_department", "clicks"),
-            ("Found helpful by", "Story from", "Clicks"),
+            ("reader_department", "story_department", "people"),
+            ("Found helpful by", "Story from", "People"),
             tuple(
-                (reader, author, int(counts.get((reader, author), 0)))
+                (reader, author, bands.get((reader, author), ""))
                 for reader in departments
                 for author in departments
                 if reader != author
