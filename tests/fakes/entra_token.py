@@ -85,7 +85,7 @@ class FakeEntra:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.ca_file, key_file)
         app = web.Application()
-        app.on_response_prepare.append(self._close_after)
+        app.on_response_prepare.append(self._keep_connection)
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._configuration)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
@@ -102,11 +102,10 @@ class FakeEntra:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _close_after(self, request: web.Request, response: web.StreamResponse) -> None:
-        """One request per connection, each cut at ``stop``: MSAL's pooled connections would
+    async def _keep_connection(self, request: web.Request, _response: web.StreamResponse) -> None:
+        """Keep each connection, to cut it at ``stop``: MSAL's pooled connections would
         otherwise outlive the fake."""
-        response.force_close()
-        if request.transport is not None:
+        if request.transport is not None and request.transport not in self._transports:
             self._transports.append(request.transport)
 
     async def _hold_if_silent(self) -> None:
