@@ -2,7 +2,8 @@
 
 ``describe`` recognises the states a running deployment meets: the database locked by another
 process, unreachable (server down, wrong host, missing directory), read-only, or out of space,
-on SQLite and PostgreSQL; and a file that is not a SQLite database or is damaged. SQLite's
+on SQLite and PostgreSQL; a file that is not a SQLite database or is damaged; and a database at
+a schema revision this version does not ship (older than the squashed baseline, or newer). SQLite's
 extended result code (``sqlite_errorname``) names the cause where its message is vague ("disk
 I/O error" is a failed write: a full disk or a file size limit). Anything else from the driver
 is still a database error, said in one line; an error that is not the database's gives None
@@ -12,6 +13,7 @@ is still a database error, said in one line; an error that is not the database's
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 
 LOCKED = "the database is locked by another process and stayed locked past the busy timeout (CULTUREBOT_DB_BUSY_TIMEOUT); try again when it is done"
@@ -20,6 +22,7 @@ READ_ONLY = "the database is read-only: culturebot needs to write to it (check t
 FULL = "the database is out of space: free disk space (or raise the server's quota) and try again"
 NOT_SQLITE = "is not a SQLite database (or is encrypted): point CULTUREBOT_DATABASE_URL at culturebot's own database file"
 DAMAGED = "is damaged (SQLite says the database disk image is malformed): restore it from a backup"
+UNKNOWN_REVISION = "the database{where} is at schema revision {revision}, which this culturebot does not know: one last upgraded before revision 0016_person_spacing upgrades first with a release that still ships the old migrations (up to 0016), and one written by a newer culturebot needs that version"
 WRITE_FAILED = "the database file could not be written (SQLite {name}): the disk is full or a file size limit was reached; free disk space and try again"
 
 # SQLite's extended result codes (https://www.sqlite.org/rescode.html) for a failed write
@@ -76,6 +79,11 @@ def describe(error: BaseException, url: str | None = None) -> str | None:
                 if sqlstate is None or sqlstate.startswith(("08", "57P")):
                     return f"{UNREACHABLE}{where}: {_first_line(e)}"
                 return f"database error{where}: {_first_line(e)}"
+    for e in chain:
+        # Alembic's CommandError: the migrations were squashed at 0016 (see the baseline)
+        unknown = re.match(r"Can't locate revision identified by '([^']+)'", str(e))
+        if type(e).__name__ == "CommandError" and unknown:
+            return UNKNOWN_REVISION.format(where=where, revision=unknown.group(1))
     from sqlalchemy.exc import TimeoutError
 
     for e in chain:

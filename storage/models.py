@@ -108,7 +108,7 @@ class PulseRound(SQLModel, table=True):
     # the reporting period its answers belong to ("2027-W10"; see handlers/reports/disclosure.py)
     period: str | None = Field(default=None, max_length=40, index=True)
     # set once its answers were moved from pending into pulse_answer (at close)
-    closed: bool = Field(default=False, index=True)
+    closed: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": sa_false()})
     # its live count's lower bound, held when someone it counted is erased (live_counts.py)
     live_floor: int | None = None
 
@@ -139,7 +139,8 @@ class PulsePrompt(SQLModel, table=True):
     # answer is counted in), or, for those who did not answer, when the round closed
     team_path: str | None = Field(default=None, max_length=2000)
     department: str | None = Field(default=None, max_length=120)
-    closed: bool = False  # set with every prompt of the round when its answers are flushed
+    # set with every prompt of the round when its answers are flushed
+    closed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class PulseAnswer(SQLModel, table=True):

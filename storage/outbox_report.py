@@ -28,6 +28,16 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 DUE_STATES = ("pending", "sending")
+# Sent only to people who had not answered yet: listed beside their person, they would tell an
+# operator who had not answered a check-in or an assessment (docs/privacy.md, "what a tick did")
+UNANSWERED_KINDS = ("pulse.reminder", "assess.reminder")
+WITHHELD = "(withheld: a reminder says who had not answered)"
+
+
+def shown_person(kind: str, email: str) -> str:
+    """Who an operator sees beside a message: nobody beside a reminder."""
+    return WITHHELD if kind in UNANSWERED_KINDS else email
+
 
 outbox = table(
     "outbox",
@@ -132,7 +142,10 @@ def dead_letters(db: Connection, limit: int = 20) -> list[dict[str, Any]]:
         .where(outbox.c.id.in_(newest))
         .order_by(outbox.c.id.desc())
     ).all()
-    return [dict(row._mapping) for row in rows]
+    found = [dict(row._mapping) for row in rows]
+    for row in found:
+        row["email"] = shown_person(row["kind"], row["email"])
+    return found
 
 
 def unreachable_people(db: Connection) -> list[dict[str, Any]]:

@@ -80,6 +80,22 @@ def test_a_damaged_database_says_restore_from_a_backup(tmp_path: Path) -> None:
         assert "is damaged" in line and "restore it from a backup" in line, args
 
 
+def test_a_database_older_than_the_squashed_baseline_names_its_revision(tmp_path: Path) -> None:
+    """The migrations before 0016 were squashed: a database still at one of them is told to
+    take a release that ships them first, and is left as it was."""
+    from tests.storage import old_chain
+
+    path = tmp_path / "culturebot.db"
+    db = Database(f"sqlite:///{path}")
+    old_chain.upgrade(db.engine, "0010_erase")
+    db.dispose()
+    before = path.read_bytes()
+    for args in COMMANDS:
+        line = one_error_line(run_cli(args, sqlite_env(path)))
+        assert "0010_erase" in line and "0016_person_spacing" in line and str(path) in line, args
+    assert path.read_bytes() == before
+
+
 def _small_disk() -> None:
     """In the child: files may not grow past 64 KiB, so writes fail as on a full disk."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))

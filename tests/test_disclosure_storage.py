@@ -66,12 +66,11 @@ def test_postgres_xmin_joins_an_answer_to_every_prompt_of_its_round_or_none(
 
 
 def test_existing_answers_are_kept_by_the_upgrade_without_their_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command
-
-    from storage.db import Database, alembic_config
+    from storage.db import Database
+    from tests.storage import old_chain
 
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(db.engine), "0005_merge_audit_country")
+    old_chain.upgrade(db.engine, "0005_merge_audit_country")  # a release of then
     with db.engine.begin() as conn:
         conn.execute(
             text(
@@ -102,6 +101,7 @@ def test_existing_answers_are_kept_by_the_upgrade_without_their_date(tmp_path) -
                     f" 'customer_focus', '/1/', 'Ops', {n + 1}, 'old {n}', '2025-03-0{n + 5}')"
                 )
             )
+    old_chain.upgrade(db.engine)  # the last release before the squash, then this code
     db.upgrade()
     with db.engine.connect() as conn:
         kept = conn.execute(text("SELECT period, score, comment FROM pulse_answer")).all()

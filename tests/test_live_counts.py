@@ -10,6 +10,7 @@ issue 19 (a manager of one reads "0 of 1", then "1 of 1") is reproduced as state
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import uuid
@@ -31,8 +32,8 @@ from handlers.dashboard import views
 from handlers.dashboard.scope import Viewer
 from handlers.reports import live_counts
 from storage.db import Database
-from storage.models import Person
-from storage.roadmap import AssessmentInvite
+from storage.models import Outbox, Person, PulseRound
+from storage.roadmap import Assessment, AssessmentInvite
 from storage.stories import Story
 from storage.tables import metadata
 from tests.cascade.helpers import broadcast
@@ -424,3 +425,41 @@ def test_erasing_someone_who_answered_does_not_step_a_live_count_down(
                 said = " ".join(str(value) for value in row)
                 assert "r0@x.io" not in said and "Rowan0" not in said, (table.name, row)
         assert session.exec(select(Person).where(Person.email == "r0@x.io")).first() is None
+
+    runtime.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
+    run_due(runtime)  # both close: what was held for their live counts goes with them
+    with runtime.db.session() as session:
+        assert session.exec(select(PulseRound.live_floor)).all() == [None]
+        assert session.exec(select(Assessment.live_floor)).all() == [None]
+
+
+def test_operators_never_see_who_was_reminded(runtime: Runtime, router: Router, chat, cli) -> None:  # type: ignore[no-untyped-def]
+    """A reminder goes only to someone who had not answered: `outbox list` and `status` list
+    messages with their person, so beside a reminder they would name who had not answered."""
+    team = [f"r{i}@x.io" for i in range(6)]
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            *(f"{e},R{e[1]},vp@x.io,Sales,employee,UTC" for e in team),
+        ),
+    )
+    assert "Check-in started: 6 people" in chat("vp@x.io").say("checkin")
+    for email in team[:2]:
+        click_score(runtime, router, email, 4)
+    runtime.clock.advance(timedelta(hours=runtime.settings.reminder_after_hours, minutes=1))  # type: ignore[attr-defined]
+    run_due(runtime)
+    with runtime.db.session() as session:
+        reminders = session.exec(select(Outbox).where(Outbox.kind == "pulse.reminder")).all()
+        assert len(reminders) == 4  # the four who had not answered
+        reminders[0].status = "dead"  # one given up on: an operator must see it, not whom
+        session.add(reminders[0])
+    listed = cli("outbox", "list", "--limit", "100").output + cli("outbox", "list", "--dead").output
+    rows = json.loads(cli("outbox", "list", "--format", "json", "--limit", "100").output)
+    dead = json.loads(cli("status", "--format", "json").output)["dead_letters"]
+    assert [row["kind"] for row in dead] == ["pulse.reminder"]
+    for email in team:
+        assert all("reminder" not in line for line in listed.splitlines() if email in line)
+        assert not [r for r in rows if r["person"] == email and "reminder" in r["kind"]]
+        assert not [r for r in dead if r["email"] == email]
+    assert sum("reminder" in r["kind"] for r in rows) == 1  # only the one given up on

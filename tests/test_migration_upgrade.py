@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import text
 
-from storage.db import Database, alembic_config
+from storage.db import Database
+from tests.storage import old_chain
 
 
 def test_a_sqlite_database_with_rounds_and_prompts_upgrades_to_the_newest_schema(
     tmp_path: Path,
 ) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(db.engine), "0005_merge_audit_country")
+    old_chain.upgrade(db.engine, "0005_merge_audit_country")  # a release of then
     with db.engine.begin() as conn:
         conn.execute(
             text(
@@ -46,6 +46,7 @@ def test_a_sqlite_database_with_rounds_and_prompts_upgrades_to_the_newest_schema
                 " '2027-03-02 09:00:00', '2027-03-04 09:00:00', 0)"
             )
         )
+    old_chain.upgrade(db.engine)  # the last release before the squash, then this code
     db.upgrade()
     assert db.is_current()
     with db.engine.connect() as conn:

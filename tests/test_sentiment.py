@@ -176,8 +176,9 @@ def test_any_text_scores_within_range(text: str) -> None:
 def test_every_emoticon_the_tokenizer_keeps_is_one_textblob_scores() -> None:
     """The emoticon list is ours (TextBlob does not export its own): each must still be one
     that TextBlob's public sentiment lexicon scores as a mood, and score as TextBlob does."""
-    from handlers.sentiment import EMOTICONS
     from textblob.en import sentiment as pattern
+
+    from handlers.common.sentiment import EMOTICONS
 
     for face in EMOTICONS:
         if face.isalpha():  # "XD": TextBlob's rules never score an all-letter token as a face

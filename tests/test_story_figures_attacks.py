@@ -161,8 +161,8 @@ def test_connectedness_shows_no_click_as_it_happens_and_no_department_of_one(
     Sales story saw Legal -> Sales go from 0 to 1, and a window cut by day did the same.
     Now it is published once per closed four-week block, in bands of people, and a pair of
     fewer than 5 people is never shown."""
-    from bot.chat import Incoming
-    from handlers.periods import Period
+    from bot.core.chat import Incoming
+    from handlers.reports.periods import Period
 
     import_org(runtime, CLICKERS)
     clock.set(datetime(2027, 3, 1, 9, tzinfo=UTC))  # a Monday; the block runs to 21 March

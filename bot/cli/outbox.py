@@ -28,10 +28,13 @@ def list_messages(
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
     format: Format = typer.Option(Format.table, "--format"),
 ) -> None:
-    """Queued messages, newest first: id, person, platform, kind, state, tries, last error."""
-    from sqlmodel import col, select
+    """Queued messages, newest first: id, person, platform, kind, state, tries, last error.
+    Reminders are listed only once given up on, and without their person: who was reminded
+    is who had not answered (storage/outbox_report.py)."""
+    from sqlmodel import col, or_, select
 
     from storage.models import Outbox, Person
+    from storage.outbox_report import UNANSWERED_KINDS, shown_person
 
     runtime = cli_runtime()
     with runtime.db.session() as session:
@@ -43,7 +46,11 @@ def list_messages(
         )
         if dead:
             query = query.where(col(Outbox.status).in_(GIVEN_UP))
-        rows = session.exec(query).all()
+        else:
+            query = query.where(
+                or_(col(Outbox.kind).not_in(UNANSWERED_KINDS), col(Outbox.status).in_(GIVEN_UP))
+            )
+        rows = [(row, shown_person(row.kind, email)) for row, email in session.exec(query)]
     if format is Format.json:
         print(
             json.dumps(

@@ -90,6 +90,7 @@ class FakeBotConnector:
         self._runner: web.AppRunner | None = None
         self.requests = 0
         self.refusals: list[str] = []  # why each refused activity was refused
+        self.authorizations: list[str] = []  # each send's Authorization header ("" if none)
         self.rate_limited = 0  # 429s, of which
         self.conversation_limited = 0  # for the conversation's limit
         # cleared, every send and update waits unanswered until it is set again (Teams slow)
@@ -161,6 +162,7 @@ class FakeBotConnector:
         now = time.monotonic()
         conversation = request.match_info["conversation"]
         activity_id = request.match_info.get("activity")
+        self.authorizations.append(request.headers.get("Authorization", ""))
         body = await request.json()
         status, headers = 200, {}
         queue = self._failures.get(conversation)

@@ -74,7 +74,9 @@ class FakeEntra:
     tenants: set[str] = field(default_factory=lambda: {BOT_FRAMEWORK_TENANT})
     silent: bool = False
     issued: list[dict[str, str]] = field(default_factory=list)  # the token requests granted
+    tokens: list[str] = field(default_factory=list)  # the access tokens handed out
     _runner: web.AppRunner | None = None
+    _transports: list[asyncio.BaseTransport] = field(default_factory=list)
     url: str = ""
     ca_file: Path | None = None
 
@@ -83,6 +85,7 @@ class FakeEntra:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.ca_file, key_file)
         app = web.Application()
+        app.on_response_prepare.append(self._keep_connection)
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._configuration)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
@@ -94,8 +97,16 @@ class FakeEntra:
         return self
 
     async def stop(self) -> None:
+        for transport in self._transports:  # TLS would wait for the client's goodbye
+            transport.abort()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _keep_connection(self, request: web.Request, _response: web.StreamResponse) -> None:
+        """Keep each connection, to cut it at ``stop``: MSAL's pooled connections would
+        otherwise outlive the fake."""
+        if request.transport is not None and request.transport not in self._transports:
+            self._transports.append(request.transport)
 
     async def _hold_if_silent(self) -> None:
         if self.silent:
@@ -164,11 +175,7 @@ class FakeEntra:
                 f"The provided value for scope {scope} is not valid.",
             )
         self.issued.append({"tenant": request.match_info["tenant"], "app": app_id, "scope": scope})
-        return web.json_response(
-            {
-                "token_type": "Bearer",
-                "expires_in": 3599,
-                "ext_expires_in": 3599,
-                "access_token": "fake." + secrets.token_urlsafe(24) + ".token",
-            }
-        )
+        token = "fake." + secrets.token_urlsafe(24) + ".token"
+        self.tokens.append(token)
+        body = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599}
+        return web.json_response({**body, "access_token": token})

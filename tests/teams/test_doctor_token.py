@@ -2,7 +2,8 @@
 bot fetches its own token (the running bot's code path: the SDK's credentials, MSAL, off the
 loop within CULTUREBOT_TEAMS_KEY_TIMEOUT) from a strict fake Entra token endpoint over HTTPS on
 127.0.0.1. A good secret is one ok line; a wrong secret, an unknown tenant, an endpoint that
-refuses connections and one that never answers are each named in one line, exit 1."""
+refuses connections and one that never answers are each named in one line, exit 1. And a
+real send is signed with a token from the same endpoint."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ import socket
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.core.chat import text_message
+from bot.core.runtime import Runtime
+from bot.delivery.worker import Address
+from bot.platforms.teams.adapter import TeamsPlatform, build_adapter
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.entra_token import BOT_FRAMEWORK_TENANT, FakeEntra
-from tests.procs import ROOT, teams_bot_env
+from tests.procs import ROOT, teams_bot_env, teams_reference
 
 APP_ID = "00000000-0000-0000-0000-00000000d0c7"
 SECRET = "Zq8~good.client-secret_value"
@@ -27,7 +35,7 @@ async def doctor(entra: FakeEntra, tmp_path: Path, **settings: str) -> tuple[int
             "MicrosoftAppId": APP_ID,
             "MicrosoftAppPassword": SECRET,
             "CULTUREBOT_TEAMS_LOGIN_URL": entra.url,
-            "CULTUREBOT_TEAMS_KEY_TIMEOUT": "2",
+            "CULTUREBOT_TEAMS_KEY_TIMEOUT": "60",  # a loaded machine is no timeout
             "REQUESTS_CA_BUNDLE": str(entra.ca_file),  # trust the fake's certificate only
             "CULTUREBOT_DASHBOARD_SECRET": "k" * 40,
         }
@@ -136,7 +144,7 @@ async def test_an_endpoint_refusing_connections_is_unreachable(tmp_path: Path) -
 async def test_a_silent_endpoint_times_out_within_the_bound(tmp_path: Path) -> None:
     entra = await FakeEntra(tmp_path, apps={APP_ID: SECRET}, silent=True).start()
     try:
-        code, lines = await doctor(entra, tmp_path)
+        code, lines = await doctor(entra, tmp_path, CULTUREBOT_TEAMS_KEY_TIMEOUT="2")
     finally:
         await entra.stop()
     assert code == 1, lines
@@ -145,3 +153,30 @@ async def test_a_silent_endpoint_times_out_within_the_bound(tmp_path: Path) -> N
         "is outbound HTTPS to it blocked or proxied?"
     ], lines
     assert [line.split()[0] for line in lines].count("FAIL") == 1  # the other checks still ran
+
+
+async def test_a_send_is_signed_with_the_token_from_the_same_endpoint(
+    runtime: Runtime, connector: FakeBotConnector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the doctor checks is what a send uses: the running platform fetches its token from
+    CULTUREBOT_TEAMS_LOGIN_URL and signs the send to Teams with it."""
+    entra = await FakeEntra(tmp_path, apps={APP_ID: SECRET}).start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(entra.ca_file))
+    settings = runtime.settings.model_copy(
+        update={
+            "teams_app_id": APP_ID,
+            "teams_app_password": SECRET,
+            "teams_login_url": entra.url,
+            "teams_emulator": False,
+        }
+    )
+    platform = TeamsPlatform(build_adapter(settings), settings)
+    reference = teams_reference(connector.url, "aad-1")
+    try:
+        await platform.send(Address(1, "aad-1", reference), text_message("hello"))
+        await platform.send(Address(1, "aad-1", reference), text_message("again"))
+    finally:
+        await platform.close()
+        await entra.stop()
+    [token] = entra.tokens  # fetched once, then cached
+    assert connector.authorizations == [f"Bearer {token}"] * 2
