@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+
+if TYPE_CHECKING:  # `status` reads through Core alone: no SQLModel at run time
+    from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
