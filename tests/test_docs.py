@@ -31,7 +31,7 @@ PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 # README commands a test cannot run offline, each with the reason (matched by prefix).
 SKIPPED = {
     "culturebot run": "starts the web server and the platforms, and runs until stopped",
-    "culturebot demo": "the demo command itself; tests/test_demo_and_cli.py runs the demo",
+    "culturebot demo": "the demo command itself; tests/cli/test_demo_and_cli.py runs the demo",
     "culturebot slack sync": "needs SLACK_BOT_TOKEN and reaches Slack",
     "culturebot dashboard --port": "serves the dashboard until stopped",
 }

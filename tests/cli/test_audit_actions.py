@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.cascade.helpers import org
+from tests.handlers.cascade.helpers import org
 
 
 @pytest.fixture

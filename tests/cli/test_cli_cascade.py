@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cascade.helpers import org
+from tests.handlers.cascade.helpers import org
 from tests.support import import_org
 
 

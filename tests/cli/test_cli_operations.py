@@ -63,7 +63,7 @@ def imported_by(args: list[str], database_url: str, *, whole: bool = False) -> s
         text=True,
         timeout=120,
         env=env,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0, done.stderr
     modules = set(done.stderr.split("\n")[-2].split()) - LIGHT

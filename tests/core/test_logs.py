@@ -15,7 +15,7 @@ from sqlmodel import select
 from handlers.people import org
 from storage.dashboard import DashboardSecret
 from tests.procs import Bot, bot_env, bots, cli, fake_slack_process, free_port, runtime_for
-from tests.security.http import request, wait_healthy
+from tests.web.http import request, wait_healthy
 
 BOT_TOKEN = "xoxb-1111-2222-abcdefSECRETbot"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -91,7 +91,7 @@ def test_a_library_logging_a_secret_is_scrubbed_too() -> None:
 
     handler = Keep()
     handler.addFilter(RedactSecrets([SIGNING_SECRET]))
-    logger = logging.getLogger("tests.security.library")
+    logger = logging.getLogger("tests.core.library")
     logger.addHandler(handler)
     logger.propagate = False
     try:

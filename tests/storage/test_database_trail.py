@@ -30,7 +30,7 @@ from bot.core.router import Router
 from bot.core.runtime import Runtime
 from storage import scrub
 from storage.db import Database, normalise_url
-from tests.roadmap.helpers import ORG, SUPPORT, form_answers
+from tests.handlers.roadmap.helpers import ORG, SUPPORT, form_answers
 from tests.support import Chat, comment, import_org, org_csv
 
 TEAM = org_csv(

@@ -22,7 +22,7 @@ from tests.procs import (
     runtime_for,
     wait_until,
 )
-from tests.security.http import healthy, request, wait_healthy
+from tests.web.http import healthy, request, wait_healthy
 
 ORG = "email,name,manager_email,department,role,timezone\nlea@x.io,Lea Leader,,Ops,leader,UTC\n"
 # the limits under test, small so a test takes seconds; the client waits far longer (BOUND)

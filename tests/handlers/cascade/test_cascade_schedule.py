@@ -17,7 +17,7 @@ from storage import audit
 from storage.cascade_models import Cascade
 from storage.models import Outbox, Person
 from storage.people import by_email, link_identity, mark_unreachable
-from tests.cascade.helpers import links, org
+from tests.handlers.cascade.helpers import links, org
 from tests.support import import_org, org_csv
 
 

@@ -11,7 +11,7 @@ from bot.app import run_due
 from bot.core.chat import Incoming
 from handlers.cascade import report as cascade_report
 from storage.cascade_models import Cascade
-from tests.cascade.helpers import (
+from tests.handlers.cascade.helpers import (
     AUDIENCE,
     NOTE,
     broadcast,
@@ -177,7 +177,7 @@ def test_a_leafs_question_reaches_their_manager_and_rolls_up(runtime, people) ->
     assert people("vp").inbox() == "", "the question goes to the asker's own manager"
 
     # it reached 4 people: a question listed to the leader, or even counted, would be one
-    # of those few's (comments are sets: see tests/test_disclosure_comment_sets.py)
+    # of those few's (comments are sets: see tests/handlers/reports/test_disclosure_comment_sets.py)
     report = people("vp").say("cascade report")
     assert "Questions: listed once the message has reached at least 10 people" in report
     assert "old plan" not in report and "Ann" not in report

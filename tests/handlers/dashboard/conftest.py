@@ -21,7 +21,7 @@ from bot.core.runtime import Runtime
 from bot.web.dashboard import standalone_app
 from storage.models import Person
 from storage.stories import Story, StoryReaction
-from tests.cascade.helpers import NOTE, ROWS, broadcast, email
+from tests.handlers.cascade.helpers import NOTE, ROWS, broadcast, email
 from tests.support import import_org, org_csv
 
 ADMIN = "adm@x.io,Ada Admin,ceo@x.io,IT,admin,UTC"

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from sqlmodel import select
 
 from handlers.dashboard import access
-from tests.dashboard.conftest import link_for, said, sign_in
+from tests.handlers.dashboard.conftest import link_for, said, sign_in
 
 
 def token_of(link: str) -> str:
@@ -155,8 +155,8 @@ async def test_an_erased_persons_link_does_not_sign_in_whoever_gets_their_id(
     """SQLite gives the highest id back after a delete: the erased admin's links, used or not,
     and their session must not open the newcomer's (admin) dashboard."""
     from handlers.people.erase import erase
-    from tests.cascade.helpers import ROWS
-    from tests.dashboard.conftest import ADMIN
+    from tests.handlers.cascade.helpers import ROWS
+    from tests.handlers.dashboard.conftest import ADMIN
     from tests.support import import_org, org_csv
 
     await sign_in(client, seeded, "adm")
@@ -186,8 +186,8 @@ async def test_an_erased_persons_link_does_not_sign_in_whoever_gets_their_id(
 
 
 async def test_a_reactivated_persons_old_session_and_link_stay_dead(client, seeded) -> None:  # type: ignore[no-untyped-def]
-    from tests.cascade.helpers import ROWS
-    from tests.dashboard.conftest import ADMIN
+    from tests.handlers.cascade.helpers import ROWS
+    from tests.handlers.dashboard.conftest import ADMIN
     from tests.support import import_org, org_csv
 
     await sign_in(client, seeded, "a1")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from storage.audit import AuditEvent
-from tests.dashboard.conftest import sign_in
+from tests.handlers.dashboard.conftest import sign_in
 
 
 async def test_exports_are_audited_with_the_viewer(client, seeded) -> None:  # type: ignore[no-untyped-def]

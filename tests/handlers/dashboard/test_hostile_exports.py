@@ -1,6 +1,6 @@
 """Every export goes through one CSV writer, and none hands a spreadsheet a formula: a hostile
 name, story, department and objective reach the dashboard's CSV files and the CLI's report as
-text, never as ``=...``. (The CLI's comments and objectives CSV: tests/roadmap/test_export.py.)"""
+text, never as ``=...``. (The CLI's comments and objectives CSV: tests/handlers/roadmap/test_export.py.)"""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from sqlmodel import select
 from storage.models import Person
 from storage.roadmap import Objective
 from storage.stories import Story
-from tests.cascade.helpers import ROWS
-from tests.dashboard.conftest import ADMIN, sign_in
-from tests.dashboard.test_pulse_views import published  # noqa: F401 (a fixture)
+from tests.handlers.cascade.helpers import ROWS
+from tests.handlers.dashboard.conftest import ADMIN, sign_in
+from tests.handlers.dashboard.test_pulse_views import published  # noqa: F401 (a fixture)
 from tests.support import import_org, org_csv
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NAME = '=HYPERLINK("http://evil.example","Mia")'
 STORY = "@SUM(1+1)*cmd|' /C calc'!A0"
 CUSTOMER = "+1+2"

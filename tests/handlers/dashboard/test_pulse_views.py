@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person
-from tests.dashboard.conftest import sign_in
+from tests.handlers.dashboard.conftest import sign_in
 
 WEEK = "2027-W08"
 SECRET_MEAN = 1.7  # the figure of a withheld cell, as the table keeps it for combining: never shown

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage.cascade_models import Cascade
 from storage.models import Person
-from tests.dashboard.conftest import sign_in
+from tests.handlers.dashboard.conftest import sign_in
 
 
 def person_id(runtime, name: str) -> int:  # type: ignore[no-untyped-def]
@@ -94,7 +94,7 @@ async def test_stories_charts_and_connectedness(client, seeded) -> None:  # type
         for r in data["sections"]["connectedness"]["rows"]
     }
     # one click, in a four-week block still open: no figure (issue 19: published per closed
-    # block, at least 5 people; tests/test_story_figures_attacks.py shows a published one)
+    # block, at least 5 people; tests/handlers/reports/test_story_figures_attacks.py shows a published one)
     assert people[("Support", "Sales")] == "" and people[("Sales", "Support")] == ""
     assert "no closed 4-week block yet" in data["sections"]["connectedness"]["title"]
 

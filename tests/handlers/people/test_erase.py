@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Person
 from storage.stories import Story
 from storage.tables import metadata
-from tests.cascade.helpers import NOTE, broadcast
+from tests.handlers.cascade.helpers import NOTE, broadcast
 from tests.support import import_org, org_csv
 
 ORG = org_csv(

@@ -128,7 +128,7 @@ def test_cli_names_the_row_and_column_and_writes_nothing(tmp_path: Path, monkeyp
 
 def test_sample_org_is_sound() -> None:
     """The shipped sample: about 60 people, 6 departments, 3 levels, 4+ time zones."""
-    sample = Path(__file__).resolve().parents[1] / "examples" / "people.csv"
+    sample = Path(__file__).resolve().parents[3] / "examples" / "people.csv"
     rows = org.parse(sample.read_text())
     assert 55 <= len(rows) <= 65
     assert len({r.department for r in rows}) == 6

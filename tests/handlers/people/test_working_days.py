@@ -13,9 +13,9 @@ from bot.core.runtime import Runtime
 from handlers.people.relay_windows import relay_deadlines
 from handlers.people.workdays import Calendar, parse_work_week
 from storage.models import Person, PulsePrompt
-from tests.cascade.helpers import broadcast, links
+from tests.handlers.cascade.helpers import broadcast, links
+from tests.handlers.pulse.test_pulse_schedule import prompts_by_person
 from tests.support import add_schedule, import_org
-from tests.test_pulse_schedule import prompts_by_person
 
 HEADER = "email,name,manager_email,department,role,timezone,country,subdivision\n"
 ORG = HEADER + (

@@ -27,10 +27,10 @@ from storage.job_marks import JobMark
 from storage.models import Person
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
 from tests.attack import candidate_authors, comment_groups, comment_lists, report_json
-from tests.cascade.helpers import NOTE, broadcast
-from tests.roadmap.helpers import form_answers
+from tests.handlers.cascade.helpers import NOTE, broadcast
+from tests.handlers.reports.test_disclosure_attacker import THEMES, _seed, _wipe
+from tests.handlers.roadmap.helpers import form_answers
 from tests.support import click_score, comment, import_org, org_csv
-from tests.test_disclosure_attacker import THEMES, _seed, _wipe
 
 K = 10  # min_comment_group_size
 

@@ -36,7 +36,7 @@ from storage.models import Outbox, Person, PulseRound
 from storage.roadmap import Assessment, AssessmentInvite
 from storage.stories import Story
 from storage.tables import metadata
-from tests.cascade.helpers import broadcast
+from tests.handlers.cascade.helpers import broadcast
 from tests.support import Chat, click_score, import_org, org_csv
 
 K = 5

@@ -14,7 +14,7 @@ import pytest
 from handlers.cascade import chain as cascade_chain
 from handlers.reports.periods import weeks_back
 from storage import people
-from tests.cascade.helpers import org as cascade_org
+from tests.handlers.cascade.helpers import org as cascade_org
 from tests.support import import_org, org_csv
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from tests.attack import determined
-from tests.roadmap.helpers import form_answers
+from tests.handlers.roadmap.helpers import form_answers
 from tests.support import import_org, org_csv
 
 # Sam's team: five in Support and one engineer (x1); Eve's team: four engineers.

@@ -11,7 +11,7 @@ import prompts
 from bot.app import run_due
 from handlers.roadmap import baseline, objectives
 from storage import people
-from tests.roadmap.helpers import ENGINEERING, ORG, SUPPORT, form_answers
+from tests.handlers.roadmap.helpers import ENGINEERING, ORG, SUPPORT, form_answers
 from tests.support import import_org
 
 LEADERSHIP = [s.id for s in prompts.assessment().of("leadership")]

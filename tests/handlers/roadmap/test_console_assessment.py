@@ -9,7 +9,7 @@ from sqlmodel import select
 import prompts
 from bot.app import run_due
 from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
-from tests.roadmap.helpers import ENGINEERING, ORG, SUPPORT, form_answers
+from tests.handlers.roadmap.helpers import ENGINEERING, ORG, SUPPORT, form_answers
 from tests.support import import_org
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from handlers.common.formatting import safe_cell, sparkline
-from tests.roadmap.helpers import ORG, form_answers
+from tests.handlers.roadmap.helpers import ORG, form_answers
 from tests.support import import_org, org_csv
 
 EVIL = ['=HYPERLINK("http://x.io","click")', "+1+2", "-2+3", "@SUM(A1)", "\t=1+1"]

@@ -11,7 +11,7 @@ from bot.core.chat import UserError
 from handlers.roadmap import objectives
 from storage import people
 from storage.roadmap import Objective, ObjectiveAction
-from tests.roadmap.helpers import ORG
+from tests.handlers.roadmap.helpers import ORG
 from tests.support import import_org
 
 

@@ -16,7 +16,7 @@ from bot.app import run_due
 from handlers.common.formatting import BARS
 from handlers.roadmap import objectives
 from storage import people
-from tests.roadmap.helpers import ORG, SUPPORT, form_answers
+from tests.handlers.roadmap.helpers import ORG, SUPPORT, form_answers
 from tests.support import add_schedule, answer, import_org
 
 

@@ -10,7 +10,7 @@ import logging
 from bot.core.logs import CLAMPED_LOGGERS, setup_logging
 from bot.delivery.worker import deliver_due
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_pulse import elements, start_checkin
+from tests.platforms.slack.test_http_pulse import elements, start_checkin
 
 SECRET = "our release hurt three customers badly"
 

@@ -15,8 +15,8 @@ from bot.platforms.slack.directory import sync
 from bot.platforms.slack.manifest import manifest
 from storage import people
 from storage.models import Identity
-from tests.slack.manifest_reference import problems
-from tests.slack.test_delivery import Sleeps
+from tests.platforms.slack.manifest_reference import problems
+from tests.platforms.slack.test_delivery import Sleeps
 from tests.support import import_org
 
 ORG = (

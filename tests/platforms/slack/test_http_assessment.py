@@ -11,7 +11,7 @@ from handlers.roadmap import assessment
 from storage import people
 from storage.roadmap import AssessmentInvite
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_pulse import ORG, elements
+from tests.platforms.slack.test_http_pulse import ORG, elements
 from tests.support import import_org
 
 

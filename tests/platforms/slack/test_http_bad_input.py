@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from storage.models import Outbox, ProcessedEvent, PulseAnswerPending
 from tests.fakes.slack_api import sign
-from tests.slack.test_http_pulse import ORG
+from tests.platforms.slack.test_http_pulse import ORG
 from tests.support import import_org
 
 HELP_EVENT = json.dumps(

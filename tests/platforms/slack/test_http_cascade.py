@@ -11,8 +11,8 @@ from bot.delivery.worker import deliver_due
 from bot.platforms.slack import blocks as slack_blocks
 from storage.cascade_models import CascadeReceipt
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_home_and_commands import open_home
-from tests.slack.test_http_pulse import ORG, elements
+from tests.platforms.slack.test_http_home_and_commands import open_home
+from tests.platforms.slack.test_http_pulse import ORG, elements
 from tests.support import import_org
 
 

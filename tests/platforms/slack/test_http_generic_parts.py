@@ -17,8 +17,8 @@ from bot.core.chat import (
     text_message,
 )
 from tests.fakes.slack_api import block_text
-from tests.slack.conftest import serve_slack
-from tests.slack.test_http_pulse import ORG, elements
+from tests.platforms.slack.conftest import serve_slack
+from tests.platforms.slack.test_http_pulse import ORG, elements
 from tests.support import import_org
 
 SURVEY = Form(

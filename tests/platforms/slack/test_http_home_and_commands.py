@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from storage.models import PulseAnswerPending
 from storage.stories import Story
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_pulse import ORG, elements, start_checkin
+from tests.platforms.slack.test_http_pulse import ORG, elements, start_checkin
 from tests.support import import_org
 
 

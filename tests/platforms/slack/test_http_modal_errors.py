@@ -23,8 +23,8 @@ from storage.cascade_models import CascadeLink
 from storage.models import PulseAnswerPending
 from storage.stories import Story
 from tests.fakes.slack_api import block_text
-from tests.slack.conftest import serve_slack, submission
-from tests.slack.test_http_pulse import ORG, count, elements, start_checkin
+from tests.platforms.slack.conftest import serve_slack, submission
+from tests.platforms.slack.test_http_pulse import ORG, count, elements, start_checkin
 from tests.support import import_org
 
 GOOD_STORY = {

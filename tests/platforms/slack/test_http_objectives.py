@@ -9,7 +9,7 @@ from handlers.roadmap import objectives
 from storage import people
 from storage.roadmap import ObjectiveAction
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_pulse import ORG
+from tests.platforms.slack.test_http_pulse import ORG
 from tests.support import import_org
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.slack.conftest import SECRET
+from tests.platforms.slack.conftest import SECRET
 
 NOT_UTF8 = b'{"type": "url_verification", "challenge": "\xff\xfe\xc3("}'
 CHALLENGE = json.dumps({"type": "url_verification", "challenge": "abc123"}).encode()

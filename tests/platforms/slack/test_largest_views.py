@@ -17,7 +17,7 @@ from handlers.cascade import actions as cascade
 from handlers.roadmap import objectives
 from storage import people
 from tests.fakes.slack_api import block_text
-from tests.slack.test_http_pulse import elements
+from tests.platforms.slack.test_http_pulse import elements
 
 LONG_NAME = "Maximiliane Alexandra " + "Wolkenstein-Trostburg " * 6  # about 160 characters
 

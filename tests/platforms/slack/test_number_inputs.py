@@ -7,8 +7,8 @@ import pytest
 
 from prompts import text
 from storage.cascade_models import Cascade
-from tests.slack.test_http_modal_errors import CHAIN, open_modal
-from tests.slack.test_http_pulse import count
+from tests.platforms.slack.test_http_modal_errors import CHAIN, open_modal
+from tests.platforms.slack.test_http_pulse import count
 from tests.support import import_org
 
 LONG = "9" * 5000

@@ -27,7 +27,7 @@ from handlers.common.outbox import send_later
 from storage import people
 from storage.db import open_database
 from storage.lease import try_acquire
-from tests.slack.test_http_pulse import start_checkin
+from tests.platforms.slack.test_http_pulse import start_checkin
 from tests.support import import_org
 
 ORG = "email,name,manager_email,department,role,timezone,slack_user_id\nann@x.io,Ann,,Ops,leader,UTC,UANN"

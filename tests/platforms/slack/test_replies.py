@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from tests.slack.test_http_pulse import elements, start_checkin
+from tests.platforms.slack.test_http_pulse import elements, start_checkin
 
 
 async def test_a_dm_answer_that_draws_a_429_is_retried_and_arrives(slack_app, slack_runtime):
-    from tests.slack.test_http_pulse import ORG
+    from tests.platforms.slack.test_http_pulse import ORG
     from tests.support import import_org
 
     import_org(slack_runtime, ORG)

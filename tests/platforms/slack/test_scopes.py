@@ -25,7 +25,7 @@ from tests.fakes.slack_api import (
     manifest_scopes,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def profile_fields_read() -> set[str]:

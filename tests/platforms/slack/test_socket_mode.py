@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.app import run_due, tick_report
 from bot.web.server import serve
 from tests.fakes.slack_api import FakeSlack, block_text
+from tests.platforms.slack.test_http_pulse import ORG
 from tests.procs import Bot, bot_env, bots, org_csv, runtime_for
-from tests.slack.test_http_pulse import ORG
 from tests.support import import_org
 
 SHUTDOWN = 5  # CULTUREBOT_SHUTDOWN_SECONDS for the process test

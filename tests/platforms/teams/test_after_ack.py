@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from bot.core.runtime import Runtime
-from tests.teams.conftest import TeamsWorld, activity
-from tests.teams.test_http import BOSS, STAFF, installed_team
+from tests.platforms.teams.conftest import TeamsWorld, activity
+from tests.platforms.teams.test_http import BOSS, STAFF, installed_team
 
 
 @pytest.fixture

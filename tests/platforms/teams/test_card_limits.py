@@ -29,10 +29,10 @@ from storage.models import Person, PulsePrompt
 from storage.roadmap import AssessmentInvite
 from tests.fakes.adaptive_cards import MESSAGE_LIMIT, payload_size, problems
 from tests.fakes.bot_connector import FakeBotConnector
+from tests.platforms.teams.conftest import TeamsWorld, install, member
+from tests.platforms.teams.test_http_cascade import action_data, cards_to, click, inputs, last_card
+from tests.platforms.teams.test_http_stories import SAL, SAM, installed
 from tests.support import import_org, org_csv
-from tests.teams.conftest import TeamsWorld, install, member
-from tests.teams.test_http_cascade import action_data, cards_to, click, inputs, last_card
-from tests.teams.test_http_stories import SAL, SAM, installed
 
 TOO_LONG = "too long for Teams"
 EMOJI = "\U0001f600"  # 4 bytes in UTF-16: the costliest character a person can type

@@ -18,8 +18,7 @@ from bot.cli import main as bot_cli
 from bot.core.runtime import Runtime
 from storage.models import Identity, Outbox, ProcessedEvent, PulseAnswerPending
 from tests.fakes.bot_connector import FakeBotConnector, Received
-from tests.support import import_org, org_csv
-from tests.teams.conftest import (
+from tests.platforms.teams.conftest import (
     TIMEOUT,
     Member,
     TeamsWorld,
@@ -29,6 +28,7 @@ from tests.teams.conftest import (
     start_app,
     submit,
 )
+from tests.support import import_org, org_csv
 
 BOSS = member("boss@x.io")
 STAFF = [member(f"p{i}@x.io") for i in range(1, 7)]
@@ -346,7 +346,7 @@ async def test_a_reply_teams_refuses_is_logged_with_its_reason_and_a_retry_is_no
 ) -> None:
     """The turn runs after the ack, so Teams gets its 200 and the refused reply is logged
     (with the connector's answer, not the person's text) and replaced by a queued apology
-    (tests/teams/test_replies.py)."""
+    (tests/platforms/teams/test_replies.py)."""
     await installed_team(world)
     world.connector.fail(BOSS.conversation, 500)
     body = activity(BOSS, world.connector.url, text="checkin")

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 import prompts
 from storage.roadmap import AssessmentInvite
+from tests.platforms.teams.conftest import TeamsWorld, install, member
+from tests.platforms.teams.test_http_cascade import click, inputs, last_card
 from tests.support import import_org, org_csv
-from tests.teams.conftest import TeamsWorld, install, member
-from tests.teams.test_http_cascade import click, inputs, last_card
 
 ORG = org_csv(
     "lea@x.io,Lea Leader,,Exec,leader,UTC",

@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from bot.app import run_due
 from storage.cascade_models import Cascade, CascadeQuestion, CascadeReceipt
-from tests.cascade.helpers import NOTE, org
 from tests.fakes.bot_connector import Received
+from tests.handlers.cascade.helpers import NOTE, org
+from tests.platforms.teams.conftest import Member, TeamsWorld, install, member, submit
 from tests.support import import_org
-from tests.teams.conftest import Member, TeamsWorld, install, member, submit
 
 NAMES = ("vp", "m1", "a1", "a2", "m2", "t1", "c1", "c2", "b1", "ceo", "other", "o1")
 PEOPLE = {name: member(f"{name}@x.io") for name in NAMES}

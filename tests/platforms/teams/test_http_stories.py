@@ -12,9 +12,8 @@ from sqlmodel import func, select
 
 from bot.app import run_due
 from storage.stories import Story, StoryReaction
-from tests.support import import_org, org_csv
-from tests.teams.conftest import TeamsWorld, install, member, submit
-from tests.teams.test_http_cascade import (
+from tests.platforms.teams.conftest import TeamsWorld, install, member, submit
+from tests.platforms.teams.test_http_cascade import (
     action_data,
     cards_to,
     click,
@@ -22,6 +21,7 @@ from tests.teams.test_http_cascade import (
     last_card,
     replaced,
 )
+from tests.support import import_org, org_csv
 
 ORG = org_csv(
     "lea@x.io,Lea Leader,,Exec,leader,UTC",

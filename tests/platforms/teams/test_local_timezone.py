@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.app import run_due
 from storage import people
+from tests.platforms.teams.conftest import TeamsWorld, activity, install, member
+from tests.platforms.teams.test_http_cascade import cards_to
 from tests.support import add_schedule, import_org, org_csv
-from tests.teams.conftest import TeamsWorld, activity, install, member
-from tests.teams.test_http_cascade import cards_to
 
 ORG = org_csv(
     "bo@x.io,Bo Boss,,Sales,manager,UTC",

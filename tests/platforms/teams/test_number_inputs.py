@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from storage.cascade_models import Cascade
-from tests.teams.conftest import TeamsWorld
-from tests.teams.test_http_cascade import click, installed_org, last_card
+from tests.platforms.teams.conftest import TeamsWorld
+from tests.platforms.teams.test_http_cascade import click, installed_org, last_card
 
 LONG = "9" * 4900
 

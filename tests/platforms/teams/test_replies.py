@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from bot.core.runtime import Runtime
 from storage.models import Outbox
-from tests.teams.conftest import TeamsWorld, activity
-from tests.teams.test_http import BOSS, installed_team
+from tests.platforms.teams.conftest import TeamsWorld, activity
+from tests.platforms.teams.test_http import BOSS, installed_team
 
 HELP = "Here is what I can do for you"
 

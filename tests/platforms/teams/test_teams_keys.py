@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.procs import Bot, bots, free_port, teams_bot_env
-from tests.security.http import request, wait_healthy
+from tests.web.http import request, wait_healthy
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 ACTIVITY = {

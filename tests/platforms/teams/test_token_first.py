@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from bot.core.runtime import Runtime
-from tests.teams.conftest import TIMEOUT, start_app
+from tests.platforms.teams.conftest import TIMEOUT, start_app
 
 
 async def test_no_token_is_401_whatever_the_body(runtime: Runtime, router: Any) -> None:

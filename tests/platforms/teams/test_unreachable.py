@@ -9,8 +9,8 @@ import pytest
 
 from bot.core.chat import text_message
 from bot.delivery.worker import Address, DeliveryError
+from tests.platforms.teams.conftest import TeamsWorld
 from tests.procs import free_port, teams_reference
-from tests.teams.conftest import TeamsWorld
 
 
 async def test_a_connector_nobody_answers_is_a_retryable_failure(world: TeamsWorld) -> None:
