@@ -7,6 +7,7 @@ context ends, whatever happened.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -232,6 +233,25 @@ def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
     done = run_cli(args, env, timeout)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+async def run_cli_async(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> tuple[int, list[str]]:
+    """`culturebot ARGS` in a process of its own, awaited, for tests whose fakes answer on this
+    event loop (a blocking `run_cli` would starve them): its exit code and output lines."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode or 0, output.decode().splitlines()
 
 
 def run_cli(

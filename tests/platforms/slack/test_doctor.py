@@ -4,12 +4,10 @@ a malformed signing secret or a database that cannot open is named and exits non
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 from tests.fakes.slack_api import FakeSlack, manifest_scopes
-from tests.procs import ROOT, bot_env
+from tests.procs import bot_env, run_cli_async
 
 SECRET = "0123456789abcdef0123456789abcdef"  # Slack's form: 32 hexadecimal characters
 
@@ -22,18 +20,7 @@ async def doctor(fake: FakeSlack, tmp_path: Path, **settings: object) -> tuple[i
             env.pop(key, None)
         else:
             env[key] = str(value)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "doctor",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, output.decode().splitlines()
+    return await run_cli_async(["doctor"], env)
 
 
 async def test_a_token_with_every_scope_passes_with_one_line_per_check(tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ real send is signed with a token from the same endpoint."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from bot.delivery.worker import Address
 from bot.platforms.teams.adapter import TeamsPlatform, build_adapter
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.entra_token import BOT_FRAMEWORK_TENANT, FakeEntra
-from tests.procs import ROOT, teams_bot_env, teams_reference
+from tests.procs import run_cli_async, teams_bot_env, teams_reference
 
 APP_ID = "00000000-0000-0000-0000-00000000d0c7"
 SECRET = "Zq8~good.client-secret_value"
@@ -41,18 +39,7 @@ async def doctor(entra: FakeEntra, tmp_path: Path, **settings: str) -> tuple[int
         }
     )
     env.update(settings)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "doctor",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, output.decode().splitlines()
+    return await run_cli_async(["doctor"], env)
 
 
 def teams_lines(lines: list[str]) -> list[str]:
