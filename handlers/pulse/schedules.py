@@ -20,13 +20,12 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.core.parsing import parse_id
+from bot.core.parsing import WEEKDAYS, parse_id
 from handlers.pulse.rounds import AUDIENCES, schedule_bank, theme_dimensions
 from prompts import QuestionBank
 from storage import people
 from storage.models import Person, PulsePrompt, PulseRound, PulseSchedule
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NAME_MAX = 120
 
 

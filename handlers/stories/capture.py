@@ -49,7 +49,7 @@ from bot.core.chat import (
 )
 from bot.core.chat import plain_text as clean
 from bot.core.clock import local_instant
-from bot.core.parsing import parse_id, parse_time
+from bot.core.parsing import WEEKDAYS, parse_id, parse_time
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import Outgoing, send_later, send_many
@@ -75,7 +75,6 @@ from storage.types import row_id
 MAX_STORY = 3000
 MAX_CUSTOMER = 200
 DUPLICATE_WINDOW = timedelta(minutes=10)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHARED = ("named", "anonymous")  # consents that may appear in a digest
 
 
