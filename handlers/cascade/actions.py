@@ -120,11 +120,13 @@ def send(
     actor: str | None = None,
     send_at: datetime | None = None,
     local_time: str | None = None,
+    words: str = "chat",
 ) -> str:
     """Check everything, start the cascade, and return the confirmation for the sender.
 
     ``send_at`` (and/or ``local_time``, "HH:MM" at each direct report's own morning) only
-    schedules it; ``cancel`` can stop it until it goes out."""
+    schedules it; ``cancel`` can stop it until it goes out. ``words``: "chat" or "cli", how
+    the confirmation names what to do next (a chat command, or the command line's)."""
     may_broadcast(session, sender)
     title = clean(title, "title", TITLE_MAX)
     body = clean(body, "message", BODY_MAX)
@@ -171,6 +173,7 @@ def send(
             direct=len(people.direct_reports(session, sender)),
             audience=len(people.subtree(session, sender)),
             days=days,
+            next=next_step("scheduled", row_id(cascade.id), words),
         )
     return text(
         "cascade.sent",
@@ -179,7 +182,15 @@ def send(
         audience=len(people.subtree(session, sender)),
         days=days,
         id=cascade.id,
+        next=next_step("sent", row_id(cascade.id), words),
     )
+
+
+def next_step(done: str, cascade_id: int, words: str = "chat") -> str:
+    """What the sender can do next with a cascade just ``done`` ("sent" or "scheduled"), as
+    a chat command or (``words="cli"``) the command line's."""
+    suffix = "_cli" if words == "cli" else ""
+    return text(f"cascade.{done}_next{suffix}", id=cascade_id)
 
 
 # --- chat handlers -------------------------------------------------------------------------
@@ -193,7 +204,7 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if word.lower() == "cancel":
         cascade_id = parse_id(rest)
         if cascade_id is None:
-            raise UserError(text("cascade.unknown_cascade", id=rest.strip()[:20]))
+            raise UserError(text("cascade.cancel_usage"))
         done = cancel(ctx.session, ctx.person, cascade_id, now=ctx.now, by=ctx.person.email)
         return Response(replies=[text_message(done)])
     if word:
@@ -313,6 +324,7 @@ def confirm(ctx: Context, incoming: Incoming) -> Response:
         audience=len(people.subtree(ctx.session, ctx.person)),
         days=cascade.window_days,
         id=cascade.id,
+        next=next_step("sent", row_id(cascade.id)),
     )
     return Response(update=text_message(sent))
 
@@ -560,7 +572,9 @@ def report_for(ctx: Context, ref: str) -> Message:
     """The chain report, for the leader who sent the cascade (their latest without an ID)."""
     if ref:
         cascade_id = parse_id(ref)
-        cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
+        if cascade_id is None:
+            raise UserError(text("cascade.report_usage"))
+        cascade = ctx.session.get(Cascade, cascade_id)
         if cascade is None:
             raise UserError(text("cascade.unknown_cascade", id=ref[:20]))
     else:
