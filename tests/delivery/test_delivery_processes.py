@@ -193,8 +193,8 @@ def test_no_ceiling_at_all_delivers_the_round(tmp_path: Path) -> None:
 def test_instances_on_one_postgres_share_the_ceiling_and_each_channels_limit(
     tmp_path: Path, instances: int, postgres_schema: str
 ) -> None:
-    """The fake Slack allows 100 DMs a second and one a second per DM channel; each instance is
-    configured with that ceiling (limits shared by default on PostgreSQL). A person's rows sit
+    """The fake Slack allows 100 DMs a second and (here) one every half second per DM channel;
+    each instance is configured so (limits shared by default on PostgreSQL). A person's rows sit
     side by side in the queue, so instances claim them together: still no 429 of either kind,
     and every prompt goes out once."""
     from storage.db import Database
@@ -205,15 +205,17 @@ def test_instances_on_one_postgres_share_the_ceiling_and_each_channels_limit(
     db.dispose()
     prepare_round(postgres_schema, PEOPLE)
     notes = queue_notes(postgres_schema, 3)
-    with fake_slack_process(rate=RATE, channel_interval=1.0) as fake, bots() as started:
-        env = bot_env(postgres_schema, fake.api_url, slack_max_per_second=RATE)
+    with fake_slack_process(rate=RATE, channel_interval=0.5) as fake, bots() as started:
+        env = bot_env(
+            postgres_schema, fake.api_url, slack_max_per_second=RATE, slack_channel_interval=0.5
+        )
         for i in range(instances):
             started.append(Bot(env, tmp_path / f"bot{i}.log"))
         wait_until(
             lambda: finished(postgres_schema, at_least=notes + 2 * PEOPLE),
             240,
             "the instances to finish",
-            every=0.5,
+            every=0.2,
         )
         for bot in started:
             assert stop(bot) == 0, bot.output()[-3000:]
