@@ -132,10 +132,11 @@ def send(
                 actor=audit.cli_actor(),
                 send_at=send_at,
                 local_time=local,
+                words="cli",
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
-    console.print(sent, highlight=False)
+    console.print(sent, highlight=False, soft_wrap=True)
 
 
 @cascade_app.command("cancel")

@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
 from handlers.dashboard.model import (
@@ -32,7 +34,7 @@ from handlers.dashboard.scope import ORG, NotAllowed, Scope, Viewer
 from handlers.reports import anonymity
 from handlers.stories import reports as story_reports
 from storage import outbox_report
-from storage.cascade_models import Cascade, CascadeLink
+from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.stories import Story
 from storage.types import row_id
@@ -243,9 +245,16 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     view.extra["cascades"] = [
         {"id": c.id, "title": c.title, "sent": c.created_at.isoformat()} for c in mine
     ]
+    received = _received(session, viewer)
+    if received.table.rows:
+        view.sections.append(received)
     if cascade_id is None:
         if not mine:
-            view.scope_label = "no leadership message you sent or carried yet"
+            view.scope_label = (
+                "the leadership messages you received"
+                if received.table.rows
+                else "no leadership message for you yet"
+            )
             return view
         cascade = mine[0]
     else:
@@ -396,6 +405,62 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         )
     )
     return view
+
+
+def _received(session: Session, viewer: Viewer) -> Section:
+    """The leadership messages that reached the viewer, newest first: what each said, who
+    passed it on (with their own words) and when, in the viewer's time zone."""
+    me = viewer.person
+    Sender = aliased(Person)
+    Via = aliased(Person)
+    rows = session.exec(
+        select(CascadeReceipt, Cascade, Sender.name, Via.name)
+        .join(Cascade, col(Cascade.id) == col(CascadeReceipt.cascade_id))
+        .join(Sender, col(Sender.id) == col(Cascade.sender_id))
+        .join(Via, col(Via.id) == col(CascadeReceipt.via_id))
+        .where(CascadeReceipt.person_id == me.id)
+        .order_by(col(CascadeReceipt.reached_at).desc(), col(CascadeReceipt.id).desc())
+        .limit(50)
+    ).all()
+    notes = {
+        (link.cascade_id, link.manager_id): link.note
+        for link in session.exec(
+            select(CascadeLink).where(
+                col(CascadeLink.cascade_id).in_({r.cascade_id for r, *_ in rows}),
+                col(CascadeLink.note).is_not(None),
+            )
+        )
+    }
+    table = tuple(
+        (
+            format_local(receipt.reached_at, me.timezone),
+            cascade.title,
+            sender,
+            cascade.body,
+            via if receipt.how == "relay" else "sent to you directly",
+            notes.get((receipt.cascade_id, receipt.via_id)) if receipt.how == "relay" else None,
+            "yes" if receipt.acknowledged_at is not None else "not yet",
+        )
+        for receipt, cascade, sender, via in rows
+    )
+    return Section(
+        id="received",
+        title="Leadership messages you received",
+        summary=f"{len(table)} leadership messages reached you.",
+        table=Table(
+            ("received", "title", "from", "message", "passed_on_by", "their_words", "acknowledged"),
+            (
+                "Received",
+                "Message",
+                "From",
+                "What it says",
+                "Passed on by",
+                "Their words",
+                "You acknowledged",
+            ),
+            table,
+        ),
+    )
 
 
 def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:

@@ -563,7 +563,7 @@ def test_the_invitation_button_leads_to_a_saved_story(org, chat) -> None:  # typ
     run_due(org)
     sal = chat("sal@x.io")
     sal.inbox()
-    sal.say("4", "")  # answer the pulse first (the oldest open question)
+    sal.say("4", "")  # answers the pulse: of the two shown, only the question takes a 4
     shown = sal.say("1", "Helped a customer", "", "They were happy", STORY, NAMED)
     assert "Thanks for sharing" in shown
     assert len(stories(org)) == 1
