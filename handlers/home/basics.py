@@ -7,6 +7,7 @@ from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
+from handlers.common.formatting import week_words
 from handlers.reports import disclosure, periods
 from handlers.reports import pulse_reports as reports
 from handlers.reports.pulse_reports import CHAT_LINES
@@ -119,7 +120,7 @@ def comments_text(
             "disclosure.comments_heading",
             label=group.label,
             theme=themes.get(group.measure, group.measure),
-            period=group.period,
+            period=week_words(group.period),
             count=len(group.comments),
         )
         entries.append((heading, None))
