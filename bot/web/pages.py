@@ -121,7 +121,34 @@ def _current(here: bool) -> str:
     return ' aria-current="page"' if here else ""
 
 
+def _headlines(section: Section) -> str:
+    """The figures first, large: each a label, its value, its change, what it is."""
+    if not section.table.rows:
+        return ""
+    cards = []
+    for figure, value, change, detail in section.table.rows:
+        trend = ""
+        if change:
+            way = "up" if change.startswith("+") else "down" if change.startswith("-") else "flat"
+            arrow = {"up": "\u25b2", "down": "\u25bc", "flat": "\u25ac"}[way]
+            trend = (
+                f'<span class="change {way}"><span aria-hidden="true">{arrow}</span> '
+                f"{escape(change)}</span>"
+            )
+        cards.append(
+            f'<div class="card"><dt>{escape(figure)}</dt><dd class="big">{escape(value)}</dd>'
+            f'<dd>{trend}<span class="detail">{escape(detail)}</span></dd></div>'
+        )
+    return (
+        f'<section id="s-headline" class="headline" aria-labelledby="s-headline-h">'
+        f'<h2 id="s-headline-h">{escape(section.title)}</h2>'
+        f'<dl class="headlines">{"".join(cards)}</dl></section>'
+    )
+
+
 def _section(view: View, section: Section, chart: str | None, qs: str) -> str:
+    if section.id == "headline":
+        return _headlines(section)
     sid = f"s-{section.id}"
     out = [
         f'<section id="{sid}" aria-labelledby="{sid}-h"><h2 id="{sid}-h">{escape(section.title)}</h2>'

@@ -15,6 +15,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core.clock import format_local
+from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
     BarChart,
@@ -129,6 +131,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
+    view.sections.append(
+        _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
+    )
     baselines = baseline_of(session, viewer, scope)
     open_objectives = objectives_of(session, viewer, now)
     targets = targets_of(session, scope, open_objectives)
@@ -230,6 +235,110 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     )
     view.sections.append(_objectives_section(open_objectives))
     return view
+
+
+def week_words(period: str) -> str:
+    """An ISO week as people read it: "the week of 8 Mar"."""
+    monday = disclosure.week_bounds(period)[0]
+    return f"the week of {monday.day} {monday:%b}"
+
+
+def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
+    if before is None:
+        return None
+    step = round(now - before, 1)
+    if step == 0:
+        return f"no change since {week_words(since)}"
+    return f"{step:+g}{unit} since {week_words(since)}"
+
+
+def _headline(
+    weeks: list[str],
+    measures: list[str],
+    by: dict[tuple[str, str], disclosure.Cell],
+    themes: dict[str, str],
+    reach: views.Reach | None,
+    viewer: Viewer,
+) -> Section:
+    """The figures first: participation, each theme's latest score and its change, the
+    weakest theme, and how far the latest leadership message reached. Each figure is one the
+    sections below show (the gate's shown cells; the chain as the cascades view shows it)."""
+    rows: list[tuple[Any, ...]] = []
+    turnout: list[tuple[str, float]] = []
+    for w in weeks:
+        shares = [
+            c.participation
+            for t in measures
+            if (c := by.get((w, t))) and c.shown and c.participation is not None
+        ]
+        if shares:
+            turnout.append((w, sum(shares) / len(shares) * 100))
+    if turnout:
+        week, share = turnout[-1]
+        previous = turnout[-2] if len(turnout) > 1 else None
+        rows.append(
+            (
+                "Participation",
+                f"{share:.0f}%",
+                _change(
+                    share,
+                    previous[1] if previous else None,
+                    previous[0] if previous else "",
+                    " points",
+                ),
+                f"of the people asked in {week_words(week)}",
+            )
+        )
+    latest: dict[str, float] = {}
+    for t in measures:
+        scores = [
+            (w, c.mean) for w in weeks if (c := by.get((w, t))) and c.shown and c.mean is not None
+        ]
+        if not scores:
+            continue
+        week, mean = scores[-1]
+        latest[t] = mean
+        earlier = scores[-2] if len(scores) > 1 else None
+        rows.append(
+            (
+                themes[t],
+                f"{mean:.1f}",
+                _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
+                f"score out of 5 in {week_words(week)}",
+            )
+        )
+    if len(latest) > 1:
+        weakest = min(latest, key=lambda t: latest[t])
+        rows.append(
+            (
+                "Weakest theme",
+                themes[weakest],
+                None,
+                f"{latest[weakest]:.1f}, the lowest latest score of {len(latest)} themes",
+            )
+        )
+    if reach is not None and reach.meant:
+        rows.append(
+            (
+                "Latest leadership message",
+                f"{reach.reached / reach.meant:.0%} reached",
+                None,
+                f"{reach.reached} of {reach.meant} people"
+                + ("" if reach.whole_chain else " in your part of the chain")
+                + f" for \u201c{reach.title}\u201d, sent "
+                + format_local(reach.sent, viewer.person.timezone),
+            )
+        )
+    return Section(
+        id="headline",
+        title="At a glance",
+        summary="; ".join(f"{r[0]}: {r[1]}" for r in rows) or "No figure yet.",
+        table=Table(
+            ("figure", "value", "change", "detail"),
+            ("Figure", "Now", "Change", "What it is"),
+            tuple(rows),
+        ),
+    )
 
 
 def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
