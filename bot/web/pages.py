@@ -136,7 +136,8 @@ def _headlines(section: Section) -> str:
                 f"{escape(change)}</span>"
             )
         cards.append(
-            f'<div class="card"><dt>{escape(figure)}</dt><dd class="big">{escape(value)}</dd>'
+            f'<div class="card"><dt>{escape(figure)}</dt>'
+            f'<dd class="big{"" if value[:1].isdigit() else " words"}">{escape(value)}</dd>'
             f'<dd>{trend}<span class="detail">{escape(detail)}</span></dd></div>'
         )
     return (
@@ -183,10 +184,17 @@ def _table(section: Section, sid: str) -> str:
         if section.chart is not None
         else section.title
     )
-    wide = ' class="wide"' if len(section.table.columns) > 4 else ""
+    wide = len(section.table.columns) > 4
+    klass = ' class="wide"' if wide else ""
+    hint = (  # shown on a phone, where a table of four columns or more scrolls sideways
+        f'<p class="scroll-hint" aria-hidden="true">{escape(text("dashboard.scroll_hint"))}</p>'
+        if len(section.table.columns) >= 4
+        else ""
+    )
     return (
+        f"{hint}"
         f'<div class="table-wrap" role="region" aria-labelledby="{sid}-cap" tabindex="0">'
-        f'<table{wide}><caption id="{sid}-cap">{escape(caption)}</caption>'
+        f'<table{klass}><caption id="{sid}-cap">{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )

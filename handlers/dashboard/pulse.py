@@ -125,7 +125,10 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 cell = by.get((week, theme))
                 figure = value(cell) if cell is not None and cell.shown else None
                 values.append(None if figure is None else round(figure * scale, 2))
-            out.append(Series(themes[theme], tuple(values)))
+            gaps = tuple(
+                (cell := by.get((week, theme))) is not None and not cell.shown for week in weeks
+            )
+            out.append(Series(themes[theme], tuple(values), gaps=gaps))
         return tuple(out)
 
     shown = [c for c in cells if c.shown]
@@ -171,7 +174,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 CELL_HEADERS,
                 tuple(
                     _cell_row(by[(w, t)], themes, min_size)
-                    for w in weeks
+                    for w in reversed(weeks)  # the latest week first
                     for t in measures
                     if (w, t) in by
                 ),
@@ -202,7 +205,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                         if by[(w, t)].shown and (share := by[(w, t)].participation) is not None
                         else None,
                     )
-                    for w in weeks
+                    for w in reversed(weeks)
                     for t in measures
                     if (w, t) in by
                 ),
@@ -229,7 +232,10 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             table=Table(
                 ("week", "theme", "sentiment"),
                 ("Week", "Theme", "Comment sentiment (-1..1)"),
-                tuple((c.period, themes.get(c.measure, c.measure), c.sentiment) for c in sentiment),
+                tuple(
+                    (c.period, themes.get(c.measure, c.measure), c.sentiment)
+                    for c in reversed(sentiment)
+                ),
             ),
         )
     )
@@ -559,23 +565,30 @@ def groups(
             )
         values.append(tuple(row_values))
         notes.append(tuple(row_notes))
+    # a group with no figure at all takes no row on the map: one sentence sums them up
+    on_map = [i for i, row_values in enumerate(values) if any(v is not None for v in row_values)]
+    hidden = len(rows) - len(on_map)
+    note = prompts.text("dashboard.withheld_note", min=min_size)
+    if hidden:
+        note += " " + prompts.text("dashboard.withheld_groups", count=hidden)
     view.sections.append(
         Section(
             id="heatmap",
             title=f"Mean score per theme and group, {span}",
-            summary=f"{len(rows)} groups x {len(measures)} themes; {withheld} withheld.",
-            note=prompts.text("dashboard.withheld_note", min=min_size),
+            summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
+            + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
+            note=note,
             chart=HeatMap(
-                rows=tuple(labels[g] for g in rows),
+                rows=tuple(labels[rows[i]] for i in on_map),
                 columns=tuple(themes[t] for t in measures),
-                values=tuple(values),
-                notes=tuple(notes),
+                values=tuple(values[i] for i in on_map),
+                notes=tuple(notes[i] for i in on_map),
                 x_title="theme",
                 y_title="group",
                 scale_title="mean score (1-5)",
                 scale=(1.0, 5.0),
             )
-            if rows and measures
+            if on_map and measures
             else None,
             table=Table(
                 (

@@ -252,3 +252,19 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
     figures = {r["figure"] for r in team["sections"]["headline"]["rows"]}
     assert figures == {"Latest leadership message"}
     assert str(SECRET_MEAN) not in json.dumps(team)
+
+
+async def test_groups_with_every_figure_withheld_are_summed_up_not_mapped(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    """Mia's subtree and team, and Max's team, have no figure at all: one sentence says so
+    and the map shows only groups with a figure; the table still lists each, withheld."""
+    await sign_in(client, seeded, "vp")
+    vp = published["vp"].id
+    page = await (await client.get(f"/dashboard/groups?scope=subtree-{vp}")).text()
+    assert "3 smaller groups are not on the map, to protect anonymity" in page
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert ">Everyone below Max Two</text>" in chart
+    for hidden in ("Team of Mia One", "Everyone below Mia One", "Team of Max Two"):
+        assert f">{hidden}</text>" not in chart
+        assert f"<th scope=row>{hidden}</th>" in page  # in the table, as withheld
