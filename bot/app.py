@@ -28,6 +28,7 @@ def build_router() -> Router:
     from handlers.home import view as home_view
     from handlers.people import leave
     from handlers.pulse import rounds as pulse
+    from handlers.pulse import team as pulse_team
     from handlers.roadmap import assessment, baseline, objectives
     from handlers.stories import capture as stories
     from storage import events, people
@@ -35,6 +36,7 @@ def build_router() -> Router:
     router = Router(people.by_identity, events.first_time)
     basics.register(router)
     pulse.register(router)
+    pulse_team.register(router)
     stories.register(router)
     cascade.register(router)
     leave.register(router)
