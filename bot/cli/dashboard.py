@@ -20,11 +20,15 @@ app = typer.Typer(
 @app.callback()
 def dashboard(
     ctx: typer.Context,
-    as_: str | None = typer.Option(
-        None, "--as", help="Serve, and print a sign-in link for this email first."
+    as_: list[str] | None = typer.Option(
+        None,
+        "--as",
+        help="Serve, and print a sign-in link for this email first (repeat it for several).",
     ),
-    link_for: str | None = typer.Option(
-        None, "--link-for", help="Only print a sign-in link for this email (as chat would)."
+    link_for: list[str] | None = typer.Option(
+        None,
+        "--link-for",
+        help="Only print a sign-in link for this email, as chat would (repeat it for several).",
     ),
     as_of: str | None = typer.Option(
         None,
@@ -52,11 +56,14 @@ def dashboard(
             raise fail("--as-of needs a time zone, e.g. 2027-04-04T12:00Z")
         runtime.clock = ShiftedClock(at)
     if link_for:
-        console.print(sign_in_link(runtime, link_for), highlight=False, soft_wrap=True)
+        for email in link_for:
+            console.print(sign_in_link(runtime, email), highlight=False, soft_wrap=True)
         return
-    link = sign_in_link(runtime, as_) if as_ else None
+    # links made with the server's own clock: with --as-of, a link made at the real time
+    # would be long expired (or not yet valid) at the clock the server runs on
+    links = [(email, sign_in_link(runtime, email)) for email in as_ or []]
     setup_logging(get_settings())  # as `run`: no access log, secrets scrubbed from every line
-    asyncio.run(_serve(runtime, link))
+    asyncio.run(_serve(runtime, links))
 
 
 @app.command("rotate-key")
@@ -106,7 +113,7 @@ def sign_in_link(runtime, email: str) -> str:
         return access.sign_in_link(session, runtime.settings, person, runtime.clock.now())
 
 
-async def _serve(runtime, link: str | None) -> None:
+async def _serve(runtime, links: list[tuple[str, str]]) -> None:
     import asyncio
 
     from bot.web import limits
@@ -118,9 +125,14 @@ async def _serve(runtime, link: str | None) -> None:
         log.warning("dashboard: %s", warning)
     runner = await limits.serve(standalone_app(runtime), runtime.settings)
     console.print(f"dashboard on {runtime.settings.base_url}/dashboard", highlight=False)
-    if link:
-        console.print(f"sign in (once, within 15 minutes): {link}", highlight=False, soft_wrap=True)
-    else:
+    minutes = runtime.settings.dashboard_link_minutes
+    for email, link in links:
+        console.print(
+            f"sign in as {email} (once, within {minutes} minutes): {link}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not links:
         console.print(
             "sign in with a link from chat (dashboard), or: culturebot dashboard --link-for EMAIL",
             highlight=False,

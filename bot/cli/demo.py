@@ -84,8 +84,10 @@ def run_demo(path: Path, weeks: int, console: Console) -> None:
         f"leader {LEADERSHIP.email}, or an employee such as {demo.an_employee.email}), as of "
         f"the demo's last simulated day:\n"
         f"  CULTUREBOT_DATABASE_URL=sqlite:///{path} culturebot dashboard --as-of {ended} "
-        f"--as {demo.adhoc_by.email}\n"
-        f"then open the link it prints in a browser (http://127.0.0.1:3978 by default).",
+        f"--as {demo.adhoc_by.email} --as {LEADERSHIP.email} --as {demo.an_employee.email}\n"
+        f"then open one of the links it prints, each made for the demo's clock, in a browser "
+        f"(http://127.0.0.1:3978 by default; each link works once, within "
+        f"{settings.dashboard_link_minutes} minutes).",
         highlight=False,
         soft_wrap=True,
     )

@@ -8,12 +8,15 @@ Each function takes a session, the viewer, the scope they picked and the time, a
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
 from handlers.dashboard.model import (
@@ -32,7 +35,7 @@ from handlers.dashboard.scope import ORG, NotAllowed, Scope, Viewer
 from handlers.reports import anonymity
 from handlers.stories import reports as story_reports
 from storage import outbox_report
-from storage.cascade_models import Cascade, CascadeLink
+from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
 from storage.models import Person
 from storage.stories import Story
 from storage.types import row_id
@@ -243,9 +246,16 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     view.extra["cascades"] = [
         {"id": c.id, "title": c.title, "sent": c.created_at.isoformat()} for c in mine
     ]
+    received = _received(session, viewer)
+    if received.table.rows:
+        view.sections.append(received)
     if cascade_id is None:
         if not mine:
-            view.scope_label = "no leadership message you sent or carried yet"
+            view.scope_label = (
+                "the leadership messages you received"
+                if received.table.rows
+                else "no leadership message for you yet"
+            )
             return view
         cascade = mine[0]
     else:
@@ -254,11 +264,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             raise NotAllowed(f"cascade {cascade_id}")
         cascade = found
     assert cascade.id is not None
-    tree = cascade_report.chain_tree(session, cascade.id)
-    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
-    root = tree if whole else _find(tree, row_id(viewer.person.id))
-    if root is None:
-        raise NotAllowed(f"cascade {cascade.id}")
+    root, whole = _part(session, viewer, cascade)
     view.scope = f"cascade-{cascade.id}"
     view.scope_label = f"\u201c{cascade.title}\u201d" + (
         "" if whole else f", from {root['name']} down"
@@ -396,6 +402,99 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         )
     )
     return view
+
+
+def _part(session: Session, viewer: Viewer, cascade: Cascade) -> tuple[dict[str, Any], bool]:
+    """The part of ``cascade``'s chain the viewer may see (the whole chain for its sender and
+    admins, from themselves down for a manager who carried it) and whether it is the whole."""
+    assert cascade.id is not None
+    tree = cascade_report.chain_tree(session, cascade.id)
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    root = tree if whole else _find(tree, row_id(viewer.person.id))
+    if root is None:
+        raise NotAllowed(f"cascade {cascade.id}")
+    return root, whole
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The latest leadership message the viewer sent or carried: people reached so far in
+    the part of its chain they may see, of everyone that part is meant to reach."""
+
+    title: str
+    sent: datetime
+    reached: int
+    meant: int
+    whole_chain: bool
+
+
+def latest_reach(session: Session, viewer: Viewer) -> Reach | None:
+    """The same figures as the cascades view's chain, for the latest message only."""
+    mine = visible_cascades(session, viewer)
+    if not mine:
+        return None
+    cascade = mine[0]
+    root, whole = _part(session, viewer, cascade)
+    nodes = list(_walk(root))
+    reached = sum(n.get("state") == "reached" for n in nodes)
+    waiting = sum(n.get("state") == "waiting" for n in nodes)
+    return Reach(cascade.title, cascade.created_at, reached, reached + waiting, whole)
+
+
+def _received(session: Session, viewer: Viewer) -> Section:
+    """The leadership messages that reached the viewer, newest first: what each said, who
+    passed it on (with their own words) and when, in the viewer's time zone."""
+    me = viewer.person
+    Sender = aliased(Person)
+    Via = aliased(Person)
+    rows = session.exec(
+        select(CascadeReceipt, Cascade, Sender.name, Via.name)
+        .join(Cascade, col(Cascade.id) == col(CascadeReceipt.cascade_id))
+        .join(Sender, col(Sender.id) == col(Cascade.sender_id))
+        .join(Via, col(Via.id) == col(CascadeReceipt.via_id))
+        .where(CascadeReceipt.person_id == me.id)
+        .order_by(col(CascadeReceipt.reached_at).desc(), col(CascadeReceipt.id).desc())
+        .limit(50)
+    ).all()
+    notes = {
+        (link.cascade_id, link.manager_id): link.note
+        for link in session.exec(
+            select(CascadeLink).where(
+                col(CascadeLink.cascade_id).in_({r.cascade_id for r, *_ in rows}),
+                col(CascadeLink.note).is_not(None),
+            )
+        )
+    }
+    table = tuple(
+        (
+            format_local(receipt.reached_at, me.timezone),
+            cascade.title,
+            sender,
+            cascade.body,
+            via if receipt.how == "relay" else "sent to you directly",
+            notes.get((receipt.cascade_id, receipt.via_id)) if receipt.how == "relay" else None,
+            "yes" if receipt.acknowledged_at is not None else "not yet",
+        )
+        for receipt, cascade, sender, via in rows
+    )
+    return Section(
+        id="received",
+        title="Leadership messages you received",
+        summary=f"{len(table)} leadership messages reached you.",
+        table=Table(
+            ("received", "title", "from", "message", "passed_on_by", "their_words", "acknowledged"),
+            (
+                "Received",
+                "Message",
+                "From",
+                "What it says",
+                "Passed on by",
+                "Their words",
+                "You acknowledged",
+            ),
+            table,
+        ),
+    )
 
 
 def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:

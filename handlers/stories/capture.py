@@ -723,8 +723,7 @@ def send_due_digests(
             for tz in zones.get(digest.department, ())
             if (at := local_instant(digest.local_date, config.digest_at, tz)) <= now < at + window
         ]
-        message = digest_message(session, digest, runtime.settings.min_group_size) if due else None
-        if message is None:
+        if not due:
             continue
         received = (
             select(StoryDigestReceipt.id)
@@ -742,6 +741,13 @@ def send_due_digests(
                 ~received,
             )
         ).all()
+        # built only when someone is waiting for it: a digest stays open for days, read by
+        # most on its first hour, and every tick until it closes would build it again
+        message = (
+            digest_message(session, digest, runtime.settings.min_group_size) if waiting else None
+        )
+        if message is None:
+            continue
         for person in waiting:
             if insert_ignore(
                 session,

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.web.dashboard import standalone_app
+from storage.db import open_database
+from tests.conftest import PlayedDemo
 from tests.support import import_org, org_csv
 
 
@@ -32,3 +43,43 @@ def test_unknown_person_or_bad_time_is_refused(env) -> None:  # type: ignore[no-
     assert nobody.exit_code == 2 and "nobody active with email nobody@x.io" in nobody.output
     bad = CliRunner().invoke(app, ["dashboard", "--as-of", "soon", "--link-for", "lea@x.io"])
     assert bad.exit_code == 2 and "not an ISO time" in bad.output
+
+
+async def test_the_demo_links_open_at_the_demo_clock_for_everyone_it_names(
+    played_demo: PlayedDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo names three people to look around as; the command it prints gives each a link
+    made at the demo's clock, which the server it starts (at that clock) opens."""
+    said = played_demo.output[played_demo.output.index("Open the dashboard") :]
+    named = set(re.findall(r"[\w.]+@example\.com", said.split("culturebot dashboard")[0]))
+    command = re.search(r"culturebot dashboard --as-of (\S+)((?: --as \S+)+)", said)
+    assert command, said
+    given = set(re.findall(r"--as (\S+)", command.group(2)))
+    assert len(given) == 3 and named <= given, (named, given)
+
+    db = played_demo.copy(tmp_path)
+    monkeypatch.setenv("CULTUREBOT_DATABASE_URL", f"sqlite:///{db}")
+    links = CliRunner().invoke(
+        app,
+        ["dashboard", "--as-of", command.group(1)]
+        + [arg for email in sorted(given) for arg in ("--link-for", email)],
+    )
+    assert links.exit_code == 0, links.output
+    printed = links.output.split()
+    assert len(printed) == 3
+    at = datetime.fromisoformat(command.group(1).replace("Z", "+00:00"))
+    settings = Settings(database_url=f"sqlite:///{db}", _env_file=None)  # type: ignore[call-arg]
+    runtime = Runtime(
+        db=open_database(settings.database_url),
+        clock=FakeClock(at + timedelta(minutes=5)),
+        settings=settings,
+    )
+    try:
+        async with TestClient(TestServer(standalone_app(runtime))) as client:
+            for link in printed:
+                page = await client.get(link[link.index("/dashboard") :])
+                body = await page.text()
+                assert page.status == 200, body
+                assert "Open my dashboard" in body and "expired" not in body
+    finally:
+        runtime.db.dispose()

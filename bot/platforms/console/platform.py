@@ -3,16 +3,22 @@
 It goes through exactly the same router, handlers and outbox as Slack and Teams: messages for
 the person at the keyboard are claimed from the outbox and printed; questions and buttons are
 answered by number; forms are filled in field by field; anything else typed is a command.
+
+A typed number answers what was shown last (the latest reply, or the latest messages that
+arrived). When that showed several numbered prompts, each carries its own label (a, b, ...) and a bare
+number is not guessed: the console asks which one is meant ("b 1" answers prompt b).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TextIO
 
+import prompts
 from bot.core.chat import Buttons, Form, Incoming, Message, Question, Response, Text
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
@@ -23,60 +29,101 @@ from storage.people import by_email
 Reader = Callable[[str], str]
 
 
-def render(message: Message) -> list[str]:
-    """A message as plain lines; choices and buttons are numbered from 1."""
+def render(message: Message, labels: dict[int, str] | None = None) -> list[str]:
+    """A message as plain lines; choices and buttons are numbered from 1. ``labels`` (the
+    index of an interactive part -> its label) marks each of several prompts with its own."""
     lines: list[str] = []
-    for part in message.parts:
+    for index, part in enumerate(message.parts):
+        mark = f"({labels[index]}) " if labels and index in labels else ""
         if isinstance(part, Text):
             prefix = {"heading": "## ", "quote": "  > ", "muted": "  "}.get(part.style, "")
             lines.extend(prefix + line for line in part.text.splitlines() or [""])
         elif isinstance(part, Question):
-            lines.append(f"  {part.prompt}")
-            labels = []
+            lines.append(f"  {mark}{part.prompt}")
+            names = []
             for i, choice in enumerate(part.choices, 1):
                 end = (
                     part.low_label if i == 1 else part.high_label if i == len(part.choices) else ""
                 )
-                labels.append(
+                names.append(
                     f"{choice.label} {end}".strip()
                     if choice.label == str(i)
                     else f"{i}) {choice.label}"
                 )
-            lines.append("  " + " | ".join(labels))
+            lines.append("  " + " | ".join(names))
             lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
         elif isinstance(part, Buttons):
-            lines.append(
-                "  " + " | ".join(f"[{i}] {b.label}" for i, b in enumerate(part.buttons, 1))
-            )
+            lines.append("  " + mark + buttons_line(part))
         elif isinstance(part, Form):
-            lines.append(f"  [1] {part.title}")
+            lines.append(f"  {mark}[1] {part.title}")
     if not lines:
         lines.append(message.summary)
     return lines
 
 
-def interactive_part(message: Message) -> Question | Buttons | Form | None:
-    for part in message.parts:
-        if isinstance(part, Question | Buttons | Form):
-            return part
-    return None
+def buttons_line(part: Buttons) -> str:
+    return " | ".join(f"[{i}] {b.label}" for i, b in enumerate(part.buttons, 1))
+
+
+Interactive = Question | Buttons | Form
+
+
+def interactive_parts(message: Message) -> list[tuple[int, Interactive]]:
+    """Every part of a message that is answered by a number, with its index."""
+    return [(i, p) for i, p in enumerate(message.parts) if isinstance(p, Question | Buttons | Form)]
+
+
+def interactive_part(message: Message) -> Interactive | None:
+    parts = interactive_parts(message)
+    return parts[0][1] if parts else None
+
+
+def describe(part: Interactive) -> str:
+    """One line that tells an open prompt apart from the others."""
+    if isinstance(part, Question):
+        return f"{part.prompt} (1-{len(part.choices)})"
+    if isinstance(part, Buttons):
+        return buttons_line(part)
+    return f"[1] {part.title}"
 
 
 @dataclass
 class Pending:
     ref: str
-    part: Question | Buttons | Form
+    part: Interactive
+    label: str = ""
+    batch: int = 0
+
+
+def _label(n: int) -> str:
+    """a, b, ..., z, aa, ab, ...: short enough to type before a number."""
+    letters = ""
+    while True:
+        n, rest = divmod(n, 26)
+        letters = chr(ord("a") + rest) + letters
+        if n == 0:
+            return letters
+        n -= 1
+
+
+LABELLED = re.compile(r"^([a-z]{1,3})\s*[.):]?\s+(\S+)$")
 
 
 class ConsolePlatform:
     """Prints messages for one person; the rest wait in the outbox for their own session."""
 
     name = "console"
+    # printing is instant and one claim's sends all finish before the recorder first runs:
+    # waiting for more outcomes to share the transaction (RECORD_LINGER) would only delay
+    # every refresh of the session (the demo's scripted readers wait it hundreds of times)
+    record_linger = 0.0
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.inbox: list[Pending] = []
         self._refs = itertools.count(1)
+        self._labels = itertools.count(0)
+        self.batch = 0  # grows with each typed line and each delivery: the latest is "last"
 
     async def send(self, address: Address, message: Message) -> str:
         ref = f"console:{next(self._refs)}"
@@ -84,10 +131,24 @@ class ConsolePlatform:
         return ref
 
     def show(self, message: Message, *, ref: str = "") -> None:
-        print("\n".join(render(message)), file=self.out)
-        part = interactive_part(message)
-        if part is not None:
-            self.inbox.append(Pending(ref=ref, part=part))
+        parts = interactive_parts(message)
+        pending = [
+            Pending(ref=ref, part=part, label=_label(next(self._labels)), batch=self.batch)
+            for _, part in parts
+        ]
+        labels = {index: p.label for (index, _), p in zip(parts, pending, strict=True)}
+        print("\n".join(render(message, labels if len(parts) > 1 else None)), file=self.out)
+        self.inbox.extend(pending)
+
+    def last_shown(self) -> list[Pending]:
+        """The open prompts shown last: those of the latest reply or delivery."""
+        if not self.inbox:
+            return []
+        latest = self.inbox[-1].batch
+        return [p for p in self.inbox if p.batch == latest]
+
+    def labelled(self, label: str) -> Pending | None:
+        return next((p for p in self.inbox if p.label == label), None)
 
 
 class ConsoleChat:
@@ -113,6 +174,7 @@ class ConsoleChat:
         person_id = self._person_id()
         if person_id is None:
             return
+        self.platform.batch += 1  # what arrives now is shown after any reply before it
         while (await deliver_due(self.runtime, self.platform, person_id=person_id)).sent:
             pass
 
@@ -131,20 +193,49 @@ class ConsoleChat:
             await self.refresh()
 
     async def say(self, line: str) -> None:
-        """Act on one typed line: a number answers the oldest open question, else a command."""
-        if looks_numeric(line) and self.platform.inbox:
-            pending = self.platform.inbox[0]
-            number = parse_int(line, 1, _options(pending.part))
-            if number is None:
-                print("  Please type one of the numbers shown.", file=self.out)
-                return
-            incoming = self._answer(pending, number)
-            if incoming is None:
-                return
-            self.platform.inbox.pop(0)
-        else:
-            incoming = Incoming(platform="console", user_id=self.email, kind="message", text=line)
+        """Act on one typed line: a number answers the prompt shown last ("b 3" answers the
+        prompt labelled b), anything else is a command."""
+        try:
+            pending, typed = self._target(line)
+            if pending is None and typed:
+                return  # explained (which one? which number?) and nothing sent
+            if pending is not None:
+                number = parse_int(typed, 1, _options(pending.part))
+                if number is None:
+                    print("  " + prompts.text("console.which_number"), file=self.out)
+                    return
+                incoming = self._answer(pending, number)
+                if incoming is None:
+                    return
+                self.platform.inbox.remove(pending)
+            else:
+                incoming = Incoming(
+                    platform="console", user_id=self.email, kind="message", text=line
+                )
+        finally:
+            self.platform.batch += 1
         self.show_response(self.router.handle(self.runtime, incoming))
+
+    def _target(self, line: str) -> tuple[Pending | None, str]:
+        """The open prompt a typed line answers and the number typed for it; (None, "") for a
+        command; (None, number) when the console explained instead of guessing."""
+        labelled = LABELLED.match(line.strip().lower())
+        if labelled and looks_numeric(labelled.group(2)):
+            pending = self.platform.labelled(labelled.group(1))
+            if pending is not None:
+                return pending, labelled.group(2)
+        if not looks_numeric(line) or not self.platform.inbox:
+            return None, ""
+        shown = self.platform.last_shown()
+        fits = [p for p in shown if parse_int(line, 1, _options(p.part)) is not None]
+        if len(fits) == 1 or len({p.part for p in shown}) == 1:
+            return (fits or shown)[-1], line  # "4" only answers the 1-5 one; or all the same
+        print("  " + prompts.text("console.which_one"), file=self.out)
+        for pending in shown:
+            print(f"  ({pending.label}) {describe(pending.part)}", file=self.out)
+        example = f"{shown[-1].label} {line.strip()}"
+        print("  " + prompts.text("console.which_example", example=example), file=self.out)
+        return None, line
 
     def _answer(self, pending: Pending, number: int) -> Incoming | None:
         """The incoming for option ``number`` of a message; None if a form was abandoned."""
@@ -222,7 +313,7 @@ class ConsoleChat:
                 self.show_response(self.router.handle(self.runtime, filled))
 
 
-def _options(part: Question | Buttons | Form) -> int:
+def _options(part: Interactive) -> int:
     """How many numbered options a part offers (a form is one: "fill it in")."""
     if isinstance(part, Question):
         return len(part.choices)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlmodel import select
 
 from storage.cascade_models import Cascade
 from storage.models import Person
+from tests.handlers.cascade.helpers import NOTE
 from tests.handlers.dashboard.conftest import sign_in
 
 
@@ -126,12 +128,27 @@ async def test_cascades_outside_ones_chain_are_refused(client, seeded) -> None: 
         cascade_id = session.exec(select(Cascade.id)).one()
     await sign_in(client, seeded, "a1")
     data = json.loads(await (await client.get("/dashboard/cascades.json")).text())
-    assert data["cascades"] == [] and data["sections"] == {}
+    assert data["cascades"] == [] and set(data["sections"]) == {"received"}  # no chain
     refused = await client.get(f"/dashboard/cascades?cascade={cascade_id}")
     assert refused.status == 403 and "Customers first" not in await refused.text()
     client.session.cookie_jar.clear()
     await sign_in(client, seeded, "other")
     assert (await client.get(f"/dashboard/cascades.json?cascade={cascade_id}")).status == 403
+
+
+async def test_an_employee_sees_the_leadership_message_they_received(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    """Ann (under m1, who relayed it with a note) opens "Leadership messages": it shows the
+    message that reached her, who passed it on and their words, when; not "none"."""
+    await sign_in(client, seeded, "a1")
+    page = await (await client.get("/dashboard/cascades")).text()
+    assert "no leadership message" not in page
+    assert "Leadership messages you received" in page and "Customers first" in page
+    assert "Mia One" in page and NOTE in page and "Vera Vp" in page
+    assert re.search(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d [A-Z][a-z][a-z] \d\d:\d\d", page)
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "o1")  # outside the vp's part: nothing reached them
+    page = await (await client.get("/dashboard/cascades")).text()
+    assert "Customers first" not in page and "no leadership message for you yet" in page
 
 
 async def test_delivery_health_is_for_admins(client, seeded) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,8 @@ def test_chat_report_is_short_and_points_to_the_rest(database) -> None:
     assert len(lines) <= 40 and len(text) < 8000  # Slack: 40,000 characters, Teams: 28 KB
     assert "mean" in text and "withheld" in text
     assert len(full.rows) > len(report.rows) > 39
-    assert lines[-1].startswith("... and ") and "culturebot report --as" in lines[-1]
+    assert lines[-1].startswith("... and ") and "type dashboard" in lines[-1]
+    assert "culturebot" not in text  # chat never sends a person to the command line
 
     exported = CliRunner().invoke(
         app, ["report", "--format", "json"], env={"CULTUREBOT_DATABASE_URL": database.url}
