@@ -379,7 +379,10 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         days = rest.strip() or str(WINDOW_DEFAULT)
         window = parse_int(days, 1, WINDOW_MAX)
         if window is None:
-            raise UserError(prompts.text("assess.bad_window", days=days[:20]), field="window-days")
+            raise UserError(
+                prompts.text("assess.chat_bad_window", days=days[:20], default=WINDOW_DEFAULT),
+                field="window-days",
+            )
         launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=window)
         words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
         return Response(replies=[text_message(words)])

@@ -88,7 +88,7 @@ def test_launch_refusals_write_nothing(runtime, chat) -> None:
     import_org(runtime, ORG)
     refused = chat("sam@x.io").say("assess launch")
     assert "only leaders can launch" in refused
-    assert "window-days: the window must be 1 to 60 days" in chat("lea@x.io").say(
+    assert "assess launch: the window must be 1 to 60 days" in chat("lea@x.io").say(
         "assess launch 90"
     )
     with runtime.db.session() as session:
