@@ -60,6 +60,11 @@ def test_leader_schedules_a_cascade_for_local_mornings_previews_and_cancels_it(
     # the next one is cancelled before its morning comes, and reaches nobody
     later = schedule(ava, "cascade local 09:00 from 2027-03-08", "Second message")
     assert "cascade 2" in later and "from Mon 08 Mar" in later
+    # preview it again before it goes out: when, and whom it reaches
+    again = ava.say("cascade preview 2")
+    assert 'Cascade 2 "Second message" goes out each person\'s local 09:00' in again
+    assert "This cascade would reach" in again and "cascade cancel 2" in again
+    assert "for example cascade preview 12" in ava.say("cascade preview next")
     assert 'Cancelled cascade 2 "Second message": nothing was sent.' in ava.say("cascade cancel 2")
     tick_until(runtime, datetime(2027, 3, 9, 15, tzinfo=UTC), step=timedelta(hours=1))
     for person in (NOAH, BEN, BEA):
