@@ -16,7 +16,7 @@ def print_report(result: reports.Report) -> None:
     from rich.table import Table
 
     import prompts
-    from handlers.common.formatting import sparkline
+    from handlers.common.formatting import sparkline, week_words
     from handlers.reports import pulse_reports as reports
 
     themes = prompts.questions().themes
@@ -44,7 +44,7 @@ def print_report(result: reports.Report) -> None:
         table.add_row(
             r.group,
             themes.get(r.theme, r.theme),
-            r.period or "",
+            week_words(r.period) if r.period else "",
             r.respondents or "",
             f"{r.participation:.0%}" if r.participation is not None else "",
             f"{r.mean:.1f}" if r.mean is not None else "",

@@ -276,6 +276,20 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         return schedule_form(ctx, incoming.text)
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
+    owed = owed_links(ctx.session, ctx.person)
+    if owed and ctx.person.role != "leader" and ctx.person.manager_id is not None:
+        # a manager typing "cascade" has one to pass on: that is what they came for
+        if len(owed) == 1:
+            return relay(
+                ctx,
+                Incoming(
+                    platform=incoming.platform,
+                    user_id=incoming.user_id,
+                    kind="action",
+                    value=str(owed[0][0].id),
+                ),
+            )
+        return Response(replies=[text_message(text("cascade.relay_several", count=len(owed)))])
     may_broadcast(ctx.session, ctx.person)
     return broadcast_form()
 
@@ -431,6 +445,22 @@ def discard(ctx: Context, incoming: Incoming) -> Response:
         return Response(update=text_message(text("cascade.draft_gone")))
     ctx.session.delete(cascade)
     return Response(update=text_message(text("cascade.discarded")))
+
+
+def owed_links(session: Session, manager: Person) -> list[tuple[CascadeLink, Cascade]]:
+    """The cascades ``manager`` still owes their team a relay of, the soonest due first."""
+    rows = session.exec(
+        select(CascadeLink, Cascade)
+        .join(Cascade, col(Cascade.id) == col(CascadeLink.cascade_id))
+        .where(
+            CascadeLink.manager_id == manager.id,
+            CascadeLink.status == "pending",
+            col(CascadeLink.level) > 0,
+            Cascade.status == "running",
+        )
+        .order_by(col(CascadeLink.due_at), col(CascadeLink.id))
+    ).all()
+    return [(link, cascade) for link, cascade in rows]
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:

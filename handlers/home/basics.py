@@ -7,6 +7,7 @@ from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
+from handlers.common.formatting import week_words
 from handlers.reports import disclosure, periods
 from handlers.reports import pulse_reports as reports
 from handlers.reports.pulse_reports import CHAT_LINES
@@ -20,11 +21,14 @@ def roles_of(ctx: Context) -> list[str]:
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:
     roles = roles_of(ctx)
-    lines = [prompts.text("help.intro", name=ctx.person.name)]
+    lines = [prompts.text("help.intro", name=ctx.person.name), prompts.text("home.help")]
+    if people.has_reports(ctx.session, ctx.person):
+        lines.append(prompts.text("home.help_manager"))
+    first_role = len(lines)
     lines.extend(prompts.text(f"help.{role}") for role in roles)
     lines.append(prompts.text("leave.help"))
     if "manager" not in roles:
-        lines.insert(2, prompts.text("help.report_org"))
+        lines.insert(first_role + 1, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])
 
 
@@ -119,7 +123,7 @@ def comments_text(
             "disclosure.comments_heading",
             label=group.label,
             theme=themes.get(group.measure, group.measure),
-            period=group.period,
+            period=week_words(group.period),
             count=len(group.comments),
         )
         entries.append((heading, None))

@@ -505,5 +505,4 @@ def _progress(session: Session, round_id: int) -> tuple[int, int]:
 
 
 def register(router: Router) -> None:
-    router.action("pulse.answer")(answer)
-    router.command("checkin")(start_checkin)
+    router.action("pulse.answer")(answer)  # ``checkin``: handlers.pulse.team

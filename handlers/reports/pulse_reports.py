@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
-from handlers.common.formatting import csv_text, sparkline
+from handlers.common.formatting import csv_text, sparkline, week_words
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Cell
 from handlers.reports.periods import Period
@@ -246,7 +246,7 @@ def _row(cells: list[Cell]) -> GroupRow:
 
 
 def period_words(report: Report) -> str:
-    """ ", since 2027-03-01" after a title, "" for all time."""
+    """ ", since Mon 1 Mar 2027" after a title, "" for all time."""
     words = Period(report.since, report.until).words()
     return f", {words}" if words else ""
 
@@ -277,7 +277,7 @@ def as_text(report: Report, *, email: str = "you@example.com") -> str:
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
             f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}, "
-            f"week {r.period}){trend}{mood}{line}"
+            f"{week_words(r.period or '')}){trend}{mood}{line}"
         )
     if len(lines) > CHAT_LINES:
         rest = len(lines) - (CHAT_LINES - 1)

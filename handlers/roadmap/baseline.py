@@ -34,7 +34,7 @@ from bot.core.chat import Incoming, Response, text_message
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Context
-from handlers.common.formatting import csv_text, sparkline
+from handlers.common.formatting import csv_text, day_words, sparkline, weeks_words
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
 from handlers.reports.atoms import assessment_atoms
@@ -338,7 +338,7 @@ def current_figures(
             if combined.mean is not None and used:
                 _, week_ends = disclosure.week_bounds(used[-1])
                 if latest_end is None or week_ends > latest_end:
-                    span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
+                    span = weeks_words(used[0], used[-1])
                     best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
         figures.append(best)
     return figures
@@ -424,7 +424,7 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
             "baseline.heading",
             id=result.assessment_id,
             scope=result.scope,
-            closed=result.closed_on.isoformat(),
+            closed=day_words(result.closed_on),
         )
     ]
     if result.baseline_id != result.assessment_id:

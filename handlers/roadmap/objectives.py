@@ -38,7 +38,7 @@ from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
-from handlers.common.formatting import csv_text
+from handlers.common.formatting import csv_text, day_words
 from handlers.common.outbox import send_later
 from handlers.roadmap import baseline
 from storage import audit, people
@@ -410,7 +410,7 @@ def added_text(session: Session, objective: Objective) -> str:
         dimension=prompts.assessment().name(objective.dimension),
         start=f"{objective.start:.1f}",
         target=f"{objective.target:.1f}",
-        due=objective.due.isoformat(),
+        due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
     )
@@ -535,11 +535,16 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        now = (
-            prompts.text("objective.now_unknown")
-            if v.current is None
-            else f"{v.current:.1f} ({v.current_source})"
-        )
+        state = prompts.text(f"objective.state_{v.state.replace(' ', '_')}")
+        if v.current is None:
+            now = prompts.text("objective.now_unknown", state=state)
+        else:
+            now = prompts.text(
+                "objective.now_known",
+                now=f"{v.current:.1f}",
+                source=v.current_source,
+                state=state,
+            )
         lines.append(
             prompts.text(
                 "objective.line",
@@ -549,10 +554,9 @@ def as_text(views: list[ObjectiveView]) -> str:
                 dimension=v.dimension_name,
                 start=f"{v.start:.1f}",
                 target=f"{v.target:.1f}",
-                due=v.due.isoformat(),
+                due=day_words(v.due),
                 owner=v.owner,
                 now=now,
-                state=prompts.text(f"objective.state_{v.state.replace(' ', '_')}"),
             )
         )
         for a in v.actions:
@@ -563,7 +567,7 @@ def as_text(views: list[ObjectiveView]) -> str:
                     text=a.text,
                     owner=a.owner,
                     status=a.status,
-                    due=a.due.isoformat(),
+                    due=day_words(a.due),
                 )
             )
     return "\n".join(lines)
@@ -775,9 +779,10 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
         view = _view(session, objective, now)
         why: dict[str, list[str]] = {}
         if view.state == "at risk":
-            now_text = "?" if view.current is None else f"{view.current:.1f}"
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk", now=now_text)
+                prompts.text("objective.nudge_at_risk_unknown")
+                if view.current is None
+                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
@@ -796,7 +801,7 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
                 dimension=view.dimension_name,
                 start=f"{view.start:.1f}",
                 target=f"{view.target:.1f}",
-                due=view.due.isoformat(),
+                due=day_words(view.due),
                 why="; ".join(reasons),
             )
             sent += send_later(

@@ -445,7 +445,7 @@ def test_connectedness_is_published_per_closed_four_week_block(org, chat, clock,
     assert live.span == "no closed 4-week block yet" and live.pairs_connected == 0
     clock.set(datetime(2027, 3, 24, 9, tzinfo=UTC))  # the block closed two days ago
     closed = figure()
-    assert closed.span == "weeks 2027-W08 to 2027-W11"
+    assert closed.span == "Mon 22 Feb 2027 to Sun 21 Mar 2027"
     assert [(p.reader, p.story, p.people) for p in closed.pairs] == [("Support", "Sales", "2-4")]
     assert (closed.pairs_connected, closed.pairs_possible, closed.share) == (1, 3, 0.333)
     assert closed.most_connected == ["Sales", "Support"] and closed.least_connected == ["Exec"]
