@@ -251,6 +251,33 @@ def schedule_form(ctx: Context, typed: str) -> Response:
     return broadcast_form(ref=_when_ref(send_at, local))
 
 
+def preview_scheduled(ctx: Context, ref: str) -> Response:
+    """``cascade preview [ID]``: when one of the leader's scheduled cascades goes out and whom
+    it would reach (its next one without a number); with none scheduled, whom a cascade sent
+    now would reach."""
+    may_broadcast(ctx.session, ctx.person)
+    query = select(Cascade).where(Cascade.sender_id == ctx.person.id, Cascade.status == "scheduled")
+    if ref:
+        cascade_id = parse_id(ref)
+        if cascade_id is None:
+            raise UserError(text("cascade.preview_usage"))
+        query = query.where(Cascade.id == cascade_id)
+    cascade = ctx.session.exec(query.order_by(col(Cascade.send_at), col(Cascade.id))).first()
+    if cascade is None and ref:
+        raise UserError(text("cascade.preview_none", id=ref[:20]))
+    who = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
+    if cascade is None:
+        return Response(replies=[text_message(text("cascade.preview_nothing", who=who))])
+    heading = text(
+        "cascade.preview_scheduled",
+        id=cascade.id,
+        title=cascade.title,
+        when=when_words(cascade, ctx.person.timezone),
+    )
+    words = "\n".join([heading, who, next_step("scheduled", row_id(cascade.id))])
+    return Response(replies=[text_message(words)])
+
+
 def next_step(done: str, cascade_id: int, words: str = "chat") -> str:
     """What the sender can do next with a cascade just ``done`` ("sent" or "scheduled"), as
     a chat command or (``words="cli"``) the command line's."""
@@ -274,6 +301,8 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(done)])
     if word.lower() in ("at", "local"):
         return schedule_form(ctx, incoming.text)
+    if word.lower() == "preview":
+        return preview_scheduled(ctx, rest.strip())
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
     owed = owed_links(ctx.session, ctx.person)

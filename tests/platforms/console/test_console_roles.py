@@ -60,6 +60,11 @@ def test_leader_schedules_a_cascade_for_local_mornings_previews_and_cancels_it(
     # the next one is cancelled before its morning comes, and reaches nobody
     later = schedule(ava, "cascade local 09:00 from 2027-03-08", "Second message")
     assert "cascade 2" in later and "from Mon 08 Mar" in later
+    # preview it again before it goes out: when, and whom it reaches
+    again = ava.say("cascade preview 2")
+    assert 'Cascade 2 "Second message" goes out each person\'s local 09:00' in again
+    assert "This cascade would reach" in again and "cascade cancel 2" in again
+    assert "for example cascade preview 12" in ava.say("cascade preview next")
     assert 'Cancelled cascade 2 "Second message": nothing was sent.' in ava.say("cascade cancel 2")
     tick_until(runtime, datetime(2027, 3, 9, 15, tzinfo=UTC), step=timedelta(hours=1))
     for person in (NOAH, BEN, BEA):
@@ -81,10 +86,10 @@ def test_manager_relays_sets_an_objective_and_reads_the_team_report_in_chat(runt
     preview = ava.say("cascade", TITLE, "We will call every customer who churned.", "", "")
     assert "Sent" in ava.say("1") and "[1] Send" in preview
 
-    # receive the cascade and relay it
+    # receive the cascade, quit, and relay it from a new session (it lives in the database)
+    assert "[1] Relay to my team" in chat(BEA).inbox()
     bea = chat(BEA)
-    assert "[1] Relay to my team" in bea.inbox()
-    relayed = bea.say("1", "Team, this is how we win back the customers we lost.")
+    relayed = bea.say("relay", "Team, this is how we win back the customers we lost.")
     assert "Relayed to your 12 direct reports" in relayed
     team = [f"{line.split(',')[0]}" for line in PEOPLE.read_text().splitlines() if BEA in line]
     team = [email for email in team if email != BEA]
