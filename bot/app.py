@@ -24,7 +24,7 @@ def build_router() -> Router:
     from bot.core.router import Router
     from handlers.cascade import actions as cascade
     from handlers.dashboard import link as dashboard
-    from handlers.home import basics
+    from handlers.home import basics, pending
     from handlers.home import view as home_view
     from handlers.people import leave
     from handlers.pulse import rounds as pulse
@@ -41,6 +41,7 @@ def build_router() -> Router:
     cascade.register(router)
     leave.register(router)
     home_view.register(router)
+    pending.register(router)
     dashboard.register(router)
     assessment.register(router)
     objectives.register(router)

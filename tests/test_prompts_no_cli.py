@@ -12,8 +12,14 @@ from pathlib import Path
 import typer.main
 
 import prompts
+from bot.app import build_router
 from bot.cli.main import app
-from tests.support import import_org
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from storage.db import open_database
+from tests.conftest import PlayedDemo
+from tests.support import Chat, import_org
 
 PEOPLE = Path(__file__).parent.parent / "examples" / "people.csv"
 
@@ -109,3 +115,36 @@ def test_a_played_session_names_no_cli_command_to_any_role(runtime, chat) -> Non
     assert {
         key: names_a_command(words) for key, words in shown.items() if names_a_command(words)
     } == {}
+
+
+def test_the_played_demo_names_no_cli_command_in_chat(played_demo: PlayedDemo, tmp_path) -> None:
+    """After the demo's four weeks (reports long enough to be cut, comments, a cascade, the
+    assessment), what each role reads in chat names no command line either."""
+    settings = Settings(
+        database_url=f"sqlite:///{played_demo.copy(tmp_path)}",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    runtime = Runtime(
+        db=open_database(settings.database_url),
+        clock=FakeClock(played_demo.ended),
+        settings=settings,
+    )
+    router = build_router()
+    typed = ["help", "home", "report", "comments", "comments page 2", "objectives", "baseline"]
+    roles = {
+        "ava.adams@example.com": [*typed, "cascade report", "assess status", "ideas"],
+        "bea.hughes@example.com": [*typed, "checkin schedule", "ideas", "assess status"],
+        "omar.ueda@example.com": typed,
+        "carl.okafor@example.com": typed,
+    }
+    try:
+        shown = {}
+        for email, lines in roles.items():
+            person = Chat(runtime, router, email)
+            shown[(email, "inbox")] = person.inbox()
+            shown.update({(email, line): person.say(line) for line in lines})
+    finally:
+        runtime.db.dispose()
+    assert any("more rows" in words for words in shown.values())  # long enough to be cut
+    named = {key: names_a_command(words) for key, words in shown.items()}
+    assert {key: found for key, found in named.items() if found} == {}

@@ -251,6 +251,33 @@ def schedule_form(ctx: Context, typed: str) -> Response:
     return broadcast_form(ref=_when_ref(send_at, local))
 
 
+def preview_scheduled(ctx: Context, ref: str) -> Response:
+    """``cascade preview [ID]``: when one of the leader's scheduled cascades goes out and whom
+    it would reach (its next one without a number); with none scheduled, whom a cascade sent
+    now would reach."""
+    may_broadcast(ctx.session, ctx.person)
+    query = select(Cascade).where(Cascade.sender_id == ctx.person.id, Cascade.status == "scheduled")
+    if ref:
+        cascade_id = parse_id(ref)
+        if cascade_id is None:
+            raise UserError(text("cascade.preview_usage"))
+        query = query.where(Cascade.id == cascade_id)
+    cascade = ctx.session.exec(query.order_by(col(Cascade.send_at), col(Cascade.id))).first()
+    if cascade is None and ref:
+        raise UserError(text("cascade.preview_none", id=ref[:20]))
+    who = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
+    if cascade is None:
+        return Response(replies=[text_message(text("cascade.preview_nothing", who=who))])
+    heading = text(
+        "cascade.preview_scheduled",
+        id=cascade.id,
+        title=cascade.title,
+        when=when_words(cascade, ctx.person.timezone),
+    )
+    words = "\n".join([heading, who, next_step("scheduled", row_id(cascade.id))])
+    return Response(replies=[text_message(words)])
+
+
 def next_step(done: str, cascade_id: int, words: str = "chat") -> str:
     """What the sender can do next with a cascade just ``done`` ("sent" or "scheduled"), as
     a chat command or (``words="cli"``) the command line's."""
@@ -274,8 +301,24 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(done)])
     if word.lower() in ("at", "local"):
         return schedule_form(ctx, incoming.text)
+    if word.lower() == "preview":
+        return preview_scheduled(ctx, rest.strip())
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
+    owed = owed_links(ctx.session, ctx.person)
+    if owed and ctx.person.role != "leader" and ctx.person.manager_id is not None:
+        # a manager typing "cascade" has one to pass on: that is what they came for
+        if len(owed) == 1:
+            return relay(
+                ctx,
+                Incoming(
+                    platform=incoming.platform,
+                    user_id=incoming.user_id,
+                    kind="action",
+                    value=str(owed[0][0].id),
+                ),
+            )
+        return Response(replies=[text_message(text("cascade.relay_several", count=len(owed)))])
     may_broadcast(ctx.session, ctx.person)
     return broadcast_form()
 
@@ -431,6 +474,22 @@ def discard(ctx: Context, incoming: Incoming) -> Response:
         return Response(update=text_message(text("cascade.draft_gone")))
     ctx.session.delete(cascade)
     return Response(update=text_message(text("cascade.discarded")))
+
+
+def owed_links(session: Session, manager: Person) -> list[tuple[CascadeLink, Cascade]]:
+    """The cascades ``manager`` still owes their team a relay of, the soonest due first."""
+    rows = session.exec(
+        select(CascadeLink, Cascade)
+        .join(Cascade, col(Cascade.id) == col(CascadeLink.cascade_id))
+        .where(
+            CascadeLink.manager_id == manager.id,
+            CascadeLink.status == "pending",
+            col(CascadeLink.level) > 0,
+            Cascade.status == "running",
+        )
+        .order_by(col(CascadeLink.due_at), col(CascadeLink.id))
+    ).all()
+    return [(link, cascade) for link, cascade in rows]
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:

@@ -15,6 +15,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core.clock import format_local
+from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
     BarChart,
@@ -123,12 +125,18 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 cell = by.get((week, theme))
                 figure = value(cell) if cell is not None and cell.shown else None
                 values.append(None if figure is None else round(figure * scale, 2))
-            out.append(Series(themes[theme], tuple(values)))
+            gaps = tuple(
+                (cell := by.get((week, theme))) is not None and not cell.shown for week in weeks
+            )
+            out.append(Series(themes[theme], tuple(values), gaps=gaps))
         return tuple(out)
 
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
+    view.sections.append(
+        _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
+    )
     baselines = baseline_of(session, viewer, scope)
     open_objectives = objectives_of(session, viewer, now)
     targets = targets_of(session, scope, open_objectives)
@@ -166,7 +174,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 CELL_HEADERS,
                 tuple(
                     _cell_row(by[(w, t)], themes, min_size)
-                    for w in weeks
+                    for w in reversed(weeks)  # the latest week first
                     for t in measures
                     if (w, t) in by
                 ),
@@ -197,7 +205,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                         if by[(w, t)].shown and (share := by[(w, t)].participation) is not None
                         else None,
                     )
-                    for w in weeks
+                    for w in reversed(weeks)
                     for t in measures
                     if (w, t) in by
                 ),
@@ -224,12 +232,119 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             table=Table(
                 ("week", "theme", "sentiment"),
                 ("Week", "Theme", "Comment sentiment (-1..1)"),
-                tuple((c.period, themes.get(c.measure, c.measure), c.sentiment) for c in sentiment),
+                tuple(
+                    (c.period, themes.get(c.measure, c.measure), c.sentiment)
+                    for c in reversed(sentiment)
+                ),
             ),
         )
     )
     view.sections.append(_objectives_section(open_objectives))
     return view
+
+
+def week_words(period: str) -> str:
+    """An ISO week as people read it: "the week of 8 Mar"."""
+    monday = disclosure.week_bounds(period)[0]
+    return f"the week of {monday.day} {monday:%b}"
+
+
+def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
+    if before is None:
+        return None
+    step = round(now - before, 1)
+    if step == 0:
+        return f"no change since {week_words(since)}"
+    return f"{step:+g}{unit} since {week_words(since)}"
+
+
+def _headline(
+    weeks: list[str],
+    measures: list[str],
+    by: dict[tuple[str, str], disclosure.Cell],
+    themes: dict[str, str],
+    reach: views.Reach | None,
+    viewer: Viewer,
+) -> Section:
+    """The figures first: participation, each theme's latest score and its change, the
+    weakest theme, and how far the latest leadership message reached. Each figure is one the
+    sections below show (the gate's shown cells; the chain as the cascades view shows it)."""
+    rows: list[tuple[Any, ...]] = []
+    turnout: list[tuple[str, float]] = []
+    for w in weeks:
+        shares = [
+            c.participation
+            for t in measures
+            if (c := by.get((w, t))) and c.shown and c.participation is not None
+        ]
+        if shares:
+            turnout.append((w, sum(shares) / len(shares) * 100))
+    if turnout:
+        week, share = turnout[-1]
+        previous = turnout[-2] if len(turnout) > 1 else None
+        rows.append(
+            (
+                "Participation",
+                f"{share:.0f}%",
+                _change(
+                    share,
+                    previous[1] if previous else None,
+                    previous[0] if previous else "",
+                    " points",
+                ),
+                f"of the people asked in {week_words(week)}",
+            )
+        )
+    latest: dict[str, float] = {}
+    for t in measures:
+        scores = [
+            (w, c.mean) for w in weeks if (c := by.get((w, t))) and c.shown and c.mean is not None
+        ]
+        if not scores:
+            continue
+        week, mean = scores[-1]
+        latest[t] = mean
+        earlier = scores[-2] if len(scores) > 1 else None
+        rows.append(
+            (
+                themes[t],
+                f"{mean:.1f}",
+                _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
+                f"score out of 5 in {week_words(week)}",
+            )
+        )
+    if len(latest) > 1:
+        weakest = min(latest, key=lambda t: latest[t])
+        rows.append(
+            (
+                "Weakest theme",
+                themes[weakest],
+                None,
+                f"{latest[weakest]:.1f}, the lowest latest score of {len(latest)} themes",
+            )
+        )
+    if reach is not None and reach.meant:
+        rows.append(
+            (
+                "Latest leadership message",
+                f"{reach.reached / reach.meant:.0%} reached",
+                None,
+                f"{reach.reached} of {reach.meant} people"
+                + ("" if reach.whole_chain else " in your part of the chain")
+                + f" for \u201c{reach.title}\u201d, sent "
+                + format_local(reach.sent, viewer.person.timezone),
+            )
+        )
+    return Section(
+        id="headline",
+        title="At a glance",
+        summary="; ".join(f"{r[0]}: {r[1]}" for r in rows) or "No figure yet.",
+        table=Table(
+            ("figure", "value", "change", "detail"),
+            ("Figure", "Now", "Change", "What it is"),
+            tuple(rows),
+        ),
+    )
 
 
 def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
@@ -450,23 +565,30 @@ def groups(
             )
         values.append(tuple(row_values))
         notes.append(tuple(row_notes))
+    # a group with no figure at all takes no row on the map: one sentence sums them up
+    on_map = [i for i, row_values in enumerate(values) if any(v is not None for v in row_values)]
+    hidden = len(rows) - len(on_map)
+    note = prompts.text("dashboard.withheld_note", min=min_size)
+    if hidden:
+        note += " " + prompts.text("dashboard.withheld_groups", count=hidden)
     view.sections.append(
         Section(
             id="heatmap",
             title=f"Mean score per theme and group, {span}",
-            summary=f"{len(rows)} groups x {len(measures)} themes; {withheld} withheld.",
-            note=prompts.text("dashboard.withheld_note", min=min_size),
+            summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
+            + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
+            note=note,
             chart=HeatMap(
-                rows=tuple(labels[g] for g in rows),
+                rows=tuple(labels[rows[i]] for i in on_map),
                 columns=tuple(themes[t] for t in measures),
-                values=tuple(values),
-                notes=tuple(notes),
+                values=tuple(values[i] for i in on_map),
+                notes=tuple(notes[i] for i in on_map),
                 x_title="theme",
                 y_title="group",
                 scale_title="mean score (1-5)",
                 scale=(1.0, 5.0),
             )
-            if rows and measures
+            if on_map and measures
             else None,
             table=Table(
                 (

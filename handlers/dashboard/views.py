@@ -8,6 +8,7 @@ Each function takes a session, the viewer, the scope they picked and the time, a
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -263,11 +264,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             raise NotAllowed(f"cascade {cascade_id}")
         cascade = found
     assert cascade.id is not None
-    tree = cascade_report.chain_tree(session, cascade.id)
-    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
-    root = tree if whole else _find(tree, row_id(viewer.person.id))
-    if root is None:
-        raise NotAllowed(f"cascade {cascade.id}")
+    root, whole = _part(session, viewer, cascade)
     view.scope = f"cascade-{cascade.id}"
     view.scope_label = f"\u201c{cascade.title}\u201d" + (
         "" if whole else f", from {root['name']} down"
@@ -405,6 +402,43 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         )
     )
     return view
+
+
+def _part(session: Session, viewer: Viewer, cascade: Cascade) -> tuple[dict[str, Any], bool]:
+    """The part of ``cascade``'s chain the viewer may see (the whole chain for its sender and
+    admins, from themselves down for a manager who carried it) and whether it is the whole."""
+    assert cascade.id is not None
+    tree = cascade_report.chain_tree(session, cascade.id)
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    root = tree if whole else _find(tree, row_id(viewer.person.id))
+    if root is None:
+        raise NotAllowed(f"cascade {cascade.id}")
+    return root, whole
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The latest leadership message the viewer sent or carried: people reached so far in
+    the part of its chain they may see, of everyone that part is meant to reach."""
+
+    title: str
+    sent: datetime
+    reached: int
+    meant: int
+    whole_chain: bool
+
+
+def latest_reach(session: Session, viewer: Viewer) -> Reach | None:
+    """The same figures as the cascades view's chain, for the latest message only."""
+    mine = visible_cascades(session, viewer)
+    if not mine:
+        return None
+    cascade = mine[0]
+    root, whole = _part(session, viewer, cascade)
+    nodes = list(_walk(root))
+    reached = sum(n.get("state") == "reached" for n in nodes)
+    waiting = sum(n.get("state") == "waiting" for n in nodes)
+    return Reach(cascade.title, cascade.created_at, reached, reached + waiting, whole)
 
 
 def _received(session: Session, viewer: Viewer) -> Section:

@@ -21,11 +21,14 @@ def roles_of(ctx: Context) -> list[str]:
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:
     roles = roles_of(ctx)
-    lines = [prompts.text("help.intro", name=ctx.person.name)]
+    lines = [prompts.text("help.intro", name=ctx.person.name), prompts.text("home.help")]
+    if people.has_reports(ctx.session, ctx.person):
+        lines.append(prompts.text("home.help_manager"))
+    first_role = len(lines)
     lines.extend(prompts.text(f"help.{role}") for role in roles)
     lines.append(prompts.text("leave.help"))
     if "manager" not in roles:
-        lines.insert(2, prompts.text("help.report_org"))
+        lines.insert(first_role + 1, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])
 
 

@@ -54,14 +54,22 @@ from handlers.reports import live_counts
 from handlers.roadmap import baseline
 from storage import people, scrub
 from storage.models import Person
-from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
+from storage.roadmap import (
+    SCORES,
+    Assessment,
+    AssessmentAnswer,
+    AssessmentComment,
+    AssessmentInvite,
+    answered_count,
+    open_invite,
+)
+from storage.roadmap import draft_answers as _draft
 from storage.sql import insert_rows
 from storage.types import row_id, table_of
 
 WINDOW_DEFAULT = 14
 WINDOW_MAX = 60
 MAX_COMMENT = 2000
-SCORES = ("1", "2", "3", "4", "5")
 COMMENT_PREFIX = "comment_"
 UNFINISHED = ("sent", "partial")
 
@@ -139,19 +147,6 @@ def invitation(
             ),
         ),
     )
-
-
-def _draft(text: str | None) -> dict[str, str]:
-    """An invite's answers so far (its ``draft`` column)."""
-    if not text:
-        return {}
-    data = json.loads(text)
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def answered_count(draft: dict[str, str]) -> int:
-    ids = {s.id for s in prompts.assessment().statements}
-    return sum(1 for key, value in draft.items() if key in ids and value in SCORES)
 
 
 # --- launching ---------------------------------------------------------------------------
@@ -374,19 +369,6 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     else:
         words = prompts.text("assess.saved_partial", answered=answered, total=total, closes=closes)
     return Response(replies=[text_message(words)])
-
-
-def open_invite(session: Session, person: Person, now: datetime) -> AssessmentInvite | None:
-    return session.exec(
-        select(AssessmentInvite)
-        .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
-        .where(
-            AssessmentInvite.person_id == person.id,
-            Assessment.status == "open",
-            col(Assessment.closes_at) > now,
-        )
-        .order_by(col(Assessment.closes_at))
-    ).first()
 
 
 def command(ctx: Context, incoming: Incoming) -> Response:

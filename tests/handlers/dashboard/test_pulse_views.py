@@ -197,3 +197,74 @@ async def test_overview_shows_baseline_targets_and_open_objectives(
     # the vp's own subtree: its assessment cell is withheld, so no baseline; no target either
     mine = await (await client.get(f"/dashboard/overview?scope=subtree-{vp.id}")).text()
     assert "baseline" not in mine and "target 3.8" not in mine
+
+
+async def test_the_overview_opens_with_headline_figures(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Participation, each theme's score with its change, the weakest theme and the latest
+    leadership message's reach come first; each is a figure the gate shows, none withheld."""
+    who = published
+    with seeded.db.session() as session:  # an earlier week: the org's scores a week before
+        session.add(
+            DisclosurePeriod(
+                period="2027-W07",
+                kind="pulse",
+                starts=date(2027, 2, 15),
+                ends=date(2027, 2, 21),
+                published_at=seeded.clock.now() - timedelta(days=8),
+            )
+        )
+        session.flush()
+        for theme, mean in (("customer_focus", 3.2), ("leadership", 3.9)):
+            session.add(
+                DisclosureCell(
+                    period="2027-W07",
+                    measure=theme,
+                    kind="org",
+                    key="",
+                    label="Whole organisation",
+                    shown=True,
+                    respondents="5-9",
+                    participation=0.5,
+                    mean=mean,
+                    n=7,
+                    answers=7,
+                    total=mean * 7,
+                )
+            )
+    await sign_in(client, seeded, "vp")
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert page.index("At a glance") < page.index("Score per theme by week")
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    assert rows["Participation"]["value"] == "70%"
+    assert rows["Participation"]["change"] == "+20 points since the week of 15 Feb"
+    assert rows["Customer focus"]["value"] == "3.6"
+    assert rows["Customer focus"]["change"] == "+0.4 since the week of 15 Feb"
+    assert rows["Leadership commitment"]["change"] == "-0.3 since the week of 15 Feb"
+    assert rows["Weakest theme"]["value"] == "Customer focus"
+    reach = rows["Latest leadership message"]
+    assert reach["value"].endswith("reached") and "Customers first" in reach["detail"]
+    assert "\u25b2" in page and "\u25bc" in page  # up and down, not by colour alone
+
+    team = json.loads(
+        await (await client.get(f"/dashboard/overview.json?scope=team-{who['m1'].id}")).text()
+    )  # every cell of Mia's team is withheld: no score, no weakest theme, no participation
+    figures = {r["figure"] for r in team["sections"]["headline"]["rows"]}
+    assert figures == {"Latest leadership message"}
+    assert str(SECRET_MEAN) not in json.dumps(team)
+
+
+async def test_groups_with_every_figure_withheld_are_summed_up_not_mapped(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    """Mia's subtree and team, and Max's team, have no figure at all: one sentence says so
+    and the map shows only groups with a figure; the table still lists each, withheld."""
+    await sign_in(client, seeded, "vp")
+    vp = published["vp"].id
+    page = await (await client.get(f"/dashboard/groups?scope=subtree-{vp}")).text()
+    assert "3 smaller groups are not on the map, to protect anonymity" in page
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert ">Everyone below Max Two</text>" in chart
+    for hidden in ("Team of Mia One", "Everyone below Mia One", "Team of Max Two"):
+        assert f">{hidden}</text>" not in chart
+        assert f"<th scope=row>{hidden}</th>" in page  # in the table, as withheld

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import prompts
 from bot.app import run_due
 from tests.support import import_org
 
@@ -59,6 +60,11 @@ def test_leader_schedules_a_cascade_for_local_mornings_previews_and_cancels_it(
     # the next one is cancelled before its morning comes, and reaches nobody
     later = schedule(ava, "cascade local 09:00 from 2027-03-08", "Second message")
     assert "cascade 2" in later and "from Mon 08 Mar" in later
+    # preview it again before it goes out: when, and whom it reaches
+    again = ava.say("cascade preview 2")
+    assert 'Cascade 2 "Second message" goes out each person\'s local 09:00' in again
+    assert "This cascade would reach" in again and "cascade cancel 2" in again
+    assert "for example cascade preview 12" in ava.say("cascade preview next")
     assert 'Cancelled cascade 2 "Second message": nothing was sent.' in ava.say("cascade cancel 2")
     tick_until(runtime, datetime(2027, 3, 9, 15, tzinfo=UTC), step=timedelta(hours=1))
     for person in (NOAH, BEN, BEA):
@@ -70,3 +76,60 @@ def test_leader_schedules_a_cascade_for_local_mornings_previews_and_cancels_it(
     wrong = ava.say("cascade at tomorrow")
     assert "cascade at 2027-03-15 09:00" in wrong and "cascade local 09:00" in wrong
     assert "not in the past" in ava.say("cascade at 2027-03-01 09:00")
+
+
+def test_manager_relays_sets_an_objective_and_reads_the_team_report_in_chat(runtime, chat) -> None:
+    """Bea Hughes manages Carl Okafor and eleven more in Engineering; all of it in chat."""
+    import_org(runtime, PEOPLE.read_text())
+    runtime.clock.set(datetime(2027, 3, 1, 9, tzinfo=UTC))  # Monday 10:00 in Berlin
+    ava = chat(AVA)
+    preview = ava.say("cascade", TITLE, "We will call every customer who churned.", "", "")
+    assert "Sent" in ava.say("1") and "[1] Send" in preview
+
+    # receive the cascade and relay it
+    bea = chat(BEA)
+    assert "[1] Relay to my team" in bea.inbox()
+    relayed = bea.say("1", "Team, this is how we win back the customers we lost.")
+    assert "Relayed to your 12 direct reports" in relayed
+    team = [f"{line.split(',')[0]}" for line in PEOPLE.read_text().splitlines() if BEA in line]
+    team = [email for email in team if email != BEA]
+    assert len(team) == 12
+    sessions = {email: chat(email) for email in team}
+    assert all(TITLE in person.inbox() for person in sessions.values())
+
+    # set an objective for the team, with an action for Carl
+    dimensions = list(prompts.assessment().dimensions)
+    objective = bea.say(
+        "objective add",
+        "Every churned customer called",
+        str(dimensions.index("customer_measures") + 1),
+        "3.8",
+        "2027-06-30",
+        "",
+        "3.0",
+        "Call the ten biggest churned accounts => carl.okafor@example.com",
+    )
+    assert "Objective 1 set: Every churned customer called" in objective
+    assert "Objective 1 updated." in bea.say("objective 1 target 4.0")
+    assert "Call the ten biggest churned accounts" in chat("carl.okafor@example.com").say(
+        "objectives"
+    )
+
+    # a check-in now, answered by the team
+    assert "12 people in your team were asked" in bea.say("checkin")
+    for i, person in enumerate(sessions.values()):
+        assert "type a number 1-5" in person.inbox()
+        assert "Thanks, recorded" in person.say("4", f"We listen to customer {i} every week.")
+
+    # the team's results and comments, once the week is over
+    runtime.clock.advance(timedelta(days=10))
+    run_due(runtime)
+    report = bea.say("report")
+    assert "Team of Bea Hughes" in report and "mean 4.0" in report
+    comments = bea.say("comments")
+    assert "We listen to customer 3 every week." in comments
+    # and from now on every Friday at 09:00, each person's own time
+    scheduled = bea.say("checkin schedule fri 09:00")
+    assert "every Friday at 09:00" in scheduled
+    seen = relayed + objective + report + comments + scheduled + bea.say("help")
+    assert "culturebot " not in seen.replace("culturebot dashboard", "")
