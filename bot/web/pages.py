@@ -103,7 +103,7 @@ def view_page(
         items = "".join(
             f'<li><a href="/dashboard/cascades?{urlencode({"cascade": c["id"]})}"'
             f"{_current(view.scope == 'cascade-' + str(c['id']))}>"
-            f"{escape(c['title'])}</a> <small>{escape(c['sent'][:10])}</small></li>"
+            f"{escape(c['title'])}</a> <small>{escape(c['sent'])}</small></li>"
             for c in cascades
         )
         parts.append(f'<nav aria-label="Leadership messages" class="picks"><ul>{items}</ul></nav>')

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.clock import format_local
+from handlers.common.formatting import day_words, week_words, weeks_words
 from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
@@ -75,7 +76,7 @@ def _why(cell: disclosure.Cell, min_size: int) -> str | None:
 
 def _cell_row(cell: disclosure.Cell, themes: dict[str, str], min_size: int) -> tuple[Any, ...]:
     return (
-        cell.period,
+        week_words(cell.period),
         themes.get(cell.measure, cell.measure),
         "shown" if cell.shown else WITHHELD,
         _why(cell, min_size),
@@ -134,6 +135,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
+    ticks = tuple(week_words(w).removeprefix("week of ") for w in weeks)  # "8 Mar 2027"
     view.sections.append(
         _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
     )
@@ -153,7 +155,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         Section(
             id="score",
             title="Score per theme by week",
-            summary=f"{len(weeks)} published weeks; latest {latest}: "
+            summary=f"{len(weeks)} published weeks; latest, the {week_words(latest)}: "
             + "; ".join(
                 f"{themes[t]} {by[(latest, t)].mean:.1f}"
                 for t in measures
@@ -162,9 +164,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             + (f". {withheld} figures withheld." if withheld else "."),
             note=prompts.text("dashboard.withheld_note", min=min_size) if withheld else "",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.mean),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="mean score (1 = low, 5 = high)",
                 y_range=(1.0, 5.0),
                 references=tuple(references),
@@ -187,9 +189,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             title="Participation per theme by week",
             summary="Share of the people asked who answered, per theme and week.",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.participation, 100.0),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="participation (% of people asked)",
                 y_range=(0.0, 100.0),
             ),
@@ -198,7 +200,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 ("Week", "Theme", "Shown", "Participation (%)"),
                 tuple(
                     (
-                        w,
+                        week_words(w),
                         themes[t],
                         "shown" if by[(w, t)].shown else WITHHELD,
                         round(share * 100)
@@ -220,9 +222,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             summary=f"{len(sentiment)} weekly figures of comment sentiment "
             "(only where enough people commented).",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.sentiment),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="comment sentiment (-1 negative, +1 positive)",
                 y_range=(-1.0, 1.0),
                 references=(Reference("neutral", 0.0),),
@@ -233,7 +235,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 ("week", "theme", "sentiment"),
                 ("Week", "Theme", "Comment sentiment (-1..1)"),
                 tuple(
-                    (c.period, themes.get(c.measure, c.measure), c.sentiment)
+                    (week_words(c.period), themes.get(c.measure, c.measure), c.sentiment)
                     for c in reversed(sentiment)
                 ),
             ),
@@ -243,19 +245,13 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     return view
 
 
-def week_words(period: str) -> str:
-    """An ISO week as people read it: "the week of 8 Mar"."""
-    monday = disclosure.week_bounds(period)[0]
-    return f"the week of {monday.day} {monday:%b}"
-
-
 def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
     if before is None:
         return None
     step = round(now - before, 1)
     if step == 0:
-        return f"no change since {week_words(since)}"
-    return f"{step:+g}{unit} since {week_words(since)}"
+        return f"no change since the {week_words(since)}"
+    return f"{step:+g}{unit} since the {week_words(since)}"
 
 
 def _headline(
@@ -292,7 +288,7 @@ def _headline(
                     previous[0] if previous else "",
                     " points",
                 ),
-                f"of the people asked in {week_words(week)}",
+                f"of the people asked in the {week_words(week)}",
             )
         )
     latest: dict[str, float] = {}
@@ -310,7 +306,7 @@ def _headline(
                 themes[t],
                 f"{mean:.1f}",
                 _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
-                f"score out of 5 in {week_words(week)}",
+                f"score out of 5 in the {week_words(week)}",
             )
         )
     if len(latest) > 1:
@@ -440,7 +436,7 @@ def _objectives_section(open_objectives: list[Any]) -> Section:
                     o.current,
                     o.current_source,
                     o.target,
-                    o.due.isoformat(),
+                    day_words(o.due),
                     o.state,
                     o.owner,
                 )
@@ -502,7 +498,7 @@ def groups(
     if not weeks:
         return _waiting("groups", "Teams side by side", scope, WAITING)
     chosen = [week] if week else weeks[-HEAT_WEEKS:]
-    span = chosen[0] if len(chosen) == 1 else f"{chosen[0]} to {chosen[-1]}"
+    span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
     cells = [
         c

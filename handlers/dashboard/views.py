@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
+from handlers.common.formatting import day_words, week_words
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
@@ -73,7 +74,7 @@ def stories(
             f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
             "group away, is left out. Mood: the stories' mean polarity (-1 to +1).",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
                 series=tuple(
                     Series(
                         g,
@@ -81,7 +82,7 @@ def stories(
                     )
                     for g in groups
                 ),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="story mood (-1 negative, +1 positive)",
                 y_range=(-1.0, 1.0),
                 references=(Reference("neutral", 0.0),),
@@ -91,7 +92,7 @@ def stories(
             table=Table(
                 ("group", "week", "stories", "ideas", "mood"),
                 ("Group", "Week", "People who shared stories", "People who shared ideas", "Mood"),
-                tuple((r.group, r.week, r.stories, r.ideas, r.mood) for r in shared),
+                tuple((r.group, week_words(r.week), r.stories, r.ideas, r.mood) for r in shared),
             ),
         )
     )
@@ -182,7 +183,7 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
             department = ""
         shown.append(
             (
-                story.created_at.date().isoformat(),
+                day_words(story.created_at.date()),
                 department,
                 name if story.consent == "named" else None,
                 story.customer,
@@ -244,7 +245,12 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     mine = visible_cascades(session, viewer)
     view = View("cascades", "Leadership messages", "org", "")
     view.extra["cascades"] = [
-        {"id": c.id, "title": c.title, "sent": c.created_at.isoformat()} for c in mine
+        {
+            "id": c.id,
+            "title": c.title,
+            "sent": format_local(c.created_at, viewer.person.timezone),
+        }
+        for c in mine
     ]
     received = _received(session, viewer)
     if received.table.rows:
@@ -265,6 +271,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         cascade = found
     assert cascade.id is not None
     root, whole = _part(session, viewer, cascade)
+    tz = viewer.person.timezone
     view.scope = f"cascade-{cascade.id}"
     view.scope_label = f"\u201c{cascade.title}\u201d" + (
         "" if whole else f", from {root['name']} down"
@@ -329,9 +336,9 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                         n.get("level", 0),
                         n["link"]["status"],
                         n.get("how", "sender"),
-                        n["link"]["since"],
-                        n["link"]["due_at"],
-                        n["link"]["acted_at"],
+                        _when(n["link"]["since"], tz),
+                        _when(n["link"]["due_at"], tz),
+                        _when(n["link"]["acted_at"], tz),
                         n["link"]["nudged"],
                     )
                     for n in links
@@ -495,6 +502,11 @@ def _received(session: Session, viewer: Viewer) -> Section:
             table,
         ),
     )
+
+
+def _when(iso: str | None, tz: str) -> str | None:
+    """A stored time (ISO) as the viewer reads it, in their own time zone."""
+    return format_local(datetime.fromisoformat(iso), tz) if iso else None
 
 
 def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:

@@ -26,6 +26,8 @@ AVA, BEA = "ava.adams@example.com", "bea.hughes@example.com"
         (BEA, "action 1", "for example action 7 done"),
         (BEA, "comments page", "for example comments page 2"),
         (BEA, "report yesterday", "report weeks 8"),
+        (AVA, "assess launch soon", "for example assess launch 14"),
+        (AVA, "assess begin", "for example assess launch 14"),
     ],
 )
 def test_a_wrong_argument_is_answered_with_what_was_expected(

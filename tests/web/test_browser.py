@@ -117,7 +117,7 @@ PHONE_CHECK = """() => {
       return !(hint && hint.classList.contains("scroll-hint") && hint.offsetHeight > 0);
     }).map((box) => box.getAttribute("aria-labelledby"));
   const ticks = [...document.querySelectorAll("#s-score svg text")]
-    .filter((t) => /^\\d{4}-W\\d\\d$/.test(t.textContent.trim()));
+    .filter((t) => /^\\d{1,2} [A-Z][a-z]{2} \\d{4}$/.test(t.textContent.trim()));
   const latest = ticks.length ? ticks[ticks.length - 1] : null;
   return {
     overflow: document.documentElement.scrollWidth - vw,

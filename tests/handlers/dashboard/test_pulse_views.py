@@ -4,6 +4,7 @@ way in the page, the JSON behind it and the exports."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -237,10 +238,10 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
     data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
     rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
     assert rows["Participation"]["value"] == "70%"
-    assert rows["Participation"]["change"] == "+20 points since the week of 15 Feb"
+    assert rows["Participation"]["change"] == "+20 points since the week of 15 Feb 2027"
     assert rows["Customer focus"]["value"] == "3.6"
-    assert rows["Customer focus"]["change"] == "+0.4 since the week of 15 Feb"
-    assert rows["Leadership commitment"]["change"] == "-0.3 since the week of 15 Feb"
+    assert rows["Customer focus"]["change"] == "+0.4 since the week of 15 Feb 2027"
+    assert rows["Leadership commitment"]["change"] == "-0.3 since the week of 15 Feb 2027"
     assert rows["Weakest theme"]["value"] == "Customer focus"
     reach = rows["Latest leadership message"]
     assert reach["value"].endswith("reached") and "Customers first" in reach["detail"]
@@ -268,3 +269,18 @@ async def test_groups_with_every_figure_withheld_are_summed_up_not_mapped(
     for hidden in ("Team of Mia One", "Everyone below Mia One", "Team of Max Two"):
         assert f">{hidden}</text>" not in chart
         assert f"<th scope=row>{hidden}</th>" in page  # in the table, as withheld
+
+
+async def test_every_page_writes_weeks_dates_and_times_in_words(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """What a reader sees on each page (tables, charts, lists) holds no ISO week, date or
+    timestamp: "week of 22 Feb 2027", "Wed 30 Jun 2027", "Mon 15 Mar 09:00"."""
+    from tests.test_user_facing_text import ISO_DAY, ISO_TIMESTAMP
+
+    await sign_in(client, seeded, "vp")
+    for view in ("overview", "groups", "stories", "cascades"):
+        page = await (await client.get(f"/dashboard/{view}?scope=org")).text()
+        words = re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", page))
+        found = ISO_TIMESTAMP.findall(words) + ISO_DAY.findall(words)
+        assert found == [], (view, found)
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert "week of 22 Feb 2027" in page

@@ -86,10 +86,10 @@ def test_manager_relays_sets_an_objective_and_reads_the_team_report_in_chat(runt
     preview = ava.say("cascade", TITLE, "We will call every customer who churned.", "", "")
     assert "Sent" in ava.say("1") and "[1] Send" in preview
 
-    # receive the cascade and relay it
+    # receive the cascade, quit, and relay it from a new session (it lives in the database)
+    assert "[1] Relay to my team" in chat(BEA).inbox()
     bea = chat(BEA)
-    assert "[1] Relay to my team" in bea.inbox()
-    relayed = bea.say("1", "Team, this is how we win back the customers we lost.")
+    relayed = bea.say("relay", "Team, this is how we win back the customers we lost.")
     assert "Relayed to your 12 direct reports" in relayed
     team = [f"{line.split(',')[0]}" for line in PEOPLE.read_text().splitlines() if BEA in line]
     team = [email for email in team if email != BEA]
