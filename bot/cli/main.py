@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 # Start-up time matters (`--help`, `status` and `tick` answer in well under half a second):
-# this module and the sub-command modules import only typer and rich at the top; handlers,
-# storage, platforms and every other heavy library are imported inside the commands using them.
+# this module and the sub-command modules import only typer at the top; rich, handlers, storage,
+# platforms and every other heavy library are imported inside the commands using them.
 import sys
 from enum import StrEnum
 from pathlib import Path

@@ -27,10 +27,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session, col, select
 
 import prompts
@@ -43,6 +41,9 @@ from storage import people
 from storage.models import Person
 from storage.stories import Story
 from storage.types import row_id
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 REPORT_WEEKS = 8
 
@@ -405,6 +406,10 @@ def merge_json(pulse_json: str, section: StoriesReport) -> str:
 
 def print_section(section: StoriesReport, console: Console) -> None:
     """The section as rich tables, after the pulse table of ``culturebot report``."""
+    # rich here, not at the top: `culturebot tick` imports this module and prints nothing
+    from rich.console import Console
+    from rich.table import Table
+
     t = prompts.text
     out = (
         console
