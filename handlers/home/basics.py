@@ -38,7 +38,8 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
     ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks; ``since`` and ``until``
     take dates (handlers/reports/periods.py)."""
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "report", bare_weeks=True)
-    if rest:
+    details = [w.lower() for w in rest] == ["details"]
+    if rest and not details:
         raise UserError(prompts.text("period.chat_usage", command="report"), field="weeks")
     report = reports.build(
         ctx.session,
@@ -49,7 +50,9 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
         until=chosen.until,
     )
     audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
-    return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
+    return Response(
+        replies=[text_message(reports.as_text(report, email=ctx.person.email, details=details))]
+    )
 
 
 def show_comments(ctx: Context, incoming: Incoming) -> Response:

@@ -105,7 +105,7 @@ def test_a_stop_mid_round_exits_0_releases_every_claim_and_the_next_start_finish
 
         second = Bot(env, tmp_path / "second.log")
         started.append(second)
-        wait_until(lambda: finished(url), 180, "the second start to finish the round", every=0.5)
+        wait_until(lambda: finished(url), 180, "the second start to finish the round", every=0.2)
         assert stop(second) == 0
         assert_each_message_once(fake, url)
 
@@ -136,7 +136,7 @@ def test_sigkill_mid_round_the_rest_is_taken_over_without_duplicates(tmp_path: P
         second = Bot(env, tmp_path / "second.log")
         started.append(second)
         restarted = time.monotonic()
-        wait_until(lambda: finished(url), 240, "the restart to finish the round", every=0.5)
+        wait_until(lambda: finished(url), 240, "the restart to finish the round", every=0.2)
         # 2 s of claims to run out, the history checks, and the rest at 80/s: well within
         assert time.monotonic() - restarted < 180
         assert stop(second) == 0
@@ -166,7 +166,7 @@ def test_posts_slack_took_but_never_answered_mid_round_are_checked_not_sent_twic
         started.append(Bot(env, tmp_path / "bot.log"))
         wait_until(lambda: posted_total(fake) >= 20, 120, "the round to start")
         fake.fail("chat.postMessage", answer_lost=True, times=8)
-        wait_until(lambda: finished(url), 240, "the round to finish", every=0.5)
+        wait_until(lambda: finished(url), 240, "the round to finish", every=0.2)
         stats = fake.stats()
         assert stats["answers_lost"] == 8
         assert stats["calls"].get("conversations.history", 0) >= 8  # each one checked
@@ -250,7 +250,7 @@ def test_database_away_for_3_seconds_mid_round_loses_and_repeats_nothing(
             away = time.monotonic()
             wait_until(lambda: time.monotonic() - away >= 3, 60, "3 s of outage", every=0.2)
             server.start()
-            wait_until(lambda: finished(server.url), 240, "the round to finish", every=0.5)
+            wait_until(lambda: finished(server.url), 240, "the round to finish", every=0.2)
             assert stop(bot) == 0, bot.output()[-3000:]
             assert "database unreachable" in bot.output()
             assert_each_message_once(fake, server.url)

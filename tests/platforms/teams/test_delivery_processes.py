@@ -66,7 +66,7 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
 
         third = Bot(env, tmp_path / "third.log")
         started.append(third)
-        wait_until(lambda: finished(url), 240, "the third start to finish", every=0.5)
+        wait_until(lambda: finished(url), 240, "the third start to finish", every=0.2)
         third.signal(signal.SIGTERM)
         assert third.wait(60) == 0, third.output()[-3000:]
         posted = fake.posted()
@@ -106,7 +106,7 @@ def test_instances_on_one_postgres_keep_each_conversations_limit(
             lambda: finished(postgres_schema, at_least=notes + 2 * people),
             240,
             "the instances to finish",
-            every=0.5,
+            every=0.2,
         )
         for bot in started:
             bot.signal(signal.SIGTERM)
