@@ -490,7 +490,9 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     if target and target != me.email:
         named = people.by_email(ctx.session, target)
         if named is None or not people.in_subtree(named, me):
-            raise UserError(prompts.text("pulse.outside_subtree"))
+            raise UserError(
+                prompts.text("pulse.outside_subtree", example=_example_manager(ctx.session, me))
+            )
         root = named
     running = ctx.session.exec(
         select(PulseRound).where(
@@ -534,6 +536,12 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     return Response(replies=[text_message(started)])
 
 
+def _example_manager(session: Session, me: Person) -> str:
+    """The email of a manager below ``me`` (``me`` when there is none), for an example."""
+    below = [p for p in people.subtree(session, me) if people.has_reports(session, p)]
+    return min(below, key=lambda p: p.path).email if below else me.email
+
+
 def _progress(session: Session, round_id: int) -> tuple[int, int]:
     """(asked, answered) in a round: every prompt it created, whatever became of the person
     since, so both only grow (see handlers/reports/live_counts.py)."""
@@ -542,5 +550,4 @@ def _progress(session: Session, round_id: int) -> tuple[int, int]:
 
 
 def register(router: Router) -> None:
-    router.action("pulse.answer")(answer)
-    router.command("checkin")(start_checkin)
+    router.action("pulse.answer")(answer)  # ``checkin``: handlers.pulse.team
