@@ -369,19 +369,62 @@ def expire_prompts(session: Session, now: datetime) -> int:
     return result.rowcount
 
 
-def close_rounds(runtime: Runtime, now: datetime) -> int:
-    """Close every round whose answer window is over: its answers move from pending into
-    pulse_answer, each round in a transaction of its own (see disclosure.close_round)."""
-    with runtime.db.session() as session:
-        due = session.exec(
+def rounds_to_close(session: Session, now: datetime) -> list[int]:
+    """The rounds whose answer window (and its grace) is over and that are not closed yet."""
+    return [
+        row_id(round_id)
+        for round_id in session.exec(
             select(PulseRound.id).where(
                 col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
             )
-        ).all()
+        )
+    ]
+
+
+def close_rounds(runtime: Runtime, now: datetime, due: list[int] | None = None) -> int:
+    """Close every round whose answer window is over (``due``, when the caller read them):
+    its answers move from pending into pulse_answer, each round in a transaction of its own
+    (see disclosure.close_round)."""
+    if due is None:
+        with runtime.db.session() as session:
+            due = rounds_to_close(session, now)
     for round_id in due:
         with runtime.db.session() as session:
-            disclosure.close_round(session, row_id(round_id), now)
+            disclosure.close_round(session, round_id, now)
     return len(due)
+
+
+def after_sending(session: Session, now: datetime) -> tuple[bool, bool, bool]:
+    """Whether any prompt is due a reminder, any prompt is due to expire, and any round is
+    due to close: one read of three indexed EXISTS, so an idle tick (nearly every tick) skips
+    the reads and the update of those steps, and the transaction closing rounds would take.
+    Each is exactly its step's own condition, joins aside (every prompt has its round and
+    person), read after sending, which changes none of them (a prompt sent now is reminded
+    after its delay; one that closed is expired, not sent)."""
+    remind, expire, close = session.exec(
+        select(
+            select(PulsePrompt.id)
+            .where(
+                PulsePrompt.status == "sent",
+                col(PulsePrompt.reminded).is_(False),
+                col(PulsePrompt.remind_at) <= now,
+                col(PulsePrompt.closes_at) > now,
+            )
+            .exists(),
+            select(PulsePrompt.id)
+            .where(
+                col(PulsePrompt.status).in_(("sent", "scheduled")),
+                col(PulsePrompt.closes_at) <= now,
+            )
+            .exists(),
+            select(PulseRound.id)
+            .where(
+                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
+            )
+            .exists(),
+        )
+    ).one()
+    return bool(remind), bool(expire), bool(close)
 
 
 def tick(runtime: Runtime) -> dict[str, int]:
@@ -390,9 +433,11 @@ def tick(runtime: Runtime) -> dict[str, int]:
     with runtime.db.session() as session:
         opened = open_due_rounds(session, now)
         sent = send_due_prompts(session, runtime, now)
-        reminded = send_reminders(session, runtime, now)
-        expired = expire_prompts(session, now)
-    closed = close_rounds(runtime, now)
+        remind, expire, close = after_sending(session, now)
+        reminded = send_reminders(session, runtime, now) if remind else 0
+        expired = expire_prompts(session, now) if expire else 0
+        closing = rounds_to_close(session, now) if close else []
+    closed = close_rounds(runtime, now, closing)
     scrub.run_due(runtime.db)  # the closed rounds' pending answers, gone from disk too
     return {
         "opened": opened,
