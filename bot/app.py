@@ -24,10 +24,11 @@ def build_router() -> Router:
     from bot.core.router import Router
     from handlers.cascade import actions as cascade
     from handlers.dashboard import link as dashboard
-    from handlers.home import basics
+    from handlers.home import basics, pending
     from handlers.home import view as home_view
     from handlers.people import leave
     from handlers.pulse import rounds as pulse
+    from handlers.pulse import team as pulse_team
     from handlers.roadmap import assessment, baseline, objectives
     from handlers.stories import capture as stories
     from storage import events, people
@@ -35,10 +36,12 @@ def build_router() -> Router:
     router = Router(people.by_identity, events.first_time)
     basics.register(router)
     pulse.register(router)
+    pulse_team.register(router)
     stories.register(router)
     cascade.register(router)
     leave.register(router)
     home_view.register(router)
+    pending.register(router)
     dashboard.register(router)
     assessment.register(router)
     objectives.register(router)

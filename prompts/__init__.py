@@ -119,6 +119,17 @@ class AssessmentBank(_Scaled):
 
 
 BANKS = ("questions.yaml", "assessment.yaml")  # not word files
+# The words whose only readers are admins at the command line: they alone may name a
+# `culturebot ...` command (a section, or one "section.key"). Everything else is said in chat
+# to employees, managers and leaders, who have no command line (tests/test_prompts_no_cli.py).
+FOR_ADMINS = frozenset(
+    {
+        "doctor",  # `culturebot doctor`
+        "help.admin",
+        "cascade.sent_next_cli",  # `culturebot cascade send`
+        "cascade.scheduled_next_cli",
+    }
+)
 
 
 def _load_yaml(name: str) -> Any:

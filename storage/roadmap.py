@@ -17,16 +17,19 @@ invite at submission), never by joining an answer to a person.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import utc_column
+import prompts
+from storage.models import Person, utc_column
 
 INVITE_STATUSES = ("sent", "partial", "submitted", "expired")
 ACTION_STATUSES = ("planned", "doing", "done")
 OBJECTIVE_STATUSES = ("open", "closed")
+SCORES = ("1", "2", "3", "4", "5")
 
 
 def period_of(assessment_id: int) -> str:
@@ -126,3 +129,31 @@ class ObjectiveAction(SQLModel, table=True):
     owner_id: int = Field(foreign_key="person.id", index=True)
     status: str = Field(default="planned", max_length=10)
     due: date
+
+
+def draft_answers(text: str | None) -> dict[str, str]:
+    """An invite's answers so far (its ``draft`` column)."""
+    if not text:
+        return {}
+    data = json.loads(text)
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def answered_count(draft: dict[str, str]) -> int:
+    """How many statements a draft answers (its progress: "3 of 15")."""
+    ids = {s.id for s in prompts.assessment().statements}
+    return sum(1 for key, value in draft.items() if key in ids and value in SCORES)
+
+
+def open_invite(session: Session, person: Person, now: datetime) -> AssessmentInvite | None:
+    """The person's invite to the assessment open now (the one closing first)."""
+    return session.exec(
+        select(AssessmentInvite)
+        .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
+        .where(
+            AssessmentInvite.person_id == person.id,
+            Assessment.status == "open",
+            col(Assessment.closes_at) > now,
+        )
+        .order_by(col(Assessment.closes_at))
+    ).first()

@@ -473,7 +473,9 @@ class PrivatePostgres:
         self.dir = directory / "pgdata"
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        self._run("initdb", "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        # --no-sync: a throwaway cluster need not wait for the disk (seconds less per test)
+        initdb = ["-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+        self._run("initdb", *initdb)
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run(

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import typer
-from rich.table import Table
 
 from bot.cli.common import cli_runtime, console, fail
 
@@ -70,6 +69,8 @@ def audit(
     if not rows:
         console.print("nothing yet")
         return
+    from rich.table import Table
+
     table = Table("at (UTC)", "actor", "action", "target", "details", title="Audit log")
     for row in rows:
         table.add_row(

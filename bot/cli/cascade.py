@@ -132,10 +132,11 @@ def send(
                 actor=audit.cli_actor(),
                 send_at=send_at,
                 local_time=local,
+                words="cli",
             )
     except UserError as refusal:
         raise fail(f"{refusal} Nothing was sent.") from None
-    console.print(sent, highlight=False)
+    console.print(sent, highlight=False, soft_wrap=True)
 
 
 @cascade_app.command("cancel")
@@ -295,7 +296,9 @@ def print_report(result: cascade_report.CascadeReport) -> None:
     print_table(levels)
     links = Table("manager", "level", "state", "since (UTC)", title="Broken and waiting links")
     for link in [*result.broken_links, *result.waiting]:
-        links.add_row(link.manager, str(link.level), link.status, format_local(link.since, tz))
+        links.add_row(
+            link.manager, str(link.level), link.status, format_local(link.in_state_since, tz)
+        )
     print_table(links)
     if result.questions_withheld_below is not None:
         console.print(question_lines(result)[0], highlight=False)

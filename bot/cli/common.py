@@ -1,9 +1,9 @@
 """What every `culturebot` command shares: its consoles, its error exit, its runtime.
 
-Kept light (typer and rich only at the top): every command imports this module, and
-`culturebot --help` must start fast. A database that is locked, unreachable, read-only, full,
-damaged or not a database, and a server port already in use, end any command with one
-``error:`` line naming the cause and exit code 2, never a traceback.
+Kept light (typer only at the top, rich when something is printed): every command imports
+this module, and `culturebot --help` must start fast. A database that is locked, unreachable,
+read-only, full, damaged or not a database, and a server port already in use, end any command
+with one ``error:`` line naming the cause and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from bot.core.parsing import ID_MAX, WEEKS_MAX, parse_date, parse_int, parse_time
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
     from sqlmodel import Session
 
@@ -30,8 +30,38 @@ if TYPE_CHECKING:
     from handlers.reports.periods import Period
     from storage.models import Person
 
-console = Console()
-errors = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console made when first used: importing rich.console is about an eighth of
+    `culturebot --version`, and `tick` prints nothing through it. Every attribute is the
+    Console's own."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def _made(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:  # only for names this class does not have
+        if name.startswith("__") or name in ("_options", "_console"):
+            raise AttributeError(name)
+        return getattr(self._made(), name)
+
+    # Python looks these up on the class, not through __getattr__ (rich's Live uses them)
+    def __enter__(self) -> Console:
+        return self._made().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._made().__exit__(*exc)
+
+
+console = cast("Console", _LazyConsole())
+errors = cast("Console", _LazyConsole(stderr=True))
 _opened: list[Runtime] = []
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 # Start-up time matters (`--help`, `status` and `tick` answer in well under half a second):
-# this module and the sub-command modules import only typer and rich at the top; handlers,
-# storage, platforms and every other heavy library are imported inside the commands using them.
+# this module and the sub-command modules import only typer at the top; rich, handlers, storage,
+# platforms and every other heavy library are imported inside the commands using them.
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -40,6 +40,8 @@ from bot.cli.roadmap import assess_app, objective_app
 from bot.cli.slack import slack_app
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from handlers.people import org
 
 app = typer.Typer(
@@ -197,6 +199,26 @@ def print_plan(planned: org.ImportPlan) -> None:
         )
 
 
+def unknown_email(session: Session, email: str) -> str:
+    """Why nobody has this email: no organisation yet, or (with one) not in it, with the
+    closest email named when there is one."""
+    import difflib
+
+    from sqlmodel import select
+
+    from storage.models import Person
+
+    emails = list(session.exec(select(Person.email)))
+    if not emails:
+        return f"nobody with email {email}; import the org first (culturebot org import)"
+    close = difflib.get_close_matches(email.strip().lower(), emails, n=1, cutoff=0.8)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return (
+        f"nobody with email {email} among the {len(emails)} people in the organisation;"
+        f" check the spelling, or add them to the org file and import it again.{hint}"
+    )
+
+
 @app.command("chat")
 def chat(
     email: str = typer.Option(..., "--as", help="The email of the person you act as."),
@@ -212,7 +234,7 @@ def chat(
     with runtime.db.session() as session:
         person = people.by_email(session, email)
         if person is None:
-            raise fail(f"nobody with email {email}; import the org first (culturebot org import)")
+            raise fail(unknown_email(session, email))
         console.print(
             f"You are {person.name} ({person.email}). Type help, or quit to leave.", highlight=False
         )

@@ -7,7 +7,6 @@ import json
 from enum import StrEnum
 
 import typer
-from rich.table import Table
 
 from bot.cli.common import cli_runtime, console, fail
 
@@ -71,6 +70,8 @@ def list_messages(
             )
         )
         return
+    from rich.table import Table
+
     table = Table(
         "id", "person", "platform", "kind", "state", "tries", "last error", title="Outbox"
     )

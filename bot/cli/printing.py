@@ -11,12 +11,13 @@ if TYPE_CHECKING:
 
 
 def print_report(result: reports.Report) -> None:
-    """One row per group and theme; a group withheld for every theme is one row."""
+    """One row per group and theme with a figure; the withheld ones listed below the table,
+    one line per group and reason."""
     from rich.console import Console
     from rich.table import Table
 
     import prompts
-    from handlers.common.formatting import sparkline
+    from handlers.common.formatting import sparkline, week_words
     from handlers.reports import pulse_reports as reports
 
     themes = prompts.questions().themes
@@ -27,24 +28,22 @@ def print_report(result: reports.Report) -> None:
         table.add_column(
             header, justify="left" if header in ("group", "theme", "week") else "right"
         )
-    withheld_everywhere = {
-        r.group for r in result.rows if all(o.withheld for o in result.rows if o.group == r.group)
-    }
-    done: set[str] = set()
+    withheld = [
+        (
+            r.group,
+            themes.get(r.theme, r.theme),
+            reports.withheld_text(r.reason, result.min_group_size),
+        )
+        for r in result.rows
+        if r.withheld
+    ]
     for r in result.rows:
-        why = f"[dim]{reports.withheld_text(r.reason, result.min_group_size)}[/dim]"
-        if r.group in withheld_everywhere:
-            if r.group not in done:
-                table.add_row(r.group, "all", "", why, "", "", "", "", "", "")
-                done.add(r.group)
-            continue
         if r.withheld:
-            table.add_row(r.group, themes.get(r.theme, r.theme), "", why, "", "", "", "", "", "")
             continue
         table.add_row(
             r.group,
             themes.get(r.theme, r.theme),
-            r.period or "",
+            week_words(r.period) if r.period else "",
             r.respondents or "",
             f"{r.participation:.0%}" if r.participation is not None else "",
             f"{r.mean:.1f}" if r.mean is not None else "",
@@ -56,9 +55,10 @@ def print_report(result: reports.Report) -> None:
     if not result.rows:
         out.print(reports.empty_text(result), highlight=False)
         return
-    out.print(table)
-    out.print(
-        f"withheld = {prompts.text('disclosure.small', min=result.min_group_size)}, or it would "
-        "give a smaller group away; people = respondents, in bands",
-        highlight=False,
-    )
+    if len(withheld) < len(result.rows):
+        out.print(table)
+    for line in reports.withheld_lines(
+        withheld, min_size=result.min_group_size, command="", details=bool(withheld)
+    ):
+        out.print(line, highlight=False)
+    out.print("people = respondents, in bands", highlight=False)

@@ -102,7 +102,9 @@ def assess_baseline(
     elif format == "csv":
         print(result.to_csv() if result else "", end="")
     else:
-        console.print(baseline.as_text(result, limit=10_000), highlight=False, soft_wrap=True)
+        console.print(
+            baseline.as_text(result, limit=10_000, command=None), highlight=False, soft_wrap=True
+        )
 
 
 @assess_app.command("comments")

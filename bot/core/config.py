@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # delivery (docs/operations.md)
     shutdown_seconds: float = Field(20.0, ge=0)  # SIGTERM: how long sends in flight may finish
     delivery_claim_seconds: float = Field(30.0, ge=1)  # a dead worker's sends are taken over after
+    # while the database is unreachable, delivery tries again after a quarter of a second,
+    # doubling up to this many seconds between tries
+    db_retry_max_seconds: float = Field(5.0, gt=0)
     outbox_keep_days: int = Field(30, ge=1)  # sent messages older than this are pruned nightly
     rate_headroom: float = Field(0.95, gt=0, le=1)  # pace at this share of a platform's limit
     # share the send limits (the ceiling, per-person spacing) through the database with every
@@ -86,6 +89,10 @@ class Settings(BaseSettings):
     slack_channel_interval: float = Field(1.0, ge=0)
     slack_concurrency: int = Field(8, ge=1, le=100)
     slack_timeout: float = Field(30.0, gt=0)
+    # the looks into a DM before a message in doubt is resent (conversations.open and
+    # conversations.history, Slack's Tier 3: about 50 a minute; lower it where Slack limits
+    # the app's history reads more tightly)
+    slack_history_per_minute: float = Field(50.0, gt=0)
 
     teams_app_id: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppId", "CULTUREBOT_TEAMS_APP_ID")

@@ -3,8 +3,11 @@ instead of a frame with headers and no rows."""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only printed here: the commands that never print skip importing rich
+    from rich.console import Console
+    from rich.table import Table
 
 NOTHING_YET = "nothing yet"
 

@@ -132,6 +132,12 @@ def backoff(attempt: int, *, first: float = 2.0, cap: float = 900.0) -> float:
     return random.uniform(0.5, 1.0) * min(cap, first * 2 ** (attempt - 1))
 
 
+def db_retry_wait(runtime: Runtime, failures: int) -> float:
+    """Seconds to wait after ``failures`` tries in a row found the database away: a quarter of
+    a second doubling, up to CULTUREBOT_DB_RETRY_MAX_SECONDS."""
+    return min(runtime.settings.db_retry_max_seconds, 0.25 * 2 ** min(failures, 10))
+
+
 def shares_limits(runtime: Runtime) -> bool:
     """Whether this process shares the send limits with every instance on its database
     (CULTUREBOT_SHARED_LIMITS: "on"; "auto", the default, shares on PostgreSQL, where several
@@ -523,7 +529,7 @@ class Recorder:
                             type(error).__name__,
                         )
                     self.failing = True
-                    await asyncio.sleep(min(5.0, 0.25 * 2 ** min(failures, 5)))
+                    await asyncio.sleep(db_retry_wait(self.runtime, failures))
                     continue
                 if self.failing:
                     log.warning("delivery: database back; outcomes recorded")
@@ -706,7 +712,7 @@ class DeliveryWorker:
                         self.platform.name,
                         type(error).__name__,
                     )
-                await asyncio.sleep(min(5.0, 0.25 * 2 ** min(failures, 5)))
+                await asyncio.sleep(db_retry_wait(self.runtime, failures))
                 continue
             except Exception:
                 log.exception("delivery through %s: claim failed", self.platform.name)

@@ -10,7 +10,8 @@ on one page never collide. matplotlib is imported on the first chart only (it ta
 second), never by the CLI or the bot's other paths.
 
 Colours are the Okabe-Ito palette (distinguishable with every common colour-vision
-deficiency); heat maps use ``cividis``; states of a cascade link differ by marker shape and
+deficiency); heat maps use ``PuOr`` for a score around its middle and ``Blues`` for a count,
+with each cell's text in black or white by contrast; states of a cascade link differ by marker shape and
 line style too, never by colour alone. A rendered chart is cached by its content: the
 published figures behind it never change, so the same chart is never drawn twice.
 """
@@ -25,7 +26,15 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from handlers.dashboard.model import BarChart, Chart, HeatMap, LineChart, TreeChart, TreeNode
+from handlers.dashboard.model import (
+    BarChart,
+    Chart,
+    HeatMap,
+    LineChart,
+    Series,
+    TreeChart,
+    TreeNode,
+)
 
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -45,7 +54,7 @@ STATES = {  # cascade link state -> (label, colour, marker)
     "passed": ("broken (left)", "#CC79A7", "D"),
     "none": ("no link", "#999999", "."),
 }
-WITHHELD_COLOUR = "#DDDDDD"
+WITHHELD_COLOUR = "#E6E6E6"
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 _LOCK = threading.Lock()  # pyplot is not used, but rcParams are global: one drawing at a time
@@ -113,11 +122,14 @@ def _inline(document: str, title: str) -> str:
     )
 
 
-def _legend(ax: Any, n: int) -> None:
-    """Beside the plot; below it (two columns) when there are many entries."""
+def _legend(ax: Any, n: int, *, below: bool = False) -> None:
+    """Beside the plot; below it (two columns) when there are many entries, or when labels
+    sit at the plot's right edge."""
     if not n:
         return
-    below = n > 4
+    below = below or n > 4
+    if not ax.get_legend_handles_labels()[0]:  # every figure withheld: nothing to name
+        return
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
@@ -130,38 +142,98 @@ def _legend(ax: Any, n: int) -> None:
     )
 
 
+def runs(series: Series) -> list[list[tuple[int, float]]]:
+    """The stretches of a line: the weeks with a figure, joined over weeks nobody was asked
+    (so a theme asked every third week reads as one line) and broken where a figure is
+    withheld (a gap, never a zero)."""
+    out: list[list[tuple[int, float]]] = [[]]
+    for i, value in enumerate(series.values):
+        if i < len(series.gaps) and series.gaps[i]:
+            if out[-1]:
+                out.append([])
+        elif value is not None:
+            out[-1].append((i, value))
+    return [run for run in out if run]
+
+
 def _line(fig: Any, chart: LineChart) -> Any:
     ax = fig.add_subplot()
-    x = list(range(len(chart.x_labels)))
-    for series in chart.series:
-        # only the weeks with a figure: a theme asked every third week reads as one line
-        points = [(i, v) for i, v in zip(x, series.values, strict=True) if v is not None]
-        ax.plot(
-            [i for i, _ in points],
-            [v for _, v in points],
-            marker="o",
-            markersize=4,
-            linewidth=1.8,
-            linestyle={"solid": "-", "dashed": "--", "dotted": ":"}[series.style],
-            label=series.label,
-        )
     colours = {series.label: OKABE_ITO[i % len(OKABE_ITO)] for i, series in enumerate(chart.series)}
-    for ref in chart.references:
-        ax.axhline(
-            ref.value,
-            color=colours.get(ref.series, "#555555"),
-            linewidth=1.2,
-            linestyle=(0, (5, 3)) if ref.style == "dashed" else (0, (1, 2)),
-            label=ref.label,
-        )
+    for series in chart.series:
+        colour = colours[series.label]
+        style = {"solid": "-", "dashed": "--", "dotted": ":"}[series.style]
+        stretches = runs(series)
+        for n, stretch in enumerate(stretches):
+            alone = len(stretch) == 1  # a single figure: a larger dot, still in the legend
+            ax.plot(
+                [i for i, _ in stretch],
+                [v for _, v in stretch],
+                marker="o",
+                markersize=7 if alone else 5,
+                linewidth=2.4,
+                linestyle=style,
+                color=colour,
+                label=series.label if n == 0 else None,
+            )
+        if stretches:  # the latest figure, written beside its point
+            i, v = stretches[-1][-1]
+            wide = chart.y_range is not None and chart.y_range[1] - chart.y_range[0] > 10
+            ax.annotate(
+                f"{v:.0f}" if wide else f"{v:.1f}",
+                (i, v),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=9,
+                fontweight="bold",
+                color=colour,
+            )
+    _references(ax, chart, colours)
     _x_ticks(ax, chart.x_labels)
+    if len(chart.x_labels) < 4:  # a week or two should not sit on the chart's edges
+        pad = (4 - len(chart.x_labels)) / 4
+        ax.set_xlim(-0.3 - pad, len(chart.x_labels) - 0.7 + pad)
     if chart.y_range:
         ax.set_ylim(*chart.y_range)
     ax.set_xlabel(chart.x_title)
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
-    _legend(ax, len(chart.series) + len(chart.references))
+    _legend(ax, len(chart.series) + len(chart.references), below=bool(chart.references))
     return fig
+
+
+def _references(ax: Any, chart: LineChart, colours: dict[str, str]) -> None:
+    """Baselines and targets: a dashed (or dotted) line each, in its theme's colour, with a
+    label at the right edge; labels of lines close together are moved apart to stay legible,
+    and each line has its own dash pattern so two at one height still read as two."""
+    if not chart.references:
+        return
+    low, high = chart.y_range or (
+        min(r.value for r in chart.references),
+        max(r.value for r in chart.references) or 1.0,
+    )
+    gap = (high - low) * 0.075  # about one line of 9 pt text on these charts
+    placed: list[float] = []
+    patterns = ((0, (6, 3)), (0, (3, 3)), (0, (8, 2, 2, 2)), (0, (1, 2)))
+    for n, ref in sorted(enumerate(chart.references), key=lambda item: item[1].value):
+        colour = colours.get(ref.series, "#555555")
+        pattern = patterns[n % 3] if ref.style == "dashed" else patterns[3]
+        ax.axhline(ref.value, color=colour, linewidth=1.4, linestyle=pattern, label=ref.label)
+        y = ref.value if not placed else max(ref.value, placed[-1] + gap)
+        placed.append(y)
+        short = ref.label.split(": ", 1)[-1].split(" (")[0]  # "baseline 3.2", "target 3.8"
+        ax.annotate(
+            short,
+            xy=(1.0, ref.value),
+            xycoords=("axes fraction", "data"),
+            xytext=(1.01, y),
+            textcoords=("axes fraction", "data"),
+            va="center",
+            fontsize=8,
+            color=colour,
+            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6}
+            if abs(y - ref.value) > 1e-9
+            else None,
+        )
 
 
 def _x_ticks(ax: Any, labels: tuple[str, ...]) -> None:
@@ -182,7 +254,8 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     bottoms = [0.0] * len(x)
     width = 0.8 if chart.stacked else 0.8 / n
     for i, series in enumerate(chart.series):
-        values = [0.0 if v is None else v for v in series.values]
+        # no figure (withheld, or none yet): no bar, never a bar of zero (stacked: nothing added)
+        values = [(0.0 if chart.stacked else math.nan) if v is None else v for v in series.values]
         if chart.stacked:
             ax.bar(x, values, width, bottom=bottoms, label=series.label, edgecolor="white")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
@@ -207,7 +280,27 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     return fig
 
 
+def _luminance(rgba: tuple[float, ...]) -> float:
+    """WCAG relative luminance of a colour (0 black .. 1 white)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink_on(rgba: tuple[float, ...]) -> str:
+    """Black or white, whichever contrasts more with the cell (WCAG contrast ratio)."""
+    lum = _luminance(rgba)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#FFFFFF"
+
+
 def _heat(fig: Any, chart: HeatMap) -> Any:
+    """A scale with a middle (scores 1-5) in a diverging palette (orange low, blue high;
+    readable with every common colour-vision deficiency), a count in a sequential blue; the
+    column labels on top, where the eye starts; each value in black or white, whichever
+    contrasts more with its cell. A withheld cell is plain light grey, no hatching."""
     import numpy as np
     from matplotlib.patches import Patch, Rectangle
 
@@ -219,8 +312,8 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
     low, high = chart.scale or (
         (float(np.nanmin(data)), float(np.nanmax(data))) if masked.count() else (0.0, 1.0)
     )
-    image = ax.imshow(masked, cmap="cividis", vmin=low, vmax=high or 1.0, aspect="auto")
-    cmap_colour = image.cmap(0.6)
+    cmap = "PuOr" if chart.scale else "Blues"
+    image = ax.imshow(masked, cmap=cmap, vmin=low, vmax=high or 1.0, aspect="auto")
     withheld = False
     for r, row in enumerate(chart.notes):
         for c, note in enumerate(row):
@@ -229,41 +322,41 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
                 if note:
                     withheld = True
                     ax.add_patch(
-                        Rectangle(
-                            (c - 0.5, r - 0.5),
-                            1,
-                            1,
-                            facecolor=WITHHELD_COLOUR,
-                            hatch="//",
-                            edgecolor="#888888",
-                            linewidth=0,
-                        )
+                        Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=WITHHELD_COLOUR, linewidth=0)
                     )
-                    ax.text(c, r, note, ha="center", va="center", fontsize=7, color="#333333")
+                    ax.text(c, r, note, ha="center", va="center", fontsize=8, color="#333333")
                 continue
-            shade = (value - low) / ((high - low) or 1.0)
             ax.text(
                 c,
                 r,
                 note,
                 ha="center",
                 va="center",
-                fontsize=8,
-                color="#000000" if shade > 0.55 else "#FFFFFF",
+                fontsize=10,
+                fontweight="bold",
+                color=ink_on(image.cmap(image.norm(value))),
             )
-    ax.set_xticks(range(len(chart.columns)), chart.columns, rotation=30, ha="right")
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xticks(range(len(chart.columns)), chart.columns, rotation=30, ha="left")
     ax.set_yticks(range(len(chart.rows)), chart.rows)
+    ax.tick_params(length=0)
     ax.set_xlabel(chart.x_title)
     ax.set_ylabel(chart.y_title)
     for spine in ax.spines.values():
         spine.set_visible(False)
+    ax.set_xticks([x - 0.5 for x in range(1, len(chart.columns))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(chart.rows))], minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="minor", length=0)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(chart.scale_title)
-    handles = [Patch(facecolor=cmap_colour, label=f"colour: {chart.scale_title}")]
+    handles = [
+        Patch(facecolor=image.cmap(0.05), label="low"),
+        Patch(facecolor=image.cmap(0.95), label="high"),
+    ]
     if withheld:
-        handles.append(
-            Patch(facecolor=WITHHELD_COLOUR, hatch="//", edgecolor="#888888", label="withheld")
-        )
+        handles.append(Patch(facecolor=WITHHELD_COLOUR, label="withheld"))
     if any(
         v is None and not n
         for vs, ns in zip(chart.values, chart.notes, strict=True)
@@ -272,13 +365,13 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
         handles.append(Patch(facecolor="white", edgecolor="#888888", label="blank: no figure"))
     ax.legend(
         handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.01),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.02),
         frameon=False,
         fontsize=9,
         title="Legend",
         title_fontsize=9,
-        ncols=len(handles),
+        ncols=min(len(handles), 2),
     )
     return fig
 

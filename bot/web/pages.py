@@ -15,6 +15,7 @@ from prompts import text
 NAV = (
     ("overview", "Overview", "/dashboard"),
     ("groups", "Teams side by side", "/dashboard/groups"),
+    ("roadmap", "Baseline and objectives", "/dashboard/roadmap"),
     ("stories", "Stories", "/dashboard/stories"),
     ("cascades", "Leadership messages", "/dashboard/cascades"),
     ("delivery", "Delivery health", "/dashboard/delivery"),
@@ -103,7 +104,7 @@ def view_page(
         items = "".join(
             f'<li><a href="/dashboard/cascades?{urlencode({"cascade": c["id"]})}"'
             f"{_current(view.scope == 'cascade-' + str(c['id']))}>"
-            f"{escape(c['title'])}</a> <small>{escape(c['sent'][:10])}</small></li>"
+            f"{escape(c['title'])}</a> <small>{escape(c['sent'])}</small></li>"
             for c in cascades
         )
         parts.append(f'<nav aria-label="Leadership messages" class="picks"><ul>{items}</ul></nav>')
@@ -121,7 +122,35 @@ def _current(here: bool) -> str:
     return ' aria-current="page"' if here else ""
 
 
+def _headlines(section: Section) -> str:
+    """The figures first, large: each a label, its value, its change, what it is."""
+    if not section.table.rows:
+        return ""
+    cards = []
+    for figure, value, change, detail in section.table.rows:
+        trend = ""
+        if change:
+            way = "up" if change.startswith("+") else "down" if change.startswith("-") else "flat"
+            arrow = {"up": "\u25b2", "down": "\u25bc", "flat": "\u25ac"}[way]
+            trend = (
+                f'<span class="change {way}"><span aria-hidden="true">{arrow}</span> '
+                f"{escape(change)}</span>"
+            )
+        cards.append(
+            f'<div class="card"><dt>{escape(figure)}</dt>'
+            f'<dd class="big{"" if value[:1].isdigit() else " words"}">{escape(value)}</dd>'
+            f'<dd>{trend}<span class="detail">{escape(detail)}</span></dd></div>'
+        )
+    return (
+        f'<section id="s-headline" class="headline" aria-labelledby="s-headline-h">'
+        f'<h2 id="s-headline-h">{escape(section.title)}</h2>'
+        f'<dl class="headlines">{"".join(cards)}</dl></section>'
+    )
+
+
 def _section(view: View, section: Section, chart: str | None, qs: str) -> str:
+    if section.id == "headline":
+        return _headlines(section)
     sid = f"s-{section.id}"
     out = [
         f'<section id="{sid}" aria-labelledby="{sid}-h"><h2 id="{sid}-h">{escape(section.title)}</h2>'
@@ -156,10 +185,17 @@ def _table(section: Section, sid: str) -> str:
         if section.chart is not None
         else section.title
     )
-    wide = ' class="wide"' if len(section.table.columns) > 4 else ""
+    wide = len(section.table.columns) > 4
+    klass = ' class="wide"' if wide else ""
+    hint = (  # shown on a phone, where a table of four columns or more scrolls sideways
+        f'<p class="scroll-hint" aria-hidden="true">{escape(text("dashboard.scroll_hint"))}</p>'
+        if len(section.table.columns) >= 4
+        else ""
+    )
     return (
+        f"{hint}"
         f'<div class="table-wrap" role="region" aria-labelledby="{sid}-cap" tabindex="0">'
-        f'<table{wide}><caption id="{sid}-cap">{escape(caption)}</caption>'
+        f'<table{klass}><caption id="{sid}-cap">{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )

@@ -26,8 +26,8 @@ from bot.core.chat import (
     plain_text,
     text_message,
 )
-from bot.core.clock import format_local
-from bot.core.parsing import parse_id, parse_int
+from bot.core.clock import format_local, local_instant
+from bot.core.parsing import parse_date, parse_id, parse_int, parse_time
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.cascade import chain as cascade_chain
@@ -120,11 +120,13 @@ def send(
     actor: str | None = None,
     send_at: datetime | None = None,
     local_time: str | None = None,
+    words: str = "chat",
 ) -> str:
     """Check everything, start the cascade, and return the confirmation for the sender.
 
     ``send_at`` (and/or ``local_time``, "HH:MM" at each direct report's own morning) only
-    schedules it; ``cancel`` can stop it until it goes out."""
+    schedules it; ``cancel`` can stop it until it goes out. ``words``: "chat" or "cli", how
+    the confirmation names what to do next (a chat command, or the command line's)."""
     may_broadcast(session, sender)
     title = clean(title, "title", TITLE_MAX)
     body = clean(body, "message", BODY_MAX)
@@ -153,25 +155,7 @@ def send(
         details={"direct": direct, "window_days": days, "local_time": local_time},
     )
     if cascade.status == "scheduled":
-        start = cascade.send_at or now
-        when = (
-            text(
-                "cascade.scheduled_local",
-                time=local_time,
-                date=format_local(start, sender.timezone),
-            )
-            if local_time
-            else format_local(start, sender.timezone)
-        )
-        return text(
-            "cascade.scheduled",
-            title=title,
-            id=cascade.id,
-            when=when,
-            direct=len(people.direct_reports(session, sender)),
-            audience=len(people.subtree(session, sender)),
-            days=days,
-        )
+        return scheduled_text(session, cascade, sender, words)
     return text(
         "cascade.sent",
         title=title,
@@ -179,7 +163,126 @@ def send(
         audience=len(people.subtree(session, sender)),
         days=days,
         id=cascade.id,
+        next=next_step("sent", row_id(cascade.id), words),
     )
+
+
+def when_words(cascade: Cascade, tz: str) -> str:
+    """When a scheduled cascade goes out, in the reader's time zone: a time, or each
+    person's local time from a day on."""
+    start = cascade.send_at or cascade.created_at
+    if cascade.local_time:
+        return text(
+            "cascade.scheduled_local", time=cascade.local_time, date=format_local(start, tz)
+        )
+    return format_local(start, tz)
+
+
+def scheduled_text(session: Session, cascade: Cascade, sender: Person, words: str = "chat") -> str:
+    """The confirmation of a scheduled cascade, with the way to cancel it."""
+    return text(
+        "cascade.scheduled",
+        title=cascade.title,
+        id=cascade.id,
+        when=when_words(cascade, sender.timezone),
+        direct=len(people.direct_reports(session, sender)),
+        audience=len(people.subtree(session, sender)),
+        days=cascade.window_days,
+        next=next_step("scheduled", row_id(cascade.id), words),
+    )
+
+
+def when_typed(typed: str, sender: Person, now: datetime) -> tuple[datetime | None, str | None]:
+    """``at 2027-03-15 09:00`` (the sender's time zone), ``local 09:00`` (each person's own
+    09:00 on their next working day) or ``local 09:00 from 2027-03-15``: (send_at, local
+    time), as ``culturebot cascade send --at/--local`` take them; a polite refusal with
+    examples otherwise."""
+    words = typed.split()
+    usage = UserError(text("cascade.schedule_usage"), field="when")
+    kind = words[0].lower() if words else ""
+    if kind == "at" and len(words) == 3:
+        day, hhmm = parse_date(words[1]), parse_time(words[2])
+        if day is None or hhmm is None:
+            raise usage
+        send_at = local_instant(day, hhmm, sender.timezone)
+        if send_at < now - timedelta(minutes=1):
+            raise UserError(text("cascade.bad_at", value=format_local(send_at, sender.timezone)))
+        return send_at, None
+    if kind == "local" and len(words) in (2, 4):
+        hhmm = parse_time(words[1])
+        since = None
+        if len(words) == 4:
+            day = parse_date(words[3]) if words[2].lower() == "from" else None
+            if day is None:
+                raise usage
+            since = max(local_instant(day, "00:00", sender.timezone), now)
+        if hhmm is None:
+            raise usage
+        return since, hhmm
+    raise usage
+
+
+def _when_ref(send_at: datetime | None, local: str | None) -> str:
+    """What the form carries back of a schedule: "at=ISO;local=HH:MM" (parts left out)."""
+    parts = ([f"at={send_at.isoformat()}"] if send_at else []) + (
+        [f"local={local}"] if local else []
+    )
+    return ";".join(parts)
+
+
+def _when_of_ref(ref: str, sender: Person, now: datetime) -> tuple[datetime | None, str | None]:
+    """The schedule a form carried (``_when_ref``), checked again: it came back from outside."""
+    values = dict(part.partition("=")[::2] for part in ref.split(";") if "=" in part)
+    local = parse_time(values["local"]) if values.get("local") else None
+    try:
+        send_at = datetime.fromisoformat(values["at"]) if values.get("at") else None
+    except ValueError:
+        send_at = None
+    if send_at is not None and (send_at.tzinfo is None or send_at < now - timedelta(minutes=1)):
+        raise UserError(text("cascade.bad_at", value=values.get("at", "")[:30]))
+    return send_at, local
+
+
+def schedule_form(ctx: Context, typed: str) -> Response:
+    """``cascade at ...`` / ``cascade local ...``: the broadcast form, for a cascade that goes
+    out then; the preview says when, and Schedule (or Don't send) follows."""
+    may_broadcast(ctx.session, ctx.person)
+    send_at, local = when_typed(typed, ctx.person, ctx.now)
+    return broadcast_form(ref=_when_ref(send_at, local))
+
+
+def preview_scheduled(ctx: Context, ref: str) -> Response:
+    """``cascade preview [ID]``: when one of the leader's scheduled cascades goes out and whom
+    it would reach (its next one without a number); with none scheduled, whom a cascade sent
+    now would reach."""
+    may_broadcast(ctx.session, ctx.person)
+    query = select(Cascade).where(Cascade.sender_id == ctx.person.id, Cascade.status == "scheduled")
+    if ref:
+        cascade_id = parse_id(ref)
+        if cascade_id is None:
+            raise UserError(text("cascade.preview_usage"))
+        query = query.where(Cascade.id == cascade_id)
+    cascade = ctx.session.exec(query.order_by(col(Cascade.send_at), col(Cascade.id))).first()
+    if cascade is None and ref:
+        raise UserError(text("cascade.preview_none", id=ref[:20]))
+    who = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
+    if cascade is None:
+        return Response(replies=[text_message(text("cascade.preview_nothing", who=who))])
+    heading = text(
+        "cascade.preview_scheduled",
+        id=cascade.id,
+        title=cascade.title,
+        when=when_words(cascade, ctx.person.timezone),
+    )
+    words = "\n".join([heading, who, next_step("scheduled", row_id(cascade.id))])
+    return Response(replies=[text_message(words)])
+
+
+def next_step(done: str, cascade_id: int, words: str = "chat") -> str:
+    """What the sender can do next with a cascade just ``done`` ("sent" or "scheduled"), as
+    a chat command or (``words="cli"``) the command line's."""
+    suffix = "_cli" if words == "cli" else ""
+    return text(f"cascade.{done}_next{suffix}", id=cascade_id)
 
 
 # --- chat handlers -------------------------------------------------------------------------
@@ -193,15 +296,39 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if word.lower() == "cancel":
         cascade_id = parse_id(rest)
         if cascade_id is None:
-            raise UserError(text("cascade.unknown_cascade", id=rest.strip()[:20]))
+            raise UserError(text("cascade.cancel_usage"))
         done = cancel(ctx.session, ctx.person, cascade_id, now=ctx.now, by=ctx.person.email)
         return Response(replies=[text_message(done)])
+    if word.lower() in ("at", "local"):
+        return schedule_form(ctx, incoming.text)
+    if word.lower() == "preview":
+        return preview_scheduled(ctx, rest.strip())
     if word:
         return Response(replies=[text_message(text("cascade.usage"))])
+    owed = owed_links(ctx.session, ctx.person)
+    if owed and ctx.person.role != "leader" and ctx.person.manager_id is not None:
+        # a manager typing "cascade" has one to pass on: that is what they came for
+        if len(owed) == 1:
+            return relay(
+                ctx,
+                Incoming(
+                    platform=incoming.platform,
+                    user_id=incoming.user_id,
+                    kind="action",
+                    value=str(owed[0][0].id),
+                ),
+            )
+        return Response(replies=[text_message(text("cascade.relay_several", count=len(owed)))])
     may_broadcast(ctx.session, ctx.person)
+    return broadcast_form()
+
+
+def broadcast_form(ref: str = "") -> Response:
+    """The form a leader fills in; ``ref`` carries a schedule (``_when_ref``), if any."""
     return Response(
         form=Form(
             action="cascade.send",
+            ref=ref,
             title=text("cascade.form_title"),
             fields=(
                 FormField(name="title", label=text("cascade.field_title"), max_length=TITLE_MAX),
@@ -239,6 +366,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     body = clean(fields.get("message"), "message", BODY_MAX)
     customer = clean(fields.get("customer"), "customer", CUSTOMER_MAX, required=False) or None
     days = window_days(fields.get("window_days"))
+    send_at, local = _when_of_ref(incoming.ref, ctx.person, ctx.now)
     draft = cascade_chain.draft(
         ctx.session,
         ctx.runtime,
@@ -247,9 +375,16 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
         body=body,
         customer_line=customer,
         window_days=days,
+        send_at=send_at,
+        local_time=local,
     )
     summary = cascade_preview.as_text(cascade_preview.build(ctx.session, ctx.runtime, ctx.person))
     question = text("cascade.preview_confirm")
+    confirm_label = text("cascade.confirm_button")
+    if draft.send_at is not None:
+        when = when_words(draft, ctx.person.timezone)
+        question = text("cascade.preview_schedule", when=when)
+        confirm_label = text("cascade.schedule_button")
     return Response(
         replies=[
             Message(
@@ -261,7 +396,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
                     Buttons(
                         buttons=(
                             Button(
-                                label=text("cascade.confirm_button"),
+                                label=confirm_label,
                                 action="cascade.confirm",
                                 value=str(draft.id),
                                 style="primary",
@@ -298,6 +433,8 @@ def confirm(ctx: Context, incoming: Incoming) -> Response:
     direct = cascade_chain.launch(ctx.session, ctx.runtime, cascade, ctx.person)
     if direct is None:
         return Response(update=text_message(text("cascade.draft_gone")))
+    if cascade.status == "scheduled":
+        return scheduled(ctx, cascade)
     audit.record(
         ctx.session,
         "cascade.send",
@@ -313,8 +450,22 @@ def confirm(ctx: Context, incoming: Incoming) -> Response:
         audience=len(people.subtree(ctx.session, ctx.person)),
         days=cascade.window_days,
         id=cascade.id,
+        next=next_step("sent", row_id(cascade.id)),
     )
     return Response(update=text_message(sent))
+
+
+def scheduled(ctx: Context, cascade: Cascade) -> Response:
+    """A previewed draft, confirmed for later: audited as scheduled, with how to cancel it."""
+    audit.record(
+        ctx.session,
+        "cascade.schedule",
+        actor=ctx.person.email,
+        at=ctx.now,
+        target=f"cascade {cascade.id}",
+        details={"window_days": cascade.window_days, "local_time": cascade.local_time},
+    )
+    return Response(update=text_message(scheduled_text(ctx.session, cascade, ctx.person)))
 
 
 def discard(ctx: Context, incoming: Incoming) -> Response:
@@ -323,6 +474,22 @@ def discard(ctx: Context, incoming: Incoming) -> Response:
         return Response(update=text_message(text("cascade.draft_gone")))
     ctx.session.delete(cascade)
     return Response(update=text_message(text("cascade.discarded")))
+
+
+def owed_links(session: Session, manager: Person) -> list[tuple[CascadeLink, Cascade]]:
+    """The cascades ``manager`` still owes their team a relay of, the soonest due first."""
+    rows = session.exec(
+        select(CascadeLink, Cascade)
+        .join(Cascade, col(Cascade.id) == col(CascadeLink.cascade_id))
+        .where(
+            CascadeLink.manager_id == manager.id,
+            CascadeLink.status == "pending",
+            col(CascadeLink.level) > 0,
+            Cascade.status == "running",
+        )
+        .order_by(col(CascadeLink.due_at), col(CascadeLink.id))
+    ).all()
+    return [(link, cascade) for link, cascade in rows]
 
 
 def _my_link(ctx: Context, ref: str) -> tuple[CascadeLink, Cascade]:
@@ -560,7 +727,9 @@ def report_for(ctx: Context, ref: str) -> Message:
     """The chain report, for the leader who sent the cascade (their latest without an ID)."""
     if ref:
         cascade_id = parse_id(ref)
-        cascade = ctx.session.get(Cascade, cascade_id) if cascade_id else None
+        if cascade_id is None:
+            raise UserError(text("cascade.report_usage"))
+        cascade = ctx.session.get(Cascade, cascade_id)
         if cascade is None:
             raise UserError(text("cascade.unknown_cascade", id=ref[:20]))
     else:

@@ -466,16 +466,23 @@ def draft(
     body: str,
     customer_line: str | None,
     window_days: int,
+    send_at: datetime | None = None,
+    local_time: str | None = None,
 ) -> Cascade:
-    """A cascade the sender is previewing: nothing is sent until ``launch``."""
+    """A cascade the sender is previewing: nothing is sent until ``launch`` (which, with
+    ``send_at`` and/or ``local_time``, schedules it as ``start`` does)."""
+    now = runtime.clock.now()
+    scheduled = send_at is not None or local_time is not None
     cascade = Cascade(
         sender_id=row_id(sender.id),
         title=title,
         body=body,
         customer_line=customer_line,
         window_days=window_days,
-        created_at=runtime.clock.now(),
+        created_at=now,
         status="draft",
+        send_at=(send_at or now) if scheduled else None,
+        local_time=local_time,
     )
     session.add(cascade)
     session.flush()
@@ -483,12 +490,14 @@ def draft(
 
 
 def launch(session: Session, runtime: Runtime, cascade: Cascade, sender: Person) -> int | None:
-    """Send a draft now (once: a second click finds it no longer a draft and gets None)."""
+    """Send a draft now, or schedule it when it carries a send time (the tick releases it,
+    see ``release``); once: a second click finds it no longer a draft and gets None."""
     now = runtime.clock.now()
+    scheduled = cascade.send_at is not None or cascade.local_time is not None
     claimed = session.exec(
         update(Cascade)
         .where(col(Cascade.id) == cascade.id, col(Cascade.status) == "draft")
-        .values(status="running", created_at=now)
+        .values(status="scheduled" if scheduled else "running", created_at=now)
     ).rowcount
     if not claimed:
         return None
@@ -497,14 +506,16 @@ def launch(session: Session, runtime: Runtime, cascade: Cascade, sender: Person)
         cascade_id=row_id(cascade.id),
         manager_id=row_id(sender.id),
         level=0,
-        status="relayed",
+        status="scheduled" if scheduled else "relayed",
         since=now,
         nudge_at=now,
         due_at=now,
-        acted_at=now,
+        acted_at=None if scheduled else now,
     )
     session.add(root)
     session.flush()
+    if scheduled:
+        return 0
     return _reach_direct_reports(session, runtime, cascade, sender, root, now)
 
 

@@ -56,6 +56,12 @@ class LinkRow:
     acted_at: datetime | None
     nudged: bool
 
+    @property
+    def in_state_since(self) -> datetime:
+        """When the link came to its state: an escalated or passed link when that happened
+        (``since`` is when the message reached the manager), a waiting one when it arrived."""
+        return self.acted_at if self.status != "pending" and self.acted_at else self.since
+
 
 @dataclass
 class QuestionRow:
@@ -404,7 +410,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
                 "cascade.report_broken_line",
                 manager=link.manager,
                 status=link.status,
-                since=format_local(link.since, tz),
+                since=format_local(link.in_state_since, tz),
             )
         )
     if report.waiting:

@@ -1,11 +1,12 @@
-"""Small formatting helpers every report shares: the one CSV writer, and sparklines."""
+"""Small formatting helpers every report shares: the one CSV writer, sparklines, and dates
+in words (a time of day in the reader's zone is ``bot.core.clock.format_local``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BARS = "▁▂▃▄▅▆▇█"
@@ -52,3 +53,29 @@ def sparkline(values: Sequence[float | None], low: float = 1.0, high: float = 5.
         position = (min(max(value, low), high) - low) / span
         out.append(BARS[round(position * (len(BARS) - 1))])
     return "".join(out)
+
+
+def day_words(day: date) -> str:
+    """A calendar day as a person reads it: "Wed 30 Jun 2027" (never 2027-06-30)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def week_words(period: str) -> str:
+    """A report period in words: "2027-W11" -> "week of 15 Mar 2027" (its Monday);
+    "assessment:3" -> "assessment 3"; anything else as it is."""
+    if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
+        monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+        return f"week of {monday.day} {monday:%b %Y}"
+    if period.startswith("assessment:"):
+        return f"assessment {period.split(':', 1)[1]}"
+    return period
+
+
+def weeks_words(first: str, last: str) -> str:
+    """A run of report weeks: "weeks of 1 Mar to 22 Mar 2027" (one week: ``week_words``)."""
+    if first == last:
+        return week_words(first)
+    start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
+    end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1) + timedelta(days=6)
+    head = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
+    return f"{head} to {end.day} {end:%b %Y}"

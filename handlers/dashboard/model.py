@@ -22,6 +22,9 @@ class Series:
     label: str
     values: tuple[float | None, ...]
     style: str = "solid"  # solid | dashed | dotted
+    # True where the figure is withheld: the line breaks there (a week nobody was asked,
+    # None without a gap, is stepped over, so the weeks that were asked read as one line)
+    gaps: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class Section:
 
 @dataclass
 class View:
-    name: str  # overview | groups | stories | cascades | delivery
+    name: str  # overview | groups | roadmap | stories | cascades | delivery
     title: str
     scope: str  # the scope's key, e.g. "org", "subtree-12"
     scope_label: str

@@ -15,6 +15,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core.clock import format_local
+from handlers.common.formatting import day_words, week_words, weeks_words
+from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
     BarChart,
@@ -34,6 +37,7 @@ from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 
 WEEKS_SHOWN = 26
+RECENT_WEEKS = 4  # the baseline view's pulse: the mean of this many latest published weeks
 HEAT_WEEKS = 4  # the heat map combines this many latest published weeks
 REASONS = {
     "small": "fewer than {min} respondents",
@@ -73,7 +77,7 @@ def _why(cell: disclosure.Cell, min_size: int) -> str | None:
 
 def _cell_row(cell: disclosure.Cell, themes: dict[str, str], min_size: int) -> tuple[Any, ...]:
     return (
-        cell.period,
+        week_words(cell.period),
         themes.get(cell.measure, cell.measure),
         "shown" if cell.shown else WITHHELD,
         _why(cell, min_size),
@@ -123,12 +127,19 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 cell = by.get((week, theme))
                 figure = value(cell) if cell is not None and cell.shown else None
                 values.append(None if figure is None else round(figure * scale, 2))
-            out.append(Series(themes[theme], tuple(values)))
+            gaps = tuple(
+                (cell := by.get((week, theme))) is not None and not cell.shown for week in weeks
+            )
+            out.append(Series(themes[theme], tuple(values), gaps=gaps))
         return tuple(out)
 
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
+    ticks = tuple(week_words(w).removeprefix("week of ") for w in weeks)  # "8 Mar 2027"
+    view.sections.append(
+        _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
+    )
     baselines = baseline_of(session, viewer, scope)
     open_objectives = objectives_of(session, viewer, now)
     targets = targets_of(session, scope, open_objectives)
@@ -145,7 +156,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         Section(
             id="score",
             title="Score per theme by week",
-            summary=f"{len(weeks)} published weeks; latest {latest}: "
+            summary=f"{len(weeks)} published weeks; latest, the {week_words(latest)}: "
             + "; ".join(
                 f"{themes[t]} {by[(latest, t)].mean:.1f}"
                 for t in measures
@@ -154,9 +165,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             + (f". {withheld} figures withheld." if withheld else "."),
             note=prompts.text("dashboard.withheld_note", min=min_size) if withheld else "",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.mean),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="mean score (1 = low, 5 = high)",
                 y_range=(1.0, 5.0),
                 references=tuple(references),
@@ -166,7 +177,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 CELL_HEADERS,
                 tuple(
                     _cell_row(by[(w, t)], themes, min_size)
-                    for w in weeks
+                    for w in reversed(weeks)  # the latest week first
                     for t in measures
                     if (w, t) in by
                 ),
@@ -179,9 +190,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             title="Participation per theme by week",
             summary="Share of the people asked who answered, per theme and week.",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.participation, 100.0),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="participation (% of people asked)",
                 y_range=(0.0, 100.0),
             ),
@@ -190,14 +201,14 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 ("Week", "Theme", "Shown", "Participation (%)"),
                 tuple(
                     (
-                        w,
+                        week_words(w),
                         themes[t],
                         "shown" if by[(w, t)].shown else WITHHELD,
                         round(share * 100)
                         if by[(w, t)].shown and (share := by[(w, t)].participation) is not None
                         else None,
                     )
-                    for w in weeks
+                    for w in reversed(weeks)
                     for t in measures
                     if (w, t) in by
                 ),
@@ -212,9 +223,9 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             summary=f"{len(sentiment)} weekly figures of comment sentiment "
             "(only where enough people commented).",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=ticks,
                 series=series(lambda c: c.sentiment),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="comment sentiment (-1 negative, +1 positive)",
                 y_range=(-1.0, 1.0),
                 references=(Reference("neutral", 0.0),),
@@ -224,12 +235,113 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             table=Table(
                 ("week", "theme", "sentiment"),
                 ("Week", "Theme", "Comment sentiment (-1..1)"),
-                tuple((c.period, themes.get(c.measure, c.measure), c.sentiment) for c in sentiment),
+                tuple(
+                    (week_words(c.period), themes.get(c.measure, c.measure), c.sentiment)
+                    for c in reversed(sentiment)
+                ),
             ),
         )
     )
     view.sections.append(_objectives_section(open_objectives))
     return view
+
+
+def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
+    if before is None:
+        return None
+    step = round(now - before, 1)
+    if step == 0:
+        return f"no change since the {week_words(since)}"
+    return f"{step:+g}{unit} since the {week_words(since)}"
+
+
+def _headline(
+    weeks: list[str],
+    measures: list[str],
+    by: dict[tuple[str, str], disclosure.Cell],
+    themes: dict[str, str],
+    reach: views.Reach | None,
+    viewer: Viewer,
+) -> Section:
+    """The figures first: participation, each theme's latest score and its change, the
+    weakest theme, and how far the latest leadership message reached. Each figure is one the
+    sections below show (the gate's shown cells; the chain as the cascades view shows it)."""
+    rows: list[tuple[Any, ...]] = []
+    turnout: list[tuple[str, float]] = []
+    for w in weeks:
+        shares = [
+            c.participation
+            for t in measures
+            if (c := by.get((w, t))) and c.shown and c.participation is not None
+        ]
+        if shares:
+            turnout.append((w, sum(shares) / len(shares) * 100))
+    if turnout:
+        week, share = turnout[-1]
+        previous = turnout[-2] if len(turnout) > 1 else None
+        rows.append(
+            (
+                "Participation",
+                f"{share:.0f}%",
+                _change(
+                    share,
+                    previous[1] if previous else None,
+                    previous[0] if previous else "",
+                    " points",
+                ),
+                f"of the people asked in the {week_words(week)}",
+            )
+        )
+    latest: dict[str, float] = {}
+    for t in measures:
+        scores = [
+            (w, c.mean) for w in weeks if (c := by.get((w, t))) and c.shown and c.mean is not None
+        ]
+        if not scores:
+            continue
+        week, mean = scores[-1]
+        latest[t] = mean
+        earlier = scores[-2] if len(scores) > 1 else None
+        rows.append(
+            (
+                themes[t],
+                f"{mean:.1f}",
+                _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
+                f"score out of 5 in the {week_words(week)}",
+            )
+        )
+    if len(latest) > 1:
+        weakest = min(latest, key=lambda t: latest[t])
+        rows.append(
+            (
+                "Weakest theme",
+                themes[weakest],
+                None,
+                f"{latest[weakest]:.1f}, the lowest latest score of {len(latest)} themes",
+            )
+        )
+    if reach is not None and reach.meant:
+        rows.append(
+            (
+                "Latest leadership message",
+                f"{reach.reached / reach.meant:.0%} reached",
+                None,
+                f"{reach.reached} of {reach.meant} people"
+                + ("" if reach.whole_chain else " in your part of the chain")
+                + f" for \u201c{reach.title}\u201d, sent "
+                + format_local(reach.sent, viewer.person.timezone),
+            )
+        )
+    return Section(
+        id="headline",
+        title="At a glance",
+        summary="; ".join(f"{r[0]}: {r[1]}" for r in rows) or "No figure yet.",
+        table=Table(
+            ("figure", "value", "change", "detail"),
+            ("Figure", "Now", "Change", "What it is"),
+            tuple(rows),
+        ),
+    )
 
 
 def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tuple[float, str]]:
@@ -270,12 +382,12 @@ def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> di
     return found
 
 
-def _objectives_section(open_objectives: list[Any]) -> Section:
+def _objectives_section(open_objectives: list[Any], title: str = "Open objectives") -> Section:
     titles = tuple(o.title for o in open_objectives)
     return Section(
         id="objectives",
-        title="Open objectives",
-        summary=f"{len(open_objectives)} open objectives: "
+        title=title,
+        summary=f"{len(open_objectives)} objectives: "
         + ", ".join(f"{o.title} ({o.state})" for o in open_objectives)
         if open_objectives
         else "No open objective.",
@@ -325,7 +437,7 @@ def _objectives_section(open_objectives: list[Any]) -> Section:
                     o.current,
                     o.current_source,
                     o.target,
-                    o.due.isoformat(),
+                    day_words(o.due),
                     o.state,
                     o.owner,
                 )
@@ -333,6 +445,135 @@ def _objectives_section(open_objectives: list[Any]) -> Section:
             ),
         ),
     )
+
+
+def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: datetime) -> View:
+    """Baseline and objectives: per assessment dimension, the scope group's first assessment
+    (the baseline), its latest, and the pulse of the last weeks on the themes mapped onto
+    that dimension; then every objective the viewer may see. Only the gate's shown cells."""
+    view = View("roadmap", "Baseline and objectives", scope.key, scope.label)
+    names = {d: dim.name for d, dim in prompts.assessment().dimensions.items()}
+    roles = list(viewer.roles)
+    assessed = disclosure.visible_cells(
+        session, viewer.person, kind="assessment", groups=[scope.cell], roles=roles
+    )  # oldest first
+    first: dict[str, disclosure.Cell] = {}
+    last: dict[str, disclosure.Cell] = {}
+    for cell in assessed:
+        first.setdefault(cell.measure, cell)
+        last[cell.measure] = cell
+    weeks = published_weeks(session)[-RECENT_WEEKS:]
+    pulse_cells = (
+        disclosure.visible_cells(
+            session,
+            viewer.person,
+            since=disclosure.week_bounds(weeks[0])[0],
+            groups=[scope.cell],
+            roles=roles,
+        )
+        if weeks
+        else []
+    )
+    dimensions = theme_dimensions(session)
+    recent: dict[str, disclosure.Combined] = {}
+    for dimension in names:
+        mapped = [
+            c for c in pulse_cells if c.period in weeks and dimensions.get(c.measure) == dimension
+        ]
+        if mapped:
+            recent[dimension] = disclosure.combine(mapped)
+    min_size = settings.min_group_size
+    order = [d for d in names if d in first or d in recent]
+    rows = []
+    for d in order:
+        base, latest, pulse_now = first.get(d), last.get(d), recent.get(d)
+        shown_base = base.mean if base is not None and base.shown else None
+        shown_latest = latest.mean if latest is not None and latest.shown else None
+        rows.append(
+            (
+                names[d],
+                shown_base,
+                week_words(base.period) if base is not None else None,
+                shown_latest if latest is not base else None,
+                week_words(latest.period) if latest is not None and latest is not base else None,
+                round(shown_latest - shown_base, 1)
+                if latest is not base and shown_latest is not None and shown_base is not None
+                else None,
+                pulse_now.mean if pulse_now is not None else None,
+                "; ".join(
+                    sorted(
+                        {
+                            why
+                            for c in (base, latest)
+                            if c is not None and (why := _why(c, min_size)) is not None
+                        }
+                    )
+                )
+                or None,
+            )
+        )
+    span = weeks_words(weeks[0], weeks[-1]) if weeks else ""
+    charted = [r for r in rows if r[1] is not None or r[6] is not None]
+    view.sections.append(
+        Section(
+            id="baseline",
+            title="Baseline per dimension, and the pulse since",
+            summary=f"{len(charted)} dimensions with a figure: "
+            + "; ".join(
+                f"{r[0]} baseline {r[1] if r[1] is not None else 'withheld'}"
+                + (f", pulse {r[6]}" if r[6] is not None else "")
+                for r in charted
+            )
+            if charted
+            else "No assessment or pulse figure for this group yet.",
+            note=(
+                f"Baseline: this group's first assessment. Pulse: the mean of the themes on "
+                f"each dimension, {span}, from the weeks shown. "
+                if span
+                else "Baseline: this group's first assessment. "
+            )
+            + prompts.text("dashboard.withheld_note", min=min_size),
+            chart=BarChart(
+                categories=tuple(r[0] for r in charted),
+                series=(
+                    Series("baseline", tuple(r[1] for r in charted)),
+                    Series("latest assessment", tuple(r[3] for r in charted)),
+                    Series("pulse, latest weeks", tuple(r[6] for r in charted)),
+                ),
+                x_title="dimension",
+                y_title="mean score (1-5)",
+            )
+            if charted
+            else None,
+            table=Table(
+                (
+                    "dimension",
+                    "baseline",
+                    "baseline_from",
+                    "latest",
+                    "latest_from",
+                    "change",
+                    "pulse_recent",
+                    "withheld_because",
+                ),
+                (
+                    "Dimension",
+                    "Baseline (1-5)",
+                    "From",
+                    "Latest assessment",
+                    "From",
+                    "Change",
+                    "Pulse, latest weeks",
+                    "Withheld because",
+                ),
+                tuple(rows),
+            ),
+        )
+    )
+    view.sections.append(
+        _objectives_section(objectives.visible(session, viewer.person, now), "Objectives")
+    )
+    return view
 
 
 def published_weeks(session: Session) -> list[str]:
@@ -387,7 +628,7 @@ def groups(
     if not weeks:
         return _waiting("groups", "Teams side by side", scope, WAITING)
     chosen = [week] if week else weeks[-HEAT_WEEKS:]
-    span = chosen[0] if len(chosen) == 1 else f"{chosen[0]} to {chosen[-1]}"
+    span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
     cells = [
         c
@@ -450,23 +691,30 @@ def groups(
             )
         values.append(tuple(row_values))
         notes.append(tuple(row_notes))
+    # a group with no figure at all takes no row on the map: one sentence sums them up
+    on_map = [i for i, row_values in enumerate(values) if any(v is not None for v in row_values)]
+    hidden = len(rows) - len(on_map)
+    note = prompts.text("dashboard.withheld_note", min=min_size)
+    if hidden:
+        note += " " + prompts.text("dashboard.withheld_groups", count=hidden)
     view.sections.append(
         Section(
             id="heatmap",
             title=f"Mean score per theme and group, {span}",
-            summary=f"{len(rows)} groups x {len(measures)} themes; {withheld} withheld.",
-            note=prompts.text("dashboard.withheld_note", min=min_size),
+            summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
+            + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
+            note=note,
             chart=HeatMap(
-                rows=tuple(labels[g] for g in rows),
+                rows=tuple(labels[rows[i]] for i in on_map),
                 columns=tuple(themes[t] for t in measures),
-                values=tuple(values),
-                notes=tuple(notes),
+                values=tuple(values[i] for i in on_map),
+                notes=tuple(notes[i] for i in on_map),
                 x_title="theme",
                 y_title="group",
                 scale_title="mean score (1-5)",
                 scale=(1.0, 5.0),
             )
-            if rows and measures
+            if on_map and measures
             else None,
             table=Table(
                 (

@@ -8,16 +8,18 @@ Each function takes a session, the viewer, the scope they picked and the time, a
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
+from handlers.common.formatting import day_words, week_words
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
@@ -72,7 +74,7 @@ def stories(
             f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
             "group away, is left out. Mood: the stories' mean polarity (-1 to +1).",
             chart=LineChart(
-                x_labels=tuple(weeks),
+                x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
                 series=tuple(
                     Series(
                         g,
@@ -80,7 +82,7 @@ def stories(
                     )
                     for g in groups
                 ),
-                x_title="ISO week",
+                x_title="week beginning",
                 y_title="story mood (-1 negative, +1 positive)",
                 y_range=(-1.0, 1.0),
                 references=(Reference("neutral", 0.0),),
@@ -90,7 +92,7 @@ def stories(
             table=Table(
                 ("group", "week", "stories", "ideas", "mood"),
                 ("Group", "Week", "People who shared stories", "People who shared ideas", "Mood"),
-                tuple((r.group, r.week, r.stories, r.ideas, r.mood) for r in shared),
+                tuple((r.group, week_words(r.week), r.stories, r.ideas, r.mood) for r in shared),
             ),
         )
     )
@@ -181,7 +183,7 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
             department = ""
         shown.append(
             (
-                story.created_at.date().isoformat(),
+                day_words(story.created_at.date()),
                 department,
                 name if story.consent == "named" else None,
                 story.customer,
@@ -224,7 +226,7 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
 # --- cascades --------------------------------------------------------------------------------
 
 
-def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
+def visible_cascades(session: Session, viewer: Viewer, limit: int = 50) -> list[Cascade]:
     """Admins: all; others: the ones they sent and the ones they carried as a manager."""
     query = select(Cascade).order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc())
     if not viewer.is_admin:
@@ -232,7 +234,7 @@ def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
         query = query.where(
             or_(col(Cascade.sender_id) == viewer.person.id, col(Cascade.id).in_(carried))
         )
-    return list(session.exec(query.limit(50)))
+    return list(session.exec(query.limit(limit)))
 
 
 def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size: int) -> View:
@@ -243,7 +245,12 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     mine = visible_cascades(session, viewer)
     view = View("cascades", "Leadership messages", "org", "")
     view.extra["cascades"] = [
-        {"id": c.id, "title": c.title, "sent": c.created_at.isoformat()} for c in mine
+        {
+            "id": c.id,
+            "title": c.title,
+            "sent": format_local(c.created_at, viewer.person.timezone),
+        }
+        for c in mine
     ]
     received = _received(session, viewer)
     if received.table.rows:
@@ -263,11 +270,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             raise NotAllowed(f"cascade {cascade_id}")
         cascade = found
     assert cascade.id is not None
-    tree = cascade_report.chain_tree(session, cascade.id)
-    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
-    root = tree if whole else _find(tree, row_id(viewer.person.id))
-    if root is None:
-        raise NotAllowed(f"cascade {cascade.id}")
+    root, whole = _part(session, viewer, cascade)
+    tz = viewer.person.timezone
     view.scope = f"cascade-{cascade.id}"
     view.scope_label = f"\u201c{cascade.title}\u201d" + (
         "" if whole else f", from {root['name']} down"
@@ -332,9 +336,9 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                         n.get("level", 0),
                         n["link"]["status"],
                         n.get("how", "sender"),
-                        n["link"]["since"],
-                        n["link"]["due_at"],
-                        n["link"]["acted_at"],
+                        _when(n["link"]["since"], tz),
+                        _when(n["link"]["due_at"], tz),
+                        _when(n["link"]["acted_at"], tz),
                         n["link"]["nudged"],
                     )
                     for n in links
@@ -407,6 +411,70 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     return view
 
 
+def _part(session: Session, viewer: Viewer, cascade: Cascade) -> tuple[dict[str, Any], bool]:
+    """The part of ``cascade``'s chain the viewer may see (the whole chain for its sender and
+    admins, from themselves down for a manager who carried it) and whether it is the whole."""
+    assert cascade.id is not None
+    tree = cascade_report.chain_tree(session, cascade.id)
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    root = tree if whole else _find(tree, row_id(viewer.person.id))
+    if root is None:
+        raise NotAllowed(f"cascade {cascade.id}")
+    return root, whole
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The latest leadership message the viewer sent or carried: people reached so far in
+    the part of its chain they may see, of everyone that part is meant to reach."""
+
+    title: str
+    sent: datetime
+    reached: int
+    meant: int
+    whole_chain: bool
+
+
+def latest_reach(session: Session, viewer: Viewer) -> Reach | None:
+    """The cascades view's reach of the latest message, counted rather than drawn: those
+    reached in the viewer's part of the chain (the whole chain for its sender and admins,
+    from themselves down for a manager who carried it), and those it still waits for."""
+    mine = visible_cascades(session, viewer, limit=1)
+    if not mine:
+        return None
+    cascade = mine[0]
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    top = session.get(Person, cascade.sender_id) if whole else viewer.person
+    assert top is not None and cascade.id is not None
+    below = col(Person.path).startswith(top.path)
+    reached_query = (
+        select(func.count())
+        .select_from(CascadeReceipt)
+        .where(CascadeReceipt.cascade_id == cascade.id)
+    )
+    if not whole:  # the manager and everyone below them
+        reached_query = reached_query.join(
+            Person, col(Person.id) == col(CascadeReceipt.person_id)
+        ).where(below)
+    reached = session.exec(reached_query).one()
+    waiting = session.exec(
+        select(func.count())
+        .select_from(Person)
+        .outerjoin(
+            CascadeReceipt,
+            (col(CascadeReceipt.cascade_id) == cascade.id)
+            & (col(CascadeReceipt.person_id) == col(Person.id)),
+        )
+        .where(
+            col(CascadeReceipt.id).is_(None),
+            col(Person.active).is_(True),
+            below,
+            *([Person.id != top.id] if whole else []),
+        )
+    ).one()
+    return Reach(cascade.title, cascade.created_at, reached, reached + waiting, whole)
+
+
 def _received(session: Session, viewer: Viewer) -> Section:
     """The leadership messages that reached the viewer, newest first: what each said, who
     passed it on (with their own words) and when, in the viewer's time zone."""
@@ -461,6 +529,11 @@ def _received(session: Session, viewer: Viewer) -> Section:
             table,
         ),
     )
+
+
+def _when(iso: str | None, tz: str) -> str | None:
+    """A stored time (ISO) as the viewer reads it, in their own time zone."""
+    return format_local(datetime.fromisoformat(iso), tz) if iso else None
 
 
 def _find(node: dict[str, Any], person_id: int) -> dict[str, Any] | None:

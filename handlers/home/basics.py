@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import prompts
 from bot.core.chat import Incoming, Response, UserError, text_message
+from bot.core.parsing import parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
+from handlers.common.formatting import week_words
 from handlers.reports import disclosure, periods
 from handlers.reports import pulse_reports as reports
 from handlers.reports.pulse_reports import CHAT_LINES
@@ -19,11 +21,14 @@ def roles_of(ctx: Context) -> list[str]:
 
 def show_help(ctx: Context, incoming: Incoming) -> Response:
     roles = roles_of(ctx)
-    lines = [prompts.text("help.intro", name=ctx.person.name)]
+    lines = [prompts.text("help.intro", name=ctx.person.name), prompts.text("home.help")]
+    if people.has_reports(ctx.session, ctx.person):
+        lines.append(prompts.text("home.help_manager"))
+    first_role = len(lines)
     lines.extend(prompts.text(f"help.{role}") for role in roles)
     lines.append(prompts.text("leave.help"))
     if "manager" not in roles:
-        lines.insert(2, prompts.text("help.report_org"))
+        lines.insert(first_role + 1, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])
 
 
@@ -33,7 +38,8 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
     ``report 8`` (or ``report weeks 8``) keeps to the last 8 weeks; ``since`` and ``until``
     take dates (handlers/reports/periods.py)."""
     chosen, rest = periods.typed(incoming.text, ctx.now.date(), "report", bare_weeks=True)
-    if rest:
+    details = [w.lower() for w in rest] == ["details"]
+    if rest and not details:
         raise UserError(prompts.text("period.chat_usage", command="report"), field="weeks")
     report = reports.build(
         ctx.session,
@@ -44,13 +50,17 @@ def show_report(ctx: Context, incoming: Incoming) -> Response:
         until=chosen.until,
     )
     audit.viewed(ctx.session, "report (chat)", actor=ctx.person.email, at=ctx.now)
-    return Response(replies=[text_message(reports.as_text(report, email=ctx.person.email))])
+    return Response(
+        replies=[text_message(reports.as_text(report, email=ctx.person.email, details=details))]
+    )
 
 
 def show_comments(ctx: Context, incoming: Incoming) -> Response:
     """The comments of the groups this person may see, where enough people commented
-    (``comments weeks 4``, ``since``, ``until``: a period, as for the report)."""
-    chosen, rest = periods.typed(incoming.text, ctx.now.date(), "comments")
+    (``comments weeks 4``, ``since``, ``until``: a period, as for the report; ``comments
+    page 2``: the next lines, where one reply could not hold them all)."""
+    page, typed = comments_page(incoming.text)
+    chosen, rest = periods.typed(typed, ctx.now.date(), "comments")
     if rest:
         raise UserError(prompts.text("period.chat_usage", command="comments"), field="weeks")
     groups = disclosure.comments(
@@ -59,7 +69,7 @@ def show_comments(ctx: Context, incoming: Incoming) -> Response:
         roles=roles_of(ctx),
         since=chosen.since,
         until=chosen.until,
-        limit=CHAT_LINES,  # chat shows about this many lines: no need to read further
+        limit=CHAT_LINES * page,  # chat shows about this many lines a page: no need to read on
     )
     audit.viewed(ctx.session, "comments (chat)", actor=ctx.person.email, at=ctx.now)
     return Response(
@@ -70,10 +80,27 @@ def show_comments(ctx: Context, incoming: Incoming) -> Response:
                     min_size=ctx.settings.min_comment_group_size,
                     email=ctx.person.email,
                     period=chosen,
+                    page=page,
+                    typed=typed,
                 )
             )
         ]
     )
+
+
+MAX_PAGE = 100
+
+
+def comments_page(typed: str) -> tuple[int, str]:
+    """``page N`` anywhere in what was typed after ``comments``: (N, the rest); page 1 without."""
+    words = typed.split()
+    for i, word in enumerate(words):
+        if word.lower() == "page":
+            number = parse_int(words[i + 1], 1, MAX_PAGE) if i + 1 < len(words) else None
+            if number is None:
+                raise UserError(prompts.text("disclosure.bad_page", max=MAX_PAGE), field="page")
+            return number, " ".join(words[:i] + words[i + 2 :])
+    return 1, typed.strip()
 
 
 def comments_text(
@@ -83,29 +110,39 @@ def comments_text(
     email: str,
     limit: int = CHAT_LINES,
     period: periods.Period | None = None,
+    page: int = 1,
+    typed: str = "",
 ) -> str:
-    """Comments per group, newest week first, cut at about ``limit`` lines."""
+    """Comments per group, newest week first, ``limit`` lines a page: page ``page``, each
+    page starting with its group's heading, and the way to the next page when there is one."""
     if not groups:
         if period:
             return prompts.text("disclosure.no_comments_in", min=min_size, period=period.words())
         return prompts.text("disclosure.no_comments", min=min_size)
     themes = prompts.questions().themes
-    lines: list[str] = []
+    entries: list[tuple[str, str | None]] = []  # (heading, comment) ; None: the heading itself
     for group in groups:
-        if len(lines) >= limit:
-            break
         heading = prompts.text(
             "disclosure.comments_heading",
             label=group.label,
             theme=themes.get(group.measure, group.measure),
-            period=group.period,
+            period=week_words(group.period),
             count=len(group.comments),
         )
-        lines.append(heading)
-        lines.extend(f"- {' '.join(c.split())}" for c in group.comments)
-    if len(lines) > limit:
-        lines = lines[: limit - 1]
-        lines.append(prompts.text("disclosure.more_comments", email=email))
+        entries.append((heading, None))
+        entries.extend((heading, f"- {' '.join(c.split())}") for c in group.comments)
+    per_page = max(limit - 2, 1)  # a heading repeated on top, the way on at the bottom
+    start = (page - 1) * per_page
+    if start >= len(entries):
+        return prompts.text("disclosure.no_more_comments", page=page)
+    shown = entries[start : start + per_page]
+    lines: list[str] = []
+    if shown[0][1] is not None:
+        lines.append(shown[0][0])
+    lines.extend(heading if comment is None else comment for heading, comment in shown)
+    if start + per_page < len(entries):
+        command = " ".join(["comments", typed, f"page {page + 1}"]).replace("  ", " ")
+        lines.append(prompts.text("disclosure.more_comments", command=command))
     return "\n".join(lines)
 
 

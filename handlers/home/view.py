@@ -1,7 +1,7 @@
 """The personal home view: what is waiting for this person (Slack's App Home tab, `home` in chat).
 
 The view is a list of sections, each a function of the handler context returning neutral parts.
-Here: the open check-ins, the person's own recent stories (with a button to share one) and
+Here: the open work (check-ins, relays, the assessment, actions), the person's own recent stories (with a button to share one) and
 the latest leadership messages that reached them, acknowledged or not. A capability adds a
 section with ``section(fn)``; every platform shows the result without change.
 """
@@ -13,13 +13,12 @@ from collections.abc import Callable
 from sqlmodel import col, select
 
 import prompts
-from bot.core.chat import Button, Buttons, Incoming, Message, Part, Question, Response, Text
+from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text
 from bot.core.clock import format_local
 from bot.core.router import Router
 from bot.core.runtime import Context
-from handlers.pulse.rounds import question_message, round_bank
+from handlers.home import pending
 from storage.cascade_models import Cascade, CascadeReceipt
-from storage.models import PulsePrompt, PulseRound
 from storage.stories import Story
 
 Section = Callable[[Context], list[Part]]
@@ -36,28 +35,20 @@ def section(fn: Section) -> Section:
 
 
 @section
-def open_checkins(ctx: Context) -> list[Part]:
-    """Each pulse question this person was sent and has not answered while it is still open."""
-    rows = ctx.session.exec(
-        select(PulsePrompt, PulseRound)
-        .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
-        .where(
-            PulsePrompt.person_id == ctx.person.id,
-            PulsePrompt.status == "sent",
-            col(PulsePrompt.closes_at) > ctx.now,
-        )
-        .order_by(col(PulsePrompt.closes_at))
-    ).all()
-    if not rows:
-        return []
-    parts: list[Part] = [Text(text=prompts.text("home.open_checkins"), style="heading")]
-    for prompt, round_ in rows:
-        question = question_message(
-            prompt, round_.question_id, ctx.person.timezone, round_bank(ctx.session, round_)
-        )
-        closes = format_local(prompt.closes_at, ctx.person.timezone)
-        parts.extend(question.parts)
-        parts.append(Text(text=prompts.text("home.closes", closes=closes), style="muted"))
+def open_work(ctx: Context) -> list[Part]:
+    """Everything waiting for this person (handlers/home/pending.py), each with its button:
+    open check-ins, relays they owe, the assessment in progress, actions to move on."""
+    items = pending.open_items(ctx.session, ctx.person, ctx.now)
+    checkins = [item for item in items if item.kind == "checkin"]
+    others = [item for item in items if item.kind != "checkin"]
+    parts: list[Part] = []
+    if checkins:
+        parts.append(Text(text=prompts.text("home.open_checkins"), style="heading"))
+        parts.extend(part for item in checkins for part in item.parts)
+    if others:
+        parts.append(Text(text=prompts.text("home.waiting"), style="heading"))
+        for item in others:
+            parts.extend(item.parts or (Text(text=item.line),))
     return parts
 
 
@@ -136,7 +127,7 @@ def show_home(ctx: Context, incoming: Incoming) -> Response:
     parts: list[Part] = [Text(text=prompts.text("home.title"), style="heading")]
     for build in SECTIONS:
         parts.extend(build(ctx))
-    if not any(isinstance(p, Question) for p in parts):
+    if not pending.open_items(ctx.session, ctx.person, ctx.now):
         parts.insert(1, Text(text=prompts.text("home.nothing_open")))
     return Response(replies=[Message(summary=prompts.text("home.title"), parts=tuple(parts))])
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.core.parsing import parse_work_week
 
 DEFAULT_WORK_WEEK = "mon,tue,wed,thu,fri"
+WORK_OPENS, WORK_CLOSES = time(9), time(17)  # working hours, in the person's zone
 SEARCH_DAYS = 400  # a year of leave plus holidays: beyond that something is misconfigured
 
 
@@ -111,6 +112,20 @@ class Calendar:
         if day == local.date():
             return when
         return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)
+
+    def next_working_hour(
+        self, when: datetime, opens: time = WORK_OPENS, closes: time = WORK_CLOSES
+    ) -> datetime:
+        """``when`` if it falls in working hours (``opens`` to ``closes`` on a working day, in
+        the person's zone); else the next working day's opening time (so a reminder that fell
+        due at 01:53 arrives at 09:00)."""
+        zone = ZoneInfo(self.tz)
+        local = when.astimezone(zone)
+        if self.is_working(local.date()) and opens <= local.time() < closes:
+            return when
+        day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+        day = self.next_working_day(day)
+        return datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
 
     def add_working_time(self, start: datetime, span: timedelta) -> datetime:
         """``start`` plus ``span`` of working-day time, in UTC. A working day is 24 hours of

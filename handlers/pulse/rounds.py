@@ -225,11 +225,19 @@ def create_prompts(
 
 
 def question_message(
-    prompt: PulsePrompt, question_id: str, tz: str, bank: QuestionBank | None = None
+    prompt: PulsePrompt,
+    question_id: str,
+    tz: str,
+    bank: QuestionBank | None = None,
+    starter: str = "",
 ) -> Message:
+    """The question as a person is asked it; ``starter`` names the manager who started an
+    ad-hoc check-in (it may repeat a question a scheduled one asked shortly before)."""
     bank = bank or prompts.questions()
     question = bank.by_id(question_id)
     intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
+    if starter:
+        intro = f"{prompts.text('pulse.started_by', name=starter)} {intro}"
     return Message(
         summary=question.text,
         parts=(
@@ -259,6 +267,19 @@ def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
     return bank_of
 
 
+def starter_of(session: Session) -> Callable[[PulseRound], str]:
+    """The name of who started a round by hand ("" for a scheduled one), remembered per round."""
+    names: dict[int | None, str] = {}
+
+    def name_of(round_: PulseRound) -> str:
+        if round_.id not in names:
+            starter = session.get(Person, round_.started_by_id) if round_.started_by_id else None
+            names[round_.id] = starter.name if starter else ""
+        return names[round_.id]
+
+    return name_of
+
+
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     """Queue every prompt whose local send time has come; expire those that never could be."""
     due = session.exec(
@@ -268,7 +289,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
     ).all()
     queued: list[Outgoing] = []
-    bank_of = _banks(session)
+    bank_of, name_of = _banks(session), starter_of(session)
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
             prompt.status = "expired"
@@ -278,7 +299,13 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
             queued.append(
                 Outgoing(
                     row_id(person.id),
-                    question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
+                    question_message(
+                        prompt,
+                        round_.question_id,
+                        person.timezone,
+                        bank_of(round_),
+                        name_of(round_),
+                    ),
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
                 )
@@ -306,7 +333,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
     ).all()
     queued: list[Outgoing] = []
-    bank_of = _banks(session)
+    bank_of, name_of = _banks(session), starter_of(session)
     for prompt, round_, person in due:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
             session.add(prompt)  # moved to their next working day, or dropped
@@ -314,7 +341,9 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
-        question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
+        question = question_message(
+            prompt, round_.question_id, person.timezone, bank_of(round_), name_of(round_)
+        )
         queued.append(
             Outgoing(
                 row_id(person.id),
@@ -490,7 +519,9 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     if target and target != me.email:
         named = people.by_email(ctx.session, target)
         if named is None or not people.in_subtree(named, me):
-            raise UserError(prompts.text("pulse.outside_subtree"))
+            raise UserError(
+                prompts.text("pulse.outside_subtree", example=_example_manager(ctx.session, me))
+            )
         root = named
     running = ctx.session.exec(
         select(PulseRound).where(
@@ -534,6 +565,12 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
     return Response(replies=[text_message(started)])
 
 
+def _example_manager(session: Session, me: Person) -> str:
+    """The email of a manager below ``me`` (``me`` when there is none), for an example."""
+    below = [p for p in people.subtree(session, me) if people.has_reports(session, p)]
+    return min(below, key=lambda p: p.path).email if below else me.email
+
+
 def _progress(session: Session, round_id: int) -> tuple[int, int]:
     """(asked, answered) in a round: every prompt it created, whatever became of the person
     since, so both only grow (see handlers/reports/live_counts.py)."""
@@ -542,5 +579,4 @@ def _progress(session: Session, round_id: int) -> tuple[int, int]:
 
 
 def register(router: Router) -> None:
-    router.action("pulse.answer")(answer)
-    router.command("checkin")(start_checkin)
+    router.action("pulse.answer")(answer)  # ``checkin``: handlers.pulse.team

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import prompts
 from bot.core.chat import UserError
 from bot.core.parsing import WEEKS_MAX, looks_numeric, parse_date, parse_int
+from handlers.common.formatting import day_words
 
 
 class PeriodError(ValueError):
@@ -46,13 +47,14 @@ class Period:
         return self.since is not None or self.until is not None
 
     def words(self) -> str:
-        """ "2027-03-01 to 2027-03-31", "since 2027-03-01", "until ...", or "" (all time)."""
+        """ "Mon 1 Mar 2027 to Wed 31 Mar 2027", "since Mon 1 Mar 2027", "until ...", or ""
+        (all time)."""
         if self.since and self.until:
-            return f"{self.since.isoformat()} to {self.until.isoformat()}"
+            return f"{day_words(self.since)} to {day_words(self.until)}"
         if self.since:
-            return f"since {self.since.isoformat()}"
+            return f"since {day_words(self.since)}"
         if self.until:
-            return f"until {self.until.isoformat()}"
+            return f"until {day_words(self.until)}"
         return ""
 
     def start(self) -> datetime | None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
-from handlers.common.formatting import csv_text, sparkline
+from handlers.common.formatting import csv_text, sparkline, week_words
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Cell
 from handlers.reports.periods import Period
@@ -246,7 +246,7 @@ def _row(cells: list[Cell]) -> GroupRow:
 
 
 def period_words(report: Report) -> str:
-    """ ", since 2027-03-01" after a title, "" for all time."""
+    """ ", since Mon 1 Mar 2027" after a title, "" for all time."""
     words = Period(report.since, report.until).words()
     return f", {words}" if words else ""
 
@@ -259,17 +259,49 @@ def empty_text(report: Report) -> str:
     return prompts.text("disclosure.nothing_yet")
 
 
-def as_text(report: Report, *, email: str = "you@example.com") -> str:
-    """A short plain-text summary for chat: at most about 40 lines."""
+def withheld_lines(
+    withheld: list[tuple[str, str, str]], *, min_size: int, command: str, details: bool
+) -> list[str]:
+    """Withheld figures, (group, what, why in words), in chat: one line that counts them, or
+    with ``details`` which they are, one line per group and reason (the pulse report and the
+    baseline share it)."""
+    if not details:
+        if not withheld:
+            return []
+        return [prompts.text("disclosure.withheld_summary", count=len(withheld), command=command)]
+    if not withheld:
+        return [prompts.text("disclosure.none_withheld")]
+    by_group: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for group, what, why in withheld:
+        by_group[(group, why)].append(what)
+    lines = [prompts.text("disclosure.withheld_heading", min=min_size)]
+    for (group, why), names in by_group.items():
+        lines.append(
+            prompts.text("disclosure.withheld_line", group=group, themes=", ".join(names), why=why)
+        )
+    return lines
+
+
+def as_text(report: Report, *, email: str = "you@example.com", details: bool = False) -> str:
+    """A short plain-text summary for chat: at most about 40 lines. Withheld figures are
+    counted in one line; ``details`` lists them instead of the figures."""
     themes = prompts.questions().themes
     if not report.rows:
         return empty_text(report)
     lines = [f"Customer-focus pulse: {report.scope}{period_words(report)}"]
+    withheld = [
+        (r.group, themes.get(r.theme, r.theme), withheld_text(r.reason, report.min_group_size))
+        for r in report.rows
+        if r.withheld
+    ]
+    if details:
+        lines += withheld_lines(
+            withheld, min_size=report.min_group_size, command="report", details=True
+        )
+        return "\n".join(lines)
     for r in report.rows:
         label = f"{r.group} - {themes.get(r.theme, r.theme)}"
         if r.withheld:
-            why = r.reason or "small"
-            lines.append(f"{label}: {prompts.text(f'disclosure.{why}', min=report.min_group_size)}")
             continue
         trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
         mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
@@ -277,10 +309,13 @@ def as_text(report: Report, *, email: str = "you@example.com") -> str:
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
             f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}, "
-            f"week {r.period}){trend}{mood}{line}"
+            f"{week_words(r.period or '')}){trend}{mood}{line}"
         )
-    if len(lines) > CHAT_LINES:
-        rest = len(lines) - (CHAT_LINES - 1)
-        lines = lines[: CHAT_LINES - 1]
+    summary = withheld_lines(
+        withheld, min_size=report.min_group_size, command="report", details=False
+    )
+    if len(lines) + len(summary) > CHAT_LINES:
+        rest = len(lines) + len(summary) - (CHAT_LINES - 1)
+        lines = lines[: CHAT_LINES - 1 - len(summary)]
         lines.append(prompts.text("disclosure.more", count=rest, email=email))
-    return "\n".join(lines)
+    return "\n".join(lines + summary)

@@ -50,18 +50,27 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import send_later
 from handlers.common.sentiment import score as sentiment_of
+from handlers.people import workdays
 from handlers.reports import live_counts
 from handlers.roadmap import baseline
 from storage import people, scrub
 from storage.models import Person
-from storage.roadmap import Assessment, AssessmentAnswer, AssessmentComment, AssessmentInvite
+from storage.roadmap import (
+    SCORES,
+    Assessment,
+    AssessmentAnswer,
+    AssessmentComment,
+    AssessmentInvite,
+    answered_count,
+    open_invite,
+)
+from storage.roadmap import draft_answers as _draft
 from storage.sql import insert_rows
 from storage.types import row_id, table_of
 
 WINDOW_DEFAULT = 14
 WINDOW_MAX = 60
 MAX_COMMENT = 2000
-SCORES = ("1", "2", "3", "4", "5")
 COMMENT_PREFIX = "comment_"
 UNFINISHED = ("sent", "partial")
 
@@ -139,19 +148,6 @@ def invitation(
             ),
         ),
     )
-
-
-def _draft(text: str | None) -> dict[str, str]:
-    """An invite's answers so far (its ``draft`` column)."""
-    if not text:
-        return {}
-    data = json.loads(text)
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def answered_count(draft: dict[str, str]) -> int:
-    ids = {s.id for s in prompts.assessment().statements}
-    return sum(1 for key, value in draft.items() if key in ids and value in SCORES)
 
 
 # --- launching ---------------------------------------------------------------------------
@@ -376,19 +372,6 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     return Response(replies=[text_message(words)])
 
 
-def open_invite(session: Session, person: Person, now: datetime) -> AssessmentInvite | None:
-    return session.exec(
-        select(AssessmentInvite)
-        .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
-        .where(
-            AssessmentInvite.person_id == person.id,
-            Assessment.status == "open",
-            col(Assessment.closes_at) > now,
-        )
-        .order_by(col(Assessment.closes_at))
-    ).first()
-
-
 def command(ctx: Context, incoming: Incoming) -> Response:
     """``assess``: a menu (answer / launch / progress); ``assess launch [days]``,
     ``assess status``."""
@@ -397,7 +380,10 @@ def command(ctx: Context, incoming: Incoming) -> Response:
         days = rest.strip() or str(WINDOW_DEFAULT)
         window = parse_int(days, 1, WINDOW_MAX)
         if window is None:
-            raise UserError(prompts.text("assess.bad_window", days=days[:20]), field="window-days")
+            raise UserError(
+                prompts.text("assess.chat_bad_window", days=days[:20], default=WINDOW_DEFAULT),
+                field="window-days",
+            )
         launched = launch(ctx.session, ctx.runtime, ctx.person, window_days=window)
         words = launched_text(ctx.session, launched, ctx.person, ctx.settings.min_group_size)
         return Response(replies=[text_message(words)])
@@ -427,6 +413,10 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if people.has_reports(ctx.session, ctx.person):
         buttons.append(Button(label=prompts.text("assess.menu_status"), action="assess.status"))
     if not buttons:
+        if invite is not None:  # finished: say so, not "nothing open"
+            found = ctx.session.get(Assessment, invite.assessment_id)
+            closes = format_local(found.closes_at, ctx.person.timezone) if found else ""
+            return Response(replies=[text_message(prompts.text("assess.finished", closes=closes))])
         return Response(replies=[text_message(prompts.text("assess.nothing_open"))])
     intro = prompts.text("assess.menu_intro")
     return Response(
@@ -467,7 +457,15 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
     ).all()
     total = len(prompts.assessment().statements)
+    sent = 0
     for invite, assessment, person in due:
+        calendar = workdays.calendar_for(person, runtime.settings.work_week)
+        if calendar.next_working_hour(now) > now:  # night, weekend or holiday where they are
+            if calendar.next_working_hour(now) >= assessment.closes_at:
+                invite.reminded = True  # no working hour left before it closes: no reminder
+                session.add(invite)
+            continue
+        sent += 1
         words = prompts.text(
             "assess.reminder",
             closes=format_local(assessment.closes_at, person.timezone),
@@ -486,7 +484,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
         invite.reminded = True
         session.add(invite)
-    return len(due)
+    return sent
 
 
 def close_due(

@@ -30,16 +30,16 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Incoming, Response, text_message
+from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Context
-from handlers.common.formatting import csv_text, sparkline
+from handlers.common.formatting import csv_text, day_words, sparkline, weeks_words
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
 from handlers.reports.atoms import assessment_atoms
 from handlers.reports.disclosure import Cell
-from handlers.reports.pulse_reports import summary_groups
+from handlers.reports.pulse_reports import summary_groups, withheld_lines
 from storage import audit, people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
@@ -338,7 +338,7 @@ def current_figures(
             if combined.mean is not None and used:
                 _, week_ends = disclosure.week_bounds(used[-1])
                 if latest_end is None or week_ends > latest_end:
-                    span = used[0] if len(used) == 1 else f"{used[0]}..{used[-1]}"
+                    span = weeks_words(used[0], used[-1])
                     best = (combined.mean, prompts.text("baseline.source_pulse", weeks=span))
         figures.append(best)
     return figures
@@ -416,7 +416,16 @@ def spread_text(spread: dict[int, float] | None) -> str:
     return " ".join(f"{s}:{spread.get(s, 0):.0%}" for s in range(1, 6))
 
 
-def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
+def as_text(
+    result: BaselineView | None,
+    *,
+    limit: int = 60,
+    details: bool = False,
+    command: str | None = "baseline",
+) -> str:
+    """The baseline in chat: shown figures, then one line counting the withheld ones
+    (``details``: which they are, instead of the figures); ``command`` is what a reader
+    types to see them (None, on the command line: they are listed after the figures)."""
     if result is None:
         return prompts.text("baseline.none")
     lines = [
@@ -424,19 +433,25 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
             "baseline.heading",
             id=result.assessment_id,
             scope=result.scope,
-            closed=result.closed_on.isoformat(),
+            closed=day_words(result.closed_on),
         )
     ]
     if result.baseline_id != result.assessment_id:
         lines.append(prompts.text("baseline.compared", id=result.baseline_id))
+    withheld = [
+        (f.group, f.dimension_name, f.withheld_because or "") for f in result.figures if not f.shown
+    ]
+    if details:
+        lines += withheld_lines(
+            withheld, min_size=result.min_group_size, command=command or "", details=True
+        )
+        return "\n".join(lines)
+    shown = [f for f in result.figures if f.shown]
     group = None
-    for f in result.figures[:limit]:
+    for f in shown[:limit]:
         if f.group != group:
             group = f.group
             lines.append(group)
-        if not f.shown:
-            lines.append(f"  {f.dimension_name}: {f.withheld_because}")
-            continue
         parts = [
             prompts.text(
                 "baseline.figure",
@@ -461,16 +476,25 @@ def as_text(result: BaselineView | None, *, limit: int = 60) -> str:
                 )
             )
         lines.append(f"  {f.dimension_name}: " + "; ".join(parts))
-    if len(result.figures) > limit:
-        lines.append(prompts.text("baseline.more", count=len(result.figures) - limit))
+    if len(shown) > limit:
+        lines.append(prompts.text("baseline.more", count=len(shown) - limit))
+    lines += withheld_lines(
+        withheld,
+        min_size=result.min_group_size,
+        command=command or "",
+        details=command is None and bool(withheld),
+    )
     return "\n".join(lines)
 
 
 def show(ctx: Context, incoming: Incoming) -> Response:
     roles = people.roles(ctx.session, ctx.person)
+    words = incoming.text.lower().split()
+    if words not in ([], ["details"]):
+        raise UserError(prompts.text("baseline.usage"))
     result = view(ctx.session, ctx.person, ctx.now, ctx.settings, roles=roles)
     audit.viewed(ctx.session, "assessment baseline (chat)", actor=ctx.person.email, at=ctx.now)
-    return Response(replies=[text_message(as_text(result))])
+    return Response(replies=[text_message(as_text(result, details=bool(words)))])
 
 
 def register(router: Router) -> None:

@@ -29,16 +29,16 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Incoming, Response, UserError, text_message
+from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
-from handlers.common.formatting import csv_text
+from handlers.common.formatting import csv_text, day_words
 from handlers.common.outbox import send_later
 from handlers.roadmap import baseline
 from storage import audit, people
@@ -410,7 +410,7 @@ def added_text(session: Session, objective: Objective) -> str:
         dimension=prompts.assessment().name(objective.dimension),
         start=f"{objective.start:.1f}",
         target=f"{objective.target:.1f}",
-        due=objective.due.isoformat(),
+        due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
     )
@@ -535,11 +535,16 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        now = (
-            prompts.text("objective.now_unknown")
-            if v.current is None
-            else f"{v.current:.1f} ({v.current_source})"
-        )
+        state = prompts.text(f"objective.state_{v.state.replace(' ', '_')}")
+        if v.current is None:
+            now = prompts.text("objective.now_unknown", state=state)
+        else:
+            now = prompts.text(
+                "objective.now_known",
+                now=f"{v.current:.1f}",
+                source=v.current_source,
+                state=state,
+            )
         lines.append(
             prompts.text(
                 "objective.line",
@@ -549,10 +554,9 @@ def as_text(views: list[ObjectiveView]) -> str:
                 dimension=v.dimension_name,
                 start=f"{v.start:.1f}",
                 target=f"{v.target:.1f}",
-                due=v.due.isoformat(),
+                due=day_words(v.due),
                 owner=v.owner,
                 now=now,
-                state=prompts.text(f"objective.state_{v.state.replace(' ', '_')}"),
             )
         )
         for a in v.actions:
@@ -563,7 +567,7 @@ def as_text(views: list[ObjectiveView]) -> str:
                     text=a.text,
                     owner=a.owner,
                     status=a.status,
-                    due=a.due.isoformat(),
+                    due=day_words(a.due),
                 )
             )
     return "\n".join(lines)
@@ -623,8 +627,15 @@ def show(ctx: Context, incoming: Incoming) -> Response:
 
 
 def change(ctx: Context, incoming: Incoming) -> Response:
-    """``objective ID close`` (or ``drop``): close it as reached or missed from the latest
-    figure, or dropped; for whoever may change it, with the command line's rules."""
+    """``objective add`` (a form), ``objective ID target 3.8`` (``due``, ``owner``, ``title``,
+    ``action``: change it, as ``culturebot objective update`` does), ``objective ID close``
+    (or ``drop``): close it as reached or missed from the latest figure, or dropped; for
+    whoever may change it, with the command line's rules (the same functions)."""
+    first, _, rest = incoming.text.strip().partition(" ")
+    if first.lower() == "add":
+        return add_form(ctx)
+    if first and looks_numeric(first) and rest.split()[:1] and rest.split()[0].lower() in EDITS:
+        return edit(ctx, first, rest)
     words = incoming.text.lower().split()
     numbers = [parse_id(w) for w in words if looks_numeric(w)]
     verbs = [w for w in words if not looks_numeric(w)]
@@ -636,12 +647,111 @@ def change(ctx: Context, incoming: Incoming) -> Response:
     )
 
 
+EDITS = ("target", "due", "owner", "title", "action")
+
+
+def add_form(ctx: Context) -> Response:
+    """``objective add``: the form for a new objective of the person's own part (refused at
+    once for someone with nobody below them)."""
+    _manager(ctx.session, ctx.person)
+    dimensions = prompts.assessment().dimensions
+    example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
+    return Response(
+        form=Form(
+            action="objective.add",
+            title=prompts.text("objective.form_title"),
+            fields=(
+                FormField(
+                    name="title", label=prompts.text("objective.field_title"), max_length=200
+                ),
+                FormField(
+                    name="dimension",
+                    label=prompts.text("objective.field_dimension"),
+                    options=tuple(Choice(label=d.name, value=k) for k, d in dimensions.items()),
+                ),
+                FormField(
+                    name="target",
+                    label=prompts.text("objective.field_target"),
+                    max_length=4,
+                    placeholder="3.8",
+                ),
+                FormField(
+                    name="due",
+                    label=prompts.text("objective.field_due", example=example),
+                    max_length=10,
+                    placeholder=example,
+                ),
+                FormField(
+                    name="owner",
+                    label=prompts.text("objective.field_owner"),
+                    required=False,
+                    max_length=254,
+                    placeholder=ctx.person.email,
+                ),
+                FormField(
+                    name="from",
+                    label=prompts.text("objective.field_from"),
+                    required=False,
+                    max_length=4,
+                ),
+                FormField(
+                    name="actions",
+                    label=prompts.text("objective.field_actions"),
+                    multiline=True,
+                    required=False,
+                    max_length=MAX_ACTIONS * 520,
+                ),
+            ),
+            submit_label=prompts.text("objective.form_submit"),
+        )
+    )
+
+
+def submit_add(ctx: Context, incoming: Incoming) -> Response:
+    """The filled ``objective add`` form: ``add``, as the command line's ``objective add``."""
+    fields = incoming.fields
+    objective = add(
+        ctx.session,
+        ctx.person,
+        ctx.now,
+        title=fields.get("title", ""),
+        dimension=fields.get("dimension", ""),
+        target=fields.get("target", "").strip(),
+        due=fields.get("due", "").strip(),
+        owner=fields.get("owner", "").strip() or ctx.person.email,
+        start=fields.get("from", "").strip() or None,
+        actions=[line for line in fields.get("actions", "").splitlines() if line.strip()],
+    )
+    return Response(replies=[text_message(added_text(ctx.session, objective))])
+
+
+def edit(ctx: Context, number: str, typed: str) -> Response:
+    """``objective ID target|due|owner|title|action VALUE``: one change, through ``update``."""
+    objective_id = parse_id(number)
+    what, _, value = typed.strip().partition(" ")
+    what, value = what.lower(), value.strip()
+    if objective_id is None or not value:
+        raise UserError(prompts.text("objective.edit_usage", what=what), field=what)
+    update(
+        ctx.session,
+        ctx.person,
+        ctx.now,
+        objective_id,
+        title=value if what == "title" else None,
+        target=value if what == "target" else None,
+        due=value if what == "due" else None,
+        owner=value if what == "owner" else None,
+        add_actions=[value] if what == "action" else None,
+    )
+    return Response(replies=[text_message(prompts.text("objective.updated", id=objective_id))])
+
+
 def action(ctx: Context, incoming: Incoming) -> Response:
     """``action ID planned|doing|done``: an action's owner (or whoever may change its
     objective) moves it on."""
     words = incoming.text.lower().split()
     if len(words) != 2 or not looks_numeric(words[0]):
-        raise UserError(prompts.text("objective.chat_usage"))
+        raise UserError(prompts.text("objective.action_usage"))
     action_id = parse_id(words[0])
     if action_id is None:
         raise UserError(prompts.text("objective.no_action", id=words[0][:20]), field="action")
@@ -669,9 +779,10 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
         view = _view(session, objective, now)
         why: dict[str, list[str]] = {}
         if view.state == "at risk":
-            now_text = "?" if view.current is None else f"{view.current:.1f}"
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk", now=now_text)
+                prompts.text("objective.nudge_at_risk_unknown")
+                if view.current is None
+                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
@@ -690,7 +801,7 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
                 dimension=view.dimension_name,
                 start=f"{view.start:.1f}",
                 target=f"{view.target:.1f}",
-                due=view.due.isoformat(),
+                due=day_words(view.due),
                 why="; ".join(reasons),
             )
             sent += send_later(
@@ -714,4 +825,5 @@ def register(router: Router) -> None:
     router.command("objectives")(show)
     router.command("roadmap")(show)
     router.command("objective")(change)
+    router.action("objective.add")(submit_add)
     router.command("action")(action)

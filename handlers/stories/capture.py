@@ -164,11 +164,17 @@ def story_form(kind: str | None = None) -> Form:
             max_length=MAX_STORY,
             placeholder="" if idea else t("stories.placeholder_what_happened"),
         ),
-        FormField(
-            name="customer",
-            label=t("stories.field_customer"),
-            required=False,
-            max_length=MAX_CUSTOMER,
+        *(
+            ()
+            if idea  # an idea has no customer yet: "Who was the customer?" does not fit
+            else (
+                FormField(
+                    name="customer",
+                    label=t("stories.field_customer"),
+                    required=False,
+                    max_length=MAX_CUSTOMER,
+                ),
+            )
         ),
         FormField(
             name="what_changed",

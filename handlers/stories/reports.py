@@ -27,14 +27,13 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.empty import NOTHING_YET, print_table
+from handlers.common.formatting import day_words, week_words
 from handlers.reports import connection_periods, disclosure, story_periods
 from handlers.reports.disclosure import Cell
 from handlers.reports.periods import Period, weeks_back
@@ -42,6 +41,9 @@ from storage import people
 from storage.models import Person
 from storage.stories import Story
 from storage.types import row_id
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 REPORT_WEEKS = 8
 
@@ -126,8 +128,8 @@ def connectedness(session: Session, period: Period | None = None) -> Connectedne
     if blocks:
         span = prompts.text(
             "stories_report.blocks",
-            first=disclosure.week_of(blocks[0].starts),
-            last=disclosure.week_of(blocks[-1].ends),
+            first=day_words(blocks[0].starts),
+            last=day_words(blocks[-1].ends),
         )
     elif period:
         span = period.words()
@@ -404,6 +406,10 @@ def merge_json(pulse_json: str, section: StoriesReport) -> str:
 
 def print_section(section: StoriesReport, console: Console) -> None:
     """The section as rich tables, after the pulse table of ``culturebot report``."""
+    # rich here, not at the top: `culturebot tick` imports this module and prints nothing
+    from rich.console import Console
+    from rich.table import Table
+
     t = prompts.text
     out = (
         console
@@ -430,7 +436,7 @@ def print_section(section: StoriesReport, console: Console) -> None:
     for item in section.shared:
         shared.add_row(
             item.group,
-            item.week,
+            week_words(item.week),
             item.stories or "",
             item.ideas or "",
             "" if item.mood is None else f"{item.mood:+.1f}",
@@ -444,6 +450,6 @@ def print_section(section: StoriesReport, console: Console) -> None:
             last = i == len(team.weeks) - 1
             trend = f"{team.trend:+.1f}" if last and team.trend is not None else ""
             polarity = "" if week.polarity is None else f"{week.polarity:+.1f}"
-            mood.add_row(team.team, week.week, week.authors, polarity, trend)
+            mood.add_row(team.team, week_words(week.week), week.authors, polarity, trend)
     print_table(mood, out, nothing)
     out.print(t("stories_report.published_only", min=section.min_group_size), highlight=False)

@@ -24,6 +24,9 @@ def test_send_from_a_file_and_read_the_report(cli, tmp_path) -> None:
     assert sent.exit_code == 0, sent.output
     assert 'Sent "Customers first" to your 2 direct reports' in sent.output
     assert "3 working days" in sent.output
+    # the command line answers in its own terms, not with a chat command
+    assert "culturebot cascade report 1" in sent.output
+    assert 'Type "cascade report' not in sent.output
 
     report = cli("cascade", "report", "1", "--format", "json")
     assert report.exit_code == 0, report.output
@@ -83,3 +86,12 @@ def test_a_file_with_control_characters_is_sent_as_plain_text(cli, tmp_path, run
         "Customers first",
         "We call every customer who churned.",
     )
+
+
+def test_a_scheduled_send_says_how_to_cancel_on_the_command_line(cli, tmp_path) -> None:
+    message = tmp_path / "msg.md"
+    message.write_text("# Customers first\n\nWe call every customer who churned.\n")
+    sent = cli("cascade", "send", "--from", "vp@x.io", "--file", str(message), "--local", "09:00")
+    assert sent.exit_code == 0, sent.output
+    assert "culturebot cascade cancel 1" in sent.output
+    assert 'Type "cascade cancel' not in sent.output

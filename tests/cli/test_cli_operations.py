@@ -81,6 +81,10 @@ def test_help_status_and_tick_import_only_what_they_use(tmp_path: Path) -> None:
     tick_modules = imported_by(["tick"], url, whole=True)
     tick = {m.split(".")[0] for m in tick_modules} & HEAVY
     assert tick <= {"handlers"}, tick  # no platform, no sentiment library, no Alembic
+    # rich is imported when something is printed through it: tick prints one JSON line, and
+    # --version one line
+    assert "rich" not in {m.split(".")[0] for m in tick_modules}
+    assert "rich" not in imported_by(["--version"], url)
     # on SQLite, SQLAlchemy's PostgreSQL dialect is never loaded (by either command)
     assert not {m for m in tick_modules | status if "postgresql" in m}
 

@@ -77,6 +77,11 @@ def test_chat_command_talks_as_a_person(played_demo: PlayedDemo, tmp_path: Path)
     )
     missing = CliRunner().invoke(app, ["chat", "--as", "nobody@example.com"], env=env)
     assert missing.exit_code == 2 and "nobody with email" in missing.output
+    # the org is imported: the admin is told so, not to import it first
+    assert "import the org first" not in missing.output
+    assert "people in the organisation" in missing.output
+    typo = CliRunner().invoke(app, ["chat", "--as", "ava.adam@example.com"], env=env)
+    assert typo.exit_code == 2 and "Did you mean ava.adams@example.com?" in typo.output
 
 
 def test_only_one_instance_holds_the_scheduler_lease(database, clock) -> None:

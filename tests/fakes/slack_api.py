@@ -30,6 +30,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -325,8 +326,9 @@ class FakeSlack:
             return web.json_response(refused, headers=headers)
         failure = self._take_failure(method, params)
         if failure is not None:
-            if failure.delay:
-                await asyncio.sleep(failure.delay)  # the fake is slow: the client's timeout decides
+            if failure.delay:  # the fake is slow: the client's timeout decides (until it stops)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), failure.delay)
             if failure.status == 429:
                 wait = failure.retry_after or 1
                 return web.json_response(

@@ -4,8 +4,9 @@ The demo's organisation (four simulated weeks) is served on 127.0.0.1; a manager
 link that ``dashboard`` in chat gave them, presses the button, and visits every view. Each
 chart must have rendered with data (an SVG with drawn paths and legend text), the page may
 log no console error and make no request off this machine, and it must fit a phone's width
-without sideways scrolling. Screenshots at desktop and phone width are saved in the test's
-output folder (``DASHBOARD_SCREENSHOTS`` to choose it).
+without sideways scrolling: the employee, the manager and the leader each visit every page
+at 375 px. Screenshots at desktop width and of each role at phone width are saved in the
+test's output folder (``DASHBOARD_SCREENSHOTS`` to choose it; the path is printed).
 
 CI fails when this test is skipped (``.ci/run`` looks for the reason below), as it does for
 the PostgreSQL run: install Debian's ``chromium`` package to run it.
@@ -44,9 +45,9 @@ ARGS = [
 ]
 MANAGER = "bea.hughes@example.com"
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 375, "height": 812}
 # views a manager has, and how many charts each must show at least
-VIEWS = {"overview": 2, "groups": 1, "stories": 2, "cascades": 3}
+VIEWS = {"overview": 2, "groups": 1, "roadmap": 1, "stories": 2, "cascades": 3}
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=SKIP_REASON)
 
@@ -85,7 +86,61 @@ def output_folder(tmp_path: Path) -> Path:
     return folder
 
 
-async def test_a_manager_opens_every_view_in_chromium(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+# At phone width: what sticks out past the viewport's right (or left) edge, other than inside
+# a table's own scroll box; every chart, which must scale to the width rather than scroll;
+# and the tables that scroll sideways without a visible hint saying so.
+PHONE_CHECK = """() => {
+  const vw = window.innerWidth;
+  const fits = (r) => r.left >= -1 && r.right <= vw + 1;
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (["auto", "scroll"].includes(style.overflowX) && !p.closest("figure")
+          && fits(p.getBoundingClientRect())) return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName + "." + (el.getAttribute("class") || "") + " "
+    + (el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 30);
+  const outside = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || fits(r) || scrolls(el)) continue;
+    outside.push(name(el) + " " + Math.round(r.left) + ".." + Math.round(r.right));
+  }
+  const charts = [...document.querySelectorAll("figure svg")]
+    .filter((svg) => !fits(svg.getBoundingClientRect())).map(name);
+  const unhinted = [...document.querySelectorAll(".table-wrap")]
+    .filter((box) => box.scrollWidth > box.clientWidth + 1)
+    .filter((box) => {
+      const hint = box.previousElementSibling;
+      return !(hint && hint.classList.contains("scroll-hint") && hint.offsetHeight > 0);
+    }).map((box) => box.getAttribute("aria-labelledby"));
+  const ticks = [...document.querySelectorAll("#s-score svg text")]
+    .filter((t) => /^\\d{1,2} [A-Z][a-z]{2} \\d{4}$/.test(t.textContent.trim()));
+  const latest = ticks.length ? ticks[ticks.length - 1] : null;
+  return {
+    overflow: document.documentElement.scrollWidth - vw,
+    outside: outside.slice(0, 8),
+    charts,
+    unhinted,
+    latestWeek: latest ? [latest.textContent.trim(), fits(latest.getBoundingClientRect())] : null,
+  };
+}"""
+# whom the phone run signs in as (the demo's organisation): each role's own pages
+ROLES = {
+    "employee": "carl.okafor@example.com",
+    "manager": MANAGER,
+    "leader": "ava.adams@example.com",
+}
+
+
+async def test_every_role_in_chromium_at_desktop_and_phone_width(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One server, one browser: the manager visits every view at desktop width (charts drawn,
+    no console error, nothing fetched off this machine); then the employee, the manager and
+    the leader each visit every page their navigation offers at 375 px, where nothing may
+    stick out sideways except a table inside its own scroll box (with a visible hint), every
+    chart scales to the width and the latest week is on screen."""
     from playwright.async_api import async_playwright
 
     base, runtime = server
@@ -93,38 +148,40 @@ async def test_a_manager_opens_every_view_in_chromium(server, tmp_path: Path) ->
     shots = output_folder(tmp_path)
     errors: list[str] = []
     off_machine: list[str] = []
+    problems: list[str] = []
     link = chat_link(runtime, MANAGER)
     assert link.startswith(f"{base}/dashboard/login?token=")
+
+    async def guard(route) -> None:  # type: ignore[no-untyped-def]
+        url = route.request.url
+        if urlsplit(url).netloc == host or url.startswith("data:"):
+            await route.continue_()
+        else:
+            off_machine.append(url)
+            await route.abort()
+
+    async def signed_in(browser, viewport, link: str):  # type: ignore[no-untyped-def]
+        context = await browser.new_context(viewport=viewport)
+        await context.route("**/*", guard)
+        page = await context.new_page()
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(link)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Open my dashboard").click()
+        assert page.url == f"{base}/dashboard", (page.url, await page.content())
+        return context, page
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=ARGS
         )
         try:
-            context = await browser.new_context(viewport=DESKTOP)
-            page = await context.new_page()
-
-            async def guard(route) -> None:  # type: ignore[no-untyped-def]
-                url = route.request.url
-                if urlsplit(url).netloc == host or url.startswith("data:"):
-                    await route.continue_()
-                else:
-                    off_machine.append(url)
-                    await route.abort()
-
-            await context.route("**/*", guard)
-            page.on(
-                "console",
-                lambda message: errors.append(message.text) if message.type == "error" else None,
-            )
-            page.on("pageerror", lambda error: errors.append(str(error)))
-
-            await page.goto(link)
-            async with page.expect_navigation():
-                await page.get_by_role("button", name="Open my dashboard").click()
-            assert page.url == f"{base}/dashboard", (page.url, await page.content())
+            context, page = await signed_in(browser, DESKTOP, link)
             assert "Signed in as Bea Hughes (manager)" in await page.content()
-
             for view, at_least in VIEWS.items():
                 await page.goto(f"{base}/dashboard/{view}")
                 charts = page.locator("figure svg")
@@ -142,22 +199,49 @@ async def test_a_manager_opens_every_view_in_chromium(server, tmp_path: Path) ->
                 tables = await page.locator("table").count()
                 assert tables >= count, f"{view}: a chart without its table"
                 await page.screenshot(path=str(shots / f"{view}-desktop.png"), full_page=True)
+            await context.close()
 
-                await page.set_viewport_size(PHONE)
-                overflow = await page.evaluate(
-                    "document.documentElement.scrollWidth - window.innerWidth"
+            for role, email in ROLES.items():
+                context, page = await signed_in(browser, PHONE, chat_link(runtime, email))
+                hrefs = await page.locator('nav[aria-label="Views"] a').evaluate_all(
+                    "links => links.map(a => a.getAttribute('href'))"
                 )
-                assert overflow <= 1, f"{view} scrolls sideways on a phone by {overflow}px"
-                await page.screenshot(path=str(shots / f"{view}-phone.png"), full_page=True)
-                await page.set_viewport_size(DESKTOP)
+                assert len(hrefs) >= 4, (role, hrefs)
+                for href in hrefs:
+                    await page.goto(f"{base}{href}")
+                    view = href.rsplit("/", 1)[-1].replace("dashboard", "overview")
+                    found = await page.evaluate(PHONE_CHECK)
+                    where = f"{role} {href}"
+                    if found["overflow"] > 0:
+                        problems.append(
+                            f"{where}: the page scrolls sideways by {found['overflow']}px"
+                        )
+                    problems += [f"{where}: sticks out: {e}" for e in found["outside"]]
+                    problems += [
+                        f"{where}: chart wider than the screen: {c}" for c in found["charts"]
+                    ]
+                    problems += [
+                        f"{where}: table scrolls with no hint: {t}" for t in found["unhinted"]
+                    ]
+                    if found["latestWeek"] is not None and not found["latestWeek"][1]:
+                        problems.append(f"{where}: latest week {found['latestWeek'][0]} off screen")
+                    if role == "employee" and view == "cascades":
+                        words = await page.locator("main").inner_text()
+                        assert "Leadership messages you received" in words, words[:500]
+                    await page.screenshot(
+                        path=str(shots / f"{role}-{view}-phone.png"), full_page=True
+                    )
+                await context.close()
         finally:
             await browser.close()
 
+    print(f"screenshots in {shots}")
+    assert problems == [], "\n".join(problems)
     assert errors == [], errors
     assert off_machine == [], off_machine
-    saved = sorted(p.name for p in shots.glob("*.png"))
-    assert len(saved) == 2 * len(VIEWS), saved
-    print(f"screenshots in {shots}")
+    saved = {p.name for p in shots.glob("*.png")}
+    for role in ROLES:
+        assert f"{role}-cascades-phone.png" in saved, saved
 
 
 def test_readme_screenshot_comes_from_this_test() -> None:

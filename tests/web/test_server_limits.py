@@ -78,19 +78,22 @@ def test_clients_that_never_finish_are_closed_and_the_server_keeps_answering(
 ) -> None:
     path = "/slack/events" if command == "run" else "/dashboard/login"
     with server(tmp_path, command) as (base, process):
-        # half a request: a request line and one header, then nothing
-        with closing(connect(base)) as half:
+        # three at once, each closed on its own timer (a second each here)
+        with (
+            closing(connect(base)) as half,
+            closing(connect(base)) as idle,
+            closing(connect(base)) as slow,
+        ):
+            # half a request: a request line and one header, then nothing
             half.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\n".encode())
-            assert read_until_closed(half) == b""
-        # a connection that sends nothing at all
-        with closing(connect(base)) as idle:
-            assert read_until_closed(idle) == b""
-        # whole headers, then a body that stops short
-        with closing(connect(base)) as slow:
+            # whole headers, then a body that stops short
             slow.sendall(
                 f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 'Content-Length: 1000\r\n\r\n{"type":'.encode()
             )
+            assert read_until_closed(half) == b""
+            # a connection that sends nothing at all
+            assert read_until_closed(idle) == b""
             answer = read_until_closed(slow)
             assert answer.startswith(b"HTTP/1.1 408"), answer
         # a body over the limit

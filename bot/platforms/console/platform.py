@@ -14,12 +14,21 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TextIO
 
 import prompts
-from bot.core.chat import Buttons, Form, Incoming, Message, Question, Response, Text
+from bot.core.chat import (
+    Buttons,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Question,
+    Response,
+    Text,
+)
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
 from bot.core.runtime import Runtime
@@ -106,6 +115,7 @@ def _label(n: int) -> str:
         n -= 1
 
 
+LONG_FORM = 5  # a form with this many choices shows "3 of 15" before each
 LABELLED = re.compile(r"^([a-z]{1,3})\s*[.):]?\s+(\S+)$")
 
 
@@ -272,26 +282,10 @@ class ConsoleChat:
         print(f"## {form.title}", file=self.out)
         fields: dict[str, str] = {}
         for spec in form.fields:
-            if spec.options:
-                print(
-                    "  " + " | ".join(f"{i}) {o.label}" for i, o in enumerate(spec.options, 1)),
-                    file=self.out,
-                )
-            kept = [o.label for o in spec.options if o.value == spec.initial] or [spec.initial]
-            hint = f" [{kept[0]}; Enter keeps it]" if spec.initial else ""
-            while True:
-                try:
-                    value = self.read(f"{spec.label}{hint}: ").strip()
-                except EOFError:
-                    print("  Cancelled: nothing was sent.", file=self.out)
-                    return None
-                picked = parse_int(value, 1, len(spec.options)) if spec.options else None
-                if picked is not None:
-                    value = spec.options[picked - 1].value
-                value = value or spec.initial
-                if value or not spec.required:
-                    break
-                print("  This field is required.", file=self.out)
+            value = self._ask(spec, _progress(form, spec))
+            if value is None:
+                print("  " + prompts.text("console.cancelled"), file=self.out)
+                return None
             fields[spec.name] = value
         return Incoming(
             platform="console",
@@ -302,6 +296,35 @@ class ConsoleChat:
             fields=fields,
         )
 
+    def _ask(self, spec: FormField, progress: str = "") -> str | None:
+        """One field, asked until it is answered well: an option by its number (or its
+        name), a required field not empty. None at end of input."""
+        if progress:
+            print(f"  {progress}", file=self.out)
+        if spec.options:
+            print(
+                "  " + " | ".join(f"{i}) {o.label}" for i, o in enumerate(spec.options, 1)),
+                file=self.out,
+            )
+        kept = [o.label for o in spec.options if o.value == spec.initial] or [spec.initial]
+        hint = f" [{kept[0]}; Enter keeps it]" if spec.initial else ""
+        colon = "" if spec.label.rstrip().endswith((".", "?", "!", ":")) else ":"
+        while True:
+            try:
+                value = self.read(f"{spec.label}{colon}{hint} ").strip()
+            except EOFError:
+                return None
+            if spec.options and value:
+                picked = _option(spec, value)
+                if picked is None:
+                    print("  " + prompts.text("console.which_number"), file=self.out)
+                    continue
+                value = picked
+            value = value or spec.initial
+            if value or not spec.required:
+                return value
+            print("  This field is required.", file=self.out)
+
     def show_response(self, response: Response) -> None:
         for reply in response.replies:
             self.platform.show(reply)
@@ -310,7 +333,43 @@ class ConsoleChat:
         if response.form is not None:
             filled = self._fill(response.form)
             if filled is not None:
-                self.show_response(self.router.handle(self.runtime, filled))
+                self._submit(response.form, filled)
+
+    def _submit(self, form: Form, filled: Incoming) -> None:
+        """Send a filled form; when it is refused for one field, ask for that field again
+        and send it with the others kept (as a Slack modal keeps what was typed)."""
+        while True:
+            response = self.router.handle(self.runtime, filled)
+            spec = next((f for f in form.fields if f.name == response.refused_field), None)
+            if not response.refused or spec is None or response.form is not None:
+                self.show_response(response)
+                return
+            for reply in response.replies:
+                self.platform.show(reply)
+            value = self._ask(spec)
+            if value is None:
+                print("  " + prompts.text("console.cancelled"), file=self.out)
+                return
+            filled = replace(filled, fields={**filled.fields, spec.name: value})
+
+
+def _option(spec: FormField, typed: str) -> str | None:
+    """The value of the option typed by its number, its label or its value; None if none."""
+    number = parse_int(typed, 1, len(spec.options)) if looks_numeric(typed) else None
+    if number is not None:
+        return spec.options[number - 1].value
+    for option in spec.options:
+        if typed.lower() in (option.label.lower(), option.value.lower()):
+            return option.value
+    return None
+
+
+def _progress(form: Form, spec: FormField) -> str:
+    """ "3 of 15" before each choice of a long form (the assessment's statements)."""
+    choices = [f for f in form.fields if f.options]
+    if len(choices) < LONG_FORM or spec not in choices:
+        return ""
+    return prompts.text("console.progress", at=choices.index(spec) + 1, of=len(choices))
 
 
 def _options(part: Interactive) -> int:

@@ -64,7 +64,6 @@ def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
 
 
 METADATA_TYPE = "culturebot_outbox"  # message metadata: the outbox key rides on every DM
-HISTORY_RATE = 50 / 60  # conversations.open/history are Tier 3: about 50 a minute
 
 
 class SlackPlatform:
@@ -100,7 +99,11 @@ class SlackPlatform:
         self.channels = PerKey(1 / interval, monotonic=monotonic, sleep=sleep) if interval else None
         self.person_spacing = interval  # kept across instances by the claims (bot.delivery.worker)
         self.history = RateLimiter(
-            HISTORY_RATE, headroom=settings.rate_headroom, monotonic=monotonic, sleep=sleep
+            # conversations.open/history, Tier 3 (CULTUREBOT_SLACK_HISTORY_PER_MINUTE)
+            settings.slack_history_per_minute / 60,
+            headroom=settings.rate_headroom,
+            monotonic=monotonic,
+            sleep=sleep,
         )
         self._monotonic = monotonic
         self.concurrency = settings.slack_concurrency

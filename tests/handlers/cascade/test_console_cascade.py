@@ -143,7 +143,8 @@ def test_stalled_manager_is_nudged_then_escalated_and_the_chain_continues(runtim
     assert by_level == {1: (2, 0, 0.0, 0.0), 2: (4, 2, 0.0, 48.0), 3: (2, 0, 48.0, 48.0)}
     # a1, a2 and c2 have not opened their console yet: their copies wait in the outbox
     assert report.delivery == {"console": {"sent": 5, "failed": 0, "unreachable": 0, "pending": 3}}
-    assert "- Max Two: escalated since Mon 01 Mar 09:00" in people("vp").say("cascade report")
+    # since the escalation (Wednesday), not since the message reached Max (Monday)
+    assert "- Max Two: escalated since Wed 03 Mar 09:00" in people("vp").say("cascade report")
 
 
 def test_weekend_does_not_count_towards_the_window(runtime, people) -> None:

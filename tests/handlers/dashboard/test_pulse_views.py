@@ -4,6 +4,7 @@ way in the page, the JSON behind it and the exports."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -138,9 +139,9 @@ async def test_an_employee_sees_the_org_and_their_team_withheld(client, seeded, 
     assert page.count("<svg") >= 2 and "mean score (1 = low, 5 = high)" in page
 
 
-async def test_overview_shows_baseline_targets_and_open_objectives(
-    client, seeded, published
-) -> None:  # type: ignore[no-untyped-def]
+def seed_assessment_and_objective(seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Assessment 1: the org's customer measures 3.1 shown, the vp's subtree withheld; the
+    top leader's objective on that dimension."""
     from storage.roadmap import Objective
 
     vp, ceo = published["vp"], published["ceo"]
@@ -185,6 +186,13 @@ async def test_overview_shows_baseline_targets_and_open_objectives(
                 created_at=seeded.clock.now(),
             )
         )
+
+
+async def test_overview_shows_baseline_targets_and_open_objectives(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    seed_assessment_and_objective(seeded, published)
+    vp = published["vp"]
     await sign_in(client, seeded, "vp")
     org = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
     (objective,) = org["sections"]["objectives"]["rows"]
@@ -197,3 +205,134 @@ async def test_overview_shows_baseline_targets_and_open_objectives(
     # the vp's own subtree: its assessment cell is withheld, so no baseline; no target either
     mine = await (await client.get(f"/dashboard/overview?scope=subtree-{vp.id}")).text()
     assert "baseline" not in mine and "target 3.8" not in mine
+
+
+async def test_the_overview_opens_with_headline_figures(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Participation, each theme's score with its change, the weakest theme and the latest
+    leadership message's reach come first; each is a figure the gate shows, none withheld."""
+    who = published
+    with seeded.db.session() as session:  # an earlier week: the org's scores a week before
+        session.add(
+            DisclosurePeriod(
+                period="2027-W07",
+                kind="pulse",
+                starts=date(2027, 2, 15),
+                ends=date(2027, 2, 21),
+                published_at=seeded.clock.now() - timedelta(days=8),
+            )
+        )
+        session.flush()
+        for theme, mean in (("customer_focus", 3.2), ("leadership", 3.9)):
+            session.add(
+                DisclosureCell(
+                    period="2027-W07",
+                    measure=theme,
+                    kind="org",
+                    key="",
+                    label="Whole organisation",
+                    shown=True,
+                    respondents="5-9",
+                    participation=0.5,
+                    mean=mean,
+                    n=7,
+                    answers=7,
+                    total=mean * 7,
+                )
+            )
+    await sign_in(client, seeded, "vp")
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert page.index("At a glance") < page.index("Score per theme by week")
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    assert rows["Participation"]["value"] == "70%"
+    assert rows["Participation"]["change"] == "+20 points since the week of 15 Feb 2027"
+    assert rows["Customer focus"]["value"] == "3.6"
+    assert rows["Customer focus"]["change"] == "+0.4 since the week of 15 Feb 2027"
+    assert rows["Leadership commitment"]["change"] == "-0.3 since the week of 15 Feb 2027"
+    assert rows["Weakest theme"]["value"] == "Customer focus"
+    reach = rows["Latest leadership message"]
+    assert reach["value"].endswith("reached") and "Customers first" in reach["detail"]
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    waiting = sum(r["state"] != "relayed" for r in chain["sections"]["tree"]["rows"])
+    assert f"{reached} of " in reach["detail"] and waiting  # the chain view's own count
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "m1")  # who carried it: their own part of the chain
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    detail = rows["Latest leadership message"]["detail"]
+    assert f"{reached} of {reached} people in your part of the chain" in detail
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "vp")
+    assert "\u25b2" in page and "\u25bc" in page  # up and down, not by colour alone
+
+    team = json.loads(
+        await (await client.get(f"/dashboard/overview.json?scope=team-{who['m1'].id}")).text()
+    )  # every cell of Mia's team is withheld: no score, no weakest theme, no participation
+    figures = {r["figure"] for r in team["sections"]["headline"]["rows"]}
+    assert figures == {"Latest leadership message"}
+    assert str(SECRET_MEAN) not in json.dumps(team)
+
+
+async def test_groups_with_every_figure_withheld_are_summed_up_not_mapped(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    """Mia's subtree and team, and Max's team, have no figure at all: one sentence says so
+    and the map shows only groups with a figure; the table still lists each, withheld."""
+    await sign_in(client, seeded, "vp")
+    vp = published["vp"].id
+    page = await (await client.get(f"/dashboard/groups?scope=subtree-{vp}")).text()
+    assert "3 smaller groups are not on the map, to protect anonymity" in page
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert ">Everyone below Max Two</text>" in chart
+    for hidden in ("Team of Mia One", "Everyone below Mia One", "Team of Max Two"):
+        assert f">{hidden}</text>" not in chart
+        assert f"<th scope=row>{hidden}</th>" in page  # in the table, as withheld
+
+
+async def test_every_page_writes_weeks_dates_and_times_in_words(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """What a reader sees on each page (tables, charts, lists) holds no ISO week, date or
+    timestamp: "week of 22 Feb 2027", "Wed 30 Jun 2027", "Mon 15 Mar 09:00"."""
+    from tests.test_user_facing_text import ISO_DAY, ISO_TIMESTAMP
+
+    await sign_in(client, seeded, "vp")
+    for view in ("overview", "groups", "stories", "cascades"):
+        page = await (await client.get(f"/dashboard/{view}?scope=org")).text()
+        words = re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", page))
+        found = ISO_TIMESTAMP.findall(words) + ISO_DAY.findall(words)
+        assert found == [], (view, found)
+    page = await (await client.get("/dashboard/overview?scope=org")).text()
+    assert "week of 22 Feb 2027" in page
+
+
+async def test_baseline_and_objectives_have_a_view_of_their_own(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Per dimension: the group's baseline, and the pulse on the themes mapped onto it;
+    then every objective. A withheld baseline says why and shows no figure."""
+    seed_assessment_and_objective(seeded, published)
+    vp = published["vp"]
+    await sign_in(client, seeded, "vp")
+    page = await (await client.get("/dashboard")).text()
+    assert '<a href="/dashboard/roadmap">Baseline and objectives</a>' in page
+    results = await everything(client, "roadmap", "scope=org", "baseline")
+    assert [status for status, _ in results] == [200, 200, 200, 200]
+    data = json.loads(results[1][1])
+    rows = {r["dimension"]: r for r in data["sections"]["baseline"]["rows"]}
+    measures = rows["Customer measures and data"]
+    assert measures["baseline"] == 3.1 and measures["baseline_from"] == "assessment 1"
+    assert measures["pulse_recent"] == 3.6  # customer focus, the org's published week
+    lead = rows["Leadership commitment"]  # no assessment figure, a pulse one
+    assert lead["baseline"] is None and lead["pulse_recent"] == 3.6
+    (objective,) = data["sections"]["objectives"]["rows"]
+    assert objective["objective"] == "Customer data for every team"
+    assert results[0][1].count("<svg") == 2  # the baseline chart and the objectives chart
+
+    mine = await everything(client, "roadmap", f"scope=subtree-{vp.id}", "baseline")
+    for status, body in mine:  # (a page's SVG has numbers in its coordinates)
+        words = re.sub(r"<svg.*?</svg>", "", body, flags=re.S)
+        assert status == 200 and str(SECRET_MEAN) not in words
+    rows = {r["dimension"]: r for r in json.loads(mine[1][1])["sections"]["baseline"]["rows"]}
+    withheld = rows["Customer measures and data"]
+    assert withheld["baseline"] is None
+    assert withheld["withheld_because"] == "fewer than 5 respondents"

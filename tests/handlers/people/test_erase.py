@@ -93,7 +93,7 @@ def a_busy_week(runtime, chat) -> None:  # type: ignore[no-untyped-def]
     assert "Your question went to Sam Sales" in victim.say("2", "Does this include Umbrella?")
     victim.say("story", "Named story by Pia", "", "It changed things", STORY, NAMED)
     victim.say("story", "Anonymous story", "", "It changed things too", STORY, ANONYMOUS)
-    victim.say("idea", "An idea of mine", "", "Customers happier", NAMED)
+    victim.say("idea", "An idea of mine", "Customers happier", NAMED)
     chat("p2@x.io").say("story", "Pia Person1 helped a customer", "", "Thanks to Pia", STORY, NAMED)
     runtime.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
     run_due(runtime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import inspect
@@ -165,16 +166,23 @@ def test_report_withholds_a_team_of_three_and_what_would_give_it_away(runtime, c
     assert "Whole organisation - Customer focus: mean 2.9 (10-19 people, 80% participation" in (
         report
     )
-    assert "Everyone below Max - Customer focus: withheld (fewer than 5 respondents)" in report
-    assert "Everyone below Mia - Customer focus: withheld (it would give a smaller" in report
     assert "Everyone below Pat - Customer focus: mean 4.0 (5-9 people" in report
-    assert "Support - Customer focus: withheld (fewer than 5 respondents)" in report
-    assert "Sales - Customer focus: withheld (it would give a smaller group away)" in report
+    # withheld figures: one line that counts them, the details on request
+    assert "withheld" not in report
+    assert re.search(r"\n\d+ figures of smaller groups are not shown, to protect anonymity", report)
+    details = chat("ceo@x.io").say("report details")
+    assert "- Everyone below Max - Customer focus: withheld (fewer than 5 respondents)" in details
+    assert "- Everyone below Mia - Customer focus: withheld (it would give a smaller" in details
+    assert "- Support - Customer focus: withheld (fewer than 5 respondents)" in details
+    assert "- Sales - Customer focus: withheld (it would give a smaller group away)" in details
+    assert "mean" not in details
     # an employee sees the organisation, departments and their own team
     employee_view = chat("s1@x.io").say("report")
     assert "Pat" not in employee_view and "Whole organisation" in employee_view
-    assert "Team of Mia - Customer focus: withheld" in employee_view
-    assert "Support - Customer focus: withheld" in employee_view
+    assert re.search(r"\n\d figures of smaller groups are not shown", employee_view)
+    employee_details = chat("s1@x.io").say("report details")
+    assert "- Team of Mia - Customer focus: withheld" in employee_details
+    assert "- Support - Customer focus: withheld" in employee_details
 
 
 def test_unknown_people_and_oversized_text_get_a_polite_answer(runtime, router) -> None:

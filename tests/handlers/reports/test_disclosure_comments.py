@@ -61,3 +61,20 @@ def test_comments_never_in_a_group_that_subtraction_narrows_down(runtime, chat, 
         # one group (the organisation's 13, or Max's 10), never both: Mia's team's 3
         # comments are never the difference between two lists
         assert len(groups) == 1, shown
+
+
+def test_more_comments_than_one_reply_holds_are_paged_in_chat(runtime, chat, router) -> None:
+    """Comments past one reply are reached with `comments page 2`, not a command line."""
+    import_org(runtime, org_csv("cea@x.io,Cea,,Support,leader,UTC", *team(45, "cea")))
+    run_week(runtime, chat, router, [f"cea{i}@x.io" for i in range(1, 46)])
+    first = chat("cea@x.io").say("comments")
+    assert "culturebot" not in first and "ask your admin" not in first
+    assert first.strip().splitlines()[-1] == (
+        "... more comments: type comments page 2 for the next ones."
+    )
+    second = chat("cea@x.io").say("comments page 2")
+    assert "comments, in no particular order" in second.splitlines()[0]  # its heading again
+    both = first + second
+    assert all(both.count(f"remark number {i} about customers") == 1 for i in range(45))
+    assert "There is no page 9" in chat("cea@x.io").say("comments page 9")
+    assert "for example comments page 2" in chat("cea@x.io").say("comments page")

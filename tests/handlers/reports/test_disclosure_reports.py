@@ -4,6 +4,7 @@ says where the rest is; the CLI's JSON lists every group; figures never change l
 from __future__ import annotations
 
 import json
+import re
 
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -25,9 +26,15 @@ def test_chat_report_is_short_and_points_to_the_rest(database) -> None:
         full = reports.build(session, min_group_size=settings.min_group_size, viewer=top, full=True)
     lines = text.splitlines()
     assert len(lines) <= 40 and len(text) < 8000  # Slack: 40,000 characters, Teams: 28 KB
-    assert "mean" in text and "withheld" in text
+    assert "mean" in text and "withheld" not in text  # one line counts the withheld figures
     assert len(full.rows) > len(report.rows) > 39
-    assert lines[-1].startswith("... and ") and "culturebot report --as" in lines[-1]
+    assert lines[-2].startswith("... and ") and "type dashboard" in lines[-2]
+    assert re.fullmatch(
+        r"\d+ figures of smaller groups are not shown, to protect anonymity\. "
+        r"Type report details to see which\.",
+        lines[-1],
+    )
+    assert "culturebot" not in text  # chat never sends a person to the command line
 
     exported = CliRunner().invoke(
         app, ["report", "--format", "json"], env={"CULTUREBOT_DATABASE_URL": database.url}

@@ -80,8 +80,10 @@ def test_withholding_in_the_baseline(runtime, chat, clock) -> None:
     sam = _view(runtime, "sam@x.io")
     assert all(f.mean is None for f in sam.figures if not f.shown)
     said = chat("eve@x.io").say("baseline")
-    assert "fewer than 5 respondents" in said
-    assert "4.0" not in said
+    assert "not shown, to protect anonymity. Type baseline details to see which." in said
+    assert "4.0" not in said and "withheld" not in said
+    details = chat("eve@x.io").say("baseline details")
+    assert "fewer than 5 respondents" in details and "4.0" not in details
 
 
 def test_re_assessment_delta_and_objective_states(runtime, chat, clock) -> None:

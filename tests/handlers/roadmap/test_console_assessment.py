@@ -56,13 +56,16 @@ def test_leader_launches_people_answer_partial_is_finished_later(runtime, chat, 
     assert "6 of 6" not in status and "100%" not in status
     assert "10 or more" in chat("lea@x.io").say("assess status")
 
-    clock.advance(timedelta(days=5, minutes=1))
-    run_due(runtime)  # the reminder, to the two managers who did not answer
+    clock.advance(timedelta(days=5, minutes=1))  # the middle of the window: Sat 01:01 in Berlin
+    run_due(runtime)
     sam = chat("sam@x.io")
+    assert "gentle reminder" not in sam.inbox()  # not at night, nor on a weekend
+    clock.advance(timedelta(days=2, hours=8))  # Mon 09:01 in Berlin
+    run_due(runtime)  # the reminder, to the two managers who did not answer
     assert "gentle reminder" in sam.inbox()
     assert "gentle reminder" not in chat("s2@x.io").inbox()
 
-    clock.advance(timedelta(days=5))
+    clock.advance(timedelta(days=3))
     run_due(runtime)
     with runtime.db.session() as session:
         answers = session.exec(select(AssessmentAnswer)).all()
@@ -88,7 +91,7 @@ def test_launch_refusals_write_nothing(runtime, chat) -> None:
     import_org(runtime, ORG)
     refused = chat("sam@x.io").say("assess launch")
     assert "only leaders can launch" in refused
-    assert "window-days: the window must be 1 to 60 days" in chat("lea@x.io").say(
+    assert "assess launch: the window must be 1 to 60 days" in chat("lea@x.io").say(
         "assess launch 90"
     )
     with runtime.db.session() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlmodel import select
 from typer.testing import CliRunner
 
+import prompts
 from handlers.roadmap import objectives
 from storage import people
 from storage.audit import AuditEvent
@@ -70,7 +71,7 @@ def test_owners_move_actions_on_and_close_objectives_in_chat(runtime, chat) -> N
     # the objective's owner may move any of its actions, and close it; an action owner may not
     assert "is now done" in chat("s1@x.io").say("action 2 done")
     assert "there is no objective 1 you can change" in s2.say("objective 1 close")
-    assert "Type action ID planned" in s2.say("objective close")
+    assert "objective ID close to close one you own" in s2.say("objective close")
     closed = chat("s1@x.io").say("objective 1 close")
     assert "Objective 1 closed as missed." in closed  # no figure reached the target
     with runtime.db.session() as session:
@@ -134,3 +135,61 @@ def test_the_command_line_records_its_changes_too(runtime, monkeypatch) -> None:
         ("objective.close", "objective 1"),
     ]
     assert all(r.actor.startswith("cli:") for r in rows if r.action.startswith("objective."))
+
+
+def test_a_manager_sets_and_changes_an_objective_in_chat_without_the_command_line(
+    runtime, chat
+) -> None:
+    """`objective add` opens a form; `objective ID target|due|owner|title|action` changes it,
+    through the same functions as `culturebot objective add/update`, and audited as the
+    manager."""
+    import_org(runtime, ORG)
+    sam = chat("sam@x.io")
+    dimensions = list(prompts.assessment().dimensions)
+    shown = sam.say(
+        "objective add",
+        "Customers see their data",
+        str(dimensions.index("customer_measures") + 1),
+        "3.8",
+        "2027-06-30",
+        "s1@x.io",
+        "3.1",
+        "Weekly customer review => s2@x.io\nShare the NPS board",
+    )
+    assert "culturebot" not in shown
+    assert "Objective 1 set: Customers see their data" in shown and "2 action(s)" in shown
+    with runtime.db.session() as session:
+        objective = session.exec(select(Objective)).one()
+    assert (objective.target, objective.start, str(objective.due)) == (3.8, 3.1, "2027-06-30")
+    assert statuses(runtime) == {
+        "Weekly customer review": "planned",
+        "Share the NPS board": "planned",
+    }
+
+    assert "Objective 1 updated." in sam.say("objective 1 target 4.0")
+    assert "Objective 1 updated." in sam.say("objective 1 due 2027-09-30")
+    assert "Objective 1 updated." in sam.say("objective 1 action Call churned customers => s3@x.io")
+    with runtime.db.session() as session:
+        objective = session.exec(select(Objective)).one()
+        assert (objective.target, str(objective.due)) == (4.0, "2027-09-30")
+        assert len(session.exec(select(ObjectiveAction)).all()) == 3
+    assert [actor for actor, _ in audited(runtime, "objective.update")] == ["sam@x.io"] * 3
+    assert audited(runtime, "objective.add") == [("sam@x.io", "objective 1")]
+
+    # wrong or missing values: what was expected, with an example; nothing changes
+    missing = sam.say("objective 1 target")
+    assert "for example objective 3 target 3.8" in missing and "I don't know" not in missing
+    assert "target: must be a number from 1 to 5, not 9" in sam.say("objective 1 target 9")
+    assert "owner: e1@x.io is not in the part" in sam.say("objective 1 owner e1@x.io")
+    # an employee has no part of their own to set objectives for
+    assert "only leaders and managers set objectives" in chat("s1@x.io").say("objective add")
+
+
+def test_the_objective_form_refuses_a_bad_value_and_writes_nothing(runtime, chat) -> None:
+    import_org(runtime, ORG)
+    refused = chat("sam@x.io").say(
+        "objective add", "Faster answers", "1", "7", "2027-06-30", "", "3", ""
+    )
+    assert "target: must be a number from 1 to 5, not 7" in refused
+    with runtime.db.session() as session:
+        assert session.exec(select(Objective)).all() == []

@@ -141,3 +141,40 @@ async def test_pulse_dashboard_answers_the_asker_alone_with_a_link(
     reply = slack_app.fake.called("response_url")[-1].params
     assert reply["response_type"] == "ephemeral"
     assert "/dashboard/login?token=" in reply["text"] and "only you can see it" in reply["text"]
+
+
+async def test_home_tab_offers_a_manager_the_relay_they_owe(slack_app, slack_runtime) -> None:
+    """Open work lives in the database: the Relay button is on the Home tab, and pressing it
+    opens the note form (issue 23, point 2)."""
+    from handlers.cascade import actions as cascade
+    from storage import people
+
+    org = "email,name,manager_email,department,role,timezone,slack_user_id\n" + "\n".join(
+        [
+            "boss@x.io,Boss,,Ops,leader,Europe/Berlin,UBOSS",
+            "mgr@x.io,Mia,boss@x.io,Ops,manager,Europe/Berlin,UMGR",
+            *(f"p{i}@x.io,P{i},mgr@x.io,Ops,employee,Europe/Berlin,U{i}" for i in range(1, 4)),
+        ]
+    )
+    import_org(slack_runtime, org)
+    with slack_runtime.db.session() as session:
+        boss = people.by_email(session, "boss@x.io")
+        assert boss is not None
+        cascade.send(session, slack_runtime, boss, title="Customers first", body="Why and how.")
+    published = await open_home(slack_app, "UMGR")
+    shown = block_text(published["view"]["blocks"])
+    assert 'Relay "Customers first" to your team' in shown
+    relay = next(e for e in elements(published["view"]["blocks"]) if "Relay" in str(e["text"]))
+    click = {
+        "type": "block_actions",
+        "user": {"id": "UMGR", "team_id": "T0FAKE"},
+        "team": {"id": "T0FAKE"},
+        "api_app_id": "A0FAKE",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home"},
+        "trigger_id": "trigger-home-relay",
+        "actions": [{"type": "button", "action_id": relay["action_id"], "value": relay["value"]}],
+    }
+    assert await slack_app.interact(click) == 200
+    modal = slack_app.fake.called("views.open")[-1].params["view"]
+    assert "Customers first" in str(modal["title"]) + str(modal["blocks"])

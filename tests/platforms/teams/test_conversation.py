@@ -297,3 +297,34 @@ async def test_a_button_click_does_not_replace_its_card(
     assert await p1.submit(actions[1]["data"], card_id="menu-card") == "You picked ask."
     assert await p1.submit(actions[0]["data"], card_id="menu-card") == "You picked relay."
     assert clicked == ["ask", "relay"] and p1.adapter.updated_activities == []
+
+
+async def test_home_in_teams_offers_the_relay_a_manager_owes(
+    runtime: Runtime, router: Router
+) -> None:
+    """The same open items as the console: a manager's home card has the Relay button."""
+    from handlers.cascade import actions as cascade
+    from storage import people
+
+    org = org_csv(
+        "boss@x.io,Boss,,Ops,leader,Europe/Berlin",
+        "mgr@x.io,Mia,boss@x.io,Ops,manager,Europe/Berlin",
+        *(f"p{i}@x.io,P{i},mgr@x.io,Ops,employee,Europe/Berlin" for i in range(1, 4)),
+    )
+    with_ids = "email,name,manager_email,department,role,timezone,teams_user_id\n" + "\n".join(
+        f"{line},aad-{line.split('@')[0]}" for line in org.splitlines()[1:]
+    )
+    teams_runtime = Runtime(
+        db=runtime.db, clock=runtime.clock, settings=runtime.settings, channels=("teams",)
+    )
+    import_org(teams_runtime, with_ids)
+    with teams_runtime.db.session() as session:
+        boss = people.by_email(session, "boss@x.io")
+        assert boss is not None
+        cascade.send(session, teams_runtime, boss, title="Customers first", body="Why and how.")
+    mia = Person(teams_runtime, router, "mgr")
+    await mia.adapter.send("home")
+    sent = list(mia.adapter.activity_buffer)
+    shown = mia.replies()
+    assert 'Relay "Customers first" to your team' in shown
+    assert any("Relay to my team" in str(a.attachments[0].content) for a in sent)

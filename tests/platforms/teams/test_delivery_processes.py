@@ -38,11 +38,11 @@ def finished(url: str, at_least: int = 1) -> bool:
 
 def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    with fake_connector_process(limit_per_second=50) as fake, bots() as started:
+    with fake_connector_process(limit_per_second=100) as fake, bots() as started:
         prepare_round(url, PEOPLE, teams_service_url=fake.url)
-        # the killed process's claims run out after 5 s (30 s by default): no waiting for them
+        # the killed process's claims run out after 2 s (30 s by default): no waiting for them
         env = teams_bot_env(
-            url, teams_rate_per_second=20, shutdown_seconds=10, delivery_claim_seconds=5
+            url, teams_rate_per_second=80, shutdown_seconds=10, delivery_claim_seconds=2
         )
 
         first = Bot(env, tmp_path / "first.log")
@@ -66,7 +66,7 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
 
         third = Bot(env, tmp_path / "third.log")
         started.append(third)
-        wait_until(lambda: finished(url), 240, "the third start to finish", every=0.5)
+        wait_until(lambda: finished(url), 240, "the third start to finish", every=0.2)
         third.signal(signal.SIGTERM)
         assert third.wait(60) == 0, third.output()[-3000:]
         posted = fake.posted()
@@ -81,7 +81,7 @@ def test_a_stop_repeats_nothing_and_a_kill_repeats_at_most_what_it_held(tmp_path
 def test_instances_on_one_postgres_keep_each_conversations_limit(
     tmp_path: Path, instances: int, postgres_schema: str
 ) -> None:
-    """The fake connector allows 50 requests a second per app and (here) one a second per
+    """The fake connector allows 100 requests a second per app and (here) two a second per
     conversation, and each instance is configured so. A person's rows sit side by side in the
     queue, so instances claim them together: no 429 of either kind, every card arrives once."""
     from storage.db import Database
@@ -92,13 +92,13 @@ def test_instances_on_one_postgres_keep_each_conversations_limit(
     db.dispose()
     people = 40
     with (
-        fake_connector_process(limit_per_second=50, conversation_limit_per_second=1) as fake,
+        fake_connector_process(limit_per_second=100, conversation_limit_per_second=2) as fake,
         bots() as started,
     ):
         prepare_round(postgres_schema, people, teams_service_url=fake.url)
         notes = queue_notes(postgres_schema, 3, platform="teams")
         env = teams_bot_env(
-            postgres_schema, teams_rate_per_second=50, teams_conversation_rate_per_second=1
+            postgres_schema, teams_rate_per_second=100, teams_conversation_rate_per_second=2
         )
         for i in range(instances):
             started.append(Bot(env, tmp_path / f"bot{i}.log"))
@@ -106,7 +106,7 @@ def test_instances_on_one_postgres_keep_each_conversations_limit(
             lambda: finished(postgres_schema, at_least=notes + 2 * people),
             240,
             "the instances to finish",
-            every=0.5,
+            every=0.2,
         )
         for bot in started:
             bot.signal(signal.SIGTERM)

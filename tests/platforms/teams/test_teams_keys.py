@@ -59,7 +59,7 @@ def test_a_silent_key_endpoint_leaves_healthz_answering_and_sigterm_working(
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     port = free_port()
     with silent_endpoint() as silent, bots() as started:
-        env = teams_bot_env(url, http_port=port, teams_key_timeout=120, shutdown_seconds=5)
+        env = teams_bot_env(url, http_port=port, teams_key_timeout=120, shutdown_seconds=1)
         del env["CULTUREBOT_TEAMS_EMULATOR"]  # production mode: every token is checked
         env.update(
             {
