@@ -128,6 +128,8 @@ def _legend(ax: Any, n: int, *, below: bool = False) -> None:
     if not n:
         return
     below = below or n > 4
+    if not ax.get_legend_handles_labels()[0]:  # every figure withheld: nothing to name
+        return
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),

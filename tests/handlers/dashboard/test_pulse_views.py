@@ -252,6 +252,20 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
     assert rows["Weakest theme"]["value"] == "Customer focus"
     reach = rows["Latest leadership message"]
     assert reach["value"].endswith("reached") and "Customers first" in reach["detail"]
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    waiting = sum(r["state"] != "relayed" for r in chain["sections"]["tree"]["rows"])
+    assert f"{reached} of " in reach["detail"] and waiting  # the chain view's own count
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "m1")  # who carried it: their own part of the chain
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    detail = rows["Latest leadership message"]["detail"]
+    assert f"{reached} of {reached} people in your part of the chain" in detail
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "vp")
     assert "\u25b2" in page and "\u25bc" in page  # up and down, not by colour alone
 
     team = json.loads(
