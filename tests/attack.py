@@ -63,7 +63,8 @@ def determined(
 # --- comments: lists of texts are sets -----------------------------------------------------
 
 HEADING = re.compile(
-    r"^(?P<label>.+) - (?P<theme>.+), week (?P<period>\S+) \(\d+ comments, in no particular order\):$"
+    r"^(?P<label>.+) - (?P<theme>.+), (?P<period>week of \d+ \w{3} \d{4}) "
+    r"\(\d+ comments, in no particular order\):$"
 )
 
 
