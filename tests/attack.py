@@ -63,7 +63,7 @@ def determined(
 # --- comments: lists of texts are sets -----------------------------------------------------
 
 HEADING = re.compile(
-    r"^(?P<label>.+) - (?P<theme>.+), (?P<period>week of \d+ \w{3} \d{4}) "
+    r"^(?P<label>.+) - (?P<theme>.+?), (?P<period>week of [^(]+?) "
     r"\(\d+ comments, in no particular order\):$"
 )
 

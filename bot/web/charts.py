@@ -128,6 +128,8 @@ def _legend(ax: Any, n: int, *, below: bool = False) -> None:
     if not n:
         return
     below = below or n > 4
+    if not ax.get_legend_handles_labels()[0]:  # every figure withheld: nothing to name
+        return
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
@@ -252,7 +254,8 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     bottoms = [0.0] * len(x)
     width = 0.8 if chart.stacked else 0.8 / n
     for i, series in enumerate(chart.series):
-        values = [0.0 if v is None else v for v in series.values]
+        # no figure (withheld, or none yet): no bar, never a bar of zero (stacked: nothing added)
+        values = [(0.0 if chart.stacked else math.nan) if v is None else v for v in series.values]
         if chart.stacked:
             ax.bar(x, values, width, bottom=bottoms, label=series.label, edgecolor="white")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]

@@ -50,8 +50,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-SCOPED = ("overview", "groups", "stories")
-VIEW_NAMES = ("overview", "groups", "stories", "cascades", "delivery")
+SCOPED = ("overview", "groups", "roadmap", "stories")
+VIEW_NAMES = ("overview", "groups", "roadmap", "stories", "cascades", "delivery")
 RUNTIME = web.AppKey("dashboard_runtime", Runtime)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -235,6 +235,8 @@ def build_view(
             return views.stories(session, viewer, scope, settings, now)
         if name == "groups":
             return pulse.groups(session, viewer, scope, settings, now, query.get("week"))
+        if name == "roadmap":
+            return pulse.roadmap(session, viewer, scope, settings, now)
         return pulse.overview(session, viewer, scope, settings, now)
     if name == "cascades":
         raw = query.get("cascade", "")

@@ -115,7 +115,7 @@ class Section:
 
 @dataclass
 class View:
-    name: str  # overview | groups | stories | cascades | delivery
+    name: str  # overview | groups | roadmap | stories | cascades | delivery
     title: str
     scope: str  # the scope's key, e.g. "org", "subtree-12"
     scope_label: str

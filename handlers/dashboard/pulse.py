@@ -37,6 +37,7 @@ from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 
 WEEKS_SHOWN = 26
+RECENT_WEEKS = 4  # the baseline view's pulse: the mean of this many latest published weeks
 HEAT_WEEKS = 4  # the heat map combines this many latest published weeks
 REASONS = {
     "small": "fewer than {min} respondents",
@@ -381,12 +382,12 @@ def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> di
     return found
 
 
-def _objectives_section(open_objectives: list[Any]) -> Section:
+def _objectives_section(open_objectives: list[Any], title: str = "Open objectives") -> Section:
     titles = tuple(o.title for o in open_objectives)
     return Section(
         id="objectives",
-        title="Open objectives",
-        summary=f"{len(open_objectives)} open objectives: "
+        title=title,
+        summary=f"{len(open_objectives)} objectives: "
         + ", ".join(f"{o.title} ({o.state})" for o in open_objectives)
         if open_objectives
         else "No open objective.",
@@ -444,6 +445,135 @@ def _objectives_section(open_objectives: list[Any]) -> Section:
             ),
         ),
     )
+
+
+def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: datetime) -> View:
+    """Baseline and objectives: per assessment dimension, the scope group's first assessment
+    (the baseline), its latest, and the pulse of the last weeks on the themes mapped onto
+    that dimension; then every objective the viewer may see. Only the gate's shown cells."""
+    view = View("roadmap", "Baseline and objectives", scope.key, scope.label)
+    names = {d: dim.name for d, dim in prompts.assessment().dimensions.items()}
+    roles = list(viewer.roles)
+    assessed = disclosure.visible_cells(
+        session, viewer.person, kind="assessment", groups=[scope.cell], roles=roles
+    )  # oldest first
+    first: dict[str, disclosure.Cell] = {}
+    last: dict[str, disclosure.Cell] = {}
+    for cell in assessed:
+        first.setdefault(cell.measure, cell)
+        last[cell.measure] = cell
+    weeks = published_weeks(session)[-RECENT_WEEKS:]
+    pulse_cells = (
+        disclosure.visible_cells(
+            session,
+            viewer.person,
+            since=disclosure.week_bounds(weeks[0])[0],
+            groups=[scope.cell],
+            roles=roles,
+        )
+        if weeks
+        else []
+    )
+    dimensions = theme_dimensions(session)
+    recent: dict[str, disclosure.Combined] = {}
+    for dimension in names:
+        mapped = [
+            c for c in pulse_cells if c.period in weeks and dimensions.get(c.measure) == dimension
+        ]
+        if mapped:
+            recent[dimension] = disclosure.combine(mapped)
+    min_size = settings.min_group_size
+    order = [d for d in names if d in first or d in recent]
+    rows = []
+    for d in order:
+        base, latest, pulse_now = first.get(d), last.get(d), recent.get(d)
+        shown_base = base.mean if base is not None and base.shown else None
+        shown_latest = latest.mean if latest is not None and latest.shown else None
+        rows.append(
+            (
+                names[d],
+                shown_base,
+                week_words(base.period) if base is not None else None,
+                shown_latest if latest is not base else None,
+                week_words(latest.period) if latest is not None and latest is not base else None,
+                round(shown_latest - shown_base, 1)
+                if latest is not base and shown_latest is not None and shown_base is not None
+                else None,
+                pulse_now.mean if pulse_now is not None else None,
+                "; ".join(
+                    sorted(
+                        {
+                            why
+                            for c in (base, latest)
+                            if c is not None and (why := _why(c, min_size)) is not None
+                        }
+                    )
+                )
+                or None,
+            )
+        )
+    span = weeks_words(weeks[0], weeks[-1]) if weeks else ""
+    charted = [r for r in rows if r[1] is not None or r[6] is not None]
+    view.sections.append(
+        Section(
+            id="baseline",
+            title="Baseline per dimension, and the pulse since",
+            summary=f"{len(charted)} dimensions with a figure: "
+            + "; ".join(
+                f"{r[0]} baseline {r[1] if r[1] is not None else 'withheld'}"
+                + (f", pulse {r[6]}" if r[6] is not None else "")
+                for r in charted
+            )
+            if charted
+            else "No assessment or pulse figure for this group yet.",
+            note=(
+                f"Baseline: this group's first assessment. Pulse: the mean of the themes on "
+                f"each dimension, {span}, from the weeks shown. "
+                if span
+                else "Baseline: this group's first assessment. "
+            )
+            + prompts.text("dashboard.withheld_note", min=min_size),
+            chart=BarChart(
+                categories=tuple(r[0] for r in charted),
+                series=(
+                    Series("baseline", tuple(r[1] for r in charted)),
+                    Series("latest assessment", tuple(r[3] for r in charted)),
+                    Series("pulse, latest weeks", tuple(r[6] for r in charted)),
+                ),
+                x_title="dimension",
+                y_title="mean score (1-5)",
+            )
+            if charted
+            else None,
+            table=Table(
+                (
+                    "dimension",
+                    "baseline",
+                    "baseline_from",
+                    "latest",
+                    "latest_from",
+                    "change",
+                    "pulse_recent",
+                    "withheld_because",
+                ),
+                (
+                    "Dimension",
+                    "Baseline (1-5)",
+                    "From",
+                    "Latest assessment",
+                    "From",
+                    "Change",
+                    "Pulse, latest weeks",
+                    "Withheld because",
+                ),
+                tuple(rows),
+            ),
+        )
+    )
+    view.sections.append(
+        _objectives_section(objectives.visible(session, viewer.person, now), "Objectives")
+    )
+    return view
 
 
 def published_weeks(session: Session) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -226,7 +226,7 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
 # --- cascades --------------------------------------------------------------------------------
 
 
-def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
+def visible_cascades(session: Session, viewer: Viewer, limit: int = 50) -> list[Cascade]:
     """Admins: all; others: the ones they sent and the ones they carried as a manager."""
     query = select(Cascade).order_by(col(Cascade.created_at).desc(), col(Cascade.id).desc())
     if not viewer.is_admin:
@@ -234,7 +234,7 @@ def visible_cascades(session: Session, viewer: Viewer) -> list[Cascade]:
         query = query.where(
             or_(col(Cascade.sender_id) == viewer.person.id, col(Cascade.id).in_(carried))
         )
-    return list(session.exec(query.limit(50)))
+    return list(session.exec(query.limit(limit)))
 
 
 def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size: int) -> View:
@@ -436,15 +436,42 @@ class Reach:
 
 
 def latest_reach(session: Session, viewer: Viewer) -> Reach | None:
-    """The same figures as the cascades view's chain, for the latest message only."""
-    mine = visible_cascades(session, viewer)
+    """The cascades view's reach of the latest message, counted rather than drawn: those
+    reached in the viewer's part of the chain (the whole chain for its sender and admins,
+    from themselves down for a manager who carried it), and those it still waits for."""
+    mine = visible_cascades(session, viewer, limit=1)
     if not mine:
         return None
     cascade = mine[0]
-    root, whole = _part(session, viewer, cascade)
-    nodes = list(_walk(root))
-    reached = sum(n.get("state") == "reached" for n in nodes)
-    waiting = sum(n.get("state") == "waiting" for n in nodes)
+    whole = viewer.is_admin or cascade.sender_id == viewer.person.id
+    top = session.get(Person, cascade.sender_id) if whole else viewer.person
+    assert top is not None and cascade.id is not None
+    below = col(Person.path).startswith(top.path)
+    reached_query = (
+        select(func.count())
+        .select_from(CascadeReceipt)
+        .where(CascadeReceipt.cascade_id == cascade.id)
+    )
+    if not whole:  # the manager and everyone below them
+        reached_query = reached_query.join(
+            Person, col(Person.id) == col(CascadeReceipt.person_id)
+        ).where(below)
+    reached = session.exec(reached_query).one()
+    waiting = session.exec(
+        select(func.count())
+        .select_from(Person)
+        .outerjoin(
+            CascadeReceipt,
+            (col(CascadeReceipt.cascade_id) == cascade.id)
+            & (col(CascadeReceipt.person_id) == col(Person.id)),
+        )
+        .where(
+            col(CascadeReceipt.id).is_(None),
+            col(Person.active).is_(True),
+            below,
+            *([Person.id != top.id] if whole else []),
+        )
+    ).one()
     return Reach(cascade.title, cascade.created_at, reached, reached + waiting, whole)
 
 

@@ -47,7 +47,7 @@ MANAGER = "bea.hughes@example.com"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 # views a manager has, and how many charts each must show at least
-VIEWS = {"overview": 2, "groups": 1, "stories": 2, "cascades": 3}
+VIEWS = {"overview": 2, "groups": 1, "roadmap": 1, "stories": 2, "cascades": 3}
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=SKIP_REASON)
 

@@ -139,9 +139,9 @@ async def test_an_employee_sees_the_org_and_their_team_withheld(client, seeded, 
     assert page.count("<svg") >= 2 and "mean score (1 = low, 5 = high)" in page
 
 
-async def test_overview_shows_baseline_targets_and_open_objectives(
-    client, seeded, published
-) -> None:  # type: ignore[no-untyped-def]
+def seed_assessment_and_objective(seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Assessment 1: the org's customer measures 3.1 shown, the vp's subtree withheld; the
+    top leader's objective on that dimension."""
     from storage.roadmap import Objective
 
     vp, ceo = published["vp"], published["ceo"]
@@ -186,6 +186,13 @@ async def test_overview_shows_baseline_targets_and_open_objectives(
                 created_at=seeded.clock.now(),
             )
         )
+
+
+async def test_overview_shows_baseline_targets_and_open_objectives(
+    client, seeded, published
+) -> None:  # type: ignore[no-untyped-def]
+    seed_assessment_and_objective(seeded, published)
+    vp = published["vp"]
     await sign_in(client, seeded, "vp")
     org = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
     (objective,) = org["sections"]["objectives"]["rows"]
@@ -245,6 +252,20 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
     assert rows["Weakest theme"]["value"] == "Customer focus"
     reach = rows["Latest leadership message"]
     assert reach["value"].endswith("reached") and "Customers first" in reach["detail"]
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    waiting = sum(r["state"] != "relayed" for r in chain["sections"]["tree"]["rows"])
+    assert f"{reached} of " in reach["detail"] and waiting  # the chain view's own count
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "m1")  # who carried it: their own part of the chain
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    chain = json.loads(await (await client.get("/dashboard/cascades.json")).text())
+    reached = sum(r["reached"] for r in chain["sections"]["reach"]["rows"])
+    detail = rows["Latest leadership message"]["detail"]
+    assert f"{reached} of {reached} people in your part of the chain" in detail
+    client.session.cookie_jar.clear()
+    await sign_in(client, seeded, "vp")
     assert "\u25b2" in page and "\u25bc" in page  # up and down, not by colour alone
 
     team = json.loads(
@@ -284,3 +305,34 @@ async def test_every_page_writes_weeks_dates_and_times_in_words(client, seeded, 
         assert found == [], (view, found)
     page = await (await client.get("/dashboard/overview?scope=org")).text()
     assert "week of 22 Feb 2027" in page
+
+
+async def test_baseline_and_objectives_have_a_view_of_their_own(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Per dimension: the group's baseline, and the pulse on the themes mapped onto it;
+    then every objective. A withheld baseline says why and shows no figure."""
+    seed_assessment_and_objective(seeded, published)
+    vp = published["vp"]
+    await sign_in(client, seeded, "vp")
+    page = await (await client.get("/dashboard")).text()
+    assert '<a href="/dashboard/roadmap">Baseline and objectives</a>' in page
+    results = await everything(client, "roadmap", "scope=org", "baseline")
+    assert [status for status, _ in results] == [200, 200, 200, 200]
+    data = json.loads(results[1][1])
+    rows = {r["dimension"]: r for r in data["sections"]["baseline"]["rows"]}
+    measures = rows["Customer measures and data"]
+    assert measures["baseline"] == 3.1 and measures["baseline_from"] == "assessment 1"
+    assert measures["pulse_recent"] == 3.6  # customer focus, the org's published week
+    lead = rows["Leadership commitment"]  # no assessment figure, a pulse one
+    assert lead["baseline"] is None and lead["pulse_recent"] == 3.6
+    (objective,) = data["sections"]["objectives"]["rows"]
+    assert objective["objective"] == "Customer data for every team"
+    assert results[0][1].count("<svg") == 2  # the baseline chart and the objectives chart
+
+    mine = await everything(client, "roadmap", f"scope=subtree-{vp.id}", "baseline")
+    for status, body in mine:  # (a page's SVG has numbers in its coordinates)
+        words = re.sub(r"<svg.*?</svg>", "", body, flags=re.S)
+        assert status == 200 and str(SECRET_MEAN) not in words
+    rows = {r["dimension"]: r for r in json.loads(mine[1][1])["sections"]["baseline"]["rows"]}
+    withheld = rows["Customer measures and data"]
+    assert withheld["baseline"] is None
+    assert withheld["withheld_because"] == "fewer than 5 respondents"
