@@ -58,9 +58,14 @@ def open_checkins(session: Session, person: Person, now: datetime) -> list[OpenI
         .order_by(col(PulsePrompt.closes_at), col(PulsePrompt.id))
     ).all()
     items = []
+    name_of = rounds.starter_of(session)
     for prompt, round_ in rows:
         message = rounds.question_message(
-            prompt, round_.question_id, person.timezone, rounds.round_bank(session, round_)
+            prompt,
+            round_.question_id,
+            person.timezone,
+            rounds.round_bank(session, round_),
+            name_of(round_),
         )
         closes = format_local(prompt.closes_at, person.timezone)
         label = f"checkin-{prompt.id}"

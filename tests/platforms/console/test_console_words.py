@@ -112,3 +112,14 @@ def test_the_assessment_reminder_waits_for_working_hours(runtime, router, chat, 
     clock.advance(timedelta(minutes=1))  # Mon 09:00
     run_due(runtime)
     assert "gentle reminder" in chat("p1@x.io").inbox()
+
+
+def test_a_check_in_started_by_a_manager_says_who_started_it(runtime, chat) -> None:
+    from pathlib import Path
+
+    import_org(runtime, (Path(__file__).parents[3] / "examples" / "people.csv").read_text())
+    chat("bea.hughes@example.com").say("checkin")
+    shown = chat("carl.okafor@example.com").inbox()
+    assert "Bea Hughes started this check-in for the team." in shown
+    home = chat("carl.okafor@example.com").say("home")
+    assert "Bea Hughes started this check-in for the team." in home
