@@ -7,6 +7,7 @@ transaction so its state change and its outbox rows commit together or not at al
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -75,6 +76,14 @@ class Router:
         )
         return self._commands.get(as_command.name), as_command
 
+    def _unknown(self, word: str) -> str:
+        """The answer to a word that is no command: the command it most looks like, if one
+        does (a typo: "objetive add"), and help."""
+        close = difflib.get_close_matches(word.lower(), self._commands, n=1, cutoff=0.75)
+        if close:
+            return text("common.unknown_command_close", command=word[:40], close=close[0])
+        return text("common.unknown_command", command=word[:40])
+
     def handle(self, runtime: Runtime, incoming: Incoming) -> Response:
         """Handle one incoming in its own transaction; never raises for a user's mistake."""
         incoming = replace(
@@ -107,8 +116,7 @@ class Router:
                     return Response()
                 handler, routed = self._find(incoming)
                 if handler is None:
-                    shown = routed.name or incoming.text.strip()
-                    return _reply(text("common.unknown_command", command=shown[:40]))
+                    return _reply(self._unknown(routed.name or incoming.text.strip()))
                 return handler(Context(session=session, runtime=runtime, person=person), routed)
         except UserError as refusal:
             return Response(

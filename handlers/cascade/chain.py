@@ -580,14 +580,14 @@ def cancel(session: Session, cascade: Cascade) -> bool:
 def tick(runtime: Runtime) -> dict[str, int]:
     """Watch every running cascade, each in its own transaction."""
     totals: dict[str, int] = defaultdict(int)
-    with runtime.db.session() as session:  # previews nobody sent or discarded
-        session.exec(
+    # one transaction for the drafts and what to watch: most ticks find nothing else to do
+    with runtime.db.session() as session:
+        session.exec(  # previews nobody sent or discarded
             delete(Cascade).where(
                 col(Cascade.status) == "draft",
                 col(Cascade.created_at) < runtime.clock.now() - DRAFTS,
             )
         )
-    with runtime.db.session() as session:
         waiting = list(
             session.exec(
                 select(Cascade.id)
@@ -600,13 +600,16 @@ def tick(runtime: Runtime) -> dict[str, int]:
                 )
             ).all()
         )
+        if not waiting:  # else read after the releases, which start cascades running
+            ids = list(session.exec(select(Cascade.id).where(Cascade.status == "running")).all())
     for cascade_id in waiting:
         with runtime.db.session() as session:
             cascade = session.get(Cascade, cascade_id)
             if cascade is not None and cascade.status in ("scheduled", "running"):
                 totals["released"] += release(session, runtime, cascade)
-    with runtime.db.session() as session:
-        ids = list(session.exec(select(Cascade.id).where(Cascade.status == "running")).all())
+    if waiting:
+        with runtime.db.session() as session:
+            ids = list(session.exec(select(Cascade.id).where(Cascade.status == "running")).all())
     for cascade_id in ids:
         with runtime.db.session() as session:
             cascade = session.get(Cascade, cascade_id)

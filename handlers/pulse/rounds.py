@@ -225,11 +225,19 @@ def create_prompts(
 
 
 def question_message(
-    prompt: PulsePrompt, question_id: str, tz: str, bank: QuestionBank | None = None
+    prompt: PulsePrompt,
+    question_id: str,
+    tz: str,
+    bank: QuestionBank | None = None,
+    starter: str = "",
 ) -> Message:
+    """The question as a person is asked it; ``starter`` names the manager who started an
+    ad-hoc check-in (it may repeat a question a scheduled one asked shortly before)."""
     bank = bank or prompts.questions()
     question = bank.by_id(question_id)
     intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
+    if starter:
+        intro = f"{prompts.text('pulse.started_by', name=starter)} {intro}"
     return Message(
         summary=question.text,
         parts=(
@@ -259,6 +267,19 @@ def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
     return bank_of
 
 
+def starter_of(session: Session) -> Callable[[PulseRound], str]:
+    """The name of who started a round by hand ("" for a scheduled one), remembered per round."""
+    names: dict[int | None, str] = {}
+
+    def name_of(round_: PulseRound) -> str:
+        if round_.id not in names:
+            starter = session.get(Person, round_.started_by_id) if round_.started_by_id else None
+            names[round_.id] = starter.name if starter else ""
+        return names[round_.id]
+
+    return name_of
+
+
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     """Queue every prompt whose local send time has come; expire those that never could be."""
     due = session.exec(
@@ -268,7 +289,7 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
     ).all()
     queued: list[Outgoing] = []
-    bank_of = _banks(session)
+    bank_of, name_of = _banks(session), starter_of(session)
     for prompt, round_, person in due:
         if now >= prompt.closes_at or not person.active:
             prompt.status = "expired"
@@ -278,7 +299,13 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
             queued.append(
                 Outgoing(
                     row_id(person.id),
-                    question_message(prompt, round_.question_id, person.timezone, bank_of(round_)),
+                    question_message(
+                        prompt,
+                        round_.question_id,
+                        person.timezone,
+                        bank_of(round_),
+                        name_of(round_),
+                    ),
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
                 )
@@ -306,7 +333,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         )
     ).all()
     queued: list[Outgoing] = []
-    bank_of = _banks(session)
+    bank_of, name_of = _banks(session), starter_of(session)
     for prompt, round_, person in due:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
             session.add(prompt)  # moved to their next working day, or dropped
@@ -314,7 +341,9 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         reminder = prompts.text(
             "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
         )
-        question = question_message(prompt, round_.question_id, person.timezone, bank_of(round_))
+        question = question_message(
+            prompt, round_.question_id, person.timezone, bank_of(round_), name_of(round_)
+        )
         queued.append(
             Outgoing(
                 row_id(person.id),
@@ -340,19 +369,62 @@ def expire_prompts(session: Session, now: datetime) -> int:
     return result.rowcount
 
 
-def close_rounds(runtime: Runtime, now: datetime) -> int:
-    """Close every round whose answer window is over: its answers move from pending into
-    pulse_answer, each round in a transaction of its own (see disclosure.close_round)."""
-    with runtime.db.session() as session:
-        due = session.exec(
+def rounds_to_close(session: Session, now: datetime) -> list[int]:
+    """The rounds whose answer window (and its grace) is over and that are not closed yet."""
+    return [
+        row_id(round_id)
+        for round_id in session.exec(
             select(PulseRound.id).where(
                 col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
             )
-        ).all()
+        )
+    ]
+
+
+def close_rounds(runtime: Runtime, now: datetime, due: list[int] | None = None) -> int:
+    """Close every round whose answer window is over (``due``, when the caller read them):
+    its answers move from pending into pulse_answer, each round in a transaction of its own
+    (see disclosure.close_round)."""
+    if due is None:
+        with runtime.db.session() as session:
+            due = rounds_to_close(session, now)
     for round_id in due:
         with runtime.db.session() as session:
-            disclosure.close_round(session, row_id(round_id), now)
+            disclosure.close_round(session, round_id, now)
     return len(due)
+
+
+def after_sending(session: Session, now: datetime) -> tuple[bool, bool, bool]:
+    """Whether any prompt is due a reminder, any prompt is due to expire, and any round is
+    due to close: one read of three indexed EXISTS, so an idle tick (nearly every tick) skips
+    the reads and the update of those steps, and the transaction closing rounds would take.
+    Each is exactly its step's own condition, joins aside (every prompt has its round and
+    person), read after sending, which changes none of them (a prompt sent now is reminded
+    after its delay; one that closed is expired, not sent)."""
+    remind, expire, close = session.exec(
+        select(
+            select(PulsePrompt.id)
+            .where(
+                PulsePrompt.status == "sent",
+                col(PulsePrompt.reminded).is_(False),
+                col(PulsePrompt.remind_at) <= now,
+                col(PulsePrompt.closes_at) > now,
+            )
+            .exists(),
+            select(PulsePrompt.id)
+            .where(
+                col(PulsePrompt.status).in_(("sent", "scheduled")),
+                col(PulsePrompt.closes_at) <= now,
+            )
+            .exists(),
+            select(PulseRound.id)
+            .where(
+                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
+            )
+            .exists(),
+        )
+    ).one()
+    return bool(remind), bool(expire), bool(close)
 
 
 def tick(runtime: Runtime) -> dict[str, int]:
@@ -361,9 +433,11 @@ def tick(runtime: Runtime) -> dict[str, int]:
     with runtime.db.session() as session:
         opened = open_due_rounds(session, now)
         sent = send_due_prompts(session, runtime, now)
-        reminded = send_reminders(session, runtime, now)
-        expired = expire_prompts(session, now)
-    closed = close_rounds(runtime, now)
+        remind, expire, close = after_sending(session, now)
+        reminded = send_reminders(session, runtime, now) if remind else 0
+        expired = expire_prompts(session, now) if expire else 0
+        closing = rounds_to_close(session, now) if close else []
+    closed = close_rounds(runtime, now, closing)
     scrub.run_due(runtime.db)  # the closed rounds' pending answers, gone from disk too
     return {
         "opened": opened,

@@ -253,19 +253,22 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
-    published = set(session.exec(select(DisclosurePeriod.period)))
-    rows = session.exec(
-        select(
-            PulseRound.period,
-            func.count(),
-            func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)),
-        )
-        .where(col(PulseRound.period).is_not(None))
+    # only the weeks not published yet whose rounds are all closed, in one read: every tick
+    # runs this, and reading every round and every published period grew with the history
+    published = (
+        select(DisclosurePeriod.period)
+        .where(col(DisclosurePeriod.period) == col(PulseRound.period))
+        .exists()
+    )
+    periods = session.exec(
+        select(PulseRound.period)
+        .where(col(PulseRound.period).is_not(None), ~published)
         .group_by(col(PulseRound.period))
+        .having(func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)) == 0)
     ).all()
     done = []
-    for period, _rounds, still_open in sorted(rows, key=lambda r: str(r[0])):
-        if period in published or not period or still_open:
+    for period in sorted(periods, key=str):
+        if not period:
             continue
         starts, ends = week_bounds(period)
         if now < datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + (

@@ -37,3 +37,24 @@ def test_a_wrong_argument_is_answered_with_what_was_expected(
     said = chat(email).say(typed)
     assert expected in said
     assert "I don't know" not in said
+
+
+def test_no_command_answers_a_stray_argument_with_i_dont_know(runtime, chat, router) -> None:
+    """Every command there is, typed with words it does not take, by a leader and a manager:
+    none answers "I don't know" (nor shows a traceback); each says what it did or expected."""
+    import_org(runtime, PEOPLE.read_text())
+    for email in (AVA, BEA):
+        person = chat(email)
+        for command in router.commands:
+            said = person.say(f"{command} zzz 99")
+            assert said.strip() and "I don't know" not in said, (email, command, said)
+            assert "Traceback" not in said
+
+
+def test_a_mistyped_command_is_told_the_one_it_looks_like(runtime, chat) -> None:
+    import_org(runtime, PEOPLE.read_text())
+    bea = chat(BEA)
+    assert "Did you mean objective?" in bea.say("objetive add")
+    assert "Did you mean checkin?" in bea.say("chekin")
+    far = bea.say("xyzzy")
+    assert "I don't know" in far and "Did you mean" not in far and "Type help" in far
