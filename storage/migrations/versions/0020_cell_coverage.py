@@ -1,7 +1,7 @@
 """disclosure_cell gains invited, population and members: how much of a group was asked
 
-Revision ID: 0019_cell_coverage
-Revises: 0018_live_floor
+Revision ID: 0020_cell_coverage
+Revises: 0019_form_draft
 Create Date: 2026-12-07 19:45:00
 
 A round sent to part of the organisation (a manager's check-in) was reported as the whole
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_cell_coverage"
-down_revision: str | Sequence[str] | None = "0018_live_floor"
+revision: str = "0020_cell_coverage"
+down_revision: str | Sequence[str] | None = "0019_form_draft"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
