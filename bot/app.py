@@ -69,8 +69,10 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
 
 
 def run_due(runtime: Runtime) -> dict[str, object]:
-    """One scheduler tick: everything that is due now, in order."""
-    return {name: job(runtime) for name, job in due_jobs().items()}
+    """One scheduler tick: everything that is due now, in order (each job's transactions
+    on one connection: see Database.one_connection)."""
+    with runtime.db.one_connection():
+        return {name: job(runtime) for name, job in due_jobs().items()}
 
 
 # (job, key) of tick counts that count people who had not answered by then: reminders go to
