@@ -63,7 +63,7 @@ def dashboard(
     # would be long expired (or not yet valid) at the clock the server runs on
     links = [(email, sign_in_link(runtime, email)) for email in as_ or []]
     setup_logging(get_settings())  # as `run`: no access log, secrets scrubbed from every line
-    asyncio.run(_serve(runtime, links))
+    asyncio.run(_serve(runtime, links, as_of))
 
 
 @app.command("rotate-key")
@@ -113,7 +113,7 @@ def sign_in_link(runtime, email: str) -> str:
         return access.sign_in_link(session, runtime.settings, person, runtime.clock.now())
 
 
-async def _serve(runtime, links: list[tuple[str, str]]) -> None:
+async def _serve(runtime, links: list[tuple[str, str]], as_of: str | None = None) -> None:
     import asyncio
 
     from bot.web import limits
@@ -132,7 +132,14 @@ async def _serve(runtime, links: list[tuple[str, str]]) -> None:
             highlight=False,
             soft_wrap=True,
         )
-    if not links:
+    if not links and as_of:  # chat's links are dated at the real time: not valid at this one
+        console.print(
+            f"sign in with a link made at this clock: culturebot dashboard --as-of {as_of} "
+            "--link-for EMAIL",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif not links:
         console.print(
             "sign in with a link from chat (dashboard), or: culturebot dashboard --link-for EMAIL",
             highlight=False,

@@ -43,10 +43,11 @@ def print_report(result: reports.Report) -> None:
         enps = r.theme == prompts.ENPS  # its "mean" is the eNPS, in points
         figure = "{:+.0f}" if enps else "{:.1f}"
         table.add_row(
-            r.group,
+            reports.row_name(r),
             reports.enps_words(r) if enps else themes.get(r.theme, r.theme),
             week_words(r.period) if r.period else "",
-            r.respondents or "",
+            (r.respondents or "")
+            + ("" if r.asked is None else f" ({reports.asked_words(r.asked, r.of)})"),
             f"{r.participation:.0%}" if r.participation is not None else "",
             figure.format(r.mean) if r.mean is not None else "",
             (f"{r.trend:+.0f}" if enps else f"{r.trend:+.1f}") if r.trend is not None else "",

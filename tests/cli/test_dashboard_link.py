@@ -17,7 +17,11 @@ from bot.core.runtime import Runtime
 from bot.web.dashboard import standalone_app
 from storage.db import open_database
 from tests.conftest import PlayedDemo
+from tests.procs import Bot, bot_env, free_port, wait_until
 from tests.support import import_org, org_csv
+from tests.web.http import request
+
+AS_OF = "2027-04-04T12:00Z"
 
 
 @pytest.fixture
@@ -83,3 +87,29 @@ async def test_the_demo_links_open_at_the_demo_clock_for_everyone_it_names(
                 assert "Open my dashboard" in body and "expired" not in body
     finally:
         runtime.db.dispose()
+
+
+def test_a_dashboard_at_another_clock_prints_links_made_at_that_clock(env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`culturebot dashboard --as-of T --as A`: A's link opens on that server; without --as
+    it says how to get a link at its clock (chat's links are dated at the real time)."""
+    variables = bot_env(env.settings.database_url, "http://127.0.0.1:9", http_port=free_port())
+    server = Bot(
+        variables, tmp_path / "dashboard.log", ("dashboard", "--as-of", AS_OF, "--as", "lea@x.io")
+    )
+    try:
+        said = wait_until(
+            lambda: re.search(r"sign in as lea@x.io .*?(http\S+)", server.output()),
+            60,
+            "the sign-in link",
+        )
+        status, _, body = request(said.group(1))
+        assert status == 200 and "Open my dashboard" in body, body
+    finally:
+        server.end()
+    bare = Bot(variables, tmp_path / "bare.log", ("dashboard", "--as-of", AS_OF))
+    try:
+        wait_until(lambda: "dashboard on" in bare.output(), 60, "the server")
+        wait_until(lambda: "--link-for" in bare.output(), 10, "how to sign in")
+        assert f"culturebot dashboard --as-of {AS_OF} --link-for EMAIL" in bare.output()
+    finally:
+        bare.end()
