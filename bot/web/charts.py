@@ -95,9 +95,9 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
         }
     ):
         if isinstance(chart, LineChart):
-            fig = _line(Figure(figsize=(8, 3.6)), chart)
+            fig = _line(Figure(figsize=(6, 3.4)), chart)
         elif isinstance(chart, BarChart):
-            fig = _bar(Figure(figsize=(8, 3.6)), chart)
+            fig = _bar(Figure(figsize=(6, 3.4)), chart)
         elif isinstance(chart, HeatMap):
             height = min(2.0 + 0.35 * len(chart.rows), 14)
             fig = _heat(Figure(figsize=(8, height)), chart)
@@ -105,10 +105,10 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
             fig = _tree(chart)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return _inline(buffer.getvalue(), title)
+    return _inline(buffer.getvalue(), title, wide=isinstance(chart, HeatMap | TreeChart))
 
 
-def _inline(document: str, title: str) -> str:
+def _inline(document: str, title: str, *, wide: bool = False) -> str:
     """Drop the XML prolog; let the SVG scale to the page's width (its viewBox keeps shape)."""
     start = document.index("<svg")
     element = document[start:]
@@ -117,7 +117,8 @@ def _inline(document: str, title: str) -> str:
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;")
     return (
-        f'{head} role="img" aria-hidden="true" class="chart" preserveAspectRatio="xMinYMin meet">'
+        f'{head} role="img" aria-hidden="true" class="chart{" wide" if wide else ""}" '
+        'preserveAspectRatio="xMinYMin meet">'
         f"<title>{safe_title}</title>{element[head_end + 1 :]}"
     )
 
@@ -133,7 +134,8 @@ def _legend(ax: Any, n: int, *, below: bool = False) -> None:
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
-        ncols=2 if below else 1,
+        # two columns only while that stays within the plot's width (long labels: one)
+        ncols=2 if below and max(map(len, ax.get_legend_handles_labels()[1])) <= 32 else 1,
         frameon=False,
         fontsize=9,
         title="Legend",
