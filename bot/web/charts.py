@@ -88,7 +88,9 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
             "svg.hashsalt": salt,
             "text.parse_math": False,
             "font.family": "sans-serif",
-            "font.size": 10,
+            # a line or bar chart is drawn narrow with larger words, to stay legible when a
+            # phone scales it to its width; a heat map or tree is wide, its words smaller
+            "font.size": 10 if isinstance(chart, HeatMap | TreeChart) else 12,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.prop_cycle": cycler(color=OKABE_ITO),
@@ -123,23 +125,19 @@ def _inline(document: str, title: str, *, wide: bool = False) -> str:
     )
 
 
-def _legend(ax: Any, n: int, *, below: bool = False) -> None:
-    """Beside the plot; below it (two columns) when there are many entries, or when labels
-    sit at the plot's right edge."""
-    if not n:
-        return
-    below = below or n > 4
-    if not ax.get_legend_handles_labels()[0]:  # every figure withheld: nothing to name
+def _legend(ax: Any, n: int, *, slanted: bool = False) -> None:
+    """Below the plot, so the chart is no wider than its plot (a phone scales it to its
+    width); two columns while the labels are short, one when they are long."""
+    if not n or not ax.get_legend_handles_labels()[0]:  # every figure withheld: no name
         return
     ax.legend(
         loc="upper left",
-        bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
-        # two columns only while that stays within the plot's width (long labels: one)
-        ncols=2 if below and max(map(len, ax.get_legend_handles_labels()[1])) <= 32 else 1,
+        bbox_to_anchor=(0.0, -0.42 if slanted else -0.3),
+        ncols=2 if max(map(len, ax.get_legend_handles_labels()[1])) <= 24 else 1,
         frameon=False,
-        fontsize=9,
+        fontsize=11,
         title="Legend",
-        title_fontsize=9,
+        title_fontsize=11,
         alignment="left",
     )
 
@@ -185,7 +183,7 @@ def _line(fig: Any, chart: LineChart) -> Any:
                 (i, v),
                 xytext=(6, 4),
                 textcoords="offset points",
-                fontsize=9,
+                fontsize=11,
                 fontweight="bold",
                 color=colour,
             )
@@ -199,7 +197,7 @@ def _line(fig: Any, chart: LineChart) -> Any:
     ax.set_xlabel(chart.x_title)
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
-    _legend(ax, len(chart.series) + len(chart.references), below=bool(chart.references))
+    _legend(ax, len(chart.series) + len(chart.references), slanted=len(chart.x_labels) > 4)
     return fig
 
 
@@ -230,7 +228,7 @@ def _references(ax: Any, chart: LineChart, colours: dict[str, str]) -> None:
             xytext=(1.01, y),
             textcoords=("axes fraction", "data"),
             va="center",
-            fontsize=8,
+            fontsize=10,
             color=colour,
             arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6}
             if abs(y - ref.value) > 1e-9
@@ -278,7 +276,7 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
     ax.set_axisbelow(True)
-    _legend(ax, len(chart.series))
+    _legend(ax, len(chart.series), slanted=len(chart.categories) > 4)
     return fig
 
 
