@@ -273,3 +273,21 @@ class RateBudget(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=120)
     next_at: float = 0.0
+
+
+class FormDraft(SQLModel, table=True):
+    """A form in progress: what a person typed into a form culturebot refused (a story with
+    one field to fix), kept so they are asked again only for that field, today or after a
+    restart (``home`` offers to finish it). Deleted when the form is sent; erasure deletes
+    it with the person."""
+
+    __tablename__ = "form_draft"
+
+    __table_args__ = (UniqueConstraint("person_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    action: str = Field(max_length=60)  # the form's action, e.g. "stories.submit"
+    ref: str = Field(max_length=200)  # the form's own ref (a story's one-time token)
+    fields: str = Field(sa_column=Column(Text, nullable=False))  # the fields typed, as JSON
+    updated_at: datetime = Field(sa_column=utc_column())

@@ -41,10 +41,11 @@ def print_report(result: reports.Report) -> None:
         if r.withheld:
             continue
         table.add_row(
-            r.group,
+            reports.row_name(r),
             themes.get(r.theme, r.theme),
             week_words(r.period) if r.period else "",
-            r.respondents or "",
+            (r.respondents or "")
+            + ("" if r.asked is None else f" ({reports.asked_words(r.asked, r.of)})"),
             f"{r.participation:.0%}" if r.participation is not None else "",
             f"{r.mean:.1f}" if r.mean is not None else "",
             f"{r.trend:+.1f}" if r.trend is not None else "",

@@ -24,6 +24,7 @@ from bot.core.runtime import Context
 from handlers.cascade import actions as cascade_actions
 from handlers.cascade.messages import relay_button
 from handlers.pulse import rounds
+from handlers.stories import capture
 from storage.models import Person, PulsePrompt, PulseRound
 from storage.roadmap import (
     Assessment,
@@ -128,6 +129,29 @@ def assessment_in_progress(session: Session, person: Person, now: datetime) -> l
     ]
 
 
+def drafts(session: Session, person: Person, now: datetime) -> list[OpenItem]:
+    """Stories and ideas in progress (kept after a refusal), each with "Finish it"."""
+    items = []
+    for draft in capture.open_drafts(session, person):
+        kept = capture.draft_kept(draft)
+        kind = "idea" if draft.ref.startswith("idea.") else "story"
+        line = prompts.text(
+            f"home.item_draft_{kind}", text=_short(kept.get("what_happened", ""), 60) or "…"
+        )
+        button = Button(
+            label=prompts.text("home.finish_draft"),
+            action="stories.resume",
+            value=str(draft.id),
+            style="primary",
+        )
+        items.append(
+            OpenItem(
+                "draft", f"draft-{draft.id}", line, (Text(text=line), Buttons(buttons=(button,)))
+            )
+        )
+    return items
+
+
 def actions_to_update(session: Session, person: Person, now: datetime) -> list[OpenItem]:
     rows = session.exec(
         select(ObjectiveAction, Objective)
@@ -155,7 +179,7 @@ def actions_to_update(session: Session, person: Person, now: datetime) -> list[O
     ]
 
 
-KINDS = (open_checkins, owed_relays, assessment_in_progress, actions_to_update)
+KINDS = (open_checkins, owed_relays, assessment_in_progress, drafts, actions_to_update)
 
 
 def open_items(session: Session, person: Person, now: datetime) -> list[OpenItem]:

@@ -20,6 +20,7 @@ when its first member's local time comes, and delivered to each member at their 
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -57,7 +58,7 @@ from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import anonymity, live_counts, periods
 from handlers.stories.reports import ideas_by_department
 from storage import job_marks, people
-from storage.models import Person, PulsePrompt
+from storage.models import FormDraft, Person, PulsePrompt
 from storage.sql import CHUNK, insert_ignore, insert_ignore_many
 from storage.stories import (
     CONSENTS,
@@ -152,8 +153,11 @@ def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...], label: 
 # --- capture -------------------------------------------------------------------------------
 
 
-def story_form(kind: str | None = None) -> Form:
-    """The capture form; ``kind`` ("story" or "idea") leaves out the kind question."""
+def story_form(
+    kind: str | None = None, *, ref: str = "", kept: dict[str, str] | None = None
+) -> Form:
+    """The capture form; ``kind`` ("story" or "idea") leaves out the kind question. A form in
+    progress comes back with its ``ref`` and what was ``kept`` of it pre-filled."""
     t = prompts.text
     idea = kind == "idea"
     fields: list[FormField] = [
@@ -198,9 +202,11 @@ def story_form(kind: str | None = None) -> Form:
             options=tuple(Choice(label=t(f"stories.consent_{c}"), value=c) for c in CONSENTS),
         )
     )
+    if kept:
+        fields = [f.model_copy(update={"initial": kept.get(f.name, "")}) for f in fields]
     return Form(
         action="stories.submit",
-        ref=f"{kind or 'any'}.{secrets.token_hex(8)}",
+        ref=ref or f"{kind or 'any'}.{secrets.token_hex(8)}",
         title=t("stories.idea_form_title" if idea else "stories.form_title"),
         fields=tuple(fields),
         submit_label=t("stories.submit"),
@@ -218,7 +224,68 @@ def open_form(ctx: Context, incoming: Incoming) -> Response:
 
 def submit(ctx: Context, incoming: Incoming) -> Response:
     """Validate, score and keep a story or idea once; ideas (and private stories) go to the
-    author's manager through the outbox."""
+    author's manager through the outbox. Refused for one field, the rest is kept (a form in
+    progress, ``FormDraft``): only that field is asked again, now or after a restart."""
+    try:
+        said = _submit(ctx, incoming)
+    except UserError as refusal:
+        if refusal.field is None or not incoming.ref:
+            raise
+        _keep_draft(ctx, incoming, refusal.field)
+        return Response(
+            replies=[text_message(str(refusal))], refused=True, refused_field=refusal.field
+        )
+    ctx.session.exec(
+        delete(FormDraft).where(
+            col(FormDraft.person_id) == ctx.person.id, col(FormDraft.ref) == incoming.ref
+        )
+    )
+    return said
+
+
+def _keep_draft(ctx: Context, incoming: Incoming, wrong: str) -> None:
+    kept = {k: v for k, v in incoming.fields.items() if k != wrong and v}
+    draft = ctx.session.exec(
+        select(FormDraft).where(FormDraft.person_id == ctx.person.id, FormDraft.ref == incoming.ref)
+    ).first() or FormDraft(
+        person_id=row_id(ctx.person.id),
+        action="stories.submit",
+        ref=incoming.ref[:200],
+        fields="{}",
+        updated_at=ctx.now,
+    )
+    draft.fields, draft.updated_at = json.dumps(kept), ctx.now
+    ctx.session.add(draft)
+
+
+def open_drafts(session: Session, person: Person) -> list[FormDraft]:
+    """The person's stories and ideas in progress, the latest first."""
+    return list(
+        session.exec(
+            select(FormDraft)
+            .where(FormDraft.person_id == person.id, FormDraft.action == "stories.submit")
+            .order_by(col(FormDraft.updated_at).desc(), col(FormDraft.id).desc())
+        )
+    )
+
+
+def draft_kept(draft: FormDraft) -> dict[str, str]:
+    data = json.loads(draft.fields or "{}")
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def resume(ctx: Context, incoming: Incoming) -> Response:
+    """ "Finish it": a story or idea in progress, pre-filled with what was kept."""
+    draft_id = parse_id(incoming.value or incoming.ref)
+    draft = ctx.session.get(FormDraft, draft_id) if draft_id else None
+    if draft is None or draft.person_id != ctx.person.id:
+        raise UserError(prompts.text("stories.draft_gone"))
+    hinted, _, _ = draft.ref.partition(".")
+    kind = hinted if hinted in KINDS else None
+    return Response(form=story_form(kind, ref=draft.ref, kept=draft_kept(draft)))
+
+
+def _submit(ctx: Context, incoming: Incoming) -> Response:
     t = prompts.text
     fields = dict(incoming.fields)
     hinted, _, _ = incoming.ref.partition(".")
@@ -914,5 +981,6 @@ def register(router: Router) -> None:
     router.command("ideas")(list_ideas)
     router.action("stories.start")(open_form)
     router.action("stories.submit")(submit)
+    router.action("stories.resume")(resume)
     router.action("stories.helps")(helps_my_team)
     router.action("stories.idea_status")(set_idea_status)

@@ -82,3 +82,27 @@ def test_home_offers_the_assessment_in_progress_with_its_progress(runtime, chat)
     home = chat("carl.okafor@example.com").say("home")
     assert "Baseline assessment: 3 of 15 answered" in home and "[1] Answer the assessment" in home
     assert "assessment-" in chat("carl.okafor@example.com").say("pending")
+
+
+def test_an_action_to_update_is_open_work_until_it_is_done(runtime, chat) -> None:
+    import prompts
+
+    import_org(runtime, ORG)
+    dimensions = list(prompts.assessment().dimensions)
+    set_ = chat(BEA).say(
+        "objective add",
+        "Every churned customer called",
+        str(dimensions.index("customer_measures") + 1),
+        "3.8",
+        "2027-06-30",
+        "",
+        "3.0",
+        "Call the ten biggest churned accounts => carl.okafor@example.com",
+    )
+    assert "Objective 1 set" in set_
+    carl = chat("carl.okafor@example.com")
+    home = carl.say("home")
+    assert 'Action 1 "Call the ten biggest churned accounts": planned' in home
+    assert "action-1" in carl.say("pending")
+    carl.say("action 1 done")
+    assert "Call the ten biggest" not in carl.say("home")

@@ -5,6 +5,7 @@ the time of the assessment reminder."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -123,3 +124,32 @@ def test_a_check_in_started_by_a_manager_says_who_started_it(runtime, chat) -> N
     assert "Bea Hughes started this check-in for the team." in shown
     home = chat("carl.okafor@example.com").say("home")
     assert "Bea Hughes started this check-in for the team." in home
+
+
+def test_a_story_left_half_done_is_finished_from_home_after_a_restart(
+    runtime, router, chat
+) -> None:
+    """A form in progress lives in the database: refused for one field, the rest is kept;
+    a new session's home offers to finish it, with what was typed pre-filled."""
+    import_org(runtime, ORG)
+    typed = ("We fixed it the same day", "ACME", ":tada:")  # refused: no words; then quits
+    shown = Typist(runtime, router, "p1@x.io").say("story", *typed, "1", "1")
+    assert "Cancelled: nothing was sent." in shown
+
+    fresh = chat("p1@x.io")
+    home = fresh.say("home")
+    assert 'A story you started: "We fixed it the same day"' in home and "Finish it" in home
+    assert "draft-" in fresh.say("pending")
+    label = re.search(r"\(([a-z]+)\) \[1\] Finish it", home)
+    assert label is not None
+    # Enter keeps what was typed; only the changed field is new
+    done = fresh.say(f"{label.group(1)} 1", "", "", "They renewed", "", "")
+    assert "Thanks for sharing" in done
+    with runtime.db.session() as session:
+        story = session.exec(select(Story)).one()
+    assert (story.what_happened, story.customer, story.what_changed) == (
+        "We fixed it the same day",
+        "ACME",
+        "They renewed",
+    )
+    assert "A story you started" not in chat("p1@x.io").say("home")

@@ -99,7 +99,9 @@ def team(runtime: Runtime, router: Router) -> dict[str, Person]:
     return {name: Person(teams_runtime, router, name) for name in ("boss", "p1", "p2")}
 
 
-@pytest.mark.parametrize("command", ["help", "checkin", "report", "story", "checkin p1@x.io"])
+@pytest.mark.parametrize(
+    "command", ["help", "checkin", "report", "story", "checkin p1@x.io", "pending"]
+)
 async def test_each_command_answers_as_on_the_console(
     runtime: Runtime, router: Router, team: dict[str, Person], command: str
 ) -> None:
