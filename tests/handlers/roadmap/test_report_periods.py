@@ -77,7 +77,11 @@ def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> Non
     assert eng and all(r["withheld"] and r["reason"] == "small" for r in eng)
 
     table = _cli(runtime, "report", "--as", "sam@x.io")
-    assert "fewer than 5 respondents" in table  # withheld says why
+    # withheld figures are one line; --details lists them and says why
+    assert "fewer than 5 respondents" not in table
+    assert "figures of smaller groups are not shown, to protect anonymity (--details" in table
+    details = _cli(runtime, "report", "--as", "sam@x.io", "--details")
+    assert "fewer than 5 respondents" in details and "Not shown, to protect anonymity" in details
     assert any(bar in table for bar in BARS)  # the weekly sparkline
     said = chat("s1@x.io").say("report")
     assert "Team of Sam Support" in said and "Whole organisation" in said  # org + own team
