@@ -3,7 +3,8 @@
 A period is published once, when it is closed; its cells never change afterwards. A withheld
 cell keeps only why it is withheld. ``n``, ``answers`` and ``total`` are the exact figures of
 a *shown* cell, kept so that figures spanning several shown cells (a 4-week mean) can be
-combined; no output shows them.
+combined; no output shows them. ``invited`` and ``population`` say how much of a group was
+asked ("asked: 6 of 60", shown where a round went to part of it), ``members`` which parts.
 """
 
 from __future__ import annotations
@@ -51,3 +52,8 @@ class DisclosureCell(SQLModel, table=True):
     n: int | None = None
     answers: int | None = None
     total: float | None = None
+    # of a shown cell: how many were asked, how many the group held when published, and a
+    # fingerprint of the (team, department) parts asked (equal: the same people were asked)
+    invited: int | None = None
+    population: int | None = None
+    members: str | None = Field(default=None, max_length=40)

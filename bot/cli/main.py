@@ -257,6 +257,9 @@ def report(
     series: bool = typer.Option(
         False, "--series", help="With --format csv: one line per group, theme and week."
     ),
+    details: bool = typer.Option(
+        False, "--details", help="List the withheld figures (the table counts them in one line)."
+    ),
 ) -> None:
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
@@ -298,7 +301,7 @@ def report(
     elif format is Format.csv:
         print(result.series_csv() if series else result.to_csv(), end="")
     else:
-        print_report(result)
+        print_report(result, details=details)
         story_reports.print_section(stories_section, console)
 
 

@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     from handlers.reports import pulse_reports as reports
 
 
-def print_report(result: reports.Report) -> None:
-    """One row per group and theme with a figure; the withheld ones listed below the table,
-    one line per group and reason."""
+def print_report(result: reports.Report, *, details: bool = False) -> None:
+    """One row per group and theme with a figure; the withheld ones counted in one line below
+    the table, or with ``details`` listed, one line per group and reason."""
     from rich.console import Console
     from rich.table import Table
 
@@ -41,10 +41,11 @@ def print_report(result: reports.Report) -> None:
         if r.withheld:
             continue
         table.add_row(
-            r.group,
+            reports.row_name(r),
             themes.get(r.theme, r.theme),
             week_words(r.period) if r.period else "",
-            r.respondents or "",
+            (r.respondents or "")
+            + ("" if r.asked is None else f" ({reports.asked_words(r.asked, r.of)})"),
             f"{r.participation:.0%}" if r.participation is not None else "",
             f"{r.mean:.1f}" if r.mean is not None else "",
             f"{r.trend:+.1f}" if r.trend is not None else "",
@@ -57,8 +58,11 @@ def print_report(result: reports.Report) -> None:
         return
     if len(withheld) < len(result.rows):
         out.print(table)
-    for line in reports.withheld_lines(
-        withheld, min_size=result.min_group_size, command="", details=bool(withheld)
-    ):
-        out.print(line, highlight=False)
+    if details or not withheld:
+        for line in reports.withheld_lines(
+            withheld, min_size=result.min_group_size, command="", details=details
+        ):
+            out.print(line, highlight=False)
+    else:
+        out.print(prompts.text("disclosure.withheld_cli", count=len(withheld)), highlight=False)
     out.print("people = respondents, in bands", highlight=False)

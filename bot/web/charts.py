@@ -88,16 +88,18 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
             "svg.hashsalt": salt,
             "text.parse_math": False,
             "font.family": "sans-serif",
-            "font.size": 10,
+            # a line or bar chart is drawn narrow with larger words, to stay legible when a
+            # phone scales it to its width; a heat map or tree is wide, its words smaller
+            "font.size": 10 if isinstance(chart, HeatMap | TreeChart) else 12,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.prop_cycle": cycler(color=OKABE_ITO),
         }
     ):
         if isinstance(chart, LineChart):
-            fig = _line(Figure(figsize=(8, 3.6)), chart)
+            fig = _line(Figure(figsize=(6, 3.4)), chart)
         elif isinstance(chart, BarChart):
-            fig = _bar(Figure(figsize=(8, 3.6)), chart)
+            fig = _bar(Figure(figsize=(6, 3.4)), chart)
         elif isinstance(chart, HeatMap):
             height = min(2.0 + 0.35 * len(chart.rows), 14)
             fig = _heat(Figure(figsize=(8, height)), chart)
@@ -105,10 +107,10 @@ def _draw(chart: Chart, title: str, *, salt: str) -> str:
             fig = _tree(chart)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return _inline(buffer.getvalue(), title)
+    return _inline(buffer.getvalue(), title, wide=isinstance(chart, HeatMap | TreeChart))
 
 
-def _inline(document: str, title: str) -> str:
+def _inline(document: str, title: str, *, wide: bool = False) -> str:
     """Drop the XML prolog; let the SVG scale to the page's width (its viewBox keeps shape)."""
     start = document.index("<svg")
     element = document[start:]
@@ -117,27 +119,25 @@ def _inline(document: str, title: str) -> str:
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;")
     return (
-        f'{head} role="img" aria-hidden="true" class="chart" preserveAspectRatio="xMinYMin meet">'
+        f'{head} role="img" aria-hidden="true" class="chart{" wide" if wide else ""}" '
+        'preserveAspectRatio="xMinYMin meet">'
         f"<title>{safe_title}</title>{element[head_end + 1 :]}"
     )
 
 
-def _legend(ax: Any, n: int, *, below: bool = False) -> None:
-    """Beside the plot; below it (two columns) when there are many entries, or when labels
-    sit at the plot's right edge."""
-    if not n:
-        return
-    below = below or n > 4
-    if not ax.get_legend_handles_labels()[0]:  # every figure withheld: nothing to name
+def _legend(ax: Any, n: int, *, slanted: bool = False) -> None:
+    """Below the plot, so the chart is no wider than its plot (a phone scales it to its
+    width); two columns while the labels are short, one when they are long."""
+    if not n or not ax.get_legend_handles_labels()[0]:  # every figure withheld: no name
         return
     ax.legend(
         loc="upper left",
-        bbox_to_anchor=(0.0, -0.3) if below else (1.01, 1.0),
-        ncols=2 if below else 1,
+        bbox_to_anchor=(0.0, -0.42 if slanted else -0.3),
+        ncols=2 if max(map(len, ax.get_legend_handles_labels()[1])) <= 24 else 1,
         frameon=False,
-        fontsize=9,
+        fontsize=11,
         title="Legend",
-        title_fontsize=9,
+        title_fontsize=11,
         alignment="left",
     )
 
@@ -183,7 +183,7 @@ def _line(fig: Any, chart: LineChart) -> Any:
                 (i, v),
                 xytext=(6, 4),
                 textcoords="offset points",
-                fontsize=9,
+                fontsize=11,
                 fontweight="bold",
                 color=colour,
             )
@@ -197,7 +197,7 @@ def _line(fig: Any, chart: LineChart) -> Any:
     ax.set_xlabel(chart.x_title)
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
-    _legend(ax, len(chart.series) + len(chart.references), below=bool(chart.references))
+    _legend(ax, len(chart.series) + len(chart.references), slanted=len(chart.x_labels) > 4)
     return fig
 
 
@@ -228,7 +228,7 @@ def _references(ax: Any, chart: LineChart, colours: dict[str, str]) -> None:
             xytext=(1.01, y),
             textcoords=("axes fraction", "data"),
             va="center",
-            fontsize=8,
+            fontsize=10,
             color=colour,
             arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6}
             if abs(y - ref.value) > 1e-9
@@ -276,7 +276,7 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     ax.set_ylabel(chart.y_title)
     ax.grid(axis="y", color="#E5E5E5")
     ax.set_axisbelow(True)
-    _legend(ax, len(chart.series))
+    _legend(ax, len(chart.series), slanted=len(chart.categories) > 4)
     return fig
 
 

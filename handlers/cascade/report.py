@@ -243,28 +243,31 @@ def acknowledged(session: Session, cascade_id: int, min_size: int) -> str:
 
 
 def acknowledgements(session: Session, cascade_id: int) -> tuple[int, int]:
-    """(acknowledged, reached) over everyone the cascade reached.
+    """(acknowledged, in the group) over everyone the cascade reached who holds no link of it.
 
-    Every receipt counts, whatever became of the person since, so the figure only grows. A
-    relay acknowledges too, but relays are reported by name: counting them would tell a
-    reader that the rest had not acknowledged ("fewer than 5", with four relays known), so
-    only acknowledgements that were not a relay count (a relay stamps the receipt at the
-    moment it closes the manager's link)."""
-    by_relay = (
+    Every receipt counts, whatever became of the person since, so the figure only grows.
+    The managers who carry it (those with a link: the report names each, relayed, passed or
+    escalated) are left out of the count and of the group alike. Counting their relays would
+    tell a reader that the rest had not acknowledged ("fewer than 5", with four relays
+    known); keeping them in the group the count is capped by would let the rest's count reach
+    all of them ("5 or more" of a manager and the five below, with the relay named, says every
+    one of the five acknowledged). Whether someone holds a link is settled when the cascade
+    reaches them, so the group too only grows."""
+    carries = (
         select(CascadeLink.id)
         .where(
             CascadeLink.cascade_id == cascade_id,
             col(CascadeLink.manager_id) == col(CascadeReceipt.person_id),
-            CascadeLink.status == "relayed",
-            col(CascadeLink.acted_at) == col(CascadeReceipt.acknowledged_at),
         )
         .exists()
     )
-    acked = func.count(case((and_(col(CascadeReceipt.acknowledged_at).is_not(None), ~by_relay), 1)))
-    reached, done = session.exec(
-        select(func.count(), acked).where(CascadeReceipt.cascade_id == cascade_id)
+    acked = func.count(case((and_(col(CascadeReceipt.acknowledged_at).is_not(None), ~carries), 1)))
+    group, done = session.exec(
+        select(func.count(case((~carries, 1))), acked).where(
+            CascadeReceipt.cascade_id == cascade_id
+        )
     ).one()
-    return done, reached
+    return done, group
 
 
 def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:

@@ -168,9 +168,23 @@ class Cell:
     sentiment: float | None
     spread: dict[int, float] | None  # share of each score 1..5, rounded to 0.1
     comments_shown: bool = False
+    # of a shown cell: people asked, people in the group when published, and which parts were
+    # asked (equal fingerprints: the same people); None for cells published before
+    invited: int | None = None
+    population: int | None = None
+    members: str | None = None
     # exact figures of a shown cell, only for combine(); never shown
     _answers: int | None = field(default=None, repr=False, compare=False)
     _total: float | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def partial(self) -> bool:
+        """Only part of the group was asked (a manager's check-in inside the organisation)."""
+        return (
+            self.invited is not None
+            and self.population is not None
+            and self.invited < self.population
+        )
 
     @property
     def group(self) -> tuple[str, str]:
@@ -416,15 +430,44 @@ def publish_period(
     )
     session.flush()
     names = _manager_names(session, {tp for _, tp, _ in atoms})
+    headcount = _headcount(session)
     rows: list[dict[str, object]] = []
     by_measure: dict[str, dict[tuple[str, str], Atom]] = defaultdict(dict)
     for (measure, team_path, department), atom in atoms.items():
         by_measure[measure][(team_path, department)] = atom
     for measure, measure_atoms in by_measure.items():
         moved = (movers or {}).get(measure)
-        rows.extend(_cells(period, kind, measure, measure_atoms, names, settings, moved))
+        rows.extend(_cells(period, kind, measure, measure_atoms, names, settings, moved, headcount))
     insert_rows(session, _CELL_TABLE, rows)  # every row has every key: one COPY on PostgreSQL
     return len(rows)
+
+
+def _headcount(session: Session) -> Counter[tuple[str, str]]:
+    """Active people per (team path, department) now: the size of every group when a period
+    is published, to say how much of it was asked."""
+    found: Counter[tuple[str, str]] = Counter()
+    for path, department in session.exec(
+        select(Person.path, Person.department).where(col(Person.active).is_(True))
+    ):
+        found[(_up(path), department or "")] += 1
+    return found
+
+
+def _population(node: Node, headcount: Counter[tuple[str, str]]) -> int:
+    kind, key = node
+    if kind == "org":
+        return sum(headcount.values())
+    if kind == "department":
+        return sum(n for (_, d), n in headcount.items() if d == key)
+    if kind == "team":
+        return sum(n for (t, _), n in headcount.items() if t == key)
+    return sum(n for (t, _), n in headcount.items() if t.startswith(key))
+
+
+def _fingerprint(members: Iterable[tuple[str, str]]) -> str:
+    """Which (team, department) parts a cell holds, as a short hash (compared, never shown)."""
+    text = "\n".join(sorted(f"{t}\t{d}" for t, d in members))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _manager_names(session: Session, team_paths: set[str]) -> dict[str, str]:
@@ -467,6 +510,7 @@ def _cells(
     names: dict[str, str],
     settings: Settings,
     movers: Moved | None,
+    headcount: Counter[tuple[str, str]] | None = None,
 ) -> list[dict[str, object]]:
     lattice = Lattice(atoms)
     k = settings.min_group_size
@@ -497,6 +541,9 @@ def _cells(
             "n": None,
             "answers": None,
             "total": None,
+            "invited": None,
+            "population": None,
+            "members": None,
         }
         if reason is None:
             n = sum(atoms[a].respondents for a in members)
@@ -510,6 +557,11 @@ def _cells(
                 n=n,
                 answers=answers,
                 total=total,
+                invited=invited,
+                # who was asked is no one's answer: the people of a group, and how many of
+                # them a round went to, are what the organisation chart and the round say
+                population=max(invited, _population(node, headcount)) if headcount else None,
+                members=_fingerprint(members),
             )
             scores: dict[int, int] = defaultdict(int)
             for a in members:
@@ -887,6 +939,9 @@ def _cell(row: Any) -> Cell:
         sentiment=row.sentiment if row.comments_shown else None,
         spread={int(s): v for s, v in json.loads(row.spread).items()} if row.spread else None,
         comments_shown=row.comments_shown,
+        invited=row.invited,
+        population=row.population,
+        members=row.members,
         _answers=row.answers,
         _total=row.total,
     )

@@ -3,6 +3,20 @@ recent mean, read from the disclosure gate's published cells (handlers/reports/d
 
 Nothing here aggregates answers: every figure is a published cell or combines shown cells
 (``disclosure.combine``). Which groups a viewer may see is the gate's decision too.
+
+A report says what its figures mean:
+
+- **Part of a group asked.** A round sent to part of the organisation (a manager's check-in)
+  is the figure of the group that was asked. A larger group that holds it says how much of
+  it was asked (``GroupRow.asked`` of ``GroupRow.of``: "asked: 6 of 60"), and its trend and
+  recent mean compare only weeks alike (the whole group asked both times, or the same parts),
+  so a check-in of one team never reads as the organisation falling.
+- **The same people once.** Rows of one theme whose every shown week holds exactly the same
+  asked people (the gate's ``members`` fingerprint) and whose withheld weeks are the same are
+  one row, under the narrowest name, with every other name in ``GroupRow.also``. Only rows
+  the reader already sees, and only shown figures, are merged: two shown figures of the same
+  people are the same figure, and the groups' difference holds nobody who was asked, which
+  names no answer and no group of fewer than the minimum.
 """
 
 from __future__ import annotations
@@ -47,6 +61,22 @@ class GroupRow:
     weeks: list[str] = field(default_factory=list)
     series: list[float | None] = field(default_factory=list)
     series_reasons: list[str | None] = field(default_factory=list)
+    # the latest shown week reached only part of the group: how many were asked, of how many
+    asked: int | None = None
+    of: int | None = None
+    # the other groups holding exactly the same people (merged rows), broadest last
+    also: list[Also] = field(default_factory=list)
+
+
+@dataclass
+class Also:
+    """Another name of a merged row; ``asked``/``of`` where only part of it was asked."""
+
+    kind: str
+    key: str
+    group: str
+    asked: int | None = None
+    of: int | None = None
 
 
 @dataclass
@@ -71,10 +101,17 @@ class Report:
 
     def to_csv(self) -> str:
         """One line per group and theme (the series as a sparkline); formulas neutralised."""
-        names = [n for n in GroupRow.__dataclass_fields__ if n not in SERIES_FIELDS]
+        names = [n for n in GroupRow.__dataclass_fields__ if n not in (*SERIES_FIELDS, "also")]
         return csv_text(
-            [*names, "series"],
-            ([*(asdict(row)[n] for n in names), sparkline(row.series)] for row in self.rows),
+            [*names, "also", "series"],
+            (
+                [
+                    *(asdict(row)[n] for n in names),
+                    "; ".join(also_words(a) for a in row.also),
+                    sparkline(row.series),
+                ]
+                for row in self.rows
+            ),
         )
 
     def series_csv(self) -> str:
@@ -139,7 +176,8 @@ def build(
                 session, viewer, since=since, until=until, roles=roles, kinds=("department",)
             )
         ]
-    rows = [_row(group) for group in _by_group(cells).values()]
+    by_group = _by_group(cells)
+    rows = collapse([_row(group) for group in by_group.values()], by_group)
     rows.sort(key=lambda r: (ORDER[r.kind], r.key.count("/"), r.group, r.theme))
     if scope is not None and scope[1] is not None and viewer is not None:
         title = viewer.name
@@ -227,9 +265,14 @@ def _row(cells: list[Cell]) -> GroupRow:
         )
     last = shown[-1]
     trend = None
-    if len(shown) >= 2 and last.mean is not None and shown[-2].mean is not None:
+    if (
+        len(shown) >= 2
+        and last.mean is not None
+        and shown[-2].mean is not None
+        and alike(last, shown[-2])
+    ):
         trend = round(last.mean - shown[-2].mean, 1)
-    recent = disclosure.combine(cells[-RECENT:])
+    recent = disclosure.combine([c for c in cells[-RECENT:] if alike(c, last)])
     return GroupRow(
         **base,
         period=last.period,
@@ -242,7 +285,63 @@ def _row(cells: list[Cell]) -> GroupRow:
         withheld=False,
         reason=None,
         **series,
+        asked=last.invited if last.partial else None,
+        of=last.population if last.partial else None,
     )
+
+
+def alike(a: Cell, b: Cell) -> bool:
+    """Two weeks of a group compare: the whole group was asked both times, or the same parts
+    of it (a week published before the gate kept this compares with any)."""
+    if a.members is None or b.members is None:
+        return True
+    return a.members == b.members or (not a.partial and not b.partial)
+
+
+# the name a merged row goes by: the narrowest group (the one that was asked)
+NARROW = {"subtree": 0, "team": 1, "department": 2, "org": 3}
+
+
+def collapse(rows: list[GroupRow], cells: dict[tuple[str, str, str], list[Cell]]) -> list[GroupRow]:
+    """One row for rows of a theme that hold exactly the same people in every week (see the
+    module's docstring); every other name it goes by in ``also``."""
+    same: dict[tuple[object, ...], list[GroupRow]] = defaultdict(list)
+    out: list[GroupRow] = []
+    for row in rows:
+        series = cells[(row.kind, row.key, row.theme)]
+        shown = [c for c in series if c.shown]
+        if not shown or any(c.members is None for c in shown):
+            out.append(row)
+            continue
+        key = (row.theme, *((c.period, c.shown, c.members) for c in series))
+        same[key].append(row)
+    for group in same.values():
+        group.sort(key=lambda r: (NARROW[r.kind], -r.key.count("/"), r.group))
+        first, others = group[0], group[1:]
+        for other in others:
+            first.also.append(Also(other.kind, other.key, other.group, other.asked, other.of))
+        first.also.sort(key=lambda a: (NARROW[a.kind], -a.key.count("/"), a.group))
+        out.append(first)
+    return out
+
+
+def also_words(also: Also) -> str:
+    """ "Whole organisation (asked: 6 of 60)", or just the name when all of it was asked."""
+    if also.asked is None:
+        return also.group
+    return f"{also.group} ({asked_words(also.asked, also.of)})"
+
+
+def row_name(row: GroupRow) -> str:
+    """A row's name, with every other name of the same people."""
+    if not row.also:
+        return row.group
+    others = ", ".join(also_words(a) for a in row.also)
+    return prompts.text("disclosure.same_people", group=row.group, others=others)
+
+
+def asked_words(asked: int, of: int | None) -> str:
+    return prompts.text("disclosure.asked", asked=asked, of=of)
 
 
 def period_words(report: Report) -> str:
@@ -300,15 +399,16 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         )
         return "\n".join(lines)
     for r in report.rows:
-        label = f"{r.group} - {themes.get(r.theme, r.theme)}"
+        label = f"{row_name(r)} - {themes.get(r.theme, r.theme)}"
         if r.withheld:
             continue
+        asked = "" if r.asked is None else f", {asked_words(r.asked, r.of)}"
         trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
         mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
         participation = "" if r.participation is None else f", {r.participation:.0%} participation"
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
-            f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}, "
+            f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}{asked}, "
             f"{week_words(r.period or '')}){trend}{mood}{line}"
         )
     summary = withheld_lines(

@@ -119,7 +119,12 @@ PHONE_CHECK = """() => {
   const ticks = [...document.querySelectorAll("#s-score svg text")]
     .filter((t) => /^\\d{1,2} [A-Z][a-z]{2} \\d{4}$/.test(t.textContent.trim()));
   const latest = ticks.length ? ticks[ticks.length - 1] : null;
+  // the words of a line or bar chart, scaled down to the phone: none below 7 px
+  const tiny = [...document.querySelectorAll("figure svg:not(.wide) text")]
+    .filter((t) => t.textContent.trim() && t.getBoundingClientRect().height > 0
+      && t.getBoundingClientRect().height < 7).map((t) => t.textContent.trim());
   return {
+    tiny: tiny.slice(0, 5),
     overflow: document.documentElement.scrollWidth - vw,
     outside: outside.slice(0, 8),
     charts,
@@ -223,6 +228,7 @@ async def test_every_role_in_chromium_at_desktop_and_phone_width(server, tmp_pat
                     problems += [
                         f"{where}: table scrolls with no hint: {t}" for t in found["unhinted"]
                     ]
+                    problems += [f"{where}: chart text too small: {t}" for t in found["tiny"]]
                     if found["latestWeek"] is not None and not found["latestWeek"][1]:
                         problems.append(f"{where}: latest week {found['latestWeek'][0]} off screen")
                     if role == "employee" and view == "cascades":

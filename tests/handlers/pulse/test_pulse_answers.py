@@ -162,9 +162,11 @@ def test_report_withholds_a_team_of_three_and_what_would_give_it_away(runtime, c
     runtime.clock.advance(timedelta(days=10))
     run_due(runtime)
     report = chat("ceo@x.io").say("report")
-    assert "Everyone below Cea - Customer focus: mean 2.9 (10-19 people" in report
-    assert "Whole organisation - Customer focus: mean 2.9 (10-19 people, 80% participation" in (
-        report
+    # the check-in went to everyone below Cea: the organisation's row is that row, and says
+    # how much of the organisation was asked (Cea herself was not)
+    assert (
+        "Everyone below Cea (the same people: Whole organisation (asked: 17 of 18)) - "
+        "Customer focus: mean 2.9 (10-19 people, 80% participation" in report
     )
     assert "Everyone below Pat - Customer focus: mean 4.0 (5-9 people" in report
     # withheld figures: one line that counts them, the details on request

@@ -203,6 +203,32 @@ def test_relays_are_not_counted_again_as_acknowledgements(
     assert live(ACKED, vp.say("cascade report")) == "5 or more"
 
 
+def test_a_relay_is_not_counted_in_the_group_either(runtime: Runtime, router: Router, chat) -> None:  # type: ignore[no-untyped-def]
+    """A relay is not counted as an acknowledgement, so the manager who relayed is not one of
+    the group the count is capped by either. Vera reaches Mo, who relays to his five; were
+    Mo in the group (six), "5 or more" after the five acknowledged would say that every one
+    of the five did (Mo's relay is named), and the step, which of them was last."""
+    import_org(
+        runtime,
+        org_csv(
+            "vp@x.io,Vera,,Sales,leader,UTC",
+            "mo@x.io,Mo,vp@x.io,Sales,manager,UTC",
+            *(f"e{i}@x.io,E{i},mo@x.io,Sales,employee,UTC" for i in range(5)),
+        ),
+    )
+    vp = chat("vp@x.io")
+    assert "Sent" in broadcast(vp)
+    mo = chat("mo@x.io")
+    assert "[1] Relay to my team" in mo.inbox()
+    assert "Relayed" in mo.say("1", "This matters for every customer call.")
+    polls = [live(ACKED, vp.say("cascade report"))]
+    for i in range(5):
+        acknowledge(runtime, router, f"e{i}@x.io", 1)
+        polls.append(live(ACKED, vp.say("cascade report")))
+        assert live(ACKED, dashboard_summary(runtime, "vp@x.io")) == polls[-1]
+    assert_nobody_given_away(polls, 5, "acknowledgements below a relay")
+
+
 # --- the poller, under hypothesis ------------------------------------------------------------
 
 

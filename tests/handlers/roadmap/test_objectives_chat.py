@@ -193,3 +193,14 @@ def test_the_objective_form_refuses_a_bad_value_and_writes_nothing(runtime, chat
     assert "target: must be a number from 1 to 5, not 7" in refused
     with runtime.db.session() as session:
         assert session.exec(select(Objective)).all() == []
+
+
+def test_an_objective_without_a_figure_reads_as_one_sentence(runtime, chat) -> None:
+    """Issue 23, point 5: "Now: no figure yet. on track." read as two broken sentences. The
+    state follows the figure (or its absence) in one sentence, and the due dates are words."""
+    import_org(runtime, ORG)
+    set_objective(runtime, "sam@x.io", "s1@x.io", ["Weekly customer review => s2@x.io"])
+    listed = chat("s2@x.io").say("objectives")
+    assert "owner S1. No figure yet; on track." in listed, listed
+    assert "Now: no figure yet" not in listed and ". on track" not in listed
+    assert "by Wed 30 Jun 2027" in listed and "2027-06-30" not in listed

@@ -59,11 +59,17 @@ def _weeks_of_pulses(
     run_due(runtime)  # the last week is over and published
 
 
+def _named(rows: list[dict], label: str) -> list[dict]:  # type: ignore[type-arg]
+    """The rows that go by ``label``: their own name, or one of a merged row's (the same
+    people)."""
+    return [r for r in rows if label in (r["group"], *(a["group"] for a in r["also"]))]
+
+
 def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> None:
     import_org(runtime, ORG)
     _weeks_of_pulses(runtime, chat, clock, 7, score=lambda week: 2 + week % 3 + (week > 3))
     data = json.loads(_cli(runtime, "report", "--format", "json"))
-    team = [r for r in data["rows"] if r["group"] == "Team of Sam Support"]
+    team = _named(data["rows"], "Team of Sam Support")
     focus = next(r for r in team if r["theme"] == "customer_focus")
     assert focus["weeks"] == ["2027-W09", "2027-W12", "2027-W15"]  # the theme's weeks
     assert len(focus["series"]) == 3 and None not in focus["series"]
@@ -71,7 +77,11 @@ def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> Non
     assert eng and all(r["withheld"] and r["reason"] == "small" for r in eng)
 
     table = _cli(runtime, "report", "--as", "sam@x.io")
-    assert "fewer than 5 respondents" in table  # withheld says why
+    # withheld figures are one line; --details lists them and says why
+    assert "fewer than 5 respondents" not in table
+    assert "figures of smaller groups are not shown, to protect anonymity (--details" in table
+    details = _cli(runtime, "report", "--as", "sam@x.io", "--details")
+    assert "fewer than 5 respondents" in details and "Not shown, to protect anonymity" in details
     assert any(bar in table for bar in BARS)  # the weekly sparkline
     said = chat("s1@x.io").say("report")
     assert "Team of Sam Support" in said and "Whole organisation" in said  # org + own team
