@@ -254,6 +254,14 @@ def test_no_role_can_work_out_a_small_group_from_everything_it_is_shown(database
                     if not row.withheld:
                         published = seen[(row.period, row.theme, row.kind, row.key)]
                         assert published.shown and published.mean == row.mean  # type: ignore[attr-defined]
+                        # a row of the same people goes by other names: each is a group whose
+                        # own cell is shown, with that figure, in every week of the row
+                        for also in row.also:
+                            for week, mean in zip(row.weeks, row.series, strict=True):
+                                other = seen.get((week, row.theme, also.kind, also.key))
+                                mine = seen[(week, row.theme, row.kind, row.key)]
+                                assert other is not None and other.shown == mine.shown  # type: ignore[attr-defined]
+                                assert other.mean == (mean if mine.shown else None)  # type: ignore[attr-defined]
 
     # the union of what every role saw: one system per (week, theme)
     with database.session() as session:
