@@ -23,6 +23,28 @@ class Question(BaseModel):
     text: str
 
 
+ENPS = "enps"  # the eNPS question's id, and its theme and measure in every report
+ENPS_SCALE = range(0, 11)  # answered 0-10
+
+
+class EnpsQuestion(BaseModel):
+    """The standard eNPS question (prompts/questions.yaml ``enps``), answered 0-10."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    text: str
+    low: str
+    high: str
+
+    def question(self) -> Question:
+        return Question(id=ENPS, theme=ENPS, text=self.text)
+
+
+def enps_band(score: int) -> str:
+    """detractors (0-6), passives (7-8) or promoters (9-10)."""
+    return "promoters" if score >= 9 else "passives" if score >= 7 else "detractors"
+
+
 class _Scaled(BaseModel):
     """A bank answered on the 1-5 scale, labelled at its two ends."""
 
@@ -47,6 +69,8 @@ class QuestionBank(_Scaled):
         ids = [q.id for q in self.questions]
         if len(ids) != len(set(ids)):
             raise ValueError("question ids must be unique")
+        if ENPS in ids or ENPS in self.themes:
+            raise ValueError(f"{ENPS!r} is the eNPS question's own id and theme; use another")
         unknown = {q.theme for q in self.questions} - set(self.themes)
         if unknown:
             raise ValueError(f"questions use unknown themes: {sorted(unknown)}")
@@ -61,10 +85,18 @@ class QuestionBank(_Scaled):
         return self
 
     def by_id(self, question_id: str) -> Question:
+        """A question of the bank, or the eNPS question (every bank can ask it)."""
         for question in self.questions:
             if question.id == question_id:
                 return question
+        if question_id == ENPS:
+            return enps().question()
         raise KeyError(question_id)
+
+    def theme_name(self, theme: str) -> str:
+        if theme == ENPS:
+            return enps().name
+        return self.themes.get(theme, theme)
 
     def rotation(self) -> list[Question]:
         """Questions interleaved by theme, so consecutive rounds cover every theme in turn."""
@@ -145,6 +177,16 @@ def questions() -> QuestionBank:
 
 
 @cache
+def enps() -> EnpsQuestion:
+    return EnpsQuestion.model_validate(_load_yaml("questions.yaml")["enps"])
+
+
+def theme_names() -> dict[str, str]:
+    """Theme -> its name, for reports: the shared bank's themes, then eNPS."""
+    return {**questions().themes, ENPS: enps().name}
+
+
+@cache
 def assessment() -> AssessmentBank:
     return AssessmentBank.model_validate(_load_yaml("assessment.yaml"))
 
@@ -182,4 +224,5 @@ def text(key: str, **values: object) -> str:
 def validate_all() -> None:
     """Load every prompt file, raising on the first problem; run at start-up."""
     questions()  # its theme -> dimension mapping is checked against the assessment's
+    enps()
     _messages()

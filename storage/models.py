@@ -89,6 +89,9 @@ class PulseSchedule(SQLModel, table=True):
     # removed by `pulse remove`: kept (its rounds and their answers refer to it), never run,
     # not listed, and its name free for a new schedule
     removed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # also asks the eNPS question (prompts/questions.yaml ``enps``), once per turn of its
+    # question rotation (handlers.pulse.rounds.next_question)
+    enps: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class PulseRound(SQLModel, table=True):

@@ -32,11 +32,14 @@ def report_json(runtime: Runtime, email: str | None = None) -> dict:
 
 
 def shown_means(data: dict) -> list[tuple[str, str, float]]:
-    """(group label, theme, mean) of every figure the report shows."""
+    """(group label, theme, mean) of every figure the report shows, under each name it goes by
+    (rows of the same people are one row, with the other names in ``also``: each is a figure
+    the reader is shown, and an equation over that group's people)."""
     return [
-        (row["group"], row["theme"], row["mean"])
+        (name, row["theme"], row["mean"])
         for row in data["rows"]
         if not row["withheld"] and row["mean"] is not None
+        for name in (row["group"], *(also["group"] for also in row.get("also", ())))
     ]
 
 

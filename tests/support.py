@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.app import run_due
 from bot.core.chat import Incoming
 from bot.core.router import Router
 from bot.core.runtime import Runtime
@@ -56,6 +57,13 @@ class Chat:
         self.out.seek(0)
         self.out.truncate()
         return shown
+
+
+def tick_until(runtime: Runtime, end: datetime, step: timedelta = timedelta(minutes=30)) -> None:
+    """Advance the fake clock to ``end`` in steps, running the scheduler's tick at each one."""
+    while runtime.clock.now() < end:
+        runtime.clock.advance(step)  # type: ignore[attr-defined]
+        run_due(runtime)
 
 
 def add_schedule(runtime: Runtime, *, weekday: int, start: date, at: str = "09:00") -> None:

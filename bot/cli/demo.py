@@ -408,7 +408,7 @@ async def _work_through(chat: ConsoleChat, persona: Persona) -> list[Reply]:
             inbox.pop(0)  # read, not answered (e.g. a story invitation)
             continue
         chat.read = _script(reply.typed[1:])
-        await chat.say(reply.typed[0])
+        await chat.say(f"{pending.label} {reply.typed[0]}")  # this prompt, by its label
         if inbox and inbox[0] is pending:  # the form was abandoned: never loop on it
             inbox.pop(0)
         did.append(reply)

@@ -20,7 +20,7 @@ def print_report(result: reports.Report, *, details: bool = False) -> None:
     from handlers.common.formatting import sparkline, week_words
     from handlers.reports import pulse_reports as reports
 
-    themes = prompts.questions().themes
+    themes = prompts.theme_names()
     out = console if console.is_terminal else Console(width=max(console.width, 140))
     table = Table(title=f"Customer-focus pulse: {result.scope}{reports.period_words(result)}")
     headers = ("group", "theme", "week", "people", "participation", "mean", "trend", "4 weeks")
@@ -40,16 +40,18 @@ def print_report(result: reports.Report, *, details: bool = False) -> None:
     for r in result.rows:
         if r.withheld:
             continue
+        enps = r.theme == prompts.ENPS  # its "mean" is the eNPS, in points
+        figure = "{:+.0f}" if enps else "{:.1f}"
         table.add_row(
             reports.row_name(r),
-            themes.get(r.theme, r.theme),
+            reports.enps_words(r) if enps else themes.get(r.theme, r.theme),
             week_words(r.period) if r.period else "",
             (r.respondents or "")
             + ("" if r.asked is None else f" ({reports.asked_words(r.asked, r.of)})"),
             f"{r.participation:.0%}" if r.participation is not None else "",
-            f"{r.mean:.1f}" if r.mean is not None else "",
-            f"{r.trend:+.1f}" if r.trend is not None else "",
-            f"{r.recent_mean:.1f}" if r.recent_mean is not None else "",
+            figure.format(r.mean) if r.mean is not None else "",
+            (f"{r.trend:+.0f}" if enps else f"{r.trend:+.1f}") if r.trend is not None else "",
+            figure.format(r.recent_mean) if r.recent_mean is not None else "",
             f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
             sparkline(r.series),
         )
@@ -66,3 +68,8 @@ def print_report(result: reports.Report, *, details: bool = False) -> None:
     else:
         out.print(prompts.text("disclosure.withheld_cli", count=len(withheld)), highlight=False)
     out.print("people = respondents, in bands", highlight=False)
+    if any(r.theme == prompts.ENPS and not r.withheld for r in result.rows):
+        out.print(
+            "eNPS = % promoters (9-10) - % detractors (0-6), shown in its mean column",
+            highlight=False,
+        )

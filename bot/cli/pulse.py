@@ -32,6 +32,10 @@ pulse_app = typer.Typer(help="Pulse check-in schedules.", no_args_is_help=True)
 NAME = typer.Argument(..., help="The schedule's name (or its number from `pulse list`).")
 THEMES_HELP = "Comma-separated themes to ask about (default: every theme)."
 QUESTIONS_HELP = "A question file of its own (YAML, like prompts/questions.yaml)."
+ENPS_HELP = (
+    "Also ask the eNPS question (0-10: how likely to recommend working here), "
+    "once per turn of the schedule's questions."
+)
 
 
 def _audit(
@@ -64,6 +68,7 @@ def pulse_add(
     ),
     themes: str = typer.Option("", help=THEMES_HELP),
     questions: Path | None = typer.Option(None, help=QUESTIONS_HELP, dir_okay=False),
+    enps: bool = typer.Option(False, "--enps", help=ENPS_HELP),
 ) -> None:
     """Add a recurring check-in schedule."""
     from handlers.pulse import schedules
@@ -84,6 +89,7 @@ def pulse_add(
                 reminder_after_hours=runtime.settings.reminder_after_hours,
                 themes=themes,
                 questions=questions,
+                enps=enps,
             )
             shown = schedules.describe(schedule)
             _audit(session, runtime, "schedule.add", schedule.name, dict(shown))
@@ -92,7 +98,7 @@ def pulse_add(
     console.print(
         f"schedule {shown['name']!r} added: {shown['audience']} every {shown['every']} on "
         f"{shown['weekday']} at {shown['at']} local, from {shown['start']}; "
-        f"themes: {shown['themes']}",
+        f"themes: {shown['themes']}; eNPS {shown['enps']}",
         highlight=False,
         soft_wrap=True,
     )
@@ -111,6 +117,7 @@ def pulse_list() -> None:
         for s in schedules.listed(session):
             shown = schedules.describe(s)
             themes = shown["themes"] + (" (own questions)" if s.question_bank else "")
+            themes += " + eNPS" if s.enps else ""
             table.add_row(
                 str(s.id),
                 s.name,
@@ -140,6 +147,7 @@ def pulse_edit(
     shared_questions: bool = typer.Option(
         False, "--shared-questions", help="Go back to prompts/questions.yaml."
     ),
+    enps: bool | None = typer.Option(None, "--enps/--no-enps", help=ENPS_HELP),
 ) -> None:
     """Change a schedule; rounds already open finish as they were."""
     from handlers.pulse import schedules
@@ -161,6 +169,7 @@ def pulse_edit(
                 themes=themes,
                 questions=questions,
                 shared_questions=shared_questions,
+                enps=enps,
             )
             if changed:
                 _audit(session, runtime, "schedule.change", schedule.name, {"changed": changed})

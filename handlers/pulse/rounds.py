@@ -122,6 +122,8 @@ def next_question(session: Session, schedule: PulseSchedule | None = None, **whe
     rotation = schedule_bank(schedule).rotation()
     themes = schedule_themes(schedule) if schedule is not None else []
     rotation = [q for q in rotation if q.theme in themes] or rotation if themes else rotation
+    if schedule is not None and schedule.enps:  # eNPS opens each turn of the rotation
+        rotation = [prompts.enps().question(), *rotation]
     return rotation[count % len(rotation)].id
 
 
@@ -235,7 +237,12 @@ def question_message(
     ad-hoc check-in (it may repeat a question a scheduled one asked shortly before)."""
     bank = bank or prompts.questions()
     question = bank.by_id(question_id)
-    intro = prompts.text("pulse.question_intro", theme=bank.themes[question.theme])
+    low, high = bank.scale["low"], bank.scale["high"]
+    intro = prompts.text("pulse.question_intro", theme=bank.theme_name(question.theme))
+    if question.id == prompts.ENPS:  # 0-10, labelled at its ends like the 1-5 scale
+        enps = prompts.enps()
+        low, high = enps.low, enps.high
+        intro = prompts.text("pulse.enps_intro", theme=enps.name)
     if starter:
         intro = f"{prompts.text('pulse.started_by', name=starter)} {intro}"
     return Message(
@@ -246,13 +253,18 @@ def question_message(
                 action="pulse.answer",
                 ref=str(prompt.id),
                 prompt=question.text,
-                choices=tuple(Choice(label=str(n), value=str(n)) for n in range(1, 6)),
-                low_label=bank.scale["low"],
-                high_label=bank.scale["high"],
+                choices=tuple(Choice(label=str(n), value=str(n)) for n in scale_of(question.id)),
+                low_label=low,
+                high_label=high,
                 comment_label=prompts.text("pulse.comment_label"),
             ),
         ),
     )
+
+
+def scale_of(question_id: str) -> range:
+    """The scores a question is answered with: 0-10 for eNPS, else 1-5."""
+    return prompts.ENPS_SCALE if question_id == prompts.ENPS else range(1, 6)
 
 
 def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
@@ -456,8 +468,13 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     prompt = session_prompt(ctx.session, incoming.ref)
     if prompt is None or prompt.person_id != ctx.person.id:
         raise UserError(prompts.text("pulse.not_yours"))
-    if incoming.value not in {"1", "2", "3", "4", "5"}:
-        raise UserError(prompts.text("pulse.bad_score"))
+    round_ = ctx.session.get(PulseRound, prompt.round_id)
+    assert round_ is not None
+    scale = scale_of(round_.question_id)
+    if incoming.value not in {str(n) for n in scale}:  # a forged value: nothing changes
+        raise UserError(
+            prompts.text("pulse.bad_enps" if scale == prompts.ENPS_SCALE else "pulse.bad_score")
+        )
     value = int(incoming.value)
     comment = (incoming.fields.get("comment") or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
@@ -480,8 +497,6 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
-    round_ = ctx.session.get(PulseRound, prompt.round_id)
-    assert round_ is not None
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
     mood = sentiment_of(comment) if comment else None
     # pending until the round closes (then moved, shuffled, into pulse_answer): no date

@@ -208,6 +208,7 @@ def add(
     reminder_after_hours: int,
     themes: str = "",
     questions: Path | None = None,
+    enps: bool = False,
 ) -> PulseSchedule:
     name = check_name(session, name)
     who = check_audience(session, audience, value)
@@ -225,6 +226,7 @@ def add(
         reminder_after_hours=reminder_after_hours,
         themes=check_themes(themes, bank or prompts.questions()),
         question_bank=bank.model_dump_json() if bank else None,
+        enps=enps,
     )
     session.add(schedule)
     session.flush()
@@ -245,6 +247,7 @@ def edit(
     themes: str | None = None,
     questions: Path | None = None,
     shared_questions: bool = False,
+    enps: bool | None = None,
 ) -> list[str]:
     """Change what is given; returns what changed ("weekday mon -> fri"), nothing if nothing."""
     before = describe(schedule)
@@ -277,6 +280,8 @@ def edit(
             themes = schedule.themes  # checked again against the new bank
     if themes is not None:
         schedule.themes = check_themes(themes, schedule_bank(schedule))
+    if enps is not None:
+        schedule.enps = enps
     session.add(schedule)
     after = describe(schedule)
     return [f"{key} {before[key]} -> {after[key]}" for key in after if before[key] != after[key]]
@@ -292,6 +297,7 @@ def describe(schedule: PulseSchedule) -> dict[str, str]:
         "start": schedule.start_date.isoformat(),
         "themes": schedule.themes or "all",
         "questions": "own file" if schedule.question_bank else "shared bank",
+        "enps": "asked" if schedule.enps else "not asked",
     }
 
 

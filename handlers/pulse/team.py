@@ -1,6 +1,6 @@
 """A manager's check-ins in chat: ``checkin`` asks their team now (handlers.pulse.rounds),
-``checkin schedule fri 09:00 [every 2]`` asks it every week (or every N weeks) at that time
-of each person's own day, ``checkin schedule`` shows it and ``checkin schedule off`` stops it.
+``checkin schedule fri 09:00 [every 2] [enps]`` asks it every week (or every N weeks) at that
+time of each person's own day (``enps``: the eNPS question too, once per turn of the questions), ``checkin schedule`` shows it and ``checkin schedule off`` stops it.
 
 A team's schedule is an ordinary pulse schedule (handlers.pulse.schedules, as
 ``culturebot pulse add --audience subtree --value EMAIL`` makes it), named after the
@@ -64,11 +64,13 @@ def schedule(ctx: Context, typed: str) -> Response:
             schedules.remove(ctx.session, old)
             _audit(ctx, "schedule.remove", old.name, {})
         return _reply(prompts.text("pulse.schedule_off"))
-    weekday, at, every = _typed(typed)
+    weekday, at, every, enps = _typed(typed)
     try:
         if mine:
             current = mine[0]
-            changed = schedules.edit(ctx.session, current, weekday=weekday, at=at, every=every)
+            changed = schedules.edit(
+                ctx.session, current, weekday=weekday, at=at, every=every, enps=enps
+            )
             schedules.set_active(ctx.session, current, True)
             _audit(ctx, "schedule.change", current.name, {"changed": changed})
         else:
@@ -83,16 +85,25 @@ def schedule(ctx: Context, typed: str) -> Response:
                 start=calendar_for(me).local_day(ctx.now),
                 answer_window_hours=ctx.settings.answer_window_hours,
                 reminder_after_hours=ctx.settings.reminder_after_hours,
+                enps=enps,
             )
             _audit(ctx, "schedule.add", current.name, dict(schedules.describe(current)))
     except schedules.ScheduleError as refused:  # e.g. nobody active left below this manager
         raise UserError(prompts.text("pulse.schedule_refused", why=str(refused))) from None
-    return _reply(prompts.text("pulse.schedule_set", when=_when(current)))
+    return _reply(prompts.text("pulse.schedule_set", when=_when(current)) + _enps(current))
 
 
-def _typed(typed: str) -> tuple[str, str, int]:
-    """``fri 09:00`` or ``fri 09:00 every 2``: (weekday, HH:MM, weeks); else the usage."""
+def _enps(s: PulseSchedule) -> str:
+    return prompts.text("pulse.schedule_with_enps") if s.enps else ""
+
+
+def _typed(typed: str) -> tuple[str, str, int, bool]:
+    """``fri 09:00`` or ``fri 09:00 every 2``, either with ``enps`` at the end: (weekday,
+    HH:MM, weeks, eNPS asked); else the usage. The whole schedule is typed each time, so
+    leaving ``enps`` out stops asking it."""
     words = typed.lower().split()
+    enps = bool(words) and words[-1] == "enps"
+    words = words[:-1] if enps else words
     usage = UserError(prompts.text("pulse.schedule_usage"), field="schedule")
     if len(words) not in (2, 4) or words[0][:3] not in WEEKDAYS:
         raise usage
@@ -102,7 +113,7 @@ def _typed(typed: str) -> tuple[str, str, int]:
         every = parse_int(words[3], 1, MAX_EVERY) if words[2] == "every" else None
     if at is None or every is None:
         raise usage
-    return words[0][:3], at, every
+    return words[0][:3], at, every, enps
 
 
 def _free_name(ctx: Context) -> str:
@@ -125,7 +136,7 @@ def _when(s: PulseSchedule) -> str:
 
 def _shown(mine: list[PulseSchedule]) -> str:
     state = "" if mine[0].active else prompts.text("pulse.schedule_paused")
-    return prompts.text("pulse.schedule_shown", when=_when(mine[0]), paused=state)
+    return prompts.text("pulse.schedule_shown", when=_when(mine[0]), paused=state) + _enps(mine[0])
 
 
 def _audit(ctx: Context, action: str, name: str, details: dict[str, object]) -> None:

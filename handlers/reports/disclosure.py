@@ -164,9 +164,9 @@ class Cell:
     reason: str | None  # None | "small" | "complementary"
     respondents: str | None  # a band, e.g. "10-19"
     participation: float | None  # 0.0..1.0, rounded to 0.1
-    mean: float | None  # one decimal
+    mean: float | None  # one decimal (the eNPS measure: its eNPS, -100..100)
     sentiment: float | None
-    spread: dict[int, float] | None  # share of each score 1..5, rounded to 0.1
+    spread: dict[int, float] | None  # share of each score 1..5 (eNPS: of each band), to 0.1
     comments_shown: bool = False
     # of a shown cell: people asked, people in the group when published, and which parts were
     # asked (equal fingerprints: the same people); None for cells published before
@@ -212,6 +212,34 @@ def band(n: int) -> str:
         if n >= low:
             return name
     return "2-4"
+
+
+# --- eNPS --------------------------------------------------------------------------------
+# The eNPS question is a measure of its own (``prompts.ENPS``) in the same lattice, so the
+# same suppression decides its cells. Each answer counts +100 (promoter, 9-10), 0 (passive,
+# 7-8) or -100 (detractor, 0-6): a cell's mean is then its eNPS (% promoters - % detractors),
+# ``combine`` gives the eNPS over several weeks from shown cells alone, and the spread holds
+# the bands' shares, keyed by each band's lowest score (0, 7, 9), rounded to 0.1 like the
+# assessment's spread. A withheld cell stores none of them.
+ENPS_BANDS = {0: "detractors", 7: "passives", 9: "promoters"}
+
+
+def enps_points(score: int) -> int:
+    return {"promoters": 100, "passives": 0, "detractors": -100}[prompts.enps_band(score)]
+
+
+def enps_spread(scores: dict[int, int], answers: int) -> dict[int, float]:
+    counts = dict.fromkeys(ENPS_BANDS, 0)
+    for score, count in scores.items():
+        counts[max(low for low in ENPS_BANDS if low <= score)] += count
+    return {low: round(count / answers, 1) for low, count in counts.items()}
+
+
+def enps_bands(cell: Cell) -> dict[str, float] | None:
+    """A shown eNPS cell's bands: {"detractors": 0.3, "passives": 0.2, "promoters": 0.5}."""
+    if cell.measure != prompts.ENPS or not cell.shown or not cell.spread:
+        return None
+    return {name: cell.spread.get(low, 0.0) for low, name in ENPS_BANDS.items()}
 
 
 def combine(cells: Sequence[Cell]) -> Combined:
@@ -395,7 +423,7 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
     for theme, team_path, department, round_id, score, n, comments, n_pol, pol in sums:
         atom = atoms[(theme, team_path, department)]
         atom.answers += n
-        atom.total += score * n
+        atom.total += (enps_points(score) if theme == prompts.ENPS else score) * n
         atom.scores[score] = atom.scores.get(score, 0) + n
         atom.polarity_n += n_pol
         atom.polarity_sum += float(pol)
@@ -571,6 +599,8 @@ def _cells(
                 row["spread"] = json.dumps(
                     {s: round(scores.get(s, 0) / answers, 1) for s in range(1, 6)}
                 )
+            if answers and measure == prompts.ENPS:  # the eNPS bands, as shares
+                row["spread"] = json.dumps(enps_spread(scores, answers))
             polarity_n = sum(atoms[a].polarity_n for a in members)
             row["comments_shown"] = talk[node] is None
             if row["comments_shown"] and polarity_n:

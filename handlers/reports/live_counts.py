@@ -11,7 +11,7 @@ The rule, for a group of ``asked`` people of whom ``done`` have answered so far:
 - a group of fewer than ``k`` people (the minimum group size, 5) never shows progress: it
   says "fewer than k so far", which is always true of it;
 - otherwise the figure is the largest step of the ladder ``k, 10, 20, 50, 100, 200`` that is
-  at most ``min(done, asked - 1)``, said as "N or more"; under the first step it says "fewer
+  at most ``min(done, asked - 2)``, said as "N or more"; under the first step it says "fewer
   than k so far". The asked count is never shown next to it.
 
 Why that tells a poller nothing about one person
@@ -24,9 +24,12 @@ answered by then. The figure is the same for every member of the group (it count
 no one), so any answering order can be replaced by one where a chosen person answers first,
 or last. Hence, for every person and moment, both remain possible exactly when:
 
-1. the interval's lower end is below ``asked`` (someone may still be missing): the cap at
-   ``asked - 1`` makes sure "everyone has answered" is never shown, which in a group of 5
-   would name all five;
+1. the interval's lower end is below ``asked - 1``: someone may still be missing, even to a
+   poller who is in the group and knows their own answer (a manager asked the assessment
+   reads ``assess status``; a reader of the digest its "found this helpful"). The cap at
+   ``asked - 2`` makes sure "everyone has answered" is never shown, nor, to one of the group
+   who has not answered, "everyone else has" (with a cap at ``asked - 1``, a manager who had
+   not finished and read "5 or more" of the six asked knew that each of their five had);
 2. the interval's upper end is at least 1 (someone may have answered): "fewer than 5" holds
    0 to 4, and a group is shown only with 5 or more people;
 3. the figure never goes down while answers come in, so a person chosen to answer first or
@@ -78,7 +81,7 @@ def steps(k: int) -> tuple[int, ...]:
 def at_least(done: int, asked: int, k: int, floor: int | None = None) -> int | None:
     """The lower bound shown for ``done`` of ``asked``, or None for "fewer than k so far";
     never below ``floor``, the bound held when someone counted was erased (see above)."""
-    shown = [step for step in steps(k) if asked >= k and step <= min(done, asked - 1)]
+    shown = [step for step in steps(k) if asked >= k and step <= min(done, asked - 2)]
     bounds = [bound for bound in (shown[-1] if shown else None, floor) if bound is not None]
     return max(bounds) if bounds else None
 

@@ -66,6 +66,10 @@ class GroupRow:
     of: int | None = None
     # the other groups holding exactly the same people (merged rows), broadest last
     also: list[Also] = field(default_factory=list)
+    # the eNPS row only (theme "enps", whose mean is the eNPS): its bands as shares
+    detractors: float | None = None
+    passives: float | None = None
+    promoters: float | None = None
 
 
 @dataclass
@@ -136,6 +140,18 @@ class Report:
 
 
 SERIES_FIELDS = ("weeks", "series", "series_reasons")
+
+
+def enps_words(row: GroupRow) -> str:
+    """ "eNPS +20 (promoters 50%, passives 20%, detractors 30%)" for a shown eNPS row."""
+    shares = ", ".join(
+        f"{name} {getattr(row, name):.0%}"
+        for name in ("promoters", "passives", "detractors")
+        if getattr(row, name) is not None
+    )
+    return prompts.text(
+        "disclosure.enps", enps=f"{row.mean:+.0f}" if row.mean is not None else "", bands=shares
+    )
 
 
 def withheld_text(reason: str | None, min_size: int) -> str:
@@ -273,6 +289,7 @@ def _row(cells: list[Cell]) -> GroupRow:
     ):
         trend = round(last.mean - shown[-2].mean, 1)
     recent = disclosure.combine([c for c in cells[-RECENT:] if alike(c, last)])
+    bands = disclosure.enps_bands(last) or {}
     return GroupRow(
         **base,
         period=last.period,
@@ -287,6 +304,9 @@ def _row(cells: list[Cell]) -> GroupRow:
         **series,
         asked=last.invited if last.partial else None,
         of=last.population if last.partial else None,
+        detractors=bands.get("detractors"),
+        passives=bands.get("passives"),
+        promoters=bands.get("promoters"),
     )
 
 
@@ -384,7 +404,7 @@ def withheld_lines(
 def as_text(report: Report, *, email: str = "you@example.com", details: bool = False) -> str:
     """A short plain-text summary for chat: at most about 40 lines. Withheld figures are
     counted in one line; ``details`` lists them instead of the figures."""
-    themes = prompts.questions().themes
+    themes = prompts.theme_names()
     if not report.rows:
         return empty_text(report)
     lines = [f"Customer-focus pulse: {report.scope}{period_words(report)}"]
@@ -407,6 +427,13 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
         participation = "" if r.participation is None else f", {r.participation:.0%} participation"
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
+        if r.theme == prompts.ENPS:  # in points of eNPS, not a 1-5 mean
+            trend = "" if r.trend is None else f", trend {r.trend:+.0f}"
+            lines.append(
+                f"{row_name(r)} - {enps_words(r)} ({r.respondents} people{participation}{asked}, "
+                f"{week_words(r.period or '')}){trend}"
+            )
+            continue
         lines.append(
             f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}{asked}, "
             f"{week_words(r.period or '')}){trend}{mood}{line}"

@@ -50,17 +50,22 @@ def render(message: Message, labels: dict[int, str] | None = None) -> list[str]:
         elif isinstance(part, Question):
             lines.append(f"  {mark}{part.prompt}")
             names = []
+            scale = _scale(part)
             for i, choice in enumerate(part.choices, 1):
                 end = (
                     part.low_label if i == 1 else part.high_label if i == len(part.choices) else ""
                 )
                 names.append(
                     f"{choice.label} {end}".strip()
-                    if choice.label == str(i)
+                    if choice.label == str(i) or scale
                     else f"{i}) {choice.label}"
                 )
             lines.append("  " + " | ".join(names))
-            lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
+            low, high = _numbers(part)
+            if low == 0:  # a 0-10 scale: the number typed is the answer, 0 included
+                lines.append("  " + prompts.text("console.type_scale", low=low, high=high))
+            else:
+                lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
         elif isinstance(part, Buttons):
             lines.append("  " + mark + buttons_line(part))
         elif isinstance(part, Form):
@@ -90,7 +95,8 @@ def interactive_part(message: Message) -> Interactive | None:
 def describe(part: Interactive) -> str:
     """One line that tells an open prompt apart from the others."""
     if isinstance(part, Question):
-        return f"{part.prompt} (1-{len(part.choices)})"
+        low, high = _numbers(part)
+        return f"{part.prompt} ({low}-{high})"
     if isinstance(part, Buttons):
         return buttons_line(part)
     return f"[1] {part.title}"
@@ -210,7 +216,7 @@ class ConsoleChat:
             if pending is None and typed:
                 return  # explained (which one? which number?) and nothing sent
             if pending is not None:
-                number = parse_int(typed, 1, _options(pending.part))
+                number = parse_int(typed, *_numbers(pending.part))
                 if number is None:
                     print("  " + prompts.text("console.which_number"), file=self.out)
                     return
@@ -237,7 +243,7 @@ class ConsoleChat:
         if not looks_numeric(line) or not self.platform.inbox:
             return None, ""
         shown = self.platform.last_shown()
-        fits = [p for p in shown if parse_int(line, 1, _options(p.part)) is not None]
+        fits = [p for p in shown if parse_int(line, *_numbers(p.part)) is not None]
         if len(fits) == 1 or len({p.part for p in shown}) == 1:
             return (fits or shown)[-1], line  # "4" only answers the 1-5 one; or all the same
         print("  " + prompts.text("console.which_one"), file=self.out)
@@ -259,11 +265,12 @@ class ConsoleChat:
                 comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
                 if comment:
                     fields["comment"] = comment
+            scale = _scale(part)
             return incoming(
                 kind="action",
                 name=part.action,
                 ref=part.ref,
-                value=part.choices[number - 1].value,
+                value=str(number) if scale else part.choices[number - 1].value,
                 fields=fields,
             )
         if isinstance(part, Buttons):
@@ -370,6 +377,24 @@ def _progress(form: Form, spec: FormField) -> str:
     if len(choices) < LONG_FORM or spec not in choices:
         return ""
     return prompts.text("console.progress", at=choices.index(spec) + 1, of=len(choices))
+
+
+def _scale(part: Question) -> range | None:
+    """The numbers of a question whose choices are a run of whole numbers labelled as
+    themselves (1-5, or eNPS's 0-10): typing one answers with that very number. None when
+    the choices are numbered from 1 instead."""
+    labels = [c.label for c in part.choices]
+    if not labels or not all(c.label == c.value and c.label.isdigit() for c in part.choices):
+        return None
+    scale = range(int(labels[0]), int(labels[0]) + len(labels))
+    return scale if labels == [str(n) for n in scale] else None
+
+
+def _numbers(part: Interactive) -> tuple[int, int]:
+    """The lowest and highest number a part takes: a scale's own ends, else 1 to its count."""
+    if isinstance(part, Question) and (scale := _scale(part)) is not None:
+        return scale[0], scale[-1]
+    return 1, _options(part)
 
 
 def _options(part: Interactive) -> int:

@@ -30,8 +30,11 @@ from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
 from storage.tables import metadata
 
-THEMES = ("cf01", "lc01", "xd01")  # one question of each theme
+# one question of each theme, and eNPS (0-10): a measure of its own whose eNPS and bands
+# (each a sum over the group's people, divided by its size) stand on the same cells
+THEMES = ("cf01", "lc01", "xd01", "enps")
 THEME_OF = {"cf01": "customer_focus", "lc01": "leadership", "xd01": "connectedness"}
+THEME_OF["enps"] = "enps"
 MONDAY = date(2027, 3, 1)
 
 
@@ -144,7 +147,11 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                             theme=THEME_OF[spec["question"]],
                             team_path=team_path,
                             department=person.department,
-                            score=1 + int(roll * 10) % 5,
+                            score=(
+                                int(roll * 100) % 11
+                                if spec["question"] == "enps"
+                                else 1 + int(roll * 10) % 5
+                            ),
                             comment=f"words {i}-{n}" if roll < spec["share"] / 2 else None,
                         )
                     )
@@ -248,12 +255,25 @@ def test_no_role_can_work_out_a_small_group_from_everything_it_is_shown(database
                 for cell in disclosure.visible_cells(session, viewer):
                     key = (cell.period, cell.measure, cell.kind, cell.key)
                     assert seen.setdefault(key, cell) == cell  # a published cell never changes
+                    if cell.measure == "enps":  # its figure and bands only where shown
+                        assert (disclosure.enps_bands(cell) is not None) == cell.shown
+                        assert (cell.mean is not None) == cell.shown
                 # the report (every format reads this) shows nothing the cells do not
                 report = reports.build(session, min_group_size=k, viewer=viewer, full=True)
                 for row in report.rows:
                     if not row.withheld:
                         published = seen[(row.period, row.theme, row.kind, row.key)]
                         assert published.shown and published.mean == row.mean  # type: ignore[attr-defined]
+                        # a row of the same people goes by other names: each is a group whose
+                        # own cell is shown, with that figure, in every week of the row
+                        for also in row.also:
+                            for week, mean in zip(row.weeks, row.series, strict=True):
+                                other = seen.get((week, row.theme, also.kind, also.key))
+                                mine = seen[(week, row.theme, row.kind, row.key)]
+                                assert other is not None and other.shown == mine.shown  # type: ignore[attr-defined]
+                                assert other.mean == (mean if mine.shown else None)  # type: ignore[attr-defined]
+                    if row.theme == "enps":
+                        assert (row.promoters is None) == row.withheld
 
     # the union of what every role saw: one system per (week, theme)
     with database.session() as session:

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from bot.app import run_due
 from tests.attack import determined, report_json, shown_means
-from tests.support import answer, import_org, org_csv
+from tests.handlers.pulse.test_enps import add_enps_schedule, enps_rows, open_round
+from tests.support import answer, click_score, import_org, org_csv
 
 
 def close_and_publish(runtime) -> None:
@@ -146,3 +147,41 @@ def test_a_report_never_changes_under_the_viewer_so_nothing_is_recovered_over_ti
     # what was shown once is shown the same ever after: nothing to subtract
     for earlier, later in zip(snapshots, snapshots[1:], strict=False):
         assert set(earlier) <= set(later)
+
+
+# --- 4. eNPS: the same gate, the figure and its bands ------------------------------------
+
+
+def test_a_team_under_five_is_withheld_and_its_enps_cannot_be_worked_out(
+    runtime, router, chat, cli
+) -> None:
+    """Ann's team of 4 all detract (0) and Bob's 6 all promote (10): Mo's scope minus Support
+    minus Team of Bob would give Ann's team away, and so would the bands (each band's share
+    is, like the eNPS, a sum over the group's people divided by its size). The attacker reads
+    every eNPS figure and band any viewer is shown and solves the linear system."""
+    import_org(runtime, CROSSING)
+    add_enps_schedule(cli)
+    open_round(runtime)
+    scores = {email: 0 for email in TEAM_A} | {email: 10 for email in TEAM_B}
+    scores |= {"ann@x.io": 8, "bob@x.io": 7}
+    for email, score in scores.items():
+        click_score(runtime, router, email, score)
+    close_and_publish(runtime)
+
+    seen: list[str] = []
+    for viewer in ("mo@x.io", "lea@x.io", "ann@x.io", "bob@x.io", "a1@x.io", "b1@x.io", None):
+        rows = enps_rows(report_json(runtime, viewer))
+        for group, row in rows.items():
+            if row["withheld"]:
+                assert row["mean"] is None and row["promoters"] is None, row
+            else:
+                assert row["mean"] is not None and row["promoters"] is not None, row
+                seen.append(group)
+    assert seen, "some eNPS figure is shown"
+    assert "Team of Ann" not in seen and "Support" not in seen
+    system = [[p for p in GROUPS[group] if p in scores] for group in seen]
+    assert not determined(system, TEAM_A, BELOW_MO)
+    for person in BELOW_MO:
+        assert not determined(system, [person], BELOW_MO), person
+    text = chat("ann@x.io").say("report")
+    assert "-100" not in text and "detractors 100%" not in text

@@ -66,6 +66,8 @@ def assert_nobody_given_away(polls: list[str], asked: int, what: str) -> None:
     for moment, (lo, hi) in enumerate(zip(low, high, strict=True)):
         assert lo <= hi, (what, moment, polls)
         assert lo < asked, f"{what}: everyone is known to have answered at poll {moment}"
+        # nor, to one of the group who knows they have not answered, everyone else
+        assert lo < asked - 1 or asked < K, f"{what}: everyone else answered at poll {moment}"
         assert hi > 0, f"{what}: nobody is known to have answered at poll {moment}"
     if asked < K:
         assert len(set(polls)) == 1, f"{what}: a group of {asked} showed progress: {polls}"
@@ -185,19 +187,19 @@ def test_relays_are_not_counted_again_as_acknowledgements(
         runtime,
         org_csv(
             "vp@x.io,Vera,,Sales,leader,UTC",
-            *(f"m{i}@x.io,M{i},vp@x.io,Sales,manager,UTC" for i in range(6)),
-            *(f"e{i}@x.io,E{i},m{i}@x.io,Sales,employee,UTC" for i in range(6)),
+            *(f"m{i}@x.io,M{i},vp@x.io,Sales,manager,UTC" for i in range(7)),
+            *(f"e{i}@x.io,E{i},m{i}@x.io,Sales,employee,UTC" for i in range(7)),
         ),
     )
     vp = chat("vp@x.io")
     assert "Sent" in broadcast(vp)
     polls = [live(ACKED, vp.say("cascade report"))]
-    for i in range(6):
+    for i in range(7):
         manager = chat(f"m{i}@x.io")
         assert "[1] Relay to my team" in manager.inbox()
         assert "Relayed" in manager.say("1", "This matters for every customer call this quarter.")
         polls.append(live(ACKED, vp.say("cascade report")))
-    assert set(polls) == {"fewer than 5 so far"}  # six relays, and no figure moved
+    assert set(polls) == {"fewer than 5 so far"}  # seven relays, and no figure moved
     for i in range(5):
         acknowledge(runtime, router, f"e{i}@x.io", 1)
     assert live(ACKED, vp.say("cascade report")) == "5 or more"
@@ -227,6 +229,30 @@ def test_a_relay_is_not_counted_in_the_group_either(runtime: Runtime, router: Ro
         polls.append(live(ACKED, vp.say("cascade report")))
         assert live(ACKED, dashboard_summary(runtime, "vp@x.io")) == polls[-1]
     assert_nobody_given_away(polls, 5, "acknowledgements below a relay")
+
+
+def test_a_poller_in_the_group_learns_nothing_about_the_others(
+    runtime: Runtime, router: Router, chat
+) -> None:  # type: ignore[no-untyped-def]
+    """A manager below the leader is asked the assessment too, and polls ``assess status``:
+    they know their own answer. Mo has not finished; were the count capped at one less than
+    the six asked, "5 or more" would tell him that every one of his five had finished."""
+    import_org(
+        runtime,
+        org_csv(
+            "lea@x.io,Lea,,Ops,leader,UTC",
+            "mo@x.io,Mo,lea@x.io,Ops,manager,UTC",
+            *(f"e{i}@x.io,E{i},mo@x.io,Ops,employee,UTC" for i in range(5)),
+        ),
+    )
+    assert "assessment" in chat("lea@x.io").say("assess launch 10").lower()
+    mo = chat("mo@x.io")
+    polls = [live(ASSESS, mo.say("assess status"))]
+    for i in range(5):
+        submit_assessment(runtime, router, f"e{i}@x.io")
+        polls.append(live(ASSESS, mo.say("assess status")))
+    # what Mo knows: the count is that of his five (he has not finished himself)
+    assert_nobody_given_away(polls, 5, "assess status, read by someone asked")
 
 
 # --- the poller, under hypothesis ------------------------------------------------------------
