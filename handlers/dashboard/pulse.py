@@ -242,8 +242,93 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             ),
         )
     )
+    enps = [by[(w, prompts.ENPS)] for w in weeks if (w, prompts.ENPS) in by]
+    if enps:
+        view.sections.append(_enps_section(enps, ticks, weeks, min_size))
     view.sections.append(_objectives_section(open_objectives))
     return view
+
+
+ENPS_COLUMNS = (
+    "week",
+    "status",
+    "withheld_because",
+    "respondents",
+    "enps",
+    "promoters_percent",
+    "passives_percent",
+    "detractors_percent",
+)
+ENPS_HEADERS = (
+    "Week",
+    "Shown",
+    "Withheld because",
+    "Respondents (band)",
+    "eNPS (-100..100)",
+    "Promoters, 9-10 (%)",
+    "Passives, 7-8 (%)",
+    "Detractors, 0-6 (%)",
+)
+
+
+def _enps_section(
+    cells: list[disclosure.Cell], ticks: tuple[str, ...], weeks: list[str], min_size: int
+) -> Section:
+    """eNPS by week (% promoters - % detractors) and its bands, from the gate's eNPS cells
+    alone: a withheld week is a gap with its reason, never a figure."""
+    by_week = {c.period: c for c in cells}
+    shown = [c for c in cells if c.shown and c.mean is not None]
+
+    def row(cell: disclosure.Cell) -> tuple[Any, ...]:
+        bands = disclosure.enps_bands(cell) or {}
+        percent = {name: round(share * 100) for name, share in bands.items()}
+        return (
+            week_words(cell.period),
+            "shown" if cell.shown else WITHHELD,
+            _why(cell, min_size),
+            cell.respondents if cell.shown else None,
+            round(cell.mean) if cell.shown and cell.mean is not None else None,
+            percent.get("promoters"),
+            percent.get("passives"),
+            percent.get("detractors"),
+        )
+
+    latest = shown[-1] if shown else None
+    return Section(
+        id="enps",
+        title="eNPS by week",
+        summary=(
+            f"eNPS, the {week_words(latest.period)}: {latest.mean:+.0f}"
+            f" (% promoters, 9-10, minus % detractors, 0-6)."
+            if latest is not None and latest.mean is not None
+            else prompts.text("dashboard.withheld_note", min=min_size)
+        ),
+        note=prompts.text("dashboard.withheld_note", min=min_size)
+        if len(shown) < len(cells)
+        else "",
+        chart=LineChart(
+            x_labels=ticks,
+            series=(
+                Series(
+                    prompts.enps().name,
+                    tuple(
+                        round(c.mean)
+                        if (c := by_week.get(w)) and c.shown and c.mean is not None
+                        else None
+                        for w in weeks
+                    ),
+                    gaps=tuple((c := by_week.get(w)) is not None and not c.shown for w in weeks),
+                ),
+            ),
+            x_title="week beginning",
+            y_title="eNPS (% promoters - % detractors)",
+            y_range=(-100.0, 100.0),
+            references=(Reference("0", 0.0),),
+        )
+        if shown
+        else None,
+        table=Table(ENPS_COLUMNS, ENPS_HEADERS, tuple(row(c) for c in reversed(cells))),
+    )
 
 
 def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
