@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text, UserError
 from bot.core.clock import format_local
-from bot.core.parsing import looks_numeric
+from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.cascade import actions as cascade_actions
@@ -248,9 +248,9 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     label = ""
     if words and not looks_numeric(words[0]):
         label, words = words[0], words[1:]
-    if not words or words[0] not in {"1", "2", "3", "4", "5"}:
+    if not words or parse_int(words[0], 0, 10) is None:  # the question's own scale decides
         raise UserError(prompts.text("home.answer_usage"))
-    score = words[0]
+    score = str(parse_int(words[0], 0, 10))
     comment = " ".join(words[1:])
     item = pick(
         open_checkins(ctx.session, ctx.person, ctx.now), "checkin", label, "home.answer_example"

@@ -364,6 +364,51 @@ def test_a_cascade_sender_polling_acknowledgements_learns_nothing_about_one_pers
         runtime.db.dispose()
 
 
+@given(people=organisations(), data=st.data())
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_a_cascade_sender_polling_a_relayed_chain_learns_nothing_about_one_person(
+    sqlite_template: Path, tmp_path: Path, people: list[tuple[str, str]], data: st.DataObject
+) -> None:
+    """A chain of managers who relay, and acknowledgements (the managers' too) in any order:
+    the count is over the people who carry nothing, and gives none of them away."""
+    runtime = fresh_runtime(sqlite_template, tmp_path)
+    try:
+        import_org(
+            runtime,
+            org_csv(
+                "vp@x.io,Vera,,Sales,leader,UTC",
+                *(
+                    f"{e},{e[:3].upper()},{m.replace('l0@', 'vp@')},Sales,employee,UTC"
+                    for e, m in people
+                ),
+            ),
+        )
+        vp = Chat(runtime, ROUTER, "vp@x.io")
+        assert "Sent" in broadcast(vp)
+        carriers = {m for _, m in people if m != "l0@x.io"}
+        for email, _ in people:  # top-down: each manager relays once it reached them
+            if email in carriers:
+                assert "Relayed" in Chat(runtime, ROUTER, email).say(
+                    "relay This matters for every customer call."
+                )
+        everyone = [e for e, _ in people]
+        order = data.draw(st.permutations(everyone))
+        order = order[: data.draw(st.integers(0, len(order)))]
+        polls = [live(ACKED, vp.say("cascade report"))]
+        for email in order:
+            if email not in carriers:  # a manager who relayed has acknowledged already
+                acknowledge(runtime, ROUTER, email, 1)
+            polls.append(live(ACKED, vp.say("cascade report")))
+        left = len(everyone) - len(carriers)
+        assert_nobody_given_away(polls, left, "acknowledgements of a relayed chain")
+    finally:
+        runtime.db.dispose()
+
+
 ROUTER = build_router()
 
 

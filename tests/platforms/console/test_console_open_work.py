@@ -61,6 +61,7 @@ def test_answer_a_check_in_by_command_from_a_new_session(runtime, chat) -> None:
     fresh = chat(carl)
     assert "checkin-" in fresh.say("pending")
     assert "answer and a number" in fresh.say("answer")  # what it expects, with an example
+    assert "Please pick a number from 1 to 5" in fresh.say("answer 9")  # the question's scale
     assert "Thanks, recorded, with your comment" in fresh.say("answer 4 Fast replies help")
     assert "no open check-in" in fresh.say("answer 4")
     assert "Nothing is waiting" in fresh.say("home")

@@ -36,12 +36,13 @@ def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> N
     run_due(runtime)
     with runtime.db.session() as session:
         report = reports.build(session, min_group_size=5)
-    # the whole organisation holds the same people as everyone below Boss: one row, both names
-    total = next(r for r in report.rows if r.kind == "org" or any(a.kind == "org" for a in r.also))
+    # the boss's check-in is the figure of the group asked; the organisation is the same
+    # people (the boss was not asked): one row, with every name it goes by
+    total = next(r for r in report.rows if "Whole organisation" in [a.group for a in r.also])
     assert (total.respondents, total.mean, total.participation) == ("5-9", 4.0, 1.0)
     assert json.loads(report.to_json())["rows"][0]["respondents"] == "5-9"
     said = chat("p1@x.io").say("report")
-    assert "Whole organisation" in said and "Customer focus: mean 4.0 (5-9 people" in said
+    assert "Whole organisation (asked: 6 of 7)) - Customer focus: mean 4.0 (5-9 people" in said
 
 
 def test_console_numbers_and_forms_are_forgiving(runtime, chat, router) -> None:
