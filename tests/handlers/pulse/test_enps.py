@@ -192,3 +192,28 @@ def test_enps_opens_each_turn_of_the_rotation(runtime, cli) -> None:
 
         assert next_question(session, schedule, schedule_id=schedule.id) == prompts.ENPS
     assert json.loads(json.dumps(prompts.theme_names()))[prompts.ENPS] == "eNPS"
+
+
+def enps_round_for(runtime, manager: str) -> None:  # type: ignore[no-untyped-def]
+    """A weekly eNPS schedule for ``manager``'s team (Monday 09:00 local), opened in Berlin:
+    its first round asks eNPS."""
+    from datetime import date
+
+    from handlers.pulse import schedules
+
+    with runtime.db.session() as session:
+        schedules.add(
+            session,
+            name="weekly",
+            audience="subtree",
+            value=manager,
+            weekday="mon",
+            at="09:00",
+            every=1,
+            start=date(2027, 3, 1),
+            answer_window_hours=72,
+            reminder_after_hours=24,
+            enps=True,
+        )
+    runtime.clock.advance(timedelta(hours=8, minutes=5))  # 09:05 in Berlin
+    run_due(runtime)
