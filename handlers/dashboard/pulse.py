@@ -237,7 +237,11 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 ("week", "theme", "sentiment"),
                 ("Week", "Theme", "Comment sentiment (-1..1)"),
                 tuple(
-                    (week_words(c.period), themes.get(c.measure, c.measure), c.sentiment)
+                    (
+                        week_words(c.period),
+                        prompts.theme_names().get(c.measure, c.measure),
+                        c.sentiment,
+                    )
                     for c in reversed(sentiment)
                 ),
             ),

@@ -119,7 +119,7 @@ def comments_text(
         if period:
             return prompts.text("disclosure.no_comments_in", min=min_size, period=period.words())
         return prompts.text("disclosure.no_comments", min=min_size)
-    themes = prompts.questions().themes
+    themes = prompts.theme_names()  # eNPS comments under "eNPS"
     entries: list[tuple[str, str | None]] = []  # (heading, comment) ; None: the heading itself
     for group in groups:
         heading = prompts.text(

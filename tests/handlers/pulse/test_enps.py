@@ -77,11 +77,14 @@ def test_a_schedule_with_enps_asks_it_and_every_report_shows_plus_20(
     assert ENPS_TEXT in shown
     assert "0 Not at all likely" in shown and "10 Extremely likely" in shown
     assert "type a number 0-10" in shown and "0 means 0" in shown
-    assert "Thanks, recorded" in s10.say("0", "")
+    assert "Thanks, recorded" in s10.say("0", "Too many meetings.")
     for email, score in SCORES.items():
         if email != "s10@x.io":
-            assert "Thanks, recorded" in click_score(runtime, router, email, score)
+            said = f"Comment {email.split('@')[0]}."
+            assert "Thanks, recorded" in click_score(runtime, router, email, score, said)
     close_and_publish(runtime)
+    comments = chat("mo@x.io").say("comments")
+    assert "Too many meetings." in comments and " - eNPS" in comments, comments
 
     text = chat("mo@x.io").say("report")
     assert "eNPS +20 (promoters 50%, passives 20%, detractors 30%)" in text, text
