@@ -32,6 +32,7 @@ from handlers.dashboard.model import (
 from handlers.dashboard.scope import NotAllowed, Scope, Viewer, managers_below
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure
+from handlers.reports.pulse_reports import alike
 from handlers.roadmap import objectives
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
@@ -344,6 +345,13 @@ def _change(now: float, before: float | None, since: str, unit: str = "") -> str
     return f"{step:+g}{unit} since the {week_words(since)}"
 
 
+def _asked(cell: disclosure.Cell) -> str:
+    """How much of the group a figure's week asked, when it asked only part of it."""
+    if not cell.partial:
+        return ""
+    return " (" + prompts.text("disclosure.asked", asked=cell.invited, of=cell.population) + ")"
+
+
 def _headline(
     weeks: list[str],
     measures: list[str],
@@ -356,18 +364,19 @@ def _headline(
     weakest theme, and how far the latest leadership message reached. Each figure is one the
     sections below show (the gate's shown cells; the chain as the cascades view shows it)."""
     rows: list[tuple[Any, ...]] = []
-    turnout: list[tuple[str, float]] = []
+    turnout: list[tuple[str, float, disclosure.Cell]] = []
     for w in weeks:
-        shares = [
-            c.participation
-            for t in measures
-            if (c := by.get((w, t))) and c.shown and c.participation is not None
+        asked = [
+            c for t in measures if (c := by.get((w, t))) and c.shown and c.participation is not None
         ]
-        if shares:
-            turnout.append((w, sum(shares) / len(shares) * 100))
+        if asked:
+            share = sum(c.participation or 0.0 for c in asked) / len(asked) * 100
+            turnout.append((w, share, asked[0]))
     if turnout:
-        week, share = turnout[-1]
-        previous = turnout[-2] if len(turnout) > 1 else None
+        week, share, cell = turnout[-1]
+        # a change compares weeks that asked the same people (pulse_reports.alike): one
+        # team's check-in never reads as the whole group rising or falling
+        previous = turnout[-2][:2] if len(turnout) > 1 and alike(cell, turnout[-2][2]) else None
         rows.append(
             (
                 "Participation",
@@ -378,25 +387,28 @@ def _headline(
                     previous[0] if previous else "",
                     " points",
                 ),
-                f"of the people asked in the {week_words(week)}",
+                f"of the people asked in the {week_words(week)}" + _asked(cell),
             )
         )
     latest: dict[str, float] = {}
     for t in measures:
-        scores = [
-            (w, c.mean) for w in weeks if (c := by.get((w, t))) and c.shown and c.mean is not None
-        ]
-        if not scores:
+        scored = [(w, c) for w in weeks if (c := by.get((w, t))) and c.shown and c.mean is not None]
+        if not scored:
             continue
-        week, mean = scores[-1]
+        week, cell = scored[-1]
+        mean = cell.mean or 0.0
         latest[t] = mean
-        earlier = scores[-2] if len(scores) > 1 else None
+        earlier = (
+            (scored[-2][0], scored[-2][1].mean)
+            if len(scored) > 1 and alike(cell, scored[-2][1])
+            else None
+        )
         rows.append(
             (
                 themes[t],
                 f"{mean:.1f}",
                 _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
-                f"score out of 5 in the {week_words(week)}",
+                f"score out of 5 in the {week_words(week)}" + _asked(cell),
             )
         )
     if len(latest) > 1:

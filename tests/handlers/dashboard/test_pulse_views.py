@@ -8,7 +8,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person
@@ -336,3 +337,55 @@ async def test_baseline_and_objectives_have_a_view_of_their_own(client, seeded, 
     withheld = rows["Customer measures and data"]
     assert withheld["baseline"] is None
     assert withheld["withheld_because"] == "fewer than 5 respondents"
+
+
+async def test_a_check_in_of_part_of_the_group_is_no_change_of_the_whole_in_the_headline(
+    client, seeded, published
+) -> None:
+    """The week before, the whole organisation was asked; the latest week only one team was
+    (a manager's check-in). The headline says how much of the organisation was asked and
+    shows no change against a week that asked other people (as the report does)."""
+    with seeded.db.session() as session:
+        session.add(
+            DisclosurePeriod(
+                period="2027-W07",
+                kind="pulse",
+                starts=date(2027, 2, 15),
+                ends=date(2027, 2, 21),
+                published_at=seeded.clock.now() - timedelta(days=8),
+            )
+        )
+        session.flush()
+        for theme in ("customer_focus", "leadership"):
+            session.add(
+                DisclosureCell(
+                    period="2027-W07",
+                    measure=theme,
+                    kind="org",
+                    key="",
+                    label="Whole organisation",
+                    shown=True,
+                    respondents="10-19",
+                    participation=0.9,
+                    mean=4.2,
+                    n=18,
+                    answers=18,
+                    total=4.2 * 18,
+                    invited=20,
+                    population=20,
+                    members="everyone",
+                )
+            )
+        session.execute(
+            update(DisclosureCell)
+            .where(col(DisclosureCell.period) == WEEK, col(DisclosureCell.kind) == "org")
+            .values(invited=6, population=20, members="one-team")
+        )
+    await sign_in(client, seeded, "vp")
+    data = json.loads(await (await client.get("/dashboard/overview.json?scope=org")).text())
+    rows = {r["figure"]: r for r in data["sections"]["headline"]["rows"]}
+    assert rows["Customer focus"]["value"] == "3.6"
+    assert not rows["Customer focus"]["change"]  # before: "-0.6 since the week of 15 Feb"
+    assert "asked: 6 of 20" in rows["Customer focus"]["detail"]
+    assert not rows["Participation"]["change"]
+    assert "asked: 6 of 20" in rows["Participation"]["detail"]
