@@ -33,7 +33,7 @@ def build_router() -> Router:
     from handlers.stories import capture as stories
     from storage import events, people
 
-    router = Router(people.by_identity, events.first_time)
+    router = Router(people.by_identity, events.first_time, events.forget)
     basics.register(router)
     pulse.register(router)
     pulse_team.register(router)

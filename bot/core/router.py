@@ -28,13 +28,15 @@ Handler = Callable[[Context, Incoming], Response]
 # storage.events.first_time), bot.app wires them in, so the floor never imports storage
 FindPerson = Callable[["Session", str, str], Any]
 FirstTime = Callable[["Session", str, str, datetime], bool]
+Forget = Callable[["Session", str, str], None]
 MAX_TEXT = 5000
 
 
 class Router:
-    def __init__(self, find_person: FindPerson, first_time: FirstTime) -> None:
+    def __init__(self, find_person: FindPerson, first_time: FirstTime, forget: Forget) -> None:
         self._find_person = find_person
         self._first_time = first_time
+        self._forget = forget
         self._commands: dict[str, Handler] = {}
         self._actions: dict[str, Handler] = {}
 
@@ -117,7 +119,12 @@ class Router:
                 handler, routed = self._find(incoming)
                 if handler is None:
                     return _reply(self._unknown(routed.name or incoming.text.strip()))
-                return handler(Context(session=session, runtime=runtime, person=person), routed)
+                response = handler(Context(session=session, runtime=runtime, person=person), routed)
+                if response.refused and incoming.event_id:
+                    # a refusal that keeps something (a form in progress) still did not do what
+                    # was asked: the same form sent again, corrected, is no retry
+                    self._forget(session, incoming.platform, incoming.event_id)
+                return response
         except UserError as refusal:
             return Response(
                 replies=[text_message(str(refusal))], refused=True, refused_field=refusal.field

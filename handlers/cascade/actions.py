@@ -27,7 +27,7 @@ from bot.core.chat import (
     text_message,
 )
 from bot.core.clock import format_local, local_instant
-from bot.core.parsing import parse_date, parse_id, parse_int, parse_time
+from bot.core.parsing import looks_numeric, parse_date, parse_id, parse_int, parse_time
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.cascade import chain as cascade_chain
@@ -727,10 +727,10 @@ def report_for(ctx: Context, ref: str) -> Message:
     """The chain report, for the leader who sent the cascade (their latest without an ID)."""
     if ref:
         cascade_id = parse_id(ref)
-        if cascade_id is None:
+        if cascade_id is None and not looks_numeric(ref):  # a word: say what is expected
             raise UserError(text("cascade.report_usage"))
-        cascade = ctx.session.get(Cascade, cascade_id)
-        if cascade is None:
+        cascade = None if cascade_id is None else ctx.session.get(Cascade, cascade_id)
+        if cascade is None:  # a number ("²", 20 digits) that names no cascade
             raise UserError(text("cascade.unknown_cascade", id=ref[:20]))
     else:
         cascade = ctx.session.exec(

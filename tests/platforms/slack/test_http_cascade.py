@@ -84,7 +84,7 @@ async def test_cascade_report_for_a_period_in_slack(slack_app, slack_runtime) ->
     assert "Cascades sent, since" in listed and '"Customers first in Q3"' in listed
     assert await slack_app.slash("UBOSS", "/cascade", "report until 2027-02-01") == 200
     empty = slack_app.fake.called("response_url")[-1].params["text"]
-    assert "No cascades were sent in this period (until 2027-02-01)" in empty
+    assert "No cascades were sent in this period (until Mon 1 Feb 2027)" in empty
     assert await slack_app.slash("UBOSS", "/cascade", "report since 2027-02-30") == 200
     refused = slack_app.fake.called("response_url")[-1].params["text"]
     assert "Sorry, I could not read that period" in refused
