@@ -73,7 +73,7 @@ class PulseSchedule(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
-    audience_kind: str = Field(max_length=20)  # org | department | subtree
+    audience_kind: str = Field(max_length=20)  # org | department | subtree | below
     audience_value: str = Field(default="", max_length=320)
     weekday: int  # Monday == 0
     local_time: str = Field(max_length=5)  # "09:00"

@@ -56,7 +56,10 @@ def _audit(
 @pulse_app.command("add")
 def pulse_add(
     name: str = typer.Option(..., help="A name for the schedule (unique)."),
-    audience: str = typer.Option("org", help="org, department or subtree."),
+    audience: str = typer.Option(
+        "org",
+        help="org, department, subtree (a manager and everyone below) or below (not the manager).",
+    ),
     value: str = typer.Option("", help="The department name, or the manager's email for subtree."),
     weekday: str = typer.Option("mon", help="mon..sun"),
     at: str = typer.Option(
@@ -134,7 +137,10 @@ def pulse_list() -> None:
 def pulse_edit(
     schedule_name: str = NAME,
     name: str | None = typer.Option(None, help="A new name."),
-    audience: str | None = typer.Option(None, help="org, department or subtree."),
+    audience: str | None = typer.Option(
+        None,
+        help="org, department, subtree (a manager and everyone below) or below (not the manager).",
+    ),
     value: str | None = typer.Option(None, help="The department, or the manager's email."),
     weekday: str | None = typer.Option(None, help="mon..sun"),
     at: str | None = typer.Option(None, help="Local time, HH:MM.", parser=time_of_day),

@@ -43,7 +43,9 @@ from storage.types import UTCDateTime, row_id, table_of
 
 MAX_COMMENT = 2000
 CLOSE_GRACE = timedelta(minutes=5)  # an answer clicked just before the close still lands
-AUDIENCES = ("org", "department", "subtree")
+AUDIENCES = ("org", "department", "subtree", "below")
+"""A subtree asks a manager and everyone below them; "below" asks everyone below them, not
+the manager: the people a manager's ad-hoc ``checkin`` asks, and a team schedule made in chat."""
 
 
 # --- when things happen ------------------------------------------------------------------
@@ -60,11 +62,12 @@ def _audience_filter(session: Session, schedule: PulseSchedule) -> list[ColumnEl
     where: list[ColumnElement[bool]] = [col(Person.active).is_(True)]
     if schedule.audience_kind == "department":
         where.append(col(Person.department) == schedule.audience_value)
-    elif schedule.audience_kind == "subtree":
+    elif schedule.audience_kind in ("subtree", "below"):
         root = people.by_email(session, schedule.audience_value)
         if root is None:
             return None
-        where.append(col(Person.path).startswith(root.path))
+        include_self = schedule.audience_kind == "subtree"
+        where = people.subtree_filter(root, include_self=include_self)
     return where
 
 

@@ -115,7 +115,7 @@ def check_audience(session: Session, kind: str, value: str) -> Audience:
     root = people.by_email(session, value) if value else None
     if root is None or not root.active:
         raise ScheduleError(
-            f"a subtree schedule needs the email of an active manager in --value; "
+            f"a {kind} schedule needs the email of an active manager in --value; "
             f"nobody active has the email {value!r}"
         )
     if not people.has_reports(session, root):

@@ -3,8 +3,11 @@
 time of each person's own day (``enps``: the eNPS question too, once per turn of the questions), ``checkin schedule`` shows it and ``checkin schedule off`` stops it.
 
 A team's schedule is an ordinary pulse schedule (handlers.pulse.schedules, as
-``culturebot pulse add --audience subtree --value EMAIL`` makes it), named after the
-manager and audited as theirs; only the manager whose team it asks changes it here.
+``culturebot pulse add --audience below --value EMAIL`` makes it): it asks exactly whom the
+ad-hoc ``checkin`` asks, everyone below the manager and not the manager. It is named after
+the manager and audited as theirs; only the manager whose team it asks changes it here.
+Team schedules made before "below" existed ask the manager's subtree (the manager too) and
+keep doing so; they are found here, and a change typed in chat moves one to "below".
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def team_schedules(ctx: Context) -> list[PulseSchedule]:
         ctx.session.exec(
             select(PulseSchedule)
             .where(
-                PulseSchedule.audience_kind == "subtree",
+                col(PulseSchedule.audience_kind).in_(("below", "subtree")),
                 PulseSchedule.audience_value == ctx.person.email,
                 col(PulseSchedule.removed).is_(False),
             )
@@ -69,7 +72,14 @@ def schedule(ctx: Context, typed: str) -> Response:
         if mine:
             current = mine[0]
             changed = schedules.edit(
-                ctx.session, current, weekday=weekday, at=at, every=every, enps=enps
+                ctx.session,
+                current,
+                audience="below",
+                value=me.email,
+                weekday=weekday,
+                at=at,
+                every=every,
+                enps=enps,
             )
             schedules.set_active(ctx.session, current, True)
             _audit(ctx, "schedule.change", current.name, {"changed": changed})
@@ -77,7 +87,7 @@ def schedule(ctx: Context, typed: str) -> Response:
             current = schedules.add(
                 ctx.session,
                 name=_free_name(ctx),
-                audience="subtree",
+                audience="below",
                 value=me.email,
                 weekday=weekday,
                 at=at,

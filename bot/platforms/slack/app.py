@@ -52,6 +52,9 @@ SUBCOMMANDS = {
     "pulse": {
         "": "help",
         "help": "help",
+        "home": "home",
+        "pending": "pending",
+        "relay": "relay",
         "team": "checkin",
         "report": "report",
         "dashboard": "dashboard",
@@ -91,7 +94,8 @@ class Origin:
 
 
 def slash_incoming(command: dict[str, Any]) -> Incoming:
-    """``/pulse team`` -> checkin, ``/pulse report`` -> report, ``/story ...`` -> story, ..."""
+    """``/pulse team`` -> checkin, ``/pulse report`` -> report, ``/pulse relay 2`` -> relay 2,
+    ``/story ...`` -> story, ..."""
     name = str(command.get("command", "")).lstrip("/").lower()
     text = str(command.get("text", "")).strip()
     if name in SUBCOMMANDS:

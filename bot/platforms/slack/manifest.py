@@ -19,7 +19,12 @@ import yaml
 from bot.platforms.slack.app import EVENTS_PATH
 
 COMMANDS = {
-    "/pulse": ("Pulse check-ins: help, team (start one for your team), report", "[team|report]"),
+    "/pulse": (
+        "Pulse check-ins and your open work: help, home (what waits for you), pending (your "
+        "open items), relay (pass a leadership message on to your team), team (start a "
+        "check-in for your team), report, dashboard",
+        "[home|pending|relay|team|report|dashboard]",
+    ),
     "/story": ("Share a customer story or idea", "[what happened]"),
     "/cascade": ("Leadership messages down the management chain", "[message]"),
 }

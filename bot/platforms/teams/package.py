@@ -21,7 +21,18 @@ import prompts
 MANIFEST_VERSION = "1.19"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 ACCENT = (0x1F, 0x6F, 0xEB)
-COMMANDS = ("help", "checkin", "report", "story", "cascade", "dashboard")
+# Teams shows at most 10 commands per list (title <= 32 characters, description <= 128)
+COMMANDS = (
+    "help",
+    "home",
+    "pending",
+    "relay",
+    "checkin",
+    "report",
+    "story",
+    "cascade",
+    "dashboard",
+)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 Pixel = tuple[int, int, int, int]

@@ -10,6 +10,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from bot.platforms.slack.app import slash_incoming
 from bot.platforms.slack.delivery import make_client
 from bot.platforms.slack.directory import sync
 from bot.platforms.slack.manifest import manifest
@@ -97,6 +98,13 @@ def test_manifest_lists_what_the_bot_uses_for_both_modes() -> None:
         "/cascade",
     ]
     assert all("url" not in c for c in data["features"]["slash_commands"])
+    # the chat commands for open work are in /pulse's hint, and /pulse WORD reaches them
+    pulse = data["features"]["slash_commands"][0]
+    for word in ("home", "pending", "relay"):
+        assert word in pulse["usage_hint"].strip("[]").split("|")
+        assert word in pulse["description"]
+        assert slash_incoming({"command": "/pulse", "text": f"{word} 2"}).name == word
+    assert slash_incoming({"command": "/pulse", "text": "relay 2"}).text == "2"
     assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",

@@ -84,7 +84,21 @@ def test_package_holds_a_valid_manifest_and_both_icons(configured: None, tmp_pat
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID and bot["scopes"] == ["personal"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["help", "checkin", "report", "story", "cascade", "dashboard"]
+    assert titles == [
+        "help",
+        "home",
+        "pending",
+        "relay",
+        "checkin",
+        "report",
+        "story",
+        "cascade",
+        "dashboard",
+    ]
+    # Teams' limits: at most 10 commands per list, a title <= 32 and a description <= 128
+    commands = bot["commandLists"][0]["commands"]
+    assert len(commands) <= 10
+    assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands)
 
     assert color[:2] == (192, 192)
     assert outline[:2] == (32, 32)
