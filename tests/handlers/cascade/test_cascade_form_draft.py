@@ -103,9 +103,7 @@ def test_an_objective_refused_for_its_target_is_finished_after_a_restart(runtime
     assert draft.action == "objective.add" and "target" not in draft.fields
 
     fresh = chat(email("m1"))
-    assert 'An objective you started: "Answer every customer within a day"' in fresh.say(
-        "pending"
-    )
+    assert 'An objective you started: "Answer every customer within a day"' in fresh.say("pending")
     label = FINISH.search(fresh.say("home"))
     assert label is not None
     done = fresh.say(f"{label.group(1)} 1", "", "", "3.8", "", "", "3.1", "")
