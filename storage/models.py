@@ -279,10 +279,10 @@ class RateBudget(SQLModel, table=True):
 
 
 class FormDraft(SQLModel, table=True):
-    """A form in progress: what a person typed into a form culturebot refused (a story with
-    one field to fix), kept so they are asked again only for that field, today or after a
-    restart (``home`` offers to finish it). Deleted when the form is sent; erasure deletes
-    it with the person."""
+    """A form in progress: what a person typed into a form culturebot refused for one field
+    (a story, a cascade, an objective), kept so they are asked again only for that field,
+    today or after a restart (``home`` offers to finish it; ``handlers.common.drafts``).
+    Deleted when the form is sent; erasure deletes it with the person."""
 
     __tablename__ = "form_draft"
 
@@ -291,6 +291,6 @@ class FormDraft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     action: str = Field(max_length=60)  # the form's action, e.g. "stories.submit"
-    ref: str = Field(max_length=200)  # the form's own ref (a story's one-time token)
+    ref: str = Field(max_length=200)  # the form's own ref (its one-time token)
     fields: str = Field(sa_column=Column(Text, nullable=False))  # the fields typed, as JSON
     updated_at: datetime = Field(sa_column=utc_column())

@@ -34,13 +34,15 @@ from handlers.cascade import chain as cascade_chain
 from handlers.cascade import preview as cascade_preview
 from handlers.cascade import report as cascade_report
 from handlers.cascade.messages import notice
+from handlers.common import drafts
+from handlers.common.formatting import shortened
 from handlers.common.outbox import send_later
 from handlers.people.relay_windows import WINDOW_DEFAULT, WINDOW_MAX
 from handlers.reports import periods
 from prompts import text
 from storage import audit, people
 from storage.cascade_models import Cascade, CascadeLink, CascadeQuestion, CascadeReceipt
-from storage.models import Person
+from storage.models import FormDraft, Person
 from storage.types import row_id
 
 TITLE_MAX = 150
@@ -323,43 +325,69 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     return broadcast_form()
 
 
-def broadcast_form(ref: str = "") -> Response:
-    """The form a leader fills in; ``ref`` carries a schedule (``_when_ref``), if any."""
+def broadcast_form(ref: str = "", kept: dict[str, str] | None = None) -> Response:
+    """The form a leader fills in; ``ref`` carries a schedule (``_when_ref``), if any, and the
+    form's own token (``form=...``), under which a refused form's other fields are kept."""
+    if "form=" not in ref:
+        ref = ";".join(part for part in (ref, drafts.new_ref("form=cascade")) if part)
     return Response(
         form=Form(
             action="cascade.send",
             ref=ref,
             title=text("cascade.form_title"),
-            fields=(
-                FormField(name="title", label=text("cascade.field_title"), max_length=TITLE_MAX),
-                FormField(
-                    name="message",
-                    label=text("cascade.field_message"),
-                    multiline=True,
-                    max_length=BODY_MAX,
-                ),
-                FormField(
-                    name="customer",
-                    label=text("cascade.field_customer"),
-                    required=False,
-                    max_length=CUSTOMER_MAX,
-                ),
-                FormField(
-                    name="window_days",
-                    label=text("cascade.field_window", max=WINDOW_MAX, default=WINDOW_DEFAULT),
-                    required=False,
-                    max_length=2,
-                    placeholder=str(WINDOW_DEFAULT),
-                ),
-            ),
+            fields=drafts.prefilled(_broadcast_fields(), kept or {}),
             submit_label=text("cascade.send_label"),
         )
     )
 
 
+def _broadcast_fields() -> tuple[FormField, ...]:
+    return (
+        FormField(name="title", label=text("cascade.field_title"), max_length=TITLE_MAX),
+        FormField(
+            name="message",
+            label=text("cascade.field_message"),
+            multiline=True,
+            max_length=BODY_MAX,
+        ),
+        FormField(
+            name="customer",
+            label=text("cascade.field_customer"),
+            required=False,
+            max_length=CUSTOMER_MAX,
+        ),
+        FormField(
+            name="window_days",
+            label=text("cascade.field_window", max=WINDOW_MAX, default=WINDOW_DEFAULT),
+            required=False,
+            max_length=2,
+            placeholder=str(WINDOW_DEFAULT),
+        ),
+    )
+
+
 def submit(ctx: Context, incoming: Incoming) -> Response:
     """The filled form: checked, kept as a draft, and shown back as a preview (who gets it,
-    by level, who relays, who cannot be reached) with Send / Don't send."""
+    by level, who relays, who cannot be reached) with Send / Don't send. Refused for one
+    field, the others are kept (a form in progress: ``pending`` offers to finish it)."""
+    return drafts.submitted(ctx, incoming, "cascade.send", lambda: _submit(ctx, incoming))
+
+
+def _draft_line(draft: FormDraft, kept: dict[str, str]) -> str:
+    return text("home.item_draft_cascade", title=shortened(kept.get("title", ""), 60))
+
+
+drafts.register_form("cascade.send", _draft_line, "cascade.resume")
+
+
+def resume(ctx: Context, incoming: Incoming) -> Response:
+    """ "Finish it": the broadcast form, pre-filled with what was kept (and its schedule)."""
+    draft = drafts.mine(ctx, incoming, "cascade.send", text("cascade.form_gone"))
+    may_broadcast(ctx.session, ctx.person)
+    return broadcast_form(ref=draft.ref, kept=drafts.kept(draft))
+
+
+def _submit(ctx: Context, incoming: Incoming) -> Response:
     fields = incoming.fields
     may_broadcast(ctx.session, ctx.person)
     title = clean(fields.get("title"), "title", TITLE_MAX)
@@ -538,6 +566,12 @@ def relay(ctx: Context, incoming: Incoming) -> Response:
 
 
 def relay_note(ctx: Context, incoming: Incoming) -> Response:
+    """The relay's note: refused, what else was typed is kept as for every form (the relay
+    itself stays open in ``pending``)."""
+    return drafts.submitted(ctx, incoming, "cascade.relay_note", lambda: _relay_note(ctx, incoming))
+
+
+def _relay_note(ctx: Context, incoming: Incoming) -> Response:
     link, cascade = _my_link(ctx, incoming.ref)
     done = _not_pending(ctx, link, cascade)
     if done is not None:
@@ -766,6 +800,7 @@ def tick(runtime: Runtime) -> dict[str, int]:
 def register(router: Router) -> None:
     router.command("cascade")(command)
     router.action("cascade.send")(submit)
+    router.action("cascade.resume")(resume)
     router.action("cascade.confirm")(confirm)
     router.action("cascade.discard")(discard)
     router.action("cascade.relay")(relay)

@@ -79,3 +79,11 @@ def weeks_words(first: str, last: str) -> str:
     end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1) + timedelta(days=6)
     head = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
     return f"{head} to {end.day} {end:%b %Y}"
+
+
+def shortened(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis ("…" when empty)."""
+    text = " ".join(text.split())
+    if not text:
+        return "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,8 +23,9 @@ from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.cascade import actions as cascade_actions
 from handlers.cascade.messages import relay_button
+from handlers.common import drafts
+from handlers.common.formatting import shortened
 from handlers.pulse import rounds
-from handlers.stories import capture
 from storage.models import Person, PulsePrompt, PulseRound
 from storage.roadmap import (
     Assessment,
@@ -129,18 +130,18 @@ def assessment_in_progress(session: Session, person: Person, now: datetime) -> l
     ]
 
 
-def drafts(session: Session, person: Person, now: datetime) -> list[OpenItem]:
-    """Stories and ideas in progress (kept after a refusal), each with "Finish it"."""
+def forms_in_progress(session: Session, person: Person, now: datetime) -> list[OpenItem]:
+    """Forms in progress (kept after a refusal: a story, an idea, a cascade, an objective),
+    each with "Finish it", which reopens the form pre-filled."""
     items = []
-    for draft in capture.open_drafts(session, person):
-        kept = capture.draft_kept(draft)
-        kind = "idea" if draft.ref.startswith("idea.") else "story"
-        line = prompts.text(
-            f"home.item_draft_{kind}", text=_short(kept.get("what_happened", ""), 60) or "…"
-        )
+    for draft in drafts.open_drafts(session, person):
+        form = drafts.FORMS.get(draft.action)
+        if form is None:
+            continue
+        line = form.line(draft, drafts.kept(draft))
         button = Button(
             label=prompts.text("home.finish_draft"),
-            action="stories.resume",
+            action=form.resume_action,
             value=str(draft.id),
             style="primary",
         )
@@ -170,7 +171,7 @@ def actions_to_update(session: Session, person: Person, now: datetime) -> list[O
             prompts.text(
                 "home.item_action",
                 id=action.id,
-                text=_short(action.text),
+                text=shortened(action.text),
                 status=action.status,
                 due=f"{action.due:%a %d %b}",
             ),
@@ -179,18 +180,13 @@ def actions_to_update(session: Session, person: Person, now: datetime) -> list[O
     ]
 
 
-KINDS = (open_checkins, owed_relays, assessment_in_progress, drafts, actions_to_update)
+KINDS = (open_checkins, owed_relays, assessment_in_progress, forms_in_progress, actions_to_update)
 
 
 def open_items(session: Session, person: Person, now: datetime) -> list[OpenItem]:
     """Everything waiting for ``person``, in a fixed order: check-ins, relays, the
     assessment, forms in progress, actions."""
     return [item for kind in KINDS for item in kind(session, person, now)]
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def pick(items: list[OpenItem], kind: str, label: str, usage: str) -> OpenItem:

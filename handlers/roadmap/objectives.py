@@ -38,11 +38,12 @@ from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
-from handlers.common.formatting import csv_text, day_words
+from handlers.common import drafts
+from handlers.common.formatting import csv_text, day_words, shortened
 from handlers.common.outbox import send_later
 from handlers.roadmap import baseline
 from storage import audit, people
-from storage.models import Person
+from storage.models import FormDraft, Person
 from storage.roadmap import ACTION_STATUSES, Objective, ObjectiveAction
 from storage.types import row_id
 
@@ -650,57 +651,61 @@ def change(ctx: Context, incoming: Incoming) -> Response:
 EDITS = ("target", "due", "owner", "title", "action")
 
 
-def add_form(ctx: Context) -> Response:
+def add_form(ctx: Context, ref: str = "", kept: dict[str, str] | None = None) -> Response:
     """``objective add``: the form for a new objective of the person's own part (refused at
-    once for someone with nobody below them)."""
+    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress."""
     _manager(ctx.session, ctx.person)
     dimensions = prompts.assessment().dimensions
     example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
     return Response(
         form=Form(
             action="objective.add",
+            ref=ref or drafts.new_ref("objective"),
             title=prompts.text("objective.form_title"),
-            fields=(
-                FormField(
-                    name="title", label=prompts.text("objective.field_title"), max_length=200
+            fields=drafts.prefilled(
+                (
+                    FormField(
+                        name="title", label=prompts.text("objective.field_title"), max_length=200
+                    ),
+                    FormField(
+                        name="dimension",
+                        label=prompts.text("objective.field_dimension"),
+                        options=tuple(Choice(label=d.name, value=k) for k, d in dimensions.items()),
+                    ),
+                    FormField(
+                        name="target",
+                        label=prompts.text("objective.field_target"),
+                        max_length=4,
+                        placeholder="3.8",
+                    ),
+                    FormField(
+                        name="due",
+                        label=prompts.text("objective.field_due", example=example),
+                        max_length=10,
+                        placeholder=example,
+                    ),
+                    FormField(
+                        name="owner",
+                        label=prompts.text("objective.field_owner"),
+                        required=False,
+                        max_length=254,
+                        placeholder=ctx.person.email,
+                    ),
+                    FormField(
+                        name="from",
+                        label=prompts.text("objective.field_from"),
+                        required=False,
+                        max_length=4,
+                    ),
+                    FormField(
+                        name="actions",
+                        label=prompts.text("objective.field_actions"),
+                        multiline=True,
+                        required=False,
+                        max_length=MAX_ACTIONS * 520,
+                    ),
                 ),
-                FormField(
-                    name="dimension",
-                    label=prompts.text("objective.field_dimension"),
-                    options=tuple(Choice(label=d.name, value=k) for k, d in dimensions.items()),
-                ),
-                FormField(
-                    name="target",
-                    label=prompts.text("objective.field_target"),
-                    max_length=4,
-                    placeholder="3.8",
-                ),
-                FormField(
-                    name="due",
-                    label=prompts.text("objective.field_due", example=example),
-                    max_length=10,
-                    placeholder=example,
-                ),
-                FormField(
-                    name="owner",
-                    label=prompts.text("objective.field_owner"),
-                    required=False,
-                    max_length=254,
-                    placeholder=ctx.person.email,
-                ),
-                FormField(
-                    name="from",
-                    label=prompts.text("objective.field_from"),
-                    required=False,
-                    max_length=4,
-                ),
-                FormField(
-                    name="actions",
-                    label=prompts.text("objective.field_actions"),
-                    multiline=True,
-                    required=False,
-                    max_length=MAX_ACTIONS * 520,
-                ),
+                kept or {},
             ),
             submit_label=prompts.text("objective.form_submit"),
         )
@@ -708,7 +713,25 @@ def add_form(ctx: Context) -> Response:
 
 
 def submit_add(ctx: Context, incoming: Incoming) -> Response:
-    """The filled ``objective add`` form: ``add``, as the command line's ``objective add``."""
+    """The filled ``objective add`` form: ``add``, as the command line's ``objective add``.
+    Refused for one field, the others are kept (a form in progress, finished from ``home``)."""
+    return drafts.submitted(ctx, incoming, "objective.add", lambda: _submit_add(ctx, incoming))
+
+
+def _draft_line(draft: FormDraft, kept: dict[str, str]) -> str:
+    return prompts.text("home.item_draft_objective", title=shortened(kept.get("title", ""), 60))
+
+
+drafts.register_form("objective.add", _draft_line, "objective.resume")
+
+
+def resume(ctx: Context, incoming: Incoming) -> Response:
+    """ "Finish it": the objective form, pre-filled with what was kept."""
+    draft = drafts.mine(ctx, incoming, "objective.add", prompts.text("objective.form_gone"))
+    return add_form(ctx, ref=draft.ref, kept=drafts.kept(draft))
+
+
+def _submit_add(ctx: Context, incoming: Incoming) -> Response:
     fields = incoming.fields
     objective = add(
         ctx.session,
@@ -826,4 +849,5 @@ def register(router: Router) -> None:
     router.command("roadmap")(show)
     router.command("objective")(change)
     router.action("objective.add")(submit_add)
+    router.action("objective.resume")(resume)
     router.command("action")(action)

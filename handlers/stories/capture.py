@@ -20,7 +20,6 @@ when its first member's local time comes, and delivered to each member at their 
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -53,6 +52,8 @@ from bot.core.clock import local_instant
 from bot.core.parsing import WEEKDAYS, parse_id, parse_time
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
+from handlers.common import drafts
+from handlers.common.formatting import shortened
 from handlers.common.outbox import Outgoing, send_later, send_many
 from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import anonymity, live_counts, periods
@@ -202,13 +203,11 @@ def story_form(
             options=tuple(Choice(label=t(f"stories.consent_{c}"), value=c) for c in CONSENTS),
         )
     )
-    if kept:
-        fields = [f.model_copy(update={"initial": kept.get(f.name, "")}) for f in fields]
     return Form(
         action="stories.submit",
         ref=ref or f"{kind or 'any'}.{secrets.token_hex(8)}",
         title=t("stories.idea_form_title" if idea else "stories.form_title"),
-        fields=tuple(fields),
+        fields=drafts.prefilled(tuple(fields), kept or {}),
         submit_label=t("stories.submit"),
     )
 
@@ -225,64 +224,27 @@ def open_form(ctx: Context, incoming: Incoming) -> Response:
 def submit(ctx: Context, incoming: Incoming) -> Response:
     """Validate, score and keep a story or idea once; ideas (and private stories) go to the
     author's manager through the outbox. Refused for one field, the rest is kept (a form in
-    progress, ``FormDraft``): only that field is asked again, now or after a restart."""
-    try:
-        said = _submit(ctx, incoming)
-    except UserError as refusal:
-        if refusal.field is None or not incoming.ref:
-            raise
-        _keep_draft(ctx, incoming, refusal.field)
-        return Response(
-            replies=[text_message(str(refusal))], refused=True, refused_field=refusal.field
-        )
-    ctx.session.exec(
-        delete(FormDraft).where(
-            col(FormDraft.person_id) == ctx.person.id, col(FormDraft.ref) == incoming.ref
-        )
-    )
-    return said
+    progress, ``handlers.common.drafts``): only that field is asked again, now or after a
+    restart."""
+    return drafts.submitted(ctx, incoming, "stories.submit", lambda: _submit(ctx, incoming))
 
 
-def _keep_draft(ctx: Context, incoming: Incoming, wrong: str) -> None:
-    kept = {k: v for k, v in incoming.fields.items() if k != wrong and v}
-    draft = ctx.session.exec(
-        select(FormDraft).where(FormDraft.person_id == ctx.person.id, FormDraft.ref == incoming.ref)
-    ).first() or FormDraft(
-        person_id=row_id(ctx.person.id),
-        action="stories.submit",
-        ref=incoming.ref[:200],
-        fields="{}",
-        updated_at=ctx.now,
-    )
-    draft.fields, draft.updated_at = json.dumps(kept), ctx.now
-    ctx.session.add(draft)
-
-
-def open_drafts(session: Session, person: Person) -> list[FormDraft]:
-    """The person's stories and ideas in progress, the latest first."""
-    return list(
-        session.exec(
-            select(FormDraft)
-            .where(FormDraft.person_id == person.id, FormDraft.action == "stories.submit")
-            .order_by(col(FormDraft.updated_at).desc(), col(FormDraft.id).desc())
-        )
+def _draft_line(draft: FormDraft, kept: dict[str, str]) -> str:
+    kind = "idea" if draft.ref.startswith("idea.") else "story"
+    return prompts.text(
+        f"home.item_draft_{kind}", text=shortened(kept.get("what_happened", ""), 60)
     )
 
 
-def draft_kept(draft: FormDraft) -> dict[str, str]:
-    data = json.loads(draft.fields or "{}")
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+drafts.register_form("stories.submit", _draft_line, "stories.resume")
 
 
 def resume(ctx: Context, incoming: Incoming) -> Response:
     """ "Finish it": a story or idea in progress, pre-filled with what was kept."""
-    draft_id = parse_id(incoming.value or incoming.ref)
-    draft = ctx.session.get(FormDraft, draft_id) if draft_id else None
-    if draft is None or draft.person_id != ctx.person.id:
-        raise UserError(prompts.text("stories.draft_gone"))
+    draft = drafts.mine(ctx, incoming, "stories.submit", prompts.text("stories.draft_gone"))
     hinted, _, _ = draft.ref.partition(".")
     kind = hinted if hinted in KINDS else None
-    return Response(form=story_form(kind, ref=draft.ref, kept=draft_kept(draft)))
+    return Response(form=story_form(kind, ref=draft.ref, kept=drafts.kept(draft)))
 
 
 def _submit(ctx: Context, incoming: Incoming) -> Response:
