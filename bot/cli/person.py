@@ -70,7 +70,8 @@ def retention_now() -> None:
     console.print(
         f"older than {runtime.settings.retention_months} months: "
         f"{done.pulse_comments} pulse comments, {done.stories} story texts, "
-        f"{done.assessment_comments} assessment comments deleted",
+        f"{done.assessment_comments} assessment comments, {done.form_drafts} forms in progress "
+        "deleted",
         highlight=False,
         soft_wrap=True,
     )

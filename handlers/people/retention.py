@@ -3,7 +3,8 @@ are deleted each night (the scheduler's nightly job, or ``culturebot person rete
 
 What is deleted is the *words*: a pulse answer keeps its score and sentiment, a story or idea
 keeps its kind, team, date, sentiment and reactions (so trends and counts stay), but its texts
-are replaced by a short notice; assessment comments, which are nothing but text, go whole.
+are replaced by a short notice; assessment comments, which are nothing but text, go whole, and
+so do forms in progress (``FormDraft``) last touched before the cutoff.
 ``0`` months (the default) keeps everything.
 """
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, col
 
 import prompts
 from storage import audit
-from storage.models import PulseAnswer, PulseRound
+from storage.models import FormDraft, PulseAnswer, PulseRound
 from storage.stories import Story
 from storage.tables import metadata
 
@@ -40,6 +41,7 @@ class Purged:
     pulse_comments: int = 0
     stories: int = 0
     assessment_comments: int = 0
+    form_drafts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -88,6 +90,9 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
         out.assessment_comments = (
             session.exec(delete(comments).where(comments.c.assessment_id.in_(old))).rowcount or 0
         )
+    out.form_drafts = (
+        session.exec(delete(FormDraft).where(col(FormDraft.updated_at) < cutoff)).rowcount or 0
+    )
     return out
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from handlers.people import retention
 from handlers.reports.disclosure import week_of
-from storage.models import PulseAnswer, PulseRound
+from storage.models import FormDraft, PulseAnswer, PulseRound
 from storage.stories import Story
 
 
@@ -76,12 +76,24 @@ def seed(runtime) -> None:  # type: ignore[no-untyped-def]
 
 def test_old_comments_and_story_texts_go_and_the_figures_stay(runtime) -> None:
     seed(runtime)
+    with runtime.db.session() as session:  # a story half typed long ago, and one of last week
+        for ref, when in (("stories.old", utc(2026, 1, 1)), ("stories.new", utc(2027, 2, 20))):
+            session.add(
+                FormDraft(
+                    person_id=1,
+                    action="stories.submit",
+                    ref=ref,
+                    fields='{"what_happened": "half a story"}',
+                    updated_at=when,
+                )
+            )
     runtime.settings.retention_months = 6
     runtime.clock.set(utc(2027, 3, 1, 3))
     assert retention.nightly(runtime).as_dict() == {
         "pulse_comments": 1,
         "stories": 1,
         "assessment_comments": 0,
+        "form_drafts": 1,
     }
     with runtime.db.session() as session:
         answers = session.exec(select(PulseAnswer).order_by(PulseAnswer.id)).all()
@@ -90,6 +102,8 @@ def test_old_comments_and_story_texts_go_and_the_figures_stay(runtime) -> None:
     assert stories[0].what_happened.startswith("(text removed after the 6-month")
     assert stories[0].customer is None and stories[0].polarity == 0.5
     assert stories[1].what_happened == "new story text" and stories[1].customer == "Umbrella"
+    with runtime.db.session() as session:
+        assert [d.ref for d in session.exec(select(FormDraft))] == ["stories.new"]
     # the next night there is nothing more to do, and nothing is recorded twice
     assert not any(retention.nightly(runtime).as_dict().values())
     with runtime.db.session() as session:
