@@ -130,10 +130,22 @@ def _with_schema(url: str, schema: str) -> str:
     return f"{normalise_url(url)}{separator}options={options}"
 
 
+# every table emptied children first, then every sequence of the schema restarted: what
+# TRUNCATE ... RESTART IDENTITY did, but TRUNCATE gives each of the tables new files (and
+# waits for the disk) even when the test left it empty: 0.6-0.9 s a test on a busy machine,
+# where DELETE on a few rows takes milliseconds
+_EMPTY_ALL = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
+_RESTART_SEQUENCES = (
+    "SELECT setval(c.oid, 1, false) FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
 def _truncate_all(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql(_EMPTY_ALL)
+        conn.exec_driver_sql(_RESTART_SEQUENCES)
 
 
 @pytest.fixture(params=BACKENDS)
