@@ -94,3 +94,37 @@ def test_the_demo_and_what_its_people_read_hold_no_timestamp_or_python(
     for email, lines in READERS.items():
         found += [f"{email}: {line}" for line in problems(_chat(db, email, lines))]
     assert not found, "\n".join(found)
+
+
+# words of the code, not of the reader: a table cell, a subtree, a statistic's name, a range
+# written as a programmer writes it (issue 23, point 5: the words)
+JARGON = re.compile(
+    r"\bcells?\b|\bsubtree\b|\bperiod key\b|\bmedian\b|\bdepth\b|\byour scope\b|\d\.\.-?\d",
+    re.IGNORECASE,
+)
+# punctuation slips: a doubled period (not an ellipsis), a period before a colon, a space
+# before a period or comma, a full stop glued to the next sentence
+SLIPS = re.compile(r"(?<!\.)\.\.(?!\.)|\.:|\s[.,]|[a-z]\.[A-Z]")
+
+
+def test_every_prompt_a_non_admin_reads_speaks_their_language() -> None:
+    found = []
+    for section, sentences in prompts._messages().items():
+        if section in prompts.FOR_ADMINS:
+            continue
+        for key, sentence in sentences.items():
+            if f"{section}.{key}" in prompts.FOR_ADMINS:
+                continue
+            words = re.sub(r"\{[^}]*\}", "X", sentence)  # a placeholder is not a word
+            if JARGON.search(words) or SLIPS.search(words):
+                found.append(f"{section}.{key}: {sentence}")
+    assert not found, "\n".join(found)
+
+
+def test_the_dashboard_names_groups_and_ranges_in_words() -> None:
+    from handlers.dashboard import pulse
+
+    headers = " ".join(pulse.CELL_HEADERS)
+    assert not JARGON.search(headers), headers
+    assert set(pulse.GROUP_KINDS) >= {"org", "top", "subtree", "team", "department"}
+    assert not any(JARGON.search(words) for words in pulse.GROUP_KINDS.values())

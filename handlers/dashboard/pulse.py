@@ -62,8 +62,20 @@ CELL_HEADERS = (
     "Respondents (band)",
     "Participation (%)",
     "Mean (1-5)",
-    "Comment sentiment (-1..1)",
+    "Comment sentiment (-1 to 1)",
 )
+# what kind of group a row is, in words (the gate's own names are for the code)
+GROUP_KINDS = {
+    "org": "whole organisation",
+    "top": "top of the organisation",
+    "department": "department",
+    "subtree": "everyone below a manager",
+    "team": "a manager's team",
+}
+
+
+def _kind_words(kind: str) -> str:
+    return GROUP_KINDS.get(kind, kind)
 
 
 def _themes() -> dict[str, str]:
@@ -235,7 +247,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             else None,
             table=Table(
                 ("week", "theme", "sentiment"),
-                ("Week", "Theme", "Comment sentiment (-1..1)"),
+                ("Week", "Theme", "Comment sentiment (-1 to 1)"),
                 tuple(
                     (
                         week_words(c.period),
@@ -781,7 +793,7 @@ def groups(
             table.append(
                 (
                     labels[g],
-                    g[0],
+                    _kind_words(g[0]),
                     themes[t],
                     "shown" if combined.mean is not None else WITHHELD,
                     "; ".join(reasons) if combined.mean is None else None,
@@ -830,7 +842,7 @@ def groups(
                 ),
                 (
                     "Group",
-                    "Kind",
+                    "Kind of group",
                     "Theme",
                     "Shown",
                     "Withheld because",
@@ -849,9 +861,9 @@ def groups(
                 title="Each week's figures behind the heat map",
                 table=Table(
                     ("group", "group_kind", *CELL_COLUMNS),
-                    ("Group", "Kind", *CELL_HEADERS),
+                    ("Group", "Kind of group", *CELL_HEADERS),
                     tuple(
-                        (c.label, c.kind, *_cell_row(c, themes, min_size))
+                        (c.label, _kind_words(c.kind), *_cell_row(c, themes, min_size))
                         for g in rows
                         for t in measures
                         for c in found.get((*g, t), [])

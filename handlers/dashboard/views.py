@@ -378,8 +378,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                     "Reached",
                     "By relay",
                     "By escalation",
-                    "Median hours",
-                    "90th percentile hours",
+                    "Half reached within (hours)",
+                    "90% reached within (hours)",
                 ),
                 tuple(rows),
             ),
@@ -403,7 +403,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             else None,
             table=Table(
                 ("level", "median_hours", "p90_hours"),
-                ("Level", "Median hours", "90th percentile hours"),
+                ("Level", "Half reached within (hours)", "90% reached within (hours)"),
                 tuple((r[0], r[4], r[5]) for r in rows),
             ),
         )

@@ -107,7 +107,10 @@ async def test_heat_map_marks_withheld_cells_everywhere(client, seeded, publishe
     )
     assert rows[("Everyone below Max Two", "Customer focus")]["mean"] == 3.2
     csv_text = results[3][1]
-    assert "Team of Mia One,team,Customer focus,withheld,fewer than 5 respondents,0,1," in csv_text
+    assert (
+        "Team of Mia One,a manager's team,Customer focus,withheld,fewer than 5 respondents,0,1,"
+        in csv_text
+    )
 
 
 async def test_a_manager_sees_their_subtree_not_a_peers(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
