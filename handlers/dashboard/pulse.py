@@ -59,9 +59,9 @@ CELL_HEADERS = (
     "Theme",
     "Shown",
     "Withheld because",
-    "Respondents (band)",
+    "People who answered (range)",
     "Participation (%)",
-    "Mean (1-5)",
+    "Average score (1-5)",
     "Comment sentiment (-1 to 1)",
 )
 # what kind of group a row is, in words (the gate's own names are for the code)
@@ -181,7 +181,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 x_labels=ticks,
                 series=series(lambda c: c.mean),
                 x_title="week beginning",
-                y_title="mean score (1 = low, 5 = high)",
+                y_title="average score (1 = low, 5 = high)",
                 y_range=(1.0, 5.0),
                 references=tuple(references),
             ),
@@ -280,7 +280,7 @@ ENPS_HEADERS = (
     "Week",
     "Shown",
     "Withheld because",
-    "Respondents (band)",
+    "People who answered (range)",
     "eNPS (-100..100)",
     "Promoters, 9-10 (%)",
     "Passives, 7-8 (%)",
@@ -640,7 +640,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
             if charted
             else "No assessment or pulse figure for this group yet.",
             note=(
-                f"Baseline: this group's first assessment. Pulse: the mean of the themes on "
+                f"Baseline: this group's first assessment. Pulse: the average of the themes on "
                 f"each dimension, {span}, from the weeks shown. "
                 if span
                 else "Baseline: this group's first assessment. "
@@ -654,7 +654,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
                     Series("pulse, latest weeks", tuple(r[6] for r in charted)),
                 ),
                 x_title="dimension",
-                y_title="mean score (1-5)",
+                y_title="average score (1-5)",
             )
             if charted
             else None,
@@ -813,7 +813,7 @@ def groups(
     view.sections.append(
         Section(
             id="heatmap",
-            title=f"Mean score per theme and group, {span}",
+            title=f"Average score per theme and group, {span}",
             summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
             + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
             note=note,
@@ -824,7 +824,7 @@ def groups(
                 notes=tuple(notes[i] for i in on_map),
                 x_title="theme",
                 y_title="group",
-                scale_title="mean score (1-5)",
+                scale_title="average score (1-5)",
                 scale=(1.0, 5.0),
             )
             if on_map and measures
@@ -848,7 +848,7 @@ def groups(
                     "Withheld because",
                     "Weeks shown",
                     "Weeks asked",
-                    "Mean (1-5) of the weeks shown",
+                    "Average score (1-5) over the weeks shown",
                 ),
                 tuple(table),
             ),

@@ -71,7 +71,7 @@ def test_owners_move_actions_on_and_close_objectives_in_chat(runtime, chat) -> N
     # the objective's owner may move any of its actions, and close it; an action owner may not
     assert "is now done" in chat("s1@x.io").say("action 2 done")
     assert "there is no objective 1 you can change" in s2.say("objective 1 close")
-    assert "objective ID close to close one you own" in s2.say("objective close")
+    assert "objective 3 close - close one you own" in s2.say("objective close")
     closed = chat("s1@x.io").say("objective 1 close")
     assert "Objective 1 closed as missed." in closed  # no figure reached the target
     with runtime.db.session() as session:
