@@ -131,3 +131,12 @@ def test_the_dashboard_names_groups_and_ranges_in_words() -> None:
     )  # a VP reads "average"
     assert set(pulse.GROUP_KINDS) >= {"org", "top", "subtree", "team", "department"}
     assert not any(JARGON.search(words) for words in pulse.GROUP_KINDS.values())
+
+
+def test_a_command_s_usage_is_one_short_line_per_command() -> None:
+    """A usage answer lists each command on its own line, short enough to read in chat,
+    instead of one sentence of several hundred characters (issue 23, words)."""
+    for key in ("cascade.usage", "pulse.schedule_usage", "objective.chat_usage"):
+        lines = prompts.text(key).splitlines()
+        assert len(lines) >= 3, key
+        assert max(len(line) for line in lines) <= 160, (key, max(lines, key=len))
