@@ -136,7 +136,13 @@ def test_the_dashboard_names_groups_and_ranges_in_words() -> None:
 def test_a_command_s_usage_is_one_short_line_per_command() -> None:
     """A usage answer lists each command on its own line, short enough to read in chat,
     instead of one sentence of several hundred characters (issue 23, words)."""
-    for key in ("cascade.usage", "pulse.schedule_usage", "objective.chat_usage"):
-        lines = prompts.text(key).splitlines()
+    for key in (
+        "cascade.usage",
+        "cascade.schedule_usage",
+        "pulse.schedule_usage",
+        "objective.chat_usage",
+        "objective.edit_usage",
+    ):
+        lines = prompts.text(key, what="target").splitlines()
         assert len(lines) >= 3, key
         assert max(len(line) for line in lines) <= 160, (key, max(lines, key=len))

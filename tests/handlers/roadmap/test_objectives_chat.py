@@ -178,7 +178,7 @@ def test_a_manager_sets_and_changes_an_objective_in_chat_without_the_command_lin
 
     # wrong or missing values: what was expected, with an example; nothing changes
     missing = sam.say("objective 1 target")
-    assert "for example objective 3 target 3.8" in missing and "I don't know" not in missing
+    assert "for example:\nobjective 3 target 3.8" in missing and "I don't know" not in missing
     assert "target: must be a number from 1 to 5, not 9" in sam.say("objective 1 target 9")
     assert "owner: e1@x.io is not in the part" in sam.say("objective 1 owner e1@x.io")
     # an employee has no part of their own to set objectives for
