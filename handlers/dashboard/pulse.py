@@ -739,7 +739,7 @@ def groups(
     if week and week not in weeks:
         raise NotAllowed(f"week {week}")
     if not weeks:
-        return _waiting("groups", "Teams side by side", scope, WAITING)
+        return _waiting("groups", "Groups side by side", scope, WAITING)
     chosen = [week] if week else weeks[-HEAT_WEEKS:]
     span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
@@ -755,7 +755,7 @@ def groups(
         )
         if c.period in chosen
     ]
-    view = View("groups", "Teams side by side", scope.key, f"{scope.label}, {span}")
+    view = View("groups", "Groups side by side", scope.key, f"{scope.label}, {span}")
     view.extra["weeks"] = weeks[-WEEKS_SHOWN:]
     view.extra["shown_weeks"] = chosen
     found: dict[tuple[str, str, str], list[disclosure.Cell]] = {}

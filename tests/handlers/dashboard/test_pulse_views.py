@@ -98,6 +98,8 @@ async def test_heat_map_marks_withheld_cells_everywhere(client, seeded, publishe
         assert str(SECRET_MEAN) not in body
     page = results[0][1]
     assert page.count("<svg") == 1 and "average score (1-5)" in page
+    # the map holds the organisation and departments too, and "Teams" is also a chat app
+    assert "Groups side by side" in page and "Teams side by side" not in page
     data = json.loads(results[1][1])
     rows = {(r["group"], r["theme"]): r for r in data["sections"]["heatmap"]["rows"]}
     assert rows[("Team of Max Two", "Customer focus")]["status"] == "withheld"
