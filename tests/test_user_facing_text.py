@@ -94,3 +94,57 @@ def test_the_demo_and_what_its_people_read_hold_no_timestamp_or_python(
     for email, lines in READERS.items():
         found += [f"{email}: {line}" for line in problems(_chat(db, email, lines))]
     assert not found, "\n".join(found)
+
+
+# words of the code, not of the reader: a table cell, a subtree, a statistic's name, a range
+# written as a programmer writes it (issue 23, point 5: the words)
+JARGON = re.compile(
+    r"\bcells?\b|\bsubtree\b|\bperiod key\b|\bmedian\b|\bdepth\b|\byour scope\b|\d\.\.-?\d",
+    re.IGNORECASE,
+)
+# punctuation slips: a doubled period (not an ellipsis), a period before a colon, a space
+# before a period or comma, a full stop glued to the next sentence
+# a key to press: a Slack or Teams form has no Enter for a field, so say "leave it empty"
+KEYBOARD = re.compile(r"\bEnter for\b")
+SLIPS = re.compile(r"(?<!\.)\.\.(?!\.)|\.:|\s[.,]|[a-z]\.[A-Z]")
+
+
+def test_every_prompt_a_non_admin_reads_speaks_their_language() -> None:
+    found = []
+    for section, sentences in prompts._messages().items():
+        if section in prompts.FOR_ADMINS:
+            continue
+        for key, sentence in sentences.items():
+            if f"{section}.{key}" in prompts.FOR_ADMINS:
+                continue
+            words = re.sub(r"\{[^}]*\}", "X", sentence)  # a placeholder is not a word
+            if JARGON.search(words) or SLIPS.search(words) or KEYBOARD.search(words):
+                found.append(f"{section}.{key}: {sentence}")
+    assert not found, "\n".join(found)
+
+
+def test_the_dashboard_names_groups_and_ranges_in_words() -> None:
+    from handlers.dashboard import pulse
+
+    headers = " ".join(pulse.CELL_HEADERS)
+    assert not JARGON.search(headers), headers
+    assert not re.search(r"\bmean\b|\bband\b", headers, re.IGNORECASE), (
+        headers
+    )  # a VP reads "average"
+    assert set(pulse.GROUP_KINDS) >= {"org", "top", "subtree", "team", "department"}
+    assert not any(JARGON.search(words) for words in pulse.GROUP_KINDS.values())
+
+
+def test_a_command_s_usage_is_one_short_line_per_command() -> None:
+    """A usage answer lists each command on its own line, short enough to read in chat,
+    instead of one sentence of several hundred characters (issue 23, words)."""
+    for key in (
+        "cascade.usage",
+        "cascade.schedule_usage",
+        "pulse.schedule_usage",
+        "objective.chat_usage",
+        "objective.edit_usage",
+    ):
+        lines = prompts.text(key, what="target").splitlines()
+        assert len(lines) >= 3, key
+        assert max(len(line) for line in lines) <= 160, (key, max(lines, key=len))

@@ -14,7 +14,7 @@ from prompts import text
 
 NAV = (
     ("overview", "Overview", "/dashboard"),
-    ("groups", "Teams side by side", "/dashboard/groups"),
+    ("groups", "Groups side by side", "/dashboard/groups"),
     ("roadmap", "Baseline and objectives", "/dashboard/roadmap"),
     ("stories", "Stories", "/dashboard/stories"),
     ("cascades", "Leadership messages", "/dashboard/cascades"),

@@ -59,11 +59,23 @@ CELL_HEADERS = (
     "Theme",
     "Shown",
     "Withheld because",
-    "Respondents (band)",
+    "People who answered (range)",
     "Participation (%)",
-    "Mean (1-5)",
-    "Comment sentiment (-1..1)",
+    "Average score (1-5)",
+    "Comment sentiment (-1 to 1)",
 )
+# what kind of group a row is, in words (the gate's own names are for the code)
+GROUP_KINDS = {
+    "org": "whole organisation",
+    "top": "top of the organisation",
+    "department": "department",
+    "subtree": "everyone below a manager",
+    "team": "a manager's team",
+}
+
+
+def _kind_words(kind: str) -> str:
+    return GROUP_KINDS.get(kind, kind)
 
 
 def _themes() -> dict[str, str]:
@@ -169,7 +181,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
                 x_labels=ticks,
                 series=series(lambda c: c.mean),
                 x_title="week beginning",
-                y_title="mean score (1 = low, 5 = high)",
+                y_title="average score (1 = low, 5 = high)",
                 y_range=(1.0, 5.0),
                 references=tuple(references),
             ),
@@ -235,7 +247,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             else None,
             table=Table(
                 ("week", "theme", "sentiment"),
-                ("Week", "Theme", "Comment sentiment (-1..1)"),
+                ("Week", "Theme", "Comment sentiment (-1 to 1)"),
                 tuple(
                     (
                         week_words(c.period),
@@ -268,7 +280,7 @@ ENPS_HEADERS = (
     "Week",
     "Shown",
     "Withheld because",
-    "Respondents (band)",
+    "People who answered (range)",
     "eNPS (-100..100)",
     "Promoters, 9-10 (%)",
     "Passives, 7-8 (%)",
@@ -628,7 +640,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
             if charted
             else "No assessment or pulse figure for this group yet.",
             note=(
-                f"Baseline: this group's first assessment. Pulse: the mean of the themes on "
+                f"Baseline: this group's first assessment. Pulse: the average of the themes on "
                 f"each dimension, {span}, from the weeks shown. "
                 if span
                 else "Baseline: this group's first assessment. "
@@ -642,7 +654,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
                     Series("pulse, latest weeks", tuple(r[6] for r in charted)),
                 ),
                 x_title="dimension",
-                y_title="mean score (1-5)",
+                y_title="average score (1-5)",
             )
             if charted
             else None,
@@ -727,7 +739,7 @@ def groups(
     if week and week not in weeks:
         raise NotAllowed(f"week {week}")
     if not weeks:
-        return _waiting("groups", "Teams side by side", scope, WAITING)
+        return _waiting("groups", "Groups side by side", scope, WAITING)
     chosen = [week] if week else weeks[-HEAT_WEEKS:]
     span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
@@ -743,7 +755,7 @@ def groups(
         )
         if c.period in chosen
     ]
-    view = View("groups", "Teams side by side", scope.key, f"{scope.label}, {span}")
+    view = View("groups", "Groups side by side", scope.key, f"{scope.label}, {span}")
     view.extra["weeks"] = weeks[-WEEKS_SHOWN:]
     view.extra["shown_weeks"] = chosen
     found: dict[tuple[str, str, str], list[disclosure.Cell]] = {}
@@ -781,7 +793,7 @@ def groups(
             table.append(
                 (
                     labels[g],
-                    g[0],
+                    _kind_words(g[0]),
                     themes[t],
                     "shown" if combined.mean is not None else WITHHELD,
                     "; ".join(reasons) if combined.mean is None else None,
@@ -801,7 +813,7 @@ def groups(
     view.sections.append(
         Section(
             id="heatmap",
-            title=f"Mean score per theme and group, {span}",
+            title=f"Average score per theme and group, {span}",
             summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
             + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
             note=note,
@@ -812,7 +824,7 @@ def groups(
                 notes=tuple(notes[i] for i in on_map),
                 x_title="theme",
                 y_title="group",
-                scale_title="mean score (1-5)",
+                scale_title="average score (1-5)",
                 scale=(1.0, 5.0),
             )
             if on_map and measures
@@ -830,13 +842,13 @@ def groups(
                 ),
                 (
                     "Group",
-                    "Kind",
+                    "Kind of group",
                     "Theme",
                     "Shown",
                     "Withheld because",
                     "Weeks shown",
                     "Weeks asked",
-                    "Mean (1-5) of the weeks shown",
+                    "Average score (1-5) over the weeks shown",
                 ),
                 tuple(table),
             ),
@@ -849,9 +861,9 @@ def groups(
                 title="Each week's figures behind the heat map",
                 table=Table(
                     ("group", "group_kind", *CELL_COLUMNS),
-                    ("Group", "Kind", *CELL_HEADERS),
+                    ("Group", "Kind of group", *CELL_HEADERS),
                     tuple(
-                        (c.label, c.kind, *_cell_row(c, themes, min_size))
+                        (c.label, _kind_words(c.kind), *_cell_row(c, themes, min_size))
                         for g in rows
                         for t in measures
                         for c in found.get((*g, t), [])

@@ -70,9 +70,10 @@ def stories(
             id="shared",
             title="People who shared stories and ideas, per published week",
             summary=f"{len(weeks)} published weeks with a figure for {len(groups)} groups.",
-            note=f"Closed weeks only, in bands of people who shared; a group or week where "
+            note=f"Finished weeks only, counted in ranges of people who shared; a group or week where "
             f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
-            "group away, is left out. Mood: the stories' mean polarity (-1 to +1).",
+            "group away, is left out. Mood: how positive the stories sound on average, from -1 "
+            "(negative) to +1 (positive).",
             chart=LineChart(
                 x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
                 series=tuple(
@@ -126,8 +127,8 @@ def _connectedness(session: Session, k: int) -> Section:
         summary=f"{len(bands)} department pairs where at least {k} people found the other's "
         f"stories helpful.{share}",
         note="Rows: the department whose people clicked \u201cthis helps my team\u201d; "
-        "columns: the department whose stories they were. People in bands, per closed block "
-        f"of four weeks; a pair with fewer than {k} people is left blank. The whole "
+        "columns: the department whose stories they were. People counted in ranges, per "
+        f"finished block of four weeks; a pair with fewer than {k} people is left blank. The whole "
         "organisation, for every viewer.",
         chart=HeatMap(
             rows=tuple(departments),
@@ -136,7 +137,7 @@ def _connectedness(session: Session, k: int) -> Section:
             notes=notes,
             x_title="story from department",
             y_title="found helpful by department",
-            scale_title="people who found it helpful (band's lower end)",
+            scale_title="people who found it helpful (at least)",
         )
         if len(departments) > 1
         else None,
@@ -378,8 +379,8 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                     "Reached",
                     "By relay",
                     "By escalation",
-                    "Median hours",
-                    "90th percentile hours",
+                    "Half reached within (hours)",
+                    "90% reached within (hours)",
                 ),
                 tuple(rows),
             ),
@@ -403,7 +404,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
             else None,
             table=Table(
                 ("level", "median_hours", "p90_hours"),
-                ("Level", "Median hours", "90th percentile hours"),
+                ("Level", "Half reached within (hours)", "90% reached within (hours)"),
                 tuple((r[0], r[4], r[5]) for r in rows),
             ),
         )

@@ -72,9 +72,7 @@ def test_chat_command_talks_as_a_person(played_demo: PlayedDemo, tmp_path: Path)
         app, ["chat", "--as", "ava.adams@example.com"], input="help\nquit\n", env=env
     )
     assert result.exit_code == 0, result.output
-    assert (
-        "You are Ava Adams" in result.output and "checkin - start a pulse check-in" in result.output
-    )
+    assert "You are Ava Adams" in result.output and "checkin - start a check-in" in result.output
     missing = CliRunner().invoke(app, ["chat", "--as", "nobody@example.com"], env=env)
     assert missing.exit_code == 2 and "nobody with email" in missing.output
     # the org is imported: the admin is told so, not to import it first

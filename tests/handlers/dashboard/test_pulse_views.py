@@ -97,7 +97,9 @@ async def test_heat_map_marks_withheld_cells_everywhere(client, seeded, publishe
         assert "withheld" in body
         assert str(SECRET_MEAN) not in body
     page = results[0][1]
-    assert page.count("<svg") == 1 and "mean score (1-5)" in page
+    assert page.count("<svg") == 1 and "average score (1-5)" in page
+    # the map holds the organisation and departments too, and "Teams" is also a chat app
+    assert "Groups side by side" in page and "Teams side by side" not in page
     data = json.loads(results[1][1])
     rows = {(r["group"], r["theme"]): r for r in data["sections"]["heatmap"]["rows"]}
     assert rows[("Team of Max Two", "Customer focus")]["status"] == "withheld"
@@ -107,7 +109,10 @@ async def test_heat_map_marks_withheld_cells_everywhere(client, seeded, publishe
     )
     assert rows[("Everyone below Max Two", "Customer focus")]["mean"] == 3.2
     csv_text = results[3][1]
-    assert "Team of Mia One,team,Customer focus,withheld,fewer than 5 respondents,0,1," in csv_text
+    assert (
+        "Team of Mia One,a manager's team,Customer focus,withheld,fewer than 5 respondents,0,1,"
+        in csv_text
+    )
 
 
 async def test_a_manager_sees_their_subtree_not_a_peers(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +142,7 @@ async def test_an_employee_sees_the_org_and_their_team_withheld(client, seeded, 
     assert "Whole organisation" in groups and "Sales" in groups
     assert not any("Max Two" in g or "Vera Vp" in g for g in groups), groups
     page = await (await client.get("/dashboard/overview?scope=org")).text()
-    assert page.count("<svg") >= 2 and "mean score (1 = low, 5 = high)" in page
+    assert page.count("<svg") >= 2 and "average score (1 = low, 5 = high)" in page
 
 
 def seed_assessment_and_objective(seeded, published) -> None:  # type: ignore[no-untyped-def]

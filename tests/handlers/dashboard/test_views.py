@@ -90,6 +90,9 @@ async def test_stories_charts_and_connectedness(client, seeded) -> None:  # type
     # (before issue 19 a chart counted them live, per department)
     assert page.count("<svg") == 1
     assert "People who shared stories and ideas, per published week" in page
+    # the notes speak a reader's words, not the statistician's (issue 23, words)
+    assert "how positive the stories sound" in page and "counted in ranges" in page
+    assert "polarity" not in page and "bands" not in page
     data = json.loads(await (await client.get("/dashboard/stories.json")).text())
     people = {
         (r["reader_department"], r["story_department"]): r["people"]

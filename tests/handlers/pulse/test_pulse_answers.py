@@ -206,7 +206,7 @@ def test_unknown_people_and_oversized_text_get_a_polite_answer(runtime, router) 
 def test_help_depends_on_the_role(chat, runtime) -> None:
     import_org(runtime, ORG)
     assert "checkin" not in chat("s1@x.io").say("help")
-    assert "checkin - start a pulse check-in" in chat("m1@x.io").say("help")
+    assert "checkin - start a check-in" in chat("m1@x.io").say("help")
 
 
 def test_a_comment_with_control_characters_is_kept_as_plain_text(runtime, chat) -> None:

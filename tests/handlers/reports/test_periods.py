@@ -66,7 +66,9 @@ def test_cascade_report_on_the_command_line_keeps_to_a_period(cli, two_cascades)
 
     both = cli("cascade", "report", "--weeks", "2", "--since", "2027-01-01")
     assert both.exit_code == 2
-    assert error_lines(both.output) == ["error: --weeks and --since: give one of them"]
+    assert error_lines(both.output) == [
+        "error: --weeks and --since do not go together: give one of them"
+    ]
     backwards = cli("cascade", "report", "--since", "2027-03-02", "--until", "2027-03-01")
     assert backwards.exit_code == 2
     assert error_lines(backwards.output) == [
@@ -197,7 +199,9 @@ def test_ideas_in_chat_keep_to_a_period(runtime, chat, clock) -> None:
     assert "until 2027-03-01 is before since 2027-03-31" in lea.say(
         "ideas since 2027-03-31 until 2027-03-01"
     )
-    assert "weeks and since: give one of them" in lea.say("ideas weeks 2 since 2027-03-01")
+    assert "weeks and since do not go together: give one of them" in lea.say(
+        "ideas weeks 2 since 2027-03-01"
+    )
     assert "Sorry, I did not understand that. Type ideas" in lea.say("ideas lately")
 
 

@@ -71,7 +71,7 @@ def test_owners_move_actions_on_and_close_objectives_in_chat(runtime, chat) -> N
     # the objective's owner may move any of its actions, and close it; an action owner may not
     assert "is now done" in chat("s1@x.io").say("action 2 done")
     assert "there is no objective 1 you can change" in s2.say("objective 1 close")
-    assert "objective ID close to close one you own" in s2.say("objective close")
+    assert "objective 3 close - close one you own" in s2.say("objective close")
     closed = chat("s1@x.io").say("objective 1 close")
     assert "Objective 1 closed as missed." in closed  # no figure reached the target
     with runtime.db.session() as session:
@@ -178,7 +178,7 @@ def test_a_manager_sets_and_changes_an_objective_in_chat_without_the_command_lin
 
     # wrong or missing values: what was expected, with an example; nothing changes
     missing = sam.say("objective 1 target")
-    assert "for example objective 3 target 3.8" in missing and "I don't know" not in missing
+    assert "for example:\nobjective 3 target 3.8" in missing and "I don't know" not in missing
     assert "target: must be a number from 1 to 5, not 9" in sam.say("objective 1 target 9")
     assert "owner: e1@x.io is not in the part" in sam.say("objective 1 owner e1@x.io")
     # an employee has no part of their own to set objectives for
