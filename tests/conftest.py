@@ -156,8 +156,19 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         db = Database(f"sqlite:///{path}")
     else:
-        db = Database(request.getfixturevalue("postgres_schema"))
+        db = request.getfixturevalue("postgres_database")
         _truncate_all(db)
+    yield db
+    if request.param == "sqlite":
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_schema: str) -> Iterator[Database]:
+    """The session's schema behind one engine: its pooled connections serve every test (a new
+    connection is a new server process, tens of milliseconds on a busy machine); each test
+    still starts from empty tables (``_truncate_all``)."""
+    db = Database(postgres_schema)
     yield db
     db.dispose()
 
