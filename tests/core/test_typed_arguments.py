@@ -22,7 +22,7 @@ AVA, BEA = "ava.adams@example.com", "bea.hughes@example.com"
         (AVA, "checkin carl@example", "the email of a manager in it, for example checkin "),
         (BEA, "checkin ava.adams@example.com", "for example checkin bea.hughes@example.com"),
         (BEA, "objective 1 due", "objective 3 due 2027-06-30"),
-        (BEA, "objective one close", "For example: objective 3 target 3.8"),
+        (BEA, "objective one close", "objective 3 target 3.8 - change one"),
         (BEA, "action 1", "for example action 7 done"),
         (BEA, "comments page", "for example comments page 2"),
         (BEA, "report yesterday", "report weeks 8"),

@@ -154,7 +154,7 @@ def test_a_manager_of_one_polls_checkin_and_assess_status_and_learns_nothing(
     runtime.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
     run_due(runtime)
     closed = mo.say("assess status")  # participation only from the gate's figures
-    assert "closed on" in closed and "type baseline" in closed and "%" not in closed
+    assert "closed on" in closed and "Type baseline" in closed and "%" not in closed
 
 
 def test_a_cascade_sender_polls_acknowledgements_of_a_small_team(

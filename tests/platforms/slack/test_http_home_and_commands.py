@@ -73,7 +73,7 @@ async def test_mention_with_help_answers_ephemerally_in_the_channel(
     [reply] = slack_app.fake.called("chat.postEphemeral")
     assert (reply.params["channel"], reply.params["user"]) == ("C0GENERAL", "UBOSS")
     shown = block_text(reply.params["blocks"])
-    assert "checkin - start a pulse check-in" in shown  # the boss sees the manager's lines
+    assert "checkin - start a check-in for your team" in shown  # the boss sees the manager's lines
 
 
 async def test_pulse_help_and_cascade_reach_the_router_by_name(slack_app, slack_runtime) -> None:
