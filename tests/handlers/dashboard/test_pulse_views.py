@@ -213,11 +213,11 @@ async def test_overview_shows_baseline_targets_and_open_objectives(
     assert "baseline" not in mine and "target 3.8" not in mine
 
 
-async def test_the_overview_opens_with_headline_figures(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
-    """Participation, each theme's score with its change, the weakest theme and the latest
-    leadership message's reach come first; each is a figure the gate shows, none withheld."""
-    who = published
-    with seeded.db.session() as session:  # an earlier week: the org's scores a week before
+def add_org_week_before(
+    seeded, means: dict[str, float], participation: float, n: int, **coverage: object
+) -> None:  # type: ignore[no-untyped-def]
+    """The week before ``WEEK`` (15-21 Feb 2027), the whole organisation's shown figures."""
+    with seeded.db.session() as session:
         session.add(
             DisclosurePeriod(
                 period="2027-W07",
@@ -228,7 +228,7 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
             )
         )
         session.flush()
-        for theme, mean in (("customer_focus", 3.2), ("leadership", 3.9)):
+        for theme, mean in means.items():
             session.add(
                 DisclosureCell(
                     period="2027-W07",
@@ -237,14 +237,23 @@ async def test_the_overview_opens_with_headline_figures(client, seeded, publishe
                     key="",
                     label="Whole organisation",
                     shown=True,
-                    respondents="5-9",
-                    participation=0.5,
+                    respondents="5-9" if n < 10 else "10-19",
+                    participation=participation,
                     mean=mean,
-                    n=7,
-                    answers=7,
-                    total=mean * 7,
+                    n=n,
+                    answers=n,
+                    total=mean * n,
+                    **coverage,
                 )
             )
+
+
+async def test_the_overview_opens_with_headline_figures(client, seeded, published) -> None:  # type: ignore[no-untyped-def]
+    """Participation, each theme's score with its change, the weakest theme and the latest
+    leadership message's reach come first; each is a figure the gate shows, none withheld."""
+    who = published
+    # an earlier week: the org's scores a week before
+    add_org_week_before(seeded, {"customer_focus": 3.2, "leadership": 3.9}, 0.5, 7)
     await sign_in(client, seeded, "vp")
     page = await (await client.get("/dashboard/overview?scope=org")).text()
     assert page.index("At a glance") < page.index("Score per theme by week")
@@ -350,37 +359,16 @@ async def test_a_check_in_of_part_of_the_group_is_no_change_of_the_whole_in_the_
     """The week before, the whole organisation was asked; the latest week only one team was
     (a manager's check-in). The headline says how much of the organisation was asked and
     shows no change against a week that asked other people (as the report does)."""
+    add_org_week_before(
+        seeded,
+        {"customer_focus": 4.2, "leadership": 4.2},
+        0.9,
+        18,
+        invited=20,
+        population=20,
+        members="everyone",
+    )
     with seeded.db.session() as session:
-        session.add(
-            DisclosurePeriod(
-                period="2027-W07",
-                kind="pulse",
-                starts=date(2027, 2, 15),
-                ends=date(2027, 2, 21),
-                published_at=seeded.clock.now() - timedelta(days=8),
-            )
-        )
-        session.flush()
-        for theme in ("customer_focus", "leadership"):
-            session.add(
-                DisclosureCell(
-                    period="2027-W07",
-                    measure=theme,
-                    kind="org",
-                    key="",
-                    label="Whole organisation",
-                    shown=True,
-                    respondents="10-19",
-                    participation=0.9,
-                    mean=4.2,
-                    n=18,
-                    answers=18,
-                    total=4.2 * 18,
-                    invited=20,
-                    population=20,
-                    members="everyone",
-                )
-            )
         session.execute(
             update(DisclosureCell)
             .where(col(DisclosureCell.period) == WEEK, col(DisclosureCell.kind) == "org")
