@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
+import prompts
 from bot.app import run_due
 from bot.core.chat import Incoming
 from bot.core.router import Router
@@ -57,6 +58,22 @@ class Chat:
         self.out.seek(0)
         self.out.truncate()
         return shown
+
+
+def add_churn_objective(manager: Chat) -> str:
+    """``manager`` (Bea in examples/people.csv) sets an objective in chat through the form:
+    customer measures 3.0 -> 3.8 by 30 June 2027, with an action for Carl Okafor."""
+    dimensions = list(prompts.assessment().dimensions)
+    return manager.say(
+        "objective add",
+        "Every churned customer called",
+        str(dimensions.index("customer_measures") + 1),
+        "3.8",
+        "2027-06-30",
+        "",
+        "3.0",
+        "Call the ten biggest churned accounts => carl.okafor@example.com",
+    )
 
 
 def tick_until(runtime: Runtime, end: datetime, step: timedelta = timedelta(minutes=30)) -> None:

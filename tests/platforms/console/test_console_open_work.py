@@ -7,7 +7,7 @@ from pathlib import Path
 
 from handlers.cascade import actions as cascade
 from storage import people
-from tests.support import import_org
+from tests.support import add_churn_objective, import_org
 
 ORG = (Path(__file__).parents[3] / "examples" / "people.csv").read_text()
 BEA = "bea.hughes@example.com"
@@ -86,20 +86,9 @@ def test_home_offers_the_assessment_in_progress_with_its_progress(runtime, chat)
 
 
 def test_an_action_to_update_is_open_work_until_it_is_done(runtime, chat) -> None:
-    import prompts
 
     import_org(runtime, ORG)
-    dimensions = list(prompts.assessment().dimensions)
-    set_ = chat(BEA).say(
-        "objective add",
-        "Every churned customer called",
-        str(dimensions.index("customer_measures") + 1),
-        "3.8",
-        "2027-06-30",
-        "",
-        "3.0",
-        "Call the ten biggest churned accounts => carl.okafor@example.com",
-    )
+    set_ = add_churn_objective(chat(BEA))
     assert "Objective 1 set" in set_
     carl = chat("carl.okafor@example.com")
     home = carl.say("home")

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import prompts
 from bot.app import run_due
-from tests.support import import_org
+from tests.support import add_churn_objective, import_org
 
 PEOPLE = Path(__file__).parents[3] / "examples" / "people.csv"
 AVA = "ava.adams@example.com"  # top leader, Europe/London
@@ -98,17 +97,7 @@ def test_manager_relays_sets_an_objective_and_reads_the_team_report_in_chat(runt
     assert all(TITLE in person.inbox() for person in sessions.values())
 
     # set an objective for the team, with an action for Carl
-    dimensions = list(prompts.assessment().dimensions)
-    objective = bea.say(
-        "objective add",
-        "Every churned customer called",
-        str(dimensions.index("customer_measures") + 1),
-        "3.8",
-        "2027-06-30",
-        "",
-        "3.0",
-        "Call the ten biggest churned accounts => carl.okafor@example.com",
-    )
+    objective = add_churn_objective(bea)
     assert "Objective 1 set: Every churned customer called" in objective
     assert "Objective 1 updated." in bea.say("objective 1 target 4.0")
     assert "Call the ten biggest churned accounts" in chat("carl.okafor@example.com").say(
