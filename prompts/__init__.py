@@ -6,6 +6,9 @@ check at start-up (and a test) catches a broken file before a person sees a brok
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,37 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 HERE = Path(__file__).parent
+ENGLISH = "en"  # the source language: prompts/*.yaml; every other is prompts/locales/<code>/
+LOCALES_DIR = HERE / "locales"
+
+# The language words are said in right now: set around each piece of work for one reader (the
+# person a handler answers, each recipient a message is written for), so `text` needs no argument.
+_speaking: ContextVar[str] = ContextVar("culturebot_locale", default=ENGLISH)
+
+
+def current_locale() -> str:
+    """The language `text` speaks in this context."""
+    return _speaking.get()
+
+
+@contextmanager
+def speaking(locale: str | None) -> Iterator[str]:
+    """Say everything inside in ``locale`` (None or an unknown code: keep the current one)."""
+    chosen = locale if locale in available_locales() else current_locale()
+    token = _speaking.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _speaking.reset(token)
+
+
+@cache
+def available_locales() -> tuple[str, ...]:
+    """English, then every language with a catalog folder, by code."""
+    found = (
+        sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir()) if LOCALES_DIR.is_dir() else []
+    )
+    return (ENGLISH, *(code for code in found if code != ENGLISH))
 
 
 class Question(BaseModel):
@@ -164,8 +198,8 @@ FOR_ADMINS = frozenset(
 )
 
 
-def _load_yaml(name: str) -> Any:
-    with (HERE / name).open(encoding="utf-8") as fh:
+def _load_yaml(name: str, folder: Path = HERE) -> Any:
+    with (folder / name).open(encoding="utf-8") as fh:
         # libyaml's C loader when PyYAML has it: about ten times faster (every command loads
         # these files at start-up)
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
@@ -192,17 +226,19 @@ def assessment() -> AssessmentBank:
 
 
 @cache
-def _messages() -> dict[str, dict[str, str]]:
-    """Every word file (all YAML here but the two banks), merged by section.
+def _messages(locale: str = ENGLISH) -> dict[str, dict[str, str]]:
+    """Every word file of one language (all YAML in its folder but the two banks), merged by
+    section.
 
     Each capability keeps its words in a file of its own (messages.yaml for the core,
     e.g. cascade.yaml for cascades); two files may not define the same section.
     """
+    folder = HERE if locale == ENGLISH else LOCALES_DIR / locale
     merged: dict[str, dict[str, str]] = {}
-    for path in sorted(HERE.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         if path.name in BANKS:
             continue
-        data = _load_yaml(path.name)
+        data = _load_yaml(path.name, folder)
         if not isinstance(data, dict) or not all(
             isinstance(section, dict) and all(isinstance(v, str) for v in section.values())
             for section in data.values()
@@ -216,9 +252,13 @@ def _messages() -> dict[str, dict[str, str]]:
 
 
 def text(key: str, **values: object) -> str:
-    """The sentence ``section.key`` with its placeholders filled in."""
+    """The sentence ``section.key`` in the current language (English where its catalog lacks
+    the key), with its placeholders filled in."""
     section, _, name = key.partition(".")
-    return _messages()[section][name].format(**values)
+    words = _messages(current_locale()).get(section, {}).get(name)
+    if words is None:
+        words = _messages()[section][name]
+    return words.format(**values)
 
 
 def validate_all() -> None:
