@@ -174,6 +174,8 @@ class PulseAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     polarity: float | None = None
     subjectivity: float | None = None
+    # random, set only where the author asked for anonymous replies (storage/conversations.py)
+    conversation_ref: str | None = Field(default=None, max_length=8)
 
 
 class PulseAnswerPending(SQLModel, table=True):
@@ -194,6 +196,8 @@ class PulseAnswerPending(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     polarity: float | None = None
     subjectivity: float | None = None
+    # random, set only where the author asked for anonymous replies (storage/conversations.py)
+    conversation_ref: str | None = Field(default=None, max_length=8)
 
 
 class Outbox(SQLModel, table=True):
