@@ -1,7 +1,7 @@
 """person gains locale, chosen_locale, slack_locale and teams_locale
 
-Revision ID: 0022_person_locale
-Revises: 0021_schedule_enps
+Revision ID: 0023_person_locale
+Revises: 0022_comment_link
 Create Date: 2026-12-08 01:00:00
 
 Every person is spoken to in their own language (issue 24). The language is the first of: their
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022_person_locale"
-down_revision: str | Sequence[str] | None = "0021_schedule_enps"
+revision: str = "0023_person_locale"
+down_revision: str | Sequence[str] | None = "0022_comment_link"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
