@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -651,15 +651,18 @@ def change(ctx: Context, incoming: Incoming) -> Response:
 EDITS = ("target", "due", "owner", "title", "action")
 
 
-def add_form(ctx: Context, ref: str = "", kept: dict[str, str] | None = None) -> Response:
+def add_form(
+    ctx: Context, ref: str = "", kept: dict[str, str] | None = None, action: str = "objective.add"
+) -> Response:
     """``objective add``: the form for a new objective of the person's own part (refused at
-    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress."""
+    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress (or
+    pre-fill a new one); ``action`` is what submitting it sends (a results message's own)."""
     _manager(ctx.session, ctx.person)
     dimensions = prompts.assessment().dimensions
     example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
     return Response(
         form=Form(
-            action="objective.add",
+            action=action,
             ref=ref or drafts.new_ref("objective"),
             title=prompts.text("objective.form_title"),
             fields=drafts.prefilled(
@@ -732,8 +735,14 @@ def resume(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _submit_add(ctx: Context, incoming: Incoming) -> Response:
-    fields = incoming.fields
-    objective = add(
+    objective = add_from_form(ctx, incoming.fields)
+    return Response(replies=[text_message(added_text(ctx.session, objective))])
+
+
+def add_from_form(ctx: Context, fields: Mapping[str, str]) -> Objective:
+    """``add`` from the fields of the objective form (the form's rules: no owner is the
+    person who sets it, each line of ``actions`` an action)."""
+    return add(
         ctx.session,
         ctx.person,
         ctx.now,
@@ -745,7 +754,6 @@ def _submit_add(ctx: Context, incoming: Incoming) -> Response:
         start=fields.get("from", "").strip() or None,
         actions=[line for line in fields.get("actions", "").splitlines() if line.strip()],
     )
-    return Response(replies=[text_message(added_text(ctx.session, objective))])
 
 
 def edit(ctx: Context, number: str, typed: str) -> Response:
