@@ -17,7 +17,7 @@ from handlers.reports.disclosure import week_of
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
 from tests.support import import_org, org_csv
 
-ORG = org_csv(
+ROWS = (
     "lea@x.io,Lea Leader,,Board,leader,Europe/Berlin",
     "sam@x.io,Sam Support,lea@x.io,Board,manager,Europe/Berlin",
     "eve@x.io,Eve Eng,lea@x.io,Board,manager,America/New_York",
@@ -25,6 +25,11 @@ ORG = org_csv(
     *(f"s{i}@x.io,S{i},sam@x.io,Support,employee,Europe/Berlin" for i in range(1, 7)),
     *(f"e{i}@x.io,E{i},eve@x.io,Engineering,employee,America/New_York" for i in range(1, 7)),
     *(f"t{i}@x.io,T{i},tim@x.io,Ops,employee,Asia/Tokyo" for i in range(1, 4)),
+)
+ORG = org_csv(*ROWS)
+# on Slack: each person's user id is "U" and their email's name in capitals (USAM, US1)
+SLACK_ORG = "email,name,manager_email,department,role,timezone,slack_user_id\n" + "".join(
+    f"{row},U{row.split('@')[0].upper()}\n" for row in ROWS
 )
 SUPPORT = [f"s{i}@x.io" for i in range(1, 7)]
 ENGINEERING = [f"e{i}@x.io" for i in range(1, 7)]
@@ -47,10 +52,14 @@ SCORES = {
 QUESTIONS = {"cf01": "customer_focus", "lc01": "leadership"}
 
 
-def seed(runtime: Runtime) -> None:
+def seed(runtime: Runtime, org: str = ORG) -> None:
     """The org, and two closed weeks of answers (everyone but Lea answers both questions);
     the week before is published (its messages queued), the clock is at ``PUBLISHED``."""
-    import_org(runtime, ORG)
+    import_org(runtime, org)
+    seed_weeks(runtime)
+
+
+def seed_weeks(runtime: Runtime) -> None:
     add_week(runtime, WEEK_BEFORE)
     runtime.clock.set(BEFORE_PUBLISHED)  # type: ignore[attr-defined]
     run_due(runtime)

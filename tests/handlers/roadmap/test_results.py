@@ -11,7 +11,7 @@ from sqlmodel import select
 
 import prompts
 from bot.app import run_due
-from bot.core.chat import Incoming, Message
+from bot.core.chat import Incoming, Message, Response
 from bot.core.router import Router
 from bot.core.runtime import Runtime
 from handlers.reports import disclosure
@@ -55,7 +55,9 @@ def _row(runtime: Runtime, email: str) -> ResultsMessage:
         ).one()
 
 
-def _press(runtime: Runtime, router: Router, email: str, action: str, value: str, **fields: str):  # type: ignore[no-untyped-def]
+def _press(
+    runtime: Runtime, router: Router, email: str, action: str, value: str, **fields: str
+) -> Response:
     return router.handle(
         runtime,
         Incoming(
@@ -136,7 +138,9 @@ def test_every_figure_is_one_the_manager_reads_in_report(seeded: Runtime) -> Non
                 session, min_group_size=seeded.settings.min_group_size, viewer=manager, full=True
             )
             allowed = {
-                results.figure_line(results.Figure(r.theme, r.mean, r.respondents, r.trend))
+                results.figure_line(
+                    results.Figure(r.theme, float(r.mean or 0), r.respondents, r.trend)
+                )
                 for r in seen.rows
                 if not r.withheld and r.period == W10 and r.key == manager.path
             }
