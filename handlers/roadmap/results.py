@@ -48,6 +48,7 @@ from handlers.reports import disclosure, publish
 from handlers.reports.disclosure import Cell
 from handlers.reports.pulse_reports import trend_of
 from handlers.roadmap import objectives
+from storage import people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.results import ResultsMessage
@@ -144,7 +145,8 @@ def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
         if row is None:
             continue
         part = figures.get(("subtree", manager.path), []) if manager.id in leaders else []
-        message = results_message(row, manager, part, org)
+        with prompts.speaking(people.locale_of(manager, runtime.settings.default_locale)):
+            message = results_message(row, manager, part, org)
         calendar = calendar_for(manager, runtime.settings.work_week)
         queued.append(
             Outgoing(
@@ -326,21 +328,23 @@ def share(ctx: Context, incoming: Incoming) -> Response:
     figures = stored_figures(row)
     if not members or not figures:
         raise UserError(prompts.text("results.nothing_to_share"))
-    message = shared_message(ctx.session, row, ctx.person, figures)
-    send_many(
-        ctx.session,
-        ctx.runtime,
-        [
+    said: dict[str, Message] = {}  # each member reads it in their own language
+    queued = []
+    for member in members:
+        locale = people.locale_of(member, ctx.settings.default_locale)
+        if locale not in said:
+            with prompts.speaking(locale):
+                said[locale] = shared_message(ctx.session, row, ctx.person, figures)
+        queued.append(
             Outgoing(
                 row_id(member.id),
-                message,
+                said[locale],
                 f"results:share:{row.id}:{member.id}",
                 "results.share",
                 not_before=calendar_for(member, ctx.settings.work_week).next_working_hour(ctx.now),
             )
-            for member in members
-        ],
-    )
+        )
+    send_many(ctx.session, ctx.runtime, queued)
     row.shared_at, row.shared_to = ctx.now, "members"
     ctx.session.add(row)
     return Response(

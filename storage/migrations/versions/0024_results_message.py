@@ -1,7 +1,7 @@
 """results reach people: results_message (one results message per person and period)
 
-Revision ID: 0022_results_message
-Revises: 0021_schedule_enps
+Revision ID: 0024_results_message
+Revises: 0023_person_locale
 Create Date: 2026-12-08 00:40:00
 
 When a period is published, each manager with a shown figure for their team (and each leader
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0022_results_message"
-down_revision: str | Sequence[str] | None = "0021_schedule_enps"
+revision: str = "0024_results_message"
+down_revision: str | Sequence[str] | None = "0023_person_locale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
