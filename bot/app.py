@@ -27,6 +27,7 @@ def build_router() -> Router:
     from handlers.home import basics, pending
     from handlers.home import view as home_view
     from handlers.people import leave
+    from handlers.pulse import conversations
     from handlers.pulse import rounds as pulse
     from handlers.pulse import team as pulse_team
     from handlers.roadmap import assessment, baseline, objectives
@@ -37,6 +38,7 @@ def build_router() -> Router:
     basics.register(router)
     pulse.register(router)
     pulse_team.register(router)
+    conversations.register(router)
     stories.register(router)
     cascade.register(router)
     leave.register(router)

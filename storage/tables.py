@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import storage.audit  # noqa: F401
 import storage.cascade_models  # noqa: F401
+import storage.conversations  # noqa: F401
 import storage.dashboard  # noqa: F401
 import storage.disclosure_models  # noqa: F401
 import storage.job_marks  # noqa: F401

@@ -35,6 +35,7 @@ from bot.cli.common import (
 from bot.cli.outbox import outbox_app
 from bot.cli.person import person_app
 from bot.cli.printing import print_report
+from bot.cli.prompts import prompts_app
 from bot.cli.pulse import pulse_app
 from bot.cli.roadmap import assess_app, objective_app
 from bot.cli.slack import slack_app
@@ -63,6 +64,7 @@ app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(prompts_app, name="prompts")
 app.command("doctor")(cli_doctor.doctor)
 
 
