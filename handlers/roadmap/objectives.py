@@ -438,6 +438,17 @@ def state_of(
     return "on track" if behind <= TOLERANCE + 1e-9 else "at risk"
 
 
+def state_words(state: str) -> str:
+    """An objective's state (on track, at risk, reached, missed, dropped) as people read it;
+    the stored and exported value stays the English word."""
+    return prompts.text(f"objective.state_{state.replace(' ', '_')}")
+
+
+def action_status_words(status: str) -> str:
+    """An action's status (planned, doing, done) as people read it."""
+    return prompts.text(f"objective.action_{status}") if status in ACTION_STATUSES else status
+
+
 def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveView:
     return _views(session, [objective], now)[0]
 
@@ -536,7 +547,7 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        state = prompts.text(f"objective.state_{v.state.replace(' ', '_')}")
+        state = state_words(v.state)
         if v.current is None:
             now = prompts.text("objective.now_unknown", state=state)
         else:
@@ -567,7 +578,7 @@ def as_text(views: list[ObjectiveView]) -> str:
                     id=a.id,
                     text=a.text,
                     owner=a.owner,
-                    status=a.status,
+                    status=action_status_words(a.status),
                     due=day_words(a.due),
                 )
             )
@@ -644,7 +655,11 @@ def change(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(prompts.text("objective.chat_usage"))
     state = close(ctx.session, ctx.person, ctx.now, numbers[0], dropped=verbs == ["drop"])
     return Response(
-        replies=[text_message(prompts.text("objective.closed_msg", id=numbers[0], state=state))]
+        replies=[
+            text_message(
+                prompts.text("objective.closed_msg", id=numbers[0], state=state_words(state))
+            )
+        ]
     )
 
 
@@ -794,7 +809,7 @@ def action(ctx: Context, incoming: Incoming) -> Response:
                     "objective.action_moved",
                     id=moved.id,
                     objective=moved.objective_id,
-                    status=moved.status,
+                    status=action_status_words(moved.status),
                 )
             )
         ]
