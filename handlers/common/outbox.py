@@ -57,12 +57,14 @@ def once_per_language(render: Callable[[], T]) -> Callable[[], T]:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for ``send_many``: whom it is for, and how to write it."""
+    """One message for ``send_many``: whom it is for, how to write it, and ``not_before``:
+    not sent earlier (their working hours)."""
 
     person: Person
     render: Render
     key: str
     kind: str
+    not_before: datetime | None = None
 
 
 def send_many(session: Session, runtime: Runtime, items: Sequence[Outgoing]) -> set[str]:
@@ -70,7 +72,11 @@ def send_many(session: Session, runtime: Runtime, items: Sequence[Outgoing]) -> 
     storage.outbox.enqueue_many."""
     rows = [
         outbox.Queued(
-            row_id(i.person.id), written_for(runtime, i.person, i.render).to_json(), i.key, i.kind
+            row_id(i.person.id),
+            written_for(runtime, i.person, i.render).to_json(),
+            i.key,
+            i.kind,
+            i.not_before,
         )
         for i in items
     ]
