@@ -287,8 +287,7 @@ def languages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Calla
     root.mkdir()
 
     def forget() -> None:
-        prompts.available_locales.cache_clear()
-        prompts._messages.cache_clear()  # noqa: SLF001 - the catalogs are read once, cached
+        prompts.forget()  # the catalogs and banks are read once per language, cached
 
     def have(**catalogs: Words) -> None:
         for code, words in catalogs.items():

@@ -27,9 +27,10 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     text_message,
 )
-from bot.core.clock import format_local, local_instant
+from bot.core.clock import local_instant
 from bot.core.parsing import parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -357,7 +358,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
             session.add(prompt)  # moved to their next working day, or dropped
             continue
         reminder = prompts.text(
-            "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
+            "pulse.reminder", closes=chat_time(prompt.closes_at, person.timezone)
         )
         question = question_message(
             prompt, round_.question_id, person.timezone, bank_of(round_), name_of(round_)
@@ -492,7 +493,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     if prompt.status == "expired" or ctx.now >= prompt.closes_at:
         closed = prompts.text(
-            "pulse.closed", closes=format_local(prompt.closes_at, ctx.person.timezone)
+            "pulse.closed", closes=chat_time(prompt.closes_at, ctx.person.timezone)
         )
         return Response(update=text_message(closed))
     team_path = people.team_path(ctx.session, ctx.person)
@@ -561,7 +562,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(
             prompts.text(
                 "pulse.adhoc_running",
-                closes=format_local(running.closes_at, me.timezone),
+                closes=chat_time(running.closes_at, me.timezone),
                 answered=live_counts.progress(answered, asked, k, running.live_floor),
                 min=k,
             )

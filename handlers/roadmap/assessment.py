@@ -41,6 +41,7 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     text_message,
 )
 from bot.core.clock import format_local
@@ -130,7 +131,7 @@ def invitation(
         leader=leader,
         count=len(prompts.assessment().statements),
         min=min_size,
-        closes=format_local(assessment.closes_at, tz),
+        closes=chat_time(assessment.closes_at, tz),
     )
     return Message(
         summary=words,
@@ -302,7 +303,7 @@ def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
 def _closed(assessment: Assessment, ctx: Context) -> Response | None:
     if assessment.status == "open" and ctx.now < assessment.closes_at:
         return None
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     return Response(replies=[text_message(prompts.text("assess.closed", closes=closes))])
 
 
@@ -364,7 +365,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     if finished:
         words = prompts.text("assess.thanks", closes=closes)
     else:
@@ -415,7 +416,7 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if not buttons:
         if invite is not None:  # finished: say so, not "nothing open"
             found = ctx.session.get(Assessment, invite.assessment_id)
-            closes = format_local(found.closes_at, ctx.person.timezone) if found else ""
+            closes = chat_time(found.closes_at, ctx.person.timezone) if found else ""
             return Response(replies=[text_message(prompts.text("assess.finished", closes=closes))])
         return Response(replies=[text_message(prompts.text("assess.nothing_open"))])
     intro = prompts.text("assess.menu_intro")
@@ -468,7 +469,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         sent += 1
         words = prompts.text(
             "assess.reminder",
-            closes=format_local(assessment.closes_at, person.timezone),
+            closes=chat_time(assessment.closes_at, person.timezone),
             answered=answered_count(_draft(invite.draft)),
             total=total,
         )

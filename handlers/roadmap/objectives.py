@@ -35,6 +35,7 @@ from sqlmodel import Session, col, or_, select
 
 import prompts
 from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
+from bot.core.localized import number
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -409,8 +410,8 @@ def added_text(session: Session, objective: Objective) -> str:
         id=objective.id,
         title=objective.title,
         dimension=prompts.assessment().name(objective.dimension),
-        start=f"{objective.start:.1f}",
-        target=f"{objective.target:.1f}",
+        start=number(objective.start),
+        target=number(objective.target),
         due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
@@ -542,7 +543,7 @@ def as_text(views: list[ObjectiveView]) -> str:
         else:
             now = prompts.text(
                 "objective.now_known",
-                now=f"{v.current:.1f}",
+                now=number(v.current),
                 source=v.current_source,
                 state=state,
             )
@@ -553,8 +554,8 @@ def as_text(views: list[ObjectiveView]) -> str:
                 title=v.title,
                 scope=v.scope,
                 dimension=v.dimension_name,
-                start=f"{v.start:.1f}",
-                target=f"{v.target:.1f}",
+                start=number(v.start),
+                target=number(v.target),
                 due=day_words(v.due),
                 owner=v.owner,
                 now=now,
@@ -805,7 +806,7 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
             why.setdefault(view.owner_email, []).append(
                 prompts.text("objective.nudge_at_risk_unknown")
                 if view.current is None
-                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
+                else prompts.text("objective.nudge_at_risk", now=number(view.current))
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
@@ -822,8 +823,8 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
                 id=view.id,
                 title=view.title,
                 dimension=view.dimension_name,
-                start=f"{view.start:.1f}",
-                target=f"{view.target:.1f}",
+                start=number(view.start),
+                target=number(view.target),
                 due=day_words(view.due),
                 why="; ".join(reasons),
             )
