@@ -10,8 +10,12 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.app import run_due
+from handlers.people import erase, retention
+from storage import people
 from storage.conversations import CommentLink
+from storage.job_marks import JobMark
 from storage.models import Outbox
+from tests.conftest import START
 from tests.support import comment, import_org, org_csv
 
 TEAM = org_csv(
@@ -120,3 +124,35 @@ def test_closing_deletes_the_link_and_the_manager_gets_the_same_refusal_as_for_e
     assert "This conversation is closed" in closed
     assert author.inbox() == ""
     assert "no open conversation" in author.say(f"close {ref}")
+
+
+def test_a_link_ends_after_90_days_whatever_the_retention_period(runtime, chat, router) -> None:
+    ref = ticked_week(runtime, chat, router)
+    runtime.clock.set(START + timedelta(days=89))
+    assert retention.nightly(runtime).conversation_links == 0
+    assert "passed on anonymously" in chat("cea@x.io").say(f"reply {ref} Day 89")
+    runtime.clock.set(START + timedelta(days=91))
+    assert retention.nightly(runtime).conversation_links == 1
+    with runtime.db.session() as session:
+        assert session.get(CommentLink, ref) is None
+        assert session.exec(select(Outbox).where(Outbox.kind == "convo.reply")).all() == []
+        marks = session.exec(select(JobMark.name)).all()
+    assert {"scrub:comment_link", "scrub:outbox"} <= set(marks)  # their old row versions next
+    assert "This conversation is closed" in chat("cea@x.io").say(f"reply {ref} Day 91")
+
+
+def test_erasing_the_author_deletes_the_link_and_the_replies_they_got(
+    runtime, chat, router
+) -> None:
+    ref = ticked_week(runtime, chat, router)
+    chat("cea@x.io").say(f"reply {ref} Tell me more?")
+    with runtime.db.session() as session:
+        author = people.by_email(session, AUTHOR)
+        assert author is not None
+        done = erase.erase(session, author, 5, runtime.clock.now())
+    assert done.deleted["comment_link"] == 1
+    with runtime.db.session() as session:
+        assert session.exec(select(CommentLink)).all() == []
+        assert session.exec(select(Outbox).where(Outbox.kind == "convo.reply")).all() == []
+        assert "scrub:comment_link" in session.exec(select(JobMark.name)).all()
+    assert "This conversation is closed" in chat("cea@x.io").say(f"reply {ref} Hello?")
