@@ -286,18 +286,13 @@ def languages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Calla
     root = tmp_path / "locales"
     root.mkdir()
 
-    def forget() -> None:
-        prompts.forget()  # the catalogs and banks are read once per language, cached
-
     def have(**catalogs: Words) -> None:
         for code, words in catalogs.items():
             (root / code).mkdir(exist_ok=True)
             (root / code / "messages.yaml").write_text(yaml.safe_dump(words, allow_unicode=True))
-        for module in (prompts, getattr(prompts, "catalogs", None)):
-            if module is not None and hasattr(module, "LOCALES_DIR"):
-                monkeypatch.setattr(module, "LOCALES_DIR", root)
-        forget()
+        monkeypatch.setattr(prompts.catalogs, "LOCALES_DIR", root)
+        prompts.forget()
 
     yield have
     monkeypatch.undo()
-    forget()
+    prompts.forget()
