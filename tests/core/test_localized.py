@@ -83,9 +83,12 @@ def test_a_sign_is_kept_and_rounding_is_the_same_in_every_language() -> None:
 
 
 def test_a_german_reader_sees_an_objectives_due_day_and_figures_in_german(runtime, chat) -> None:  # type: ignore[no-untyped-def]
-    import_org(runtime, ORG)
+    header, *rows = ORG.strip().splitlines()
+    german = [row + (",de" if row.startswith("s2@") else ",") for row in rows]
+    import_org(
+        runtime, "\n".join([header + ",locale", *german])
+    )  # the org file says s2 reads German
     set_objective(runtime, "sam@x.io", "s1@x.io", ["Weekly customer review => s2@x.io"])
-    with prompts.speaking("de"):
-        listed = chat("s2@x.io").say("objectives")
+    listed = chat("s2@x.io").say("objectives")
     assert "Mi., 30. Juni 2027" in listed and "Wed 30 Jun 2027" not in listed
     assert "3,1 -> 3,8" in listed, listed
