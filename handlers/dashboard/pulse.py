@@ -229,12 +229,16 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         )
     )
     sentiment = [c for c in shown if c.sentiment is not None]
+    # comments in a language with no measured scorer are out of the figures: say how many
+    unscored = sum(c.unscored or 0 for c in shown if c.comments_shown)
+    listed = [c for c in shown if c.sentiment is not None or (c.comments_shown and c.unscored)]
     view.sections.append(
         Section(
             id="sentiment",
             title="Comment sentiment per theme by week",
             summary=f"{len(sentiment)} weekly figures of comment sentiment "
-            "(only where enough people commented).",
+            "(only where enough people commented)."
+            + (" " + prompts.text("dashboard.unscored", count=unscored) if unscored else ""),
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.sentiment),
@@ -246,15 +250,21 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             if sentiment
             else None,
             table=Table(
-                ("week", "theme", "sentiment"),
-                ("Week", "Theme", "Comment sentiment (-1 to 1)"),
+                ("week", "theme", "sentiment", "unscored"),
+                (
+                    "Week",
+                    "Theme",
+                    "Comment sentiment (-1 to 1)",
+                    prompts.text("dashboard.unscored_column"),
+                ),
                 tuple(
                     (
                         week_words(c.period),
                         prompts.theme_names().get(c.measure, c.measure),
                         c.sentiment,
+                        c.unscored if c.comments_shown else None,
                     )
-                    for c in reversed(sentiment)
+                    for c in reversed(listed)
                 ),
             ),
         )

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+import prompts
 from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
@@ -73,7 +74,12 @@ def stories(
             note=f"Finished weeks only, counted in ranges of people who shared; a group or week where "
             f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
             "group away, is left out. Mood: how positive the stories sound on average, from -1 "
-            "(negative) to +1 (positive).",
+            "(negative) to +1 (positive)."
+            + (
+                " " + prompts.text("stories_report.unscored", count=unscored)
+                if (unscored := story_reports.unscored_stories(cells))
+                else ""
+            ),
             chart=LineChart(
                 x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
                 series=tuple(

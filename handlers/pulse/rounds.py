@@ -33,7 +33,7 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.banks import bank_from_json, schedule_bank
 from handlers.common.outbox import Outgoing, send_many
-from handlers.common.sentiment import score as sentiment_of
+from handlers.common.sentiment import assess
 from handlers.people import workdays
 from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
@@ -501,7 +501,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
-    mood = sentiment_of(comment) if comment else None
+    mood = assess(comment) if comment else None
     # pending until the round closes (then moved, shuffled, into pulse_answer): no date
     ctx.session.add(
         PulseAnswerPending(
@@ -512,6 +512,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
             department=ctx.person.department,
             score=value,
             comment=comment,
+            language=mood.language if mood else None,
             polarity=mood.polarity if mood else None,
             subjectivity=mood.subjectivity if mood else None,
         )
