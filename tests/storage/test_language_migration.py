@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from storage.db import Database, alembic_config
 
-BEFORE = "0021_schedule_enps"
+BEFORE = "0024_results_message"
 
 
 def test_existing_comments_and_stories_get_their_language_and_lose_a_foreign_score(

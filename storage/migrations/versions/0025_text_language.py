@@ -1,7 +1,7 @@
 """comments and stories gain language; story sentiment may be "not scored"; cells count them
 
-Revision ID: 0022_text_language
-Revises: 0021_schedule_enps
+Revision ID: 0025_text_language
+Revises: 0024_results_message
 Create Date: 2026-12-08 01:00:00
 
 Sentiment was scored as if every text were English. Each pulse comment, assessment comment
@@ -26,8 +26,8 @@ from alembic import op
 
 from bot.core.language import detect
 
-revision: str = "0022_text_language"
-down_revision: str | Sequence[str] | None = "0021_schedule_enps"
+revision: str = "0025_text_language"
+down_revision: str | Sequence[str] | None = "0024_results_message"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
