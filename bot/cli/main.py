@@ -265,15 +265,15 @@ def report(
 ) -> None:
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
-    from handlers.reports import publish
     from handlers.reports import pulse_reports as reports
+    from handlers.roadmap import results
     from handlers.stories import reports as story_reports
     from storage import audit
 
     runtime = cli_runtime()
     chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
-        publish.publish_due(session, runtime.clock.now(), runtime.settings)
+        results.publish_and_tell(session, runtime)
     with runtime.db.session() as session:
         viewer = person_named(session, as_)
         result = reports.build(
@@ -316,13 +316,14 @@ def comments(
 ) -> None:
     """Pulse comments of the published weeks, for groups where enough people commented."""
     from handlers.home.basics import comments_text
-    from handlers.reports import disclosure, publish
+    from handlers.reports import disclosure
+    from handlers.roadmap import results
     from storage import audit
 
     runtime = cli_runtime()
     chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
-        publish.publish_due(session, runtime.clock.now(), runtime.settings)
+        results.publish_and_tell(session, runtime)
     with runtime.db.session() as session:
         viewer = person_named(session, as_)
         groups = disclosure.comments(session, viewer, since=chosen.since, until=chosen.until)

@@ -27,14 +27,24 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
+from bot.core.chat import (
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    UserError,
+    text_message,
+)
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -666,15 +676,18 @@ def change(ctx: Context, incoming: Incoming) -> Response:
 EDITS = ("target", "due", "owner", "title", "action")
 
 
-def add_form(ctx: Context, ref: str = "", kept: dict[str, str] | None = None) -> Response:
+def add_form(
+    ctx: Context, ref: str = "", kept: dict[str, str] | None = None, action: str = "objective.add"
+) -> Response:
     """``objective add``: the form for a new objective of the person's own part (refused at
-    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress."""
+    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress (or
+    pre-fill a new one); ``action`` is what submitting it sends (a results message's own)."""
     _manager(ctx.session, ctx.person)
     dimensions = prompts.assessment().dimensions
     example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
     return Response(
         form=Form(
-            action="objective.add",
+            action=action,
             ref=ref or drafts.new_ref("objective"),
             title=prompts.text("objective.form_title"),
             fields=drafts.prefilled(
@@ -747,8 +760,14 @@ def resume(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _submit_add(ctx: Context, incoming: Incoming) -> Response:
-    fields = incoming.fields
-    objective = add(
+    objective = add_from_form(ctx, incoming.fields)
+    return Response(replies=[text_message(added_text(ctx.session, objective))])
+
+
+def add_from_form(ctx: Context, fields: Mapping[str, str]) -> Objective:
+    """``add`` from the fields of the objective form (the form's rules: no owner is the
+    person who sets it, each line of ``actions`` an action)."""
+    return add(
         ctx.session,
         ctx.person,
         ctx.now,
@@ -760,7 +779,6 @@ def _submit_add(ctx: Context, incoming: Incoming) -> Response:
         start=fields.get("from", "").strip() or None,
         actions=[line for line in fields.get("actions", "").splitlines() if line.strip()],
     )
-    return Response(replies=[text_message(added_text(ctx.session, objective))])
 
 
 def edit(ctx: Context, number: str, typed: str) -> Response:
@@ -808,6 +826,21 @@ def action(ctx: Context, incoming: Incoming) -> Response:
     )
 
 
+def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, object]]]) -> Message:
+    """An owner's nudge, in the language of the moment."""
+    words = prompts.text(
+        "objective.nudge",
+        id=view.id,
+        title=view.title,
+        dimension=prompts.assessment().name(view.dimension),
+        start=f"{view.start:.1f}",
+        target=f"{view.target:.1f}",
+        due=day_words(view.due),
+        why="; ".join(prompts.text(key, **values) for key, values in reasons),
+    )
+    return text_message(words)
+
+
 def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     """At most one nudge a month per owner and objective: the objective's owner when it is at
     risk, an action's owner when their action is overdue."""
@@ -815,38 +848,29 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     sent = 0
     for objective in session.exec(select(Objective).where(Objective.status == "open")).all():
         view = _view(session, objective, now)
-        why: dict[str, list[str]] = {}
+        # each owner's reasons, as (key, values): written in the owner's language below
+        why: dict[str, list[tuple[str, dict[str, object]]]] = {}
         if view.state == "at risk":
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk_unknown")
+                ("objective.nudge_at_risk_unknown", {})
                 if view.current is None
-                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
+                else ("objective.nudge_at_risk", {"now": f"{view.current:.1f}"})
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
             if action.overdue:
                 overdue[action.owner_email] = overdue.get(action.owner_email, 0) + 1
         for email, count in overdue.items():
-            why.setdefault(email, []).append(prompts.text("objective.nudge_overdue", count=count))
+            why.setdefault(email, []).append(("objective.nudge_overdue", {"count": count}))
         for email, reasons in why.items():
             person = people.by_email(session, email)
             if person is None or not person.active:
                 continue
-            words = prompts.text(
-                "objective.nudge",
-                id=view.id,
-                title=view.title,
-                dimension=view.dimension_name,
-                start=f"{view.start:.1f}",
-                target=f"{view.target:.1f}",
-                due=day_words(view.due),
-                why="; ".join(reasons),
-            )
             sent += send_later(
                 session,
                 runtime,
-                row_id(person.id),
-                text_message(words),
+                person,
+                partial(_nudge_message, view, reasons),
                 key=f"objective:nudge:{view.id}:{person.id}:{month}",
                 kind="objective.nudge",
             )
