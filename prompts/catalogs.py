@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import string
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,23 @@ def folder(locale: str, root: Path | None = None) -> Path:
 
 
 def load_yaml(name: str, where: Path = HERE) -> Any:
-    with (where / name).open(encoding="utf-8") as fh:
+    """One YAML file's data, read once while the file is unchanged (start-up compares every
+    language with English: English would otherwise be read once per language). Callers never
+    change what it returns."""
+    path = where / name
+    stat = path.stat()
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _read(path: Path, mtime_ns: int, size: int) -> Any:
+    with path.open(encoding="utf-8") as fh:
         # libyaml's C loader when PyYAML has it: about ten times faster (every command loads
         # these files at start-up)
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
+@cache
 def placeholders(template: str) -> frozenset[str]:
     """The names a text fills in ("{count}" -> "count"); ValueError on a broken template
     (an unmatched brace) or a positional one ("{}", "{0}"), which ``text`` could never fill."""
@@ -200,6 +212,20 @@ def _names(forms: dict[str, str]) -> frozenset[str]:
     return frozenset().union(*(placeholders(words) for words in forms.values()))
 
 
+def _fingerprint(where: Path) -> tuple[tuple[str, int, int], ...]:
+    stats = ((p.name, p.stat()) for p in sorted(where.glob("*.yaml")))
+    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+
+
+@cache
+def _english_families(
+    fingerprint: tuple[tuple[str, int, int], ...],
+) -> dict[str, dict[str, dict[str, str]]]:
+    """English's texts by file and family, worked out once while its files are unchanged
+    (start-up compares every language with them)."""
+    return {name: _families(texts) for name, texts in files(ENGLISH).items()}
+
+
 def compare(
     locale: str, root: Path | None = None, plural_tags: frozenset[str] | None = None
 ) -> Report:
@@ -210,7 +236,7 @@ def compare(
     ``plural_tags`` are the forms the language uses, when known (others are extra).
     """
     report = Report(locale)
-    english = files(ENGLISH)
+    english = _english_families(_fingerprint(HERE))
     try:
         theirs = files(locale, root)
     except (ValueError, yaml.YAMLError) as problem:
@@ -218,8 +244,8 @@ def compare(
         return report
     for name in sorted(set(theirs) - set(english)):
         report.extra.append(f"{name}: (the whole file; English has no such file)")
-    for name, source in english.items():
-        ours, translated = _families(source), _families(theirs.get(name, {}))
+    for name, ours in english.items():
+        translated = _families(theirs.get(name, {}))
         for key in sorted(set(ours) - set(translated)):
             report.missing.append(f"{name}: {key}")
         for key in sorted(set(translated) - set(ours)):
