@@ -325,7 +325,7 @@ def text(key: str, **values: object) -> str:
 def check(locale: str, root: Path | None = None) -> catalogs.Report:
     """``locale``'s catalog against English (what `culturebot prompts check` lists); ``root``
     is a folder of language folders to read instead of prompts/locales/."""
-    return catalogs.compare(locale, root, plural_tags=plural_tags(locale))
+    return catalogs.compare(locale, root, plural_tags=plural_tags(locale), thorough=True)
 
 
 def forget() -> None:

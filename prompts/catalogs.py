@@ -212,6 +212,32 @@ def _names(forms: dict[str, str]) -> frozenset[str]:
     return frozenset().union(*(placeholders(words) for words in forms.values()))
 
 
+def duplicates(path: Path) -> list[str]:
+    """Keys a YAML file gives twice ("pulse.reminder"): YAML keeps the last silently, so a
+    translation pasted twice would lose one without a word."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as fh:
+        root = yaml.compose(fh, Loader=loader)  # noqa: S506
+    found: list[str] = []
+
+    def walk(node: yaml.Node, where: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = f"{where}{key.value}"
+                if key.value in seen:
+                    found.append(name)
+                seen.add(key.value)
+                walk(value, f"{name}.")
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, where)
+
+    if root is not None:
+        walk(root, "")
+    return found
+
+
 def _fingerprint(where: Path) -> tuple[tuple[str, int, int], ...]:
     stats = ((p.name, p.stat()) for p in sorted(where.glob("*.yaml")))
     return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
@@ -227,13 +253,19 @@ def _english_families(
 
 
 def compare(
-    locale: str, root: Path | None = None, plural_tags: frozenset[str] | None = None
+    locale: str,
+    root: Path | None = None,
+    plural_tags: frozenset[str] | None = None,
+    *,
+    thorough: bool = False,
 ) -> Report:
     """``locale``'s catalog against English: missing, extra and mismatched keys.
 
     A plural family matches a plain text or any set of forms that has ``other`` (a language
     has its own forms: Japanese one, English two); its placeholders are compared as a whole.
-    ``plural_tags`` are the forms the language uses, when known (others are extra).
+    ``plural_tags`` are the forms the language uses, when known (others are extra);
+    ``thorough`` also lists keys a file gives twice (the check does, start-up does not: it
+    reads every file a second time).
     """
     report = Report(locale)
     english = _english_families(_fingerprint(HERE))
@@ -242,6 +274,9 @@ def compare(
     except (ValueError, yaml.YAMLError) as problem:
         report.broken.append(str(problem).splitlines()[0])
         return report
+    if thorough:
+        for path in sorted(folder(locale, root).glob("*.yaml")):
+            report.extra.extend(f"{path.name}: {key} (given twice)" for key in duplicates(path))
     for name in sorted(set(theirs) - set(english)):
         report.extra.append(f"{name}: (the whole file; English has no such file)")
     for name, ours in english.items():

@@ -165,6 +165,17 @@ def test_the_check_lists_missing_keys_and_fails_on_extra_ones(tmp_path: Path) ->
     assert "extra        slack.yaml: slack.sumbit" in output
 
 
+def test_the_check_fails_on_a_key_given_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "fr"
+    folder.mkdir()
+    (folder / "slack.yaml").write_text(
+        'slack:\n  submit: "Envoyer"\n  cancel: "Annuler"\n  submit: "Valider"\n', encoding="utf-8"
+    )
+    code, output = check(tmp_path)
+    assert code == 1
+    assert "extra        slack.yaml: slack.submit (given twice)" in output
+
+
 def test_the_shipped_catalogs_pass_the_check() -> None:
     done = run_cli(["prompts", "check"], dict(os.environ))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.clock import format_local
 from bot.core.localized import number, percent
-from handlers.common.formatting import day_words, week_words, weeks_words
+from handlers.common.formatting import day_words, week_start_words, week_words, weeks_words
 from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
@@ -153,7 +153,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
-    ticks = tuple(week_words(w).removeprefix("week of ") for w in weeks)  # "8 Mar 2027"
+    ticks = tuple(week_start_words(w) for w in weeks)  # "8 Mar 2027"
     view.sections.append(
         _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
     )
