@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BARS = "▁▂▃▄▅▆▇█"
 GAP = "·"
+# a pulse round published on its own (handlers/reports/disclosure.round_period)
+ROUND_PERIOD = re.compile(r"^(\d{4})-W(\d{2})-([1-7])\.r(\d+)$")
 
 
 def safe_cell(value: object) -> object:
@@ -62,10 +65,15 @@ def day_words(day: date) -> str:
 
 def week_words(period: str) -> str:
     """A report period in words: "2027-W11" -> "week of 15 Mar 2027" (its Monday);
-    "assessment:3" -> "assessment 3"; anything else as it is."""
+    "2027-W10-3.r12" (a round's own period) -> "check-in of Wed 10 Mar 2027" (the day it
+    was asked); "assessment:3" -> "assessment 3"; anything else as it is."""
     if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
         monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
         return f"week of {monday.day} {monday:%b %Y}"
+    asked = ROUND_PERIOD.match(period)
+    if asked:  # a round published on its own: "2027-W10-3.r12" -> "check-in of Wed 10 Mar 2027"
+        year, week, weekday = (int(asked[n]) for n in (1, 2, 3))
+        return f"check-in of {day_words(date.fromisocalendar(year, week, weekday))}"
     if period.startswith("assessment:"):
         return f"assessment {period.split(':', 1)[1]}"
     return period
@@ -75,8 +83,8 @@ def weeks_words(first: str, last: str) -> str:
     """A run of report weeks: "weeks of 1 Mar to 22 Mar 2027" (one week: ``week_words``)."""
     if first == last:
         return week_words(first)
-    start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
-    end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1) + timedelta(days=6)
+    start = date.fromisocalendar(int(first[:4]), int(first[6:8]), 1)
+    end = date.fromisocalendar(int(last[:4]), int(last[6:8]), 1) + timedelta(days=6)
     head = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
     return f"{head} to {end.day} {end:%b %Y}"
 

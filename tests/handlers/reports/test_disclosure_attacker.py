@@ -15,7 +15,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -29,6 +28,7 @@ from handlers.reports.disclosure import week_of
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
 from storage.tables import metadata
+from tests.attack import determined_vectors
 
 # one question of each theme, and eNPS (0-10): a measure of its own whose eNPS and bands
 # (each a sum over the group's people, divided by its size) stand on the same cells
@@ -173,27 +173,6 @@ def _members(cell, placed: dict[str, tuple[str, str]]) -> frozenset[str]:  # typ
     return frozenset(e for e, (tp, d) in placed.items() if inside(tp, d))
 
 
-def _determined(
-    equations: list[frozenset[str]], targets: list[dict[str, float]], people: list[str]
-) -> list[bool]:
-    """For each target (a vector over people), whether the equations determine it."""
-    if not equations or not people:
-        return [False] * len(targets)
-    index = {p: i for i, p in enumerate(people)}
-    matrix = np.zeros((len(equations), len(people)))
-    for row, members in enumerate(equations):
-        for person in members:
-            matrix[row, index[person]] = 1.0
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    basis = vt[singular > 1e-9]
-    goals = np.zeros((len(targets), len(people)))
-    for row, target in enumerate(targets):
-        for person, weight in target.items():
-            goals[row, index[person]] = weight
-    residual = goals - (goals @ basis.T) @ basis
-    return list(np.linalg.norm(residual, axis=1) < 1e-6)
-
-
 def _check_system(cells: list, placed: dict[str, tuple[str, str]], k: int, what: str) -> None:  # type: ignore[type-arg]
     people = sorted(placed)
     shown = {_members(c, placed) for c in cells}
@@ -224,7 +203,7 @@ def _check_system(cells: list, placed: dict[str, tuple[str, str]], k: int, what:
         small.add(frozenset(e for e, (tp, _) in placed.items() if tp == team))
     small_groups = [g for g in small if 0 < len(g) < k]
     targets += [{p: 1.0 for p in g} for g in small_groups]
-    found = _determined(equations, targets, people)
+    found = determined_vectors(equations, targets, people)
     leaks = [t for t, hit in zip(targets, found, strict=True) if hit]
     assert not leaks, (what, leaks[:3])
 
