@@ -23,12 +23,18 @@ whole answer for any meaningful epsilon) and still leaks under repeated releases
 budget is tracked; managers would not trust figures that move by themselves. So culturebot
 combines the others, as the anchors and statistical offices do:
 
-1. **Fixed snapshots of closed periods.** Every pulse round has a ``period`` (the ISO week
-   of its local date, "2027-W10"; an assessment is "assessment:<id>"). A week is *closed*
-   once it ended at least two days ago and all its rounds have closed; only closed periods
-   are published, once, into ``disclosure_cell``; a published cell never changes. Nothing is
-   ever computed over a live period, so a figure never moves under a viewer (no subtraction
-   over time), and a late answer cannot be isolated.
+1. **Fixed snapshots of closed periods.** Every pulse round has a ``period``: the ISO week
+   of its local date ("2027-W10") while open; an assessment is "assessment:<id>". When a
+   round closes, if its whole-round cell computed from that round alone passes the gate, the
+   round and its answers move to a period of their own ("2027-W10-3.r12": week, weekday
+   asked, round id; ``own_period``), published at the next tick; else they stay in the week.
+   ``period`` is one column of the round and of each answer, so every answer is in exactly
+   one period and no two periods overlap (nothing to subtract between them). A week is
+   *closed* once it ended at least two days ago and all its remaining rounds have closed; a
+   round's own period is closed at once. Only closed periods are published, once, into
+   ``disclosure_cell``; a published cell never changes. Nothing is ever computed over a live
+   period, so a figure never moves under a viewer (no subtraction over time), and a late
+   answer cannot be isolated.
 2. **People, not answers.** A cell counts distinct respondents, from ``pulse_prompt`` (status
    answered), never answers. Each answer belongs to an *atom*, (team path, department) of
    the answerer when they answered; the prompt records the same atom, so counting people per
@@ -87,7 +93,8 @@ The API (what reports, assessments and the dashboard use)
   period first; withheld cells come with ``shown=False`` and a ``reason``.
 - ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
 - ``comments(session, viewer, since=, until=, limit=)``: ``CommentGroup``s the viewer may read.
-- ``publish_pulse_due(session, now, settings)``: publish every closed pulse week
+- ``publish_pulse_due(session, now, settings)``: publish every closed pulse period (weeks,
+  and rounds published on their own)
   (``handlers.reports.publish.publish_due`` runs it for the scheduler's tick and
   ``culturebot report``, then the other kinds' periods). Other kinds of period (an assessment) call
   ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
@@ -285,6 +292,14 @@ def week_part(period: str) -> str:
     return period[:8]
 
 
+def last_weeks(periods: Iterable[str], n: int) -> list[str]:
+    """The pulse periods, in the order given, of the latest ``n`` weeks among them: a week
+    and the rounds of it published on their own are one week ("the last 4 weeks")."""
+    found = list(periods)
+    recent = set(sorted({week_part(p) for p in found})[-n:])
+    return [p for p in found if week_part(p) in recent]
+
+
 def is_published(session: Session, period: str) -> bool:
     return session.get(DisclosurePeriod, period) is not None
 
@@ -300,8 +315,9 @@ def period_for(session: Session, day: date, now: datetime) -> str:
 
 
 def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> list[str]:
-    """Publish every closed, unpublished pulse week (incremental); return the periods
-    published. handlers/reports/publish.py runs it, then the other kinds' periods."""
+    """Publish every closed, unpublished pulse period (incremental): a round's own period at
+    once, a week two days after it ended; return the periods published ("2027-W10-3.r12",
+    "2027-W10"). handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
     # only the weeks not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history

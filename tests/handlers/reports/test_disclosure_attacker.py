@@ -3,7 +3,8 @@ see, at every moment; the linear system it gives is solved, and nothing under th
 (no person, no difference between two people, no small group) may be determined.
 
 Organisations: depth up to 5, teams of 1 to 12, departments crossing the hierarchy. Answers:
-several rounds (org-wide and a manager's ad-hoc ones) over several weeks and themes. The
+several rounds (org-wide and a manager's ad-hoc ones) over several weeks and themes, some
+closing mid-week (a round the gate shows whole is then a period of its own). The
 attacker knows the org and who answered (the worst case), so each shown figure is the sum of
 the answers of known people: one equation. A set of people is *determined* when its
 indicator vector lies in the span of the equations of its (week, theme).
@@ -76,6 +77,8 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list[
                         st.lists(st.floats(0, 1), min_size=len(people), max_size=len(people))
                     ),
                     "share": share,
+                    # closes mid-week: weighed alone at close (own_period), as the tick does
+                    "alone": draw(st.booleans()),
                 }
             )
     return people, rounds
@@ -112,6 +115,7 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
             session.add(round_)
             session.flush()
             root = by_email.get(spec["root"]) if spec["root"] else None
+            wrote: dict[str, tuple[str, str]] = {}
             for i, (email, _, _) in enumerate(people):
                 person = by_email[email]
                 if root is not None and not (
@@ -136,8 +140,7 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                     )
                 )
                 if answered and roll < spec["share"] / 2:
-                    key = (round_.period, THEME_OF[spec["question"]])
-                    commenters[key].setdefault(email, (team_path, person.department))
+                    wrote[email] = (team_path, person.department)
                 if answered:
                     session.add(
                         PulseAnswer(
@@ -155,6 +158,12 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                             comment=f"words {i}-{n}" if roll < spec["share"] / 2 else None,
                         )
                     )
+            session.flush()
+            if spec["alone"]:  # a period of its own when the gate shows the whole round
+                disclosure.own_period(session, round_, 5)
+            for email, atom in wrote.items():
+                key = (round_.period, THEME_OF[spec["question"]])
+                commenters[key].setdefault(email, atom)  # type: ignore[index]
         return by_email, commenters
 
 
