@@ -159,7 +159,7 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                         )
                     )
             session.flush()
-            if spec["alone"]:  # a period of its own when the gate shows the whole round
+            if spec.get("alone"):  # a period of its own when the gate shows the whole round
                 disclosure.own_period(session, round_, 5)
             for email, atom in wrote.items():
                 key = (round_.period, THEME_OF[spec["question"]])
