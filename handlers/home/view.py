@@ -13,8 +13,7 @@ from collections.abc import Callable
 from sqlmodel import col, select
 
 import prompts
-from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text
-from bot.core.clock import format_local
+from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text, chat_time
 from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.home import pending
@@ -76,7 +75,7 @@ def recent_stories(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.story_line",
-            when=format_local(story.created_at, ctx.person.timezone),
+            when=chat_time(story.created_at, ctx.person.timezone),
             kind=story.kind,
             text=_short(story.what_happened),
         )
@@ -104,7 +103,7 @@ def leadership_messages(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.leadership_line",
-            when=format_local(receipt.reached_at, ctx.person.timezone),
+            when=chat_time(receipt.reached_at, ctx.person.timezone),
             title=_short(cascade.title),
             state=prompts.text(
                 "home.acknowledged" if receipt.acknowledged_at else "home.not_acknowledged"

@@ -27,14 +27,25 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
+from bot.core.chat import (
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    UserError,
+    text_message,
+)
+from bot.core.localized import number
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -409,8 +420,8 @@ def added_text(session: Session, objective: Objective) -> str:
         id=objective.id,
         title=objective.title,
         dimension=prompts.assessment().name(objective.dimension),
-        start=f"{objective.start:.1f}",
-        target=f"{objective.target:.1f}",
+        start=number(objective.start),
+        target=number(objective.target),
         due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
@@ -436,6 +447,17 @@ def state_of(
     expected = start + (target - start) * elapsed
     behind = expected - current if rising else current - expected
     return "on track" if behind <= TOLERANCE + 1e-9 else "at risk"
+
+
+def state_words(state: str) -> str:
+    """An objective's state (on track, at risk, reached, missed, dropped) as people read it;
+    the stored and exported value stays the English word."""
+    return prompts.text(f"objective.state_{state.replace(' ', '_')}")
+
+
+def action_status_words(status: str) -> str:
+    """An action's status (planned, doing, done) as people read it."""
+    return prompts.text(f"objective.action_{status}") if status in ACTION_STATUSES else status
 
 
 def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveView:
@@ -536,13 +558,13 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        state = prompts.text(f"objective.state_{v.state.replace(' ', '_')}")
+        state = state_words(v.state)
         if v.current is None:
             now = prompts.text("objective.now_unknown", state=state)
         else:
             now = prompts.text(
                 "objective.now_known",
-                now=f"{v.current:.1f}",
+                now=number(v.current),
                 source=v.current_source,
                 state=state,
             )
@@ -553,8 +575,8 @@ def as_text(views: list[ObjectiveView]) -> str:
                 title=v.title,
                 scope=v.scope,
                 dimension=v.dimension_name,
-                start=f"{v.start:.1f}",
-                target=f"{v.target:.1f}",
+                start=number(v.start),
+                target=number(v.target),
                 due=day_words(v.due),
                 owner=v.owner,
                 now=now,
@@ -567,7 +589,7 @@ def as_text(views: list[ObjectiveView]) -> str:
                     id=a.id,
                     text=a.text,
                     owner=a.owner,
-                    status=a.status,
+                    status=action_status_words(a.status),
                     due=day_words(a.due),
                 )
             )
@@ -644,22 +666,29 @@ def change(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(prompts.text("objective.chat_usage"))
     state = close(ctx.session, ctx.person, ctx.now, numbers[0], dropped=verbs == ["drop"])
     return Response(
-        replies=[text_message(prompts.text("objective.closed_msg", id=numbers[0], state=state))]
+        replies=[
+            text_message(
+                prompts.text("objective.closed_msg", id=numbers[0], state=state_words(state))
+            )
+        ]
     )
 
 
 EDITS = ("target", "due", "owner", "title", "action")
 
 
-def add_form(ctx: Context, ref: str = "", kept: dict[str, str] | None = None) -> Response:
+def add_form(
+    ctx: Context, ref: str = "", kept: dict[str, str] | None = None, action: str = "objective.add"
+) -> Response:
     """``objective add``: the form for a new objective of the person's own part (refused at
-    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress."""
+    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress (or
+    pre-fill a new one); ``action`` is what submitting it sends (a results message's own)."""
     _manager(ctx.session, ctx.person)
     dimensions = prompts.assessment().dimensions
     example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
     return Response(
         form=Form(
-            action="objective.add",
+            action=action,
             ref=ref or drafts.new_ref("objective"),
             title=prompts.text("objective.form_title"),
             fields=drafts.prefilled(
@@ -732,8 +761,14 @@ def resume(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _submit_add(ctx: Context, incoming: Incoming) -> Response:
-    fields = incoming.fields
-    objective = add(
+    objective = add_from_form(ctx, incoming.fields)
+    return Response(replies=[text_message(added_text(ctx.session, objective))])
+
+
+def add_from_form(ctx: Context, fields: Mapping[str, str]) -> Objective:
+    """``add`` from the fields of the objective form (the form's rules: no owner is the
+    person who sets it, each line of ``actions`` an action)."""
+    return add(
         ctx.session,
         ctx.person,
         ctx.now,
@@ -745,7 +780,6 @@ def _submit_add(ctx: Context, incoming: Incoming) -> Response:
         start=fields.get("from", "").strip() or None,
         actions=[line for line in fields.get("actions", "").splitlines() if line.strip()],
     )
-    return Response(replies=[text_message(added_text(ctx.session, objective))])
 
 
 def edit(ctx: Context, number: str, typed: str) -> Response:
@@ -786,11 +820,31 @@ def action(ctx: Context, incoming: Incoming) -> Response:
                     "objective.action_moved",
                     id=moved.id,
                     objective=moved.objective_id,
-                    status=moved.status,
+                    status=action_status_words(moved.status),
                 )
             )
         ]
     )
+
+
+def _figures(values: dict[str, object]) -> dict[str, object]:
+    """A reason's values with each figure (a float) written in the reader's language."""
+    return {k: number(v) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, object]]]) -> Message:
+    """An owner's nudge, in the language of the moment."""
+    words = prompts.text(
+        "objective.nudge",
+        id=view.id,
+        title=view.title,
+        dimension=prompts.assessment().name(view.dimension),
+        start=number(view.start),
+        target=number(view.target),
+        due=day_words(view.due),
+        why="; ".join(prompts.text(key, **_figures(values)) for key, values in reasons),
+    )
+    return text_message(words)
 
 
 def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
@@ -800,38 +854,29 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     sent = 0
     for objective in session.exec(select(Objective).where(Objective.status == "open")).all():
         view = _view(session, objective, now)
-        why: dict[str, list[str]] = {}
+        # each owner's reasons, as (key, values): written in the owner's language below
+        why: dict[str, list[tuple[str, dict[str, object]]]] = {}
         if view.state == "at risk":
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk_unknown")
+                ("objective.nudge_at_risk_unknown", {})
                 if view.current is None
-                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
+                else ("objective.nudge_at_risk", {"now": view.current})
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
             if action.overdue:
                 overdue[action.owner_email] = overdue.get(action.owner_email, 0) + 1
         for email, count in overdue.items():
-            why.setdefault(email, []).append(prompts.text("objective.nudge_overdue", count=count))
+            why.setdefault(email, []).append(("objective.nudge_overdue", {"count": count}))
         for email, reasons in why.items():
             person = people.by_email(session, email)
             if person is None or not person.active:
                 continue
-            words = prompts.text(
-                "objective.nudge",
-                id=view.id,
-                title=view.title,
-                dimension=view.dimension_name,
-                start=f"{view.start:.1f}",
-                target=f"{view.target:.1f}",
-                due=day_words(view.due),
-                why="; ".join(reasons),
-            )
             sent += send_later(
                 session,
                 runtime,
-                row_id(person.id),
-                text_message(words),
+                person,
+                partial(_nudge_message, view, reasons),
                 key=f"objective:nudge:{view.id}:{person.id}:{month}",
                 kind="objective.nudge",
             )

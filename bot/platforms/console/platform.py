@@ -20,6 +20,8 @@ from typing import TextIO
 
 import prompts
 from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
     Buttons,
     Form,
     FormField,
@@ -28,6 +30,7 @@ from bot.core.chat import (
     Question,
     Response,
     Text,
+    words_only,
 )
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
@@ -123,6 +126,7 @@ def _label(n: int) -> str:
 
 LONG_FORM = 5  # a form with this many choices shows "3 of 15" before each
 LABELLED = re.compile(r"^([a-z]{1,3})\s*[.):]?\s+(\S+)$")
+YES = ("y", "yes")  # a yes to a (y/N) question
 
 
 class ConsolePlatform:
@@ -147,6 +151,7 @@ class ConsolePlatform:
         return ref
 
     def show(self, message: Message, *, ref: str = "") -> None:
+        message = words_only(message)  # times in the reader's words, language and zone
         parts = interactive_parts(message)
         pending = [
             Pending(ref=ref, part=part, label=_label(next(self._labels)), batch=self.batch)
@@ -265,6 +270,10 @@ class ConsoleChat:
                 comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
                 if comment:
                     fields["comment"] = comment
+                if comment and part.reply_label:
+                    tick = self._read_optional(prompts.text("conversations.tick_question") + " ")
+                    if tick.lower() in YES:
+                        fields[REPLY_FIELD] = TICKED
             scale = _scale(part)
             return incoming(
                 kind="action",
@@ -286,6 +295,7 @@ class ConsoleChat:
 
     def _fill(self, form: Form) -> Incoming | None:
         """Ask for each field in turn; end of input abandons the form and sends nothing."""
+        form = words_only(form)
         print(f"## {form.title}", file=self.out)
         fields: dict[str, str] = {}
         for spec in form.fields:

@@ -57,7 +57,7 @@ from botframework.connector.auth import (
 
 import prompts
 from bot.core import metrics
-from bot.core.chat import Incoming, Message, Response, text_message
+from bot.core.chat import Incoming, Message, Response, text_message, words_only
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Runtime
@@ -314,6 +314,7 @@ async def with_email(turn_context: TurnContext, sender: Sender) -> Sender:
 
 def card_activity(message: Message) -> Activity:
     """A message as one Adaptive Card; ``summary`` is what notifications show."""
+    message = words_only(message)  # times in the reader's words, language and zone
     return Activity(
         type=ActivityTypes.message,
         summary=message.summary[:200],

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import prompts
-from bot.core.chat import Buttons, Form, Message, Question, Text
+from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
+    Buttons,
+    Form,
+    Message,
+    Question,
+    Text,
+    words_only,
+)
 
 CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -102,6 +111,16 @@ def _question(part: Question) -> tuple[list[Card], list[Card]]:
                 "maxLength": 2000,
             }
         )
+    if part.reply_label:
+        body.append(
+            {
+                "type": "Input.Toggle",
+                "id": REPLY_FIELD,
+                "title": part.reply_label,
+                "valueOn": TICKED,
+                "valueOff": "",
+            }
+        )
     submit = _submit(
         "Submit",
         {"kind": "question", "action": part.action, "ref": part.ref},
@@ -154,7 +173,9 @@ def size(card: Card) -> int:
 
 
 def render(message: Message) -> Card:
-    """One Adaptive Card for a message, within Teams' size limit (see ``fit``)."""
+    """One Adaptive Card for a message, within Teams' size limit (see ``fit``); a time in it
+    reads as the words it was written with (the reader's language and zone)."""
+    message = words_only(message)
     card = _render(message)
     return card if size(card) <= CARD_LIMIT else fit(message)
 
@@ -166,6 +187,7 @@ def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
     more than that length is shown empty instead of cut: an empty field keeps what was saved
     (a draft), where a cut one, submitted, would replace it. Questions, forms and buttons are
     all kept; should even those not fit, the card says only the summary and the note."""
+    message = words_only(message)
     lengths = [len(text) for text in _long_texts(message)]
     low, high = 0, max(lengths, default=0)
     best: Card | None = None
@@ -302,12 +324,10 @@ def parse_submission(value: object) -> Submission | None:
     inputs = {str(k): _as_text(v) for k, v in value.items() if k != META}
     if kind == "question":
         comment = inputs.get(COMMENT, "")
-        return Submission(
-            action=action,
-            ref=ref,
-            value=inputs.get(CHOICE, ""),
-            fields={COMMENT: comment} if comment else {},
-        )
+        fields = {COMMENT: comment} if comment else {}
+        if inputs.get(REPLY_FIELD) == TICKED:
+            fields[REPLY_FIELD] = TICKED
+        return Submission(action=action, ref=ref, value=inputs.get(CHOICE, ""), fields=fields)
     required = meta.get("required")
     labels = required if isinstance(required, Mapping) else {}
     missing = tuple(str(label) for name, label in labels.items() if not inputs.get(str(name)))
