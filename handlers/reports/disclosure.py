@@ -100,8 +100,8 @@ The API (what reports, assessments and the dashboard use)
   ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
   closed, with an ``Atom`` of figures per (measure, team path, department); assessments set
   ``kind="assessment"`` and get ``spread``.
-- ``close_round(session, round_id, now, min_group_size)`` (the pulse tick) and ``period_for(session, day, now)``
-  (when a round is created).
+- ``close_round(session, round_id, now, min_group_size)`` (the pulse tick) and
+  ``period_for(session, day, now)`` (when a round is created).
 - Live counts (the progress of a running check-in, an open assessment, a cascade's
   acknowledgements) move under the viewer, so they follow the gate's own rule for figures
   that move: ``handlers/reports/live_counts.progress``.
@@ -322,7 +322,7 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
     once, a week two days after it ended; return the periods published ("2027-W10-3.r12",
     "2027-W10"). handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
-    # only the weeks not published yet whose rounds are all closed, in one read: every tick
+    # only the periods not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history
     published = (
         select(DisclosurePeriod.period)

@@ -23,6 +23,7 @@ import prompts
 from bot.app import run_due
 from bot.core.chat import Incoming
 from bot.core.config import Settings
+from handlers.common.formatting import week_words
 from handlers.reports import disclosure
 from storage.db import Database
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
@@ -239,3 +240,14 @@ def test_erasing_someone_after_publication_changes_no_figure(runtime, chat, cli)
     at(runtime, datetime(2027, 3, 20, tzinfo=UTC))
     assert published(runtime) == before
     assert report_json(runtime, "mo@x.io")["rows"] == seen["rows"]
+
+
+def test_the_last_weeks_are_weeks_whatever_was_published_alone_in_them() -> None:
+    """ "The last 2 weeks" (the dashboard's heat map, the baseline's pulse) hold a week and
+    every check-in of it published alone, and a check-in reads as the day it was asked."""
+    periods = ["2027-W08", "2027-W09-1.r3", "2027-W09", "2027-W10-3.r7", "2027-W10-5.r8"]
+    assert disclosure.last_weeks(periods, 2) == periods[1:]
+    assert disclosure.last_weeks(periods, 1) == periods[3:]
+    assert week_words("2027-W10-3.r7") == "check-in of Wed 10 Mar 2027"
+    assert week_words("2027-W10") == "week of 8 Mar 2027"
+    assert disclosure.week_bounds("2027-W10-3.r7") == disclosure.week_bounds("2027-W10")
