@@ -250,11 +250,15 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         )
     )
     sentiment = [c for c in shown if c.sentiment is not None]
+    # comments in a language with no measured scorer are out of the figures: say how many
+    unscored = sum(c.unscored or 0 for c in shown if c.comments_shown)
+    listed = [c for c in shown if c.sentiment is not None or (c.comments_shown and c.unscored)]
     view.sections.append(
         Section(
             id="sentiment",
             title=_w("sentiment_title"),
-            summary=_w("sentiment_summary", count=len(sentiment)),
+            summary=_w("sentiment_summary", count=len(sentiment))
+            + (" " + _w("unscored", count=unscored) if unscored else ""),
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.sentiment),
@@ -266,15 +270,16 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             if sentiment
             else None,
             table=Table(
-                ("week", "theme", "sentiment"),
-                (_w("h_week"), _w("h_theme"), _w("h_sentiment")),
+                ("week", "theme", "sentiment", "unscored"),
+                (_w("h_week"), _w("h_theme"), _w("h_sentiment"), _w("h_unscored")),
                 tuple(
                     (
                         week_words(c.period),
                         prompts.theme_names().get(c.measure, c.measure),
                         c.sentiment,
+                        c.unscored if c.comments_shown else None,
                     )
-                    for c in reversed(sentiment)
+                    for c in reversed(listed)
                 ),
             ),
         )

@@ -89,7 +89,12 @@ def stories(
             id="shared",
             title=_s("shared_title"),
             summary=_s("shared_summary", weeks=len(weeks), groups=len(groups)),
-            note=_s("shared_note", min=settings.min_group_size),
+            note=_s("shared_note", min=settings.min_group_size)
+            + (
+                " " + prompts.text("stories_report.unscored", count=unscored)
+                if (unscored := story_reports.unscored_stories(cells))
+                else ""
+            ),
             chart=LineChart(
                 x_labels=tuple(week_start_words(w) for w in weeks),
                 series=tuple(
