@@ -27,9 +27,10 @@ def build_router() -> Router:
     from handlers.home import basics, pending
     from handlers.home import view as home_view
     from handlers.people import leave
+    from handlers.pulse import conversations
     from handlers.pulse import rounds as pulse
     from handlers.pulse import team as pulse_team
-    from handlers.roadmap import assessment, baseline, objectives
+    from handlers.roadmap import assessment, baseline, objectives, results
     from handlers.stories import capture as stories
     from storage import events, people
 
@@ -37,6 +38,7 @@ def build_router() -> Router:
     basics.register(router)
     pulse.register(router)
     pulse_team.register(router)
+    conversations.register(router)
     stories.register(router)
     cascade.register(router)
     leave.register(router)
@@ -46,6 +48,7 @@ def build_router() -> Router:
     assessment.register(router)
     objectives.register(router)
     baseline.register(router)
+    results.register(router)
     return router
 
 
@@ -54,8 +57,7 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
     theirs); the names are the keys of the tick's report (``culturebot tick`` prints them)."""
     from handlers.cascade import actions as cascade
     from handlers.pulse import rounds as pulse
-    from handlers.reports import publish
-    from handlers.roadmap import assessment, objectives
+    from handlers.roadmap import assessment, objectives, results
     from handlers.stories import capture as stories
 
     return {
@@ -63,7 +65,7 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
         "stories": stories.tick,
         "cascade": cascade.tick,
         "assessment": assessment.tick,
-        "disclosure": publish.tick,
+        "disclosure": results.tick,  # publishing, then each manager's results message
         "objectives": objectives.tick,
     }
 

@@ -13,12 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from babel import Locale
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-HERE = Path(__file__).parent
-ENGLISH = "en"  # the source language: prompts/*.yaml; every other is prompts/locales/<code>/
-LOCALES_DIR = HERE / "locales"
+from prompts import catalogs
+from prompts.catalogs import BANKS as BANKS
+from prompts.catalogs import ENGLISH as ENGLISH
+from prompts.catalogs import HERE as HERE
+from prompts.catalogs import LOCALES_DIR as LOCALES_DIR
 
 # The language words are said in right now: set around each piece of work for one reader (the
 # person a handler answers, each recipient a message is written for), so `text` needs no argument.
@@ -44,9 +46,8 @@ def speaking(locale: str | None) -> Iterator[str]:
 @cache
 def available_locales() -> tuple[str, ...]:
     """English, then every language with a catalog folder, by code."""
-    found = (
-        sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir()) if LOCALES_DIR.is_dir() else []
-    )
+    root = catalogs.LOCALES_DIR
+    found = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     return (ENGLISH, *(code for code in found if code != ENGLISH))
 
 
@@ -184,7 +185,6 @@ class AssessmentBank(_Scaled):
         return self.dimensions[dimension].name
 
 
-BANKS = ("questions.yaml", "assessment.yaml")  # not word files
 # The words whose only readers are admins at the command line: they alone may name a
 # `culturebot ...` command (a section, or one "section.key"). Everything else is said in chat
 # to employees, managers and leaders, who have no command line (tests/test_prompts_no_cli.py).
@@ -199,20 +199,38 @@ FOR_ADMINS = frozenset(
 
 
 def _load_yaml(name: str, folder: Path = HERE) -> Any:
-    with (folder / name).open(encoding="utf-8") as fh:
-        # libyaml's C loader when PyYAML has it: about ten times faster (every command loads
-        # these files at start-up)
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return catalogs.load_yaml(name, folder)
 
 
 @cache
+def _bank_data(name: str, locale: str) -> Any:
+    """A question bank's file in ``locale``: English's, with each text the language has."""
+    data = _load_yaml(name)
+    folder = catalogs.folder(locale)
+    if locale == ENGLISH or not (folder / name).is_file():
+        return data
+    texts = catalogs.flat(name, _load_yaml(name, folder))
+    return catalogs.overlay(data, texts)
+
+
 def questions() -> QuestionBank:
-    return QuestionBank.model_validate(_load_yaml("questions.yaml"))
+    """The shared pulse bank, its texts in the current language (ids and themes English's)."""
+    return _questions(current_locale())
 
 
 @cache
+def _questions(locale: str) -> QuestionBank:
+    return QuestionBank.model_validate(_bank_data("questions.yaml", locale))
+
+
 def enps() -> EnpsQuestion:
-    return EnpsQuestion.model_validate(_load_yaml("questions.yaml")["enps"])
+    """The eNPS question in the current language."""
+    return _enps(current_locale())
+
+
+@cache
+def _enps(locale: str) -> EnpsQuestion:
+    return EnpsQuestion.model_validate(_bank_data("questions.yaml", locale)["enps"])
 
 
 def theme_names() -> dict[str, str]:
@@ -220,49 +238,109 @@ def theme_names() -> dict[str, str]:
     return {**questions().themes, ENPS: enps().name}
 
 
-@cache
 def assessment() -> AssessmentBank:
-    return AssessmentBank.model_validate(_load_yaml("assessment.yaml"))
+    """The baseline assessment, its texts in the current language."""
+    return _assessment(current_locale())
+
+
+@cache
+def _assessment(locale: str) -> AssessmentBank:
+    return AssessmentBank.model_validate(_bank_data("assessment.yaml", locale))
 
 
 @cache
 def _messages(locale: str = ENGLISH) -> dict[str, dict[str, str]]:
     """Every word file of one language (all YAML in its folder but the two banks), merged by
-    section.
+    section; a text with plural forms is there once per form, as "key.one", "key.other".
 
     Each capability keeps its words in a file of its own (messages.yaml for the core,
     e.g. cascade.yaml for cascades); two files may not define the same section.
     """
-    folder = HERE if locale == ENGLISH else LOCALES_DIR / locale
+    folder = catalogs.folder(locale)
     merged: dict[str, dict[str, str]] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
         if path.name in BANKS:
             continue
-        data = _load_yaml(path.name, folder)
-        if not isinstance(data, dict) or not all(
-            isinstance(section, dict) and all(isinstance(v, str) for v in section.values())
-            for section in data.values()
-        ):
-            raise ValueError(f"{path.name} must map sections to {{key: text}}")
+        data = _load_yaml(path.name, folder) or {}
+        words = catalogs.flat(path.name, data)
         clash = set(data) & set(merged)
         if clash:
             raise ValueError(f"{path.name} redefines sections {sorted(clash)}")
-        merged.update(data)
+        for key, sentence in words.items():
+            section, _, name = key.partition(".")
+            merged.setdefault(section, {})[name] = sentence
     return merged
+
+
+@cache
+def plural_tags(locale: str) -> frozenset[str]:
+    """The plural forms a language tells apart (CLDR, through Babel): English one and other,
+    Japanese other alone."""
+    return frozenset(Locale.parse(locale).plural_form.tags) | {"other"}
+
+
+def plural_form(count: object, locale: str | None = None) -> str:
+    """Which plural form ``count`` takes in ``locale`` (the current language by default)."""
+    rule = Locale.parse(locale or current_locale()).plural_form
+    try:
+        return str(rule(count))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "other"
+
+
+def _sentence(locale: str, section: str, name: str, count: object) -> str | None:
+    """``section.name`` in one language: its plain text, or the plural form ``count`` takes
+    (its ``other`` where the language lacks that form); None when the language lacks it."""
+    entries = _messages(locale).get(section, {})
+    if name in entries:
+        return entries[name]
+    if f"{name}.other" not in entries:
+        return None
+    form = plural_form(count, locale) if count is not None else "other"
+    return entries.get(f"{name}.{form}", entries[f"{name}.other"])
 
 
 def text(key: str, **values: object) -> str:
     """The sentence ``section.key`` in the current language (English where its catalog lacks
-    the key), with its placeholders filled in."""
+    the key), with its placeholders filled in. A sentence with plural forms picks the one its
+    ``count`` value takes in that language ("1 action overdue", "3 actions overdue")."""
     section, _, name = key.partition(".")
-    words = _messages(current_locale()).get(section, {}).get(name)
+    count = values.get("count")
+    words = _sentence(current_locale(), section, name, count)
     if words is None:
-        words = _messages()[section][name]
+        words = _sentence(ENGLISH, section, name, count)
+    if words is None:
+        raise KeyError(key)
     return words.format(**values)
 
 
+def check(locale: str, root: Path | None = None) -> catalogs.Report:
+    """``locale``'s catalog against English (what `culturebot prompts check` lists); ``root``
+    is a folder of language folders to read instead of prompts/locales/."""
+    return catalogs.compare(locale, root, plural_tags=plural_tags(locale))
+
+
+def forget() -> None:
+    """Drop every catalog read so far, so the next word is read from the files again (a test
+    that points ``catalogs.LOCALES_DIR`` at a folder of its own)."""
+    for cached in (available_locales, _bank_data, _questions, _enps, _assessment, _messages):
+        cached.cache_clear()
+
+
 def validate_all() -> None:
-    """Load every prompt file, raising on the first problem; run at start-up."""
-    questions()  # its theme -> dimension mapping is checked against the assessment's
-    enps()
+    """Load every prompt file of every language, raising on the first problem; run at start-up.
+
+    A language whose text would fail or lose a value when said (its placeholders differ from
+    English's) is refused; a missing key only falls back to English.
+    """
     _messages()
+    for locale in available_locales():
+        if locale != ENGLISH:
+            report = check(locale)
+            if report.refused:
+                problems = "; ".join([*report.broken, *report.mismatched][:5])
+                raise ValueError(f"prompts/locales/{locale}: {problems}")
+            _messages(locale)
+        with speaking(locale):
+            questions()  # its theme -> dimension mapping is checked against the assessment's
+            enps()

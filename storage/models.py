@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime, table_of
 
 ROLES = ("employee", "manager", "leader", "admin")
+LOCALE_LENGTH = 35  # a BCP 47 tag as a platform reports it ("de-DE", "zh-Hant-TW")
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
@@ -48,6 +49,14 @@ class Person(SQLModel, table=True):
     # on leave up to and including this local date ("pause until ..." in chat): no check-ins,
     # and their relay windows wait (handlers.people.workdays)
     paused_until: date | None = None
+    # the language culturebot speaks to them in: the first of these a catalog exists for
+    # (storage.people.locale_of); their own choice in chat ("language de"), the org file's
+    # column, and what Slack (users.info at sync) and Teams (their latest activity) report,
+    # kept as the platform said it ("de-DE")
+    chosen_locale: str | None = Field(default=None, max_length=LOCALE_LENGTH)
+    locale: str | None = Field(default=None, max_length=LOCALE_LENGTH)
+    slack_locale: str | None = Field(default=None, max_length=LOCALE_LENGTH)
+    teams_locale: str | None = Field(default=None, max_length=LOCALE_LENGTH)
 
 
 class Identity(SQLModel, table=True):
@@ -165,6 +174,8 @@ class PulseAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     polarity: float | None = None
     subjectivity: float | None = None
+    # random, set only where the author asked for anonymous replies (storage/conversations.py)
+    conversation_ref: str | None = Field(default=None, max_length=8)
 
 
 class PulseAnswerPending(SQLModel, table=True):
@@ -185,6 +196,8 @@ class PulseAnswerPending(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     polarity: float | None = None
     subjectivity: float | None = None
+    # random, set only where the author asked for anonymous replies (storage/conversations.py)
+    conversation_ref: str | None = Field(default=None, max_length=8)
 
 
 class Outbox(SQLModel, table=True):

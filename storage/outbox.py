@@ -72,7 +72,13 @@ def platforms_for(
 
 
 def _row(
-    person_id: int, payload: str, key: str, kind: str, platform: str, now: datetime
+    person_id: int,
+    payload: str,
+    key: str,
+    kind: str,
+    platform: str,
+    now: datetime,
+    not_before: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "idempotency_key": key,
@@ -82,7 +88,7 @@ def _row(
         "payload": payload,
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, not_before) if not_before else now,
         "created_at": now,
     }
 
@@ -90,12 +96,14 @@ def _row(
 @dataclass(frozen=True)
 class Queued:
     """One message for ``enqueue_many``, as plain data: ``payload`` is the neutral message's
-    JSON (bot.core.chat.Message.to_json); delivery turns it back into a message."""
+    JSON (bot.core.chat.Message.to_json); delivery turns it back into a message. ``not_before``:
+    the worker sends it no earlier (e.g. the person's next working hour)."""
 
     person_id: int
     payload: str
     key: str
     kind: str
+    not_before: datetime | None = None
 
 
 def enqueue_many(
@@ -109,7 +117,15 @@ def enqueue_many(
     session.info["outbox_enqueued"] = True  # wakes this process's delivery worker on commit
     platforms = platforms_for(session, [item.person_id for item in items], channels)
     rows = [
-        _row(item.person_id, item.payload, item.key, item.kind, platforms[item.person_id], now)
+        _row(
+            item.person_id,
+            item.payload,
+            item.key,
+            item.kind,
+            platforms[item.person_id],
+            now,
+            item.not_before,
+        )
         for item in items
     ]
     return insert_ignore_many(session, Outbox, rows, returning="idempotency_key")

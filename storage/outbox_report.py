@@ -34,8 +34,17 @@ UNANSWERED_KINDS = ("pulse.reminder", "assess.reminder")
 WITHHELD = "(withheld: a reminder says who had not answered)"
 
 
+# A manager's anonymous reply goes to the author of a comment (handlers/pulse/conversations.py):
+# its person is the author, whom the manager (who may be an operator) must never learn
+AUTHOR_KINDS = ("convo.reply",)
+WITHHELD_AUTHOR = "(withheld: the author of a comment in an anonymous conversation)"
+
+
 def shown_person(kind: str, email: str) -> str:
-    """Who an operator sees beside a message: nobody beside a reminder."""
+    """Who an operator sees beside a message: nobody beside a reminder, nor beside a reply to
+    an anonymous comment's author."""
+    if kind in AUTHOR_KINDS:
+        return WITHHELD_AUTHOR
     return WITHHELD if kind in UNANSWERED_KINDS else email
 
 

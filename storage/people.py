@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from prompts import ENGLISH
+from prompts.languages import first_spoken
 from storage.models import Identity, Person
 from storage.types import row_id
 
@@ -32,6 +34,19 @@ def fill_timezone(session: Session, person: Person, zone: str, source: str) -> b
     person.timezone, person.timezone_source = zone, source
     session.add(person)
     return True
+
+
+def locale_of(person: Person, default: str = ENGLISH) -> str:
+    """The language culturebot speaks to ``person`` in: the first source that names one it has
+    (their choice, the org file, Slack, Teams, then ``default``, CULTUREBOT_DEFAULT_LOCALE)."""
+    sources = (
+        person.chosen_locale,
+        person.locale,
+        person.slack_locale,
+        person.teams_locale,
+        default,
+    )
+    return first_spoken(sources) or ENGLISH
 
 
 def by_identity(session: Session, platform: str, external_id: str) -> Person | None:

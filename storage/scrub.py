@@ -38,8 +38,10 @@ from storage.job_marks import JobMark
 
 log = logging.getLogger(__name__)
 
-# the tables where an answer sat next to its person while its round or assessment was open
-TABLES = ("pulse_answer_pending", "assessment_invite")
+# the tables where an answer sat next to its person while its round or assessment was open,
+# and where an anonymous conversation's link and its messages to the author sat until it ended
+# (storage/conversations.py: the outbox is scrubbed only after a conversation that had them)
+TABLES = ("pulse_answer_pending", "assessment_invite", "comment_link", "outbox")
 PREFIX = "scrub:"
 
 

@@ -4,10 +4,12 @@ from sqlmodel import SQLModel
 
 import storage.audit  # noqa: F401
 import storage.cascade_models  # noqa: F401
+import storage.conversations  # noqa: F401
 import storage.dashboard  # noqa: F401
 import storage.disclosure_models  # noqa: F401
 import storage.job_marks  # noqa: F401
 import storage.models  # noqa: F401
+import storage.results  # noqa: F401
 import storage.roadmap  # noqa: F401
 import storage.stories  # noqa: F401
 import storage.tick_state  # noqa: F401

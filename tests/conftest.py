@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import Result
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+import prompts
 from bot.app import build_router
 from bot.cli.main import app
 from bot.core.clock import FakeClock
@@ -271,3 +273,32 @@ def router() -> Router:
 def chat(runtime: Runtime, router: Router):  # type: ignore[no-untyped-def]
     """``chat(email)`` opens a console session for that person."""
     return lambda email: Chat(runtime, router, email)
+
+
+Words = dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def languages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., None]]:
+    """``languages(de={"pulse": {"reminder": "..."}}, fr={})`` makes these the languages
+    culturebot has besides English, each a test catalog of the words given (the rest falls
+    back to English), whatever prompts/locales/ holds."""
+    root = tmp_path / "locales"
+    root.mkdir()
+
+    def forget() -> None:
+        prompts.available_locales.cache_clear()
+        prompts._messages.cache_clear()  # noqa: SLF001 - the catalogs are read once, cached
+
+    def have(**catalogs: Words) -> None:
+        for code, words in catalogs.items():
+            (root / code).mkdir(exist_ok=True)
+            (root / code / "messages.yaml").write_text(yaml.safe_dump(words, allow_unicode=True))
+        for module in (prompts, getattr(prompts, "catalogs", None)):
+            if module is not None and hasattr(module, "LOCALES_DIR"):
+                monkeypatch.setattr(module, "LOCALES_DIR", root)
+        forget()
+
+    yield have
+    monkeypatch.undo()
+    forget()

@@ -34,12 +34,15 @@ from bot.cli.demo_cast import (
     MOMENTS,
     OBJECTIVE,
     OBJECTIVE_AT,
+    RESULTS_ACTION,
+    RESULTS_AT,
+    RESULTS_BY,
     Moment,
     Persona,
     Reply,
 )
 from bot.cli.printing import print_report
-from bot.core.chat import Incoming
+from bot.core.chat import Incoming, Message, Response
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.router import Router
@@ -52,6 +55,7 @@ from handlers.stories import reports as story_reports
 from storage.cascade_models import Cascade, CascadeLink
 from storage.db import open_database
 from storage.models import Outbox, Person, PulseSchedule
+from storage.results import ResultsMessage
 
 SAMPLE_ORG = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
 START = datetime(2027, 3, 7, 12, 0, tzinfo=UTC)  # a Sunday; the US changes to DST a week later
@@ -175,6 +179,7 @@ class Demo:
         ]
         plan += [(LEADERSHIP.at, self.send_cascade), (ADHOC_AT, self.adhoc_checkin)]
         plan += [(ASSESSMENT_AT, self.launch_assessment), (OBJECTIVE_AT, self.set_objective)]
+        plan += [(RESULTS_AT, self.act_on_results)]
         by_time: dict[datetime, list[Callable[[], None]]] = {}
         for at, scene in plan:
             by_time.setdefault(at, []).append(scene)
@@ -265,6 +270,58 @@ class Demo:
             )
         self.objective_set = True
 
+    def press(self, email: str, action: str, value: str = "", **fields: str) -> Response:
+        """``email`` presses a button (or sends a form) of a message, as a platform would."""
+        ref = fields.pop("ref", "")
+        return self.router.handle(
+            self.runtime,
+            Incoming(
+                platform="console",
+                user_id=email,
+                kind="action",
+                name=action,
+                value=value,
+                ref=ref,
+                fields=fields,
+            ),
+        )
+
+    def act_on_results(self) -> None:
+        """A manager reads their team's results message, presses "Plan an action" (the
+        objective form, pre-filled for the weakest theme; she adds one action) and then
+        "Share with my team": the figures she saw and her plan go to each of her people."""
+        manager = self.by_email[RESULTS_BY]
+        with self.runtime.db.session() as session:
+            row = session.exec(
+                select(ResultsMessage)
+                .where(ResultsMessage.person_id == manager.id)
+                .order_by(col(ResultsMessage.id).desc())
+            ).first()
+            sent = (
+                session.exec(
+                    select(Outbox.payload).where(
+                        Outbox.idempotency_key == f"results:{row.period}:{manager.id}"
+                    )
+                ).first()
+                if row
+                else None
+            )
+        if row is None or sent is None:
+            self.tell(f"{manager.name} has no team results to act on")
+            return
+        message = Message.from_json(sent)
+        self.tell(f"{manager.name} reads the results message for her team:")
+        lines = [p.text for p in message.parts if p.type == "text"]
+        labels = [b.label for p in message.parts if p.type == "buttons" for b in p.buttons]
+        self._show("\n".join([*lines, " | ".join(f"[{label}]" for label in labels)]))
+        form = self.press(manager.email, "results.plan", str(row.id)).form
+        if form is not None:
+            fields = {f.name: f.initial for f in form.fields} | {"actions": RESULTS_ACTION}
+            said = self.press(manager.email, form.action, ref=form.ref, **fields)
+            self.tell(f'{manager.name} presses "Plan an action": {said.replies[0].summary}')
+        shared = self.press(manager.email, "results.share", str(row.id))
+        self.tell(f'{manager.name} presses "Share with my team": {shared.replies[0].summary}')
+
     def print_progress(self) -> None:
         """The organisation's baseline against the pulse of the last weeks."""
         leader = self.by_email[ASSESSMENT_BY]
@@ -283,6 +340,12 @@ class Demo:
         stories = done.get("stories")
         if isinstance(stories, dict):
             self.counts["digest"] += stories.get("digests_sent", 0)
+        published = done.get("disclosure")
+        if isinstance(published, dict) and published.get("results"):
+            self.tell(
+                f"a week's results are published: {published['results']} managers with a team "
+                f"big enough to show get theirs, each at the next working hour where they are"
+            )
         chain = done.get("cascade")
         if not isinstance(chain, dict):
             return

@@ -58,6 +58,11 @@ OBJECTIVE: dict[str, Any] = {
         "Each manager brings one customer story to the team meeting => ben.hughes@example.com",
     ],
 }
+# the first week's results reach each manager on the Wednesday after it (09:00 where they
+# work); that afternoon one of them plans an action from the message and shares both
+RESULTS_BY = "bea.hughes@example.com"
+RESULTS_AT = datetime(2027, 3, 17, 15, tzinfo=UTC)
+RESULTS_ACTION = "Each week one of us calls a customer and tells the team what we heard"
 
 
 @dataclass(frozen=True)

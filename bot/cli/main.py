@@ -35,6 +35,7 @@ from bot.cli.common import (
 from bot.cli.outbox import outbox_app
 from bot.cli.person import person_app
 from bot.cli.printing import print_report
+from bot.cli.prompts import prompts_app
 from bot.cli.pulse import pulse_app
 from bot.cli.roadmap import assess_app, objective_app
 from bot.cli.slack import slack_app
@@ -63,6 +64,7 @@ app.add_typer(objective_app, name="objective")
 app.add_typer(audit_app, name="audit")
 app.add_typer(person_app, name="person")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(prompts_app, name="prompts")
 app.command("doctor")(cli_doctor.doctor)
 
 
@@ -263,15 +265,15 @@ def report(
 ) -> None:
     """Pulse results per group and theme, from the published weeks (small groups withheld),
     with each group's weekly series (a sparkline in the table)."""
-    from handlers.reports import publish
     from handlers.reports import pulse_reports as reports
+    from handlers.roadmap import results
     from handlers.stories import reports as story_reports
     from storage import audit
 
     runtime = cli_runtime()
     chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
-        publish.publish_due(session, runtime.clock.now(), runtime.settings)
+        results.publish_and_tell(session, runtime)
     with runtime.db.session() as session:
         viewer = person_named(session, as_)
         result = reports.build(
@@ -314,13 +316,14 @@ def comments(
 ) -> None:
     """Pulse comments of the published weeks, for groups where enough people commented."""
     from handlers.home.basics import comments_text
-    from handlers.reports import disclosure, publish
+    from handlers.reports import disclosure
+    from handlers.roadmap import results
     from storage import audit
 
     runtime = cli_runtime()
     chosen = period(runtime, since, until, weeks)
     with runtime.db.session() as session:
-        publish.publish_due(session, runtime.clock.now(), runtime.settings)
+        results.publish_and_tell(session, runtime)
     with runtime.db.session() as session:
         viewer = person_named(session, as_)
         groups = disclosure.comments(session, viewer, since=chosen.since, until=chosen.until)

@@ -36,7 +36,9 @@ def erase(
         if person is None:
             raise fail(f"nobody with email {email}")
         try:
-            done = erasure.erase(session, person, runtime.settings.min_group_size)
+            done = erasure.erase(
+                session, person, runtime.settings.min_group_size, runtime.clock.now()
+            )
         except erasure.EraseRefused as refusal:
             raise fail(f"{refusal} Nothing was erased.") from None
         summary = done.summary()

@@ -58,7 +58,9 @@ class Question(_Part):
     """A question answered by picking one choice, with an optional free-text comment.
 
     Answering sends the action ``action`` with ``ref`` and the choice's value, plus the
-    field ``comment`` when ``comment_label`` is set and the person wrote one.
+    field ``comment`` when ``comment_label`` is set and the person wrote one, and the field
+    ``reply`` ("yes") when ``reply_label`` is set and the person ticked it (a checkbox beside
+    the comment: let a manager who may read it reply anonymously).
     """
 
     type: Literal["question"] = "question"
@@ -69,6 +71,11 @@ class Question(_Part):
     low_label: str = ""
     high_label: str = ""
     comment_label: str = ""
+    reply_label: str = ""
+
+
+REPLY_FIELD = "reply"  # a Question's tick, sent as "yes" (see Question)
+TICKED = "yes"
 
 
 class Button(_Part):
@@ -96,6 +103,7 @@ class FormField(_Part):
     placeholder: str = ""
     options: tuple[Choice, ...] = ()
     radio: bool = False
+    checkbox: bool = False  # one option, ticked or not (sends its value, or nothing)
     initial: str = ""
 
 

@@ -10,6 +10,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.parsing import parse_work_week
+from prompts import available_locales
+from prompts.languages import language_of
 
 
 class Settings(BaseSettings):
@@ -23,6 +25,8 @@ class Settings(BaseSettings):
     min_group_size: int = Field(5, ge=2)
     min_comment_group_size: int = Field(10, ge=2)
     default_timezone: str = "UTC"
+    # the language for people with none of their own (chat, org file, Slack, Teams)
+    default_locale: str = "en"
     # `org import` refuses a file that would deactivate more than this share of the active
     # people, unless --allow-deactivate is given
     max_deactivate_share: float = Field(0.10, ge=0, le=1)
@@ -128,6 +132,15 @@ class Settings(BaseSettings):
     def _valid_work_week(cls, value: str) -> str:
         parse_work_week(value)
         return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _available_locale(cls, value: str) -> str:
+        language = language_of(value)
+        if language is None:
+            have = ", ".join(available_locales())
+            raise ValueError(f"culturebot has no language {value!r} (it has: {have})")
+        return language
 
 
 def get_settings() -> Settings:

@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import prompts
 from handlers.dashboard.model import (
     BarChart,
     Chart,
@@ -46,13 +47,13 @@ OKABE_ITO = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
-STATES = {  # cascade link state -> (label, colour, marker)
-    "sender": ("sender", "#000000", "*"),
-    "relayed": ("relayed", "#009E73", "o"),
-    "escalated": ("escalated", "#D55E00", "^"),
-    "pending": ("pending", "#E69F00", "s"),
-    "passed": ("broken (left)", "#CC79A7", "D"),
-    "none": ("no link", "#999999", "."),
+STATES = {  # cascade link state -> (colour, marker); its name: dashboard_cascades.state_<state>
+    "sender": ("#000000", "*"),
+    "relayed": ("#009E73", "o"),
+    "escalated": ("#D55E00", "^"),
+    "pending": ("#E69F00", "s"),
+    "passed": ("#CC79A7", "D"),
+    "none": ("#999999", "."),
 }
 WITHHELD_COLOUR = "#E6E6E6"
 _CACHE: OrderedDict[str, str] = OrderedDict()
@@ -62,7 +63,8 @@ _LOCK = threading.Lock()  # pyplot is not used, but rcParams are global: one dra
 
 def svg(chart: Chart, *, title: str) -> str:
     """The chart as an inline ``<svg>`` element (scales to its container's width)."""
-    key = hashlib.sha256(repr((chart, title)).encode("utf-8")).hexdigest()
+    # the legend's words are in the reader's language: a chart is drawn once per language
+    key = hashlib.sha256(repr((chart, title, prompts.current_locale())).encode("utf-8")).hexdigest()
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
@@ -136,7 +138,7 @@ def _legend(ax: Any, n: int, *, slanted: bool = False) -> None:
         ncols=2 if max(map(len, ax.get_legend_handles_labels()[1])) <= 24 else 1,
         frameon=False,
         fontsize=11,
-        title="Legend",
+        title=prompts.text("dashboard_chart.legend"),
         title_fontsize=11,
         alignment="left",
     )
@@ -220,9 +222,8 @@ def _references(ax: Any, chart: LineChart, colours: dict[str, str]) -> None:
         ax.axhline(ref.value, color=colour, linewidth=1.4, linestyle=pattern, label=ref.label)
         y = ref.value if not placed else max(ref.value, placed[-1] + gap)
         placed.append(y)
-        short = ref.label.split(": ", 1)[-1].split(" (")[0]  # "baseline 3.2", "target 3.8"
         ax.annotate(
-            short,
+            ref.short or ref.label,  # "baseline 3.2", "target 3.8"
             xy=(1.0, ref.value),
             xycoords=("axes fraction", "data"),
             xytext=(1.01, y),
@@ -266,9 +267,9 @@ def _bar(fig: Any, chart: BarChart) -> Any:
     if len(x) < 4:  # a bar or two should not fill the whole width
         pad = (4 - len(x)) / 2
         ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
-    if "(1-5)" in chart.y_title:
-        ax.set_ylim(1, 5)
-    if "(count)" in chart.y_title:
+    if chart.y_range:
+        ax.set_ylim(*chart.y_range)
+    if chart.counts:
         from matplotlib.ticker import MaxNLocator
 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -352,24 +353,32 @@ def _heat(fig: Any, chart: HeatMap) -> Any:
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(chart.scale_title)
     handles = [
-        Patch(facecolor=image.cmap(0.05), label="low"),
-        Patch(facecolor=image.cmap(0.95), label="high"),
+        Patch(facecolor=image.cmap(0.05), label=prompts.text("dashboard_chart.low")),
+        Patch(facecolor=image.cmap(0.95), label=prompts.text("dashboard_chart.high")),
     ]
     if withheld:
-        handles.append(Patch(facecolor=WITHHELD_COLOUR, label="withheld"))
+        handles.append(
+            Patch(facecolor=WITHHELD_COLOUR, label=prompts.text("dashboard_chart.withheld"))
+        )
     if any(
         v is None and not n
         for vs, ns in zip(chart.values, chart.notes, strict=True)
         for v, n in zip(vs, ns, strict=True)
     ):
-        handles.append(Patch(facecolor="white", edgecolor="#888888", label="blank: no figure"))
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#888888",
+                label=prompts.text("dashboard_chart.blank"),
+            )
+        )
     ax.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(0, -0.02),
         frameon=False,
         fontsize=9,
-        title="Legend",
+        title=prompts.text("dashboard_chart.legend"),
         title_fontsize=9,
         ncols=min(len(handles), 2),
     )
@@ -413,7 +422,9 @@ def _tree(chart: TreeChart) -> Any:
     seen: set[str] = set()
     label_names = len(placed) <= 60
     for node, x, y in placed:
-        name, colour, marker = STATES.get(node.state, STATES["none"])
+        state = node.state if node.state in STATES else "none"
+        colour, marker = STATES[state]
+        name = prompts.text(f"dashboard_cascades.state_{state}")
         ax.plot(
             [x],
             [y],
@@ -430,15 +441,31 @@ def _tree(chart: TreeChart) -> Any:
     ax.set_xlim(-0.2, depth + 1.2)
     ax.set_ylim(rows - 0.5, -0.5)
     ax.set_xticks(
-        range(int(depth) + 1), [f"level {i + chart.first_level}" for i in range(int(depth) + 1)]
+        range(int(depth) + 1),
+        [
+            prompts.text("dashboard_cascades.level", level=i + chart.first_level)
+            for i in range(int(depth) + 1)
+        ],
     )
     ax.set_yticks([])
-    ax.set_xlabel("level below the sender")
+    ax.set_xlabel(prompts.text("dashboard_cascades.level_x"))
     ax.spines["left"].set_visible(False)
     handles, labels = ax.get_legend_handles_labels()
     handles += [
-        Line2D([0], [0], color="#777777", linestyle="-", label="reached by relay"),
-        Line2D([0], [0], color="#D55E00", linestyle="--", label="reached by escalation"),
+        Line2D(
+            [0],
+            [0],
+            color="#777777",
+            linestyle="-",
+            label=prompts.text("dashboard_cascades.by_relay"),
+        ),
+        Line2D(
+            [0],
+            [0],
+            color="#D55E00",
+            linestyle="--",
+            label=prompts.text("dashboard_cascades.by_escalation"),
+        ),
     ]
     ax.legend(
         handles=handles,
@@ -446,7 +473,7 @@ def _tree(chart: TreeChart) -> Any:
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
         fontsize=9,
-        title="Legend",
+        title=prompts.text("dashboard_chart.legend"),
         title_fontsize=9,
     )
     return fig

@@ -12,13 +12,13 @@ from handlers.dashboard.model import WITHHELD, Section, View
 from handlers.dashboard.scope import Scope, Viewer
 from prompts import text
 
-NAV = (
-    ("overview", "Overview", "/dashboard"),
-    ("groups", "Groups side by side", "/dashboard/groups"),
-    ("roadmap", "Baseline and objectives", "/dashboard/roadmap"),
-    ("stories", "Stories", "/dashboard/stories"),
-    ("cascades", "Leadership messages", "/dashboard/cascades"),
-    ("delivery", "Delivery health", "/dashboard/delivery"),
+NAV = (  # each view and its address; its name in words is prompts' dashboard.nav_<view>
+    ("overview", "/dashboard"),
+    ("groups", "/dashboard/groups"),
+    ("roadmap", "/dashboard/roadmap"),
+    ("stories", "/dashboard/stories"),
+    ("cascades", "/dashboard/cascades"),
+    ("delivery", "/dashboard/delivery"),
 )
 
 
@@ -56,15 +56,16 @@ def open_page(token: str, name: str, expires: str) -> str:
 
 def _header(viewer: Viewer, current: str, csrf: str) -> str:
     links = []
-    for name, label, href in NAV:
+    for name, href in NAV:
         if name == "delivery" and not viewer.is_admin:
             continue
         here = ' aria-current="page"' if name == current else ""
+        label = text(f"dashboard.nav_{name}")
         links.append(f'<li><a href="{href}"{here}>{escape(label)}</a></li>')
-    who = text("dashboard.signed_in_as", name=viewer.person.name, role=viewer.role)
+    who = text("dashboard.signed_in_as", name=viewer.person.name, role=viewer.role_words)
     return (
         '<header><div class="brand">culturebot</div>'
-        f'<nav aria-label="Views"><ul>{"".join(links)}</ul></nav>'
+        f'<nav aria-label="{escape(text("dashboard.nav_label"))}"><ul>{"".join(links)}</ul></nav>'
         f'<div class="who"><span>{escape(who)}</span>'
         '<form method="post" action="/dashboard/logout">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
@@ -107,11 +108,13 @@ def view_page(
             f"{escape(c['title'])}</a> <small>{escape(c['sent'])}</small></li>"
             for c in cascades
         )
-        parts.append(f'<nav aria-label="Leadership messages" class="picks"><ul>{items}</ul></nav>')
+        label = escape(text("dashboard.nav_cascades"))
+        parts.append(f'<nav aria-label="{label}" class="picks"><ul>{items}</ul></nav>')
     qs = f"?{urlencode(query)}" if query else ""
     parts.append(
         f'<p class="exports">{escape(text("dashboard.export"))}: '
-        f'<a href="/dashboard/export/{view.name}.json{qs}" download>JSON (all of this view)</a></p>'
+        f'<a href="/dashboard/export/{view.name}.json{qs}" download>'
+        f"{escape(text('dashboard.export_json'))}</a></p>"
     )
     for section in view.sections:
         parts.append(_section(view, section, charts.get(section.id), qs))
@@ -167,7 +170,7 @@ def _section(view: View, section: Section, chart: str | None, qs: str) -> str:
     out.append(_table(section, sid))
     out.append(
         f'<p class="exports"><a href="/dashboard/export/{view.name}/{section.id}.csv{qs}" '
-        f"download>CSV</a></p></section>"
+        f"download>{escape(text('dashboard.export_csv'))}</a></p></section>"
     )
     return "".join(out)
 
@@ -207,7 +210,7 @@ def _cell(value: Any, index: int) -> str:
     if value == WITHHELD:
         return f'<td class="withheld">{escape(text("dashboard.withheld"))}</td>'
     if isinstance(value, bool):
-        return f"<td>{'yes' if value else 'no'}</td>"
+        return f"<td>{escape(text('dashboard.yes' if value else 'dashboard.no'))}</td>"
     if isinstance(value, float):
         return f'<td class="num">{value:g}</td>'
     if isinstance(value, int):

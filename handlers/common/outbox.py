@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -15,17 +16,20 @@ from storage import outbox
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for ``send_many``."""
+    """One message for ``send_many``; ``not_before``: not sent earlier (their working hours)."""
 
     person_id: int
     message: Message
     key: str
     kind: str
+    not_before: datetime | None = None
 
 
 def send_many(session: Session, runtime: Runtime, items: Sequence[Outgoing]) -> set[str]:
     """Queue many messages in a few statements; see storage.outbox.enqueue_many."""
-    rows = [outbox.Queued(i.person_id, i.message.to_json(), i.key, i.kind) for i in items]
+    rows = [
+        outbox.Queued(i.person_id, i.message.to_json(), i.key, i.kind, i.not_before) for i in items
+    ]
     return outbox.enqueue_many(session, rows, now=runtime.clock.now(), channels=runtime.channels)
 
 

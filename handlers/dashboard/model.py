@@ -35,6 +35,7 @@ class Reference:
     value: float
     series: str = ""  # the series' label; "" for a neutral grey line
     style: str = "dashed"  # dashed | dotted
+    short: str = ""  # written at the line's end ("baseline 3.2"); "" for the label itself
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class BarChart:
     x_title: str
     y_title: str
     stacked: bool = False
+    y_range: tuple[float, float] | None = None  # e.g. (1, 5) for a score
+    counts: bool = False  # whole numbers only on the y axis (people, messages)
     kind: str = "bar"
 
 

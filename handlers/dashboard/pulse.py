@@ -40,10 +40,6 @@ from storage.models import Person
 WEEKS_SHOWN = 26
 RECENT_WEEKS = 4  # the baseline view's pulse: the mean of this many latest published weeks
 HEAT_WEEKS = 4  # the heat map combines this many latest published weeks
-REASONS = {
-    "small": "fewer than {min} respondents",
-    "complementary": "could be worked out from other figures",
-}
 CELL_COLUMNS = (
     "week",
     "theme",
@@ -54,28 +50,39 @@ CELL_COLUMNS = (
     "mean",
     "sentiment",
 )
-CELL_HEADERS = (
-    "Week",
-    "Theme",
-    "Shown",
-    "Withheld because",
-    "People who answered (range)",
-    "Participation (%)",
-    "Average score (1-5)",
-    "Comment sentiment (-1 to 1)",
-)
-# what kind of group a row is, in words (the gate's own names are for the code)
-GROUP_KINDS = {
-    "org": "whole organisation",
-    "top": "top of the organisation",
-    "department": "department",
-    "subtree": "everyone below a manager",
-    "team": "a manager's team",
-}
+GROUP_KINDS = ("org", "top", "department", "subtree", "team")  # the gate's kinds of group
+
+
+def _w(key: str, **values: object) -> str:
+    """The pulse views' words (prompts/dashboard.yaml ``dashboard_pulse``), in the reader's
+    language."""
+    return prompts.text(f"dashboard_pulse.{key}", **values)
+
+
+def cell_headers() -> tuple[str, ...]:
+    """The headers of ``CELL_COLUMNS``, in words."""
+    return tuple(
+        _w(key)
+        for key in (
+            "h_week",
+            "h_theme",
+            "h_shown",
+            "h_withheld_because",
+            "h_respondents",
+            "h_participation",
+            "h_mean",
+            "h_sentiment",
+        )
+    )
 
 
 def _kind_words(kind: str) -> str:
-    return GROUP_KINDS.get(kind, kind)
+    """What kind of group a row is, in words (the gate's own names are for the code)."""
+    return _w(f"kind_{kind}") if kind in GROUP_KINDS else kind
+
+
+def _shown(shown: bool) -> str:
+    return prompts.text("dashboard.shown") if shown else WITHHELD
 
 
 def _themes() -> dict[str, str]:
@@ -85,14 +92,16 @@ def _themes() -> dict[str, str]:
 def _why(cell: disclosure.Cell, min_size: int) -> str | None:
     if cell.shown:
         return None
-    return REASONS.get(cell.reason or "", cell.reason or "").format(min=min_size)
+    if cell.reason in ("small", "complementary"):
+        return _w(f"reason_{cell.reason}", min=min_size)
+    return cell.reason or ""
 
 
 def _cell_row(cell: disclosure.Cell, themes: dict[str, str], min_size: int) -> tuple[Any, ...]:
     return (
         week_words(cell.period),
         themes.get(cell.measure, cell.measure),
-        "shown" if cell.shown else WITHHELD,
+        _shown(cell.shown),
         _why(cell, min_size),
         cell.respondents if cell.shown else None,
         round(cell.participation * 100) if cell.shown and cell.participation is not None else None,
@@ -103,14 +112,8 @@ def _cell_row(cell: disclosure.Cell, themes: dict[str, str], min_size: int) -> t
 
 def _waiting(name: str, title: str, scope: Scope, note: str) -> View:
     view = View(name, title, scope.key, scope.label)
-    view.sections.append(Section(id="pulse", title="Pulse", table=Table((), (), ()), note=note))
+    view.sections.append(Section(id="pulse", title=_w("pulse"), table=Table((), (), ()), note=note))
     return view
-
-
-WAITING = (
-    "Pulse results appear here once a week has closed and been published (two days after "
-    "it ends, when every check-in of it has closed)."
-)
 
 
 def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: datetime) -> View:
@@ -125,8 +128,8 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         roles=list(viewer.roles),
     )
     if not cells:
-        return _waiting("overview", "Overview", scope, WAITING)
-    view = View("overview", "Overview", scope.key, scope.label)
+        return _waiting("overview", prompts.text("dashboard.nav_overview"), scope, _w("waiting"))
+    view = View("overview", prompts.text("dashboard.nav_overview"), scope.key, scope.label)
     weeks = list(dict.fromkeys(c.period for c in cells))
     by = {(c.period, c.measure): c for c in cells}
     measures = [t for t in themes if any((w, t) in by for w in weeks)]
@@ -157,37 +160,54 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     open_objectives = objectives_of(session, viewer, now)
     targets = targets_of(session, scope, open_objectives)
     references = [
-        Reference(f"{themes[t]}: baseline {value:.1f} ({source})", value, themes[t], "dashed")
+        Reference(
+            _w("baseline_line", theme=themes[t], value=f"{value:.1f}", source=source),
+            value,
+            themes[t],
+            "dashed",
+            short=_w("baseline_short", value=f"{value:.1f}"),
+        )
         for t, (value, source) in baselines.items()
         if t in measures
     ] + [
-        Reference(f"{themes[t]}: target {value:.1f}", value, themes[t], "dotted")
+        Reference(
+            _w("target_line", theme=themes[t], value=f"{value:.1f}"),
+            value,
+            themes[t],
+            "dotted",
+            short=_w("target_short", value=f"{value:.1f}"),
+        )
         for t, value in targets.items()
         if t in measures
     ]
+    figures = "; ".join(
+        f"{themes[t]} {by[(latest, t)].mean:.1f}"
+        for t in measures
+        if (latest, t) in by and by[(latest, t)].shown
+    )
     view.sections.append(
         Section(
             id="score",
-            title="Score per theme by week",
-            summary=f"{len(weeks)} published weeks; latest, the {week_words(latest)}: "
-            + "; ".join(
-                f"{themes[t]} {by[(latest, t)].mean:.1f}"
-                for t in measures
-                if (latest, t) in by and by[(latest, t)].shown
-            )
-            + (f". {withheld} figures withheld." if withheld else "."),
+            title=_w("score_title"),
+            summary=_w(
+                "score_summary_withheld" if withheld else "score_summary",
+                count=len(weeks),
+                week=week_words(latest),
+                figures=figures,
+                withheld=withheld,
+            ),
             note=prompts.text("dashboard.withheld_note", min=min_size) if withheld else "",
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.mean),
-                x_title="week beginning",
-                y_title="average score (1 = low, 5 = high)",
+                x_title=prompts.text("dashboard.week_beginning"),
+                y_title=_w("score_y"),
                 y_range=(1.0, 5.0),
                 references=tuple(references),
             ),
             table=Table(
                 CELL_COLUMNS,
-                CELL_HEADERS,
+                cell_headers(),
                 tuple(
                     _cell_row(by[(w, t)], themes, min_size)
                     for w in reversed(weeks)  # the latest week first
@@ -200,23 +220,23 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     view.sections.append(
         Section(
             id="participation",
-            title="Participation per theme by week",
-            summary="Share of the people asked who answered, per theme and week.",
+            title=_w("participation_title"),
+            summary=_w("participation_summary"),
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.participation, 100.0),
-                x_title="week beginning",
-                y_title="participation (% of people asked)",
+                x_title=prompts.text("dashboard.week_beginning"),
+                y_title=_w("participation_y"),
                 y_range=(0.0, 100.0),
             ),
             table=Table(
                 ("week", "theme", "status", "participation_percent"),
-                ("Week", "Theme", "Shown", "Participation (%)"),
+                (_w("h_week"), _w("h_theme"), _w("h_shown"), _w("h_participation")),
                 tuple(
                     (
                         week_words(w),
                         themes[t],
-                        "shown" if by[(w, t)].shown else WITHHELD,
+                        _shown(by[(w, t)].shown),
                         round(share * 100)
                         if by[(w, t)].shown and (share := by[(w, t)].participation) is not None
                         else None,
@@ -232,22 +252,21 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     view.sections.append(
         Section(
             id="sentiment",
-            title="Comment sentiment per theme by week",
-            summary=f"{len(sentiment)} weekly figures of comment sentiment "
-            "(only where enough people commented).",
+            title=_w("sentiment_title"),
+            summary=_w("sentiment_summary", count=len(sentiment)),
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.sentiment),
-                x_title="week beginning",
-                y_title="comment sentiment (-1 negative, +1 positive)",
+                x_title=prompts.text("dashboard.week_beginning"),
+                y_title=_w("sentiment_y"),
                 y_range=(-1.0, 1.0),
-                references=(Reference("neutral", 0.0),),
+                references=(Reference(prompts.text("dashboard.neutral"), 0.0),),
             )
             if sentiment
             else None,
             table=Table(
                 ("week", "theme", "sentiment"),
-                ("Week", "Theme", "Comment sentiment (-1 to 1)"),
+                (_w("h_week"), _w("h_theme"), _w("h_sentiment")),
                 tuple(
                     (
                         week_words(c.period),
@@ -262,7 +281,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     enps = [by[(w, prompts.ENPS)] for w in weeks if (w, prompts.ENPS) in by]
     if enps:
         view.sections.append(_enps_section(enps, ticks, weeks, min_size))
-    view.sections.append(_objectives_section(open_objectives))
+    view.sections.append(_objectives_section(open_objectives, _w("objectives_open")))
     return view
 
 
@@ -276,15 +295,15 @@ ENPS_COLUMNS = (
     "passives_percent",
     "detractors_percent",
 )
-ENPS_HEADERS = (
-    "Week",
-    "Shown",
-    "Withheld because",
-    "People who answered (range)",
-    "eNPS (-100..100)",
-    "Promoters, 9-10 (%)",
-    "Passives, 7-8 (%)",
-    "Detractors, 0-6 (%)",
+ENPS_HEADERS = (  # the words of ENPS_COLUMNS (dashboard_pulse.<key>)
+    "h_week",
+    "h_shown",
+    "h_withheld_because",
+    "h_respondents",
+    "h_enps",
+    "h_promoters",
+    "h_passives",
+    "h_detractors",
 )
 
 
@@ -301,7 +320,7 @@ def _enps_section(
         percent = {name: round(share * 100) for name, share in bands.items()}
         return (
             week_words(cell.period),
-            "shown" if cell.shown else WITHHELD,
+            _shown(cell.shown),
             _why(cell, min_size),
             cell.respondents if cell.shown else None,
             round(cell.mean) if cell.shown and cell.mean is not None else None,
@@ -313,10 +332,9 @@ def _enps_section(
     latest = shown[-1] if shown else None
     return Section(
         id="enps",
-        title="eNPS by week",
+        title=_w("enps_title"),
         summary=(
-            f"eNPS, the {week_words(latest.period)}: {latest.mean:+.0f}"
-            f" (% promoters, 9-10, minus % detractors, 0-6)."
+            _w("enps_summary", week=week_words(latest.period), score=f"{latest.mean:+.0f}")
             if latest is not None and latest.mean is not None
             else prompts.text("dashboard.withheld_note", min=min_size)
         ),
@@ -337,24 +355,30 @@ def _enps_section(
                     gaps=tuple((c := by_week.get(w)) is not None and not c.shown for w in weeks),
                 ),
             ),
-            x_title="week beginning",
-            y_title="eNPS (% promoters - % detractors)",
+            x_title=prompts.text("dashboard.week_beginning"),
+            y_title=_w("enps_y"),
             y_range=(-100.0, 100.0),
             references=(Reference("0", 0.0),),
         )
         if shown
         else None,
-        table=Table(ENPS_COLUMNS, ENPS_HEADERS, tuple(row(c) for c in reversed(cells))),
+        table=Table(
+            ENPS_COLUMNS,
+            tuple(_w(key) for key in ENPS_HEADERS),
+            tuple(row(c) for c in reversed(cells)),
+        ),
     )
 
 
-def _change(now: float, before: float | None, since: str, unit: str = "") -> str | None:
+def _change(now: float, before: float | None, since: str, key: str = "change") -> str | None:
+    """The change since an earlier week, starting with its sign (``key``: change, or
+    change_points for a share in percent)."""
     if before is None:
         return None
     step = round(now - before, 1)
     if step == 0:
-        return f"no change since the {week_words(since)}"
-    return f"{step:+g}{unit} since the {week_words(since)}"
+        return _w("no_change", week=week_words(since))
+    return _w(key, change=f"{step:+g}", week=week_words(since))
 
 
 def _asked(cell: disclosure.Cell) -> str:
@@ -391,15 +415,15 @@ def _headline(
         previous = turnout[-2][:2] if len(turnout) > 1 and alike(cell, turnout[-2][2]) else None
         rows.append(
             (
-                "Participation",
+                _w("participation"),
                 f"{share:.0f}%",
                 _change(
                     share,
                     previous[1] if previous else None,
                     previous[0] if previous else "",
-                    " points",
+                    "change_points",
                 ),
-                f"of the people asked in the {week_words(week)}" + _asked(cell),
+                _w("participation_detail", week=week_words(week)) + _asked(cell),
             )
         )
     latest: dict[str, float] = {}
@@ -420,38 +444,41 @@ def _headline(
                 themes[t],
                 f"{mean:.1f}",
                 _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
-                f"score out of 5 in the {week_words(week)}" + _asked(cell),
+                _w("score_detail", week=week_words(week)) + _asked(cell),
             )
         )
     if len(latest) > 1:
         weakest = min(latest, key=lambda t: latest[t])
         rows.append(
             (
-                "Weakest theme",
+                _w("weakest"),
                 themes[weakest],
                 None,
-                f"{latest[weakest]:.1f}, the lowest latest score of {len(latest)} themes",
+                _w("weakest_detail", score=f"{latest[weakest]:.1f}", count=len(latest)),
             )
         )
     if reach is not None and reach.meant:
         rows.append(
             (
-                "Latest leadership message",
-                f"{reach.reached / reach.meant:.0%} reached",
+                _w("latest_message"),
+                _w("reached_share", share=f"{reach.reached / reach.meant:.0%}"),
                 None,
-                f"{reach.reached} of {reach.meant} people"
-                + ("" if reach.whole_chain else " in your part of the chain")
-                + f" for \u201c{reach.title}\u201d, sent "
-                + format_local(reach.sent, viewer.person.timezone),
+                _w(
+                    "reach_detail" if reach.whole_chain else "reach_detail_part",
+                    reached=reach.reached,
+                    meant=reach.meant,
+                    title=reach.title,
+                    sent=format_local(reach.sent, viewer.person.timezone),
+                ),
             )
         )
     return Section(
         id="headline",
-        title="At a glance",
-        summary="; ".join(f"{r[0]}: {r[1]}" for r in rows) or "No figure yet.",
+        title=_w("headline_title"),
+        summary="; ".join(f"{r[0]}: {r[1]}" for r in rows) or _w("headline_none"),
         table=Table(
             ("figure", "value", "change", "detail"),
-            ("Figure", "Now", "Change", "What it is"),
+            (_w("h_figure"), _w("h_now"), _w("h_change"), _w("h_what")),
             tuple(rows),
         ),
     )
@@ -466,7 +493,10 @@ def baseline_of(session: Session, viewer: Viewer, scope: Scope) -> dict[str, tup
         session, viewer.person, kind="assessment", groups=[scope.cell], roles=list(viewer.roles)
     ):  # oldest first
         if cell.shown and cell.mean is not None and cell.measure not in first:
-            first[cell.measure] = (cell.mean, f"assessment {cell.period.split(':')[-1]}")
+            first[cell.measure] = (
+                cell.mean,
+                _w("source_assessment", id=cell.period.split(":")[-1]),
+            )
     return {t: first[d] for t, d in dimensions.items() if d in first}
 
 
@@ -495,24 +525,32 @@ def targets_of(session: Session, scope: Scope, open_objectives: list[Any]) -> di
     return found
 
 
-def _objectives_section(open_objectives: list[Any], title: str = "Open objectives") -> Section:
+def _objectives_section(open_objectives: list[Any], title: str) -> Section:
     titles = tuple(o.title for o in open_objectives)
+    states = [objectives.state_words(o.state) for o in open_objectives]
     return Section(
         id="objectives",
         title=title,
-        summary=f"{len(open_objectives)} objectives: "
-        + ", ".join(f"{o.title} ({o.state})" for o in open_objectives)
+        summary=_w(
+            "objectives_summary",
+            count=len(open_objectives),
+            objectives=", ".join(
+                _w("objective_state", title=o.title, state=state)
+                for o, state in zip(open_objectives, states, strict=True)
+            ),
+        )
         if open_objectives
-        else "No open objective.",
+        else _w("objectives_none"),
         chart=BarChart(
             categories=titles,
             series=(
-                Series("start", tuple(o.start for o in open_objectives)),
-                Series("now", tuple(o.current for o in open_objectives)),
-                Series("target", tuple(o.target for o in open_objectives)),
+                Series(_w("start"), tuple(o.start for o in open_objectives)),
+                Series(_w("now"), tuple(o.current for o in open_objectives)),
+                Series(_w("target"), tuple(o.target for o in open_objectives)),
             ),
-            x_title="objective",
-            y_title="score (1-5)",
+            x_title=_w("objective"),
+            y_title=_w("score_1_5"),
+            y_range=(1.0, 5.0),
         )
         if open_objectives
         else None,
@@ -529,17 +567,20 @@ def _objectives_section(open_objectives: list[Any], title: str = "Open objective
                 "state",
                 "owner",
             ),
-            (
-                "Objective",
-                "For everyone below",
-                "Dimension",
-                "Start",
-                "Now",
-                "Now from",
-                "Target",
-                "Due",
-                "State",
-                "Owner",
+            tuple(
+                _w(key)
+                for key in (
+                    "h_objective",
+                    "h_for",
+                    "h_dimension",
+                    "h_start",
+                    "h_now",
+                    "h_now_from",
+                    "h_target",
+                    "h_due",
+                    "h_state",
+                    "h_owner",
+                )
             ),
             tuple(
                 (
@@ -551,10 +592,10 @@ def _objectives_section(open_objectives: list[Any], title: str = "Open objective
                     o.current_source,
                     o.target,
                     day_words(o.due),
-                    o.state,
+                    state,
                     o.owner,
                 )
-                for o in open_objectives
+                for o, state in zip(open_objectives, states, strict=True)
             ),
         ),
     )
@@ -564,7 +605,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
     """Baseline and objectives: per assessment dimension, the scope group's first assessment
     (the baseline), its latest, and the pulse of the last weeks on the themes mapped onto
     that dimension; then every objective the viewer may see. Only the gate's shown cells."""
-    view = View("roadmap", "Baseline and objectives", scope.key, scope.label)
+    view = View("roadmap", prompts.text("dashboard.nav_roadmap"), scope.key, scope.label)
     names = {d: dim.name for d, dim in prompts.assessment().dimensions.items()}
     roles = list(viewer.roles)
     assessed = disclosure.visible_cells(
@@ -630,31 +671,37 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
     view.sections.append(
         Section(
             id="baseline",
-            title="Baseline per dimension, and the pulse since",
-            summary=f"{len(charted)} dimensions with a figure: "
-            + "; ".join(
-                f"{r[0]} baseline {r[1] if r[1] is not None else 'withheld'}"
-                + (f", pulse {r[6]}" if r[6] is not None else "")
-                for r in charted
+            title=_w("baseline_title"),
+            summary=_w(
+                "baseline_summary",
+                count=len(charted),
+                figures="; ".join(
+                    _w(
+                        "baseline_figure" if r[6] is None else "baseline_pulse",
+                        dimension=r[0],
+                        baseline=r[1] if r[1] is not None else prompts.text("dashboard.withheld"),
+                        pulse=r[6],
+                    )
+                    for r in charted
+                ),
             )
             if charted
-            else "No assessment or pulse figure for this group yet.",
-            note=(
-                f"Baseline: this group's first assessment. Pulse: the average of the themes on "
-                f"each dimension, {span}, from the weeks shown. "
-                if span
-                else "Baseline: this group's first assessment. "
-            )
-            + prompts.text("dashboard.withheld_note", min=min_size),
+            else _w("baseline_none"),
+            note=_w(
+                "baseline_note" if span else "baseline_note_no_pulse",
+                span=span,
+                withheld=prompts.text("dashboard.withheld_note", min=min_size),
+            ),
             chart=BarChart(
                 categories=tuple(r[0] for r in charted),
                 series=(
-                    Series("baseline", tuple(r[1] for r in charted)),
-                    Series("latest assessment", tuple(r[3] for r in charted)),
-                    Series("pulse, latest weeks", tuple(r[6] for r in charted)),
+                    Series(_w("baseline"), tuple(r[1] for r in charted)),
+                    Series(_w("latest_assessment"), tuple(r[3] for r in charted)),
+                    Series(_w("pulse_latest"), tuple(r[6] for r in charted)),
                 ),
-                x_title="dimension",
-                y_title="average score (1-5)",
+                x_title=_w("dimension"),
+                y_title=_w("mean_1_5"),
+                y_range=(1.0, 5.0),
             )
             if charted
             else None,
@@ -669,22 +716,25 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
                     "pulse_recent",
                     "withheld_because",
                 ),
-                (
-                    "Dimension",
-                    "Baseline (1-5)",
-                    "From",
-                    "Latest assessment",
-                    "From",
-                    "Change",
-                    "Pulse, latest weeks",
-                    "Withheld because",
+                tuple(
+                    _w(key)
+                    for key in (
+                        "h_dimension",
+                        "h_baseline",
+                        "h_from",
+                        "h_latest",
+                        "h_from",
+                        "h_change",
+                        "h_pulse_latest",
+                        "h_withheld_because",
+                    )
                 ),
                 tuple(rows),
             ),
         )
     )
     view.sections.append(
-        _objectives_section(objectives.visible(session, viewer.person, now), "Objectives")
+        _objectives_section(objectives.visible(session, viewer.person, now), _w("objectives"))
     )
     return view
 
@@ -739,7 +789,7 @@ def groups(
     if week and week not in weeks:
         raise NotAllowed(f"week {week}")
     if not weeks:
-        return _waiting("groups", "Groups side by side", scope, WAITING)
+        return _waiting("groups", prompts.text("dashboard.nav_groups"), scope, _w("waiting"))
     chosen = [week] if week else weeks[-HEAT_WEEKS:]
     span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
@@ -755,7 +805,12 @@ def groups(
         )
         if c.period in chosen
     ]
-    view = View("groups", "Groups side by side", scope.key, f"{scope.label}, {span}")
+    view = View(
+        "groups",
+        prompts.text("dashboard.nav_groups"),
+        scope.key,
+        _w("groups_scope", scope=scope.label, span=span),
+    )
     view.extra["weeks"] = weeks[-WEEKS_SHOWN:]
     view.extra["shown_weeks"] = chosen
     found: dict[tuple[str, str, str], list[disclosure.Cell]] = {}
@@ -795,7 +850,7 @@ def groups(
                     labels[g],
                     _kind_words(g[0]),
                     themes[t],
-                    "shown" if combined.mean is not None else WITHHELD,
+                    _shown(combined.mean is not None),
                     "; ".join(reasons) if combined.mean is None else None,
                     combined.periods,
                     len(group_cells),
@@ -813,18 +868,23 @@ def groups(
     view.sections.append(
         Section(
             id="heatmap",
-            title=f"Average score per theme and group, {span}",
-            summary=f"{len(on_map)} groups x {len(measures)} themes; {withheld} withheld"
-            + (f", {hidden} groups with every figure withheld not on the map." if hidden else "."),
+            title=_w("heatmap_title", span=span),
+            summary=_w(
+                "heatmap_summary_hidden" if hidden else "heatmap_summary",
+                groups=len(on_map),
+                themes=len(measures),
+                withheld=withheld,
+                hidden=hidden,
+            ),
             note=note,
             chart=HeatMap(
                 rows=tuple(labels[rows[i]] for i in on_map),
                 columns=tuple(themes[t] for t in measures),
                 values=tuple(values[i] for i in on_map),
                 notes=tuple(notes[i] for i in on_map),
-                x_title="theme",
-                y_title="group",
-                scale_title="average score (1-5)",
+                x_title=_w("theme"),
+                y_title=_w("group"),
+                scale_title=_w("mean_1_5"),
                 scale=(1.0, 5.0),
             )
             if on_map and measures
@@ -840,15 +900,18 @@ def groups(
                     "weeks_asked",
                     "mean",
                 ),
-                (
-                    "Group",
-                    "Kind of group",
-                    "Theme",
-                    "Shown",
-                    "Withheld because",
-                    "Weeks shown",
-                    "Weeks asked",
-                    "Average score (1-5) over the weeks shown",
+                tuple(
+                    _w(key)
+                    for key in (
+                        "h_group",
+                        "h_group_kind",
+                        "h_theme",
+                        "h_shown",
+                        "h_withheld_because",
+                        "h_weeks_shown",
+                        "h_weeks_asked",
+                        "h_mean_weeks",
+                    )
                 ),
                 tuple(table),
             ),
@@ -858,10 +921,10 @@ def groups(
         view.sections.append(
             Section(
                 id="weeks",
-                title="Each week's figures behind the heat map",
+                title=_w("weeks_title"),
                 table=Table(
                     ("group", "group_kind", *CELL_COLUMNS),
-                    ("Group", "Kind of group", *CELL_HEADERS),
+                    (_w("h_group"), _w("h_group_kind"), *cell_headers()),
                     tuple(
                         (c.label, _kind_words(c.kind), *_cell_row(c, themes, min_size))
                         for g in rows

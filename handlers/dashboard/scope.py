@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+import prompts
 from bot.core.parsing import parse_id
 from storage import people
 from storage.models import Person
@@ -43,19 +44,30 @@ class Viewer:
 
     @property
     def role(self) -> str:
-        """The widest role, as the page names it."""
+        """The widest role (admin | leader | manager | employee)."""
         for role in ("admin", "leader", "manager"):
             if role in self.roles:
                 return role
         return "employee"
+
+    @property
+    def role_words(self) -> str:
+        """The widest role, as the page names it in the reader's language."""
+        return prompts.text(f"dashboard.role_{self.role}")
 
 
 @dataclass(frozen=True)
 class Scope:
     key: str
     kind: str  # org | team | subtree
-    label: str
     manager: Person | None = None
+
+    @property
+    def label(self) -> str:
+        """The part of the organisation in words, in the reader's language."""
+        if self.manager is None:
+            return prompts.text("dashboard.scope_org")
+        return prompts.text(f"dashboard.scope_{self.kind}", name=self.manager.name)
 
     def holds_team(self, team_path: str) -> bool:
         """Whether a team (by its manager's path, as stored with answers and stories) is in it."""
@@ -73,15 +85,15 @@ class Scope:
         return (self.kind, self.manager.path)
 
 
-ORG = Scope(key="org", kind="org", label="Whole organisation")
+ORG = Scope(key="org", kind="org")
 
 
 def _team(manager: Person) -> Scope:
-    return Scope(f"team-{manager.id}", "team", f"Team of {manager.name}", manager)
+    return Scope(f"team-{manager.id}", "team", manager)
 
 
 def _subtree(manager: Person) -> Scope:
-    return Scope(f"subtree-{manager.id}", "subtree", f"Everyone below {manager.name}", manager)
+    return Scope(f"subtree-{manager.id}", "subtree", manager)
 
 
 def resolve(session: Session, viewer: Viewer, key: str | None) -> Scope:

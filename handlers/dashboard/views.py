@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+import prompts
 from bot.core.clock import format_local
 from bot.core.config import Settings
 from handlers.cascade import report as cascade_report
@@ -42,6 +43,23 @@ from storage.stories import Story
 from storage.types import row_id
 
 LATEST_STORIES = 12
+
+
+def _s(key: str, **values: object) -> str:
+    """The stories view's words (prompts/dashboard.yaml ``dashboard_stories``)."""
+    return prompts.text(f"dashboard_stories.{key}", **values)
+
+
+def _c(key: str, **values: object) -> str:
+    """The leadership messages view's words (``dashboard_cascades``)."""
+    return prompts.text(f"dashboard_cascades.{key}", **values)
+
+
+def _d(key: str, **values: object) -> str:
+    """The delivery health view's words (``dashboard_delivery``)."""
+    return prompts.text(f"dashboard_delivery.{key}", **values)
+
+
 TREE_LABELS = 60  # managers named on the cascade tree; a bigger chain is drawn unlabelled
 
 
@@ -51,7 +69,7 @@ TREE_LABELS = 60  # managers named on the cascade tree; a bigger chain is drawn 
 def stories(
     session: Session, viewer: Viewer, scope: Scope, settings: Settings, now: datetime
 ) -> View:
-    view = View("stories", "Stories and ideas", scope.key, scope.label)
+    view = View("stories", _s("title"), scope.key, scope.label)
     roles = list(viewer.roles)
     if scope is ORG:  # the organisation and its departments
         cells = story_reports.story_cells(
@@ -68,12 +86,9 @@ def stories(
     view.sections.append(
         Section(
             id="shared",
-            title="People who shared stories and ideas, per published week",
-            summary=f"{len(weeks)} published weeks with a figure for {len(groups)} groups.",
-            note=f"Finished weeks only, counted in ranges of people who shared; a group or week where "
-            f"fewer than {settings.min_group_size} people shared, or that would give a smaller "
-            "group away, is left out. Mood: how positive the stories sound on average, from -1 "
-            "(negative) to +1 (positive).",
+            title=_s("shared_title"),
+            summary=_s("shared_summary", weeks=len(weeks), groups=len(groups)),
+            note=_s("shared_note", min=settings.min_group_size),
             chart=LineChart(
                 x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
                 series=tuple(
@@ -83,16 +98,16 @@ def stories(
                     )
                     for g in groups
                 ),
-                x_title="week beginning",
-                y_title="story mood (-1 negative, +1 positive)",
+                x_title=prompts.text("dashboard.week_beginning"),
+                y_title=_s("mood_y"),
                 y_range=(-1.0, 1.0),
-                references=(Reference("neutral", 0.0),),
+                references=(Reference(prompts.text("dashboard.neutral"), 0.0),),
             )
             if any(r.mood is not None for r in shared)
             else None,
             table=Table(
                 ("group", "week", "stories", "ideas", "mood"),
-                ("Group", "Week", "People who shared stories", "People who shared ideas", "Mood"),
+                (_s("h_group"), _s("h_week"), _s("h_stories"), _s("h_ideas"), _s("h_mood")),
                 tuple((r.group, week_words(r.week), r.stories, r.ideas, r.mood) for r in shared),
             ),
         )
@@ -120,30 +135,27 @@ def _connectedness(session: Session, k: int) -> Section:
     notes = tuple(
         tuple(bands.get((reader, author), "") for author in departments) for reader in departments
     )  # blank: fewer than k people (or none); the diagonal: a department's own stories
-    share = "" if figure.share is None else f" {figure.share:.0%} of department pairs connected."
     return Section(
         id="connectedness",
-        title=f"Which departments found whose stories helpful ({figure.span})",
-        summary=f"{len(bands)} department pairs where at least {k} people found the other's "
-        f"stories helpful.{share}",
-        note="Rows: the department whose people clicked \u201cthis helps my team\u201d; "
-        "columns: the department whose stories they were. People counted in ranges, per "
-        f"finished block of four weeks; a pair with fewer than {k} people is left blank. The whole "
-        "organisation, for every viewer.",
+        title=_s("connected_title", span=figure.span),
+        summary=_s("connected_summary", pairs=len(bands), min=k)
+        if figure.share is None
+        else _s("connected_summary_share", pairs=len(bands), min=k, share=f"{figure.share:.0%}"),
+        note=_s("connected_note", min=k),
         chart=HeatMap(
             rows=tuple(departments),
             columns=tuple(departments),
             values=values,
             notes=notes,
-            x_title="story from department",
-            y_title="found helpful by department",
-            scale_title="people who found it helpful (at least)",
+            x_title=_s("story_from_x"),
+            y_title=_s("helpful_by_y"),
+            scale_title=_s("helpful_scale"),
         )
         if len(departments) > 1
         else None,
         table=Table(
             ("reader_department", "story_department", "people"),
-            ("Found helpful by", "Story from", "People"),
+            (_s("h_helpful_by"), _s("h_story_from"), _s("h_people")),
             tuple(
                 (reader, author, bands.get((reader, author), ""))
                 for reader in departments
@@ -190,14 +202,14 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
                 story.customer,
                 story.what_happened,
                 story.what_changed,
-                "only you (their manager)" if story.consent == "manager" else "everyone",
+                _s("only_manager") if story.consent == "manager" else _s("everyone"),
             )
         )
         if len(shown) == LATEST_STORIES:
             break
     return Section(
         id="latest",
-        title="Latest customer stories you may read",
+        title=_s("latest_title"),
         table=Table(
             (
                 "shared_on",
@@ -208,19 +220,21 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
                 "what_changed",
                 "shared_with",
             ),
-            (
-                "Shared on",
-                "Department",
-                "By",
-                "Customer",
-                "What happened",
-                "What it changed",
-                "Shared with",
+            tuple(
+                _s(key)
+                for key in (
+                    "h_shared_on",
+                    "h_department",
+                    "h_by",
+                    "h_customer",
+                    "h_what_happened",
+                    "h_what_changed",
+                    "h_shared_with",
+                )
             ),
             tuple(shown),
         ),
-        note=f"Anonymous stories carry no name, nor a department of fewer than {k} people, "
-        "and are listed only for the whole organisation.",
+        note=_s("latest_note", min=k),
     )
 
 
@@ -244,7 +258,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     Acknowledgements are one live count of the whole chain, for the whole chain's viewers
     only (a count per part beside it could be subtracted: handlers/reports/live_counts.py)."""
     mine = visible_cascades(session, viewer)
-    view = View("cascades", "Leadership messages", "org", "")
+    view = View("cascades", _c("title"), "org", "")
     view.extra["cascades"] = [
         {
             "id": c.id,
@@ -258,11 +272,7 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         view.sections.append(received)
     if cascade_id is None:
         if not mine:
-            view.scope_label = (
-                "the leadership messages you received"
-                if received.table.rows
-                else "no leadership message for you yet"
-            )
+            view.scope_label = _c("received_only") if received.table.rows else _c("none_yet")
             return view
         cascade = mine[0]
     else:
@@ -274,8 +284,10 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     root, whole = _part(session, viewer, cascade)
     tz = viewer.person.timezone
     view.scope = f"cascade-{cascade.id}"
-    view.scope_label = f"\u201c{cascade.title}\u201d" + (
-        "" if whole else f", from {root['name']} down"
+    view.scope_label = (
+        _c("quoted", title=cascade.title)
+        if whole
+        else _c("quoted_part", title=cascade.title, name=root["name"])
     )
     view.extra["cascade"] = {"id": cascade.id, "title": cascade.title, "whole_chain": whole}
     nodes = list(_walk(root))
@@ -305,15 +317,13 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
         )
     waiting = sum(n.get("state") == "waiting" for n in nodes)
     acknowledged = cascade_report.acknowledged(session, cascade.id, min_size) if whole else None
-    level_names = tuple(f"level {lv}" for lv in levels)
+    level_names = tuple(_c("level", level=lv) for lv in levels)
     view.sections.append(
         Section(
             id="tree",
-            title="The chain",
-            summary=f"{len(links)} managers on the chain; {len(reached)} people reached, "
-            f"{waiting} not reached yet.",
-            note="Each manager is coloured and shaped by what they did with the message; a "
-            "solid line means reached by a personal relay, a dashed line by escalation.",
+            title=_c("tree_title"),
+            summary=_c("tree_summary", managers=len(links), reached=len(reached), waiting=waiting),
+            note=_c("tree_note"),
             chart=TreeChart(
                 root=_tree_node(root), title=cascade.title, first_level=root.get("level", 0)
             )
@@ -330,13 +340,25 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                     "acted_at",
                     "nudged",
                 ),
-                ("Manager", "Level", "State", "Reached by", "Since", "Due", "Acted", "Nudged"),
+                tuple(
+                    _c(key)
+                    for key in (
+                        "h_manager",
+                        "h_level",
+                        "h_state",
+                        "h_reached_by",
+                        "h_since",
+                        "h_due",
+                        "h_acted",
+                        "h_nudged",
+                    )
+                ),
                 tuple(
                     (
                         n["name"],
                         n.get("level", 0),
-                        n["link"]["status"],
-                        n.get("how", "sender"),
+                        _state_words(n["link"]["status"]),
+                        _how_words(n.get("how", "sender")),
                         _when(n["link"]["since"], tz),
                         _when(n["link"]["due_at"], tz),
                         _when(n["link"]["acted_at"], tz),
@@ -350,18 +372,23 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     view.sections.append(
         Section(
             id="reach",
-            title="Reach per level",
-            summary=f"{len(reached)} people reached over {len(levels)} levels."
-            + (f" Acknowledged by {acknowledged}." if acknowledged else ""),
+            title=_c("reach_title"),
+            summary=_c(
+                "reach_summary_acknowledged" if acknowledged else "reach_summary",
+                reached=len(reached),
+                levels=len(levels),
+                acknowledged=acknowledged,
+            ),
             chart=BarChart(
                 categories=level_names,
                 series=(
-                    Series("personal relay", tuple(float(r[2]) for r in rows)),
-                    Series("escalation", tuple(float(r[3]) for r in rows)),
+                    Series(_c("personal_relay"), tuple(float(r[2]) for r in rows)),
+                    Series(_c("escalation"), tuple(float(r[3]) for r in rows)),
                 ),
-                x_title="level below the sender",
-                y_title="people reached (count)",
+                x_title=_c("level_x"),
+                y_title=_c("reached_y"),
                 stacked=True,
+                counts=True,
             )
             if rows
             else None,
@@ -374,13 +401,16 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
                     "median_hours",
                     "p90_hours",
                 ),
-                (
-                    "Level",
-                    "Reached",
-                    "By relay",
-                    "By escalation",
-                    "Half reached within (hours)",
-                    "90% reached within (hours)",
+                tuple(
+                    _c(key)
+                    for key in (
+                        "h_level",
+                        "h_reached",
+                        "h_by_relay",
+                        "h_by_escalation",
+                        "h_half",
+                        "h_ninety",
+                    )
                 ),
                 tuple(rows),
             ),
@@ -389,22 +419,22 @@ def cascades(session: Session, viewer: Viewer, cascade_id: int | None, min_size:
     view.sections.append(
         Section(
             id="time",
-            title="Time to reach per level",
-            summary="Hours from sending until people were reached, per level.",
+            title=_c("time_title"),
+            summary=_c("time_summary"),
             chart=BarChart(
                 categories=level_names,
                 series=(
-                    Series("median", tuple(r[4] for r in rows)),
-                    Series("90th percentile", tuple(r[5] for r in rows)),
+                    Series(_c("half_reached"), tuple(r[4] for r in rows)),
+                    Series(_c("ninety_reached"), tuple(r[5] for r in rows)),
                 ),
-                x_title="level below the sender",
-                y_title="hours after sending",
+                x_title=_c("level_x"),
+                y_title=_c("hours_y"),
             )
             if rows
             else None,
             table=Table(
                 ("level", "median_hours", "p90_hours"),
-                ("Level", "Half reached within (hours)", "90% reached within (hours)"),
+                (_c("h_level"), _c("h_half"), _c("h_ninety")),
                 tuple((r[0], r[4], r[5]) for r in rows),
             ),
         )
@@ -506,30 +536,44 @@ def _received(session: Session, viewer: Viewer) -> Section:
             cascade.title,
             sender,
             cascade.body,
-            via if receipt.how == "relay" else "sent to you directly",
+            via if receipt.how == "relay" else _c("direct"),
             notes.get((receipt.cascade_id, receipt.via_id)) if receipt.how == "relay" else None,
-            "yes" if receipt.acknowledged_at is not None else "not yet",
+            _c("yes") if receipt.acknowledged_at is not None else _c("not_yet"),
         )
         for receipt, cascade, sender, via in rows
     )
     return Section(
         id="received",
-        title="Leadership messages you received",
-        summary=f"{len(table)} leadership messages reached you.",
+        title=_c("received_title"),
+        summary=_c("received_summary", count=len(table)),
         table=Table(
             ("received", "title", "from", "message", "passed_on_by", "their_words", "acknowledged"),
-            (
-                "Received",
-                "Message",
-                "From",
-                "What it says",
-                "Passed on by",
-                "Their words",
-                "You acknowledged",
+            tuple(
+                _c(key)
+                for key in (
+                    "h_received",
+                    "h_message",
+                    "h_from",
+                    "h_says",
+                    "h_passed_on_by",
+                    "h_their_words",
+                    "h_acknowledged",
+                )
             ),
             table,
         ),
     )
+
+
+def _state_words(status: str) -> str:
+    """A link's state (relayed, escalated, pending, passed), in words."""
+    known = ("sender", "relayed", "escalated", "pending", "passed")
+    return _c(f"state_{status}") if status in known else status
+
+
+def _how_words(how: str) -> str:
+    """How a manager was reached (sender, relay, escalation, waiting), in words."""
+    return _c(f"how_{how}") if how in ("sender", "relay", "escalation", "waiting") else how
 
 
 def _when(iso: str | None, tz: str) -> str | None:
@@ -573,7 +617,7 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
     unreachable people (admins only)."""
     if not viewer.is_admin:
         raise NotAllowed("delivery")
-    view = View("delivery", "Delivery health", "org", "Whole organisation")
+    view = View("delivery", _d("title"), "org", prompts.text("dashboard.scope_org"))
     outbox = outbox_report.snapshot(session.connection(), now)
     platforms = sorted({p for p, _ in outbox.by_state})
     states = ("pending", "sending", "dead", "unreachable")
@@ -581,29 +625,36 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
     view.sections.append(
         Section(
             id="outbox",
-            title="Messages not sent yet or given up on, per platform and state",
-            summary=", ".join(f"{p}: {by.get((p, 'pending'), 0)} pending" for p in platforms)
-            or "Nothing waits: every message was sent.",
+            title=_d("outbox_title"),
+            summary=", ".join(
+                _d("pending_on", platform=p, count=by.get((p, "pending"), 0)) for p in platforms
+            )
+            or _d("nothing_waits"),
             chart=BarChart(
                 categories=tuple(platforms),
                 series=tuple(
-                    Series(s, tuple(float(by.get((p, s), 0)) for p in platforms)) for s in states
+                    Series(_d(f"state_{s}"), tuple(float(by.get((p, s), 0)) for p in platforms))
+                    for s in states
                 ),
-                x_title="platform",
-                y_title="messages (count)",
+                x_title=_d("platform"),
+                y_title=_d("messages_y"),
                 stacked=True,
+                counts=True,
             )
             if platforms
             else None,
             table=Table(
                 ("platform", *states, "due_now"),
-                (
-                    "Platform",
-                    "Pending",
-                    "Sending",
-                    "Dead letters",
-                    "Unreachable",
-                    "Due now (backlog)",
+                tuple(
+                    _d(key)
+                    for key in (
+                        "h_platform",
+                        "h_pending",
+                        "h_sending",
+                        "h_dead",
+                        "h_unreachable",
+                        "h_due_now",
+                    )
                 ),
                 tuple(
                     (p, *(by.get((p, s), 0) for s in states), overdue.get(p, 0)) for p in platforms
@@ -615,10 +666,21 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
     view.sections.append(
         Section(
             id="dead",
-            title="Latest dead letters",
+            title=_d("dead_title"),
             table=Table(
                 ("id", "status", "kind", "platform", "to", "attempts", "error"),
-                ("Message", "State", "Kind", "Platform", "To", "Tries", "Last error"),
+                tuple(
+                    _d(key)
+                    for key in (
+                        "h_message",
+                        "h_state",
+                        "h_kind",
+                        "h_platform",
+                        "h_to",
+                        "h_tries",
+                        "h_error",
+                    )
+                ),
                 tuple(
                     (
                         row["id"],
@@ -638,10 +700,10 @@ def delivery(session: Session, viewer: Viewer, now: datetime) -> View:
     view.sections.append(
         Section(
             id="unreachable",
-            title="People not reachable, per platform",
+            title=_d("unreachable_title"),
             table=Table(
                 ("platform", "email", "reason"),
-                ("Platform", "Person", "Why"),
+                (_d("h_platform"), _d("h_person"), _d("h_why")),
                 tuple((r["platform"], r["email"], r["reason"]) for r in unreachable),
             ),
         )

@@ -8,6 +8,7 @@ from bot.core.parsing import parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.common.formatting import week_words
+from handlers.pulse import conversations
 from handlers.reports import disclosure, periods
 from handlers.reports import pulse_reports as reports
 from handlers.reports.pulse_reports import CHAT_LINES
@@ -82,6 +83,7 @@ def show_comments(ctx: Context, incoming: Incoming) -> Response:
                     period=chosen,
                     page=page,
                     typed=typed,
+                    refs=conversations.may_reply(ctx.session, ctx.person),
                 )
             )
         ]
@@ -112,6 +114,7 @@ def comments_text(
     period: periods.Period | None = None,
     page: int = 1,
     typed: str = "",
+    refs: bool = False,
 ) -> str:
     """Comments per group, newest week first, ``limit`` lines a page: page ``page``, each
     page starting with its group's heading, and the way to the next page when there is one."""
@@ -130,7 +133,11 @@ def comments_text(
             count=len(group.comments),
         )
         entries.append((heading, None))
-        entries.extend((heading, f"- {' '.join(c.split())}") for c in group.comments)
+        marks = group.refs if refs else [""] * len(group.comments)
+        entries.extend(
+            (heading, f"- {f'[{ref}] ' if ref else ''}{' '.join(c.split())}")
+            for c, ref in zip(group.comments, marks, strict=True)
+        )
     per_page = max(limit - 2, 1)  # a heading repeated on top, the way on at the bottom
     start = (page - 1) * per_page
     if start >= len(entries):
@@ -140,6 +147,8 @@ def comments_text(
     if shown[0][1] is not None:
         lines.append(shown[0][0])
     lines.extend(heading if comment is None else comment for heading, comment in shown)
+    if refs and any(ref for group in groups for ref in group.refs):
+        lines.append(prompts.text("conversations.listing_hint"))
     if start + per_page < len(entries):
         command = " ".join(["comments", typed, f"page {page + 1}"]).replace("  ", " ")
         lines.append(prompts.text("disclosure.more_comments", command=command))

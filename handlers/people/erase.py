@@ -29,6 +29,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +46,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from handlers.people import live_floors
+from storage import conversations
 from storage.models import Person
 from storage.tables import metadata
 from storage.types import row_id, table_of
@@ -129,9 +131,10 @@ def _delete_rows(session: Session, table: Table, where: ColumnElement[bool], out
     out.deleted[table.name] += result.rowcount or 0
 
 
-def erase(session: Session, person: Person, min_size: int) -> Erased:
+def erase(session: Session, person: Person, min_size: int, now: datetime | None = None) -> Erased:
     """Erase ``person`` in the caller's transaction; see the module docstring. ``min_size``
-    is the minimum group size, the live counts' rule (handlers/people/live_floors.py)."""
+    is the minimum group size, the live counts' rule (handlers/people/live_floors.py).
+    ``now``: when (the clock's); it dates the scrub of their anonymous conversations' links."""
     reports = session.scalars(
         select(Person).where(
             col(Person.manager_id) == row_id(person.id), col(Person.active).is_(True)
@@ -144,6 +147,10 @@ def erase(session: Session, person: Person, min_size: int) -> Erased:
         )
     live_floors.hold(session, row_id(person.id), min_size)
     out = Erased()
+    # links to comments they wrote, and the replies they got: ended as a close ends them
+    # (deleted, and their dead row versions scrubbed; storage/conversations.py)
+    refs = conversations.refs_of(session, row_id(person.id))
+    out.deleted["comment_link"] += conversations.end(session, refs, now or datetime.now(UTC))
     heir = successor(session, person)
     person_table: Table = table_of(Person)
     pid = person.id

@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlmodel import Session, select
 
 from handlers.people.workdays import region_problem
+from prompts import available_locales
+from prompts.languages import language_of
 from storage.dashboard import revoke as revoke_dashboard_access
 from storage.models import ROLES, Identity, Person
 from storage.people import PLATFORM_ZONES, link_identity
 
 REQUIRED = ("email", "name", "manager_email", "department", "role", "timezone")
-OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision")
+OPTIONAL = ("slack_user_id", "teams_user_id", "country", "subdivision", "locale")
 
 
 MAX_ERRORS = 50  # a bad file lists this many problems, then how many more there are
@@ -94,6 +96,7 @@ class OrgRow:
     teams_user_id: str = ""
     country: str | None = None  # ISO 3166-1 alpha-2, upper case ("DE")
     subdivision: str | None = None  # the `holidays` package's code ("BY"), upper case
+    locale: str | None = None  # a language culturebot has ("de"; "de-DE" in the file)
     timezone_source: str = "org"  # "default" when the file left it empty
 
 
@@ -179,7 +182,7 @@ def _read(text: str, default_timezone: str, problems: list[Problem]) -> list[Org
         for column, most in MAX_LENGTH.items():
             if len(cells.get(column, "")) > most:
                 bad(column, f"{len(cells[column]):,} characters; the most is {most}")
-        for column in ("role", "timezone", "country", "subdivision"):
+        for column in ("role", "timezone", "country", "subdivision", "locale"):
             if len(cells.get(column, "")) > 200:  # not worth quoting back
                 bad(column, f"{len(cells[column]):,} characters is not a {column}")
         for column, value in cells.items():
@@ -245,6 +248,10 @@ def _row(
         )
     elif country and (unknown := region_problem(country, subdivision or None)):
         refuse(*unknown)  # well-formed, but no holiday calendar: say so rather than skip it
+    locale = cells.get("locale", "")
+    if locale and language_of(locale) is None:
+        have = ", ".join(available_locales())
+        refuse("locale", f"culturebot has no language '{locale}' (use one of: {have})")
     for column in ("slack_user_id", "teams_user_id"):
         if any(c.isspace() for c in cells.get(column, "")):
             refuse(column, f"'{cells[column]}' is not a {column.replace('_', ' ')} (no spaces)")
@@ -263,6 +270,7 @@ def _row(
         teams_user_id=cells.get("teams_user_id", ""),
         country=country or None,
         subdivision=subdivision or None,
+        locale=language_of(locale),
     )
 
 
@@ -379,7 +387,7 @@ class DeactivationRefused(Exception):
         self.plan = plan
 
 
-_COMPARED = ("name", "department", "role", "timezone", "country", "subdivision")
+_COMPARED = ("name", "department", "role", "timezone", "country", "subdivision", "locale")
 
 
 def plan(session: Session, rows: list[OrgRow]) -> ImportPlan:
@@ -437,7 +445,7 @@ def apply(
     """Upsert ``rows`` (already checked by ``parse``) in the caller's transaction."""
     result = ImportResult()
     existing = {p.email: p for p in session.exec(select(Person))}
-    fields = ("name", "department", "role", "timezone", "country", "subdivision")
+    fields = _COMPARED
     created: set[str] = set()
     changed: set[str] = set()
     revoked: list[int | None] = []  # deactivated or back: their dashboard access ends
@@ -453,6 +461,7 @@ def apply(
                 timezone=r.timezone,
                 country=r.country,
                 subdivision=r.subdivision,
+                locale=r.locale,
             )
             existing[r.email] = person
             created.add(r.email)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 import prompts
-from storage import audit
+from storage import audit, conversations
 from storage.models import FormDraft, PulseAnswer, PulseRound
 from storage.stories import Story
 from storage.tables import metadata
@@ -42,6 +42,7 @@ class Purged:
     stories: int = 0
     assessment_comments: int = 0
     form_drafts: int = 0
+    conversation_links: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -97,11 +98,14 @@ def purge(session: Session, now: datetime, months: int) -> Purged:
 
 
 def nightly(runtime) -> Purged:
-    """The nightly job: purge with the configured period, and record it in the audit log."""
+    """The nightly job: purge with the configured period, and record it in the audit log.
+    Whatever the period, anonymous conversations' links end after 90 days
+    (storage/conversations.py)."""
     now = runtime.clock.now()
     months = runtime.settings.retention_months
     with runtime.db.session() as session:
         done = purge(session, now, months)
+        done.conversation_links = conversations.expire(session, now)
         if any(done.as_dict().values()):
             audit.record(
                 session,

@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
     Choice,
     Incoming,
     Message,
@@ -37,7 +39,7 @@ from handlers.common.sentiment import score as sentiment_of
 from handlers.people import workdays
 from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
-from storage import people, scrub
+from storage import conversations, people, scrub
 from storage.models import Person, PulseAnswerPending, PulsePrompt, PulseRound, PulseSchedule
 from storage.types import UTCDateTime, row_id, table_of
 
@@ -260,6 +262,7 @@ def question_message(
                 low_label=low,
                 high_label=high,
                 comment_label=prompts.text("pulse.comment_label"),
+                reply_label=prompts.text("conversations.tick_label"),
             ),
         ),
     )
@@ -502,6 +505,9 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
     mood = sentiment_of(comment) if comment else None
+    # only a ticked comment is ever joined to its author, in a table of its own
+    ticked = bool(comment) and incoming.fields.get(REPLY_FIELD) == TICKED
+    ref = conversations.link(ctx.session, row_id(ctx.person.id), ctx.now) if ticked else None
     # pending until the round closes (then moved, shuffled, into pulse_answer): no date
     ctx.session.add(
         PulseAnswerPending(
@@ -514,10 +520,13 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
             comment=comment,
             polarity=mood.polarity if mood else None,
             subjectivity=mood.subjectivity if mood else None,
+            conversation_ref=ref,
         )
     )
     # the thanks never repeats the score: platform calls may be logged
     thanks = prompts.text("pulse.thanks_comment" if comment else "pulse.thanks")
+    if ref:
+        thanks = f"{thanks} {prompts.text('conversations.ticked', ref=ref)}"
     return Response(update=text_message(thanks))
 
 

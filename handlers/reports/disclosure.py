@@ -205,6 +205,9 @@ class CommentGroup:
     measure: str
     label: str
     comments: list[str]
+    # beside each comment, its conversation reference ("" where the author did not ask for
+    # anonymous replies: storage/conversations.py); random, so it orders and names nothing
+    refs: list[str] = field(default_factory=list)
 
 
 def band(n: int) -> str:
@@ -1014,7 +1017,7 @@ def comments(
         for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
             if limit is not None and gathered >= limit:
                 return groups
-            query = select(PulseAnswer.comment).where(
+            query = select(PulseAnswer.comment, PulseAnswer.conversation_ref).where(
                 PulseAnswer.period == cell.period,
                 PulseAnswer.theme == cell.measure,
                 col(PulseAnswer.comment).is_not(None),
@@ -1025,12 +1028,14 @@ def comments(
                 query = query.where(PulseAnswer.team_path == cell.key)
             elif cell.kind == "subtree":
                 query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
-            texts = [t for t in session.exec(query) if t]
-            texts.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+            found = [(t, ref or "") for t, ref in session.exec(query) if t]
+            found.sort(key=lambda c: (hashlib.sha256(c[0].encode()).hexdigest(), c[1]))
+            texts = [t for t, _ in found]
             same = (cell.period, cell.measure, frozenset(texts))
             if texts and same not in listed:  # a group identical to one listed is one group
                 listed.add(same)
-                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts))
+                refs = [ref for _, ref in found]
+                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts, refs))
                 gathered += len(texts)
     return groups
 
@@ -1071,6 +1076,7 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
                     "comment": a.comment,
                     "polarity": a.polarity,
                     "subjectivity": a.subjectivity,
+                    "conversation_ref": a.conversation_ref,
                 }
                 for a in pending
             ],

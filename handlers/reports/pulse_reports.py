@@ -280,14 +280,7 @@ def _row(cells: list[Cell]) -> GroupRow:
             **series,
         )
     last = shown[-1]
-    trend = None
-    if (
-        len(shown) >= 2
-        and last.mean is not None
-        and shown[-2].mean is not None
-        and alike(last, shown[-2])
-    ):
-        trend = round(last.mean - shown[-2].mean, 1)
+    trend = trend_of(shown)
     recent = disclosure.combine([c for c in cells[-RECENT:] if alike(c, last)])
     bands = disclosure.enps_bands(last) or {}
     return GroupRow(
@@ -308,6 +301,16 @@ def _row(cells: list[Cell]) -> GroupRow:
         passives=bands.get("passives"),
         promoters=bands.get("promoters"),
     )
+
+
+def trend_of(shown: list[Cell]) -> float | None:
+    """The latest of a group's shown cells (oldest first) less the one before, where those
+    two weeks compare (``alike``): the trend a report shows, and a results message too."""
+    if len(shown) < 2 or shown[-1].mean is None or shown[-2].mean is None:
+        return None
+    if not alike(shown[-1], shown[-2]):
+        return None
+    return round(shown[-1].mean - shown[-2].mean, 1)
 
 
 def alike(a: Cell, b: Cell) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -438,6 +438,17 @@ def state_of(
     return "on track" if behind <= TOLERANCE + 1e-9 else "at risk"
 
 
+def state_words(state: str) -> str:
+    """An objective's state (on track, at risk, reached, missed, dropped) as people read it;
+    the stored and exported value stays the English word."""
+    return prompts.text(f"objective.state_{state.replace(' ', '_')}")
+
+
+def action_status_words(status: str) -> str:
+    """An action's status (planned, doing, done) as people read it."""
+    return prompts.text(f"objective.action_{status}") if status in ACTION_STATUSES else status
+
+
 def _view(session: Session, objective: Objective, now: datetime) -> ObjectiveView:
     return _views(session, [objective], now)[0]
 
@@ -536,7 +547,7 @@ def as_text(views: list[ObjectiveView]) -> str:
         return prompts.text("objective.none")
     lines = [prompts.text("objective.heading")]
     for v in views:
-        state = prompts.text(f"objective.state_{v.state.replace(' ', '_')}")
+        state = state_words(v.state)
         if v.current is None:
             now = prompts.text("objective.now_unknown", state=state)
         else:
@@ -567,7 +578,7 @@ def as_text(views: list[ObjectiveView]) -> str:
                     id=a.id,
                     text=a.text,
                     owner=a.owner,
-                    status=a.status,
+                    status=action_status_words(a.status),
                     due=day_words(a.due),
                 )
             )
@@ -644,22 +655,29 @@ def change(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(prompts.text("objective.chat_usage"))
     state = close(ctx.session, ctx.person, ctx.now, numbers[0], dropped=verbs == ["drop"])
     return Response(
-        replies=[text_message(prompts.text("objective.closed_msg", id=numbers[0], state=state))]
+        replies=[
+            text_message(
+                prompts.text("objective.closed_msg", id=numbers[0], state=state_words(state))
+            )
+        ]
     )
 
 
 EDITS = ("target", "due", "owner", "title", "action")
 
 
-def add_form(ctx: Context, ref: str = "", kept: dict[str, str] | None = None) -> Response:
+def add_form(
+    ctx: Context, ref: str = "", kept: dict[str, str] | None = None, action: str = "objective.add"
+) -> Response:
     """``objective add``: the form for a new objective of the person's own part (refused at
-    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress."""
+    once for someone with nobody below them); ``ref``/``kept`` reopen a form in progress (or
+    pre-fill a new one); ``action`` is what submitting it sends (a results message's own)."""
     _manager(ctx.session, ctx.person)
     dimensions = prompts.assessment().dimensions
     example = (ctx.now.date().replace(day=1) + timedelta(days=92)).isoformat()
     return Response(
         form=Form(
-            action="objective.add",
+            action=action,
             ref=ref or drafts.new_ref("objective"),
             title=prompts.text("objective.form_title"),
             fields=drafts.prefilled(
@@ -732,8 +750,14 @@ def resume(ctx: Context, incoming: Incoming) -> Response:
 
 
 def _submit_add(ctx: Context, incoming: Incoming) -> Response:
-    fields = incoming.fields
-    objective = add(
+    objective = add_from_form(ctx, incoming.fields)
+    return Response(replies=[text_message(added_text(ctx.session, objective))])
+
+
+def add_from_form(ctx: Context, fields: Mapping[str, str]) -> Objective:
+    """``add`` from the fields of the objective form (the form's rules: no owner is the
+    person who sets it, each line of ``actions`` an action)."""
+    return add(
         ctx.session,
         ctx.person,
         ctx.now,
@@ -745,7 +769,6 @@ def _submit_add(ctx: Context, incoming: Incoming) -> Response:
         start=fields.get("from", "").strip() or None,
         actions=[line for line in fields.get("actions", "").splitlines() if line.strip()],
     )
-    return Response(replies=[text_message(added_text(ctx.session, objective))])
 
 
 def edit(ctx: Context, number: str, typed: str) -> Response:
@@ -786,7 +809,7 @@ def action(ctx: Context, incoming: Incoming) -> Response:
                     "objective.action_moved",
                     id=moved.id,
                     objective=moved.objective_id,
-                    status=moved.status,
+                    status=action_status_words(moved.status),
                 )
             )
         ]

@@ -159,6 +159,12 @@ TYPES: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
         },
         ("id",),
     ),
+    "Input.Toggle": (
+        "1.0",
+        _INPUT
+        | {"title": "1.0", "value": "1.0", "valueOn": "1.0", "valueOff": "1.0", "wrap": "1.2"},
+        ("id", "title"),
+    ),
     "Input.Choice": ("1.0", {"title": "1.0", "value": "1.0"}, ("title", "value")),
     "Action.Submit": ("1.0", _ACTION | {"data": "1.0", "associatedInputs": "1.3"}, ()),
     "Action.OpenUrl": ("1.0", _ACTION | {"url": "1.0"}, ("url",)),
@@ -197,6 +203,7 @@ KINDS = {
         "Image",
         "Input.Text",
         "Input.ChoiceSet",
+        "Input.Toggle",
     },
     "action": {"Action.Submit", "Action.OpenUrl"},
     "inline": {"TextRun"},

@@ -13,6 +13,7 @@ The PostgreSQL tests run in a database of their own, with the pageinspect extens
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -245,6 +246,38 @@ def test_postgres_assessment_drafts_leave_no_row_version_with_the_person(
         assert words(100 + i).encode() not in invites
         assert stored.count(words(100 + i).encode()) == 1
     assert all(xmax == 0 for _, _, xmax in versions)  # no dead version left at all
+
+
+def test_postgres_a_closed_conversation_leaves_no_row_version_of_its_link(
+    own_postgres: Runtime, router: Router
+) -> None:
+    """An anonymous conversation's link (comment_link) and the reply sent to its author (the
+    outbox) are on disk while it is open; once the author closes it and the scrub ran, no
+    row version or byte of either is left (storage/conversations.py)."""
+    runtime = own_postgres
+    import_org(runtime, TEAM)
+    cea = Chat(runtime, router, "cea@x.io")
+    cea.say("checkin")
+    for i in range(10):
+        if i == 3:
+            author = Chat(runtime, router, "p3@x.io")
+            author.inbox()
+            author.say("4", words(3), "y")
+        else:
+            comment(runtime, router, f"p{i}@x.io", words(i))
+    close(runtime, 10)  # closed and published
+    ref = re.findall(r"\[(C[A-Z0-9]{7})\]", cea.say("comments"))[0]
+    cea.say(f"reply {ref} reply-words-qz")
+    author.inbox()
+    with runtime.db.engine.connect() as conn:  # open: the link, and the reply to its author
+        assert ref.encode() in raw_bytes(conn, "comment_link")
+        assert b"reply-words-qz" in raw_bytes(conn, "outbox")
+    author.say(f"close {ref}")
+    finish_scrub(runtime)
+    with runtime.db.engine.connect() as conn:
+        assert row_versions(conn, "comment_link") == []
+        assert ref.encode() not in raw_bytes(conn, "comment_link")
+        assert b"reply-words-qz" not in raw_bytes(conn, "outbox")
 
 
 # --- SQLite: secure_delete and the -wal file ------------------------------------------------

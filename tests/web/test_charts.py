@@ -65,11 +65,17 @@ def test_two_baselines_at_nearly_one_height_are_labelled_apart() -> None:
         y_title="mean score",
         y_range=(1.0, 5.0),
         references=(
-            Reference("Customer focus: baseline 3.6 (assessment 1)", 3.6, "Customer focus"),
+            Reference(
+                "Customer focus: baseline 3.6 (assessment 1)",
+                3.6,
+                "Customer focus",
+                short="baseline 3.6",
+            ),
             Reference(
                 "Leadership commitment: baseline 3.6 (assessment 1)",
                 3.6,
                 "Leadership commitment",
+                short="baseline 3.6",
             ),
         ),
     )

@@ -20,6 +20,8 @@ from typing import TextIO
 
 import prompts
 from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
     Buttons,
     Form,
     FormField,
@@ -123,6 +125,7 @@ def _label(n: int) -> str:
 
 LONG_FORM = 5  # a form with this many choices shows "3 of 15" before each
 LABELLED = re.compile(r"^([a-z]{1,3})\s*[.):]?\s+(\S+)$")
+YES = ("y", "yes")  # a yes to a (y/N) question
 
 
 class ConsolePlatform:
@@ -265,6 +268,10 @@ class ConsoleChat:
                 comment = self._read_optional(f"{part.comment_label} (Enter to skip): ")
                 if comment:
                     fields["comment"] = comment
+                if comment and part.reply_label:
+                    tick = self._read_optional(prompts.text("conversations.tick_question") + " ")
+                    if tick.lower() in YES:
+                        fields[REPLY_FIELD] = TICKED
             scale = _scale(part)
             return incoming(
                 kind="action",

@@ -16,7 +16,18 @@ import zlib
 from typing import Any
 
 import prompts
-from bot.core.chat import Buttons, Choice, Form, FormField, Message, Question, Response, Text
+from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
+    Buttons,
+    Choice,
+    Form,
+    FormField,
+    Message,
+    Question,
+    Response,
+    Text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +176,7 @@ def _trimmed(part: Form | Question, cap: int, count: int) -> Form | Question:
                 "low_label": cut(part.low_label, BUTTON_TEXT),
                 "high_label": cut(part.high_label, BUTTON_TEXT),
                 "comment_label": cut(part.comment_label),
+                "reply_label": cut(part.reply_label, OPTION_TEXT),
             }
         )
     fields = tuple(
@@ -305,6 +317,19 @@ def question_form(question: Question) -> Form:
                 ),
             ),
             FormField(name="comment", label=question.comment_label, multiline=True, required=False),
+            *(
+                (
+                    FormField(
+                        name=REPLY_FIELD,
+                        label=prompts.text("slack.reply_heading"),
+                        options=(Choice(label=question.reply_label, value=TICKED),),
+                        checkbox=True,
+                        required=False,
+                    ),
+                )
+                if question.reply_label
+                else ()
+            ),
         ),
         submit_label=prompts.text("slack.submit"),
     )
@@ -317,6 +342,8 @@ def _element(spec: FormField) -> Block:
             {"text": _plain(o.label, OPTION_TEXT), "value": o.value[:OPTION_VALUE]}
             for o in spec.options[:OPTIONS_LIMIT]
         ]
+        if spec.checkbox:
+            return {"type": "checkboxes", "action_id": "value", "options": options[:1]}
         select: Block = {
             "type": "radio_buttons" if radio else "static_select",
             "action_id": "value",
@@ -375,6 +402,9 @@ def submission(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             continue
         state = actions.get("value") or {}
         selected = state.get("selected_option")
+        ticked = state.get("selected_options")  # checkboxes: the one option, or none
+        if isinstance(ticked, list):
+            selected = ticked[0] if ticked else {"value": ""}
         value = selected.get("value") if isinstance(selected, dict) else state.get("value")
         fields[block_id[2:]] = str(value or "")
     return metadata, fields

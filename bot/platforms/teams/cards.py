@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import prompts
-from bot.core.chat import Buttons, Form, Message, Question, Text
+from bot.core.chat import REPLY_FIELD, TICKED, Buttons, Form, Message, Question, Text
 
 CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -100,6 +100,16 @@ def _question(part: Question) -> tuple[list[Card], list[Card]]:
                 "label": part.comment_label,
                 "isMultiline": True,
                 "maxLength": 2000,
+            }
+        )
+    if part.reply_label:
+        body.append(
+            {
+                "type": "Input.Toggle",
+                "id": REPLY_FIELD,
+                "title": part.reply_label,
+                "valueOn": TICKED,
+                "valueOff": "",
             }
         )
     submit = _submit(
@@ -302,12 +312,10 @@ def parse_submission(value: object) -> Submission | None:
     inputs = {str(k): _as_text(v) for k, v in value.items() if k != META}
     if kind == "question":
         comment = inputs.get(COMMENT, "")
-        return Submission(
-            action=action,
-            ref=ref,
-            value=inputs.get(CHOICE, ""),
-            fields={COMMENT: comment} if comment else {},
-        )
+        fields = {COMMENT: comment} if comment else {}
+        if inputs.get(REPLY_FIELD) == TICKED:
+            fields[REPLY_FIELD] = TICKED
+        return Submission(action=action, ref=ref, value=inputs.get(CHOICE, ""), fields=fields)
     required = meta.get("required")
     labels = required if isinstance(required, Mapping) else {}
     missing = tuple(str(label) for name, label in labels.items() if not inputs.get(str(name)))

@@ -192,3 +192,38 @@ def test_bad_country_or_subdivision_is_refused(
         import_org(runtime, text)
     assert (refused.value.row, refused.value.column) == (2, column)
     assert words in str(refused.value)
+
+
+LOCALE_HEADER = "email,name,manager_email,department,role,timezone,locale\n"
+
+
+def test_the_locale_column_names_each_persons_language(runtime, languages) -> None:
+    languages(de={}, fr={})
+    text = (
+        LOCALE_HEADER + "ceo@x.io,Cea,,Exec,leader,UTC,de\n"
+        "vp@x.io,Vic,ceo@x.io,Sales,manager,UTC,fr-FR\n"
+        "rep@x.io,Rae,vp@x.io,Sales,employee,UTC,\n"
+    )
+    import_org(runtime, text)
+    everyone = people_in(runtime)
+    assert [everyone[e].locale for e in ("ceo@x.io", "vp@x.io", "rep@x.io")] == ["de", "fr", None]
+    assert import_org(runtime, text.replace("UTC,fr-FR", "UTC,de")).updated == 1
+    assert people_in(runtime)["vp@x.io"].locale == "de"
+
+
+def test_an_unknown_locale_is_refused_naming_the_row_and_nothing_is_imported(
+    runtime, languages, cli, tmp_path: Path
+) -> None:
+    languages(de={})
+    bad = tmp_path / "people.csv"
+    bad.write_text(
+        LOCALE_HEADER + "ceo@x.io,Cea,,Exec,leader,UTC,de\n"
+        "vp@x.io,Vic,ceo@x.io,Sales,manager,UTC,pt-BR\n"
+    )
+    result = cli("org", "import", str(bad))
+    assert result.exit_code == 2
+    assert "row 3, column locale: culturebot has no language 'pt-BR' (use one of: en, de)" in (
+        result.output
+    )
+    assert "nothing was imported" in result.output
+    assert people_in(runtime) == {}

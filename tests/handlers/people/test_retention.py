@@ -94,6 +94,7 @@ def test_old_comments_and_story_texts_go_and_the_figures_stay(runtime) -> None:
         "stories": 1,
         "assessment_comments": 0,
         "form_drafts": 1,
+        "conversation_links": 0,
     }
     with runtime.db.session() as session:
         answers = session.exec(select(PulseAnswer).order_by(PulseAnswer.id)).all()

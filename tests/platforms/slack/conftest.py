@@ -193,6 +193,9 @@ def submission(
         kind = block["element"]["type"]
         if kind in ("static_select", "radio_buttons"):
             state[name] = {"value": {"type": kind, "selected_option": {"value": values[name]}}}
+        elif kind == "checkboxes":  # ticked: its one option; else none
+            ticked = [{"value": values[name]}] if values[name] else []
+            state[name] = {"value": {"type": kind, "selected_options": ticked}}
         else:
             state[name] = {"value": {"type": "plain_text_input", "value": values[name]}}
     return {

@@ -75,7 +75,11 @@ async def test_comment_modal_submission_records_score_and_comment(slack_app, sla
     view = opened.params["view"]
     assert view["type"] == "modal" and opened.params["trigger_id"].startswith("trigger-")
     kinds = {b["block_id"]: b["element"]["type"] for b in view["blocks"]}
-    assert kinds == {"f.score": "static_select", "f.comment": "plain_text_input"}
+    assert kinds == {
+        "f.score": "static_select",
+        "f.comment": "plain_text_input",
+        "f.reply": "checkboxes",  # let my manager reply anonymously
+    }
 
     comment = "Customers <love> the new & faster flow"
     status = await slack_app.submit("U2", view, {"f.score": "5", "f.comment": comment})
