@@ -26,7 +26,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -201,8 +201,13 @@ def _read(url: str) -> tuple[tuple | None, frozenset[str]]:
     scheme, _, rest = url.partition("://")
     if scheme.split("+")[0] in ("postgresql", "postgres"):
         import psycopg
+        from psycopg.conninfo import make_conninfo
 
-        with psycopg.connect(f"postgresql://{rest}") as conn, conn.transaction():
+        # the query's parameters as SQLAlchemy reads them (a "+" is a space), given to libpq
+        parts = urlsplit(f"postgresql://{rest}")
+        params = dict(parse_qsl(parts.query))
+        conninfo = make_conninfo(urlunsplit(parts._replace(query="")), **params)
+        with psycopg.connect(conninfo) as conn, conn.transaction():
             row = conn.execute(READ).fetchone()
             versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         return row, frozenset(v for (v,) in versions)

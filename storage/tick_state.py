@@ -82,8 +82,12 @@ def record(
         .where(col(TickState.id) == 1, col(TickState.generation) == generation)
         .values(quiet_until=int(quiet_until.timestamp()), basis=basis, report=report)
     ).rowcount
-    changed = session.exec(select(TickChange.id).limit(1)).first() is not None
-    if updated != 1 or changed:
+    if updated != 1 or changed(session):
         session.rollback()
         return False
     return True
+
+
+def changed(session: Session) -> bool:
+    """Whether any transaction wrote to a tracked table since the last ``begin``."""
+    return session.exec(select(TickChange.id).limit(1)).first() is not None

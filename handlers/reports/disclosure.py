@@ -284,6 +284,35 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
     """Publish every closed, unpublished pulse week (incremental); return the periods
     published. handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
+    done = []
+    for period in _closed_unpublished(session):
+        if now < publishable_at(period, now):
+            continue
+        starts, ends = week_bounds(period)
+        atoms, movers = pulse_atoms(session, period)
+        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
+        done.append(period)
+    return done
+
+
+def publishable_at(period: str, now: datetime) -> datetime:
+    """When a pulse week may be published (its rounds all closed): ``CLOSE_AFTER`` past the
+    end of its Sunday (in ``now``'s time zone, UTC)."""
+    _starts, ends = week_bounds(period)
+    return datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + CLOSE_AFTER
+
+
+def next_pulse_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_pulse_due`` could next publish, the database staying as it is (a week
+    whose rounds are still open waits for their close, a write)."""
+    if job_marks.read(session, COMMENT_SETS_MARK) is None:
+        return now
+    times = [publishable_at(period, now) for period in _closed_unpublished(session)]
+    return max(now, min(times)) if times else None
+
+
+def _closed_unpublished(session: Session) -> list[str]:
+    """The pulse weeks not published yet whose rounds are all closed, oldest first."""
     # only the weeks not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history
     published = (
@@ -297,19 +326,7 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
         .group_by(col(PulseRound.period))
         .having(func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)) == 0)
     ).all()
-    done = []
-    for period in sorted(periods, key=str):
-        if not period:
-            continue
-        starts, ends = week_bounds(period)
-        if now < datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + (
-            CLOSE_AFTER
-        ):
-            continue
-        atoms, movers = pulse_atoms(session, period)
-        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
-        done.append(period)
-    return done
+    return [period for period in sorted(periods, key=str) if period]
 
 
 COMMENT_SETS_MARK = "comment_sets_movers"  # job_mark: periods published before the set rule
