@@ -31,7 +31,7 @@ def build_router() -> Router:
     from handlers.dashboard import link as dashboard
     from handlers.home import basics, pending
     from handlers.home import view as home_view
-    from handlers.people import leave
+    from handlers.people import language, leave
     from handlers.pulse import conversations
     from handlers.pulse import rounds as pulse
     from handlers.pulse import team as pulse_team
@@ -39,7 +39,7 @@ def build_router() -> Router:
     from handlers.stories import capture as stories
     from storage import events, people
 
-    router = Router(people.by_identity, events.first_time, events.forget)
+    router = Router(people.by_identity, events.first_time, events.forget, people.locale_of)
     basics.register(router)
     pulse.register(router)
     pulse_team.register(router)
@@ -47,6 +47,7 @@ def build_router() -> Router:
     stories.register(router)
     cascade.register(router)
     leave.register(router)
+    language.register(router)
     home_view.register(router)
     pending.register(router)
     dashboard.register(router)
@@ -132,6 +133,7 @@ def record_quiet(
     It is worked out from ``began``, before the jobs read the clock: what fell due while they
     ran is not past for it, so it ends the quiet time at once."""
     from storage import tick_state  # see run_due
+
     with runtime.db.session() as session:
         if tick_state.changed(session):
             return

@@ -7,12 +7,17 @@ platform escapes it for its own markup, so user text is never interpreted as mar
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+import prompts
+from bot.core import localized
 
 IncomingKind = Literal["command", "action", "message"]
 
@@ -41,6 +46,14 @@ class _Part(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class _Spoken(_Part):
+    """A part that carries the language it was written in (the one spoken where it was made),
+    so a platform adds its own few words (a button, a modal's title, a "too long" note) in that
+    language too, even when it shows the part later, outside the writer's context."""
+
+    locale: str = Field(default_factory=prompts.current_locale)
+
+
 class Text(_Part):
     """A paragraph. ``heading`` is shown bold/large, ``quote`` set apart (e.g. a user's note)."""
 
@@ -54,7 +67,7 @@ class Choice(_Part):
     value: str
 
 
-class Question(_Part):
+class Question(_Spoken):
     """A question answered by picking one choice, with an optional free-text comment.
 
     Answering sends the action ``action`` with ``ref`` and the choice's value, plus the
@@ -107,7 +120,7 @@ class FormField(_Part):
     initial: str = ""
 
 
-class Form(_Part):
+class Form(_Spoken):
     """A form the person fills in; submitting sends action ``action`` with ``ref`` and fields."""
 
     type: Literal["form"] = "form"
@@ -115,13 +128,14 @@ class Form(_Part):
     ref: str = ""
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Submit"
+    # the words of the language it was made in (a form built in a reader's language)
+    submit_label: str = Field(default_factory=lambda: prompts.text("common.submit"))
 
 
 Part = Annotated[Text | Question | Buttons | Form, Field(discriminator="type")]
 
 
-class Message(_Part):
+class Message(_Spoken):
     """One outgoing message: a plain-text summary for notifications plus its parts."""
 
     summary: str
@@ -138,13 +152,60 @@ class Message(_Part):
 _MESSAGE = TypeAdapter(Message)
 
 
+# A time inside a text, so each platform can show it its own way: Slack as a <!date^...> token
+# (each reader sees their own Slack format and zone), Teams and the console as the words it
+# was written with, in the reader's language and zone. Two private-use characters mark it; user
+# text never holds them (plain_text drops them).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_WHEN = re.compile(f"{_OPEN}(\\d+)\\|([A-Za-z_-]*)\\|([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def chat_time(moment: datetime, tz: str) -> str:
+    """``moment`` for a chat text: the reader's words for it ("Wed 03 Mar 09:00" in their zone
+    and language), marked so Slack can show it as a date token instead."""
+    return (
+        f"{_OPEN}{int(moment.timestamp())}|{prompts.current_locale()}|"
+        f"{localized.moment(moment, tz)}{_CLOSE}"
+    )
+
+
+def with_times(text: str, render: Callable[[int, str, str], str]) -> str:
+    """``text`` with each marked time replaced by ``render(unix seconds, language, words)``."""
+    return _WHEN.sub(lambda m: render(int(m[1]), m[2], m[3]), text)
+
+
+def times_as_words(text: str) -> str:
+    """``text`` with each marked time as its words (what Teams, the console and any plain
+    text show)."""
+    return _WHEN.sub(lambda m: m[3], text)
+
+
+def words_only(model: _Model) -> _Model:
+    """A message, form or part with every marked time in it as its words."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, str):
+            return times_as_words(value)
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return type(model).model_validate(strip(model.model_dump(mode="json")))
+
+
 def plain_text(raw: str | None) -> str:
     """User text as we keep it: line ends normalised, control characters dropped (PostgreSQL
     refuses NUL, and none of them means anything in a chat), surrounding whitespace trimmed.
     Markup is kept as typed: it is plain text, and each platform escapes it when showing it."""
     text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in (_OPEN, _CLOSE))
     )
     return text.strip()
 

@@ -30,6 +30,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core.localized import number, percent
 from handlers.common.formatting import csv_text, sparkline, week_words
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Cell
@@ -70,6 +71,9 @@ class GroupRow:
     detractors: float | None = None
     passives: float | None = None
     promoters: float | None = None
+    # comments of the latest shown week not scored (their language has no measured scorer):
+    # outside ``sentiment``; None where the comment list is not shown
+    unscored: int | None = None
 
 
 @dataclass
@@ -145,12 +149,14 @@ SERIES_FIELDS = ("weeks", "series", "series_reasons")
 def enps_words(row: GroupRow) -> str:
     """ "eNPS +20 (promoters 50%, passives 20%, detractors 30%)" for a shown eNPS row."""
     shares = ", ".join(
-        f"{name} {getattr(row, name):.0%}"
+        f"{name} {percent(getattr(row, name))}"
         for name in ("promoters", "passives", "detractors")
         if getattr(row, name) is not None
     )
     return prompts.text(
-        "disclosure.enps", enps=f"{row.mean:+.0f}" if row.mean is not None else "", bands=shares
+        "disclosure.enps",
+        enps=number(row.mean, "+.0f") if row.mean is not None else "",
+        bands=shares,
     )
 
 
@@ -296,6 +302,7 @@ def _row(cells: list[Cell]) -> GroupRow:
         reason=None,
         **series,
         asked=last.invited if last.partial else None,
+        unscored=last.unscored if last.comments_shown else None,
         of=last.population if last.partial else None,
         detractors=bands.get("detractors"),
         passives=bands.get("passives"),
@@ -404,6 +411,11 @@ def withheld_lines(
     return lines
 
 
+def unscored_words(count: int) -> str:
+    """How many comments were left out of the sentiment, and why."""
+    return prompts.text("report.unscored", count=count)
+
+
 def as_text(report: Report, *, email: str = "you@example.com", details: bool = False) -> str:
     """A short plain-text summary for chat: at most about 40 lines. Withheld figures are
     counted in one line; ``details`` lists them instead of the figures."""
@@ -426,19 +438,23 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         if r.withheld:
             continue
         asked = "" if r.asked is None else f", {asked_words(r.asked, r.of)}"
-        trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
-        mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
-        participation = "" if r.participation is None else f", {r.participation:.0%} participation"
+        trend = "" if r.trend is None else f", trend {number(r.trend, '+.1f')}"
+        mood = "" if r.sentiment is None else f", comment sentiment {number(r.sentiment, '+.1f')}"
+        if r.unscored:
+            mood += ", " + unscored_words(r.unscored)
+        participation = (
+            "" if r.participation is None else f", {percent(r.participation)} participation"
+        )
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         if r.theme == prompts.ENPS:  # in points of eNPS, not a 1-5 mean
-            trend = "" if r.trend is None else f", trend {r.trend:+.0f}"
+            trend = "" if r.trend is None else f", trend {number(r.trend, '+.0f')}"
             lines.append(
                 f"{row_name(r)} - {enps_words(r)} ({r.respondents} people{participation}{asked}, "
                 f"{week_words(r.period or '')}){trend}"
             )
             continue
         lines.append(
-            f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}{asked}, "
+            f"{label}: mean {number(r.mean)} ({r.respondents} people{participation}{asked}, "
             f"{week_words(r.period or '')}){trend}{mood}{line}"
         )
     summary = withheld_lines(

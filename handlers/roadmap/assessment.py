@@ -25,6 +25,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
@@ -41,6 +42,7 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     text_message,
 )
 from bot.core.clock import format_local
@@ -49,7 +51,7 @@ from bot.core.parsing import parse_id, parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import send_later
-from handlers.common.sentiment import score as sentiment_of
+from handlers.common.sentiment import assess
 from handlers.people import workdays
 from handlers.reports import live_counts
 from handlers.roadmap import baseline
@@ -130,7 +132,7 @@ def invitation(
         leader=leader,
         count=len(prompts.assessment().statements),
         min=min_size,
-        closes=format_local(assessment.closes_at, tz),
+        closes=chat_time(assessment.closes_at, tz),
     )
     return Message(
         summary=words,
@@ -148,6 +150,18 @@ def invitation(
             ),
         ),
     )
+
+
+def reminder(assessment: Assessment, invite: AssessmentInvite, leader: str, tz: str) -> Message:
+    """How far they got and when it closes, with the invitation's button."""
+    words = prompts.text(
+        "assess.reminder",
+        closes=chat_time(assessment.closes_at, tz),
+        answered=answered_count(_draft(invite.draft)),
+        total=len(prompts.assessment().statements),
+    )
+    button = invitation(assessment, invite, leader, tz, 0)
+    return Message(summary=words, parts=(Text(text=words), *button.parts[1:]))
 
 
 # --- launching ---------------------------------------------------------------------------
@@ -214,9 +228,14 @@ def launch(
         send_later(
             session,
             runtime,
-            row_id(person.id),
-            invitation(
-                assessment, invite, root.name, person.timezone, runtime.settings.min_group_size
+            person,
+            partial(
+                invitation,
+                assessment,
+                invite,
+                root.name,
+                person.timezone,
+                runtime.settings.min_group_size,
             ),
             key=f"assess:invite:{invite.id}",
             kind="assess.invite",
@@ -302,7 +321,7 @@ def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
 def _closed(assessment: Assessment, ctx: Context) -> Response | None:
     if assessment.status == "open" and ctx.now < assessment.closes_at:
         return None
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     return Response(replies=[text_message(prompts.text("assess.closed", closes=closes))])
 
 
@@ -364,7 +383,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     if finished:
         words = prompts.text("assess.thanks", closes=closes)
     else:
@@ -415,7 +434,7 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if not buttons:
         if invite is not None:  # finished: say so, not "nothing open"
             found = ctx.session.get(Assessment, invite.assessment_id)
-            closes = format_local(found.closes_at, ctx.person.timezone) if found else ""
+            closes = chat_time(found.closes_at, ctx.person.timezone) if found else ""
             return Response(replies=[text_message(prompts.text("assess.finished", closes=closes))])
         return Response(replies=[text_message(prompts.text("assess.nothing_open"))])
     intro = prompts.text("assess.menu_intro")
@@ -492,7 +511,6 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
         .where(*_to_remind(now), col(Assessment.remind_at) <= now)
     ).all()
-    total = len(prompts.assessment().statements)
     sent = 0
     for invite, assessment, person in due:
         calendar = workdays.calendar_for(person, runtime.settings.work_week)
@@ -502,25 +520,24 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
                 session.add(invite)
             continue
         sent += 1
-        words = prompts.text(
-            "assess.reminder",
-            closes=format_local(assessment.closes_at, person.timezone),
-            answered=answered_count(_draft(invite.draft)),
-            total=total,
-        )
         leader = session.get(Person, assessment.scope_id)
-        button = invitation(assessment, invite, leader.name if leader else "", person.timezone, 0)
         send_later(
             session,
             runtime,
-            row_id(person.id),
-            Message(summary=words, parts=(Text(text=words), *button.parts[1:])),
+            person,
+            partial(reminder, assessment, invite, leader.name if leader else "", person.timezone),
             key=f"assess:reminder:{invite.id}",
             kind="assess.reminder",
         )
         invite.reminded = True
         session.add(invite)
     return sent
+
+
+def _assessed(comment: str) -> dict[str, object]:
+    """A comment's language and polarity (None: not scored), as its row's values."""
+    found = assess(comment)
+    return {"language": found.language, "polarity": found.polarity}
 
 
 def close_due(
@@ -565,7 +582,7 @@ def close_due(
                             **atom,
                             "dimension": key[len(COMMENT_PREFIX) :],
                             "comment": value,
-                            "polarity": sentiment_of(value).polarity,
+                            **_assessed(value),
                         }
                     )
         # two statements for everyone invited, not one per person

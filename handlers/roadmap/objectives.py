@@ -30,11 +30,22 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
+from bot.core.chat import (
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    UserError,
+    text_message,
+)
+from bot.core.localized import number
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -409,8 +420,8 @@ def added_text(session: Session, objective: Objective) -> str:
         id=objective.id,
         title=objective.title,
         dimension=prompts.assessment().name(objective.dimension),
-        start=f"{objective.start:.1f}",
-        target=f"{objective.target:.1f}",
+        start=number(objective.start),
+        target=number(objective.target),
         due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
@@ -553,7 +564,7 @@ def as_text(views: list[ObjectiveView]) -> str:
         else:
             now = prompts.text(
                 "objective.now_known",
-                now=f"{v.current:.1f}",
+                now=number(v.current),
                 source=v.current_source,
                 state=state,
             )
@@ -564,8 +575,8 @@ def as_text(views: list[ObjectiveView]) -> str:
                 title=v.title,
                 scope=v.scope,
                 dimension=v.dimension_name,
-                start=f"{v.start:.1f}",
-                target=f"{v.target:.1f}",
+                start=number(v.start),
+                target=number(v.target),
                 due=day_words(v.due),
                 owner=v.owner,
                 now=now,
@@ -816,6 +827,26 @@ def action(ctx: Context, incoming: Incoming) -> Response:
     )
 
 
+def _figures(values: dict[str, object]) -> dict[str, object]:
+    """A reason's values with each figure (a float) written in the reader's language."""
+    return {k: number(v) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, object]]]) -> Message:
+    """An owner's nudge, in the language of the moment."""
+    words = prompts.text(
+        "objective.nudge",
+        id=view.id,
+        title=view.title,
+        dimension=prompts.assessment().name(view.dimension),
+        start=number(view.start),
+        target=number(view.target),
+        due=day_words(view.due),
+        why="; ".join(prompts.text(key, **_figures(values)) for key, values in reasons),
+    )
+    return text_message(words)
+
+
 def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     """At most one nudge a month per owner and objective: the objective's owner when it is at
     risk, an action's owner when their action is overdue."""
@@ -823,38 +854,29 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     sent = 0
     for objective in session.exec(select(Objective).where(Objective.status == "open")).all():
         view = _view(session, objective, now)
-        why: dict[str, list[str]] = {}
+        # each owner's reasons, as (key, values): written in the owner's language below
+        why: dict[str, list[tuple[str, dict[str, object]]]] = {}
         if view.state == "at risk":
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk_unknown")
+                ("objective.nudge_at_risk_unknown", {})
                 if view.current is None
-                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
+                else ("objective.nudge_at_risk", {"now": view.current})
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
             if action.overdue:
                 overdue[action.owner_email] = overdue.get(action.owner_email, 0) + 1
         for email, count in overdue.items():
-            why.setdefault(email, []).append(prompts.text("objective.nudge_overdue", count=count))
+            why.setdefault(email, []).append(("objective.nudge_overdue", {"count": count}))
         for email, reasons in why.items():
             person = people.by_email(session, email)
             if person is None or not person.active:
                 continue
-            words = prompts.text(
-                "objective.nudge",
-                id=view.id,
-                title=view.title,
-                dimension=view.dimension_name,
-                start=f"{view.start:.1f}",
-                target=f"{view.target:.1f}",
-                due=day_words(view.due),
-                why="; ".join(reasons),
-            )
             sent += send_later(
                 session,
                 runtime,
-                row_id(person.id),
-                text_message(words),
+                person,
+                partial(_nudge_message, view, reasons),
                 key=f"objective:nudge:{view.id}:{person.id}:{month}",
                 kind="objective.nudge",
             )

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -36,19 +37,19 @@ from bot.core.chat import (
     UserError,
     text_message,
 )
+from bot.core.localized import number
 from bot.core.parsing import parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common import drafts
 from handlers.common.formatting import day_words, week_words
-from handlers.common.outbox import Outgoing, send_many
+from handlers.common.outbox import Outgoing, once_per_language, send_many
 from handlers.people.workdays import calendar_for
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure, publish
 from handlers.reports.disclosure import Cell
 from handlers.reports.pulse_reports import trend_of
 from handlers.roadmap import objectives
-from storage import people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.results import ResultsMessage
@@ -151,13 +152,11 @@ def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
         if row is None:
             continue
         part = figures.get(("subtree", manager.path), []) if manager.id in leaders else []
-        with prompts.speaking(people.locale_of(manager, runtime.settings.default_locale)):
-            message = results_message(row, manager, part, org)
         calendar = calendar_for(manager, runtime.settings.work_week)
         queued.append(
             Outgoing(
-                row.person_id,
-                message,
+                manager,
+                partial(results_message, row, manager, part, org),
                 f"results:{period}:{row.person_id}",
                 "results.message",
                 not_before=calendar.next_working_hour(now),
@@ -225,10 +224,10 @@ def figure_line(figure: Figure) -> str:
     """ "Customer focus: 3.8 (5-9 people), up 0.3 since the last results"."""
     names = prompts.theme_names()
     enps = figure.measure == prompts.ENPS
-    mean = f"{figure.mean:+.0f}" if enps else f"{figure.mean:.1f}"
+    mean = number(figure.mean, "+.0f") if enps else number(figure.mean)
     trend = ""
     if figure.trend is not None:
-        change = f"{abs(figure.trend):.0f}" if enps else f"{abs(figure.trend):.1f}"
+        change = number(abs(figure.trend), ".0f") if enps else number(abs(figure.trend))
         way = "up" if figure.trend > 0 else "down" if figure.trend < 0 else "same"
         trend = prompts.text(f"results.trend_{way}", change=change)
     return prompts.text(
@@ -269,8 +268,8 @@ def results_message(
                 text=prompts.text(
                     "results.weakest" if below else "results.lowest",
                     theme=names.get(row.weakest, row.weakest),
-                    mean=f"{mean:.1f}",
-                    org=f"{org[row.weakest]:.1f}",
+                    mean=number(mean),
+                    org=number(org[row.weakest]),
                 )
             )
         )
@@ -334,17 +333,14 @@ def share(ctx: Context, incoming: Incoming) -> Response:
     figures = stored_figures(row)
     if not members or not figures:
         raise UserError(prompts.text("results.nothing_to_share"))
-    said: dict[str, Message] = {}  # each member reads it in their own language
+    # each member reads it in their own language, built once per language
+    said = once_per_language(partial(shared_message, ctx.session, row, ctx.person, figures))
     queued = []
     for member in members:
-        locale = people.locale_of(member, ctx.settings.default_locale)
-        if locale not in said:
-            with prompts.speaking(locale):
-                said[locale] = shared_message(ctx.session, row, ctx.person, figures)
         queued.append(
             Outgoing(
-                row_id(member.id),
-                said[locale],
+                member,
+                said,
                 f"results:share:{row.id}:{member.id}",
                 "results.share",
                 not_before=calendar_for(member, ctx.settings.work_week).next_working_hour(ctx.now),

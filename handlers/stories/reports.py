@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.empty import NOTHING_YET, print_table
+from bot.core.localized import number, percent
 from handlers.common.formatting import day_words, week_words
 from handlers.reports import connection_periods, disclosure, story_periods
 from handlers.reports.disclosure import Cell
@@ -345,6 +346,9 @@ class StoriesReport:
     connectedness: Connectedness
     shared: list[SharedWeek]
     sentiment: list[TeamTrend]
+    # stories of the span's published weeks not scored (a language with no measured scorer),
+    # counted for the whole organisation; None: no week publishes the count
+    unscored: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -373,7 +377,19 @@ def build(
         connectedness=connectedness(session, period),
         shared=shared_weeks([c for c in cells if c.kind in ("org", "department")]),
         sentiment=team_trends(cells),
+        unscored=unscored_stories(cells),
     )
+
+
+def unscored_stories(cells: list[Cell]) -> int | None:
+    """Stories of the shown weeks not scored, from the organisation's cells (the gate
+    publishes the count there only)."""
+    counts = [
+        c.unscored
+        for c in cells
+        if c.kind == "org" and c.measure == "story" and c.unscored is not None
+    ]
+    return sum(counts) if counts else None
 
 
 def connectedness_lines(figure: Connectedness) -> list[str]:
@@ -387,7 +403,7 @@ def connectedness_lines(figure: Connectedness) -> list[str]:
             span=figure.span,
             connected=figure.pairs_connected,
             possible=figure.pairs_possible,
-            share=f"{figure.share:.0%}",
+            share=percent(figure.share),
         ),
         t("stories_report.most_connected", departments=", ".join(figure.most_connected) or nobody),
         t(
@@ -439,7 +455,7 @@ def print_section(section: StoriesReport, console: Console) -> None:
             week_words(item.week),
             item.stories or "",
             item.ideas or "",
-            "" if item.mood is None else f"{item.mood:+.1f}",
+            "" if item.mood is None else number(item.mood, "+.1f"),
         )
     print_table(shared, out, nothing)
     mood = Table(title=f"Story sentiment per team and week, {section.span}")
@@ -448,8 +464,10 @@ def print_section(section: StoriesReport, console: Console) -> None:
     for team in section.sentiment:
         for i, week in enumerate(team.weeks):
             last = i == len(team.weeks) - 1
-            trend = f"{team.trend:+.1f}" if last and team.trend is not None else ""
-            polarity = "" if week.polarity is None else f"{week.polarity:+.1f}"
+            trend = number(team.trend, "+.1f") if last and team.trend is not None else ""
+            polarity = "" if week.polarity is None else number(week.polarity, "+.1f")
             mood.add_row(team.team, week_words(week.week), week.authors, polarity, trend)
     print_table(mood, out, nothing)
+    if section.unscored:
+        out.print(t("stories_report.unscored", count=section.unscored), highlight=False)
     out.print(t("stories_report.published_only", min=section.min_group_size), highlight=False)

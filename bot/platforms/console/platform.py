@@ -30,6 +30,7 @@ from bot.core.chat import (
     Question,
     Response,
     Text,
+    words_only,
 )
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
@@ -67,7 +68,7 @@ def render(message: Message, labels: dict[int, str] | None = None) -> list[str]:
             if low == 0:  # a 0-10 scale: the number typed is the answer, 0 included
                 lines.append("  " + prompts.text("console.type_scale", low=low, high=high))
             else:
-                lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
+                lines.append("  " + prompts.text("console.type_number", high=len(part.choices)))
         elif isinstance(part, Buttons):
             lines.append("  " + mark + buttons_line(part))
         elif isinstance(part, Form):
@@ -143,6 +144,7 @@ class ConsolePlatform:
         self._refs = itertools.count(1)
         self._labels = itertools.count(0)
         self.batch = 0  # grows with each typed line and each delivery: the latest is "last"
+        self.locale = prompts.current_locale()  # of the message shown last: the session's own
 
     async def send(self, address: Address, message: Message) -> str:
         ref = f"console:{next(self._refs)}"
@@ -150,13 +152,17 @@ class ConsolePlatform:
         return ref
 
     def show(self, message: Message, *, ref: str = "") -> None:
+        message = words_only(message)  # times in the reader's words, language and zone
         parts = interactive_parts(message)
         pending = [
             Pending(ref=ref, part=part, label=_label(next(self._labels)), batch=self.batch)
             for _, part in parts
         ]
         labels = {index: p.label for (index, _), p in zip(parts, pending, strict=True)}
-        print("\n".join(render(message, labels if len(parts) > 1 else None)), file=self.out)
+        self.locale = message.locale
+        with prompts.speaking(message.locale):
+            lines = render(message, labels if len(parts) > 1 else None)
+        print("\n".join(lines), file=self.out)
         self.inbox.extend(pending)
 
     def last_shown(self) -> list[Pending]:
@@ -213,7 +219,12 @@ class ConsoleChat:
 
     async def say(self, line: str) -> None:
         """Act on one typed line: a number answers the prompt shown last ("b 3" answers the
-        prompt labelled b), anything else is a command."""
+        prompt labelled b), anything else is a command. The session's own questions (which
+        one? which number?) are in the language of what it showed last."""
+        with prompts.speaking(self.platform.locale):
+            await self._say(line)
+
+    async def _say(self, line: str) -> None:
         try:
             pending, typed = self._target(line)
             if pending is None and typed:
@@ -293,6 +304,7 @@ class ConsoleChat:
 
     def _fill(self, form: Form) -> Incoming | None:
         """Ask for each field in turn; end of input abandons the form and sends nothing."""
+        form = words_only(form)
         print(f"## {form.title}", file=self.out)
         fields: dict[str, str] = {}
         for spec in form.fields:

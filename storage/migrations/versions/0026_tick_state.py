@@ -1,7 +1,7 @@
 """An idle tick without the ORM: tick_state, tick_change and the triggers that fill it
 
-Revision ID: 0025_tick_state
-Revises: 0024_results_message
+Revision ID: 0026_tick_state
+Revises: 0025_text_language
 Create Date: 2026-12-08 00:00:00
 
 The last full tick records until when nothing is due (tick_state); every write to a table a
@@ -16,8 +16,8 @@ from alembic import op
 
 from storage.quiet import PG_FUNCTION, trigger_sql
 
-revision: str = "0025_tick_state"
-down_revision: str | Sequence[str] | None = "0024_results_message"
+revision: str = "0026_tick_state"
+down_revision: str | Sequence[str] | None = "0025_text_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
