@@ -219,6 +219,9 @@ class CommentGroup:
     # beside each comment, its conversation reference ("" where the author did not ask for
     # anonymous replies: storage/conversations.py); random, so it orders and names nothing
     refs: list[str] = field(default_factory=list)
+    # beside each comment, its detected language (bot/core/language.py; "" where none): the
+    # text's own, so listing it tells nothing the text does not
+    languages: list[str] = field(default_factory=list)
 
 
 def band(n: int) -> str:
@@ -1111,7 +1114,9 @@ def comments(
         for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
             if limit is not None and gathered >= limit:
                 return groups
-            query = select(PulseAnswer.comment, PulseAnswer.conversation_ref).where(
+            query = select(
+                PulseAnswer.comment, PulseAnswer.conversation_ref, PulseAnswer.language
+            ).where(
                 PulseAnswer.period == cell.period,
                 PulseAnswer.theme == cell.measure,
                 col(PulseAnswer.comment).is_not(None),
@@ -1122,14 +1127,17 @@ def comments(
                 query = query.where(PulseAnswer.team_path == cell.key)
             elif cell.kind == "subtree":
                 query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
-            found = [(t, ref or "") for t, ref in session.exec(query) if t]
+            found = [(t, ref or "", code or "") for t, ref, code in session.exec(query) if t]
             found.sort(key=lambda c: (hashlib.sha256(c[0].encode()).hexdigest(), c[1]))
-            texts = [t for t, _ in found]
+            texts = [t for t, _, _ in found]
             same = (cell.period, cell.measure, frozenset(texts))
             if texts and same not in listed:  # a group identical to one listed is one group
                 listed.add(same)
-                refs = [ref for _, ref in found]
-                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts, refs))
+                refs = [ref for _, ref, _ in found]
+                codes = [code for _, _, code in found]
+                groups.append(
+                    CommentGroup(cell.period, cell.measure, cell.label, texts, refs, codes)
+                )
                 gathered += len(texts)
     return groups
 

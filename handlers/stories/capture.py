@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core import language
 from bot.core.chat import (
     Button,
     Buttons,
@@ -348,7 +349,7 @@ def _submit(ctx: Context, incoming: Incoming) -> Response:
 def _details(story: Story) -> list[Text]:
     t = prompts.text
     idea = story.kind == "idea"
-    parts = [Text(text=story.what_happened, style="quote")]
+    parts = [Text(text=language.tagged(story.what_happened, story.language), style="quote")]
     if story.customer:
         parts.append(Text(text=t("stories.customer_line", customer=story.customer), style="muted"))
     changed_key = "stories.changed_line_idea" if idea else "stories.changed_line"
@@ -497,7 +498,7 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
                 "stories.ideas_line",
                 id=idea.id,
                 status=status_label(idea.status),
-                text=_excerpt(idea.text),
+                text=language.tagged(_excerpt(idea.text), idea.language),
                 author=idea.author or t("stories.anonymous"),
                 date=idea.created_on.isoformat(),
             )
