@@ -330,6 +330,44 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
     once, a week two days after it ended; return the periods published ("2027-W10-3.r12",
     "2027-W10"). handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
+    done = []
+    for period in _closed_unpublished(session):
+        if now < publishable_at(period, now):
+            continue
+        if is_round_period(period):  # one closed round: nothing can join it, no waiting
+            starts = round_day(period)
+            closes = session.exec(
+                select(func.max(PulseRound.closes_at)).where(PulseRound.period == period)
+            ).one()
+            ends = max(starts, closes.date()) if closes else starts
+        else:
+            starts, ends = week_bounds(period)
+        atoms, movers = pulse_atoms(session, period)
+        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
+        done.append(period)
+    return done
+
+
+def publishable_at(period: str, now: datetime) -> datetime:
+    """When a pulse period may be published, its rounds all closed: a round's own period at
+    once, a week ``CLOSE_AFTER`` past the end of its Sunday (in ``now``'s time zone, UTC)."""
+    if is_round_period(period):
+        return now
+    _starts, ends = week_bounds(period)
+    return datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + CLOSE_AFTER
+
+
+def next_pulse_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_pulse_due`` could next publish, the database staying as it is (a week
+    whose rounds are still open waits for their close, a write)."""
+    if job_marks.read(session, COMMENT_SETS_MARK) is None:
+        return now
+    times = [publishable_at(period, now) for period in _closed_unpublished(session)]
+    return max(now, min(times)) if times else None
+
+
+def _closed_unpublished(session: Session) -> list[str]:
+    """The pulse periods not published yet whose rounds are all closed, oldest first."""
     # only the periods not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history
     published = (
@@ -343,25 +381,7 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
         .group_by(col(PulseRound.period))
         .having(func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)) == 0)
     ).all()
-    done = []
-    for period in sorted(periods, key=str):
-        if not period:
-            continue
-        if is_round_period(period):  # one closed round: nothing can join it, no waiting
-            starts = round_day(period)
-            closes = session.exec(
-                select(func.max(PulseRound.closes_at)).where(PulseRound.period == period)
-            ).one()
-            ends = max(starts, closes.date()) if closes else starts
-        else:
-            starts, ends = week_bounds(period)
-            after = datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo)
-            if now < after + CLOSE_AFTER:
-                continue
-        atoms, movers = pulse_atoms(session, period)
-        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
-        done.append(period)
-    return done
+    return [period for period in sorted(periods, key=str) if period]
 
 
 COMMENT_SETS_MARK = "comment_sets_movers"  # job_mark: periods published before the set rule
