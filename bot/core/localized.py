@@ -9,7 +9,8 @@ language.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import calendar
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -38,6 +39,28 @@ def day(when: date) -> str:
     if code == ENGLISH:
         return f"{when:%a} {when.day} {when:%b %Y}"
     return format_skeleton("yMMMEd", when, locale=_locale(code))
+
+
+def weekday(index: int) -> str:
+    """A weekday's name (0: Monday), as a sentence says it: "Monday", "Montag", "lundi"."""
+    code = _speaking()
+    if code == ENGLISH:
+        return calendar.day_name[index]
+    return str(_locale(code).days["format"]["wide"][index])
+
+
+def utc_moment(when: datetime) -> str:
+    """A moment in UTC, for a reader who may be anywhere (a link's expiry; the sentence says
+    "UTC"): "2027-03-01 09:00" in English, each language's own date and time otherwise."""
+    at = when.astimezone(UTC)
+    code = _speaking()
+    if code == ENGLISH:
+        return at.strftime("%Y-%m-%d %H:%M")
+    locale = _locale(code)
+    pattern = str(locale.datetime_formats["medium"])
+    return pattern.format(
+        format_time(at, "short", locale=locale), format_skeleton("yMMMd", at, locale=locale)
+    )
 
 
 def date_words(when: date) -> str:

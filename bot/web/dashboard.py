@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 import prompts
+from bot.core import localized
 from bot.core.parsing import parse_id
 from bot.core.runtime import Runtime
 from bot.web import pages
@@ -178,7 +179,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
         return _token_refusal(request, found.status)
     assert found.expires_at is not None
     with prompts.speaking(locale):
-        return _html(pages.open_page(token, name, found.expires_at.strftime("%Y-%m-%d %H:%M")))
+        return _html(pages.open_page(token, name, localized.utc_moment(found.expires_at)))
 
 
 def _language_of(request: web.Request, person: Person) -> str:

@@ -99,7 +99,8 @@ def cancel(
     if actor is not None and cascade.sender_id != actor.id:
         raise UserError(text("cascade.cancel_not_yours"))
     if not cascade_chain.cancel(session, cascade):
-        raise UserError(text("cascade.cannot_cancel", id=cascade.id, status=cascade.status))
+        status = text(f"cascade.state_{cascade.status}")
+        raise UserError(text("cascade.cannot_cancel", id=cascade.id, status=status))
     audit.record(session, "cascade.cancel", actor=by, at=now, target=f"cascade {cascade.id}")
     return text("cascade.cancelled", id=cascade.id, title=cascade.title)
 

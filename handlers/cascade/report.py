@@ -374,7 +374,9 @@ def _delivery(session: Session, cascade_id: int) -> dict[str, dict[str, int]]:
 def _hours(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{number(value)} h" if value < 48 else f"{number(value / 24)} days"
+    if value < 48:
+        return text("cascade.hours", hours=number(value))
+    return text("cascade.days", days=number(value / 24))
 
 
 def as_text(report: CascadeReport, tz: str) -> str:
@@ -413,7 +415,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
             text(
                 "cascade.report_broken_line",
                 manager=link.manager,
-                status=link.status,
+                status=text(f"cascade.broken_{link.status}"),
                 since=format_local(link.in_state_since, tz),
             )
         )

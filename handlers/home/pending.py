@@ -33,7 +33,7 @@ from bot.core.runtime import Context
 from handlers.cascade import actions as cascade_actions
 from handlers.cascade.messages import relay_button
 from handlers.common import drafts
-from handlers.common.formatting import shortened
+from handlers.common.formatting import day_words, shortened
 from handlers.pulse import rounds
 from storage.models import Person, PulsePrompt, PulseRound
 from storage.roadmap import (
@@ -181,8 +181,8 @@ def actions_to_update(session: Session, person: Person, now: datetime) -> list[O
                 "home.item_action",
                 id=action.id,
                 text=shortened(action.text),
-                status=action.status,
-                due=f"{action.due:%a %d %b}",
+                status=prompts.text(f"objective.action_{action.status}"),
+                due=day_words(action.due),
             ),
         )
         for action, _objective in rows

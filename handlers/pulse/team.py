@@ -12,11 +12,10 @@ keep doing so; they are found here, and a change typed in chat moves one to "bel
 
 from __future__ import annotations
 
-import calendar
-
 from sqlmodel import col, select
 
 import prompts
+from bot.core import localized
 from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import WEEKDAYS, parse_int, parse_time
 from bot.core.router import Router
@@ -138,7 +137,7 @@ def _free_name(ctx: Context) -> str:
 
 
 def _when(s: PulseSchedule) -> str:
-    day = calendar.day_name[s.weekday]
+    day = localized.weekday(s.weekday)
     if s.every_weeks == 1:
         return prompts.text("pulse.schedule_weekly", day=day, at=s.local_time)
     return prompts.text("pulse.schedule_every", day=day, at=s.local_time, weeks=s.every_weeks)

@@ -422,7 +422,7 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
     themes = prompts.theme_names()
     if not report.rows:
         return empty_text(report)
-    lines = [f"Customer-focus pulse: {report.scope}{period_words(report)}"]
+    lines = [prompts.text("report.title", scope=report.scope, period=period_words(report))]
     withheld = [
         (r.group, themes.get(r.theme, r.theme), withheld_text(r.reason, report.min_group_size))
         for r in report.rows
@@ -437,25 +437,43 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         label = f"{row_name(r)} - {themes.get(r.theme, r.theme)}"
         if r.withheld:
             continue
-        asked = "" if r.asked is None else f", {asked_words(r.asked, r.of)}"
-        trend = "" if r.trend is None else f", trend {number(r.trend, '+.1f')}"
-        mood = "" if r.sentiment is None else f", comment sentiment {number(r.sentiment, '+.1f')}"
-        if r.unscored:
-            mood += ", " + unscored_words(r.unscored)
-        participation = (
-            "" if r.participation is None else f", {percent(r.participation)} participation"
-        )
-        line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
+        facts = [prompts.text("report.people", people=r.respondents)]
+        if r.participation is not None:
+            facts.append(prompts.text("report.participation", share=percent(r.participation)))
+        if r.asked is not None:
+            facts.append(asked_words(r.asked, r.of))
+        facts.append(week_words(r.period or ""))
+        more: list[str] = []
         if r.theme == prompts.ENPS:  # in points of eNPS, not a 1-5 mean
-            trend = "" if r.trend is None else f", trend {number(r.trend, '+.0f')}"
+            if r.trend is not None:
+                more.append(prompts.text("report.trend", trend=number(r.trend, "+.0f")))
             lines.append(
-                f"{row_name(r)} - {enps_words(r)} ({r.respondents} people{participation}{asked}, "
-                f"{week_words(r.period or '')}){trend}"
+                prompts.text(
+                    "report.enps_line",
+                    label=row_name(r),
+                    enps=enps_words(r),
+                    details=", ".join(facts),
+                    more="".join(f", {m}" for m in more),
+                )
             )
             continue
+        if r.trend is not None:
+            more.append(prompts.text("report.trend", trend=number(r.trend, "+.1f")))
+        if r.sentiment is not None:
+            more.append(
+                prompts.text("report.comment_sentiment", sentiment=number(r.sentiment, "+.1f"))
+            )
+        if r.unscored:
+            more.append(unscored_words(r.unscored))
+        line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         lines.append(
-            f"{label}: mean {number(r.mean)} ({r.respondents} people{participation}{asked}, "
-            f"{week_words(r.period or '')}){trend}{mood}{line}"
+            prompts.text(
+                "report.mean_line",
+                label=label,
+                mean=number(r.mean),
+                details=", ".join(facts),
+                more="".join(f", {m}" for m in more) + line,
+            )
         )
     summary = withheld_lines(
         withheld, min_size=report.min_group_size, command="report", details=False

@@ -439,9 +439,9 @@ def print_section(section: StoriesReport, console: Console) -> None:
     out.print(f"\n[bold]{t('stories_report.heading')}[/bold]")
     for line in connectedness_lines(section.connectedness):
         out.print(line, highlight=False)
-    table = Table(title=f"Connectedness by department, {section.connectedness.span}")
-    for header in ("department", "found others helpful", "found helpful by", "connected to"):
-        table.add_column(header, justify="left" if header == "department" else "right")
+    table = Table(title=t("stories_report.connected_title", span=section.connectedness.span))
+    for i, header in enumerate(("h_department", "h_found_helpful", "h_helpful_to", "h_connected")):
+        table.add_column(t(f"stories_report.{header}"), justify="right" if i else "left")
     rows = section.connectedness.departments
     if not section.in_period or any(row.connected for row in rows):  # a period without clicks
         for row in rows:  # says so rather than listing every department with zeros
@@ -449,9 +449,9 @@ def print_section(section: StoriesReport, console: Console) -> None:
                 row.department, str(row.reacted_to), str(row.reacted_by), str(row.connected)
             )
     print_table(table, out, nothing)
-    shared = Table(title=f"People who shared stories and ideas, per week, {section.span}")
-    for header in ("group", "week", "stories", "ideas", "story mood"):
-        shared.add_column(header, justify="left" if header in ("group", "week") else "right")
+    shared = Table(title=t("stories_report.shared_title", span=section.span))
+    for i, header in enumerate(("h_group", "h_week", "h_stories", "h_ideas", "h_story_mood")):
+        shared.add_column(t(f"stories_report.{header}"), justify="right" if i > 1 else "left")
     for item in section.shared:
         shared.add_row(
             item.group,
@@ -461,9 +461,9 @@ def print_section(section: StoriesReport, console: Console) -> None:
             "" if item.mood is None else number(item.mood, "+.1f"),
         )
     print_table(shared, out, nothing)
-    mood = Table(title=f"Story sentiment per team and week, {section.span}")
-    for header in ("team", "week", "authors", "mean polarity", "trend"):
-        mood.add_column(header, justify="left" if header in ("team", "week") else "right")
+    mood = Table(title=t("stories_report.mood_title", span=section.span))
+    for i, header in enumerate(("h_team", "h_week", "h_authors", "h_polarity", "h_trend")):
+        mood.add_column(t(f"stories_report.{header}"), justify="right" if i > 1 else "left")
     for team in section.sentiment:
         for i, week in enumerate(team.weeks):
             last = i == len(team.weeks) - 1

@@ -92,3 +92,19 @@ def test_a_german_reader_sees_an_objectives_due_day_and_figures_in_german(runtim
     listed = chat("s2@x.io").say("objectives")
     assert "Mi., 30. Juni 2027" in listed and "Wed 30 Jun 2027" not in listed
     assert "3,1 -> 3,8" in listed, listed
+
+
+@pytest.mark.parametrize(
+    ("code", "monday", "expiry"),
+    [
+        ("en", "Monday", "2027-03-03 08:00"),
+        ("de", "Montag", "3. März 2027, 08:00"),
+        ("ja", "月曜日", "2027年3月3日 8:00"),
+    ],
+)
+def test_weekday_names_and_a_links_expiry_are_in_the_readers_language(
+    code: str, monday: str, expiry: str
+) -> None:
+    with prompts.speaking(code):
+        assert localized.weekday(0) == monday
+        assert localized.utc_moment(MARCH_3) == expiry

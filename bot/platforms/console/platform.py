@@ -333,7 +333,7 @@ class ConsoleChat:
                 file=self.out,
             )
         kept = [o.label for o in spec.options if o.value == spec.initial] or [spec.initial]
-        hint = f" [{kept[0]}; Enter keeps it]" if spec.initial else ""
+        hint = " " + prompts.text("console.keeps", value=kept[0]) if spec.initial else ""
         colon = "" if spec.label.rstrip().endswith((".", "?", "!", ":")) else ":"
         while True:
             try:
@@ -349,17 +349,18 @@ class ConsoleChat:
             value = value or spec.initial
             if value or not spec.required:
                 return value
-            print("  This field is required.", file=self.out)
+            print("  " + prompts.text("console.required"), file=self.out)
 
     def show_response(self, response: Response) -> None:
         for reply in response.replies:
             self.platform.show(reply)
         if response.update is not None:
             self.platform.show(response.update)
-        if response.form is not None:
-            filled = self._fill(response.form)
-            if filled is not None:
-                self._submit(response.form, filled)
+        if response.form is not None:  # the console's own words in the form's language
+            with prompts.speaking(response.form.locale):
+                filled = self._fill(response.form)
+                if filled is not None:
+                    self._submit(response.form, filled)
 
     def _submit(self, form: Form, filled: Incoming) -> None:
         """Send a filled form; when it is refused for one field, ask for that field again

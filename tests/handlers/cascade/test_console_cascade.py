@@ -145,6 +145,11 @@ def test_stalled_manager_is_nudged_then_escalated_and_the_chain_continues(runtim
     assert report.delivery == {"console": {"sent": 5, "failed": 0, "unreachable": 0, "pending": 3}}
     # since the escalation (Wednesday), not since the message reached Max (Monday)
     assert "- Max Two: escalated since Wed 03 Mar 09:00" in people("vp").say("cascade report")
+    # in German: the link's state and the times' units too (48 hours: "2,0 Tage")
+    people("vp").say("language de")
+    german = people("vp").say("cascade report")
+    assert "- Max Two: eskaliert seit" in german and "2,0 Tage" in german
+    assert "escalated" not in german and " days" not in german
 
 
 def test_weekend_does_not_count_towards_the_window(runtime, people) -> None:

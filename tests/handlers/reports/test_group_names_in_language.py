@@ -48,6 +48,9 @@ def test_a_reports_groups_are_named_in_each_readers_language(runtime, chat, rout
     german = leader.say("report")
     assert "Gesamte Organisation" in german and "Alle unter Max" in german
     assert "Whole organisation" not in german and "Everyone below" not in german
+    # the figures' words too: "Mittelwert 4,0 (10-19 Personen, 100 % Beteiligung, ...)"
+    assert "Kundenfokus-Puls" in german and "Mittelwert 4,0 (10-19 Personen" in german
+    assert "mean" not in german and "people" not in german and "participation" not in german
 
 
 def test_a_label_stored_in_another_language_is_read_in_the_readers(runtime, chat, router) -> None:  # type: ignore[no-untyped-def]

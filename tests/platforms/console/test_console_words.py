@@ -89,6 +89,18 @@ def test_a_wrong_choice_in_the_story_form_asks_again_for_it_alone(runtime, route
     )
 
 
+def test_the_consoles_own_words_are_in_the_readers_language(runtime, router, chat) -> None:  # type: ignore[no-untyped-def]
+    """An empty required field is asked again in the person's language, not in English."""
+    import_org(runtime, ORG)
+    chat("p1@x.io").say("language de")
+    typed = ("", "Wir haben es am selben Tag behoben", "", "Sie haben verlängert", "1", "1")
+    shown = Typist(runtime, router, "p1@x.io").say("story", *typed)
+    with prompts.speaking("de"):
+        required = prompts.text("console.required")
+    assert required != prompts.text("console.required")
+    assert shown.count(required) == 1 and "This field is required." not in shown
+
+
 def test_a_refused_field_is_asked_again_with_the_others_kept(runtime, router) -> None:
     import_org(runtime, ORG)
     typed = ("We fixed it the same day", "", ":tada: :tada:", "1", "1", "They renewed")
