@@ -34,9 +34,17 @@ def send_many(session: Session, runtime: Runtime, items: Sequence[Outgoing]) -> 
 
 
 def send_later(
-    session: Session, runtime: Runtime, person_id: int, message: Message, *, key: str, kind: str
+    session: Session,
+    runtime: Runtime,
+    person_id: int,
+    message: Message,
+    *,
+    key: str,
+    kind: str,
+    in_channel: tuple[str, str] | None = None,
 ) -> bool:
-    """Queue a message in the caller's transaction; see storage.outbox.enqueue."""
+    """Queue a message in the caller's transaction; see storage.outbox.enqueue (``in_channel``:
+    (platform, channel id) to post in on the person's behalf, instead of their DM)."""
     return outbox.enqueue(
         session,
         person_id=person_id,
@@ -45,4 +53,5 @@ def send_later(
         kind=kind,
         now=runtime.clock.now(),
         channels=runtime.channels,
+        in_channel=in_channel,
     )

@@ -44,6 +44,7 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     Attachment,
+    ConversationAccount,
     ConversationReference,
     DeliveryModes,
     ErrorResponseException,
@@ -789,6 +790,10 @@ class TeamsPlatform:
             ) from None
         if reference.conversation is None or not reference.service_url:
             raise DeliveryError("incomplete conversation reference", unreachable=True)
+        if address.channel:  # a team channel, reached through the person's own service URL
+            reference.conversation = ConversationAccount(
+                id=address.channel, conversation_type="channel", is_group=True
+            )
         return await self.call(
             lambda: self._send_once(reference, message), reference.conversation.id
         )
