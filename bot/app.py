@@ -34,7 +34,7 @@ def build_router() -> Router:
     from handlers.stories import capture as stories
     from storage import events, people
 
-    router = Router(people.by_identity, events.first_time, events.forget)
+    router = Router(people.by_identity, events.first_time, events.forget, people.locale_of)
     basics.register(router)
     pulse.register(router)
     pulse_team.register(router)

@@ -286,19 +286,13 @@ def languages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Calla
     root = tmp_path / "locales"
     root.mkdir()
 
-    def forget() -> None:
-        prompts.available_locales.cache_clear()
-        prompts._messages.cache_clear()  # noqa: SLF001 - the catalogs are read once, cached
-
     def have(**catalogs: Words) -> None:
         for code, words in catalogs.items():
             (root / code).mkdir(exist_ok=True)
             (root / code / "messages.yaml").write_text(yaml.safe_dump(words, allow_unicode=True))
-        for module in (prompts, getattr(prompts, "catalogs", None)):
-            if module is not None and hasattr(module, "LOCALES_DIR"):
-                monkeypatch.setattr(module, "LOCALES_DIR", root)
-        forget()
+        monkeypatch.setattr(prompts.catalogs, "LOCALES_DIR", root)
+        prompts.forget()
 
     yield have
     monkeypatch.undo()
-    forget()
+    prompts.forget()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.chat import Incoming, Response, UserError, plain_text, text_message
 from bot.core.runtime import Context, Runtime
-from prompts import text
+from prompts import speaking, text
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -29,14 +29,19 @@ Handler = Callable[[Context, Incoming], Response]
 FindPerson = Callable[["Session", str, str], Any]
 FirstTime = Callable[["Session", str, str, datetime], bool]
 Forget = Callable[["Session", str, str], None]
+# the language a person is spoken to in, given the default (storage.people.locale_of)
+LocaleOf = Callable[[Any, str], str]
 MAX_TEXT = 5000
 
 
 class Router:
-    def __init__(self, find_person: FindPerson, first_time: FirstTime, forget: Forget) -> None:
+    def __init__(
+        self, find_person: FindPerson, first_time: FirstTime, forget: Forget, locale_of: LocaleOf
+    ) -> None:
         self._find_person = find_person
         self._first_time = first_time
         self._forget = forget
+        self._locale_of = locale_of
         self._commands: dict[str, Handler] = {}
         self._actions: dict[str, Handler] = {}
 
@@ -87,7 +92,13 @@ class Router:
         return text("common.unknown_command", command=word[:40])
 
     def handle(self, runtime: Runtime, incoming: Incoming) -> Response:
-        """Handle one incoming in its own transaction; never raises for a user's mistake."""
+        """Handle one incoming in its own transaction, in the language of whoever sent it
+        (before they are known: CULTUREBOT_DEFAULT_LOCALE); never raises for a user's
+        mistake."""
+        with speaking(runtime.settings.default_locale):
+            return self._handle(runtime, incoming)
+
+    def _handle(self, runtime: Runtime, incoming: Incoming) -> Response:
         incoming = replace(
             incoming,
             text=plain_text(incoming.text),
@@ -116,19 +127,26 @@ class Router:
                 ):
                     log.info("dropping retry of %s event %s", incoming.platform, incoming.event_id)
                     return Response()
-                handler, routed = self._find(incoming)
-                if handler is None:
-                    return _reply(self._unknown(routed.name or incoming.text.strip()))
-                response = handler(Context(session=session, runtime=runtime, person=person), routed)
-                if response.refused and incoming.event_id:
-                    # a refusal that keeps something (a form in progress) still did not do what
-                    # was asked: the same form sent again, corrected, is no retry
-                    self._forget(session, incoming.platform, incoming.event_id)
-                return response
+                with speaking(self._locale_of(person, runtime.settings.default_locale)):
+                    return self._run(
+                        Context(session=session, runtime=runtime, person=person), incoming
+                    )
         except UserError as refusal:
             return Response(
                 replies=[text_message(str(refusal))], refused=True, refused_field=refusal.field
             )
+
+    def _run(self, ctx: Context, incoming: Incoming) -> Response:
+        """The handler for ``incoming``, called for the person of ``ctx`` (in their language)."""
+        handler, routed = self._find(incoming)
+        if handler is None:
+            return _reply(self._unknown(routed.name or incoming.text.strip()))
+        response = handler(ctx, routed)
+        if response.refused and incoming.event_id:
+            # a refusal that keeps something (a form in progress) still did not do what was
+            # asked: the same form sent again, corrected, is no retry
+            self._forget(ctx.session, incoming.platform, incoming.event_id)
+        return response
 
 
 def _reply(message: str) -> Response:

@@ -10,6 +10,7 @@ and keeps up with joiners and leavers.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, select
 
@@ -657,32 +658,34 @@ def question(ctx: Context, incoming: Incoming) -> Response:
     )
     ctx.session.add(row)
     ctx.session.flush()
-    intro = text("cascade.question_for_you", asker=ctx.person.name, title=cascade.title)
     send_later(
         ctx.session,
         ctx.runtime,
-        row_id(manager.id),
-        Message(
-            summary=intro,
-            parts=(
-                Text(text=intro),
-                Text(text=asked, style="quote"),
-                Buttons(
-                    buttons=(
-                        Button(
-                            label=text("cascade.answer_button"),
-                            action="cascade.answer",
-                            value=str(row.id),
-                            style="primary",
-                        ),
-                    )
-                ),
-            ),
-        ),
+        manager,
+        partial(_question_for_manager, row, ctx.person, cascade),
         key=f"cascade:{cascade.id}:question:{row.id}",
         kind="cascade.question",
     )
     return Response(replies=[notice("asked", manager=manager.name)])
+
+
+def _question_for_manager(row: CascadeQuestion, asker: Person, cascade: Cascade) -> Message:
+    """A reader's question about a cascade, as their manager gets it, with an answer button."""
+    intro = text("cascade.question_for_you", asker=asker.name, title=cascade.title)
+    answer = Button(
+        label=text("cascade.answer_button"),
+        action="cascade.answer",
+        value=str(row.id),
+        style="primary",
+    )
+    return Message(
+        summary=intro,
+        parts=(
+            Text(text=intro),
+            Text(text=row.text, style="quote"),
+            Buttons(buttons=(answer,)),
+        ),
+    )
 
 
 def _my_question(ctx: Context, ref: str) -> tuple[CascadeQuestion, Cascade, Person]:
@@ -726,12 +729,17 @@ def answer_send(ctx: Context, incoming: Incoming) -> Response:
     reply = clean(incoming.fields.get("answer"), "answer", QUESTION_MAX)
     row.answer, row.answered_at = reply, ctx.now
     ctx.session.add(row)
-    intro = text("cascade.answer_for_you", manager=ctx.person.name, title=cascade.title)
+    manager = ctx.person
+
+    def answered() -> Message:
+        intro = text("cascade.answer_for_you", manager=manager.name, title=cascade.title)
+        return Message(summary=intro, parts=(Text(text=intro), Text(text=reply, style="quote")))
+
     send_later(
         ctx.session,
         ctx.runtime,
-        row_id(asker.id),
-        Message(summary=intro, parts=(Text(text=intro), Text(text=reply, style="quote"))),
+        asker,
+        answered,
         key=f"cascade:{cascade.id}:answer:{row.id}",
         kind="cascade.answer",
     )

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import and_, delete, exists, update
 from sqlalchemy.orm import aliased
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 from bot.core.clock import local_instant
 from bot.core.runtime import Runtime
 from handlers.cascade.messages import cascade_message, notice, relay_request
-from handlers.common.outbox import send_later
+from handlers.common.outbox import Render, send_later
 from handlers.people.relay_windows import relay_deadlines
 from handlers.people.workdays import calendar_for
 from storage.cascade_models import Cascade, CascadeLink, CascadeReceipt
@@ -96,12 +97,13 @@ class Chain:
             and person.path.startswith(self.sender.path)
         )
 
-    def _send(self, person: Person, message_key_: str, message, kind: str) -> None:
+    def _send(self, person: Person, message_key_: str, render: Render, kind: str) -> None:
+        """Queue ``render()`` for ``person``, written in their language."""
         send_later(
             self.session,
             self.runtime,
-            row_id(person.id),
-            message,
+            person,
+            render,
             key=message_key_,
             kind=kind,
         )
@@ -166,8 +168,15 @@ class Chain:
             if not new:
                 continue
             link = self.open_link(person, level) if person.id in managers else None
-            message = cascade_message(
-                self.cascade, self.sender, person, how=how, via=via, note=note, link=link
+            message = partial(
+                cascade_message,
+                self.cascade,
+                self.sender,
+                person,
+                how=how,
+                via=via,
+                note=note,
+                link=link,
             )
             self._send(person, key, message, "cascade.message")
             reached += 1
@@ -233,13 +242,13 @@ class Chain:
         self._send(
             boss,
             f"cascade:{self.id}:escalated:{link.id}",
-            notice("escalated_to_boss", **values),
+            partial(notice, "escalated_to_boss", **values),
             "cascade.escalation",
         )
         self._send(
             manager,
             f"cascade:{self.id}:escalated-you:{link.id}",
-            notice("escalated_to_you", **values),
+            partial(notice, "escalated_to_you", **values),
             "cascade.escalation",
         )
         return count
@@ -259,7 +268,7 @@ class Chain:
             self._send(
                 heir,
                 f"cascade:{self.id}:passed:{link.id}",
-                notice("link_passed", manager=leaver.name, title=self.cascade.title),
+                partial(notice, "link_passed", manager=leaver.name, title=self.cascade.title),
                 "cascade.passed",
             )
 
@@ -363,7 +372,7 @@ class Chain:
             self._send(
                 person,
                 f"cascade:{self.id}:new-team:{person.id}",
-                relay_request(self.cascade, self.sender, person, link, "new_team"),
+                partial(relay_request, self.cascade, self.sender, person, link, "new_team"),
                 "cascade.relay_request",
             )
         return len(rows)
@@ -378,7 +387,7 @@ class Chain:
             self._send(
                 manager,
                 f"cascade:{self.id}:nudge:{manager.id}",
-                relay_request(self.cascade, self.sender, manager, link, "nudge"),
+                partial(relay_request, self.cascade, self.sender, manager, link, "nudge"),
                 "cascade.nudge",
             )
             link.nudged = True

@@ -16,6 +16,7 @@ replied; from anyone else it is a manager's reply. ``close REF`` (or the button)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, select
 
@@ -34,11 +35,11 @@ from bot.core.chat import (
 )
 from bot.core.router import Router
 from bot.core.runtime import Context
+from handlers.common.outbox import send_later
 from handlers.reports import disclosure
-from storage import conversations, outbox, people
+from storage import conversations, people
 from storage.conversations import CommentLink
 from storage.models import Person, PulseAnswer
-from storage.types import row_id
 
 MAX_TEXT = 2000  # as a pulse comment (handlers/pulse/rounds.MAX_COMMENT)
 TEXT_FIELD = "text"
@@ -96,13 +97,31 @@ def _reply(ctx: Context, ref: str, link: CommentLink | None, words: str) -> Resp
     comment = ctx.session.exec(
         select(PulseAnswer.comment).where(PulseAnswer.conversation_ref == ref)
     ).first()
-    name = ctx.person.name
-    message = Message(
+    author = ctx.session.get(Person, link.person_id)
+    if author is None:  # erasure ends the link with the person: the same one answer
+        raise UserError(prompts.text("conversations.closed"))
+    send_later(
+        ctx.session,
+        ctx.runtime,
+        author,
+        partial(_to_author, ref, comment or "", ctx.person.name, words),
+        key=conversations.author_key(ref),
+        kind=TO_AUTHOR_KIND,
+    )
+    link.manager_id = ctx.person.id
+    ctx.session.add(link)
+    return Response(replies=[text_message(prompts.text("conversations.sent", ref=ref))])
+
+
+def _to_author(ref: str, comment: str, name: str, words: str) -> Message:
+    """A manager's reply as the comment's author gets it: their comment, the reply, how to
+    answer, and buttons to answer or close."""
+    return Message(
         summary=prompts.text("conversations.to_author_intro", name=name),
         parts=(
             Text(text=prompts.text("conversations.to_author_intro", name=name)),
             Text(
-                text=prompts.text("conversations.to_author_quote", comment=comment or ""),
+                text=prompts.text("conversations.to_author_quote", comment=comment),
                 style="quote",
             ),
             Text(text=prompts.text("conversations.to_author_reply", name=name, text=words)),
@@ -124,18 +143,6 @@ def _reply(ctx: Context, ref: str, link: CommentLink | None, words: str) -> Resp
             ),
         ),
     )
-    outbox.enqueue(
-        ctx.session,
-        person_id=link.person_id,
-        payload=message.to_json(),
-        key=conversations.author_key(ref),
-        kind=TO_AUTHOR_KIND,
-        now=ctx.now,
-        channels=ctx.runtime.channels,
-    )
-    link.manager_id = ctx.person.id
-    ctx.session.add(link)
-    return Response(replies=[text_message(prompts.text("conversations.sent", ref=ref))])
 
 
 def next_hour(now: datetime) -> datetime:
@@ -148,18 +155,17 @@ def _answer(ctx: Context, link: CommentLink, words: str) -> Response:
     manager = ctx.session.get(Person, link.manager_id) if link.manager_id else None
     if manager is None:
         raise UserError(prompts.text("conversations.no_reply_yet"))
-    message = text_message(
-        prompts.text("conversations.to_manager", ref=link.ref, text=words),
-        prompts.text("conversations.to_manager_how", ref=link.ref),
-    )
-    outbox.enqueue(
+    send_later(
         ctx.session,
-        person_id=row_id(manager.id),
-        payload=message.to_json(),
+        ctx.runtime,
+        manager,
+        lambda: text_message(
+            prompts.text("conversations.to_manager", ref=link.ref, text=words),
+            prompts.text("conversations.to_manager_how", ref=link.ref),
+        ),
         key=f"convo:{link.ref}:manager:{conversations.new_ref()}",
         kind=TO_MANAGER_KIND,
-        now=next_hour(ctx.now),
-        channels=ctx.runtime.channels,
+        at=next_hour(ctx.now),
     )
     reply = prompts.text("conversations.answered", name=manager.name, ref=link.ref)
     return Response(replies=[text_message(reply)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import ColumnElement, case, func, insert, literal, update
 from sqlalchemy import select as sa_select
@@ -273,19 +274,25 @@ def scale_of(question_id: str) -> range:
     return prompts.ENPS_SCALE if question_id == prompts.ENPS else range(1, 6)
 
 
-def _banks(session: Session) -> Callable[[PulseRound], QuestionBank]:
-    """``round_bank``, remembered per round for one tick (a round's prompts share its bank)."""
-    banks: dict[int | None, QuestionBank] = {}
+BankOf = Callable[[PulseRound], QuestionBank]
+StarterOf = Callable[[PulseRound], str]
+
+
+def _banks(session: Session) -> BankOf:
+    """``round_bank``, remembered per round and language for one tick (a round's prompts
+    share its bank; the shared bank speaks the language of the moment)."""
+    banks: dict[tuple[int | None, str], QuestionBank] = {}
 
     def bank_of(round_: PulseRound) -> QuestionBank:
-        if round_.id not in banks:
-            banks[round_.id] = round_bank(session, round_)
-        return banks[round_.id]
+        key = (round_.id, prompts.current_locale())
+        if key not in banks:
+            banks[key] = round_bank(session, round_)
+        return banks[key]
 
     return bank_of
 
 
-def starter_of(session: Session) -> Callable[[PulseRound], str]:
+def starter_of(session: Session) -> StarterOf:
     """The name of who started a round by hand ("" for a scheduled one), remembered per round."""
     names: dict[int | None, str] = {}
 
@@ -316,14 +323,8 @@ def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
         else:
             queued.append(
                 Outgoing(
-                    row_id(person.id),
-                    question_message(
-                        prompt,
-                        round_.question_id,
-                        person.timezone,
-                        bank_of(round_),
-                        name_of(round_),
-                    ),
+                    person,
+                    partial(prompt_message, prompt, round_, person, bank_of, name_of),
                     key=f"pulse:prompt:{prompt.id}",
                     kind="pulse.prompt",
                 )
@@ -356,16 +357,10 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         if workdays.hold_reminder(prompt, person, runtime.settings.work_week):
             session.add(prompt)  # moved to their next working day, or dropped
             continue
-        reminder = prompts.text(
-            "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
-        )
-        question = question_message(
-            prompt, round_.question_id, person.timezone, bank_of(round_), name_of(round_)
-        )
         queued.append(
             Outgoing(
-                row_id(person.id),
-                Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:])),
+                person,
+                partial(reminder_message, prompt, round_, person, bank_of, name_of),
                 key=f"pulse:reminder:{prompt.id}",
                 kind="pulse.reminder",
             )
@@ -374,6 +369,25 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         session.add(prompt)
     send_many(session, runtime, queued)
     return len(queued)
+
+
+def prompt_message(
+    prompt: PulsePrompt, round_: PulseRound, person: Person, bank_of: BankOf, starter_of: StarterOf
+) -> Message:
+    """The question of ``prompt`` as ``person`` is asked it (in the language of the moment)."""
+    bank = bank_of(round_)
+    return question_message(prompt, round_.question_id, person.timezone, bank, starter_of(round_))
+
+
+def reminder_message(
+    prompt: PulsePrompt, round_: PulseRound, person: Person, bank_of: BankOf, starter_of: StarterOf
+) -> Message:
+    """The reminder: when the check-in closes, then the question again to answer at once."""
+    reminder = prompts.text(
+        "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
+    )
+    question = prompt_message(prompt, round_, person, bank_of, starter_of)
+    return Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:]))
 
 
 def expire_prompts(session: Session, now: datetime) -> int:

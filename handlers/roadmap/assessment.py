@@ -25,6 +25,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -150,6 +151,18 @@ def invitation(
     )
 
 
+def reminder(assessment: Assessment, invite: AssessmentInvite, leader: str, tz: str) -> Message:
+    """How far they got and when it closes, with the invitation's button."""
+    words = prompts.text(
+        "assess.reminder",
+        closes=format_local(assessment.closes_at, tz),
+        answered=answered_count(_draft(invite.draft)),
+        total=len(prompts.assessment().statements),
+    )
+    button = invitation(assessment, invite, leader, tz, 0)
+    return Message(summary=words, parts=(Text(text=words), *button.parts[1:]))
+
+
 # --- launching ---------------------------------------------------------------------------
 
 
@@ -214,9 +227,14 @@ def launch(
         send_later(
             session,
             runtime,
-            row_id(person.id),
-            invitation(
-                assessment, invite, root.name, person.timezone, runtime.settings.min_group_size
+            person,
+            partial(
+                invitation,
+                assessment,
+                invite,
+                root.name,
+                person.timezone,
+                runtime.settings.min_group_size,
             ),
             key=f"assess:invite:{invite.id}",
             kind="assess.invite",
@@ -456,7 +474,6 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
             col(Person.active).is_(True),
         )
     ).all()
-    total = len(prompts.assessment().statements)
     sent = 0
     for invite, assessment, person in due:
         calendar = workdays.calendar_for(person, runtime.settings.work_week)
@@ -466,19 +483,12 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
                 session.add(invite)
             continue
         sent += 1
-        words = prompts.text(
-            "assess.reminder",
-            closes=format_local(assessment.closes_at, person.timezone),
-            answered=answered_count(_draft(invite.draft)),
-            total=total,
-        )
         leader = session.get(Person, assessment.scope_id)
-        button = invitation(assessment, invite, leader.name if leader else "", person.timezone, 0)
         send_later(
             session,
             runtime,
-            row_id(person.id),
-            Message(summary=words, parts=(Text(text=words), *button.parts[1:])),
+            person,
+            partial(reminder, assessment, invite, leader.name if leader else "", person.timezone),
             key=f"assess:reminder:{invite.id}",
             kind="assess.reminder",
         )

@@ -30,11 +30,21 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, or_, select
 
 import prompts
-from bot.core.chat import Choice, Form, FormField, Incoming, Response, UserError, text_message
+from bot.core.chat import (
+    Choice,
+    Form,
+    FormField,
+    Incoming,
+    Message,
+    Response,
+    UserError,
+    text_message,
+)
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -816,6 +826,21 @@ def action(ctx: Context, incoming: Incoming) -> Response:
     )
 
 
+def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, object]]]) -> Message:
+    """An owner's nudge, in the language of the moment."""
+    words = prompts.text(
+        "objective.nudge",
+        id=view.id,
+        title=view.title,
+        dimension=prompts.assessment().name(view.dimension),
+        start=f"{view.start:.1f}",
+        target=f"{view.target:.1f}",
+        due=day_words(view.due),
+        why="; ".join(prompts.text(key, **values) for key, values in reasons),
+    )
+    return text_message(words)
+
+
 def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     """At most one nudge a month per owner and objective: the objective's owner when it is at
     risk, an action's owner when their action is overdue."""
@@ -823,38 +848,29 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
     sent = 0
     for objective in session.exec(select(Objective).where(Objective.status == "open")).all():
         view = _view(session, objective, now)
-        why: dict[str, list[str]] = {}
+        # each owner's reasons, as (key, values): written in the owner's language below
+        why: dict[str, list[tuple[str, dict[str, object]]]] = {}
         if view.state == "at risk":
             why.setdefault(view.owner_email, []).append(
-                prompts.text("objective.nudge_at_risk_unknown")
+                ("objective.nudge_at_risk_unknown", {})
                 if view.current is None
-                else prompts.text("objective.nudge_at_risk", now=f"{view.current:.1f}")
+                else ("objective.nudge_at_risk", {"now": f"{view.current:.1f}"})
             )
         overdue: dict[str, int] = {}
         for action in view.actions:
             if action.overdue:
                 overdue[action.owner_email] = overdue.get(action.owner_email, 0) + 1
         for email, count in overdue.items():
-            why.setdefault(email, []).append(prompts.text("objective.nudge_overdue", count=count))
+            why.setdefault(email, []).append(("objective.nudge_overdue", {"count": count}))
         for email, reasons in why.items():
             person = people.by_email(session, email)
             if person is None or not person.active:
                 continue
-            words = prompts.text(
-                "objective.nudge",
-                id=view.id,
-                title=view.title,
-                dimension=view.dimension_name,
-                start=f"{view.start:.1f}",
-                target=f"{view.target:.1f}",
-                due=day_words(view.due),
-                why="; ".join(reasons),
-            )
             sent += send_later(
                 session,
                 runtime,
-                row_id(person.id),
-                text_message(words),
+                person,
+                partial(_nudge_message, view, reasons),
                 key=f"objective:nudge:{view.id}:{person.id}:{month}",
                 kind="objective.nudge",
             )

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -45,14 +46,13 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common import drafts
 from handlers.common.formatting import day_words, week_words
-from handlers.common.outbox import Outgoing, send_later, send_many
+from handlers.common.outbox import Outgoing, once_per_language, send_later, send_many
 from handlers.people.workdays import calendar_for
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure, publish
 from handlers.reports.disclosure import Cell
 from handlers.reports.pulse_reports import trend_of
 from handlers.roadmap import objectives
-from storage import people
 from storage.disclosure_models import DisclosurePeriod
 from storage.models import Person
 from storage.results import ResultsMessage
@@ -149,13 +149,11 @@ def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
         if row is None:
             continue
         part = figures.get(("subtree", manager.path), []) if manager.id in leaders else []
-        with prompts.speaking(people.locale_of(manager, runtime.settings.default_locale)):
-            message = results_message(row, manager, part, org)
         calendar = calendar_for(manager, runtime.settings.work_week)
         queued.append(
             Outgoing(
-                row.person_id,
-                message,
+                manager,
+                partial(results_message, row, manager, part, org),
                 f"results:{period}:{row.person_id}",
                 "results.message",
                 not_before=calendar.next_working_hour(now),
@@ -384,8 +382,8 @@ def share_to(ctx: Context, incoming: Incoming) -> Response:
     send_later(
         ctx.session,
         ctx.runtime,
-        row.person_id,
-        shared_message(ctx.session, row, ctx.person, figures),
+        ctx.person,
+        partial(shared_message, ctx.session, row, ctx.person, figures),
         key=f"results:share:{row.id}:channel",
         kind="results.share",
         in_channel=(incoming.platform, channel),
@@ -406,17 +404,14 @@ def _share_with_members(ctx: Context, row: ResultsMessage) -> Response:
     figures = stored_figures(row)
     if not members or not figures:
         raise UserError(prompts.text("results.nothing_to_share"))
-    said: dict[str, Message] = {}  # each member reads it in their own language
+    # each member reads it in their own language, built once per language
+    said = once_per_language(partial(shared_message, ctx.session, row, ctx.person, figures))
     queued = []
     for member in members:
-        locale = people.locale_of(member, ctx.settings.default_locale)
-        if locale not in said:
-            with prompts.speaking(locale):
-                said[locale] = shared_message(ctx.session, row, ctx.person, figures)
         queued.append(
             Outgoing(
-                row_id(member.id),
-                said[locale],
+                member,
+                said,
                 f"results:share:{row.id}:{member.id}",
                 "results.share",
                 not_before=calendar_for(member, ctx.settings.work_week).next_working_hour(ctx.now),

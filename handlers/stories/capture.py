@@ -24,8 +24,8 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -54,7 +54,7 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common import drafts
 from handlers.common.formatting import shortened
-from handlers.common.outbox import Outgoing, send_later, send_many
+from handlers.common.outbox import Outgoing, Render, once_per_language, send_later, send_many
 from handlers.common.sentiment import score as sentiment_of
 from handlers.reports import anonymity, live_counts, periods
 from handlers.stories.reports import ideas_by_department
@@ -321,8 +321,8 @@ def _submit(ctx: Context, incoming: Incoming) -> Response:
         send_later(
             ctx.session,
             ctx.runtime,
-            row_id(manager.id),
-            manager_message(story, me),
+            manager,
+            partial(manager_message, story, me),
             key=f"stories:{kind}:{story.id}:manager",
             kind=f"stories.{kind}",
         )
@@ -442,8 +442,8 @@ def set_idea_status(ctx: Context, incoming: Incoming) -> Response:
     send_later(
         ctx.session,
         ctx.runtime,
-        row_id(author.id),
-        text_message(
+        author,
+        lambda: text_message(
             t(
                 "stories.status_to_author",
                 idea=_excerpt(story.what_happened),
@@ -776,13 +776,16 @@ def send_due_digests(
                 ~received,
             )
         ).all()
-        # built only when someone is waiting for it: a digest stays open for days, read by
-        # most on its first hour, and every tick until it closes would build it again
-        message = (
-            digest_message(session, digest, runtime.settings.min_group_size) if waiting else None
+        # built only when someone is waiting for it (a digest stays open for days, read by
+        # most on its first hour, and every tick until it closes would build it again), and
+        # once per language its readers speak
+        digest_of = once_per_language(
+            partial(digest_message, session, digest, runtime.settings.min_group_size)
         )
-        if message is None:
+        if not waiting or digest_of() is None:
             continue
+        # empty in no language if not in this one: the same stories in every language
+        message = cast(Render, digest_of)
         for person in waiting:
             if insert_ignore(
                 session,
@@ -792,7 +795,7 @@ def send_due_digests(
                 send_later(
                     session,
                     runtime,
-                    row_id(person.id),
+                    person,
                     message,
                     key=f"stories:digest:{digest.id}:{person.id}",
                     kind="stories.digest",
@@ -872,9 +875,9 @@ def send_invitations(
         .exists()
     )
     rows = session.exec(
-        select(PulsePrompt.person_id, Person.timezone)
+        select(Person)
         .distinct()
-        .join(Person, col(Person.id) == col(PulsePrompt.person_id))
+        .join(PulsePrompt, col(Person.id) == col(PulsePrompt.person_id))
         .where(
             col(PulsePrompt.status).in_(("sent", "answered")),
             col(PulsePrompt.send_at) > since,
@@ -886,9 +889,9 @@ def send_invitations(
     ).all()
     if not rows:
         return 0
-    weeks = {tz: local_week(now, tz) for tz in {tz for _pid, tz in rows}}
+    weeks = {tz: local_week(now, tz) for tz in {p.timezone for p in rows}}
     earliest = min(monday for _week, monday in weeks.values()) - back
-    ids = sorted({pid for pid, _tz in rows})
+    ids = sorted({row_id(p.id) for p in rows})
     latest: dict[int, date] = {}
     for start in range(0, len(ids), CHUNK):
         latest.update(
@@ -902,18 +905,19 @@ def send_invitations(
             ).all()
         )
     invites: list[dict[str, Any]] = []
-    for person_id, tz in rows:
-        week, monday = weeks[tz]
-        last = latest.get(person_id)
+    by_id = {p.id: p for p in rows}
+    for person in rows:
+        week, monday = weeks[person.timezone]
+        last = latest.get(row_id(person.id))
         if last is None or last < monday - back:
             invites.append(
-                {"person_id": person_id, "week": week, "week_start": monday, "created_at": now}
+                {"person_id": person.id, "week": week, "week_start": monday, "created_at": now}
             )
     new = insert_ignore_many(session, StoryInvite, invites, returning="person_id")
-    message = invitation_message()
+    message = once_per_language(invitation_message)
     queued = [
         Outgoing(
-            row["person_id"],
+            by_id[row["person_id"]],
             message,
             f"stories:invite:{row['person_id']}:{row['week']}",
             "stories.invite",

@@ -148,7 +148,7 @@ def test_status_json_reports_outbox_and_lease(runtime, monkeypatch) -> None:
         person = Person(email="a@x.io", name="A", department="Ops", path="/")
         session.add(person)
         session.flush()
-        send_later(session, runtime, person.id, text_message("hi"), key="k1", kind="test")
+        send_later(session, runtime, person, lambda: text_message("hi"), key="k1", kind="test")
         try_acquire(session, "scheduler", "host:1", runtime.clock.now(), timedelta(minutes=3))
     monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
     result = CliRunner().invoke(app, ["status", "--format", "json"])
@@ -185,7 +185,12 @@ def test_status_counts_what_waits_and_lists_dead_letters_not_history(runtime, mo
         )
         for i in range(len(states)):
             send_later(
-                session, runtime, people[i % 2].id, text_message("hi"), key=f"k{i}", kind="test"
+                session,
+                runtime,
+                people[i % 2],
+                lambda: text_message("hi"),
+                key=f"k{i}",
+                kind="test",
             )
         session.flush()
         rows = session.exec(select(Outbox).order_by(Outbox.id)).all()  # type: ignore[arg-type]

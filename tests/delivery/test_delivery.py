@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -41,7 +42,9 @@ def queue(runtime, email: str, text: str, key: str) -> bool:
     with runtime.db.session() as session:
         person = by_email(session, email)
         link_identity(session, person, "slack", f"U-{email}")
-        return send_later(session, runtime, person.id, text_message(text), key=key, kind="test")
+        return send_later(
+            session, runtime, person, lambda: text_message(text), key=key, kind="test"
+        )
 
 
 def rows(runtime) -> list[Outbox]:
@@ -72,10 +75,10 @@ def test_many_queued_at_once_are_each_queued_once_and_sent_once(runtime) -> None
         ann, ben = by_email(session, "a@x.io"), by_email(session, "b@x.io")
         link_identity(session, ann, "slack", "U-a@x.io")
         items = [
-            Outgoing(ben.id, text_message("again"), key="k0", kind="test"),
-            Outgoing(ann.id, text_message("to Ann"), key="k1", kind="test"),
-            Outgoing(ben.id, text_message("to Ben"), key="k2", kind="test"),
-            Outgoing(ann.id, text_message("to Ann twice"), key="k1", kind="test"),
+            Outgoing(ben, partial(text_message, "again"), key="k0", kind="test"),
+            Outgoing(ann, partial(text_message, "to Ann"), key="k1", kind="test"),
+            Outgoing(ben, partial(text_message, "to Ben"), key="k2", kind="test"),
+            Outgoing(ann, partial(text_message, "to Ann twice"), key="k1", kind="test"),
         ]
         assert send_many(session, runtime, items) == {"k1", "k2"}
     with runtime.db.session() as session:
@@ -139,7 +142,7 @@ def test_people_without_a_platform_identity_wait_for_the_console(runtime) -> Non
     import_org(runtime, ORG)
     with runtime.db.session() as session:
         person = by_email(session, "a@x.io")
-        send_later(session, runtime, person.id, text_message("hi"), key="k", kind="test")
+        send_later(session, runtime, person, lambda: text_message("hi"), key="k", kind="test")
     [row] = rows(runtime)
     assert row.platform == "console"
 
@@ -151,7 +154,7 @@ def test_status_names_people_no_platform_can_reach(runtime, monkeypatch) -> None
     queue(runtime, "b@x.io", "hello", "k1")  # Ben is linked to Slack
     with runtime.db.session() as session:
         ann = by_email(session, "a@x.io")
-        send_later(session, runtime, ann.id, text_message("hi"), key="k2", kind="test")
+        send_later(session, runtime, ann, lambda: text_message("hi"), key="k2", kind="test")
     monkeypatch.setenv("CULTUREBOT_DATABASE_URL", runtime.db.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     result = CliRunner().invoke(app, ["status"])

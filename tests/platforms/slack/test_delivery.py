@@ -16,7 +16,7 @@ from bot.delivery.ratelimit import PerKey, RateLimiter
 from bot.delivery.worker import Address, DeliveryError, deliver_due
 from bot.platforms.slack.delivery import METADATA_TYPE, SlackPlatform
 from handlers.common.outbox import send_later
-from storage.models import Identity, Outbox
+from storage.models import Identity, Outbox, Person
 from tests.support import import_org
 
 ORG = (
@@ -59,7 +59,8 @@ def queue_for_ann(runtime, key: str = "k1") -> None:  # type: ignore[no-untyped-
     import_org(runtime, ORG)
     with runtime.db.session() as session:
         ann = session.exec(select(Identity).where(Identity.external_id == "UANN")).one()
-        send_later(session, runtime, ann.person_id, text_message("Hi <Ann>"), key=key, kind="t")
+        person = session.get(Person, ann.person_id)
+        send_later(session, runtime, person, lambda: text_message("Hi <Ann>"), key=key, kind="t")
 
 
 def outbox_row(runtime) -> Outbox:  # type: ignore[no-untyped-def]
@@ -186,8 +187,8 @@ async def test_a_row_in_doubt_is_looked_for_in_the_dm_before_it_is_sent_again(
         send_later(
             session,
             slack_runtime,
-            ann.person_id,
-            text_message("second"),
+            session.get(Person, ann.person_id),
+            lambda: text_message("second"),
             key=queue_for_ann_second,
             kind="t",
         )
@@ -253,12 +254,12 @@ async def test_posts_whose_answers_never_came_are_checked_and_each_person_gets_o
         ),
     )
     with slack_runtime.db.session() as session:
-        for identity in session.exec(select(Identity)):
+        for identity in session.exec(select(Identity)).all():
             send_later(
                 session,
                 slack_runtime,
-                identity.person_id,
-                text_message("How was your week?"),
+                session.get(Person, identity.person_id),
+                lambda: text_message("How was your week?"),
                 key=f"pulse:{identity.external_id}",
                 kind="t",
             )

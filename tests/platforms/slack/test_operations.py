@@ -90,7 +90,7 @@ async def test_readyz_reports_the_backlog_and_fails_when_it_is_too_old(
     holder = take_lease(slack_runtime, "other:2")
     with slack_runtime.db.session() as session:
         ann = people.by_email(session, "ann@x.io")
-        send_later(session, slack_runtime, ann.id, text_message("hi"), key="k1", kind="test")
+        send_later(session, slack_runtime, ann, lambda: text_message("hi"), key="k1", kind="test")
     status, body = await get_json(slack_app.client, "/readyz")
     assert status == 200, body
     assert body["checks"]["scheduler"] == {"ok": True, "lease": "followed", "holder": holder}
