@@ -99,19 +99,25 @@ def tell(session: Session, runtime: Runtime, periods: Sequence[str]) -> int:
 
 def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
     published = session.get(DisclosurePeriod, period)
-    if published is None or published.kind != "pulse":
+    if published is None or published.kind == "assessment":  # dimensions, not themes
         return 0
     managers, leaders = _managers(session)
     if not managers:
         return 0
     groups = [("org", "")] + [("team", m.path) for m in managers]
     groups += [("subtree", m.path) for m in managers if m.id in leaders]
+    kind = published.kind  # a week, or a check-in published when it closed
     cells = disclosure.visible_cells(
-        session, None, since=published.starts - HISTORY, until=published.ends, groups=groups
+        session,
+        None,
+        since=published.starts - HISTORY,
+        until=published.ends,
+        groups=groups,
+        kind=kind,
     )
     starts = {
         p.period: p.starts
-        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == "pulse"))
+        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == kind))
     }
     figures = _figures(cells, period, starts)
     org = {f.measure: f.mean for f in figures.get(("org", ""), [])}
@@ -236,6 +242,16 @@ def figure_line(figure: Figure) -> str:
     )
 
 
+def period_words(period: str) -> str:
+    """ "week of 8 Mar 2027"; a check-in published on its own when it closed ("2027-W10-3.r12"
+    and the like): "check-in of the week of 8 Mar 2027"."""
+    words = week_words(period)
+    if words != period:
+        return words
+    week = week_words(period[:8])
+    return prompts.text("results.period_checkin", week=week) if week != period[:8] else period
+
+
 def stored_figures(row: ResultsMessage) -> list[Figure]:
     return [Figure(**f) for f in json.loads(row.figures or "[]")]
 
@@ -245,7 +261,7 @@ def results_message(
 ) -> Message:
     """The manager's message: their team's figures, their part's for a leader, the weakest
     theme against the organisation, and the two buttons."""
-    period = week_words(row.period)
+    period = period_words(row.period)
     team = stored_figures(row)
     parts: list[Text | Buttons] = [
         Text(text=prompts.text("results.heading", period=period), style="heading")
@@ -318,7 +334,7 @@ def _already(row: ResultsMessage) -> Response | None:
         return None
     words = prompts.text(
         "results.already_shared",
-        period=week_words(row.period),
+        period=period_words(row.period),
         day=day_words(row.shared_at.date()),
     )
     return Response(replies=[text_message(words)])
@@ -423,7 +439,7 @@ def _share_with_members(ctx: Context, row: ResultsMessage) -> Response:
     return Response(
         replies=[
             text_message(
-                prompts.text("results.shared", count=len(members), period=week_words(row.period))
+                prompts.text("results.shared", count=len(members), period=period_words(row.period))
             )
         ]
     )
@@ -433,7 +449,7 @@ def shared_message(
     session: Session, row: ResultsMessage, manager: Person, figures: list[Figure]
 ) -> Message:
     """What the team reads: the figures their manager saw, and the action they planned."""
-    period = week_words(row.period)
+    period = period_words(row.period)
     parts = [
         Text(
             text=prompts.text("results.shared_heading", manager=manager.name, period=period),
