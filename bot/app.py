@@ -26,7 +26,7 @@ def build_router() -> Router:
     from handlers.dashboard import link as dashboard
     from handlers.home import basics, pending
     from handlers.home import view as home_view
-    from handlers.people import leave
+    from handlers.people import language, leave
     from handlers.pulse import conversations
     from handlers.pulse import rounds as pulse
     from handlers.pulse import team as pulse_team
@@ -42,6 +42,7 @@ def build_router() -> Router:
     stories.register(router)
     cascade.register(router)
     leave.register(router)
+    language.register(router)
     home_view.register(router)
     pending.register(router)
     dashboard.register(router)

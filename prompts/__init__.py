@@ -273,6 +273,14 @@ def _messages(locale: str = ENGLISH) -> dict[str, dict[str, str]]:
 
 
 @cache
+def language_name(locale: str) -> str:
+    """A language's name in itself ("Deutsch", "日本語"), for a menu of languages: each reader
+    finds their own whatever the page speaks now."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+@cache
 def plural_tags(locale: str) -> frozenset[str]:
     """The plural forms a language tells apart (CLDR, through Babel): English one and other,
     Japanese other alone."""

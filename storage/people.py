@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, func
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from prompts import ENGLISH
 from prompts.languages import first_spoken
-from storage.models import Identity, Person
+from storage.models import LOCALE_LENGTH, Identity, Person
 from storage.types import row_id
 
 
@@ -47,6 +48,20 @@ def locale_of(person: Person, default: str = ENGLISH) -> str:
         default,
     )
     return first_spoken(sources) or ENGLISH
+
+
+def note_platform_locale(
+    session: Session, person: Person, platform: Literal["slack", "teams"], locale: object
+) -> bool:
+    """Keep the locale a chat platform reports for ``person`` ("de-DE", as it said it): Slack's
+    at sync, Teams' on each activity. True when it changed; nothing said changes nothing."""
+    said = str(locale or "").strip()[:LOCALE_LENGTH]
+    field = f"{platform}_locale"
+    if not said or getattr(person, field) == said:
+        return False
+    setattr(person, field, said)
+    session.add(person)
+    return True
 
 
 def by_identity(session: Session, platform: str, external_id: str) -> Person | None:

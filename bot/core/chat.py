@@ -7,12 +7,17 @@ platform escapes it for its own markup, so user text is never interpreted as mar
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+import prompts
+from bot.core import localized
 
 IncomingKind = Literal["command", "action", "message"]
 
@@ -138,13 +143,60 @@ class Message(_Part):
 _MESSAGE = TypeAdapter(Message)
 
 
+# A time inside a text, so each platform can show it its own way: Slack as a <!date^...> token
+# (each reader sees their own Slack format and zone), Teams and the console as the words it
+# was written with, in the reader's language and zone. Two private-use characters mark it; user
+# text never holds them (plain_text drops them).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_WHEN = re.compile(f"{_OPEN}(\\d+)\\|([A-Za-z_-]*)\\|([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def chat_time(moment: datetime, tz: str) -> str:
+    """``moment`` for a chat text: the reader's words for it ("Wed 03 Mar 09:00" in their zone
+    and language), marked so Slack can show it as a date token instead."""
+    return (
+        f"{_OPEN}{int(moment.timestamp())}|{prompts.current_locale()}|"
+        f"{localized.moment(moment, tz)}{_CLOSE}"
+    )
+
+
+def with_times(text: str, render: Callable[[int, str, str], str]) -> str:
+    """``text`` with each marked time replaced by ``render(unix seconds, language, words)``."""
+    return _WHEN.sub(lambda m: render(int(m[1]), m[2], m[3]), text)
+
+
+def times_as_words(text: str) -> str:
+    """``text`` with each marked time as its words (what Teams, the console and any plain
+    text show)."""
+    return _WHEN.sub(lambda m: m[3], text)
+
+
+def words_only(model: _Model) -> _Model:
+    """A message, form or part with every marked time in it as its words."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, str):
+            return times_as_words(value)
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return type(model).model_validate(strip(model.model_dump(mode="json")))
+
+
 def plain_text(raw: str | None) -> str:
     """User text as we keep it: line ends normalised, control characters dropped (PostgreSQL
     refuses NUL, and none of them means anything in a chat), surrounding whitespace trimmed.
     Markup is kept as typed: it is plain text, and each platform escapes it when showing it."""
     text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in (_OPEN, _CLOSE))
     )
     return text.strip()
 

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core import localized
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -61,5 +63,6 @@ def local_instant(day: date, at: str, tz: str) -> datetime:
 
 
 def format_local(when: datetime, tz: str) -> str:
-    """A time as the person reads it: in their own zone, weekday first."""
-    return when.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
+    """A time as the person reads it: in their own zone and language, weekday first (a chat
+    text takes ``bot.core.chat.when`` instead, which Slack shows as a date token)."""
+    return localized.moment(when, tz)

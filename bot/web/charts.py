@@ -27,6 +27,7 @@ from collections import OrderedDict
 from typing import Any
 
 import prompts
+from bot.core.localized import number
 from handlers.dashboard.model import (
     BarChart,
     Chart,
@@ -181,7 +182,7 @@ def _line(fig: Any, chart: LineChart) -> Any:
             i, v = stretches[-1][-1]
             wide = chart.y_range is not None and chart.y_range[1] - chart.y_range[0] > 10
             ax.annotate(
-                f"{v:.0f}" if wide else f"{v:.1f}",
+                number(v, ".0f") if wide else number(v),
                 (i, v),
                 xytext=(6, 4),
                 textcoords="offset points",

@@ -6,8 +6,13 @@
 - ``GET /dashboard[/VIEW]``: a view as a page; ``/dashboard/VIEW.json`` the same as JSON;
   ``/dashboard/export/VIEW.json`` and ``/dashboard/export/VIEW/SECTION.csv`` as downloads.
   ``?scope=`` names a part of the organisation (see ``handlers.dashboard.scope``).
-- ``POST /dashboard/logout``: the only state change besides signing in; it needs the
-  session's CSRF token, and every POST must come from this origin.
+- ``POST /dashboard/logout``: a state change besides signing in; it needs the session's CSRF
+  token, and every POST must come from this origin.
+- ``POST /dashboard/language``: the language switch (same rules as signing out): a cookie
+  naming one of ``prompts.available_locales()``, then back to the same page. It changes the
+  words only: what a page shows is decided as before, by the session's person.
+Each page speaks the language in that cookie, else the signed-in person's own
+(``storage.people.locale_of``), else ``CULTUREBOT_DEFAULT_LOCALE``.
 Every response under /dashboard carries a Content-Security-Policy without any script, and
 may not be framed.
 """
@@ -17,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+import prompts
 from bot.core.parsing import parse_id
 from bot.core.runtime import Runtime
 from bot.web import pages
@@ -31,9 +38,9 @@ from bot.web.health import install as install_health
 from bot.web.limits import application
 from handlers.dashboard import access, pulse, views
 from handlers.dashboard.model import View, to_csv
-from handlers.dashboard.scope import NotAllowed, Viewer, choices, resolve
+from handlers.dashboard.scope import NotAllowed, Scope, Viewer, choices, resolve
 from prompts import text
-from storage import audit
+from storage import audit, people
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,8 @@ HEADERS = {
 SCOPED = ("overview", "groups", "roadmap", "stories")
 VIEW_NAMES = ("overview", "groups", "roadmap", "stories", "cascades", "delivery")
 RUNTIME = web.AppKey("dashboard_runtime", Runtime)
+LANGUAGE_COOKIE = "culturebot_language"
+LANGUAGE_DAYS = 365
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -74,15 +83,34 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+def chosen_language(request: web.Request) -> str | None:
+    """The language the switch chose, when culturebot has it (anything else is ignored)."""
+    code = request.cookies.get(LANGUAGE_COOKIE, "")
+    return code if code in prompts.available_locales() else None
+
+
+@web.middleware
+async def language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every dashboard page in the switch's language, else the default; a signed-in person's
+    own language is set once they are known (``_load``)."""
+    if not request.path.startswith("/dashboard"):
+        return await handler(request)
+    default = request.app[RUNTIME].settings.default_locale
+    with prompts.speaking(chosen_language(request) or default):
+        return await handler(request)
+
+
 def mount(web_app: web.Application, runtime: Runtime) -> None:
-    """Add the dashboard's routes and its headers middleware to ``web_app``."""
+    """Add the dashboard's routes and its headers and language middlewares to ``web_app``."""
     web_app[RUNTIME] = runtime
     web_app.middlewares.append(security_headers)
+    web_app.middlewares.append(language)
     add = web_app.router
     add.add_get("/dashboard/static/dashboard.css", stylesheet)
     add.add_get("/dashboard/login", login_page)
     add.add_post("/dashboard/login", login)
     add.add_post("/dashboard/logout", logout)
+    add.add_post("/dashboard/language", switch_language)
     add.add_get("/dashboard", page)
     add.add_get("/dashboard/", page)
     add.add_get(r"/dashboard/export/{view:[a-z]+}.json", export_json)
@@ -138,16 +166,25 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     token = request.query.get("token", "")
     runtime = _runtime(request)
 
-    def check(session: Any) -> tuple[access.TokenCheck, str]:
+    def check(session: Any) -> tuple[access.TokenCheck, str, str | None]:
         found = access.check_token(session, runtime.settings, token, _now(request))
         person = session.get(Person, found.person_id) if found.status == "ok" else None
-        return found, person.name if person else ""
+        if person is None:
+            return found, "", None
+        return found, person.name, _language_of(request, person)
 
-    found, name = await _db(request, check)
+    found, name, locale = await _db(request, check)
     if found.status != "ok":
         return _token_refusal(request, found.status)
     assert found.expires_at is not None
-    return _html(pages.open_page(token, name, found.expires_at.strftime("%Y-%m-%d %H:%M")))
+    with prompts.speaking(locale):
+        return _html(pages.open_page(token, name, found.expires_at.strftime("%Y-%m-%d %H:%M")))
+
+
+def _language_of(request: web.Request, person: Person) -> str:
+    """What a page for ``person`` speaks: the switch's choice, else their own language."""
+    default = _runtime(request).settings.default_locale
+    return chosen_language(request) or people.locale_of(person, default)
 
 
 def _token_refusal(request: web.Request, status: str) -> web.Response:
@@ -222,6 +259,43 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _back(raw: str) -> str:
+    """Where the switch returns to: a dashboard page of this server, never anywhere else."""
+    path = raw.split("#", 1)[0]
+    local = (path == "/dashboard" or path.startswith(("/dashboard/", "/dashboard?"))) and not any(
+        c in path for c in ("\\", "\r", "\n", "//", "/../", "/./")
+    )
+    return path if local else "/dashboard"
+
+
+async def switch_language(request: web.Request) -> web.StreamResponse:
+    """The language switch: needs the session's CSRF token like signing out, sets the cookie
+    to a language culturebot has (an unknown one changes nothing) and shows the same page."""
+    cookie = request.cookies.get(access.COOKIE)
+    form = await request.post()
+    now = _now(request)
+
+    def signed_in(session: Any) -> bool:
+        row = access.session_of(session, cookie, now)
+        return row is not None and access.csrf_ok(row, str(form.get("csrf", "")))
+
+    if not _same_origin(request) or not await _db(request, signed_in):
+        return _refusal("csrf", 403)
+    response = web.HTTPSeeOther(_back(str(form.get("back", ""))))
+    code = str(form.get("language", ""))
+    if code in prompts.available_locales():
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=LANGUAGE_DAYS * 86400,
+            path="/dashboard",
+            httponly=True,
+            samesite="Lax",
+            secure=_secure(request),
+        )
+    return response
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -249,11 +323,22 @@ def build_view(
     raise KeyError(name)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A view as the signed-in viewer may see it, in the language their pages speak."""
+
+    view: View
+    viewer: Viewer
+    csrf: str
+    scopes: list[Scope]
+    locale: str
+
+
 async def _load(
     request: web.Request, name: str, *, export: str | None = None
-) -> tuple[View, Viewer, str, list[Any]] | web.Response:
-    """The signed-in viewer's view, or the page that says why not. An ``export`` (its file
-    name) is written to the audit log in the same transaction."""
+) -> Loaded | web.Response:
+    """The signed-in viewer's view, or the page that says why not (in their language). An
+    ``export`` (its file name) is written to the audit log in the same transaction."""
     if name not in VIEW_NAMES:
         return _refusal("not_found", 404)
     runtime = _runtime(request)
@@ -261,35 +346,39 @@ async def _load(
     now = _now(request)
     query = dict(request.query)
 
-    def work(session: Any) -> Any:
+    def work(session: Any) -> Loaded | str | None:
         row = access.session_of(session, cookie, now)
         if row is None:
             return None
         person = session.get(Person, row.person_id)
-        viewer = Viewer.of(session, person)
-        view = build_view(session, viewer, name, query, now, runtime.settings)
-        if export is not None:
-            audit.viewed(
-                session,
-                f"dashboard {export}",
-                actor=person.email,
-                at=now,
-                format=export.rsplit(".", 1)[-1],
-            )
-        scopes = (
-            choices(session, viewer, resolve(session, viewer, query.get("scope")))
-            if name in SCOPED
-            else []
-        )
-        return view, viewer, row.csrf, scopes
+        with prompts.speaking(_language_of(request, person)) as locale:
+            viewer = Viewer.of(session, person)
+            try:
+                view = build_view(session, viewer, name, query, now, runtime.settings)
+                scopes = (
+                    choices(session, viewer, resolve(session, viewer, query.get("scope")))
+                    if name in SCOPED
+                    else []
+                )
+            except NotAllowed as refused:
+                log.info("dashboard: refused %s (%s)", request.path, refused)
+                return locale
+            if export is not None:
+                audit.viewed(
+                    session,
+                    f"dashboard {export}",
+                    actor=person.email,
+                    at=now,
+                    format=export.rsplit(".", 1)[-1],
+                )
+            return Loaded(view, viewer, row.csrf, scopes, locale)
 
-    try:
-        loaded = await _db(request, work)
-    except NotAllowed as refused:
-        log.info("dashboard: refused %s (%s)", request.path, refused)
-        return _refusal("not_allowed", 403)
+    loaded = await _db(request, work)
     if loaded is None:
         return _refusal("signed_out", 401, hours=runtime.settings.dashboard_session_hours)
+    if isinstance(loaded, str):
+        with prompts.speaking(loaded):
+            return _refusal("not_allowed", 403)
     return loaded
 
 
@@ -298,7 +387,7 @@ async def page(request: web.Request) -> web.StreamResponse:
     loaded = await _load(request, name)
     if isinstance(loaded, web.Response):
         return loaded
-    view, viewer, csrf, scopes = loaded
+    view = loaded.view
 
     def draw() -> dict[str, str]:
         from bot.web import charts
@@ -307,26 +396,27 @@ async def page(request: web.Request) -> web.StreamResponse:
             s.id: charts.svg(s.chart, title=s.title) for s in view.sections if s.chart is not None
         }
 
-    drawn = await asyncio.to_thread(draw)
     query = {k: v for k, v in request.query.items() if k in ("scope", "cascade", "week")}
-    return _html(
-        pages.view_page(
-            view,
-            viewer,
-            csrf=csrf,
-            charts=drawn,
-            scopes=scopes,
-            path=request.path,
-            query=query,
+    with prompts.speaking(loaded.locale):
+        drawn = await asyncio.to_thread(draw)  # the thread speaks the same language
+        return _html(
+            pages.view_page(
+                view,
+                loaded.viewer,
+                csrf=loaded.csrf,
+                charts=drawn,
+                scopes=loaded.scopes,
+                path=request.path,
+                query=query,
+            )
         )
-    )
 
 
 async def view_json(request: web.Request) -> web.StreamResponse:
     loaded = await _load(request, request.match_info["view"])
     if isinstance(loaded, web.Response):
         return loaded
-    return web.Response(text=loaded[0].to_json(), content_type="application/json")
+    return web.Response(text=loaded.view.to_json(), content_type="application/json")
 
 
 async def export_json(request: web.Request) -> web.StreamResponse:
@@ -334,7 +424,7 @@ async def export_json(request: web.Request) -> web.StreamResponse:
     loaded = await _load(request, name, export=f"{name}.json")
     if isinstance(loaded, web.Response):
         return loaded
-    response = web.Response(text=loaded[0].to_json(), content_type="application/json")
+    response = web.Response(text=loaded.view.to_json(), content_type="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="culturebot-{name}.json"'
     return response
 
@@ -345,7 +435,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     if isinstance(loaded, web.Response):
         return loaded
     try:
-        section = loaded[0].section(request.match_info["section"])
+        section = loaded.view.section(request.match_info["section"])
     except KeyError:
         return _refusal("not_found", 404)
     response = web.Response(text=to_csv(section.table), content_type="text/csv", charset="utf-8")

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+import prompts
 from handlers.dashboard.model import WITHHELD, Section, View
 from handlers.dashboard.scope import Scope, Viewer
 from prompts import text
@@ -25,7 +26,7 @@ NAV = (  # each view and its address; its name in words is prompts' dashboard.na
 def _page(title: str, body: str, *, header: str = "") -> str:
     return (
         "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{escape(prompts.current_locale())}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} - culturebot</title>"
         '<link rel="stylesheet" href="/dashboard/static/dashboard.css">'
@@ -54,7 +55,25 @@ def open_page(token: str, name: str, expires: str) -> str:
     return _page(text("dashboard.open_title"), body)
 
 
-def _header(viewer: Viewer, current: str, csrf: str) -> str:
+def _languages(csrf: str, back: str) -> str:
+    """The language switch: one button per language culturebot has, each named in itself;
+    it sends this page's address back, so the same page comes back in the other words."""
+    now = prompts.current_locale()
+    buttons = "".join(
+        f'<button type="submit" name="language" value="{escape(code)}" lang="{escape(code)}"'
+        + (' class="link" aria-current="true" disabled>' if code == now else ' class="link">')
+        + f"{escape(prompts.language_name(code))}</button>"
+        for code in prompts.available_locales()
+    )
+    return (
+        f'<form method="post" action="/dashboard/language" class="languages" '
+        f'aria-label="{escape(text("dashboard.language"))}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="back" value="{escape(back)}">{buttons}</form>'
+    )
+
+
+def _header(viewer: Viewer, current: str, csrf: str, back: str = "/dashboard") -> str:
     links = []
     for name, href in NAV:
         if name == "delivery" and not viewer.is_admin:
@@ -70,7 +89,7 @@ def _header(viewer: Viewer, current: str, csrf: str) -> str:
         '<form method="post" action="/dashboard/logout">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<button type="submit" class="link">{escape(text("dashboard.sign_out"))}</button>'
-        "</form></div></header>"
+        f"</form>{_languages(csrf, back)}</div></header>"
     )
 
 
@@ -118,7 +137,8 @@ def view_page(
     )
     for section in view.sections:
         parts.append(_section(view, section, charts.get(section.id), qs))
-    return _page(view.title, "".join(parts), header=_header(viewer, view.name, csrf))
+    back = f"{path}{qs}"
+    return _page(view.title, "".join(parts), header=_header(viewer, view.name, csrf, back))
 
 
 def _current(here: bool) -> str:

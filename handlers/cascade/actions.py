@@ -24,6 +24,7 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     plain_text,
     text_message,
 )
@@ -535,7 +536,7 @@ def _not_pending(ctx: Context, link: CascadeLink, cascade: Cascade) -> Response 
     """The clear no-op answer for a link that was already relayed, escalated or passed."""
     if link.status == "pending":
         return None
-    when = format_local(link.acted_at or ctx.now, ctx.person.timezone)
+    when = chat_time(link.acted_at or ctx.now, ctx.person.timezone)
     key = {"relayed": "already_relayed", "escalated": "already_escalated"}.get(
         link.status, "passed"
     )
@@ -702,7 +703,7 @@ def _my_question(ctx: Context, ref: str) -> tuple[CascadeQuestion, Cascade, Pers
 def answer(ctx: Context, incoming: Incoming) -> Response:
     row, cascade, asker = _my_question(ctx, incoming.value or incoming.ref)
     if row.answered_at is not None:
-        when = format_local(row.answered_at, ctx.person.timezone)
+        when = chat_time(row.answered_at, ctx.person.timezone)
         return Response(replies=[notice("already_answered", when=when)])
     return Response(
         form=Form(
@@ -724,7 +725,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
 def answer_send(ctx: Context, incoming: Incoming) -> Response:
     row, cascade, asker = _my_question(ctx, incoming.ref)
     if row.answered_at is not None:
-        when = format_local(row.answered_at, ctx.person.timezone)
+        when = chat_time(row.answered_at, ctx.person.timezone)
         return Response(replies=[notice("already_answered", when=when)])
     reply = clean(incoming.fields.get("answer"), "answer", QUESTION_MAX)
     row.answer, row.answered_at = reply, ctx.now

@@ -3,8 +3,7 @@ notices and questions. Every platform renders these parts (buttons, forms) its o
 
 from __future__ import annotations
 
-from bot.core.chat import Button, Buttons, Message, Text, text_message
-from bot.core.clock import format_local
+from bot.core.chat import Button, Buttons, Message, Text, chat_time, text_message
 from prompts import text
 from storage.cascade_models import Cascade, CascadeLink
 from storage.models import Person
@@ -55,7 +54,7 @@ def cascade_message(
     if link is not None:
         parts.append(
             Text(
-                text=text("cascade.relay_hint", due=format_local(link.due_at, reader.timezone)),
+                text=text("cascade.relay_hint", due=chat_time(link.due_at, reader.timezone)),
                 style="muted",
             )
         )
@@ -71,7 +70,7 @@ def relay_request(
         f"cascade.{key}",
         title=cascade.title,
         leader=sender.name,
-        due=format_local(link.due_at, reader.timezone),
+        due=chat_time(link.due_at, reader.timezone),
     )
     return Message(summary=words, parts=(Text(text=words), Buttons(buttons=(relay_button(link),))))
 

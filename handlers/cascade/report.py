@@ -25,6 +25,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.core.clock import format_local
+from bot.core.localized import number, percent
 from handlers.reports import live_counts
 from handlers.reports.periods import Period
 from prompts import text
@@ -286,7 +287,7 @@ def list_text(reports: list[CascadeReport], period: Period, tz: str) -> str:
                 when=format_local(r.created_at, tz),
                 reached=r.reached,
                 audience=r.audience,
-                share=f"{r.reached_share:.0%}",
+                share=percent(r.reached_share),
                 relay=r.via_relay,
                 acknowledged=r.acknowledged,
                 depth=r.depth,
@@ -373,7 +374,7 @@ def _delivery(session: Session, cascade_id: int) -> dict[str, dict[str, int]]:
 def _hours(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
+    return f"{number(value)} h" if value < 48 else f"{number(value / 24)} days"
 
 
 def as_text(report: CascadeReport, tz: str) -> str:
@@ -390,7 +391,7 @@ def as_text(report: CascadeReport, tz: str) -> str:
             "cascade.report_reach",
             reached=report.reached,
             audience=report.audience,
-            share=f"{report.reached_share:.0%}",
+            share=percent(report.reached_share),
             relay=report.via_relay,
             escalation=report.via_escalation,
             acknowledged=report.acknowledged,

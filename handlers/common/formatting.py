@@ -8,6 +8,9 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
+import prompts
+from bot.core import localized
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BARS = "▁▂▃▄▅▆▇█"
 GAP = "·"
@@ -56,8 +59,9 @@ def sparkline(values: Sequence[float | None], low: float = 1.0, high: float = 5.
 
 
 def day_words(day: date) -> str:
-    """A calendar day as a person reads it: "Wed 30 Jun 2027" (never 2027-06-30)."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A calendar day as a person reads it, in their language: "Wed 30 Jun 2027" (never
+    2027-06-30)."""
+    return localized.day(day)
 
 
 def week_words(period: str) -> str:
@@ -65,20 +69,19 @@ def week_words(period: str) -> str:
     "assessment:3" -> "assessment 3"; anything else as it is."""
     if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
         monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
-        return f"week of {monday.day} {monday:%b %Y}"
+        return prompts.text("report.week_of", day=localized.date_words(monday))
     if period.startswith("assessment:"):
-        return f"assessment {period.split(':', 1)[1]}"
+        return prompts.text("report.assessment_period", number=period.split(":", 1)[1])
     return period
 
 
 def weeks_words(first: str, last: str) -> str:
-    """A run of report weeks: "weeks of 1 Mar to 22 Mar 2027" (one week: ``week_words``)."""
+    """A run of report weeks: "1 Mar to 28 Mar 2027" (one week: ``week_words``)."""
     if first == last:
         return week_words(first)
     start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
     end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1) + timedelta(days=6)
-    head = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
-    return f"{head} to {end.day} {end:%b %Y}"
+    return localized.day_span(start, end)
 
 
 def shortened(text: str, limit: int = 80) -> str:

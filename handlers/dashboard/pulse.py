@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.clock import format_local
+from bot.core.localized import number, percent
 from handlers.common.formatting import day_words, week_words, weeks_words
 from handlers.dashboard import views
 from handlers.dashboard.model import (
@@ -161,27 +162,27 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     targets = targets_of(session, scope, open_objectives)
     references = [
         Reference(
-            _w("baseline_line", theme=themes[t], value=f"{value:.1f}", source=source),
+            _w("baseline_line", theme=themes[t], value=number(value), source=source),
             value,
             themes[t],
             "dashed",
-            short=_w("baseline_short", value=f"{value:.1f}"),
+            short=_w("baseline_short", value=number(value)),
         )
         for t, (value, source) in baselines.items()
         if t in measures
     ] + [
         Reference(
-            _w("target_line", theme=themes[t], value=f"{value:.1f}"),
+            _w("target_line", theme=themes[t], value=number(value)),
             value,
             themes[t],
             "dotted",
-            short=_w("target_short", value=f"{value:.1f}"),
+            short=_w("target_short", value=number(value)),
         )
         for t, value in targets.items()
         if t in measures
     ]
     figures = "; ".join(
-        f"{themes[t]} {by[(latest, t)].mean:.1f}"
+        f"{themes[t]} {number(by[(latest, t)].mean)}"
         for t in measures
         if (latest, t) in by and by[(latest, t)].shown
     )
@@ -334,7 +335,7 @@ def _enps_section(
         id="enps",
         title=_w("enps_title"),
         summary=(
-            _w("enps_summary", week=week_words(latest.period), score=f"{latest.mean:+.0f}")
+            _w("enps_summary", week=week_words(latest.period), score=number(latest.mean, "+.0f"))
             if latest is not None and latest.mean is not None
             else prompts.text("dashboard.withheld_note", min=min_size)
         ),
@@ -416,7 +417,7 @@ def _headline(
         rows.append(
             (
                 _w("participation"),
-                f"{share:.0f}%",
+                percent(share / 100),
                 _change(
                     share,
                     previous[1] if previous else None,
@@ -442,7 +443,7 @@ def _headline(
         rows.append(
             (
                 themes[t],
-                f"{mean:.1f}",
+                number(mean),
                 _change(mean, earlier[1] if earlier else None, earlier[0] if earlier else ""),
                 _w("score_detail", week=week_words(week)) + _asked(cell),
             )
@@ -454,14 +455,14 @@ def _headline(
                 _w("weakest"),
                 themes[weakest],
                 None,
-                _w("weakest_detail", score=f"{latest[weakest]:.1f}", count=len(latest)),
+                _w("weakest_detail", score=number(latest[weakest]), count=len(latest)),
             )
         )
     if reach is not None and reach.meant:
         rows.append(
             (
                 _w("latest_message"),
-                _w("reached_share", share=f"{reach.reached / reach.meant:.0%}"),
+                _w("reached_share", share=percent(reach.reached / reach.meant)),
                 None,
                 _w(
                     "reach_detail" if reach.whole_chain else "reach_detail_part",
@@ -844,7 +845,7 @@ def groups(
                 row_notes.append(WITHHELD)
             else:
                 row_values.append(combined.mean)
-                row_notes.append(f"{combined.mean:.1f}")
+                row_notes.append(number(combined.mean))
             table.append(
                 (
                     labels[g],

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.clock import format_local
 from bot.core.config import Settings
+from bot.core.localized import percent
 from handlers.cascade import report as cascade_report
 from handlers.common.formatting import day_words, week_words
 from handlers.dashboard.model import (
@@ -140,7 +141,7 @@ def _connectedness(session: Session, k: int) -> Section:
         title=_s("connected_title", span=figure.span),
         summary=_s("connected_summary", pairs=len(bands), min=k)
         if figure.share is None
-        else _s("connected_summary_share", pairs=len(bands), min=k, share=f"{figure.share:.0%}"),
+        else _s("connected_summary_share", pairs=len(bands), min=k, share=percent(figure.share)),
         note=_s("connected_note", min=k),
         chart=HeatMap(
             rows=tuple(departments),

@@ -28,6 +28,7 @@ def show_help(ctx: Context, incoming: Incoming) -> Response:
     first_role = len(lines)
     lines.extend(prompts.text(f"help.{role}") for role in roles)
     lines.append(prompts.text("leave.help"))
+    lines.append(prompts.text("language.help"))
     if "manager" not in roles:
         lines.insert(first_role + 1, prompts.text("help.report_org"))
     return Response(replies=[text_message("\n".join(lines))])

@@ -16,8 +16,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text, UserError
-from bot.core.clock import format_local
+from bot.core.chat import (
+    Button,
+    Buttons,
+    Incoming,
+    Message,
+    Part,
+    Response,
+    Text,
+    UserError,
+    chat_time,
+)
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context
@@ -69,7 +78,7 @@ def open_checkins(session: Session, person: Person, now: datetime) -> list[OpenI
             rounds.round_bank(session, round_),
             name_of(round_),
         )
-        closes = format_local(prompt.closes_at, person.timezone)
+        closes = chat_time(prompt.closes_at, person.timezone)
         label = f"checkin-{prompt.id}"
         items.append(
             OpenItem(
@@ -89,7 +98,7 @@ def owed_relays(session: Session, person: Person, now: datetime) -> list[OpenIte
     rows = cascade_actions.owed_links(session, person)
     items = []
     for link, cascade in rows:
-        due = format_local(link.due_at, person.timezone)
+        due = chat_time(link.due_at, person.timezone)
         line = prompts.text("home.item_relay", title=cascade.title, due=due)
         items.append(
             OpenItem(
@@ -107,7 +116,7 @@ def assessment_in_progress(session: Session, person: Person, now: datetime) -> l
     if invite is None or invite.status == "submitted":
         return []
     found = session.get(Assessment, invite.assessment_id)
-    closes = format_local(found.closes_at, person.timezone) if found else ""
+    closes = chat_time(found.closes_at, person.timezone) if found else ""
     line = prompts.text(
         "home.item_assessment",
         answered=answered_count(draft_answers(invite.draft)),

@@ -1,8 +1,8 @@
 """The personal home view: what is waiting for this person (Slack's App Home tab, `home` in chat).
 
 The view is a list of sections, each a function of the handler context returning neutral parts.
-Here: the open work (check-ins, relays, the assessment, actions), the person's own recent stories (with a button to share one) and
-the latest leadership messages that reached them, acknowledged or not. A capability adds a
+Here: the open work (check-ins, relays, the assessment, actions), the person's own recent stories (with a button to share one),
+the latest leadership messages that reached them, acknowledged or not, and their language. A capability adds a
 section with ``section(fn)``; every platform shows the result without change.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Callable
 from sqlmodel import col, select
 
 import prompts
-from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text
-from bot.core.clock import format_local
+from bot.core.chat import Button, Buttons, Incoming, Message, Part, Response, Text, chat_time
 from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.home import pending
+from handlers.people import language
 from storage.cascade_models import Cascade, CascadeReceipt
 from storage.stories import Story
 
@@ -76,7 +76,7 @@ def recent_stories(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.story_line",
-            when=format_local(story.created_at, ctx.person.timezone),
+            when=chat_time(story.created_at, ctx.person.timezone),
             kind=story.kind,
             text=_short(story.what_happened),
         )
@@ -104,7 +104,7 @@ def leadership_messages(ctx: Context) -> list[Part]:
     lines = [
         prompts.text(
             "home.leadership_line",
-            when=format_local(receipt.reached_at, ctx.person.timezone),
+            when=chat_time(receipt.reached_at, ctx.person.timezone),
             title=_short(cascade.title),
             state=prompts.text(
                 "home.acknowledged" if receipt.acknowledged_at else "home.not_acknowledged"
@@ -116,6 +116,9 @@ def leadership_messages(ctx: Context) -> list[Part]:
         Text(text=prompts.text("home.leadership"), style="heading"),
         Text(text="\n".join(lines)),
     ]
+
+
+section(language.home_parts)  # which language culturebot speaks, and a button for each other
 
 
 def _short(text: str, limit: int = 120) -> str:

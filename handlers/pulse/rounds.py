@@ -28,9 +28,10 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     text_message,
 )
-from bot.core.clock import format_local, local_instant
+from bot.core.clock import local_instant
 from bot.core.parsing import parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -383,9 +384,7 @@ def reminder_message(
     prompt: PulsePrompt, round_: PulseRound, person: Person, bank_of: BankOf, starter_of: StarterOf
 ) -> Message:
     """The reminder: when the check-in closes, then the question again to answer at once."""
-    reminder = prompts.text(
-        "pulse.reminder", closes=format_local(prompt.closes_at, person.timezone)
-    )
+    reminder = prompts.text("pulse.reminder", closes=chat_time(prompt.closes_at, person.timezone))
     question = prompt_message(prompt, round_, person, bank_of, starter_of)
     return Message(summary=reminder, parts=(Text(text=reminder), *question.parts[1:]))
 
@@ -506,7 +505,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     if prompt.status == "expired" or ctx.now >= prompt.closes_at:
         closed = prompts.text(
-            "pulse.closed", closes=format_local(prompt.closes_at, ctx.person.timezone)
+            "pulse.closed", closes=chat_time(prompt.closes_at, ctx.person.timezone)
         )
         return Response(update=text_message(closed))
     team_path = people.team_path(ctx.session, ctx.person)
@@ -575,7 +574,7 @@ def start_checkin(ctx: Context, incoming: Incoming) -> Response:
         raise UserError(
             prompts.text(
                 "pulse.adhoc_running",
-                closes=format_local(running.closes_at, me.timezone),
+                closes=chat_time(running.closes_at, me.timezone),
                 answered=live_counts.progress(answered, asked, k, running.live_floor),
                 min=k,
             )

@@ -30,6 +30,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core.localized import number, percent
 from handlers.common.formatting import csv_text, sparkline, week_words
 from handlers.reports import disclosure
 from handlers.reports.disclosure import Cell
@@ -145,12 +146,14 @@ SERIES_FIELDS = ("weeks", "series", "series_reasons")
 def enps_words(row: GroupRow) -> str:
     """ "eNPS +20 (promoters 50%, passives 20%, detractors 30%)" for a shown eNPS row."""
     shares = ", ".join(
-        f"{name} {getattr(row, name):.0%}"
+        f"{name} {percent(getattr(row, name))}"
         for name in ("promoters", "passives", "detractors")
         if getattr(row, name) is not None
     )
     return prompts.text(
-        "disclosure.enps", enps=f"{row.mean:+.0f}" if row.mean is not None else "", bands=shares
+        "disclosure.enps",
+        enps=number(row.mean, "+.0f") if row.mean is not None else "",
+        bands=shares,
     )
 
 
@@ -426,19 +429,21 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         if r.withheld:
             continue
         asked = "" if r.asked is None else f", {asked_words(r.asked, r.of)}"
-        trend = "" if r.trend is None else f", trend {r.trend:+.1f}"
-        mood = "" if r.sentiment is None else f", comment sentiment {r.sentiment:+.1f}"
-        participation = "" if r.participation is None else f", {r.participation:.0%} participation"
+        trend = "" if r.trend is None else f", trend {number(r.trend, '+.1f')}"
+        mood = "" if r.sentiment is None else f", comment sentiment {number(r.sentiment, '+.1f')}"
+        participation = (
+            "" if r.participation is None else f", {percent(r.participation)} participation"
+        )
         line = f" {sparkline(r.series)}" if len(r.series) > 1 else ""
         if r.theme == prompts.ENPS:  # in points of eNPS, not a 1-5 mean
-            trend = "" if r.trend is None else f", trend {r.trend:+.0f}"
+            trend = "" if r.trend is None else f", trend {number(r.trend, '+.0f')}"
             lines.append(
                 f"{row_name(r)} - {enps_words(r)} ({r.respondents} people{participation}{asked}, "
                 f"{week_words(r.period or '')}){trend}"
             )
             continue
         lines.append(
-            f"{label}: mean {r.mean:.1f} ({r.respondents} people{participation}{asked}, "
+            f"{label}: mean {number(r.mean)} ({r.respondents} people{participation}{asked}, "
             f"{week_words(r.period or '')}){trend}{mood}{line}"
         )
     summary = withheld_lines(

@@ -42,6 +42,7 @@ from bot.core.chat import (
     Response,
     Text,
     UserError,
+    chat_time,
     text_message,
 )
 from bot.core.clock import format_local
@@ -131,7 +132,7 @@ def invitation(
         leader=leader,
         count=len(prompts.assessment().statements),
         min=min_size,
-        closes=format_local(assessment.closes_at, tz),
+        closes=chat_time(assessment.closes_at, tz),
     )
     return Message(
         summary=words,
@@ -155,7 +156,7 @@ def reminder(assessment: Assessment, invite: AssessmentInvite, leader: str, tz: 
     """How far they got and when it closes, with the invitation's button."""
     words = prompts.text(
         "assess.reminder",
-        closes=format_local(assessment.closes_at, tz),
+        closes=chat_time(assessment.closes_at, tz),
         answered=answered_count(_draft(invite.draft)),
         total=len(prompts.assessment().statements),
     )
@@ -320,7 +321,7 @@ def _own_invite(ctx: Context, ref: str) -> tuple[AssessmentInvite, Assessment]:
 def _closed(assessment: Assessment, ctx: Context) -> Response | None:
     if assessment.status == "open" and ctx.now < assessment.closes_at:
         return None
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     return Response(replies=[text_message(prompts.text("assess.closed", closes=closes))])
 
 
@@ -382,7 +383,7 @@ def submit(ctx: Context, incoming: Incoming) -> Response:
     ).rowcount
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("assess.already_submitted"))])
-    closes = format_local(assessment.closes_at, ctx.person.timezone)
+    closes = chat_time(assessment.closes_at, ctx.person.timezone)
     if finished:
         words = prompts.text("assess.thanks", closes=closes)
     else:
@@ -433,7 +434,7 @@ def command(ctx: Context, incoming: Incoming) -> Response:
     if not buttons:
         if invite is not None:  # finished: say so, not "nothing open"
             found = ctx.session.get(Assessment, invite.assessment_id)
-            closes = format_local(found.closes_at, ctx.person.timezone) if found else ""
+            closes = chat_time(found.closes_at, ctx.person.timezone) if found else ""
             return Response(replies=[text_message(prompts.text("assess.finished", closes=closes))])
         return Response(replies=[text_message(prompts.text("assess.nothing_open"))])
     intro = prompts.text("assess.menu_intro")

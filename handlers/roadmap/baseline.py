@@ -32,6 +32,7 @@ from sqlmodel import Session, col, or_, select
 import prompts
 from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.config import Settings
+from bot.core.localized import number, percent
 from bot.core.router import Router
 from bot.core.runtime import Context
 from handlers.common.formatting import csv_text, day_words, sparkline, weeks_words
@@ -413,7 +414,7 @@ def comments_json(groups: list[CommentGroup]) -> str:
 def spread_text(spread: dict[int, float] | None) -> str:
     if not spread:
         return ""
-    return " ".join(f"{s}:{spread.get(s, 0):.0%}" for s in range(1, 6))
+    return " ".join(f"{s}:{percent(spread.get(s, 0))}" for s in range(1, 6))
 
 
 def as_text(
@@ -455,15 +456,15 @@ def as_text(
         parts = [
             prompts.text(
                 "baseline.figure",
-                mean=f"{f.mean:.1f}",
+                mean=number(f.mean),
                 people=f.respondents,
-                share=f"{(f.participation or 0):.0%}",
+                share=percent(f.participation or 0),
             )
         ]
         if f.delta is not None:
             parts.append(
                 prompts.text(
-                    "baseline.delta", baseline=f"{f.baseline:.1f}", delta=f"{f.delta:+.1f}"
+                    "baseline.delta", baseline=number(f.baseline), delta=number(f.delta, "+.1f")
                 )
             )
         if f.recent is not None:
@@ -471,7 +472,7 @@ def as_text(
                 prompts.text(
                     "baseline.recent",
                     weeks=RECENT_WEEKS,
-                    mean=f"{f.recent:.1f}",
+                    mean=number(f.recent),
                     line=sparkline(f.recent_series),
                 )
             )

@@ -45,6 +45,7 @@ from bot.core.chat import (
     UserError,
     text_message,
 )
+from bot.core.localized import number
 from bot.core.parsing import looks_numeric, parse_date, parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -419,8 +420,8 @@ def added_text(session: Session, objective: Objective) -> str:
         id=objective.id,
         title=objective.title,
         dimension=prompts.assessment().name(objective.dimension),
-        start=f"{objective.start:.1f}",
-        target=f"{objective.target:.1f}",
+        start=number(objective.start),
+        target=number(objective.target),
         due=day_words(objective.due),
         owner=owner.name if owner else "?",
         actions=count,
@@ -563,7 +564,7 @@ def as_text(views: list[ObjectiveView]) -> str:
         else:
             now = prompts.text(
                 "objective.now_known",
-                now=f"{v.current:.1f}",
+                now=number(v.current),
                 source=v.current_source,
                 state=state,
             )
@@ -574,8 +575,8 @@ def as_text(views: list[ObjectiveView]) -> str:
                 title=v.title,
                 scope=v.scope,
                 dimension=v.dimension_name,
-                start=f"{v.start:.1f}",
-                target=f"{v.target:.1f}",
+                start=number(v.start),
+                target=number(v.target),
                 due=day_words(v.due),
                 owner=v.owner,
                 now=now,
@@ -826,6 +827,11 @@ def action(ctx: Context, incoming: Incoming) -> Response:
     )
 
 
+def _figures(values: dict[str, object]) -> dict[str, object]:
+    """A reason's values with each figure (a float) written in the reader's language."""
+    return {k: number(v) if isinstance(v, float) else v for k, v in values.items()}
+
+
 def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, object]]]) -> Message:
     """An owner's nudge, in the language of the moment."""
     words = prompts.text(
@@ -833,10 +839,10 @@ def _nudge_message(view: ObjectiveView, reasons: list[tuple[str, dict[str, objec
         id=view.id,
         title=view.title,
         dimension=prompts.assessment().name(view.dimension),
-        start=f"{view.start:.1f}",
-        target=f"{view.target:.1f}",
+        start=number(view.start),
+        target=number(view.target),
         due=day_words(view.due),
-        why="; ".join(prompts.text(key, **values) for key, values in reasons),
+        why="; ".join(prompts.text(key, **_figures(values)) for key, values in reasons),
     )
     return text_message(words)
 
@@ -854,7 +860,7 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
             why.setdefault(view.owner_email, []).append(
                 ("objective.nudge_at_risk_unknown", {})
                 if view.current is None
-                else ("objective.nudge_at_risk", {"now": f"{view.current:.1f}"})
+                else ("objective.nudge_at_risk", {"now": view.current})
             )
         overdue: dict[str, int] = {}
         for action in view.actions:

@@ -41,6 +41,7 @@ from bot.core.chat import (
     UserError,
     text_message,
 )
+from bot.core.localized import number
 from bot.core.parsing import parse_id
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
@@ -227,10 +228,10 @@ def figure_line(figure: Figure) -> str:
     """ "Customer focus: 3.8 (5-9 people), up 0.3 since the last results"."""
     names = prompts.theme_names()
     enps = figure.measure == prompts.ENPS
-    mean = f"{figure.mean:+.0f}" if enps else f"{figure.mean:.1f}"
+    mean = number(figure.mean, "+.0f") if enps else number(figure.mean)
     trend = ""
     if figure.trend is not None:
-        change = f"{abs(figure.trend):.0f}" if enps else f"{abs(figure.trend):.1f}"
+        change = number(abs(figure.trend), ".0f") if enps else number(abs(figure.trend))
         way = "up" if figure.trend > 0 else "down" if figure.trend < 0 else "same"
         trend = prompts.text(f"results.trend_{way}", change=change)
     return prompts.text(
@@ -281,8 +282,8 @@ def results_message(
                 text=prompts.text(
                     "results.weakest" if below else "results.lowest",
                     theme=names.get(row.weakest, row.weakest),
-                    mean=f"{mean:.1f}",
-                    org=f"{org[row.weakest]:.1f}",
+                    mean=number(mean),
+                    org=number(org[row.weakest]),
                 )
             )
         )

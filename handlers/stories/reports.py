@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 
 import prompts
 from bot.core.empty import NOTHING_YET, print_table
+from bot.core.localized import number, percent
 from handlers.common.formatting import day_words, week_words
 from handlers.reports import connection_periods, disclosure, story_periods
 from handlers.reports.disclosure import Cell
@@ -387,7 +388,7 @@ def connectedness_lines(figure: Connectedness) -> list[str]:
             span=figure.span,
             connected=figure.pairs_connected,
             possible=figure.pairs_possible,
-            share=f"{figure.share:.0%}",
+            share=percent(figure.share),
         ),
         t("stories_report.most_connected", departments=", ".join(figure.most_connected) or nobody),
         t(
@@ -439,7 +440,7 @@ def print_section(section: StoriesReport, console: Console) -> None:
             week_words(item.week),
             item.stories or "",
             item.ideas or "",
-            "" if item.mood is None else f"{item.mood:+.1f}",
+            "" if item.mood is None else number(item.mood, "+.1f"),
         )
     print_table(shared, out, nothing)
     mood = Table(title=f"Story sentiment per team and week, {section.span}")
@@ -448,8 +449,8 @@ def print_section(section: StoriesReport, console: Console) -> None:
     for team in section.sentiment:
         for i, week in enumerate(team.weeks):
             last = i == len(team.weeks) - 1
-            trend = f"{team.trend:+.1f}" if last and team.trend is not None else ""
-            polarity = "" if week.polarity is None else f"{week.polarity:+.1f}"
+            trend = number(team.trend, "+.1f") if last and team.trend is not None else ""
+            polarity = "" if week.polarity is None else number(week.polarity, "+.1f")
             mood.add_row(team.team, week_words(week.week), week.authors, polarity, trend)
     print_table(mood, out, nothing)
     out.print(t("stories_report.published_only", min=section.min_group_size), highlight=False)

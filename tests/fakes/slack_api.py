@@ -9,7 +9,8 @@ are refused as Slack refuses them (tests/fakes/block_kit.py). There is no way to
 
 It implements the methods culturebot calls (auth.test, chat.postMessage with message metadata,
 chat.update, chat.postEphemeral, conversations.open, conversations.history, views.open,
-views.publish, users.list, apps.connections.open), the
+views.publish, users.list and users.info (``locale`` only with include_locale, as Slack
+answers), apps.connections.open), the
 response_url webhooks, and a Socket Mode WebSocket. It records every call, keeps each DM's
 messages (so a test reads what a person would see, updates included), and can be told to
 answer 429 with Retry-After, 500, an API error, or to be slow. With ``rate_limit`` it limits
@@ -478,20 +479,29 @@ class FakeSlack:
         view.update({"id": f"V{next(self._views):05d}", "hash": "h1"})
         return {"ok": True, "view": view}
 
+    def _as_answered(self, user: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """A user as Slack answers for them: the email only with users:read.email, the
+        ``locale`` ("de-DE") only when asked with include_locale."""
+        shown = dict(user)
+        if FIELD_SCOPES["profile.email"] not in self.scopes:  # Slack leaves it out
+            profile = user.get("profile") or {}
+            shown["profile"] = {k: v for k, v in profile.items() if k != "email"}
+        if str(params.get("include_locale", "")).lower() not in ("1", "true"):
+            shown.pop("locale", None)
+        return shown
+
     async def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         start = int(params.get("cursor") or 0)
-        page = self.users[start : start + self.page_size]
-        if FIELD_SCOPES["profile.email"] not in self.scopes:  # Slack leaves it out
-            page = [
-                {
-                    **u,
-                    "profile": {k: v for k, v in (u.get("profile") or {}).items() if k != "email"},
-                }
-                for u in page
-            ]
+        page = [self._as_answered(u, params) for u in self.users[start : start + self.page_size]]
         after = start + self.page_size
         cursor = str(after) if after < len(self.users) else ""
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    async def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        found = [u for u in self.users if u.get("id") == params.get("user")]
+        if not found:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self._as_answered(found[0], params)}
 
     async def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}

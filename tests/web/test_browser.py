@@ -132,6 +132,16 @@ PHONE_CHECK = """() => {
     latestWeek: latest ? [latest.textContent.trim(), fits(latest.getBoundingClientRect())] : null,
   };
 }"""
+# the switch's test language: a few words only German says (the rest falls back to English)
+GERMAN = {
+    "dashboard": {
+        "signed_in_as": "Angemeldet als {name} ({role})",
+        "role_manager": "Führungskraft",
+        "nav_label": "Ansichten",
+        "nav_roadmap": "Ausgangslage und Ziele",
+    },
+    "dashboard_chart": {"legend": "Legende"},
+}
 # whom the phone run signs in as (the demo's organisation): each role's own pages
 ROLES = {
     "employee": "carl.okafor@example.com",
@@ -140,15 +150,19 @@ ROLES = {
 }
 
 
-async def test_every_role_in_chromium_at_desktop_and_phone_width(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_every_role_in_chromium_at_desktop_and_phone_width(  # type: ignore[no-untyped-def]
+    server, tmp_path: Path, languages
+) -> None:
     """One server, one browser: the manager visits every view at desktop width (charts drawn,
-    no console error, nothing fetched off this machine); then the employee, the manager and
+    no console error, nothing fetched off this machine) and switches a page to German and
+    back; then the employee, the manager and
     the leader each visit every page their navigation offers at 375 px, where nothing may
     stick out sideways except a table inside its own scroll box (with a visible hint), every
     chart scales to the width and the latest week is on screen."""
     from playwright.async_api import async_playwright
 
     base, runtime = server
+    languages(de=GERMAN, es={}, fr={}, ja={})  # every shipped language on the switch
     host = urlsplit(base).netloc
     shots = output_folder(tmp_path)
     errors: list[str] = []
@@ -204,6 +218,8 @@ async def test_every_role_in_chromium_at_desktop_and_phone_width(server, tmp_pat
                 tables = await page.locator("table").count()
                 assert tables >= count, f"{view}: a chart without its table"
                 await page.screenshot(path=str(shots / f"{view}-desktop.png"), full_page=True)
+            await switch_to_german_and_back(page, f"{base}/dashboard/roadmap?scope=org")
+            await page.screenshot(path=str(shots / "roadmap-desktop-de.png"), full_page=True)
             await context.close()
 
             for role, email in ROLES.items():
@@ -248,6 +264,26 @@ async def test_every_role_in_chromium_at_desktop_and_phone_width(server, tmp_pat
     saved = {p.name for p in shots.glob("*.png")}
     for role in ROLES:
         assert f"{role}-cascades-phone.png" in saved, saved
+
+
+async def switch_to_german_and_back(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """A click on "Deutsch" in the header: the same page (its scope too) comes back in German,
+    its <html lang> and its charts' legends with it; a click on "English" returns."""
+    await page.goto(url)
+    assert await page.get_attribute("html", "lang") == "en"
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Deutsch").click()
+    assert page.url == url
+    assert await page.get_attribute("html", "lang") == "de"
+    assert "Angemeldet als Bea Hughes (Führungskraft)" in await page.locator("header").inner_text()
+    here = page.locator('nav[aria-label="Ansichten"] a[aria-current="page"]')
+    assert await here.inner_text() == "Ausgangslage und Ziele"
+    assert "Legende" in await page.locator("figure svg text").all_text_contents()
+    assert await page.get_by_role("button", name="Deutsch").is_disabled()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="English").click()
+    assert page.url == url and await page.get_attribute("html", "lang") == "en"
+    assert "Legend" in await page.locator("figure svg text").all_text_contents()
 
 
 def test_readme_screenshot_comes_from_this_test() -> None:

@@ -30,6 +30,7 @@ from bot.core.chat import (
     Question,
     Response,
     Text,
+    words_only,
 )
 from bot.core.parsing import looks_numeric, parse_int
 from bot.core.router import Router
@@ -150,6 +151,7 @@ class ConsolePlatform:
         return ref
 
     def show(self, message: Message, *, ref: str = "") -> None:
+        message = words_only(message)  # times in the reader's words, language and zone
         parts = interactive_parts(message)
         pending = [
             Pending(ref=ref, part=part, label=_label(next(self._labels)), batch=self.batch)
@@ -293,6 +295,7 @@ class ConsoleChat:
 
     def _fill(self, form: Form) -> Incoming | None:
         """Ask for each field in turn; end of input abandons the form and sends nothing."""
+        form = words_only(form)
         print(f"## {form.title}", file=self.out)
         fields: dict[str, str] = {}
         for spec in form.fields:

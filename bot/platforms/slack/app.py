@@ -58,6 +58,7 @@ SUBCOMMANDS = {
         "team": "checkin",
         "report": "report",
         "dashboard": "dashboard",
+        "language": "language",
     }
 }
 

@@ -27,6 +27,8 @@ from bot.core.chat import (
     Question,
     Response,
     Text,
+    times_as_words,
+    with_times,
 )
 
 log = logging.getLogger(__name__)
@@ -58,11 +60,36 @@ def escape(text: str) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters (Slack counts characters, not bytes: 3000 Japanese
+    characters fit a section as 3000 Latin ones do); times as their words."""
+    text = times_as_words(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": True}
+
+
+def _token(unix: int, locale: str, words: str) -> str:
+    """A time as Slack's date token: each reader sees it in their own Slack format and time
+    zone; ``words`` (already escaped) where a client cannot show the token."""
+    with prompts.speaking(locale):
+        shape = prompts.text("slack.day_and_time", day="{date_short_pretty}", time="{time}")
+    return f"<!date^{unix}^{shape}|{words}>"
+
+
+def _mrkdwn(escaped: str) -> str:
+    """Escaped text for a mrkdwn field, its times as date tokens."""
+    return with_times(escaped, _token)
+
+
+def _split_at(line: str, limit: int) -> int:
+    """Where to cut a line longer than ``limit``: at ``limit``, or before a date token the cut
+    would fall inside (a token cut in two is shown as raw text)."""
+    start = line.rfind("<!date^", 0, limit)
+    if start > 0 and line.find(">", start) >= limit:
+        return start
+    return limit
 
 
 def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -74,8 +101,9 @@ def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _split_at(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -104,9 +132,9 @@ def unpack(value: str) -> str:
 
 
 def _text_blocks(part: Text) -> list[Block]:
-    text = escape(part.text)
+    text = _mrkdwn(escape(part.text))
     if part.style == "heading":
-        if len(part.text) <= 150:
+        if len(times_as_words(part.text)) <= 150:
             return [{"type": "header", "text": _plain(part.text, 150)}]
         text = f"*{text}*"
     elif part.style == "quote":
@@ -213,7 +241,7 @@ def _packed_or_none(data: str) -> str | None:
 def _question_blocks(question: Question) -> list[Block]:
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{chunk}*"}}
-        for chunk in _chunks(escape(question.prompt), SECTION_LIMIT - 2)
+        for chunk in _chunks(_mrkdwn(escape(question.prompt)), SECTION_LIMIT - 2)
     ]
     # each value is json.dumps({"a": action, "r": ref, "v": value}): the part the choices
     # share is encoded once (a round renders this for every person)
@@ -362,7 +390,7 @@ def _element(spec: FormField) -> Block:
     if spec.placeholder:
         element["placeholder"] = _plain(spec.placeholder, 150)
     if spec.initial:
-        element["initial_value"] = spec.initial[: element["max_length"]]
+        element["initial_value"] = times_as_words(spec.initial)[: element["max_length"]]
     return element
 
 

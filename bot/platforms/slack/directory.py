@@ -2,7 +2,8 @@
 
 `culturebot slack sync` reads users.list page by page (honouring 429 Retry-After), links each
 Slack user whose email matches a person (storage.people.link_identity), and sets the time zone
-from Slack's ``tz`` where the org file gave none (a time zone from the file always wins). It
+from Slack's ``tz`` where the org file gave none (a time zone from the file always wins), and
+keeps each user's Slack ``locale`` (asked for with include_locale). It
 reports the Slack users nobody in the org matches, and the people with no Slack account.
 
 The ``team_join`` and ``user_change`` events do the same for one user the moment Slack tells
@@ -51,7 +52,9 @@ async def fetch_users(
     waits = 0
     while True:
         try:
-            page = await client.users_list(limit=PAGE, cursor=cursor or None)
+            # include_locale: each member's Slack language ("de-DE"), which speaks for them
+            # unless they chose one or the org file gave one (storage.people.locale_of)
+            page = await client.users_list(limit=PAGE, cursor=cursor or None, include_locale=True)
         except SlackApiError as error:
             if error.response.status_code != 429 or waits >= MAX_RATE_LIMIT_WAITS:
                 raise
@@ -110,6 +113,7 @@ def apply_member(session: Session, member: dict[str, Any]) -> MemberOutcome:
     if identity.unreachable and identity.unreachable_reason == DELETED_REASON:
         identity.unreachable, identity.unreachable_reason = False, None
     zone_filled = people.fill_timezone(session, person, str(member.get("tz") or ""), "slack")
+    people.note_platform_locale(session, person, "slack", member.get("locale"))
     return MemberOutcome("linked", timezone=zone_filled)
 
 

@@ -22,8 +22,8 @@ COMMANDS = {
     "/pulse": (
         "Pulse check-ins and your open work: help, home (what waits for you), pending (your "
         "open items), relay (pass a leadership message on to your team), team (start a "
-        "check-in for your team), report, dashboard",
-        "[home|pending|relay|team|report|dashboard]",
+        "check-in for your team), report, dashboard, language (the one I speak with you)",
+        "[home|pending|relay|team|report|dashboard|language]",
     ),
     "/story": ("Share a customer story or idea", "[what happened]"),
     "/cascade": ("Leadership messages down the management chain", "[message]"),

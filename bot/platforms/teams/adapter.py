@@ -58,7 +58,7 @@ from botframework.connector.auth import (
 
 import prompts
 from bot.core import metrics
-from bot.core.chat import Incoming, Message, Response, text_message
+from bot.core.chat import Incoming, Message, Response, text_message, words_only
 from bot.core.config import Settings
 from bot.core.router import Router
 from bot.core.runtime import Runtime
@@ -232,13 +232,15 @@ async def own_token(
 @dataclass(frozen=True)
 class Sender:
     """A Teams user as an activity names them: AAD object id, Teams user id, maybe an email,
-    and the IANA time zone of their client (the activity's ``localTimezone``)."""
+    the IANA time zone of their client (the activity's ``localTimezone``) and its language
+    (the activity's ``locale``, e.g. "fr-FR")."""
 
     user_id: str
     aad_id: str = ""
     email: str = ""
     name: str = ""
     timezone: str = ""
+    locale: str = ""
 
     @property
     def key(self) -> str:
@@ -255,6 +257,7 @@ def sender_of(activity: Activity) -> Sender | None:
         aad_id=who.aad_object_id or "",
         name=who.name or "",
         timezone=(activity.local_timezone or "").strip(),
+        locale=(activity.locale or "").strip(),
     )
 
 
@@ -270,7 +273,8 @@ def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | N
 
     Matched by an identity already filed under the AAD object id or Teams user id (the org
     import may have put either in ``teams_user_id``), else by email. Their client's time zone
-    is taken where the org file gave none, as Slack's ``tz`` is.
+    is taken where the org file gave none, as Slack's ``tz`` is, and their client's language is
+    kept (the latest activity's; it speaks for them unless they chose one or the org file did).
     """
     with runtime.db.session() as session:
         person = None
@@ -284,6 +288,7 @@ def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | N
             return None
         people.link_identity(session, person, PLATFORM, sender.key, reference)
         people.fill_timezone(session, person, sender.timezone, PLATFORM)
+        people.note_platform_locale(session, person, "teams", sender.locale)
         return sender.key
 
 
@@ -315,6 +320,7 @@ async def with_email(turn_context: TurnContext, sender: Sender) -> Sender:
 
 def card_activity(message: Message) -> Activity:
     """A message as one Adaptive Card; ``summary`` is what notifications show."""
+    message = words_only(message)  # times in the reader's words, language and zone
     return Activity(
         type=ActivityTypes.message,
         summary=message.summary[:200],

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import prompts
-from bot.core.chat import REPLY_FIELD, TICKED, Buttons, Form, Message, Question, Text
+from bot.core.chat import (
+    REPLY_FIELD,
+    TICKED,
+    Buttons,
+    Form,
+    Message,
+    Question,
+    Text,
+    words_only,
+)
 
 CARD_VERSION = "1.5"  # the newest Adaptive Cards schema Teams renders on every client
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -164,7 +173,9 @@ def size(card: Card) -> int:
 
 
 def render(message: Message) -> Card:
-    """One Adaptive Card for a message, within Teams' size limit (see ``fit``)."""
+    """One Adaptive Card for a message, within Teams' size limit (see ``fit``); a time in it
+    reads as the words it was written with (the reader's language and zone)."""
+    message = words_only(message)
     card = _render(message)
     return card if size(card) <= CARD_LIMIT else fit(message)
 
@@ -176,6 +187,7 @@ def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
     more than that length is shown empty instead of cut: an empty field keeps what was saved
     (a draft), where a cut one, submitted, would replace it. Questions, forms and buttons are
     all kept; should even those not fit, the card says only the summary and the note."""
+    message = words_only(message)
     lengths = [len(text) for text in _long_texts(message)]
     low, high = 0, max(lengths, default=0)
     best: Card | None = None

@@ -32,6 +32,7 @@ COMMANDS = (
     "story",
     "cascade",
     "dashboard",
+    "language",
 )
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 

@@ -94,6 +94,7 @@ def test_package_holds_a_valid_manifest_and_both_icons(configured: None, tmp_pat
         "story",
         "cascade",
         "dashboard",
+        "language",
     ]
     # Teams' limits: at most 10 commands per list, a title <= 32 and a description <= 128
     commands = bot["commandLists"][0]["commands"]
