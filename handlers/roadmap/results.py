@@ -61,7 +61,6 @@ from storage.roadmap import Objective, ObjectiveAction
 from storage.sql import insert_ignore_many
 from storage.types import row_id
 
-HISTORY = timedelta(weeks=13)  # how far back the trend looks for the previous shown figure
 PLAN_DAYS = 90  # a planned action's objective is due about a quarter later
 LIFT = 0.3  # the pre-filled target: the team's figure plus this, at most 5
 
@@ -108,18 +107,20 @@ def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
     groups = [("org", "")] + [("team", m.path) for m in managers]
     groups += [("subtree", m.path) for m in managers if m.id in leaders]
     kind = published.kind  # a week, or a check-in published when it closed
-    cells = disclosure.visible_cells(
-        session,
-        None,
-        since=published.starts - HISTORY,
-        until=published.ends,
-        groups=groups,
-        kind=kind,
-    )
     starts = {
         p.period: p.starts
         for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == kind))
     }
+    # this period and the one published before it (the trend's), not the whole history
+    earlier = [s for p, s in starts.items() if s < published.starts]
+    cells = disclosure.visible_cells(
+        session,
+        None,
+        since=max(earlier, default=published.starts),
+        until=published.ends,
+        groups=groups,
+        kind=kind,
+    )
     figures = _figures(cells, period, starts)
     org = {f.measure: f.mean for f in figures.get(("org", ""), [])}
     now = runtime.clock.now()
