@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import string
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,23 @@ def folder(locale: str, root: Path | None = None) -> Path:
 
 
 def load_yaml(name: str, where: Path = HERE) -> Any:
-    with (where / name).open(encoding="utf-8") as fh:
+    """One YAML file's data, read once while the file is unchanged (start-up compares every
+    language with English: English would otherwise be read once per language). Callers never
+    change what it returns."""
+    path = where / name
+    stat = path.stat()
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _read(path: Path, mtime_ns: int, size: int) -> Any:
+    with path.open(encoding="utf-8") as fh:
         # libyaml's C loader when PyYAML has it: about ten times faster (every command loads
         # these files at start-up)
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
+@cache
 def placeholders(template: str) -> frozenset[str]:
     """The names a text fills in ("{count}" -> "count"); ValueError on a broken template
     (an unmatched brace) or a positional one ("{}", "{0}"), which ``text`` could never fill."""
@@ -200,26 +212,75 @@ def _names(forms: dict[str, str]) -> frozenset[str]:
     return frozenset().union(*(placeholders(words) for words in forms.values()))
 
 
+def duplicates(path: Path) -> list[str]:
+    """Keys a YAML file gives twice ("pulse.reminder"): YAML keeps the last silently, so a
+    translation pasted twice would lose one without a word."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as fh:
+        root = yaml.compose(fh, Loader=loader)  # noqa: S506
+    found: list[str] = []
+
+    def walk(node: yaml.Node, where: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = f"{where}{key.value}"
+                if key.value in seen:
+                    found.append(name)
+                seen.add(key.value)
+                walk(value, f"{name}.")
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, where)
+
+    if root is not None:
+        walk(root, "")
+    return found
+
+
+def _fingerprint(where: Path) -> tuple[tuple[str, int, int], ...]:
+    stats = ((p.name, p.stat()) for p in sorted(where.glob("*.yaml")))
+    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+
+
+@cache
+def _english_families(
+    fingerprint: tuple[tuple[str, int, int], ...],
+) -> dict[str, dict[str, dict[str, str]]]:
+    """English's texts by file and family, worked out once while its files are unchanged
+    (start-up compares every language with them)."""
+    return {name: _families(texts) for name, texts in files(ENGLISH).items()}
+
+
 def compare(
-    locale: str, root: Path | None = None, plural_tags: frozenset[str] | None = None
+    locale: str,
+    root: Path | None = None,
+    plural_tags: frozenset[str] | None = None,
+    *,
+    thorough: bool = False,
 ) -> Report:
     """``locale``'s catalog against English: missing, extra and mismatched keys.
 
     A plural family matches a plain text or any set of forms that has ``other`` (a language
     has its own forms: Japanese one, English two); its placeholders are compared as a whole.
-    ``plural_tags`` are the forms the language uses, when known (others are extra).
+    ``plural_tags`` are the forms the language uses, when known (others are extra);
+    ``thorough`` also lists keys a file gives twice (the check does, start-up does not: it
+    reads every file a second time).
     """
     report = Report(locale)
-    english = files(ENGLISH)
+    english = _english_families(_fingerprint(HERE))
     try:
         theirs = files(locale, root)
     except (ValueError, yaml.YAMLError) as problem:
         report.broken.append(str(problem).splitlines()[0])
         return report
+    if thorough:
+        for path in sorted(folder(locale, root).glob("*.yaml")):
+            report.extra.extend(f"{path.name}: {key} (given twice)" for key in duplicates(path))
     for name in sorted(set(theirs) - set(english)):
         report.extra.append(f"{name}: (the whole file; English has no such file)")
-    for name, source in english.items():
-        ours, translated = _families(source), _families(theirs.get(name, {}))
+    for name, ours in english.items():
+        translated = _families(theirs.get(name, {}))
         for key in sorted(set(ours) - set(translated)):
             report.missing.append(f"{name}: {key}")
         for key in sorted(set(translated) - set(ours)):

@@ -47,6 +47,9 @@ class DisclosureCell(SQLModel, table=True):
     participation: float | None = None
     mean: float | None = None
     sentiment: float | None = None
+    # texts of a shown cell not scored (no measured scorer for their language), where their
+    # list is shown or for the whole organisation; None for cells published before
+    unscored: int | None = None
     spread: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
     comments_shown: bool = False
     n: int | None = None

@@ -172,6 +172,8 @@ class PulseAnswer(SQLModel, table=True):
     department: str = Field(max_length=120)
     score: int
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the comment's language (bot/core/language.py); polarity None with a language: not scored
+    language: str | None = Field(default=None, max_length=8)
     polarity: float | None = None
     subjectivity: float | None = None
     # random, set only where the author asked for anonymous replies (storage/conversations.py)
@@ -194,6 +196,8 @@ class PulseAnswerPending(SQLModel, table=True):
     department: str = Field(max_length=120)
     score: int
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the comment's language (bot/core/language.py); polarity None with a language: not scored
+    language: str | None = Field(default=None, max_length=8)
     polarity: float | None = None
     subjectivity: float | None = None
     # random, set only where the author asked for anonymous replies (storage/conversations.py)

@@ -96,7 +96,8 @@ class AssessmentComment(SQLModel, table=True):
     team_path: str = Field(max_length=2000)
     department: str = Field(max_length=120)
     comment: str = Field(sa_column=Column(Text, nullable=False))
-    polarity: float | None = None
+    language: str | None = Field(default=None, max_length=8)  # bot/core/language.py
+    polarity: float | None = None  # None with a language: not scored
 
 
 class Objective(SQLModel, table=True):

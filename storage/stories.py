@@ -39,8 +39,11 @@ class Story(SQLModel, table=True):
     what_happened: str = Field(sa_column=Column(Text, nullable=False))
     customer: str | None = Field(default=None, max_length=200)
     what_changed: str = Field(sa_column=Column(Text, nullable=False))
-    polarity: float
-    subjectivity: float
+    # the text's language (bot/core/language.py); polarity None: not scored (no measured
+    # scorer for that language)
+    language: str | None = Field(default=None, max_length=8)
+    polarity: float | None = None
+    subjectivity: float | None = None
     created_at: datetime = Field(sa_column=utc_column(index=True))
     # The form's one-time token (or the platform's event id): a double submit is kept once.
     submission_key: str = Field(max_length=200)

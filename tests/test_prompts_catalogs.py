@@ -17,7 +17,7 @@ from tests.procs import run_cli
 
 # Languages whose translation is finished: each must have every key English has. A translator
 # adds the code here when done. Placeholders and extra keys are checked for every language.
-COMPLETE_LOCALES = {"en", "de", "fr"}
+COMPLETE_LOCALES = {"en", "de", "fr", "es"}
 
 
 @pytest.mark.parametrize("locale", prompts.available_locales())
@@ -163,6 +163,17 @@ def test_the_check_lists_missing_keys_and_fails_on_extra_ones(tmp_path: Path) ->
     code, output = check(tmp_path, "es")
     assert code == 1
     assert "extra        slack.yaml: slack.sumbit" in output
+
+
+def test_the_check_fails_on_a_key_given_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "fr"
+    folder.mkdir()
+    (folder / "slack.yaml").write_text(
+        'slack:\n  submit: "Envoyer"\n  cancel: "Annuler"\n  submit: "Valider"\n', encoding="utf-8"
+    )
+    code, output = check(tmp_path)
+    assert code == 1
+    assert "extra        slack.yaml: slack.submit (given twice)" in output
 
 
 def test_the_shipped_catalogs_pass_the_check() -> None:

@@ -52,7 +52,14 @@ def print_report(result: reports.Report, *, details: bool = False) -> None:
             figure.format(r.mean) if r.mean is not None else "",
             (f"{r.trend:+.0f}" if enps else f"{r.trend:+.1f}") if r.trend is not None else "",
             figure.format(r.recent_mean) if r.recent_mean is not None else "",
-            f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
+            " ".join(
+                part
+                for part in (
+                    f"{r.sentiment:+.1f}" if r.sentiment is not None else "",
+                    f"({reports.unscored_words(r.unscored)})" if r.unscored else "",
+                )
+                if part
+            ),
             sparkline(r.series),
         )
     if not result.rows:

@@ -75,6 +75,14 @@ def week_words(period: str) -> str:
     return period
 
 
+def week_start_words(period: str) -> str:
+    """A report week as a chart's axis names it: its Monday alone ("8 Mar 2027"), without
+    ``week_words``' "week of" (the axis title says it); anything else as ``week_words``."""
+    if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
+        return localized.date_words(date.fromisocalendar(int(period[:4]), int(period[6:]), 1))
+    return week_words(period)
+
+
 def weeks_words(first: str, last: str) -> str:
     """A run of report weeks: "1 Mar to 28 Mar 2027" (one week: ``week_words``)."""
     if first == last:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.clock import format_local
 from bot.core.localized import number, percent
-from handlers.common.formatting import day_words, week_words, weeks_words
+from handlers.common.formatting import day_words, week_start_words, week_words, weeks_words
 from handlers.dashboard import views
 from handlers.dashboard.model import (
     WITHHELD,
@@ -153,7 +153,7 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
-    ticks = tuple(week_words(w).removeprefix("week of ") for w in weeks)  # "8 Mar 2027"
+    ticks = tuple(week_start_words(w) for w in weeks)  # "8 Mar 2027"
     view.sections.append(
         _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
     )
@@ -250,11 +250,15 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
         )
     )
     sentiment = [c for c in shown if c.sentiment is not None]
+    # comments in a language with no measured scorer are out of the figures: say how many
+    unscored = sum(c.unscored or 0 for c in shown if c.comments_shown)
+    listed = [c for c in shown if c.sentiment is not None or (c.comments_shown and c.unscored)]
     view.sections.append(
         Section(
             id="sentiment",
             title=_w("sentiment_title"),
-            summary=_w("sentiment_summary", count=len(sentiment)),
+            summary=_w("sentiment_summary", count=len(sentiment))
+            + (" " + _w("unscored", count=unscored) if unscored else ""),
             chart=LineChart(
                 x_labels=ticks,
                 series=series(lambda c: c.sentiment),
@@ -266,15 +270,16 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
             if sentiment
             else None,
             table=Table(
-                ("week", "theme", "sentiment"),
-                (_w("h_week"), _w("h_theme"), _w("h_sentiment")),
+                ("week", "theme", "sentiment", "unscored"),
+                (_w("h_week"), _w("h_theme"), _w("h_sentiment"), _w("h_unscored")),
                 tuple(
                     (
                         week_words(c.period),
                         prompts.theme_names().get(c.measure, c.measure),
                         c.sentiment,
+                        c.unscored if c.comments_shown else None,
                     )
-                    for c in reversed(sentiment)
+                    for c in reversed(listed)
                 ),
             ),
         )

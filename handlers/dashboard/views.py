@@ -21,7 +21,7 @@ from bot.core.clock import format_local
 from bot.core.config import Settings
 from bot.core.localized import percent
 from handlers.cascade import report as cascade_report
-from handlers.common.formatting import day_words, week_words
+from handlers.common.formatting import day_words, week_start_words, week_words
 from handlers.dashboard.model import (
     BarChart,
     HeatMap,
@@ -89,9 +89,14 @@ def stories(
             id="shared",
             title=_s("shared_title"),
             summary=_s("shared_summary", weeks=len(weeks), groups=len(groups)),
-            note=_s("shared_note", min=settings.min_group_size),
+            note=_s("shared_note", min=settings.min_group_size)
+            + (
+                " " + prompts.text("stories_report.unscored", count=unscored)
+                if (unscored := story_reports.unscored_stories(cells))
+                else ""
+            ),
             chart=LineChart(
-                x_labels=tuple(week_words(w).removeprefix("week of ") for w in weeks),
+                x_labels=tuple(week_start_words(w) for w in weeks),
                 series=tuple(
                     Series(
                         g,

@@ -37,7 +37,7 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.banks import bank_from_json, schedule_bank
 from handlers.common.outbox import Outgoing, send_many
-from handlers.common.sentiment import score as sentiment_of
+from handlers.common.sentiment import assess
 from handlers.people import workdays
 from handlers.reports import disclosure, live_counts
 from prompts import QuestionBank
@@ -517,7 +517,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
     if claimed != 1:
         return Response(replies=[text_message(prompts.text("pulse.already_answered"))])
     question = round_bank(ctx.session, round_).by_id(round_.question_id)
-    mood = sentiment_of(comment) if comment else None
+    mood = assess(comment) if comment else None
     # only a ticked comment is ever joined to its author, in a table of its own
     ticked = bool(comment) and incoming.fields.get(REPLY_FIELD) == TICKED
     ref = conversations.link(ctx.session, row_id(ctx.person.id), ctx.now) if ticked else None
@@ -531,6 +531,7 @@ def answer(ctx: Context, incoming: Incoming) -> Response:
             department=ctx.person.department,
             score=value,
             comment=comment,
+            language=mood.language if mood else None,
             polarity=mood.polarity if mood else None,
             subjectivity=mood.subjectivity if mood else None,
             conversation_ref=ref,

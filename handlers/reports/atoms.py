@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -37,7 +38,16 @@ class Atom:
     commenters: int = 0  # a lower bound on distinct people who commented
     polarity_n: int = 0
     polarity_sum: float = 0.0
+    unscored: int = 0  # texts in a language with no measured scorer (not in the figures)
+    # people behind ``total``/``answers`` where fewer than the respondents may be (stories:
+    # authors of a scored story); None: every respondent
+    mean_people: int | None = None
     scores: dict[int, int] = field(default_factory=dict)  # for the spread (assessments)
+
+
+def unscored_count(language: Any, polarity: Any) -> Any:
+    """SQL: how many rows have a language but no polarity (not scored)."""
+    return func.count(case((and_(col(language).is_not(None), col(polarity).is_(None)), 1)))
 
 
 def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom]:
@@ -112,6 +122,7 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom
             func.count(),
             func.count(col(AssessmentComment.polarity)),
             func.coalesce(func.sum(col(AssessmentComment.polarity)), 0.0),
+            unscored_count(AssessmentComment.language, AssessmentComment.polarity),
         )
         .where(col(AssessmentComment.assessment_id) == assessment_id)
         .group_by(
@@ -120,8 +131,9 @@ def assessment_atoms(session: Session, assessment_id: int) -> dict[AtomKey, Atom
             col(AssessmentComment.department),
         )
     ).all()
-    for dimension, team_path, department, n, n_polarity, polarity in comments:
+    for dimension, team_path, department, n, n_polarity, polarity, unscored in comments:
         atom = atoms[(dimension, team_path, department)]
+        atom.unscored += unscored
         atom.commenters += n  # one comment per person and dimension: people, exactly
         atom.polarity_n += n_polarity
         atom.polarity_sum += float(polarity)

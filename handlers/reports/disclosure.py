@@ -128,7 +128,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.config import Settings
 from handlers.common.banks import schedule_bank
-from handlers.reports.atoms import Atom, AtomKey, Movers, assessment_atoms
+from handlers.reports.atoms import Atom, AtomKey, Movers, assessment_atoms, unscored_count
 from handlers.reports.comment_sets import Moved, suppress_sets
 from storage import job_marks, people, scrub
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
@@ -168,6 +168,9 @@ class Cell:
     sentiment: float | None
     spread: dict[int, float] | None  # share of each score 1..5 (eNPS: of each band), to 0.1
     comments_shown: bool = False
+    # texts not scored (no measured scorer for their language): where the comment list is
+    # shown, or of stories for the organisation; None: not published for this cell
+    unscored: int | None = None
     # of a shown cell: people asked, people in the group when published, and which parts were
     # asked (equal fingerprints: the same people); None for cells published before
     invited: int | None = None
@@ -412,6 +415,7 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
             func.count(col(PulseAnswer.comment)),
             func.count(col(PulseAnswer.polarity)),
             func.coalesce(func.sum(col(PulseAnswer.polarity)), 0.0),
+            unscored_count(PulseAnswer.language, PulseAnswer.polarity),
         )
         .where(col(PulseAnswer.period) == period)
         .group_by(
@@ -423,8 +427,9 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
         )
     ).all()
     commented: dict[tuple[AtomKey, int], int] = defaultdict(int)
-    for theme, team_path, department, round_id, score, n, comments, n_pol, pol in sums:
+    for theme, team_path, department, round_id, score, n, comments, n_pol, pol, unscored in sums:
         atom = atoms[(theme, team_path, department)]
+        atom.unscored += unscored
         atom.answers += n
         atom.total += (enps_points(score) if theme == prompts.ENPS else score) * n
         atom.scores[score] = atom.scores.get(score, 0) + n
@@ -550,6 +555,13 @@ def _cells(
     # one decision for a cell's comments: its list, and their sentiment (a reader who
     # scores the texts of a larger list could match them to a small cell by sentiment)
     talk = lattice.suppress(commenters, settings.min_comment_group_size)
+    # a mean over fewer people than the respondents (stories: only scored ones count) is a
+    # figure of those people: it passes the suppression on them as well
+    texts_in_mean = any(x.mean_people is not None for x in atoms.values())
+    behind = {
+        a: x.respondents if x.mean_people is None else x.mean_people for a, x in atoms.items()
+    }
+    averaged = lattice.suppress(behind, k) if texts_in_mean else shown
     suppress_sets(lattice, commenters, talk, settings.min_comment_group_size, movers)
     rows: list[dict[str, object]] = []
     for node in lattice.nodes:
@@ -567,6 +579,7 @@ def _cells(
             "participation": None,
             "mean": None,
             "sentiment": None,
+            "unscored": None,
             "spread": None,
             "comments_shown": False,
             "n": None,
@@ -581,6 +594,8 @@ def _cells(
             invited = sum(atoms[a].invited for a in members)
             answers = sum(atoms[a].answers for a in members)
             total = sum(atoms[a].total for a in members)
+            if averaged[node] is not None:  # too few people behind the mean: no mean
+                answers, total = 0, 0.0
             row.update(
                 respondents=band(n),
                 participation=round(min(1.0, n / invited), 1) if invited else None,
@@ -609,6 +624,10 @@ def _cells(
             if row["comments_shown"] and polarity_n:
                 polarity = sum(atoms[a].polarity_sum for a in members) / polarity_n
                 row["sentiment"] = round(polarity, 1)
+            if row["comments_shown"] or (texts_in_mean and node[0] == "org"):
+                # how many texts were not scored: where their list is shown, what a reader
+                # can count in it; of stories (shared texts), one count for the organisation
+                row["unscored"] = sum(atoms[a].unscored for a in members)
         rows.append(row)
     return rows
 
@@ -970,6 +989,7 @@ def _cell(row: Any) -> Cell:
         # cells published before sentiment followed the comment list, and lists withheld
         # later by ``recheck_comments``: the list's decision is the sentiment's
         sentiment=row.sentiment if row.comments_shown else None,
+        unscored=row.unscored,
         spread={int(s): v for s, v in json.loads(row.spread).items()} if row.spread else None,
         comments_shown=row.comments_shown,
         invited=row.invited,
@@ -1074,6 +1094,7 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
                     "department": a.department,
                     "score": a.score,
                     "comment": a.comment,
+                    "language": a.language,
                     "polarity": a.polarity,
                     "subjectivity": a.subjectivity,
                     "conversation_ref": a.conversation_ref,

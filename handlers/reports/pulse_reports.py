@@ -71,6 +71,9 @@ class GroupRow:
     detractors: float | None = None
     passives: float | None = None
     promoters: float | None = None
+    # comments of the latest shown week not scored (their language has no measured scorer):
+    # outside ``sentiment``; None where the comment list is not shown
+    unscored: int | None = None
 
 
 @dataclass
@@ -299,6 +302,7 @@ def _row(cells: list[Cell]) -> GroupRow:
         reason=None,
         **series,
         asked=last.invited if last.partial else None,
+        unscored=last.unscored if last.comments_shown else None,
         of=last.population if last.partial else None,
         detractors=bands.get("detractors"),
         passives=bands.get("passives"),
@@ -407,6 +411,11 @@ def withheld_lines(
     return lines
 
 
+def unscored_words(count: int) -> str:
+    """How many comments were left out of the sentiment, and why."""
+    return prompts.text("report.unscored", count=count)
+
+
 def as_text(report: Report, *, email: str = "you@example.com", details: bool = False) -> str:
     """A short plain-text summary for chat: at most about 40 lines. Withheld figures are
     counted in one line; ``details`` lists them instead of the figures."""
@@ -431,6 +440,8 @@ def as_text(report: Report, *, email: str = "you@example.com", details: bool = F
         asked = "" if r.asked is None else f", {asked_words(r.asked, r.of)}"
         trend = "" if r.trend is None else f", trend {number(r.trend, '+.1f')}"
         mood = "" if r.sentiment is None else f", comment sentiment {number(r.sentiment, '+.1f')}"
+        if r.unscored:
+            mood += ", " + unscored_words(r.unscored)
         participation = (
             "" if r.participation is None else f", {percent(r.participation)} participation"
         )

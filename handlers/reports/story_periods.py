@@ -2,7 +2,8 @@
 own period ("stories:2027-W10", kind ``stories``), with the measures ``story`` and ``idea``.
 
 A cell counts the distinct people who shared (in bands), and its mean is their stories' mean
-polarity; it is withheld under ``min_group_size`` and by complementary suppression, exactly
+polarity (of the stories that were scored: one in a language with no measured scorer is
+counted in ``unscored`` instead, handlers/common/sentiment.py); it is withheld under ``min_group_size`` and by complementary suppression, exactly
 as pulse figures (handlers/reports/disclosure.py). Nothing about stories is computed over a week
 still open: a figure read on Monday and again on Tuesday could be subtracted to one story,
 and a window cut by day to one day's stories. Each person is placed once per week and
@@ -47,6 +48,7 @@ def story_atoms(session: Session, starts: date, ends: date) -> dict[AtomKey, Ato
             col(Story.team_path),
             col(Story.department),
             col(Story.polarity),
+            col(Story.language),
         )
         .where(
             col(Story.created_at) >= _instant(starts),
@@ -56,14 +58,21 @@ def story_atoms(session: Session, starts: date, ends: date) -> dict[AtomKey, Ato
     ).all()
     atoms: dict[AtomKey, Atom] = defaultdict(Atom)
     placed: dict[tuple[str, object], AtomKey] = {}
-    for story_id, kind, author_id, team_path, department, polarity in rows:
+    scored: dict[AtomKey, set[object]] = defaultdict(set)
+    for story_id, kind, author_id, team_path, department, polarity, language in rows:
         who = author_id if author_id is not None else f"erased:{story_id}"
         key = placed.get((kind, who))
         if key is None:  # the person's first story this week decides their atom
             key = placed[(kind, who)] = (kind, team_path or "/", department or "")
             atoms[key].respondents += 1
-        atoms[key].answers += 1
-        atoms[key].total += polarity
+        if polarity is not None:
+            atoms[key].answers += 1
+            atoms[key].total += polarity
+            scored[key].add(who)
+        elif language is not None:
+            atoms[key].unscored += 1
+    for key, atom in atoms.items():
+        atom.mean_people = len(scored[key])  # the mean is theirs: the gate checks them too
     return dict(atoms)
 
 

@@ -51,7 +51,7 @@ from bot.core.parsing import parse_id, parse_int
 from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common.outbox import send_later
-from handlers.common.sentiment import score as sentiment_of
+from handlers.common.sentiment import assess
 from handlers.people import workdays
 from handlers.reports import live_counts
 from handlers.roadmap import baseline
@@ -498,6 +498,12 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
     return sent
 
 
+def _assessed(comment: str) -> dict[str, object]:
+    """A comment's language and polarity (None: not scored), as its row's values."""
+    found = assess(comment)
+    return {"language": found.language, "polarity": found.polarity}
+
+
 def close_due(
     session: Session, now: datetime, settings: Settings, *, rng: random.Random | None = None
 ) -> int:
@@ -540,7 +546,7 @@ def close_due(
                             **atom,
                             "dimension": key[len(COMMENT_PREFIX) :],
                             "comment": value,
-                            "polarity": sentiment_of(value).polarity,
+                            **_assessed(value),
                         }
                     )
         # two statements for everyone invited, not one per person

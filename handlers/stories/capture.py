@@ -55,7 +55,7 @@ from bot.core.runtime import Context, Runtime
 from handlers.common import drafts
 from handlers.common.formatting import shortened
 from handlers.common.outbox import Outgoing, Render, once_per_language, send_later, send_many
-from handlers.common.sentiment import score as sentiment_of
+from handlers.common.sentiment import assess
 from handlers.reports import anonymity, live_counts, periods
 from handlers.stories.reports import ideas_by_department
 from storage import job_marks, people
@@ -285,7 +285,7 @@ def _submit(ctx: Context, incoming: Incoming) -> Response:
     ).first()
     if recent is not None:
         return Response(replies=[text_message(t("stories.duplicate"))])
-    mood = sentiment_of(f"{what_happened}\n{what_changed}")
+    mood = assess(f"{what_happened}\n{what_changed}")
     manager = ctx.session.get(Person, me.manager_id) if me.manager_id else None
     if manager is not None and not manager.active:
         manager = None
@@ -304,6 +304,7 @@ def _submit(ctx: Context, incoming: Incoming) -> Response:
             "what_happened": what_happened,
             "customer": customer,
             "what_changed": what_changed,
+            "language": mood.language,
             "polarity": mood.polarity,
             "subjectivity": mood.subjectivity,
             "created_at": ctx.now,

@@ -346,6 +346,9 @@ class StoriesReport:
     connectedness: Connectedness
     shared: list[SharedWeek]
     sentiment: list[TeamTrend]
+    # stories of the span's published weeks not scored (a language with no measured scorer),
+    # counted for the whole organisation; None: no week publishes the count
+    unscored: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -374,7 +377,19 @@ def build(
         connectedness=connectedness(session, period),
         shared=shared_weeks([c for c in cells if c.kind in ("org", "department")]),
         sentiment=team_trends(cells),
+        unscored=unscored_stories(cells),
     )
+
+
+def unscored_stories(cells: list[Cell]) -> int | None:
+    """Stories of the shown weeks not scored, from the organisation's cells (the gate
+    publishes the count there only)."""
+    counts = [
+        c.unscored
+        for c in cells
+        if c.kind == "org" and c.measure == "story" and c.unscored is not None
+    ]
+    return sum(counts) if counts else None
 
 
 def connectedness_lines(figure: Connectedness) -> list[str]:
@@ -453,4 +468,6 @@ def print_section(section: StoriesReport, console: Console) -> None:
             polarity = "" if week.polarity is None else number(week.polarity, "+.1f")
             mood.add_row(team.team, week_words(week.week), week.authors, polarity, trend)
     print_table(mood, out, nothing)
+    if section.unscored:
+        out.print(t("stories_report.unscored", count=section.unscored), highlight=False)
     out.print(t("stories_report.published_only", min=section.min_group_size), highlight=False)

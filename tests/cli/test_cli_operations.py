@@ -25,6 +25,7 @@ HEAVY = {
     "apscheduler",
     "botbuilder",
     "handlers",
+    "lingua",
     "mako",
     "nltk",
     "prometheus_client",

@@ -13,6 +13,8 @@ import re
 import pytest
 from sqlmodel import select
 
+import prompts
+from handlers.common.formatting import week_start_words
 from storage.models import Person
 from tests.handlers.dashboard.conftest import sign_in
 
@@ -190,3 +192,13 @@ async def test_another_language_shows_nothing_more_and_refuses_the_same(
         assert refused.status == 403 and "Nicht für Sie sichtbar" in text, path
         assert '<html lang="de"' in text and "Acme" not in text
     assert (await client.get("/dashboard/delivery")).status == 403
+
+
+def test_a_charts_weeks_are_their_mondays_in_the_readers_language(languages) -> None:  # type: ignore[no-untyped-def]
+    """The axis says "week beginning" once; each tick is the Monday alone, in any language
+    (not "Woche vom ..." where English's "week of" was cut off)."""
+    languages(de={})
+    assert week_start_words("2027-W10") == "8 Mar 2027"
+    with prompts.speaking("de"):
+        assert week_start_words("2027-W10") == "8. März 2027"
+    assert week_start_words("assessment:2") == "assessment 2"
