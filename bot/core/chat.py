@@ -46,6 +46,14 @@ class _Part(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class _Spoken(_Part):
+    """A part that carries the language it was written in (the one spoken where it was made),
+    so a platform adds its own few words (a button, a modal's title, a "too long" note) in that
+    language too, even when it shows the part later, outside the writer's context."""
+
+    locale: str = Field(default_factory=prompts.current_locale)
+
+
 class Text(_Part):
     """A paragraph. ``heading`` is shown bold/large, ``quote`` set apart (e.g. a user's note)."""
 
@@ -59,7 +67,7 @@ class Choice(_Part):
     value: str
 
 
-class Question(_Part):
+class Question(_Spoken):
     """A question answered by picking one choice, with an optional free-text comment.
 
     Answering sends the action ``action`` with ``ref`` and the choice's value, plus the
@@ -112,7 +120,7 @@ class FormField(_Part):
     initial: str = ""
 
 
-class Form(_Part):
+class Form(_Spoken):
     """A form the person fills in; submitting sends action ``action`` with ``ref`` and fields."""
 
     type: Literal["form"] = "form"
@@ -120,13 +128,14 @@ class Form(_Part):
     ref: str = ""
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Submit"
+    # the words of the language it was made in (a form built in a reader's language)
+    submit_label: str = Field(default_factory=lambda: prompts.text("common.submit"))
 
 
 Part = Annotated[Text | Question | Buttons | Form, Field(discriminator="type")]
 
 
-class Message(_Part):
+class Message(_Spoken):
     """One outgoing message: a plain-text summary for notifications plus its parts."""
 
     summary: str

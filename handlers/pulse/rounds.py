@@ -421,7 +421,7 @@ def close_rounds(runtime: Runtime, now: datetime, due: list[int] | None = None) 
             due = rounds_to_close(session, now)
     for round_id in due:
         with runtime.db.session() as session:
-            disclosure.close_round(session, round_id, now)
+            disclosure.close_round(session, round_id, now, runtime.settings.min_group_size)
     return len(due)
 
 

@@ -270,7 +270,7 @@ def _recent(
             roles=roles,
             kinds=("department",),
         )
-    weeks = sorted({c.period for c in cells})[-RECENT_WEEKS:]
+    weeks = disclosure.last_weeks(sorted({c.period for c in cells}), RECENT_WEEKS)
     found: dict[tuple[str, str, str], dict[str, Cell]] = defaultdict(dict)
     for c in cells:
         if c.period in weeks:
@@ -332,7 +332,7 @@ def current_figures(
             latest_end = ends.get(cell.period)
         weekly = [c for c in pulses if c.measure in themes_of[dimension] and c.group in mine]
         if weekly:
-            weeks = sorted({c.period for c in weekly})[-RECENT_WEEKS:]
+            weeks = disclosure.last_weeks(sorted({c.period for c in weekly}), RECENT_WEEKS)
             picked = [c for c in weekly if c.period in weeks and c.group == weekly[0].group]
             combined = disclosure.combine(picked)
             used = sorted({c.period for c in picked if c.shown})

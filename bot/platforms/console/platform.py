@@ -68,7 +68,7 @@ def render(message: Message, labels: dict[int, str] | None = None) -> list[str]:
             if low == 0:  # a 0-10 scale: the number typed is the answer, 0 included
                 lines.append("  " + prompts.text("console.type_scale", low=low, high=high))
             else:
-                lines.append(f"  (type a number 1-{len(part.choices)} to answer)")
+                lines.append("  " + prompts.text("console.type_number", high=len(part.choices)))
         elif isinstance(part, Buttons):
             lines.append("  " + mark + buttons_line(part))
         elif isinstance(part, Form):
@@ -144,6 +144,7 @@ class ConsolePlatform:
         self._refs = itertools.count(1)
         self._labels = itertools.count(0)
         self.batch = 0  # grows with each typed line and each delivery: the latest is "last"
+        self.locale = prompts.current_locale()  # of the message shown last: the session's own
 
     async def send(self, address: Address, message: Message) -> str:
         ref = f"console:{next(self._refs)}"
@@ -158,7 +159,10 @@ class ConsolePlatform:
             for _, part in parts
         ]
         labels = {index: p.label for (index, _), p in zip(parts, pending, strict=True)}
-        print("\n".join(render(message, labels if len(parts) > 1 else None)), file=self.out)
+        self.locale = message.locale
+        with prompts.speaking(message.locale):
+            lines = render(message, labels if len(parts) > 1 else None)
+        print("\n".join(lines), file=self.out)
         self.inbox.extend(pending)
 
     def last_shown(self) -> list[Pending]:
@@ -215,7 +219,12 @@ class ConsoleChat:
 
     async def say(self, line: str) -> None:
         """Act on one typed line: a number answers the prompt shown last ("b 3" answers the
-        prompt labelled b), anything else is a command."""
+        prompt labelled b), anything else is a command. The session's own questions (which
+        one? which number?) are in the language of what it showed last."""
+        with prompts.speaking(self.platform.locale):
+            await self._say(line)
+
+    async def _say(self, line: str) -> None:
         try:
             pending, typed = self._target(line)
             if pending is None and typed:

@@ -297,7 +297,13 @@ def _form_blocks(form: Form) -> list[Block]:
 
 
 def blocks(message: Message, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
-    """Block Kit for a message; past Slack's block limit the rest is replaced by a note."""
+    """Block Kit for a message; past Slack's block limit the rest is replaced by a note. Our
+    own words (a button, the note) are in the message's language."""
+    with prompts.speaking(message.locale):
+        return _blocks(message, limit)
+
+
+def _blocks(message: Message, limit: int) -> list[Block]:
     out: list[Block] = []
     for part in message.parts:
         if isinstance(part, Text):
@@ -330,7 +336,13 @@ def home_view(message: Message) -> dict[str, Any]:
 
 
 def question_form(question: Question) -> Form:
-    """The "add a comment" modal of a question: the choice as a select, and the comment."""
+    """The "add a comment" modal of a question: the choice as a select, and the comment (our
+    own words in the question's language)."""
+    with prompts.speaking(question.locale):
+        return _question_form(question)
+
+
+def _question_form(question: Question) -> Form:
     return Form(
         action=question.action,
         ref=question.ref,
@@ -359,7 +371,6 @@ def question_form(question: Question) -> Form:
                 else ()
             ),
         ),
-        submit_label=prompts.text("slack.submit"),
     )
 
 
@@ -395,6 +406,11 @@ def _element(spec: FormField) -> Block:
 
 
 def modal(form: Form, *, message_ref: str | None = None, value_field: str | None = None) -> Block:
+    with prompts.speaking(form.locale):
+        return _modal(form, message_ref=message_ref, value_field=value_field)
+
+
+def _modal(form: Form, *, message_ref: str | None, value_field: str | None) -> Block:
     """A modal for ``form``; its private metadata says which action and ref a submission is."""
     metadata = json.dumps({"a": form.action, "r": form.ref, "m": message_ref, "v": value_field})
     if len(metadata) > METADATA_LIMIT:

@@ -175,9 +175,10 @@ def size(card: Card) -> int:
 def render(message: Message) -> Card:
     """One Adaptive Card for a message, within Teams' size limit (see ``fit``); a time in it
     reads as the words it was written with (the reader's language and zone)."""
-    message = words_only(message)
-    card = _render(message)
-    return card if size(card) <= CARD_LIMIT else fit(message)
+    with prompts.speaking(message.locale):  # our own words in the message's language
+        message = words_only(message)
+        card = _render(message)
+        return card if size(card) <= CARD_LIMIT else fit(message)
 
 
 def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
@@ -187,7 +188,11 @@ def fit(message: Message, limit: int = CARD_LIMIT) -> Card:
     more than that length is shown empty instead of cut: an empty field keeps what was saved
     (a draft), where a cut one, submitted, would replace it. Questions, forms and buttons are
     all kept; should even those not fit, the card says only the summary and the note."""
-    message = words_only(message)
+    with prompts.speaking(message.locale):
+        return _fit(words_only(message), limit)
+
+
+def _fit(message: Message, limit: int) -> Card:
     lengths = [len(text) for text in _long_texts(message)]
     low, high = 0, max(lengths, default=0)
     best: Card | None = None

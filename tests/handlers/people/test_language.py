@@ -58,3 +58,20 @@ def test_home_offers_a_button_for_each_other_language(ann) -> None:
 
 def test_help_names_the_language_command(ann) -> None:
     assert "language - the language I speak with you" in ann.say("help")
+
+
+def test_the_consoles_own_words_follow_the_message_it_shows(runtime, chat) -> None:
+    """The console's hint under a question, and its "which number?" after a wrong one, are in
+    the reader's language (German by the org file), not in the server's."""
+    import_org(
+        runtime,
+        "email,name,manager_email,department,role,timezone,locale\n"
+        "lead@x.io,Lea,,Ops,leader,UTC,\n"
+        + "".join(f"p{i}@x.io,P{i},lead@x.io,Ops,employee,UTC,de\n" for i in range(1, 6)),
+    )
+    chat("lead@x.io").say("checkin")
+    reader = chat("p1@x.io")
+    shown = reader.inbox()
+    assert "(geben Sie zum Antworten eine Zahl von 1 bis 5 ein)" in shown
+    assert "type a number" not in shown
+    assert "Bitte geben Sie eine der angezeigten Zahlen ein." in reader.say("9")  # not shown

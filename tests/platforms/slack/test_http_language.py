@@ -4,6 +4,7 @@ switches them from the next message on (signed HTTP to the running app, the fake
 
 from __future__ import annotations
 
+from bot.delivery.worker import deliver_due
 from bot.platforms.slack.delivery import make_client
 from bot.platforms.slack.directory import sync
 from storage import people
@@ -59,3 +60,35 @@ async def test_without_include_locale_slack_says_no_locale(slack_settings, fake_
     assert asked["user"]["locale"] == "de-DE"
     listed = await client.users_list()
     assert "locale" not in listed["members"][0]
+
+
+async def test_a_german_readers_question_has_slacks_own_words_in_german(
+    slack_app, slack_runtime
+) -> None:
+    """Delivered later by the outbox, outside the writer's context, the question's comment
+    button, and the modal it opens, speak the reader's language, not the server's."""
+    import_org(
+        slack_runtime,
+        "email,name,manager_email,department,role,timezone,slack_user_id,locale\n"
+        "boss@x.io,Boss,,Ops,leader,Europe/Berlin,UBOSS,\n"
+        + "".join(
+            f"p{i}@x.io,P{i},boss@x.io,Ops,employee,Europe/Berlin,U{i},{'de' if i == 1 else ''}\n"
+            for i in range(1, 7)
+        ),
+    )
+    assert await slack_app.slash("UBOSS", "/pulse", "team") == 200
+    await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=4)
+
+    german, english = slack_app.fake.dm("U1")[-1], slack_app.fake.dm("U2")[-1]
+    button = [e for b in german.blocks if b["type"] == "actions" for e in b["elements"]][-1]
+    assert button["text"]["text"] == "Kommentar hinzufügen"
+    assert "Kurzer Kundenfokus-Check-in" in block_text(german.blocks)
+    assert block_text(english.blocks).count("Add a comment") == 1
+
+    assert await slack_app.click("U1", german.channel, german.ts, button) == 200
+    view = slack_app.fake.called("views.open")[-1].params["view"]
+    assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
+        "Ihre Antwort",
+        "Senden",
+        "Abbrechen",
+    )
