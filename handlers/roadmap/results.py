@@ -244,16 +244,6 @@ def figure_line(figure: Figure) -> str:
     )
 
 
-def period_words(period: str) -> str:
-    """ "week of 8 Mar 2027"; a check-in published on its own when it closed ("2027-W10-3.r12"
-    and the like): "check-in of the week of 8 Mar 2027"."""
-    words = week_words(period)
-    if words != period:
-        return words
-    week = week_words(period[:8])
-    return prompts.text("results.period_checkin", week=week) if week != period[:8] else period
-
-
 def stored_figures(row: ResultsMessage) -> list[Figure]:
     return [Figure(**f) for f in json.loads(row.figures or "[]")]
 
@@ -263,7 +253,7 @@ def results_message(
 ) -> Message:
     """The manager's message: their team's figures, their part's for a leader, the weakest
     theme against the organisation, and the two buttons."""
-    period = period_words(row.period)
+    period = week_words(row.period)
     team = stored_figures(row)
     parts: list[Text | Buttons] = [
         Text(text=prompts.text("results.heading", period=period), style="heading")
@@ -336,7 +326,7 @@ def _already(row: ResultsMessage) -> Response | None:
         return None
     words = prompts.text(
         "results.already_shared",
-        period=period_words(row.period),
+        period=week_words(row.period),
         day=day_words(row.shared_at.date()),
     )
     return Response(replies=[text_message(words)])
@@ -441,7 +431,7 @@ def _share_with_members(ctx: Context, row: ResultsMessage) -> Response:
     return Response(
         replies=[
             text_message(
-                prompts.text("results.shared", count=len(members), period=period_words(row.period))
+                prompts.text("results.shared", count=len(members), period=week_words(row.period))
             )
         ]
     )
@@ -451,7 +441,7 @@ def shared_message(
     session: Session, row: ResultsMessage, manager: Person, figures: list[Figure]
 ) -> Message:
     """What the team reads: the figures their manager saw, and the action they planned."""
-    period = period_words(row.period)
+    period = week_words(row.period)
     parts = [
         Text(
             text=prompts.text("results.shared_heading", manager=manager.name, period=period),

@@ -222,8 +222,3 @@ def test_a_refused_plan_keeps_what_was_typed_and_changes_nothing(
     with seeded.db.session() as session:
         assert session.exec(select(Objective)).all() == []
     assert _row(seeded, "sam@x.io").objective_id is None
-
-
-def test_a_check_in_published_on_its_own_is_named_by_its_week() -> None:
-    assert results.period_words("2027-W10") == "week of 8 Mar 2027"
-    assert results.period_words("2027-W10-3.r12") == "check-in of the week of 8 Mar 2027"
