@@ -63,10 +63,31 @@ def determined(
     return bool(np.linalg.matrix_rank(with_goal) == np.linalg.matrix_rank(matrix))
 
 
+def determined_vectors(
+    equations: Sequence[Iterable[str]], targets: Sequence[dict[str, float]], people: Sequence[str]
+) -> list[bool]:
+    """For each target (a vector over people), whether the equations determine it."""
+    if not equations or not people:
+        return [False] * len(targets)
+    index = {p: i for i, p in enumerate(people)}
+    matrix = np.zeros((len(equations), len(people)))
+    for row, members in enumerate(equations):
+        for person in members:
+            matrix[row, index[person]] = 1.0
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[singular > 1e-9]
+    goals = np.zeros((len(targets), len(people)))
+    for row, target in enumerate(targets):
+        for person, weight in target.items():
+            goals[row, index[person]] = weight
+    residual = goals - (goals @ basis.T) @ basis
+    return list(np.linalg.norm(residual, axis=1) < 1e-6)
+
+
 # --- comments: lists of texts are sets -----------------------------------------------------
 
 HEADING = re.compile(
-    r"^(?P<label>.+) - (?P<theme>.+?), (?P<period>week of [^(]+?) "
+    r"^(?P<label>.+) - (?P<theme>.+?), (?P<period>(?:week|check-in) of [^(]+?) "
     r"\(\d+ comments, in no particular order\):$"
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,8 @@ from bot.core import localized
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BARS = "▁▂▃▄▅▆▇█"
 GAP = "·"
+# a pulse round published on its own (handlers/reports/disclosure.round_period)
+ROUND_PERIOD = re.compile(r"^(\d{4})-W(\d{2})-([1-7])\.r(\d+)$")
 
 
 def safe_cell(value: object) -> object:
@@ -66,10 +69,16 @@ def day_words(day: date) -> str:
 
 def week_words(period: str) -> str:
     """A report period in words: "2027-W11" -> "week of 15 Mar 2027" (its Monday);
-    "assessment:3" -> "assessment 3"; anything else as it is."""
+    "2027-W10-3.r12" (a round's own period) -> "check-in of Wed 10 Mar 2027" (the day it
+    was asked); "assessment:3" -> "assessment 3"; anything else as it is."""
     if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
         monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
         return prompts.text("report.week_of", day=localized.date_words(monday))
+    asked = ROUND_PERIOD.match(period)
+    if asked:  # a round published on its own: "2027-W10-3.r12" -> "check-in of Wed 10 Mar 2027"
+        year, week, weekday = (int(asked[n]) for n in (1, 2, 3))
+        day = date.fromisocalendar(year, week, weekday)
+        return prompts.text("report.checkin_of", day=day_words(day))
     if period.startswith("assessment:"):
         return prompts.text("report.assessment_period", number=period.split(":", 1)[1])
     return period
@@ -77,9 +86,13 @@ def week_words(period: str) -> str:
 
 def week_start_words(period: str) -> str:
     """A report week as a chart's axis names it: its Monday alone ("8 Mar 2027"), without
-    ``week_words``' "week of" (the axis title says it); anything else as ``week_words``."""
+    ``week_words``' "week of" (the axis title says it); a check-in published on its own, the
+    day it was asked ("Wed 10 Mar 2027"); anything else as ``week_words``."""
     if len(period) == 8 and period[4:6] == "-W" and period[:4].isdigit() and period[6:].isdigit():
         return localized.date_words(date.fromisocalendar(int(period[:4]), int(period[6:]), 1))
+    asked = ROUND_PERIOD.match(period)
+    if asked:
+        return day_words(date.fromisocalendar(int(asked[1]), int(asked[2]), int(asked[3])))
     return week_words(period)
 
 
@@ -87,8 +100,8 @@ def weeks_words(first: str, last: str) -> str:
     """A run of report weeks: "1 Mar to 28 Mar 2027" (one week: ``week_words``)."""
     if first == last:
         return week_words(first)
-    start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
-    end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1) + timedelta(days=6)
+    start = date.fromisocalendar(int(first[:4]), int(first[6:8]), 1)
+    end = date.fromisocalendar(int(last[:4]), int(last[6:8]), 1) + timedelta(days=6)
     return localized.day_span(start, end)
 
 

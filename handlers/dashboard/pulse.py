@@ -153,7 +153,8 @@ def overview(session: Session, viewer: Viewer, scope: Scope, settings: Any, now:
     shown = [c for c in cells if c.shown]
     withheld = len(cells) - len(shown)
     latest = weeks[-1]
-    ticks = tuple(week_start_words(w) for w in weeks)  # "8 Mar 2027"
+    # "8 Mar 2027" (a week), "Wed 10 Mar 2027" (a check-in published on its own)
+    ticks = tuple(week_start_words(w) for w in weeks)
     view.sections.append(
         _headline(weeks, measures, by, themes, views.latest_reach(session, viewer), viewer)
     )
@@ -622,7 +623,7 @@ def roadmap(session: Session, viewer: Viewer, scope: Scope, settings: Any, now: 
     for cell in assessed:
         first.setdefault(cell.measure, cell)
         last[cell.measure] = cell
-    weeks = published_weeks(session)[-RECENT_WEEKS:]
+    weeks = disclosure.last_weeks(published_weeks(session), RECENT_WEEKS)
     pulse_cells = (
         disclosure.visible_cells(
             session,
@@ -796,7 +797,7 @@ def groups(
         raise NotAllowed(f"week {week}")
     if not weeks:
         return _waiting("groups", prompts.text("dashboard.nav_groups"), scope, _w("waiting"))
-    chosen = [week] if week else weeks[-HEAT_WEEKS:]
+    chosen = [week] if week else disclosure.last_weeks(weeks, HEAT_WEEKS)
     span = weeks_words(chosen[0], chosen[-1])
     wanted = heat_groups(session, scope)
     cells = [

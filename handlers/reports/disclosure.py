@@ -23,12 +23,18 @@ whole answer for any meaningful epsilon) and still leaks under repeated releases
 budget is tracked; managers would not trust figures that move by themselves. So culturebot
 combines the others, as the anchors and statistical offices do:
 
-1. **Fixed snapshots of closed periods.** Every pulse round has a ``period`` (the ISO week
-   of its local date, "2027-W10"; an assessment is "assessment:<id>"). A week is *closed*
-   once it ended at least two days ago and all its rounds have closed; only closed periods
-   are published, once, into ``disclosure_cell``; a published cell never changes. Nothing is
-   ever computed over a live period, so a figure never moves under a viewer (no subtraction
-   over time), and a late answer cannot be isolated.
+1. **Fixed snapshots of closed periods.** Every pulse round has a ``period``: the ISO week
+   of its local date ("2027-W10") while open; an assessment is "assessment:<id>". When a
+   round closes, if its whole-round cell computed from that round alone passes the gate, the
+   round and its answers move to a period of their own ("2027-W10-3.r12": week, weekday
+   asked, round id; ``own_period``), published at the next tick; else they stay in the week.
+   ``period`` is one column of the round and of each answer, so every answer is in exactly
+   one period and no two periods overlap (nothing to subtract between them). A week is
+   *closed* once it ended at least two days ago and all its remaining rounds have closed; a
+   round's own period is closed at once. Only closed periods are published, once, into
+   ``disclosure_cell``; a published cell never changes. Nothing is ever computed over a live
+   period, so a figure never moves under a viewer (no subtraction over time), and a late
+   answer cannot be isolated.
 2. **People, not answers.** A cell counts distinct respondents, from ``pulse_prompt`` (status
    answered), never answers. Each answer belongs to an *atom*, (team path, department) of
    the answerer when they answered; the prompt records the same atom, so counting people per
@@ -87,14 +93,15 @@ The API (what reports, assessments and the dashboard use)
   period first; withheld cells come with ``shown=False`` and a ``reason``.
 - ``combine(cells)``: a figure over several cells (e.g. four weeks), from shown cells only.
 - ``comments(session, viewer, since=, until=, limit=)``: ``CommentGroup``s the viewer may read.
-- ``publish_pulse_due(session, now, settings)``: publish every closed pulse week
+- ``publish_pulse_due(session, now, settings)``: publish every closed pulse period (weeks,
+  and rounds published on their own)
   (``handlers.reports.publish.publish_due`` runs it for the scheduler's tick and
   ``culturebot report``, then the other kinds' periods). Other kinds of period (an assessment) call
   ``publish_period(session, period, kind, starts, ends, atoms, now, settings)`` once, when
   closed, with an ``Atom`` of figures per (measure, team path, department); assessments set
   ``kind="assessment"`` and get ``spread``.
-- ``close_round(session, round_id, now)`` (the pulse tick) and ``period_for(session, day, now)``
-  (when a round is created).
+- ``close_round(session, round_id, now, min_group_size)`` (the pulse tick) and
+  ``period_for(session, day, now)`` (when a round is created).
 - Live counts (the progress of a running check-in, an open assessment, a cascade's
   acknowledgements) move under the viewer, so they follow the gate's own rule for figures
   that move: ``handlers/reports/live_counts.progress``.
@@ -110,10 +117,12 @@ level above it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +137,7 @@ from sqlmodel import Session, col, select
 import prompts
 from bot.core.config import Settings
 from handlers.common.banks import schedule_bank
+from handlers.common.formatting import ROUND_PERIOD
 from handlers.reports.atoms import Atom, AtomKey, Movers, assessment_atoms, unscored_count
 from handlers.reports.comment_sets import Moved, suppress_sets
 from storage import job_marks, people, scrub
@@ -211,6 +221,9 @@ class CommentGroup:
     # beside each comment, its conversation reference ("" where the author did not ask for
     # anonymous replies: storage/conversations.py); random, so it orders and names nothing
     refs: list[str] = field(default_factory=list)
+    # beside each comment, its detected language (bot/core/language.py; "" where none): the
+    # text's own, so listing it tells nothing the text does not
+    languages: list[str] = field(default_factory=list)
 
 
 def band(n: int) -> str:
@@ -265,8 +278,37 @@ def week_of(day: date) -> str:
 
 
 def week_bounds(period: str) -> tuple[date, date]:
-    monday = date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+    """Monday and Sunday of a pulse period's week (a round's period: the week it was asked)."""
+    monday = date.fromisocalendar(int(period[:4]), int(period[6:8]), 1)
     return monday, monday + timedelta(days=6)
+
+
+def round_period(day: date, round_id: int) -> str:
+    """The period of a round published on its own: "2027-W10-3.r12" (the ISO week and
+    weekday it was asked, and the round's id), so it sorts inside its week."""
+    return f"{week_of(day)}-{day.isoweekday()}.r{round_id}"
+
+
+def is_round_period(period: str) -> bool:
+    return bool(ROUND_PERIOD.match(period))
+
+
+def round_day(period: str) -> date:
+    """The day a round period's round was asked."""
+    return date.fromisocalendar(int(period[:4]), int(period[6:8]), int(period[9]))
+
+
+def week_part(period: str) -> str:
+    """The ISO week a pulse period belongs to: "2027-W10" for itself and its rounds."""
+    return period[:8]
+
+
+def last_weeks(periods: Iterable[str], n: int) -> list[str]:
+    """The pulse periods, in the order given, of the latest ``n`` weeks among them: a week
+    and the rounds of it published on their own are one week ("the last 4 weeks")."""
+    found = list(periods)
+    recent = set(sorted({week_part(p) for p in found})[-n:])
+    return [p for p in found if week_part(p) in recent]
 
 
 def is_published(session: Session, period: str) -> bool:
@@ -284,10 +326,49 @@ def period_for(session: Session, day: date, now: datetime) -> str:
 
 
 def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> list[str]:
-    """Publish every closed, unpublished pulse week (incremental); return the periods
-    published. handlers/reports/publish.py runs it, then the other kinds' periods."""
+    """Publish every closed, unpublished pulse period (incremental): a round's own period at
+    once, a week two days after it ended; return the periods published ("2027-W10-3.r12",
+    "2027-W10"). handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
-    # only the weeks not published yet whose rounds are all closed, in one read: every tick
+    done = []
+    for period in _closed_unpublished(session):
+        if now < publishable_at(period, now):
+            continue
+        if is_round_period(period):  # one closed round: nothing can join it, no waiting
+            starts = round_day(period)
+            closes = session.exec(
+                select(func.max(PulseRound.closes_at)).where(PulseRound.period == period)
+            ).one()
+            ends = max(starts, closes.date()) if closes else starts
+        else:
+            starts, ends = week_bounds(period)
+        atoms, movers = pulse_atoms(session, period)
+        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
+        done.append(period)
+    return done
+
+
+def publishable_at(period: str, now: datetime) -> datetime:
+    """When a pulse period may be published, its rounds all closed: a round's own period at
+    once, a week ``CLOSE_AFTER`` past the end of its Sunday (in ``now``'s time zone, UTC)."""
+    if is_round_period(period):
+        return now
+    _starts, ends = week_bounds(period)
+    return datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + CLOSE_AFTER
+
+
+def next_pulse_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_pulse_due`` could next publish, the database staying as it is (a week
+    whose rounds are still open waits for their close, a write)."""
+    if job_marks.read(session, COMMENT_SETS_MARK) is None:
+        return now
+    times = [publishable_at(period, now) for period in _closed_unpublished(session)]
+    return max(now, min(times)) if times else None
+
+
+def _closed_unpublished(session: Session) -> list[str]:
+    """The pulse periods not published yet whose rounds are all closed, oldest first."""
+    # only the periods not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history
     published = (
         select(DisclosurePeriod.period)
@@ -300,19 +381,7 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
         .group_by(col(PulseRound.period))
         .having(func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)) == 0)
     ).all()
-    done = []
-    for period in sorted(periods, key=str):
-        if not period:
-            continue
-        starts, ends = week_bounds(period)
-        if now < datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + (
-            CLOSE_AFTER
-        ):
-            continue
-        atoms, movers = pulse_atoms(session, period)
-        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
-        done.append(period)
-    return done
+    return [period for period in sorted(periods, key=str) if period]
 
 
 COMMENT_SETS_MARK = "comment_sets_movers"  # job_mark: periods published before the set rule
@@ -361,10 +430,13 @@ def recheck_comments(session: Session, now: datetime, settings: Settings) -> int
     return withheld
 
 
-def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Movers]:
-    """The figures of a closed pulse week per (theme, team path, department), and the people
+def pulse_atoms(
+    session: Session, period: str, round_id: int | None = None
+) -> tuple[dict[AtomKey, Atom], Movers]:
+    """The figures of a closed pulse period per (theme, team path, department), and the people
     who answered one theme in more than one atom (they moved between two rounds of the
-    week): a group holding both atoms counts them once (handlers/reports/comment_sets.py)."""
+    week): a group holding both atoms counts them once (handlers/reports/comment_sets.py).
+    ``round_id``: that round of the period alone (``close_round`` weighs it on its own)."""
     bank = prompts.questions()
     own_banks = {
         s.id: schedule_bank(s)
@@ -384,7 +456,11 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
             col(PulsePrompt.department),
         )
         .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
-        .where(col(PulseRound.period) == period, col(PulsePrompt.status) != "scheduled")
+        .where(
+            col(PulseRound.period) == period,
+            col(PulsePrompt.status) != "scheduled",
+            *([col(PulseRound.id) == round_id] if round_id is not None else []),
+        )
     ).all()
     placed: dict[tuple[str, int], tuple[AtomKey, bool]] = {}
     answered_in: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
@@ -417,7 +493,10 @@ def pulse_atoms(session: Session, period: str) -> tuple[dict[AtomKey, Atom], Mov
             func.coalesce(func.sum(col(PulseAnswer.polarity)), 0.0),
             unscored_count(PulseAnswer.language, PulseAnswer.polarity),
         )
-        .where(col(PulseAnswer.period) == period)
+        .where(
+            col(PulseAnswer.period) == period,
+            *([col(PulseAnswer.round_id) == round_id] if round_id is not None else []),
+        )
         .group_by(
             col(PulseAnswer.theme),
             col(PulseAnswer.team_path),
@@ -528,14 +607,74 @@ def _prefixes(team_path: str) -> list[str]:
 
 
 def _label(kind: str, key: str, names: dict[str, str]) -> str:
+    """The group's name as it is stored: in English whoever's request published it, with the
+    manager's name as it was then; ``_read_label`` says it in each reader's language."""
+    with prompts.speaking(prompts.ENGLISH):
+        if kind == "org":
+            return prompts.text("disclosure.org")
+        if kind == "department":
+            return key
+        if key == "/":
+            return prompts.text("disclosure.top")
+        name = names.get(key, prompts.text("disclosure.someone"))
+        return prompts.text(f"disclosure.{kind}", name=name)
+
+
+_NAME = "\x00"  # stands for the name while a template is turned into a pattern
+
+
+@functools.lru_cache(maxsize=64)
+def _name_pattern(template: str) -> re.Pattern[str]:
+    before, _, after = template.partition(_NAME)
+    return re.compile(f"{re.escape(before)}(?P<name>.+){re.escape(after)}", re.DOTALL)
+
+
+def _stored_name(kind: str, stored: str) -> str | None:
+    """The manager's name inside a stored team or subtree label, whichever language it was
+    stored in (English from now on; earlier, the language of whoever's request published it);
+    None where no language's words fit (the label is then said as stored)."""
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            found = _name_pattern(prompts.text(f"disclosure.{kind}", name=_NAME)).fullmatch(stored)
+            if found:
+                return found["name"]
+    return None
+
+
+def _is_someone(name: str) -> bool:
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            if name == prompts.text("disclosure.someone"):
+                return True
+    return False
+
+
+def _read_label(kind: str, key: str, stored: str) -> str:
+    """A cell's group name in the reader's language, built when it is read from the cell's
+    kind and key (and the manager's name the stored label holds)."""
     if kind == "org":
         return prompts.text("disclosure.org")
     if kind == "department":
-        return key
+        return stored
     if key == "/":
         return prompts.text("disclosure.top")
-    name = names.get(key, prompts.text("disclosure.someone"))
+    name = _stored_name(kind, stored)
+    if name is None:
+        return stored
+    if _is_someone(name):  # "a former manager" (no name left): said in this language too
+        name = prompts.text("disclosure.someone")
     return prompts.text(f"disclosure.{kind}", name=name)
+
+
+Labels = dict[tuple[str, str, str], str]  # (kind, key, stored label) -> as read now
+
+
+def _label_of(row: Any, labels: Labels) -> str:
+    """``_read_label`` once per group in one reading (a year of cells names few groups)."""
+    found = (row.kind, row.key, row.label)
+    if found not in labels:
+        labels[found] = _read_label(*found)
+    return labels[found]
 
 
 def _cells(
@@ -942,10 +1081,11 @@ def visible_cells(
     if len(periods) <= 500:  # the periods asked for, in SQL: other kinds' cells stay unread
         queries = [q.where(col(DisclosureCell.period).in_(list(periods))) for q in queries]
     cells: dict[int, Cell] = {}
+    labels: Labels = {}
     for query in queries:
         for row in session.execute(query):  # plain rows: an export reads a year of cells
             if row.period in periods and (wanted is None or row.measure in wanted):
-                cells[row.id] = _cell(row)
+                cells[row.id] = _cell(row, labels)
     return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
 
 
@@ -974,13 +1114,13 @@ _CELL_TABLE = table_of(DisclosureCell)
 _CELL_ROWS = select(*_CELL_TABLE.columns)
 
 
-def _cell(row: Any) -> Cell:
+def _cell(row: Any, labels: Labels) -> Cell:
     return Cell(
         period=row.period,
         measure=row.measure,
         kind=row.kind,
         key=row.key,
-        label=row.label,
+        label=_label_of(row, labels),
         shown=row.shown,
         reason=row.reason,
         respondents=row.respondents,
@@ -1024,6 +1164,7 @@ def comments(
         reverse=True,
     )
     groups: list[CommentGroup] = []
+    labels: Labels = {}
     listed: set[tuple[str, str, frozenset[str]]] = set()
     gathered = 0
     for week in weeks:
@@ -1034,10 +1175,12 @@ def comments(
                 col(DisclosureCell.comments_shown).is_(True),
             ).order_by(col(DisclosureCell.id))  # broadest group first
         )
-        for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
+        for cell in (_cell(r, labels) for r in rows if _may_see(scope, r.kind, r.key)):
             if limit is not None and gathered >= limit:
                 return groups
-            query = select(PulseAnswer.comment, PulseAnswer.conversation_ref).where(
+            query = select(
+                PulseAnswer.comment, PulseAnswer.conversation_ref, PulseAnswer.language
+            ).where(
                 PulseAnswer.period == cell.period,
                 PulseAnswer.theme == cell.measure,
                 col(PulseAnswer.comment).is_not(None),
@@ -1048,14 +1191,17 @@ def comments(
                 query = query.where(PulseAnswer.team_path == cell.key)
             elif cell.kind == "subtree":
                 query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
-            found = [(t, ref or "") for t, ref in session.exec(query) if t]
+            found = [(t, ref or "", code or "") for t, ref, code in session.exec(query) if t]
             found.sort(key=lambda c: (hashlib.sha256(c[0].encode()).hexdigest(), c[1]))
-            texts = [t for t, _ in found]
+            texts = [t for t, _, _ in found]
             same = (cell.period, cell.measure, frozenset(texts))
             if texts and same not in listed:  # a group identical to one listed is one group
                 listed.add(same)
-                refs = [ref for _, ref in found]
-                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts, refs))
+                refs = [ref for _, ref, _ in found]
+                codes = [code for _, _, code in found]
+                groups.append(
+                    CommentGroup(cell.period, cell.measure, cell.label, texts, refs, codes)
+                )
                 gathered += len(texts)
     return groups
 
@@ -1063,12 +1209,14 @@ def comments(
 # --- closing rounds ----------------------------------------------------------------------
 
 
-def close_round(session: Session, round_id: int, now: datetime) -> int:
+def close_round(session: Session, round_id: int, now: datetime, min_group_size: int) -> int:
     """Move a closed round's pending answers into pulse_answer, all at once, in shuffled
     order, and touch every prompt of the round in the same transaction (so on PostgreSQL
     they all share one xmin and nothing orders them). The deleted pending rows' old versions
     still share the answering transactions' ids with the prompts' old versions: the table is
-    marked for ``storage.scrub``, which the tick runs once this commits. Returns the answers
+    marked for ``storage.scrub``, which the tick runs once this commits. A round whose
+    whole-round cell passes the gate becomes a period of its own (``own_period``), published
+    by the next ``publish_pulse_due`` without waiting for its week. Returns the answers
     moved."""
     round_ = session.get(PulseRound, round_id)
     if round_ is None or round_.closed:
@@ -1129,5 +1277,34 @@ def close_round(session: Session, round_id: int, now: datetime) -> int:
     round_.closed = True
     round_.live_floor = None  # its live count is no longer shown (handlers/reports/live_counts.py)
     session.add(round_)
+    session.flush()
+    own_period(session, round_, min_group_size)
     scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)
+
+
+def own_period(session: Session, round_: PulseRound, min_group_size: int) -> str | None:
+    """Move a closed round out of its unpublished week into a period of its own (its answers
+    and the round itself: ``period`` is one column of each, so every answer and every prompt
+    stays in exactly one period) when its whole-round cell, computed from this round alone, passes the gate.
+    Else it stays in its week, pooled with the week's other rounds, published as before.
+    Decided once, at close, from the round's own closed counts: nothing later can join it."""
+    week = round_.period
+    if week is None or is_round_period(week) or is_published(session, week):
+        return None
+    atoms, _ = pulse_atoms(session, week, round_id=row_id(round_.id))
+    by_measure: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for (measure, team_path, department), atom in atoms.items():
+        by_measure[measure][(team_path, department)] = atom.respondents
+    if not by_measure:
+        return None
+    for weights in by_measure.values():
+        if Lattice(weights).suppress(weights, min_group_size)[("org", "")] is not None:
+            return None
+    name = round_period(round_.local_date or round_.created_at.date(), row_id(round_.id))
+    session.execute(
+        update(PulseAnswer).where(col(PulseAnswer.round_id) == round_.id).values(period=name)
+    )
+    round_.period = name
+    session.add(round_)
+    return name

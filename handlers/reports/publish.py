@@ -14,11 +14,23 @@ from handlers.reports import connection_periods, disclosure, story_periods
 
 
 def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
-    """Publish every closed, unpublished week (incremental); return the pulse periods published."""
+    """Publish every closed, unpublished period (incremental); return the pulse periods
+    published: a round published on its own as it closes ("2027-W10-3.r12"), a week
+    ("2027-W10", the smaller rounds of that week) two days after it ended."""
     done = disclosure.publish_pulse_due(session, now, settings)
     story_periods.publish_due(session, now, settings)
     connection_periods.publish_due(session, now, settings)
     return done
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """When ``tick`` could next publish, the database staying as it is: each kind's own rule."""
+    times = [
+        disclosure.next_pulse_due(session, now),
+        story_periods.next_due(session, now),
+        connection_periods.next_due(session, now),
+    ]
+    return min((t for t in times if t is not None), default=None)
 
 
 def tick(runtime: Runtime) -> dict[str, int]:

@@ -3,7 +3,8 @@ see, at every moment; the linear system it gives is solved, and nothing under th
 (no person, no difference between two people, no small group) may be determined.
 
 Organisations: depth up to 5, teams of 1 to 12, departments crossing the hierarchy. Answers:
-several rounds (org-wide and a manager's ad-hoc ones) over several weeks and themes. The
+several rounds (org-wide and a manager's ad-hoc ones) over several weeks and themes, some
+closing mid-week (a round the gate shows whole is then a period of its own). The
 attacker knows the org and who answered (the worst case), so each shown figure is the sum of
 the answers of known people: one equation. A set of people is *determined* when its
 indicator vector lies in the span of the equations of its (week, theme).
@@ -15,7 +16,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -29,6 +29,7 @@ from handlers.reports.disclosure import week_of
 from storage.disclosure_models import DisclosureCell, DisclosurePeriod
 from storage.models import Person, PulseAnswer, PulsePrompt, PulseRound
 from storage.tables import metadata
+from tests.attack import determined_vectors
 
 # one question of each theme, and eNPS (0-10): a measure of its own whose eNPS and bands
 # (each a sum over the group's people, divided by its size) stand on the same cells
@@ -76,6 +77,8 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, str]], list[
                         st.lists(st.floats(0, 1), min_size=len(people), max_size=len(people))
                     ),
                     "share": share,
+                    # closes mid-week: weighed alone at close (own_period), as the tick does
+                    "alone": draw(st.booleans()),
                 }
             )
     return people, rounds
@@ -112,6 +115,7 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
             session.add(round_)
             session.flush()
             root = by_email.get(spec["root"]) if spec["root"] else None
+            wrote: dict[str, tuple[str, str]] = {}
             for i, (email, _, _) in enumerate(people):
                 person = by_email[email]
                 if root is not None and not (
@@ -136,8 +140,7 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                     )
                 )
                 if answered and roll < spec["share"] / 2:
-                    key = (round_.period, THEME_OF[spec["question"]])
-                    commenters[key].setdefault(email, (team_path, person.department))
+                    wrote[email] = (team_path, person.department)
                 if answered:
                     session.add(
                         PulseAnswer(
@@ -155,6 +158,12 @@ def _seed(database, people, rounds):  # type: ignore[no-untyped-def]
                             comment=f"words {i}-{n}" if roll < spec["share"] / 2 else None,
                         )
                     )
+            session.flush()
+            if spec.get("alone"):  # a period of its own when the gate shows the whole round
+                disclosure.own_period(session, round_, 5)
+            for email, atom in wrote.items():
+                key = (round_.period, THEME_OF[spec["question"]])
+                commenters[key].setdefault(email, atom)  # type: ignore[index]
         return by_email, commenters
 
 
@@ -171,27 +180,6 @@ def _members(cell, placed: dict[str, tuple[str, str]]) -> frozenset[str]:  # typ
         return team_path.startswith(cell.key)
 
     return frozenset(e for e, (tp, d) in placed.items() if inside(tp, d))
-
-
-def _determined(
-    equations: list[frozenset[str]], targets: list[dict[str, float]], people: list[str]
-) -> list[bool]:
-    """For each target (a vector over people), whether the equations determine it."""
-    if not equations or not people:
-        return [False] * len(targets)
-    index = {p: i for i, p in enumerate(people)}
-    matrix = np.zeros((len(equations), len(people)))
-    for row, members in enumerate(equations):
-        for person in members:
-            matrix[row, index[person]] = 1.0
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    basis = vt[singular > 1e-9]
-    goals = np.zeros((len(targets), len(people)))
-    for row, target in enumerate(targets):
-        for person, weight in target.items():
-            goals[row, index[person]] = weight
-    residual = goals - (goals @ basis.T) @ basis
-    return list(np.linalg.norm(residual, axis=1) < 1e-6)
 
 
 def _check_system(cells: list, placed: dict[str, tuple[str, str]], k: int, what: str) -> None:  # type: ignore[type-arg]
@@ -224,7 +212,7 @@ def _check_system(cells: list, placed: dict[str, tuple[str, str]], k: int, what:
         small.add(frozenset(e for e, (tp, _) in placed.items() if tp == team))
     small_groups = [g for g in small if 0 < len(g) < k]
     targets += [{p: 1.0 for p in g} for g in small_groups]
-    found = _determined(equations, targets, people)
+    found = determined_vectors(equations, targets, people)
     leaks = [t for t, hit in zip(targets, found, strict=True) if hit]
     assert not leaks, (what, leaks[:3])
 

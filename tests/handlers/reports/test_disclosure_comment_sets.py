@@ -193,9 +193,14 @@ MOVES: list[Row] = [
 
 
 @pytest.mark.parametrize("extra", [0, 1], ids=["nine-people", "ten-people"])
-def test_a_person_who_moves_mid_week_is_counted_once(runtime, chat, router, extra: int) -> None:
+def test_a_person_who_moves_mid_week_is_counted_once(
+    runtime, chat, router, monkeypatch, extra: int
+) -> None:
     """Comment groups count people, not (person, team) pairs: with 9 real commenters below
-    Ada no list holds their comments; with one more (10) they are listed."""
+    Ada no list holds their comments; with one more (10) they are listed. Figures need 12
+    people here, so neither check-in is shown alone (a round the gate shows whole is a period
+    of its own): both count in their week, which holds the mover in two teams."""
+    monkeypatch.setattr(runtime.settings, "min_group_size", 12)
     rows = MOVES + _people("max", ["Sales"] * 6)[5:] * extra
     _import(runtime, rows)
     written: dict[str, str] = {}
@@ -217,11 +222,14 @@ def test_a_person_who_moves_mid_week_is_counted_once(runtime, chat, router, extr
         (e, n, "nia@x.io" if e == "max1@x.io" else b, d) for e, n, b, d in rows
     ]  # max1 joins Nia's team
     _import(runtime, moved)
-    runtime.clock.advance(timedelta(hours=5))
+    runtime.clock.advance(timedelta(days=3, hours=1))  # Thursday: Cea's check-in closed
+    run_due(runtime)
     assert "asked" in chat("ada@x.io").say("checkin").lower()  # the same first question
     for i in range(1, 5):
         say(f"nia{i}@x.io", f"afternoon remark {i} from Nia's team")
     say("max1@x.io", "afternoon remark from the newcomer")
+    say("max@x.io", None)
+    say("nia@x.io", None)  # the week holds 12 (13) people, each check-in fewer
     runtime.clock.advance(timedelta(days=10))
     run_due(runtime)
     for viewer in ("cea@x.io", "ada@x.io", "nia@x.io"):

@@ -42,7 +42,7 @@ def test_one_check_in_is_one_row_under_the_group_asked(runtime, chat, clock) -> 
     _beas_check_in(runtime, chat, 3)
     clock.advance(timedelta(days=10))
     run_due(runtime)
-    figure = "Customer focus: mean 3.0 (5-9 people, 100% participation, week of 1 Mar 2027)"
+    figure = "Customer focus: mean 3.0 (5-9 people, 100% participation, check-in of Mon 1 Mar 2027)"
     figures = _figures(chat("bea@x.io").say("report"))  # Bea does not see Ava's part
     assert figures == [
         "Everyone below Bea Hughes (the same people: Team of Bea Hughes, Engineering (asked: 6 "
@@ -59,8 +59,7 @@ def test_one_check_in_is_one_row_under_the_group_asked(runtime, chat, clock) -> 
     figures = _figures(chat("e1@x.io").say("report"))
     assert figures == [
         "Team of Bea Hughes (the same people: Engineering (asked: 6 of 7), Whole organisation "
-        "(asked: 6 of 15)) - Customer focus: mean 3.0 (5-9 people, 100% participation, week of "
-        "1 Mar 2027)"
+        f"(asked: 6 of 15)) - {figure}"
     ], figures
 
 

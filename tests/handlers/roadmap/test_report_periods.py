@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from handlers.common.formatting import BARS
+from handlers.reports import disclosure
 from handlers.roadmap import objectives
 from storage import people
 from tests.handlers.roadmap.helpers import ORG, SUPPORT, form_answers
@@ -71,7 +72,9 @@ def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> Non
     data = json.loads(_cli(runtime, "report", "--format", "json"))
     team = _named(data["rows"], "Team of Sam Support")
     focus = next(r for r in team if r["theme"] == "customer_focus")
-    assert focus["weeks"] == ["2027-W09", "2027-W12", "2027-W15"]  # the theme's weeks
+    # the theme's Monday check-ins, each published on its own as it closed
+    assert [w[:8] for w in focus["weeks"]] == ["2027-W09", "2027-W12", "2027-W15"]
+    assert all(disclosure.is_round_period(w) for w in focus["weeks"])
     assert len(focus["series"]) == 3 and None not in focus["series"]
     eng = [r for r in data["rows"] if r["group"] == "Team of Eve Eng"]
     assert eng and all(r["withheld"] and r["reason"] == "small" for r in eng)
@@ -89,10 +92,11 @@ def test_weekly_series_periods_and_withheld_reasons(runtime, chat, clock) -> Non
 
     until = date(2027, 3, 14)  # the first two weeks only
     early = json.loads(_cli(runtime, "report", "--format", "json", "--until", str(until)))
-    assert {w for r in early["rows"] for w in r["weeks"]} == {"2027-W09", "2027-W10"}
+    assert {w[:8] for r in early["rows"] for w in r["weeks"]} == {"2027-W09", "2027-W10"}
     last_week = chat("sam@x.io").say("report 1")  # the last week only
-    assert "week of 12 Apr 2027" in last_week and "week of 5 Apr 2027" not in last_week
-    assert "week of 5 Apr 2027" in chat("sam@x.io").say("report weeks 2")
+    assert "check-in of Mon 12 Apr 2027" in last_week
+    assert "check-in of Mon 5 Apr 2027" not in last_week
+    assert "check-in of Mon 5 Apr 2027" in chat("sam@x.io").say("report weeks 2")
     series = list(csv.reader(io.StringIO(_cli(runtime, "report", "--format", "csv", "--series"))))
     assert series[0] == ["kind", "group", "theme", "week", "mean", "withheld_because"]
     assert any(row[5].startswith("withheld (fewer than 5") for row in series[1:])

@@ -30,7 +30,7 @@ def test_person_receives_prompt_answers_and_report_counts_it(runtime, chat) -> N
 
     run_due(runtime)  # nothing more is due: nobody is asked twice
     assert "type a number" not in chat("p1@x.io").inbox()
-    # the week is reported once it is over and its check-in closed
+    # a check-in is reported once it has closed
     assert "No results yet" in chat("boss@x.io").say("report")
     runtime.clock.advance(timedelta(days=10))
     run_due(runtime)

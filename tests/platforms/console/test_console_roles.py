@@ -110,7 +110,7 @@ def test_manager_relays_sets_an_objective_and_reads_the_team_report_in_chat(runt
         assert "type a number 1-5" in person.inbox()
         assert "Thanks, recorded" in person.say("4", f"We listen to customer {i} every week.")
 
-    # the team's results and comments, once the week is over
+    # the team's results and comments, once the check-in has closed
     runtime.clock.advance(timedelta(days=10))
     run_due(runtime)
     report = bea.say("report")
