@@ -117,10 +117,12 @@ level above it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -605,14 +607,74 @@ def _prefixes(team_path: str) -> list[str]:
 
 
 def _label(kind: str, key: str, names: dict[str, str]) -> str:
+    """The group's name as it is stored: in English whoever's request published it, with the
+    manager's name as it was then; ``_read_label`` says it in each reader's language."""
+    with prompts.speaking(prompts.ENGLISH):
+        if kind == "org":
+            return prompts.text("disclosure.org")
+        if kind == "department":
+            return key
+        if key == "/":
+            return prompts.text("disclosure.top")
+        name = names.get(key, prompts.text("disclosure.someone"))
+        return prompts.text(f"disclosure.{kind}", name=name)
+
+
+_NAME = "\x00"  # stands for the name while a template is turned into a pattern
+
+
+@functools.lru_cache(maxsize=64)
+def _name_pattern(template: str) -> re.Pattern[str]:
+    before, _, after = template.partition(_NAME)
+    return re.compile(f"{re.escape(before)}(?P<name>.+){re.escape(after)}", re.DOTALL)
+
+
+def _stored_name(kind: str, stored: str) -> str | None:
+    """The manager's name inside a stored team or subtree label, whichever language it was
+    stored in (English from now on; earlier, the language of whoever's request published it);
+    None where no language's words fit (the label is then said as stored)."""
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            found = _name_pattern(prompts.text(f"disclosure.{kind}", name=_NAME)).fullmatch(stored)
+            if found:
+                return found["name"]
+    return None
+
+
+def _is_someone(name: str) -> bool:
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            if name == prompts.text("disclosure.someone"):
+                return True
+    return False
+
+
+def _read_label(kind: str, key: str, stored: str) -> str:
+    """A cell's group name in the reader's language, built when it is read from the cell's
+    kind and key (and the manager's name the stored label holds)."""
     if kind == "org":
         return prompts.text("disclosure.org")
     if kind == "department":
-        return key
+        return stored
     if key == "/":
         return prompts.text("disclosure.top")
-    name = names.get(key, prompts.text("disclosure.someone"))
+    name = _stored_name(kind, stored)
+    if name is None:
+        return stored
+    if _is_someone(name):  # "a former manager" (no name left): said in this language too
+        name = prompts.text("disclosure.someone")
     return prompts.text(f"disclosure.{kind}", name=name)
+
+
+Labels = dict[tuple[str, str, str], str]  # (kind, key, stored label) -> as read now
+
+
+def _label_of(row: Any, labels: Labels) -> str:
+    """``_read_label`` once per group in one reading (a year of cells names few groups)."""
+    found = (row.kind, row.key, row.label)
+    if found not in labels:
+        labels[found] = _read_label(*found)
+    return labels[found]
 
 
 def _cells(
@@ -1019,10 +1081,11 @@ def visible_cells(
     if len(periods) <= 500:  # the periods asked for, in SQL: other kinds' cells stay unread
         queries = [q.where(col(DisclosureCell.period).in_(list(periods))) for q in queries]
     cells: dict[int, Cell] = {}
+    labels: Labels = {}
     for query in queries:
         for row in session.execute(query):  # plain rows: an export reads a year of cells
             if row.period in periods and (wanted is None or row.measure in wanted):
-                cells[row.id] = _cell(row)
+                cells[row.id] = _cell(row, labels)
     return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
 
 
@@ -1051,13 +1114,13 @@ _CELL_TABLE = table_of(DisclosureCell)
 _CELL_ROWS = select(*_CELL_TABLE.columns)
 
 
-def _cell(row: Any) -> Cell:
+def _cell(row: Any, labels: Labels) -> Cell:
     return Cell(
         period=row.period,
         measure=row.measure,
         kind=row.kind,
         key=row.key,
-        label=row.label,
+        label=_label_of(row, labels),
         shown=row.shown,
         reason=row.reason,
         respondents=row.respondents,
@@ -1101,6 +1164,7 @@ def comments(
         reverse=True,
     )
     groups: list[CommentGroup] = []
+    labels: Labels = {}
     listed: set[tuple[str, str, frozenset[str]]] = set()
     gathered = 0
     for week in weeks:
@@ -1111,7 +1175,7 @@ def comments(
                 col(DisclosureCell.comments_shown).is_(True),
             ).order_by(col(DisclosureCell.id))  # broadest group first
         )
-        for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
+        for cell in (_cell(r, labels) for r in rows if _may_see(scope, r.kind, r.key)):
             if limit is not None and gathered >= limit:
                 return groups
             query = select(
