@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import prompts
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings, get_settings
 from bot.core.runtime import Runtime
+from storage import quiet
 from storage.db import open_database
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.core.router import Router
 
 log = logging.getLogger(__name__)
@@ -71,11 +76,75 @@ def due_jobs() -> dict[str, Callable[[Runtime], object]]:
     }
 
 
+def next_dues() -> dict[str, Callable[[Session, Runtime, datetime], datetime | None]]:
+    """Each job of ``due_jobs``' ``next_due``: the earliest moment from ``now`` on when it could
+    have work, the database staying as it is (None: not before something is written); a job
+    that cannot tell says ``now``. A test checks every job has one."""
+    from handlers.cascade import actions as cascade
+    from handlers.pulse import rounds as pulse
+    from handlers.roadmap import assessment, objectives, results
+    from handlers.stories import capture as stories
+
+    return {
+        "pulse": pulse.next_due,
+        "stories": stories.next_due,
+        "cascade": cascade.next_due,
+        "assessment": assessment.next_due,
+        "disclosure": results.next_due,
+        "objectives": objectives.next_due,
+    }
+
+
+def quiet_until(session: Session, runtime: Runtime, now: datetime) -> datetime:
+    """Before when no job can have work while the database stays as it is (at most a day on:
+    a full tick at least daily)."""
+    times = [due(session, runtime, now) for due in next_dues().values()]
+    return min(t for t in [*times, now + MAX_QUIET] if t is not None)
+
+
+MAX_QUIET = timedelta(days=1)
+
+
 def run_due(runtime: Runtime) -> dict[str, object]:
     """One scheduler tick: everything that is due now, in order (each job's transactions
-    on one connection: see Database.one_connection)."""
+    on one connection: see Database.one_connection). When it changed nothing, it records
+    until when nothing is due, for ``culturebot tick`` to answer without the ORM until then
+    (storage.quiet; the race with other writers is in storage.tick_state)."""
+    # here, not at the top: its tables need SQLModel, which `status` does without
+    from storage import tick_state
+
     with runtime.db.one_connection():
-        return {name: job(runtime) for name, job in due_jobs().items()}
+        began = runtime.clock.now()
+        with runtime.db.session() as session:
+            generation = tick_state.begin(session)
+        done = {name: job(runtime) for name, job in due_jobs().items()}
+        try:
+            record_quiet(runtime, generation, began, done)
+        except Exception:  # never stops the tick: the next one is a full one, as it was
+            log.exception("the tick's quiet time was not recorded")
+        return done
+
+
+def record_quiet(
+    runtime: Runtime, generation: int, began: datetime, done: dict[str, object]
+) -> None:
+    """Record until when nothing is due, when this tick changed nothing (a tick that wrote
+    keeps no record, so the quiet time is worked out only on a tick that found nothing).
+    It is worked out from ``began``, before the jobs read the clock: what fell due while they
+    ran is not past for it, so it ends the quiet time at once."""
+    from storage import tick_state  # see run_due
+
+    with runtime.db.session() as session:
+        if tick_state.changed(session):
+            return
+        until = quiet_until(session, runtime, began)
+    with runtime.db.session() as session:
+        tick_state.record(session, generation, until, quiet.basis(), report_json(done))
+
+
+def report_json(done: dict[str, object]) -> str:
+    """The line ``culturebot tick`` prints: the tick's report as JSON."""
+    return json.dumps(tick_report(done), default=str, sort_keys=True)
 
 
 # (job, key) of tick counts that count people who had not answered by then: reminders go to

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import ast
 import os
-import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from storage.quiet import MIGRATIONS, script_heads
+
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlmodel import Session
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def normalise_url(url: str) -> str:
@@ -175,33 +172,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-# a module-level ``revision = ...`` / ``down_revision = ...`` (annotated or not) and its value:
-# a string, None, or a tuple of strings (which may span lines)
-_ASSIGNMENT = re.compile(
-    r"""^(revision|down_revision)\b[^=\n]*=\s*(\([^)]*\)|"[^"]*"|'[^']*'|None)""", re.M
-)
-
-
-@cache
-def script_heads() -> frozenset[str]:
-    """The newest migrations shipped with this code: revisions no other revision builds on.
-
-    Read from the revision files' ``revision``/``down_revision`` assignments without importing
-    them or Alembic, and without parsing them whole (every command checks the heads: a regular
-    expression takes a tenth of ``ast.parse``'s time); a test checks the answer against
-    Alembic's own ``get_heads``."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        for name, value in _ASSIGNMENT.findall(path.read_text(encoding="utf-8")):
-            parsed = ast.literal_eval(value)
-            if name == "revision":
-                revisions.add(parsed)
-            else:
-                parents.update([parsed] if isinstance(parsed, str) else parsed or ())
-    return frozenset(revisions - parents)
 
 
 def open_database(url: str, *, busy_timeout: float = 30.0) -> Database:

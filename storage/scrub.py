@@ -51,6 +51,12 @@ def mark_due(session: Session, table: str, now: datetime) -> None:
     job_marks.write(session, PREFIX + table, now)
 
 
+def pending(session: Session) -> bool:
+    """Whether a table is marked due (``run_due`` runs on every tick until it is done)."""
+    found = session.exec(select(JobMark.name).where(col(JobMark.name).startswith(PREFIX)))
+    return any(name.removeprefix(PREFIX) in TABLES for name in found)
+
+
 def run_due(db: Database) -> list[str]:
     """Scrub every table marked due; return those now done. Never raises: a scrub that could
     not finish (a lock held, an older snapshot still open) is tried again next tick."""

@@ -12,6 +12,7 @@ import storage.models  # noqa: F401
 import storage.results  # noqa: F401
 import storage.roadmap  # noqa: F401
 import storage.stories  # noqa: F401
+import storage.tick_state  # noqa: F401
 
 storage.models.describe_outbox_due_index()
 metadata = SQLModel.metadata

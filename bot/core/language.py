@@ -28,6 +28,8 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
+import prompts
+
 if TYPE_CHECKING:  # loaded on first use: the models take seconds and hundreds of MiB
     from lingua import LanguageDetector
 
@@ -73,3 +75,16 @@ def detect(text: str) -> str | None:
         return ENGLISH
     needed = SHORT_CONFIDENCE if words < SHORT_WORDS else MIN_CONFIDENCE
     return code if best.value >= needed else UNDETERMINED
+
+
+def tagged(text: str, code: str | None) -> str:
+    """``text`` as a listing shows it to the current reader: tagged with its language ("[de]
+    ...") where that was detected (``detect``: the text's own, never its author's) and is not
+    the language the reader reads now; as it is otherwise (undetermined, no words, or theirs).
+    The tag adds nothing the text does not say itself, so it never changes what a list shows."""
+    if not code or code == UNDETERMINED:
+        return text
+    reading = prompts.current_locale().replace("_", "-").partition("-")[0].lower()
+    if code == reading:
+        return text
+    return prompts.text("language.tagged", code=code, text=text)

@@ -806,6 +806,9 @@ def tick(runtime: Runtime) -> dict[str, int]:
     return cascade_chain.tick(runtime)
 
 
+next_due = cascade_chain.next_due  # when tick could next have work (see there)
+
+
 def register(router: Router) -> None:
     router.command("cascade")(command)
     router.action("cascade.send")(submit)

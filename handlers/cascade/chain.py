@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import and_, delete, exists, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -67,6 +67,26 @@ def managers_among(session: Session, ids: Sequence[int]) -> set[int]:
             ).all()
         )
     return found
+
+
+def _to_nudge(now: datetime) -> list[ColumnElement[bool]]:
+    """A pending link (joined with its manager) whose nudge is due at its nudge_at."""
+    return [col(CascadeLink.nudged).is_(False), col(CascadeLink.due_at) > now]
+
+
+def _to_escalate() -> list[ColumnElement[bool]]:
+    """A pending link (joined with its manager) escalated at its due_at."""
+    return [col(Person.active).is_(True)]
+
+
+def closes_at(cascade: Cascade) -> datetime:
+    """When a running cascade with no pending link is closed (joiners are reached till then)."""
+    return cascade.created_at + WATCH
+
+
+def _draft_expiry(now: datetime) -> ColumnElement[bool]:
+    """A previewed cascade nobody sent or discarded, forgotten ``DRAFTS`` after its preview."""
+    return and_(col(Cascade.status) == "draft", col(Cascade.created_at) < now - DRAFTS)
 
 
 @dataclass
@@ -288,7 +308,7 @@ class Chain:
                 CascadeLink.cascade_id == self.id, CascadeLink.status == "pending"
             )
         ).first()
-        if pending is None and self.now >= self.cascade.created_at + WATCH:
+        if pending is None and self.now >= closes_at(self.cascade):
             self.cascade.status = "closed"
             self.session.add(self.cascade)
         return counts
@@ -378,11 +398,7 @@ class Chain:
         return len(rows)
 
     def _nudge(self) -> int:
-        due = self._pending_links(
-            col(CascadeLink.nudged).is_(False),
-            col(CascadeLink.nudge_at) <= self.now,
-            col(CascadeLink.due_at) > self.now,
-        )
+        due = self._pending_links(*_to_nudge(self.now), col(CascadeLink.nudge_at) <= self.now)
         for link, manager in due:
             self._send(
                 manager,
@@ -395,7 +411,7 @@ class Chain:
         return len(due)
 
     def _escalate_due(self) -> int:
-        due = self._pending_links(col(Person.active).is_(True), col(CascadeLink.due_at) <= self.now)
+        due = self._pending_links(*_to_escalate(), col(CascadeLink.due_at) <= self.now)
         for link, _manager in due:
             self.escalate(link)
         return len(due)
@@ -591,12 +607,7 @@ def tick(runtime: Runtime) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     # one transaction for the drafts and what to watch: most ticks find nothing else to do
     with runtime.db.session() as session:
-        session.exec(  # previews nobody sent or discarded
-            delete(Cascade).where(
-                col(Cascade.status) == "draft",
-                col(Cascade.created_at) < runtime.clock.now() - DRAFTS,
-            )
-        )
+        session.exec(delete(Cascade).where(_draft_expiry(runtime.clock.now())))
         waiting = list(
             session.exec(
                 select(Cascade.id)
@@ -627,3 +638,52 @@ def tick(runtime: Runtime) -> dict[str, int]:
             for name, count in Chain.of(session, runtime, cascade).watch().items():
                 totals[name] += count
     return dict(totals)
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """The earliest moment from ``now`` on when ``tick`` could have work, the database staying
+    as it is (None: not before something is written). Leavers, joiners and new links change
+    only with the people (a write); the rest falls due at times the database holds: a draft's
+    expiry, a scheduled cascade's arrivals, a pending link's nudge and escalation, a close."""
+    times: list[datetime] = []
+    draft = session.exec(
+        select(func.min(Cascade.created_at)).where(col(Cascade.status) == "draft")
+    ).one()
+    if draft is not None:
+        times.append(draft + DRAFTS + timedelta(microseconds=1))
+    scheduled = session.exec(
+        select(Cascade)
+        .join(CascadeLink, col(CascadeLink.cascade_id) == col(Cascade.id))
+        .where(
+            col(Cascade.status).in_(("scheduled", "running")),
+            CascadeLink.level == 0,
+            CascadeLink.status == "scheduled",
+        )
+    ).all()
+    work_week = runtime.settings.work_week
+    for cascade in scheduled:
+        times.extend(
+            at
+            for person in active_reports(session, cascade.sender_id)
+            if (at := arrival(cascade, person, work_week)) > now
+        )
+    running = col(Cascade.status) == "running"
+    nudge, escalate = session.exec(
+        select(
+            select(func.min(CascadeLink.nudge_at))
+            .join(Person, col(Person.id) == col(CascadeLink.manager_id))
+            .join(Cascade, col(Cascade.id) == col(CascadeLink.cascade_id))
+            .where(running, CascadeLink.status == "pending", *_to_nudge(now))
+            .scalar_subquery(),
+            select(func.min(CascadeLink.due_at))
+            .join(Person, col(Person.id) == col(CascadeLink.manager_id))
+            .join(Cascade, col(Cascade.id) == col(CascadeLink.cascade_id))
+            .where(running, CascadeLink.status == "pending", *_to_escalate())
+            .scalar_subquery(),
+        )
+    ).one()
+    times.extend(t for t in (nudge, escalate) if t is not None)
+    for cascade in session.exec(select(Cascade).where(running)):
+        if closes_at(cascade) > now:  # else closed already, or waiting for its pending links
+            times.append(closes_at(cascade))
+    return max(now, min(times)) if times else None

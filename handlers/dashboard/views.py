@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core import language
 from bot.core.clock import format_local
 from bot.core.config import Settings
 from bot.core.localized import percent
@@ -206,7 +207,7 @@ def _latest_stories(session: Session, viewer: Viewer, scope: Scope, k: int) -> S
                 department,
                 name if story.consent == "named" else None,
                 story.customer,
-                story.what_happened,
+                language.tagged(story.what_happened, story.language),
                 story.what_changed,
                 _s("only_manager") if story.consent == "manager" else _s("everyone"),
             )

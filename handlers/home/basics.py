@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import prompts
+from bot.core import language
 from bot.core.chat import Incoming, Response, UserError, text_message
 from bot.core.parsing import parse_int
 from bot.core.router import Router
@@ -135,10 +136,10 @@ def comments_text(
         )
         entries.append((heading, None))
         marks = group.refs if refs else [""] * len(group.comments)
-        entries.extend(
-            (heading, f"- {f'[{ref}] ' if ref else ''}{' '.join(c.split())}")
-            for c, ref in zip(group.comments, marks, strict=True)
-        )
+        codes = group.languages or [""] * len(group.comments)
+        for c, ref, code in zip(group.comments, marks, codes, strict=True):
+            said = language.tagged(" ".join(c.split()), code)
+            entries.append((heading, f"- {f'[{ref}] ' if ref else ''}{said}"))
     per_page = max(limit - 2, 1)  # a heading repeated on top, the way on at the bottom
     start = (page - 1) * per_page
     if start >= len(entries):

@@ -137,30 +137,48 @@ def next_question(session: Session, schedule: PulseSchedule | None = None, **whe
 # --- the scheduled side ------------------------------------------------------------------
 
 
+def _days_around(now: datetime) -> tuple[date, date, date]:
+    """The local dates whose rounds a tick at ``now`` may open (every zone is within a day)."""
+    today = now.date()
+    return today - timedelta(days=1), today, today + timedelta(days=1)
+
+
+def _opening(
+    session: Session, schedule: PulseSchedule, day: date
+) -> tuple[list[ColumnElement[bool]], dict[str, datetime], datetime, datetime] | None:
+    """When the schedule's round of ``day`` may open: its audience, the send time in each of
+    their zones, and from when until when it opens (its first zone's time, its close); None
+    when it does not occur that day, has its round already or has nobody to ask."""
+    if not occurs_on(schedule, day):
+        return None
+    exists = session.exec(
+        select(PulseRound.id).where(
+            PulseRound.schedule_id == schedule.id, PulseRound.local_date == day
+        )
+    ).first()
+    if exists is not None:
+        return None
+    where = _audience_filter(session, schedule)
+    zones = audience_zones(session, schedule) if where is not None else []
+    if where is None or not zones:
+        return None
+    window = timedelta(hours=schedule.answer_window_hours)
+    zone_times = {tz: local_instant(day, schedule.local_time, tz) for tz in zones}
+    first, last = min(zone_times.values()), max(zone_times.values())
+    return where, zone_times, first, last + window
+
+
 def open_due_rounds(session: Session, now: datetime) -> int:
     """Create the rounds (and their prompts) whose first recipient's local time has come."""
     opened = 0
     schedules = session.exec(select(PulseSchedule).where(col(PulseSchedule.active).is_(True)))
     for schedule in schedules:
-        today = now.date()
-        for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
-            if not occurs_on(schedule, day):
+        for day in _days_around(now):
+            opening = _opening(session, schedule, day)
+            if opening is None:
                 continue
-            exists = session.exec(
-                select(PulseRound.id).where(
-                    PulseRound.schedule_id == schedule.id, PulseRound.local_date == day
-                )
-            ).first()
-            if exists is not None:
-                continue
-            where = _audience_filter(session, schedule)
-            zones = audience_zones(session, schedule) if where is not None else []
-            if where is None or not zones:
-                continue
-            window = timedelta(hours=schedule.answer_window_hours)
-            zone_times = {tz: local_instant(day, schedule.local_time, tz) for tz in zones}
-            first, last = min(zone_times.values()), max(zone_times.values())
-            if now < first or now >= last + window:
+            where, zone_times, first, closes = opening
+            if now < first or now >= closes:
                 continue
             round_ = PulseRound(
                 schedule_id=schedule.id,
@@ -168,7 +186,7 @@ def open_due_rounds(session: Session, now: datetime) -> int:
                 period=disclosure.period_for(session, day, now),
                 question_id=next_question(session, schedule, schedule_id=schedule.id),
                 created_at=now,
-                closes_at=last + window,
+                closes_at=closes,
             )
             session.add(round_)
             session.flush()
@@ -178,11 +196,25 @@ def open_due_rounds(session: Session, now: datetime) -> int:
                 where,
                 zone_times,
                 remind_after=timedelta(hours=schedule.reminder_after_hours),
-                window=window,
+                window=timedelta(hours=schedule.answer_window_hours),
             )
             opened += 1
     session.flush()
     return opened
+
+
+def next_opening(session: Session, schedule: PulseSchedule, now: datetime) -> datetime | None:
+    """The first moment from ``now`` on when ``open_due_rounds`` would open a round of the
+    schedule, the database staying as it is (None: none within two of its turns)."""
+    day = max(now.date() - timedelta(days=1), schedule.start_date)
+    for _ in range(14 * schedule.every_weeks + 3):
+        opening = _opening(session, schedule, day)
+        if opening is not None:
+            at = max(now, opening[2])
+            if at < opening[3] and day in _days_around(at):
+                return at
+        day += timedelta(days=1)
+    return None
 
 
 def create_prompts(
@@ -306,13 +338,35 @@ def starter_of(session: Session) -> StarterOf:
     return name_of
 
 
+# Each step's rule as (what qualifies, the time it falls due): the step reads the rows due by
+# ``now``, and ``next_due`` the earliest time among those not due yet.
+def _to_send() -> list[ColumnElement[bool]]:
+    return [col(PulsePrompt.status) == "scheduled"]
+
+
+def _to_remind(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        col(PulsePrompt.status) == "sent",
+        col(PulsePrompt.reminded).is_(False),
+        col(PulsePrompt.closes_at) > now,
+    ]
+
+
+def _to_expire() -> list[ColumnElement[bool]]:
+    return [col(PulsePrompt.status).in_(("sent", "scheduled"))]
+
+
+def _to_close() -> list[ColumnElement[bool]]:
+    return [col(PulseRound.closed).is_(False)]
+
+
 def send_due_prompts(session: Session, runtime: Runtime, now: datetime) -> int:
     """Queue every prompt whose local send time has come; expire those that never could be."""
     due = session.exec(
         select(PulsePrompt, PulseRound, Person)
         .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
-        .where(PulsePrompt.status == "scheduled", col(PulsePrompt.send_at) <= now)
+        .where(*_to_send(), col(PulsePrompt.send_at) <= now)
     ).all()
     queued: list[Outgoing] = []
     bank_of, name_of = _banks(session), starter_of(session)
@@ -345,12 +399,7 @@ def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
         select(PulsePrompt, PulseRound, Person)
         .join(PulseRound, col(PulseRound.id) == col(PulsePrompt.round_id))
         .join(Person, col(Person.id) == col(PulsePrompt.person_id))
-        .where(
-            PulsePrompt.status == "sent",
-            col(PulsePrompt.reminded).is_(False),
-            col(PulsePrompt.remind_at) <= now,
-            col(PulsePrompt.closes_at) > now,
-        )
+        .where(*_to_remind(now), col(PulsePrompt.remind_at) <= now)
     ).all()
     queued: list[Outgoing] = []
     bank_of, name_of = _banks(session), starter_of(session)
@@ -392,9 +441,7 @@ def reminder_message(
 def expire_prompts(session: Session, now: datetime) -> int:
     result = session.exec(
         update(PulsePrompt)
-        .where(
-            col(PulsePrompt.status).in_(("sent", "scheduled")), col(PulsePrompt.closes_at) <= now
-        )
+        .where(*_to_expire(), col(PulsePrompt.closes_at) <= now)
         .values(status="expired")
     )
     return result.rowcount
@@ -406,7 +453,7 @@ def rounds_to_close(session: Session, now: datetime) -> list[int]:
         row_id(round_id)
         for round_id in session.exec(
             select(PulseRound.id).where(
-                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
+                *_to_close(), col(PulseRound.closes_at) <= now - CLOSE_GRACE
             )
         )
     ]
@@ -435,27 +482,41 @@ def after_sending(session: Session, now: datetime) -> tuple[bool, bool, bool]:
     remind, expire, close = session.exec(
         select(
             select(PulsePrompt.id)
-            .where(
-                PulsePrompt.status == "sent",
-                col(PulsePrompt.reminded).is_(False),
-                col(PulsePrompt.remind_at) <= now,
-                col(PulsePrompt.closes_at) > now,
-            )
+            .where(*_to_remind(now), col(PulsePrompt.remind_at) <= now)
             .exists(),
-            select(PulsePrompt.id)
-            .where(
-                col(PulsePrompt.status).in_(("sent", "scheduled")),
-                col(PulsePrompt.closes_at) <= now,
-            )
-            .exists(),
+            select(PulsePrompt.id).where(*_to_expire(), col(PulsePrompt.closes_at) <= now).exists(),
             select(PulseRound.id)
-            .where(
-                col(PulseRound.closed).is_(False), col(PulseRound.closes_at) <= now - CLOSE_GRACE
-            )
+            .where(*_to_close(), col(PulseRound.closes_at) <= now - CLOSE_GRACE)
             .exists(),
         )
     ).one()
     return bool(remind), bool(expire), bool(close)
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """The earliest moment from ``now`` on when ``tick`` could have work, the database staying
+    as it is (None: not before something is written): each step's own rule, and a scrub
+    still to finish makes it now."""
+    if scrub.pending(session):
+        return now
+    first = session.exec(
+        select(
+            select(func.min(PulsePrompt.send_at)).where(*_to_send()).scalar_subquery(),
+            select(func.min(PulsePrompt.remind_at)).where(*_to_remind(now)).scalar_subquery(),
+            select(func.min(PulsePrompt.closes_at)).where(*_to_expire()).scalar_subquery(),
+            select(func.min(PulseRound.closes_at)).where(*_to_close()).scalar_subquery(),
+        )
+    ).one()
+    send, remind, expire, close = first
+    times = [t for t in (send, remind, expire) if t is not None]
+    if close is not None:
+        times.append(close + CLOSE_GRACE)
+    schedules = session.exec(select(PulseSchedule).where(col(PulseSchedule.active).is_(True)))
+    for schedule in schedules:
+        opening = next_opening(session, schedule, now)
+        if opening is not None:
+            times.append(opening)
+    return max(now, min(times)) if times else None
 
 
 def tick(runtime: Runtime) -> dict[str, int]:

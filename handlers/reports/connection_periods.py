@@ -92,23 +92,40 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
-    """Publish every closed block not yet published, oldest first, from the block of the
-    first story on (a block without clicks is published too: it says "none connected")."""
+def _next_block(session: Session) -> date | None:
+    """The Monday of the first block not published yet (None: no story yet)."""
     last = session.exec(
         select(func.max(DisclosurePeriod.starts)).where(DisclosurePeriod.kind == KIND)
     ).one()
     if last is not None:
-        monday = last + timedelta(weeks=BLOCK_WEEKS)
-    else:
-        first = session.exec(select(func.min(Story.created_at))).one()
-        if first is None:
-            return []
-        monday = block_start(first.date())
+        return last + timedelta(weeks=BLOCK_WEEKS)
+    first = session.exec(select(func.min(Story.created_at))).one()
+    if first is None:
+        return None
+    return block_start(first.date())
+
+
+def publishable_at(monday: date) -> datetime:
+    """When the block starting ``monday`` may be published."""
+    return _instant(monday + timedelta(weeks=BLOCK_WEEKS)) + disclosure.CLOSE_AFTER
+
+
+def next_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_due`` could next publish (the database staying as it is)."""
+    monday = _next_block(session)
+    return None if monday is None else max(now, publishable_at(monday))
+
+
+def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
+    """Publish every closed block not yet published, oldest first, from the block of the
+    first story on (a block without clicks is published too: it says "none connected")."""
+    monday = _next_block(session)
+    if monday is None:
+        return []
     done: list[str] = []
     while True:
         ends = monday + timedelta(weeks=BLOCK_WEEKS, days=-1)
-        if now < _instant(ends + timedelta(days=1)) + disclosure.CLOSE_AFTER:
+        if now < publishable_at(monday):
             return done
         period = f"{KIND}:{disclosure.week_of(monday)}"
         atoms = pair_atoms(session, monday, ends, settings.min_group_size)

@@ -117,10 +117,12 @@ level above it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -219,6 +221,9 @@ class CommentGroup:
     # beside each comment, its conversation reference ("" where the author did not ask for
     # anonymous replies: storage/conversations.py); random, so it orders and names nothing
     refs: list[str] = field(default_factory=list)
+    # beside each comment, its detected language (bot/core/language.py; "" where none): the
+    # text's own, so listing it tells nothing the text does not
+    languages: list[str] = field(default_factory=list)
 
 
 def band(n: int) -> str:
@@ -325,6 +330,44 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
     once, a week two days after it ended; return the periods published ("2027-W10-3.r12",
     "2027-W10"). handlers/reports/publish.py runs it, then the other kinds' periods."""
     recheck_comments(session, now, settings)
+    done = []
+    for period in _closed_unpublished(session):
+        if now < publishable_at(period, now):
+            continue
+        if is_round_period(period):  # one closed round: nothing can join it, no waiting
+            starts = round_day(period)
+            closes = session.exec(
+                select(func.max(PulseRound.closes_at)).where(PulseRound.period == period)
+            ).one()
+            ends = max(starts, closes.date()) if closes else starts
+        else:
+            starts, ends = week_bounds(period)
+        atoms, movers = pulse_atoms(session, period)
+        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
+        done.append(period)
+    return done
+
+
+def publishable_at(period: str, now: datetime) -> datetime:
+    """When a pulse period may be published, its rounds all closed: a round's own period at
+    once, a week ``CLOSE_AFTER`` past the end of its Sunday (in ``now``'s time zone, UTC)."""
+    if is_round_period(period):
+        return now
+    _starts, ends = week_bounds(period)
+    return datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo) + CLOSE_AFTER
+
+
+def next_pulse_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_pulse_due`` could next publish, the database staying as it is (a week
+    whose rounds are still open waits for their close, a write)."""
+    if job_marks.read(session, COMMENT_SETS_MARK) is None:
+        return now
+    times = [publishable_at(period, now) for period in _closed_unpublished(session)]
+    return max(now, min(times)) if times else None
+
+
+def _closed_unpublished(session: Session) -> list[str]:
+    """The pulse periods not published yet whose rounds are all closed, oldest first."""
     # only the periods not published yet whose rounds are all closed, in one read: every tick
     # runs this, and reading every round and every published period grew with the history
     published = (
@@ -338,25 +381,7 @@ def publish_pulse_due(session: Session, now: datetime, settings: Settings) -> li
         .group_by(col(PulseRound.period))
         .having(func.sum(case((col(PulseRound.closed).is_(False), 1), else_=0)) == 0)
     ).all()
-    done = []
-    for period in sorted(periods, key=str):
-        if not period:
-            continue
-        if is_round_period(period):  # one closed round: nothing can join it, no waiting
-            starts = round_day(period)
-            closes = session.exec(
-                select(func.max(PulseRound.closes_at)).where(PulseRound.period == period)
-            ).one()
-            ends = max(starts, closes.date()) if closes else starts
-        else:
-            starts, ends = week_bounds(period)
-            after = datetime.combine(ends + timedelta(days=1), datetime.min.time(), now.tzinfo)
-            if now < after + CLOSE_AFTER:
-                continue
-        atoms, movers = pulse_atoms(session, period)
-        publish_period(session, period, "pulse", starts, ends, atoms, now, settings, movers)
-        done.append(period)
-    return done
+    return [period for period in sorted(periods, key=str) if period]
 
 
 COMMENT_SETS_MARK = "comment_sets_movers"  # job_mark: periods published before the set rule
@@ -582,14 +607,74 @@ def _prefixes(team_path: str) -> list[str]:
 
 
 def _label(kind: str, key: str, names: dict[str, str]) -> str:
+    """The group's name as it is stored: in English whoever's request published it, with the
+    manager's name as it was then; ``_read_label`` says it in each reader's language."""
+    with prompts.speaking(prompts.ENGLISH):
+        if kind == "org":
+            return prompts.text("disclosure.org")
+        if kind == "department":
+            return key
+        if key == "/":
+            return prompts.text("disclosure.top")
+        name = names.get(key, prompts.text("disclosure.someone"))
+        return prompts.text(f"disclosure.{kind}", name=name)
+
+
+_NAME = "\x00"  # stands for the name while a template is turned into a pattern
+
+
+@functools.lru_cache(maxsize=64)
+def _name_pattern(template: str) -> re.Pattern[str]:
+    before, _, after = template.partition(_NAME)
+    return re.compile(f"{re.escape(before)}(?P<name>.+){re.escape(after)}", re.DOTALL)
+
+
+def _stored_name(kind: str, stored: str) -> str | None:
+    """The manager's name inside a stored team or subtree label, whichever language it was
+    stored in (English from now on; earlier, the language of whoever's request published it);
+    None where no language's words fit (the label is then said as stored)."""
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            found = _name_pattern(prompts.text(f"disclosure.{kind}", name=_NAME)).fullmatch(stored)
+            if found:
+                return found["name"]
+    return None
+
+
+def _is_someone(name: str) -> bool:
+    for code in prompts.available_locales():
+        with prompts.speaking(code):
+            if name == prompts.text("disclosure.someone"):
+                return True
+    return False
+
+
+def _read_label(kind: str, key: str, stored: str) -> str:
+    """A cell's group name in the reader's language, built when it is read from the cell's
+    kind and key (and the manager's name the stored label holds)."""
     if kind == "org":
         return prompts.text("disclosure.org")
     if kind == "department":
-        return key
+        return stored
     if key == "/":
         return prompts.text("disclosure.top")
-    name = names.get(key, prompts.text("disclosure.someone"))
+    name = _stored_name(kind, stored)
+    if name is None:
+        return stored
+    if _is_someone(name):  # "a former manager" (no name left): said in this language too
+        name = prompts.text("disclosure.someone")
     return prompts.text(f"disclosure.{kind}", name=name)
+
+
+Labels = dict[tuple[str, str, str], str]  # (kind, key, stored label) -> as read now
+
+
+def _label_of(row: Any, labels: Labels) -> str:
+    """``_read_label`` once per group in one reading (a year of cells names few groups)."""
+    found = (row.kind, row.key, row.label)
+    if found not in labels:
+        labels[found] = _read_label(*found)
+    return labels[found]
 
 
 def _cells(
@@ -996,10 +1081,11 @@ def visible_cells(
     if len(periods) <= 500:  # the periods asked for, in SQL: other kinds' cells stay unread
         queries = [q.where(col(DisclosureCell.period).in_(list(periods))) for q in queries]
     cells: dict[int, Cell] = {}
+    labels: Labels = {}
     for query in queries:
         for row in session.execute(query):  # plain rows: an export reads a year of cells
             if row.period in periods and (wanted is None or row.measure in wanted):
-                cells[row.id] = _cell(row)
+                cells[row.id] = _cell(row, labels)
     return [cells[i] for i in sorted(cells, key=lambda i: (periods[cells[i].period], i))]
 
 
@@ -1028,13 +1114,13 @@ _CELL_TABLE = table_of(DisclosureCell)
 _CELL_ROWS = select(*_CELL_TABLE.columns)
 
 
-def _cell(row: Any) -> Cell:
+def _cell(row: Any, labels: Labels) -> Cell:
     return Cell(
         period=row.period,
         measure=row.measure,
         kind=row.kind,
         key=row.key,
-        label=row.label,
+        label=_label_of(row, labels),
         shown=row.shown,
         reason=row.reason,
         respondents=row.respondents,
@@ -1078,6 +1164,7 @@ def comments(
         reverse=True,
     )
     groups: list[CommentGroup] = []
+    labels: Labels = {}
     listed: set[tuple[str, str, frozenset[str]]] = set()
     gathered = 0
     for week in weeks:
@@ -1088,10 +1175,12 @@ def comments(
                 col(DisclosureCell.comments_shown).is_(True),
             ).order_by(col(DisclosureCell.id))  # broadest group first
         )
-        for cell in (_cell(r) for r in rows if _may_see(scope, r.kind, r.key)):
+        for cell in (_cell(r, labels) for r in rows if _may_see(scope, r.kind, r.key)):
             if limit is not None and gathered >= limit:
                 return groups
-            query = select(PulseAnswer.comment, PulseAnswer.conversation_ref).where(
+            query = select(
+                PulseAnswer.comment, PulseAnswer.conversation_ref, PulseAnswer.language
+            ).where(
                 PulseAnswer.period == cell.period,
                 PulseAnswer.theme == cell.measure,
                 col(PulseAnswer.comment).is_not(None),
@@ -1102,14 +1191,17 @@ def comments(
                 query = query.where(PulseAnswer.team_path == cell.key)
             elif cell.kind == "subtree":
                 query = query.where(col(PulseAnswer.team_path).startswith(cell.key))
-            found = [(t, ref or "") for t, ref in session.exec(query) if t]
+            found = [(t, ref or "", code or "") for t, ref, code in session.exec(query) if t]
             found.sort(key=lambda c: (hashlib.sha256(c[0].encode()).hexdigest(), c[1]))
-            texts = [t for t, _ in found]
+            texts = [t for t, _, _ in found]
             same = (cell.period, cell.measure, frozenset(texts))
             if texts and same not in listed:  # a group identical to one listed is one group
                 listed.add(same)
-                refs = [ref for _, ref in found]
-                groups.append(CommentGroup(cell.period, cell.measure, cell.label, texts, refs))
+                refs = [ref for _, ref, _ in found]
+                codes = [code for _, _, code in found]
+                groups.append(
+                    CommentGroup(cell.period, cell.measure, cell.label, texts, refs, codes)
+                )
                 gathered += len(texts)
     return groups
 

@@ -23,6 +23,16 @@ def publish_due(session: Session, now: datetime, settings: Settings) -> list[str
     return done
 
 
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """When ``tick`` could next publish, the database staying as it is: each kind's own rule."""
+    times = [
+        disclosure.next_pulse_due(session, now),
+        story_periods.next_due(session, now),
+        connection_periods.next_due(session, now),
+    ]
+    return min((t for t in times if t is not None), default=None)
+
+
 def tick(runtime: Runtime) -> dict[str, int]:
     """Publish the periods that closed (the scheduler runs it after the pulse tick)."""
     with runtime.db.session() as session:

@@ -80,23 +80,40 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
-    """Publish every closed week of stories not yet published, oldest first (incremental:
-    it starts after the newest published one); returns the periods published."""
+def _next_week(session: Session) -> date | None:
+    """The Monday of the first week not published yet (None: no story yet)."""
     last = session.exec(
         select(func.max(DisclosurePeriod.starts)).where(DisclosurePeriod.kind == KIND)
     ).one()
     if last is not None:
-        monday = last + timedelta(weeks=1)
-    else:
-        first = session.exec(select(func.min(Story.created_at))).one()
-        if first is None:
-            return []
-        monday = first.date() - timedelta(days=first.weekday())
+        return last + timedelta(weeks=1)
+    first = session.exec(select(func.min(Story.created_at))).one()
+    if first is None:
+        return None
+    return first.date() - timedelta(days=first.weekday())
+
+
+def publishable_at(monday: date) -> datetime:
+    """When the week of ``monday`` may be published."""
+    return _instant(monday + timedelta(days=7)) + disclosure.CLOSE_AFTER
+
+
+def next_due(session: Session, now: datetime) -> datetime | None:
+    """When ``publish_due`` could next publish (the database staying as it is)."""
+    monday = _next_week(session)
+    return None if monday is None else max(now, publishable_at(monday))
+
+
+def publish_due(session: Session, now: datetime, settings: Settings) -> list[str]:
+    """Publish every closed week of stories not yet published, oldest first (incremental:
+    it starts after the newest published one); returns the periods published."""
+    monday = _next_week(session)
+    if monday is None:
+        return []
     done: list[str] = []
     while True:
         sunday = monday + timedelta(days=6)
-        if now < _instant(sunday + timedelta(days=1)) + disclosure.CLOSE_AFTER:
+        if now < publishable_at(monday):
             return done
         period = period_of(disclosure.week_of(monday))
         atoms = story_atoms(session, monday, sunday)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 import prompts
@@ -460,20 +460,56 @@ def status_button(ctx: Context, incoming: Incoming) -> Response:
 # --- the scheduled side ------------------------------------------------------------------
 
 
+def _to_remind(now: datetime) -> list[ColumnElement[bool]]:
+    """An invite (joined with its assessment and person) reminded from the assessment's
+    remind_at, at a working hour where the person is."""
+    return [
+        col(Assessment.status) == "open",
+        col(Assessment.closes_at) > now,
+        col(AssessmentInvite.status).in_(UNFINISHED),
+        col(AssessmentInvite.reminded).is_(False),
+        col(Person.active).is_(True),
+    ]
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """The earliest moment from ``now`` on when ``tick`` could have work, the database staying
+    as it is (None: not before something is written): a close, a reminder's remind_at, or
+    for a reminder held for the night the person's next working hour; a scrub to finish: now."""
+    if scrub.pending(session):
+        return now
+    times: list[datetime] = []
+    for assessment in session.exec(select(Assessment).where(Assessment.status == "open")):
+        times.append(assessment.closes_at)
+        if assessment.remind_at > now:
+            times.append(assessment.remind_at)
+            continue
+        held = session.exec(  # the places of those whose reminder waits for a working hour
+            select(
+                col(Person.timezone),
+                col(Person.country),
+                col(Person.subdivision),
+                col(Person.paused_until),
+            )
+            .distinct()
+            .join(AssessmentInvite, col(Person.id) == col(AssessmentInvite.person_id))
+            .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
+            .where(Assessment.id == assessment.id, *_to_remind(now))
+        ).all()
+        times.extend(
+            workdays.calendar_for(place, runtime.settings.work_week).next_working_hour(now)
+            for place in held
+        )
+    return max(now, min(times)) if times else None
+
+
 def send_reminders(session: Session, runtime: Runtime, now: datetime) -> int:
     """One reminder per person who has not finished, once the middle of the window is past."""
     due = session.exec(
         select(AssessmentInvite, Assessment, Person)
         .join(Assessment, col(Assessment.id) == col(AssessmentInvite.assessment_id))
         .join(Person, col(Person.id) == col(AssessmentInvite.person_id))
-        .where(
-            Assessment.status == "open",
-            col(Assessment.remind_at) <= now,
-            col(Assessment.closes_at) > now,
-            col(AssessmentInvite.status).in_(UNFINISHED),
-            col(AssessmentInvite.reminded).is_(False),
-            col(Person.active).is_(True),
-        )
+        .where(*_to_remind(now), col(Assessment.remind_at) <= now)
     ).all()
     sent = 0
     for invite, assessment, person in due:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
@@ -358,6 +358,8 @@ class CommentGroup:
     dimension_name: str
     group: str
     comments: list[str]
+    # beside each comment, its detected language ("" where none: bot/core/language.py)
+    languages: list[str] = field(default_factory=list)
 
 
 def comment_groups(
@@ -375,7 +377,9 @@ def comment_groups(
         if not cell.shown or not cell.comments_shown:
             continue
         assessment_id = int(cell.period.split(":", 1)[1])
-        query = select(AssessmentComment.id, AssessmentComment.comment).where(
+        query = select(
+            AssessmentComment.id, AssessmentComment.comment, AssessmentComment.language
+        ).where(
             AssessmentComment.assessment_id == assessment_id,
             AssessmentComment.dimension == cell.measure,
         )
@@ -386,21 +390,29 @@ def comment_groups(
         elif cell.kind == "subtree":
             query = query.where(col(AssessmentComment.team_path).startswith(cell.key))
         rows = session.exec(query).all()
-        same = (assessment_id, cell.measure, frozenset(i for i, _ in rows))
+        same = (assessment_id, cell.measure, frozenset(i for i, _, _ in rows))
         if not rows or same in seen:  # identical groups (e.g. a team that is a department)
             continue
         seen.add(same)
-        texts = sorted((t for _, t in rows), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
-        if texts:
+        listed = sorted(
+            ((t, code or "") for _, t, code in rows),
+            key=lambda c: hashlib.sha256(c[0].encode()).hexdigest(),
+        )
+        if listed:
             name = bank.name(cell.measure) if cell.measure in bank.dimensions else cell.measure
-            found.append(CommentGroup(assessment_id, cell.measure, name, cell.label, texts))
+            texts, codes = [t for t, _ in listed], [code for _, code in listed]
+            found.append(CommentGroup(assessment_id, cell.measure, name, cell.label, texts, codes))
     return found
 
 
 def comments_csv(groups: list[CommentGroup]) -> str:
     return csv_text(
-        ["assessment", "dimension", "group", "comment"],
-        ([g.assessment_id, g.dimension_name, g.group, text] for g in groups for text in g.comments),
+        ["assessment", "dimension", "group", "comment", "language"],
+        (
+            [g.assessment_id, g.dimension_name, g.group, text, code]
+            for g in groups
+            for text, code in zip(g.comments, g.languages, strict=True)
+        ),
     )
 
 

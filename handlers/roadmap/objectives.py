@@ -29,7 +29,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from sqlmodel import Session, col, or_, select
@@ -881,6 +881,15 @@ def nudge(session: Session, runtime: Runtime, now: datetime) -> int:
                 kind="objective.nudge",
             )
     return sent
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """When ``nudge`` could next have work, the database staying as it is: what it sends
+    depends on the date (at risk, overdue, the month of its key) and on the database, so the
+    next UTC midnight while an objective is open."""
+    if session.exec(select(Objective.id).where(Objective.status == "open")).first() is None:
+        return None
+    return datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo)
 
 
 def tick(runtime: Runtime) -> dict[str, int]:

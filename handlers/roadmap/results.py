@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -89,6 +89,12 @@ def tick(runtime: Runtime) -> dict[str, int]:
     """The scheduler's publishing step (bot/app.py runs it after the pulse tick)."""
     with runtime.db.session() as session:
         return publish_and_tell(session, runtime)
+
+
+def next_due(session: Session, runtime: Runtime, now: datetime) -> datetime | None:
+    """When ``tick`` could next have work: messages go out only with a publication, in its
+    transaction, so publishing's own ``next_due``."""
+    return publish.next_due(session, runtime, now)
 
 
 def tell(session: Session, runtime: Runtime, periods: Sequence[str]) -> int:

@@ -30,10 +30,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
+from bot.core import language
 from bot.core.chat import (
     Button,
     Buttons,
@@ -348,7 +349,7 @@ def _submit(ctx: Context, incoming: Incoming) -> Response:
 def _details(story: Story) -> list[Text]:
     t = prompts.text
     idea = story.kind == "idea"
-    parts = [Text(text=story.what_happened, style="quote")]
+    parts = [Text(text=language.tagged(story.what_happened, story.language), style="quote")]
     if story.customer:
         parts.append(Text(text=t("stories.customer_line", customer=story.customer), style="muted"))
     changed_key = "stories.changed_line_idea" if idea else "stories.changed_line"
@@ -497,7 +498,7 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
                 "stories.ideas_line",
                 id=idea.id,
                 status=status_label(idea.status),
-                text=_excerpt(idea.text),
+                text=language.tagged(_excerpt(idea.text), idea.language),
                 author=idea.author or t("stories.anonymous"),
                 date=idea.created_on.isoformat(),
             )
@@ -686,29 +687,45 @@ def _department_zones(session: Session) -> dict[str, set[str]]:
     return zones
 
 
+def _around(now: datetime) -> tuple[date, date, date]:
+    """The local dates whose digest a tick at ``now`` may open (every zone is within a day)."""
+    return now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1)
+
+
+def _digest_window(
+    day: date, zones: set[str], config: StoriesSettings
+) -> tuple[list[datetime], datetime, datetime]:
+    """A department's digest of ``day``: the time in each of its zones, and from when until
+    when it is open (its first zone's time, the last's plus the open hours)."""
+    times = [local_instant(day, config.digest_at, tz) for tz in zones]
+    return times, min(times), max(times) + timedelta(hours=config.digest_open_hours)
+
+
+def _digest_exists(session: Session, department: str, day: date) -> bool:
+    return (
+        session.exec(
+            select(StoryDigest.id).where(
+                StoryDigest.department == department, StoryDigest.local_date == day
+            )
+        ).first()
+        is not None
+    )
+
+
 def open_due_digests(session: Session, now: datetime, config: StoriesSettings, *, k: int) -> int:
     """Fix each department's digest for the week when its first member's local time comes
     (``k``: the minimum group size, below which an anonymous story names no department)."""
     weekday = WEEKDAYS.index(config.digest_weekday)
-    window = timedelta(hours=config.digest_open_hours)
     opened = 0
-    around = (now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1))
-    days = [day for day in around if day.weekday() == weekday]
+    days = [day for day in _around(now) if day.weekday() == weekday]
     if not days:
         return 0
     sizes = anonymity.department_sizes(session)
     small = sorted(set(sizes) - anonymity.named_departments(sizes, k))
     for department, zones in _department_zones(session).items():
         for day in days:
-            times = [local_instant(day, config.digest_at, tz) for tz in zones]
-            if now < min(times) or now >= max(times) + window:
-                continue
-            exists = session.exec(
-                select(StoryDigest.id).where(
-                    StoryDigest.department == department, StoryDigest.local_date == day
-                )
-            ).first()
-            if exists is not None:
+            _times, first, closes = _digest_window(day, zones, config)
+            if now < first or now >= closes or _digest_exists(session, department, day):
                 continue
             chosen = best_stories(
                 session,
@@ -725,7 +742,7 @@ def open_due_digests(session: Session, now: datetime, config: StoriesSettings, *
                     "department": department,
                     "local_date": day,
                     "created_at": now,
-                    "closes_at": max(times) + window,
+                    "closes_at": closes,
                 },
             ):
                 continue
@@ -839,6 +856,82 @@ INVITE_MARK = "stories.invitations"
 MARK_OVERLAP = timedelta(minutes=10)  # prompts committed by a transaction slower than a tick
 
 
+def _invite_since(session: Session, now: datetime) -> datetime:
+    """From when prompts are read: the last week, or since the last run (less an overlap)."""
+    since = now - timedelta(days=7)
+    mark = job_marks.read(session, INVITE_MARK)
+    if mark is not None and mark <= now:
+        since = max(since, mark - MARK_OVERLAP)
+    return since
+
+
+def _sent_not_invited(since: datetime, now: datetime) -> list[ColumnElement[bool]]:
+    """Prompts sent in (since, now] to active people not invited since (joined with Person)."""
+    invited_since = (
+        select(StoryInvite.id)
+        .where(
+            col(StoryInvite.person_id) == col(PulsePrompt.person_id),
+            col(StoryInvite.created_at) >= col(PulsePrompt.send_at),
+        )
+        .exists()
+    )
+    return [
+        col(PulsePrompt.status).in_(("sent", "answered")),
+        col(PulsePrompt.send_at) > since,
+        col(PulsePrompt.send_at) <= now,
+        col(Person.active).is_(True),
+        ~invited_since,
+    ]
+
+
+def _next_week_turn(session: Session, now: datetime, config: StoriesSettings) -> datetime | None:
+    """When an invitation could next be due with no write: those sent a prompt and not invited
+    since wait only for a week to turn (the latest Monday anywhere, UTC+14's, or their own)."""
+    if config.invite_every_weeks == 0:
+        return None
+    since = _invite_since(session, now)
+    zones = session.exec(
+        select(Person.timezone)
+        .distinct()
+        .join(PulsePrompt, col(Person.id) == col(PulsePrompt.person_id))
+        .where(*_sent_not_invited(since, now))
+    ).all()
+    if not zones:
+        return None
+    return min(
+        local_instant(local_week(now, tz)[1] + timedelta(weeks=1), "00:00", tz)
+        for tz in {*zones, "Etc/GMT-14"}
+    )
+
+
+def next_due(
+    session: Session, runtime: Runtime, now: datetime, config: StoriesSettings | None = None
+) -> datetime | None:
+    """The earliest moment from ``now`` on when ``tick`` could have work, the database staying
+    as it is (None: not before something is written), from each step's own rule."""
+    config = config or get_stories_settings()
+    if job_marks.read(session, anonymity.REGROUPED_MARK) is None:
+        return now
+    times = [t for t in (_next_week_turn(session, now, config),) if t is not None]
+    weekday = WEEKDAYS.index(config.digest_weekday)
+    zones = _department_zones(session)
+    for department, department_zones in zones.items():
+        start = now.date() - timedelta(days=1)
+        for day in (start + timedelta(days=n) for n in range(16)):
+            if day.weekday() != weekday:
+                continue
+            _times, first, closes = _digest_window(day, department_zones, config)
+            at = max(now, first)
+            if at < closes and day in _around(at) and not _digest_exists(session, department, day):
+                times.append(at)
+                break
+    for digest in session.exec(select(StoryDigest).where(col(StoryDigest.closes_at) > now)):
+        for tz in zones.get(digest.department, ()):  # a zone whose turn comes (send_due_digests)
+            if (at := local_instant(digest.local_date, config.digest_at, tz)) > now:
+                times.append(at)
+    return min(times) if times else None
+
+
 def send_invitations(
     session: Session, runtime: Runtime, now: datetime, config: StoriesSettings
 ) -> int:
@@ -849,19 +942,8 @@ def send_invitations(
     invitations of a round go out in a few statements, whatever its size."""
     if config.invite_every_weeks == 0:
         return 0
-    since = now - timedelta(days=7)
-    mark = job_marks.read(session, INVITE_MARK)
-    if mark is not None and mark <= now:
-        since = max(since, mark - MARK_OVERLAP)
+    since = _invite_since(session, now)
     job_marks.write(session, INVITE_MARK, now)
-    invited_since = (
-        select(StoryInvite.id)
-        .where(
-            col(StoryInvite.person_id) == col(PulsePrompt.person_id),
-            col(StoryInvite.created_at) >= col(PulsePrompt.send_at),
-        )
-        .exists()
-    )
     # whoever was invited recently enough that no zone's week makes them due yet (the latest
     # Monday anywhere is UTC+14's) is left out here: the prompts of a round, read again for
     # the overlap on every tick, then cost two index seeks each, not a year of invitations
@@ -879,14 +961,7 @@ def send_invitations(
         select(Person)
         .distinct()
         .join(PulsePrompt, col(Person.id) == col(PulsePrompt.person_id))
-        .where(
-            col(PulsePrompt.status).in_(("sent", "answered")),
-            col(PulsePrompt.send_at) > since,
-            col(PulsePrompt.send_at) <= now,
-            col(Person.active).is_(True),
-            ~invited_since,
-            ~invited_recently,
-        )
+        .where(*_sent_not_invited(since, now), ~invited_recently)
     ).all()
     if not rows:
         return 0

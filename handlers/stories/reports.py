@@ -262,6 +262,7 @@ class IdeaView:
     author: str | None  # None: shared anonymously
     status: str
     created_on: date
+    language: str | None = None  # the text's detected language (bot/core/language.py)
 
 
 def _shared_in(period: Period | None) -> list[Any]:
@@ -307,6 +308,7 @@ def ideas_by_department(
                 author=author.name,
                 status=story.status or "new",
                 created_on=story.created_at.date(),
+                language=story.language,
             )
         )
     anonymous = session.exec(
@@ -329,6 +331,7 @@ def ideas_by_department(
                 author=None,
                 status=story.status or "new",
                 created_on=story.created_at.date(),
+                language=story.language,
             )
             for story in anonymous
         ]

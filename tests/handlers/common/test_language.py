@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import prompts
 from bench.sentiment import default_files
 from bot.core import language
 from handlers.common.sentiment import assess, score
@@ -94,3 +95,14 @@ def test_importing_the_scorer_does_not_load_the_detector() -> None:
         cwd=Path(__file__).resolve().parents[3],
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_listed_text_is_tagged_only_where_its_language_is_not_the_readers() -> None:
+    with prompts.speaking("en"):
+        assert language.tagged("Danke", "de") == "[de] Danke"
+        assert language.tagged("Thanks", "en") == "Thanks"
+        assert language.tagged("ok", language.UNDETERMINED) == "ok"
+        assert language.tagged("🎉", None) == "🎉"
+    with prompts.speaking("de"):
+        assert language.tagged("Danke", "de") == "Danke"
+        assert language.tagged("Thanks", "en") == "[en] Thanks"

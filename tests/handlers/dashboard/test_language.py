@@ -16,6 +16,7 @@ from sqlmodel import select
 import prompts
 from handlers.common.formatting import week_start_words
 from storage.models import Person
+from storage.stories import Story
 from tests.handlers.dashboard.conftest import sign_in
 
 GERMAN = {
@@ -192,6 +193,35 @@ async def test_another_language_shows_nothing_more_and_refuses_the_same(
         assert refused.status == 403 and "Nicht für Sie sichtbar" in text, path
         assert '<html lang="de"' in text and "Acme" not in text
     assert (await client.get("/dashboard/delivery")).status == 403
+
+
+async def test_a_story_in_another_language_than_the_readers_is_tagged_with_it(
+    client, seeded, german
+) -> None:  # type: ignore[no-untyped-def]
+    """The latest stories carry their text's detected language ("[de] ..."), shown where it
+    is not the reader's: the same stories for both readers, only the tag moves."""
+    german_text = "Der Kunde hat sich über die schnelle Antwort sehr gefreut."
+    with seeded.db.session() as session:
+        for story in session.exec(select(Story)):
+            story.language = "en"
+            if story.consent == "anonymous":
+                story.what_happened, story.language = german_text, "de"
+            session.add(story)
+    await sign_in(client, seeded, "a1")
+
+    async def latest() -> list[str]:
+        view = json.loads(await (await client.get("/dashboard/stories.json")).text())
+        return [r["what_happened"] for r in view["sections"]["latest"]["rows"]]
+
+    english = await latest()
+    assert f"[de] {german_text}" in english
+    assert "A customer thanked Ann for a quick fix." in english
+    body, _ = await page_of(client, "/dashboard/stories")
+    await switch(client, csrf_of(body), "de")
+    in_german = await latest()
+    assert german_text in in_german
+    assert "[en] A customer thanked Ann for a quick fix." in in_german
+    assert len(in_german) == len(english)
 
 
 def test_a_charts_weeks_are_their_mondays_in_the_readers_language(languages) -> None:  # type: ignore[no-untyped-def]

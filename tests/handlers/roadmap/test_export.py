@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.app import run_due
 from handlers.common.formatting import safe_cell, sparkline
+from handlers.roadmap.baseline import CommentGroup, comments_csv, comments_json
 from tests.handlers.roadmap.helpers import ORG, form_answers
 from tests.support import import_org, org_csv
 
@@ -93,3 +94,14 @@ def test_small_groups_comments_are_never_exported(runtime, chat, clock) -> None:
     clock.advance(timedelta(days=7, minutes=1))
     run_due(runtime)
     assert "slow" not in _cli(runtime, "assess", "comments")  # 6 commenters < 10
+
+
+def test_assessment_comments_export_gives_each_comments_detected_language() -> None:
+    group = CommentGroup(1, "leadership", "Leadership", "Sales", ["Gut gemacht", "ok"], ["de", ""])
+    rows = list(csv.reader(io.StringIO(comments_csv([group]))))
+    assert rows == [
+        ["assessment", "dimension", "group", "comment", "language"],
+        ["1", "Leadership", "Sales", "Gut gemacht", "de"],
+        ["1", "Leadership", "Sales", "ok", ""],
+    ]
+    assert json.loads(comments_json([group]))[0]["languages"] == ["de", ""]

@@ -515,6 +515,24 @@ def test_leaders_view_groups_ideas_by_department(org, chat) -> None:  # type: ig
     assert "Ideas of a team are shown to its managers" in chat("sal@x.io").say("ideas")
 
 
+def test_an_idea_in_another_language_is_tagged_with_it_for_its_reader(org, chat) -> None:  # type: ignore[no-untyped-def]
+    """The tag is the text's detected language, not its author's: Sal speaks German with
+    culturebot and writes one idea in German, one in English."""
+    chat("sal@x.io").say("language de")
+    german = "Wir sollten den Kunden jeden Monat eine kurze Zusammenfassung schicken"
+    english = "Send a monthly usage summary to every customer"
+    chat("sal@x.io").say("idea", german, "Sie sehen den Nutzen", NAMED)
+    chat("sal@x.io").say("idea", english, "They see the value", NAMED)
+    sam = chat("sam@x.io")
+    told = sam.inbox()  # the idea as it reaches the manager
+    assert f"[de] {german}" in told and f"[de] {english}" not in told
+    view = chat("lea@x.io").say("ideas")
+    assert f"[de] {german}" in view and f"[new] {english} (Sal Seller" in view
+    chat("lea@x.io").say("language de")
+    view = chat("lea@x.io").say("ideas")
+    assert f"[en] {english}" in view and f"[de] {german}" not in view and german in view
+
+
 def test_idea_of_someone_without_a_manager(org, chat) -> None:  # type: ignore[no-untyped-def]
     shown = chat("lea@x.io").say("idea", "Quarterly customer day", "Closer ties", NAMED)
     assert "listed in the leaders' view" in shown
