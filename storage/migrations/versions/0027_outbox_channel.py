@@ -1,7 +1,7 @@
 """results shared in a team channel: outbox gains channel
 
-Revision ID: 0026_outbox_channel
-Revises: 0025_text_language
+Revision ID: 0027_outbox_channel
+Revises: 0026_tick_state
 Create Date: 2026-12-08 01:00:00
 
 A manager may share their team's results in a team channel (Slack: its channel id; Teams: its
@@ -15,8 +15,8 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0026_outbox_channel"
-down_revision: str | Sequence[str] | None = "0025_text_language"
+revision: str = "0027_outbox_channel"
+down_revision: str | Sequence[str] | None = "0026_tick_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
