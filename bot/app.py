@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import prompts
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.core.router import Router
+    from storage import tick_state
 
 log = logging.getLogger(__name__)
 
@@ -116,30 +117,40 @@ def run_due(runtime: Runtime) -> dict[str, object]:
     with runtime.db.one_connection():
         began = runtime.clock.now()
         with runtime.db.session() as session:
-            generation = tick_state.begin(session)
+            begun = tick_state.begin(session)
         done = {name: job(runtime) for name, job in due_jobs().items()}
         try:
-            record_quiet(runtime, generation, began, done)
+            record_quiet(runtime, begun, began, done)
         except Exception:  # never stops the tick: the next one is a full one, as it was
             log.exception("the tick's quiet time was not recorded")
         return done
 
 
 def record_quiet(
-    runtime: Runtime, generation: int, began: datetime, done: dict[str, object]
+    runtime: Runtime, begun: tick_state.Begun, began: datetime, done: dict[str, object]
 ) -> None:
     """Record until when nothing is due, when this tick changed nothing (a tick that wrote
     keeps no record, so the quiet time is worked out only on a tick that found nothing).
     It is worked out from ``began``, before the jobs read the clock: what fell due while they
-    ran is not past for it, so it ends the quiet time at once."""
+    ran is not past for it, so it ends the quiet time at once. A quiet time still standing
+    (nothing written since, same code and settings) is kept as it is: the scheduler's idle
+    ticks each minute do not work it out again."""
     from storage import tick_state  # see run_due
 
+    basis = quiet.basis()
     with runtime.db.session() as session:
         if tick_state.changed(session):
             return
-        until = quiet_until(session, runtime, began)
+        if (
+            begun.quiet_until is not None
+            and begun.quiet_until > began.timestamp()
+            and begun.basis == basis
+        ):
+            until = datetime.fromtimestamp(begun.quiet_until, UTC)
+        else:
+            until = quiet_until(session, runtime, began)
     with runtime.db.session() as session:
-        tick_state.record(session, generation, until, quiet.basis(), report_json(done))
+        tick_state.record(session, begun.generation, until, basis, report_json(done))
 
 
 def report_json(done: dict[str, object]) -> str:

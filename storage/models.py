@@ -229,6 +229,9 @@ class Outbox(SQLModel, table=True):
     platform_ref: str | None = Field(default=None, max_length=500)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)
+    # a conversation of the platform to post in instead of the person's direct message (a
+    # team channel a manager shared results in: Slack's channel id, Teams' channel id)
+    channel: str | None = Field(default=None, max_length=200)
 
 
 def describe_outbox_due_index() -> None:

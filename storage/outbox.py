@@ -79,6 +79,7 @@ def _row(
     platform: str,
     now: datetime,
     not_before: datetime | None = None,
+    channel: str | None = None,
 ) -> dict[str, Any]:
     return {
         "idempotency_key": key,
@@ -90,6 +91,7 @@ def _row(
         "attempts": 0,
         "next_attempt_at": max(now, not_before) if not_before else now,
         "created_at": now,
+        "channel": channel,
     }
 
 
@@ -140,11 +142,18 @@ def enqueue(
     kind: str,
     now: datetime,
     channels: tuple[str, ...],
+    in_channel: tuple[str, str] | None = None,
 ) -> bool:
-    """Queue ``payload`` (a message's JSON) for ``person_id`` once per ``key``; False if that key was queued before."""
+    """Queue ``payload`` (a message's JSON) for ``person_id`` once per ``key``; False if that
+    key was queued before. ``in_channel`` (platform, channel id): posted in that conversation
+    of that platform instead of the person's direct message (a team channel)."""
     session.info["outbox_enqueued"] = True
-    platform = choose_platform(session, person_id, channels)
-    return insert_ignore(session, Outbox, _row(person_id, payload, key, kind, platform, now))
+    if in_channel is not None:
+        platform, channel = in_channel
+    else:
+        platform, channel = choose_platform(session, person_id, channels), None
+    row = _row(person_id, payload, key, kind, platform, now, channel=channel)
+    return insert_ignore(session, Outbox, row)
 
 
 def pending_for(session: Session, person_id: int, platform: str) -> list[Outbox]:

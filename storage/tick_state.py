@@ -26,6 +26,7 @@ generation and tick_change empty:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, delete, update
@@ -57,18 +58,33 @@ class TickChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-def begin(session: Session) -> int:
-    """Start a full tick: a new generation, no quiet time, the changes so far forgotten (the
-    jobs read after this commits). Returns this tick's generation."""
+@dataclass(frozen=True)
+class Begun:
+    """A full tick's start: its generation, and the quiet time still standing (nothing was
+    written since it was recorded, so it holds as it was: None when anything was)."""
+
+    generation: int
+    quiet_until: int | None
+    basis: str
+
+
+def begin(session: Session) -> Begun:
+    """Start a full tick: a new generation (the row's lock first, so two ticks starting at
+    once wait for each other rather than deadlock on the change rows), the changes so far
+    forgotten (the jobs read after this commits), and the quiet time cleared if any."""
     insert_ignore(session, TickState, {"id": 1, "generation": 0, "basis": "", "report": ""})
-    generation = session.exec(
+    state = table_of(TickState).c
+    generation, quiet_until, basis = session.exec(
         update(TickState)
         .where(col(TickState.id) == 1)
-        .values(generation=col(TickState.generation) + 1, quiet_until=None)
-        .returning(table_of(TickState).c.generation)
-    ).one()[0]
-    session.exec(delete(TickChange))
-    return int(generation)
+        .values(generation=col(TickState.generation) + 1)
+        .returning(state.generation, state.quiet_until, state.basis)
+    ).one()
+    forgotten = session.exec(delete(TickChange).returning(table_of(TickChange).c.id)).all()
+    if forgotten:
+        session.exec(update(TickState).where(col(TickState.id) == 1).values(quiet_until=None))
+        quiet_until = None
+    return Begun(int(generation), quiet_until, basis)
 
 
 def record(

@@ -75,6 +75,7 @@ class Address:
     conversation_ref: str | None = None
     key: str = ""
     in_doubt: bool = False
+    channel: str | None = None  # post in this conversation, not the person's DM
 
 
 class DeliveryError(Exception):
@@ -185,6 +186,7 @@ class Claimed(NamedTuple):
     external_id: str | None = None
     conversation_ref: str | None = None
     unreachable: bool = False
+    channel: str | None = None
 
 
 OUTBOX = table_of(Outbox)
@@ -209,6 +211,7 @@ _DUE = (
         OUTBOX.c.idempotency_key,
         OUTBOX.c.payload,
         OUTBOX.c.status,
+        OUTBOX.c.channel,
     )
     .where(
         OUTBOX.c.platform == bindparam("platform"),
@@ -322,6 +325,7 @@ def claim(
             row.payload,
             row.status == "sending",
             *identities.get(row.person_id, (None, None, False)),
+            channel=row.channel,
         )
         for row in rows
     ]
@@ -561,6 +565,7 @@ def _address(item: Claimed) -> Address:
         conversation_ref=item.conversation_ref,
         key=item.key,
         in_doubt=item.in_doubt,
+        channel=item.channel,
     )
 
 

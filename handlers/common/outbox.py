@@ -92,9 +92,11 @@ def send_later(
     key: str,
     kind: str,
     at: datetime | None = None,
+    in_channel: tuple[str, str] | None = None,
 ) -> bool:
     """Queue a message for ``person``, written in their language, in the caller's transaction,
-    due now or ``at``; see storage.outbox.enqueue."""
+    due now or ``at``; see storage.outbox.enqueue (``in_channel``: (platform, channel id) to
+    post in on their behalf, instead of their direct message)."""
     return outbox.enqueue(
         session,
         person_id=row_id(person.id),
@@ -103,4 +105,5 @@ def send_later(
         kind=kind,
         now=at or runtime.clock.now(),
         channels=runtime.channels,
+        in_channel=in_channel,
     )

@@ -17,6 +17,7 @@ them; a published cell never changes, so they are also what ``report`` says.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -30,6 +31,9 @@ import prompts
 from bot.core.chat import (
     Button,
     Buttons,
+    Choice,
+    Form,
+    FormField,
     Incoming,
     Message,
     Response,
@@ -43,7 +47,7 @@ from bot.core.router import Router
 from bot.core.runtime import Context, Runtime
 from handlers.common import drafts
 from handlers.common.formatting import day_words, week_words
-from handlers.common.outbox import Outgoing, once_per_language, send_many
+from handlers.common.outbox import Outgoing, once_per_language, send_later, send_many
 from handlers.people.workdays import calendar_for
 from handlers.pulse.rounds import theme_dimensions
 from handlers.reports import disclosure, publish
@@ -57,7 +61,6 @@ from storage.roadmap import Objective, ObjectiveAction
 from storage.sql import insert_ignore_many
 from storage.types import row_id
 
-HISTORY = timedelta(weeks=13)  # how far back the trend looks for the previous shown figure
 PLAN_DAYS = 90  # a planned action's objective is due about a quarter later
 LIFT = 0.3  # the pre-filled target: the team's figure plus this, at most 5
 
@@ -102,20 +105,28 @@ def tell(session: Session, runtime: Runtime, periods: Sequence[str]) -> int:
 
 def _tell_period(session: Session, runtime: Runtime, period: str) -> int:
     published = session.get(DisclosurePeriod, period)
-    if published is None or published.kind != "pulse":
+    if published is None or published.kind == "assessment":  # dimensions, not themes
         return 0
     managers, leaders = _managers(session)
     if not managers:
         return 0
     groups = [("org", "")] + [("team", m.path) for m in managers]
     groups += [("subtree", m.path) for m in managers if m.id in leaders]
-    cells = disclosure.visible_cells(
-        session, None, since=published.starts - HISTORY, until=published.ends, groups=groups
-    )
+    kind = published.kind  # a week, or a check-in published when it closed
     starts = {
         p.period: p.starts
-        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == "pulse"))
+        for p in session.exec(select(DisclosurePeriod).where(DisclosurePeriod.kind == kind))
     }
+    # this period and the one published before it (the trend's), not the whole history
+    earlier = [s for p, s in starts.items() if s < published.starts]
+    cells = disclosure.visible_cells(
+        session,
+        None,
+        since=max(earlier, default=published.starts),
+        until=published.ends,
+        groups=groups,
+        kind=kind,
+    )
     figures = _figures(cells, period, starts)
     org = {f.measure: f.mean for f in figures.get(("org", ""), [])}
     now = runtime.clock.now()
@@ -307,22 +318,96 @@ def _mine(ctx: Context, value: str) -> ResultsMessage:
     return row
 
 
+# a team channel a manager may share in, by platform: Slack's channel ids (public C..., private
+# G...), Teams' channel conversation ids; the console shares with the members only
+CHANNELS = {
+    "slack": re.compile(r"[CG][A-Z0-9]{8,12}"),
+    "teams": re.compile(r"19:[^\s/]{1,150}@thread\.(tacv2|skype)"),
+}
+
+
+def _already(row: ResultsMessage) -> Response | None:
+    """The polite answer to a second share of the same period (nothing is sent again)."""
+    if row.shared_at is None:
+        return None
+    words = prompts.text(
+        "results.already_shared",
+        period=week_words(row.period),
+        day=day_words(row.shared_at.date()),
+    )
+    return Response(replies=[text_message(words)])
+
+
 def share(ctx: Context, incoming: Incoming) -> Response:
     """ "Share with my team": the figures the manager saw, and the action they planned, to
-    each member of their team, once per period."""
+    each member of their team, once per period. On Slack and Teams a form asks first whether
+    to send it to each of them or post it in a team channel."""
     row = _mine(ctx, incoming.value or incoming.ref)
-    if row.shared_at is not None:
-        return Response(
-            replies=[
-                text_message(
-                    prompts.text(
-                        "results.already_shared",
-                        period=week_words(row.period),
-                        day=day_words(row.shared_at.date()),
-                    )
-                )
-            ]
+    said = _already(row)
+    if said is not None:
+        return said
+    if incoming.platform not in CHANNELS:
+        return _share_with_members(ctx, row)
+    where = (
+        Choice(label=prompts.text("results.where_members"), value="members"),
+        Choice(label=prompts.text("results.where_channel"), value="channel"),
+    )
+    return Response(
+        form=Form(
+            action="results.share_to",
+            ref=str(row.id),
+            title=prompts.text("results.share_title"),
+            fields=(
+                FormField(
+                    name="where",
+                    label=prompts.text("results.where"),
+                    options=where,
+                    radio=True,
+                    initial="members",
+                ),
+                FormField(
+                    name="channel",
+                    label=prompts.text(f"results.channel_{incoming.platform}"),
+                    required=False,
+                    max_length=200,
+                ),
+            ),
+            submit_label=prompts.text("results.share_button"),
         )
+    )
+
+
+def share_to(ctx: Context, incoming: Incoming) -> Response:
+    """The share form: to each member, or posted once in the team channel named."""
+    row = _mine(ctx, incoming.ref)
+    said = _already(row)
+    if said is not None:
+        return said
+    if incoming.fields.get("where", "members") != "channel":
+        return _share_with_members(ctx, row)
+    channel = incoming.fields.get("channel", "").strip()
+    pattern = CHANNELS.get(incoming.platform)
+    if pattern is None or not pattern.fullmatch(channel):
+        words = prompts.text(f"results.bad_channel_{incoming.platform}", value=channel[:60])
+        raise UserError(words, field="channel")
+    figures = stored_figures(row)
+    if not figures:
+        raise UserError(prompts.text("results.nothing_to_share"))
+    send_later(
+        ctx.session,
+        ctx.runtime,
+        ctx.person,
+        partial(shared_message, ctx.session, row, ctx.person, figures),
+        key=f"results:share:{row.id}:channel",
+        kind="results.share",
+        in_channel=(incoming.platform, channel),
+    )
+    row.shared_at, row.shared_to = ctx.now, f"channel:{channel}"
+    ctx.session.add(row)
+    return Response(replies=[text_message(prompts.text("results.shared_channel"))])
+
+
+def _share_with_members(ctx: Context, row: ResultsMessage) -> Response:
     members = list(
         ctx.session.exec(
             select(Person)
@@ -432,5 +517,6 @@ def _planned(ctx: Context, incoming: Incoming) -> Response:
 
 def register(router: Router) -> None:
     router.action("results.share")(share)
+    router.action("results.share_to")(share_to)
     router.action("results.plan")(plan)
     router.action("results.planned")(planned)

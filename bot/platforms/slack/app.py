@@ -251,6 +251,7 @@ class SlackBot:
                         text=text, blocks=blocks, response_type="ephemeral", replace_original=True
                     ),
                     origin,
+                    locale=update.locale,
                 )
             elif origin.message_ref and not origin.home:
                 channel, _, ts = origin.message_ref.partition(":")
@@ -260,6 +261,7 @@ class SlackBot:
                         channel=channel, ts=ts, text=text, blocks=blocks
                     ),
                     origin,
+                    locale=update.locale,
                 )
             else:
                 await self.reply(update, origin)
@@ -279,6 +281,7 @@ class SlackBot:
                     text=text, blocks=blocks, response_type="ephemeral", replace_original=False
                 ),
                 origin,
+                locale=message.locale,
             )
         elif origin.ephemeral and origin.channel:
             channel = origin.channel
@@ -288,6 +291,7 @@ class SlackBot:
                     channel=channel, user=origin.user_id, text=text, blocks=blocks
                 ),
                 origin,
+                locale=message.locale,
             )
         else:
             await self.send_reply(
@@ -310,11 +314,13 @@ class SlackBot:
         channel: str | None = None,
         apologise: bool = True,
         sorry: str = "slack.reply_failed",
+        locale: str | None = None,
     ) -> bool:
         """Make one reply through the delivery limiter and its retries, within ``within``
         seconds of the interaction (Slack's limit for trigger_id and response_url). One that
         finally fails is logged with its reason and, where the person can still be reached,
-        replaced by a short DM. True when the reply went."""
+        replaced by a short DM, in ``locale`` (the failed reply's language: the apology is made
+        here, outside the router). True when the reply went."""
         try:
             await self.platform.call(request, channel=channel, deadline=origin.received + within)
         except DeliveryError as error:
@@ -322,7 +328,8 @@ class SlackBot:
             log.warning("slack: %s to %s failed: %s", what, origin.user_id, error)
             if apologise and origin.user_id:
                 late = Origin(user_id=origin.user_id)
-                words = prompts.text(sorry)
+                with prompts.speaking(locale):
+                    words = prompts.text(sorry)
                 await self.send_reply(
                     "chat.postMessage (instead)",
                     lambda: self.client.chat_postMessage(channel=origin.user_id, text=words),
@@ -345,6 +352,7 @@ class SlackBot:
             origin,
             within=TRIGGER_SECONDS,
             sorry="slack.form_late",
+            locale=form.locale,
         )
 
     async def publish_home(self, user_id: str) -> None:

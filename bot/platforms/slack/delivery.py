@@ -207,14 +207,15 @@ class SlackPlatform:
             ) from None
 
     async def send(self, address: Address, message: Message) -> str:
-        """Post ``message`` to the person's DM; the reference is "channel:ts" (for chat.update)."""
+        """Post ``message`` to the person's DM (or the row's channel); the reference is
+        "channel:ts" (for chat.update)."""
         try:
             blocks = slack_blocks.blocks(message)
         except ValueError as error:  # a part Slack cannot carry: retrying cannot help
             raise DeliveryError(str(error), permanent=True) from error
         if address.in_doubt and address.key:
             try:
-                found = await self.find_sent(address.external_id, address.key)
+                found = await self.find_sent(address.external_id, address.key, address.channel)
             except DeliveryError as error:  # not checked: still in doubt
                 error.in_doubt = True
                 raise
@@ -223,6 +224,7 @@ class SlackPlatform:
                 metrics.count_send("slack", "duplicate_skipped")
                 return found
         text = slack_blocks.fallback_text(message)
+        target = address.channel or address.external_id
         metadata = (
             {"event_type": METADATA_TYPE, "event_payload": {"key": address.key}}
             if address.key
@@ -230,20 +232,22 @@ class SlackPlatform:
         )
         response = await self.call(
             lambda: self.client.chat_postMessage(
-                channel=address.external_id, text=text, blocks=blocks, metadata=metadata
+                channel=target, text=text, blocks=blocks, metadata=metadata
             ),
-            channel=address.external_id,
+            channel=target,
             unsure=bool(address.key),  # one with a key can be looked for before a resend
         )
         return f"{response['channel']}:{response['ts']}"
 
-    async def find_sent(self, user_id: str, key: str) -> str | None:
-        """The "channel:ts" of the DM to ``user_id`` that carries outbox ``key``, if one was
-        posted (a send whose answer a crash lost); None when the recent history has none."""
-        opened = await self.call(
-            lambda: self.client.conversations_open(users=user_id), limiter=self.history
-        )
-        channel = str(opened["channel"]["id"])
+    async def find_sent(self, user_id: str, key: str, channel: str | None = None) -> str | None:
+        """The "channel:ts" of the DM to ``user_id`` (or the message in ``channel``) that
+        carries outbox ``key``, if one was posted (a send whose answer a crash lost); None
+        when the recent history has none."""
+        if channel is None:
+            opened = await self.call(
+                lambda: self.client.conversations_open(users=user_id), limiter=self.history
+            )
+            channel = str(opened["channel"]["id"])
         history = await self.call(
             lambda: self.client.conversations_history(
                 channel=channel, limit=100, include_all_metadata=True

@@ -44,6 +44,7 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     Attachment,
+    ConversationAccount,
     ConversationReference,
     DeliveryModes,
     ErrorResponseException,
@@ -80,6 +81,7 @@ from bot.platforms.teams.cards import (
     parse_submission,
     render,
 )
+from prompts.languages import first_spoken
 from storage import outbox, people
 
 log = logging.getLogger(__name__)
@@ -267,8 +269,17 @@ def reference_json(activity: Activity) -> str:
     return json.dumps(reference.serialize(), sort_keys=True)
 
 
-def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | None:
-    """Store or refresh the person's reference; the identity key, or None for a stranger.
+@dataclass(frozen=True)
+class Known:
+    """A sender culturebot knows: the key their identity is filed under, and the language it
+    speaks to them (what a reply made outside the router, such as the welcome, is said in)."""
+
+    key: str
+    locale: str
+
+
+def remember(runtime: Runtime, sender: Sender, reference: str | None) -> Known | None:
+    """Store or refresh the person's reference; who they are, or None for a stranger.
 
     Matched by an identity already filed under the AAD object id or Teams user id (the org
     import may have put either in ``teams_user_id``), else by email. Their client's time zone
@@ -288,7 +299,7 @@ def remember(runtime: Runtime, sender: Sender, reference: str | None) -> str | N
         people.link_identity(session, person, PLATFORM, sender.key, reference)
         people.fill_timezone(session, person, sender.timezone, PLATFORM)
         people.note_platform_locale(session, person, "teams", sender.locale)
-        return sender.key
+        return Known(sender.key, people.locale_of(person, runtime.settings.default_locale))
 
 
 def forget(runtime: Runtime, sender: Sender, reason: str) -> None:
@@ -432,15 +443,22 @@ class TeamsBot:
         else:
             log.debug("ignoring a Teams %s activity", activity.type)
 
-    async def _identify(self, turn: Turn) -> str | None:
+    async def _identify(self, turn: Turn) -> Known | None:
         reference = reference_json(turn.context.activity)
         sender = turn.sender
-        key = await asyncio.to_thread(remember, self.runtime, sender, reference)
-        if key is None:
+        known = await asyncio.to_thread(remember, self.runtime, sender, reference)
+        if known is None:
             sender = await with_email(turn.context, sender)
-            key = await asyncio.to_thread(remember, self.runtime, sender, reference)
-        turn.key = key
-        return key
+            known = await asyncio.to_thread(remember, self.runtime, sender, reference)
+        turn.key = known.key if known else None
+        return known
+
+    def _language(self, turn: Turn, known: Known | None) -> str | None:
+        """The language of a reply made here rather than by the router (the welcome, a card
+        refused at once): the person's, or a stranger's Teams client's, else the default."""
+        if known is not None:
+            return known.locale
+        return first_spoken((turn.sender.locale, self.runtime.settings.default_locale))
 
     async def _on_conversation_update(self, turn: Turn) -> None:
         activity = turn.context.activity
@@ -450,16 +468,19 @@ class TeamsBot:
             return
         if not any(m.id == bot_id for m in activity.members_added or []):
             return
-        key = await self._identify(turn)
-        if key is None:
-            hello = prompts.text("common.unknown_user", admin=self.runtime.settings.admin_contact)
-        else:
-            hello = prompts.text("teams.welcome")
-        await self.reply(turn, card_activity(text_message(hello)))
+        known = await self._identify(turn)
+        with prompts.speaking(self._language(turn, known)):
+            if known is None:
+                admin = self.runtime.settings.admin_contact
+                hello = text_message(prompts.text("common.unknown_user", admin=admin))
+            else:
+                hello = text_message(prompts.text("teams.welcome"))
+        await self.reply(turn, card_activity(hello))
 
     async def _on_message(self, turn: Turn) -> None:
-        key = await self._identify(turn)
-        incoming = to_incoming(turn.context.activity, key or turn.sender.key)
+        known = await self._identify(turn)
+        with prompts.speaking(self._language(turn, known)):  # a refusal made here, at once
+            incoming = to_incoming(turn.context.activity, known.key if known else turn.sender.key)
         if isinstance(incoming, Message):
             response = Response(replies=[incoming], refused=True)
         else:
@@ -795,6 +816,10 @@ class TeamsPlatform:
             ) from None
         if reference.conversation is None or not reference.service_url:
             raise DeliveryError("incomplete conversation reference", unreachable=True)
+        if address.channel:  # a team channel, reached through the person's own service URL
+            reference.conversation = ConversationAccount(
+                id=address.channel, conversation_type="channel", is_group=True
+            )
         return await self.call(
             lambda: self._send_once(reference, message), reference.conversation.id
         )

@@ -122,7 +122,7 @@ def _question(part: Question) -> tuple[list[Card], list[Card]]:
             }
         )
     submit = _submit(
-        "Submit",
+        prompts.text("common.submit"),
         {"kind": "question", "action": part.action, "ref": part.ref},
         "primary",
     )

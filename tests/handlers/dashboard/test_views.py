@@ -146,6 +146,7 @@ async def test_an_employee_sees_the_leadership_message_they_received(client, see
     page = await (await client.get("/dashboard/cascades")).text()
     assert "no leadership message" not in page
     assert "Leadership messages you received" in page and "Customers first" in page
+    assert "1 leadership message reached you." in page  # one: not "1 ... messages"
     assert "Mia One" in page and NOTE in page and "Vera Vp" in page
     assert re.search(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d [A-Z][a-z][a-z] \d\d:\d\d", page)
     client.session.cookie_jar.clear()

@@ -41,3 +41,28 @@ async def test_a_form_that_cannot_open_in_time_is_replaced_by_a_dm(
     assert any("views.open to U1 failed" in r.getMessage() for r in caplog.records)
     [_question, apology] = slack_app.fake.dm("U1")
     assert "too busy for me to open the form" in apology.text
+
+
+async def test_the_apology_for_a_form_that_could_not_open_speaks_the_readers_language(
+    slack_app, slack_runtime
+) -> None:
+    """The apology is made in the adapter, outside the router: it speaks the language of the
+    reply it stands in for (German, by P1's org row), not the server's."""
+    import prompts
+    from bot.delivery.worker import deliver_due
+    from tests.platforms.slack.test_http_pulse import ORG
+    from tests.support import import_org
+
+    header, boss, p1, *rest = ORG.splitlines()
+    rows = [header + ",locale", boss + ",", p1 + ",de", *(row + "," for row in rest)]
+    import_org(slack_runtime, "\n".join(rows) + "\n")
+    assert await slack_app.slash("UBOSS", "/pulse", "team") == 200
+    await deliver_due(slack_runtime, slack_app.bot.platform, concurrency=4)
+    [question] = slack_app.fake.dm("U1")
+    comment = elements(question.blocks)[5]
+    slack_app.fake.fail("views.open", status=429, retry_after=4)  # past the trigger's 3 s
+    assert await slack_app.click("U1", question.channel, question.ts, comment) == 200
+    [_question, apology] = slack_app.fake.dm("U1")
+    with prompts.speaking("de"):
+        assert apology.text == prompts.text("slack.form_late")
+    assert apology.text.startswith("Slack war leider zu ausgelastet")

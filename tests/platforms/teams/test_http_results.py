@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.app import run_due
 from storage.roadmap import Objective
 from tests.fakes.adaptive_cards import problems
+from tests.fakes.bot_connector import Received
 from tests.handlers.roadmap import results_helpers as h
 from tests.platforms.teams.conftest import TeamsWorld, install, member
 from tests.platforms.teams.test_http_cascade import cards_to, click, inputs, last_card
@@ -26,7 +27,8 @@ FIGURES = (
 )
 
 
-async def test_results_card_share_once_and_plan(world: TeamsWorld) -> None:
+async def results_card(world: TeamsWorld) -> Received:
+    """Sam's team installed culturebot; a week is published; Sam's results card."""
     import_org(world.runtime, h.ORG)
     world.in_roster(SAM, *TEAM)
     for person in (SAM, *TEAM):
@@ -36,14 +38,21 @@ async def test_results_card_share_once_and_plan(world: TeamsWorld) -> None:
     await asyncio.to_thread(run_due, world.runtime)
     world.runtime.clock.set(datetime(2027, 3, 17, 13, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     await world.deliver()
-
     (card,) = [c for c in cards_to(world, SAM) if "week of 8 Mar 2027" in c.card_text]
+    return card
+
+
+async def test_results_card_share_once_and_plan(world: TeamsWorld) -> None:
+    card = await results_card(world)
     assert card.card is not None and problems(card.card) == []
     assert all(line in card.card_text for line in FIGURES)
     titles = [a["title"] for a in card.card["actions"]]
     assert titles == ["Plan an action", "Share with my team"]
 
-    (shared,) = await click(world, SAM, card, "results.share")
+    await click(world, SAM, card, "results.share")
+    where = last_card(world, SAM)  # each of them, or a team channel
+    assert inputs(where)["where"]["value"] == "members"
+    (shared,) = await click(world, SAM, where, "results.share_to", where="members", channel="")
     assert shared.startswith("Shared with your team: 6 people")
     await world.deliver()
     for person in TEAM:
@@ -65,3 +74,26 @@ async def test_results_card_share_once_and_plan(world: TeamsWorld) -> None:
     with world.runtime.db.session() as session:
         (objective,) = session.exec(select(Objective)).all()
     assert objective.created_by_id is not None
+
+
+async def test_results_shared_in_a_teams_channel_once(world: TeamsWorld) -> None:
+    card = await results_card(world)
+    await click(world, SAM, card, "results.share")
+    where = last_card(world, SAM)
+    (refused,) = await click(
+        world, SAM, where, "results.share_to", where="channel", channel="General"
+    )
+    assert 'channel: "General" is not a Teams channel ID' in refused
+    channel = "19:support@thread.tacv2"
+    (shared,) = await click(world, SAM, where, "results.share_to", where="channel", channel=channel)
+    assert shared.startswith("Shared in the channel")
+    await world.deliver()
+    posted = [r for r in world.connector.delivered("POST") if r.conversation_id == channel]
+    assert len(posted) == 1 and posted[0].card is not None and problems(posted[0].card) == []
+    assert all(line in posted[0].card_text for line in FIGURES)
+    assert not [c for c in cards_to(world, TEAM[0]) if "shared your team" in c.card_text]
+    resent = await click(world, SAM, where, "results.share_to", where="channel", channel=channel)
+    assert resent == []  # the form card closed when it was sent: handled once
+    (again,) = await click(world, SAM, card, "results.share")  # the results card's button
+    assert again.startswith("You already shared")
+    assert (await world.deliver()).sent == 0

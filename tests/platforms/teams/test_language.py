@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from botbuilder.schema import Activity
 
+import prompts
 from bot.core.router import Router
 from bot.core.runtime import Runtime
 from storage import people
+from tests.platforms.teams.conftest import BOT, Member, activity
 from tests.platforms.teams.test_conversation import TEAM_WITH_IDS, Person
 from tests.support import import_org
 
@@ -54,3 +56,18 @@ async def test_the_org_files_locale_comes_before_the_teams_clients(
     import_org(teams, "\n".join([header + ",locale", *(row + ",de" for row in rows)]) + "\n")
     p1 = Person(teams, router, "p1")
     assert "Guten Tag, P1!" in await say(p1, "help", "fr-FR")
+
+
+async def test_a_stranger_is_greeted_in_their_teams_clients_language(world) -> None:  # type: ignore[no-untyped-def]
+    """Nobody in the org file yet: the greeting made at install, outside the router, speaks
+    the Teams client's language (French here), not the server's."""
+    stranger = Member(email="zoe@x.io", aad="aad-zoe", name="Zoe")
+    hello = activity(
+        stranger, world.connector.url, type="conversationUpdate", membersAdded=[BOT], locale="fr-FR"
+    )
+    assert await world.post(hello) == 200
+    [greeting] = [r for r in world.connector.delivered("POST") if r.card]
+    with prompts.speaking("fr"):
+        french = prompts.text("common.unknown_user", admin=world.runtime.settings.admin_contact)
+    assert greeting.card_text == french
+    assert greeting.card_text.startswith("Bonjour ! Je ne vous connais pas encore")
