@@ -23,6 +23,7 @@ import io
 import math
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from typing import Any
 
@@ -238,13 +239,73 @@ def _references(ax: Any, chart: LineChart, colours: dict[str, str]) -> None:
         )
 
 
-def _x_ticks(ax: Any, labels: tuple[str, ...]) -> None:
-    import textwrap
+# closing marks that never start a line (Japanese line-breaking rules, kinsoku): kept with
+# the character before them
+_CLOSING = frozenset("、。，．・：；？！）」』】〕ーぁぃぅぇぉっゃゅょァィゥェォッャュョ")
 
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes: East Asian wide and full-width characters count two (a
+    Japanese character is about as wide as two Latin letters), everything else one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pieces(text: str, width: int) -> list[tuple[str, bool]]:
+    """The pieces a line may break between, each with whether a space comes before it: words
+    (cut where one alone is wider than a line, as textwrap does), and each wide character on
+    its own (with the closing marks after it)."""
+    pieces: list[tuple[str, bool]] = []
+    for word in text.split():
+        spaced, run, wide = True, "", False
+
+        def flush() -> None:
+            nonlocal spaced, run
+            if run:
+                pieces.append((run, spaced))
+                spaced, run = False, ""
+
+        for char in word:
+            if char in _CLOSING and run:
+                run += char
+                continue
+            if unicodedata.east_asian_width(char) in "WF":
+                flush()
+                run, wide = char, True
+                continue
+            if wide:
+                flush()
+                wide = False
+            run += char
+            if len(run) >= width:
+                flush()
+        flush()
+    return pieces
+
+
+def wrap_label(text: str, width: int = 22) -> str:
+    """``text`` on lines of at most ``width`` columns (``display_width``), broken at spaces or
+    between wide characters, so a Japanese label fits the same room as an English one
+    (textwrap counts characters, and would make Japanese lines twice as wide)."""
+    lines: list[str] = []
+    line, used = "", 0
+    for piece, spaced in _pieces(text, width):
+        gap = " " if spaced and line else ""
+        size = display_width(piece)
+        if line and used + len(gap) + size > width:
+            lines.append(line)
+            line, used = piece, size
+        else:
+            line, used = line + gap + piece, used + len(gap) + size
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _x_ticks(ax: Any, labels: tuple[str, ...]) -> None:
     step = max(1, math.ceil(len(labels) / 12))
     ticks = list(range(0, len(labels), step))
     if len(labels) <= 4:  # few, maybe long, labels: wrapped and level
-        ax.set_xticks(ticks, [textwrap.fill(labels[i], 22) for i in ticks])
+        ax.set_xticks(ticks, [wrap_label(labels[i], 22) for i in ticks])
     else:
         ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=30, ha="right")
 

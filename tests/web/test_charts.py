@@ -5,8 +5,11 @@ values in whichever ink contrasts more with the cell."""
 from __future__ import annotations
 
 import re
+import textwrap
 
-from bot.web.charts import svg
+import pytest
+
+from bot.web.charts import display_width, svg, wrap_label
 from handlers.dashboard.model import HeatMap, LineChart, Reference, Series
 
 BLUE = "#0072b2"  # the first series' colour (Okabe-Ito blue)
@@ -112,3 +115,32 @@ def test_the_heat_map_has_its_labels_on_top_and_legible_values() -> None:
     assert fills.get("4.9") == "#ffffff" and fills.get("1.1") == "#ffffff"
     assert "3.0" not in fills or fills["3.0"] == "#000000"
     assert "hatch" not in drawn and 'id="h' not in drawn  # no hatched cells
+
+
+JAPANESE = "チームの雰囲気とコミュニケーションの質についての評価"
+
+
+def test_a_japanese_label_wraps_to_the_room_an_english_one_takes() -> None:
+    """Japanese characters are twice as wide as Latin letters: wrapped by display width, no
+    line is wider than an English line of 22 letters (textwrap, counting characters, made
+    Japanese lines twice as wide and the labels ran into each other)."""
+    lines = wrap_label(JAPANESE, 22).split("\n")
+    assert "".join(lines) == JAPANESE  # nothing lost, nothing added
+    assert all(display_width(line) <= 22 for line in lines)
+    assert len(lines) == 3
+    assert max(display_width(line) for line in textwrap.fill(JAPANESE, 22).split("\n")) > 22
+    # a closing mark (here the long-vowel mark) never starts a line: it goes with the
+    # character before it
+    assert wrap_label("あいうえおかきくけこさーしす", 22) == "あいうえおかきくけこ\nさーしす"
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Connectedness by department and week",
+        "Team von Maximilian Mustermann-Schmidt",
+        "Supercalifragilisticexpialidocious-words",
+    ],
+)
+def test_a_latin_label_wraps_as_it_always_did(label: str) -> None:
+    assert wrap_label(label, 22) == textwrap.fill(label, 22)
