@@ -41,7 +41,7 @@ class TickState(SQLModel, table=True):
 
     __tablename__ = "tick_state"
 
-    id: int = Field(primary_key=True)
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # always 1
     generation: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
     # seconds since the epoch (floored): read by the fast path with the plain driver
     quiet_until: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))

@@ -77,7 +77,7 @@ def recent_stories(ctx: Context) -> list[Part]:
         prompts.text(
             "home.story_line",
             when=chat_time(story.created_at, ctx.person.timezone),
-            kind=story.kind,
+            kind=prompts.text(f"stories.kind_{story.kind}"),  # "A story" / "An idea", in words
             text=_short(story.what_happened),
         )
         for story in mine

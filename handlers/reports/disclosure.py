@@ -27,7 +27,7 @@ combines the others, as the anchors and statistical offices do:
    of its local date ("2027-W10") while open; an assessment is "assessment:<id>". When a
    round closes, if its whole-round cell computed from that round alone passes the gate, the
    round and its answers move to a period of their own ("2027-W10-3.r12": week, weekday
-   asked, round id; ``own_period``), published at the next tick; else they stay in the week.
+   asked, round id; ``shown_alone``), published at the next tick; else they stay in the week.
    ``period`` is one column of the round and of each answer, so every answer is in exactly
    one period and no two periods overlap (nothing to subtract between them). A week is
    *closed* once it ended at least two days ago and all its remaining rounds have closed; a
@@ -1215,7 +1215,7 @@ def close_round(session: Session, round_id: int, now: datetime, min_group_size: 
     they all share one xmin and nothing orders them). The deleted pending rows' old versions
     still share the answering transactions' ids with the prompts' old versions: the table is
     marked for ``storage.scrub``, which the tick runs once this commits. A round whose
-    whole-round cell passes the gate becomes a period of its own (``own_period``), published
+    whole-round cell passes the gate becomes a period of its own (``shown_alone``), published
     by the next ``publish_pulse_due`` without waiting for its week. Returns the answers
     moved."""
     round_ = session.get(PulseRound, round_id)
@@ -1224,6 +1224,30 @@ def close_round(session: Session, round_id: int, now: datetime, min_group_size: 
     if round_.period is None:
         day = round_.local_date or round_.created_at.date()
         round_.period = period_for(session, day, now)
+    # the atom of everyone asked who did not answer: where they sit now
+    asked, boss = aliased(Person), aliased(Person)
+    team_path = (
+        select(boss.path)
+        .join(asked, col(asked.manager_id) == col(boss.id))
+        .where(col(asked.id) == col(PulsePrompt.person_id))
+        .scalar_subquery()
+    )
+    department = (
+        select(asked.department)
+        .where(col(asked.id) == col(PulsePrompt.person_id))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(PulsePrompt)
+        .where(col(PulsePrompt.round_id) == round_id, col(PulsePrompt.team_path).is_(None))
+        .values(team_path=func.coalesce(team_path, "/"), department=department)
+    )
+    session.execute(
+        update(PulsePrompt).where(col(PulsePrompt.round_id) == round_id).values(closed=True)
+    )
+    # decided before the answers are written, so they are written once, in their period (an
+    # UPDATE would leave a second version of each on disk)
+    round_.period = shown_alone(session, round_, min_group_size) or round_.period
     pending = list(
         session.exec(select(PulseAnswerPending).where(PulseAnswerPending.round_id == round_id))
     )
@@ -1253,42 +1277,19 @@ def close_round(session: Session, round_id: int, now: datetime, min_group_size: 
         session.execute(
             delete(PulseAnswerPending).where(col(PulseAnswerPending.round_id) == round_id)
         )
-    # the atom of everyone asked who did not answer: where they sit now
-    asked, boss = aliased(Person), aliased(Person)
-    team_path = (
-        select(boss.path)
-        .join(asked, col(asked.manager_id) == col(boss.id))
-        .where(col(asked.id) == col(PulsePrompt.person_id))
-        .scalar_subquery()
-    )
-    department = (
-        select(asked.department)
-        .where(col(asked.id) == col(PulsePrompt.person_id))
-        .scalar_subquery()
-    )
-    session.execute(
-        update(PulsePrompt)
-        .where(col(PulsePrompt.round_id) == round_id, col(PulsePrompt.team_path).is_(None))
-        .values(team_path=func.coalesce(team_path, "/"), department=department)
-    )
-    session.execute(
-        update(PulsePrompt).where(col(PulsePrompt.round_id) == round_id).values(closed=True)
-    )
     round_.closed = True
     round_.live_floor = None  # its live count is no longer shown (handlers/reports/live_counts.py)
     session.add(round_)
-    session.flush()
-    own_period(session, round_, min_group_size)
     scrub.mark_due(session, "pulse_answer_pending", now)  # the deleted rows' old versions
     return len(pending)
 
 
-def own_period(session: Session, round_: PulseRound, min_group_size: int) -> str | None:
-    """Move a closed round out of its unpublished week into a period of its own (its answers
-    and the round itself: ``period`` is one column of each, so every answer and every prompt
-    stays in exactly one period) when its whole-round cell, computed from this round alone, passes the gate.
-    Else it stays in its week, pooled with the week's other rounds, published as before.
-    Decided once, at close, from the round's own closed counts: nothing later can join it."""
+def shown_alone(session: Session, round_: PulseRound, min_group_size: int) -> str | None:
+    """The period of its own a closing round gets (its answers and the round itself: ``period``
+    is one column of each, so every answer and every prompt stays in exactly one period) when
+    its whole-round cell, from this round's answered prompts alone, passes the gate; else None:
+    it stays in its week, pooled with the week's other rounds, published as before. Decided
+    once, at close, from the round's own closed counts: nothing later can join it."""
     week = round_.period
     if week is None or is_round_period(week) or is_published(session, week):
         return None
@@ -1300,11 +1301,5 @@ def own_period(session: Session, round_: PulseRound, min_group_size: int) -> str
         return None
     for weights in by_measure.values():
         if Lattice(weights).suppress(weights, min_group_size)[("org", "")] is not None:
-            return None
-    name = round_period(round_.local_date or round_.created_at.date(), row_id(round_.id))
-    session.execute(
-        update(PulseAnswer).where(col(PulseAnswer.round_id) == round_.id).values(period=name)
-    )
-    round_.period = name
-    session.add(round_)
-    return name
+            return None  # withheld, with its reason
+    return round_period(round_.local_date or round_.created_at.date(), row_id(round_.id))

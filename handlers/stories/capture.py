@@ -34,7 +34,7 @@ from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.core import language
+from bot.core import language, localized
 from bot.core.chat import (
     Button,
     Buttons,
@@ -500,7 +500,7 @@ def list_ideas(ctx: Context, incoming: Incoming) -> Response:
                 status=status_label(idea.status),
                 text=language.tagged(_excerpt(idea.text), idea.language),
                 author=idea.author or t("stories.anonymous"),
-                date=idea.created_on.isoformat(),
+                date=localized.date_words(idea.created_on),
             )
             for idea in ideas
         ]

@@ -117,8 +117,10 @@ async def test_story_command_opens_the_stories_modal_and_submission_keeps_the_st
     published = await open_home(slack_app, "U1")
     shown = block_text(published["view"]["blocks"])
     assert "Your recent stories and ideas" in shown and "A customer &lt;VIP&gt; called" in shown
-    share = elements(published["view"]["blocks"])[-1]
-    assert share["text"]["text"] == "Share a customer story"
+    assert ": A story - A customer" in shown  # the kind in words, in the reader's language
+    buttons = elements(published["view"]["blocks"])
+    [share] = [b for b in buttons if b["text"]["text"] == "Share a customer story"]
+    assert buttons[-1]["text"]["text"] == "日本語"  # then a button for each other language
     home_click = {
         "type": "block_actions",
         "user": {"id": "U1", "team_id": "T0FAKE"},
