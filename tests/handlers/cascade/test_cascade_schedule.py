@@ -168,7 +168,7 @@ def test_cancel_before_it_goes_out_and_not_after(runtime, chat, cli) -> None:
         titles = session.exec(select(Outbox.payload).where(Outbox.kind == "cascade.message")).all()
     assert titles and all("Message 13" in t and "Message 12" not in t for t in titles)
     late = cli("cascade", "cancel", "2")
-    assert late.exit_code == 2 and "can no longer be cancelled: it is running" in late.output
+    assert late.exit_code == 2 and "can no longer be cancelled: it is going out" in late.output
     assert cli("cascade", "cancel", "99").exit_code == 2
     with runtime.db.session() as session:
         actions = [(e.action, e.target) for e in audit.events(session)]
