@@ -56,11 +56,7 @@ def utc_moment(when: datetime) -> str:
     code = _speaking()
     if code == ENGLISH:
         return at.strftime("%Y-%m-%d %H:%M")
-    locale = _locale(code)
-    pattern = str(locale.datetime_formats["medium"])
-    return pattern.format(
-        format_time(at, "short", locale=locale), format_skeleton("yMMMd", at, locale=locale)
-    )
+    return _date_and_time(at, "yMMMd", _locale(code))
 
 
 def date_words(when: date) -> str:
@@ -87,10 +83,15 @@ def moment(when: datetime, tz: str) -> str:
     code = _speaking()
     if code == ENGLISH:
         return local.strftime("%a %d %b %H:%M")
-    locale = _locale(code)
+    return _date_and_time(local, "MMMEd", _locale(code))
+
+
+def _date_and_time(when: datetime, skeleton: str, locale: Locale) -> str:
+    """The day (as ``skeleton`` asks) and the short time, joined the way the language joins
+    them (its medium date-time pattern: "{1}, {0}" in German, "{1} {0}" in Japanese)."""
     pattern = str(locale.datetime_formats["medium"])
     return pattern.format(
-        format_time(local, "short", locale=locale), format_skeleton("MMMEd", local, locale=locale)
+        format_time(when, "short", locale=locale), format_skeleton(skeleton, when, locale=locale)
     )
 
 
